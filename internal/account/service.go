@@ -1,0 +1,300 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+// Service manages accounts and tokens.
+type Service struct {
+	table         *dynamo.Table
+	now           func() time.Time
+	retentionDays int
+}
+
+// NewService returns a service on table. now is the clock (time.Now in
+// production); events are kept retentionDays in the outbox.
+func NewService(table *dynamo.Table, now func() time.Time, retentionDays int) *Service {
+	return &Service{table: table, now: now, retentionDays: retentionDays}
+}
+
+// CreateAccountInput is the body of POST /public/v1/accounts.
+type CreateAccountInput struct {
+	Type  Type   `json:"type"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+func (in CreateAccountInput) validate() error {
+	var msgs []string
+	if !in.Type.Valid() {
+		msgs = append(msgs, fmt.Sprintf("type must be one of vendor, provider, admin (got %q)", in.Type))
+	}
+	if err := validateName("name", in.Name, 200); err != nil {
+		msgs = append(msgs, err.(*fault.Error).Messages...)
+	}
+	if in.Email != "" {
+		if _, err := mail.ParseAddress(in.Email); err != nil {
+			msgs = append(msgs, fmt.Sprintf("email %q is not a valid address", in.Email))
+		}
+	}
+	if len(msgs) > 0 {
+		return fault.InvalidList(msgs...)
+	}
+	return nil
+}
+
+// Created is an account with its first token, which is shown only here.
+type Created struct {
+	Account
+	Token NewToken `json:"token"`
+}
+
+// CreateAccount creates an account and its first token. Only admins may.
+func (s *Service) CreateAccount(ctx context.Context, actor Principal, in CreateAccountInput) (Created, error) {
+	if !actor.Is(Admin) {
+		return Created{}, fault.Forbiddenf("only an admin account can create accounts")
+	}
+	return s.create(ctx, in, "")
+}
+
+// Ensure returns the account registered under alias, creating it and a
+// token the first time. It lets the local stack and the admin bootstrap be
+// run again without making duplicates. The token is minted on every call,
+// because an existing one cannot be shown again.
+func (s *Service) Ensure(ctx context.Context, alias string, in CreateAccountInput) (Created, error) {
+	c, err := s.create(ctx, in, alias)
+	if err == nil {
+		return c, nil
+	}
+	if cf, ok := dynamo.AsConditionFailed(err); !ok || !cf.Failed("alias") {
+		return Created{}, err
+	}
+	var al aliasItem
+	if err := s.table.Get(ctx, aliasKey(alias), &al); err != nil {
+		return Created{}, fmt.Errorf("account: read alias %s: %w", alias, err)
+	}
+	acct, err := s.getAccount(ctx, al.AccountID)
+	if err != nil {
+		return Created{}, fmt.Errorf("account: read %s: %w", al.AccountID, err)
+	}
+	tok, err := s.mintToken(ctx, acct, "local "+s.now().UTC().Format(time.RFC3339))
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Account: acct, Token: tok}, nil
+}
+
+type aliasItem struct {
+	dynamo.Key
+	Entity    string `dynamodbav:"entity"`
+	AccountID string `dynamodbav:"account_id"`
+}
+
+func aliasKey(alias string) dynamo.Key { return dynamo.Key{PK: "ALIAS#" + alias, SK: "ALIAS"} }
+
+func (s *Service) create(ctx context.Context, in CreateAccountInput, alias string) (Created, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if err := in.validate(); err != nil {
+		return Created{}, err
+	}
+	now := s.now().UTC()
+	acct := Account{ID: NewID(in.Type), Type: in.Type, Name: in.Name, Email: in.Email, Created: now}
+	tok, tokItems := s.newToken(acct, "default", now)
+	ev, err := event.New(event.AccountCreated, acct.ID, acct, now)
+	if err != nil {
+		return Created{}, err
+	}
+	tx := s.table.Tx()
+	if alias != "" {
+		tx.Create("alias", aliasItem{Key: aliasKey(alias), Entity: "alias", AccountID: acct.ID})
+	}
+	tx.Create("account", newAccountItem(acct)).
+		Create("token", tokItems.list).
+		Create("token hash", tokItems.auth).
+		Emit(ev, s.retentionDays)
+	if err := tx.Commit(ctx); err != nil {
+		return Created{}, fmt.Errorf("account: create %s: %w", acct.ID, err)
+	}
+	return Created{Account: acct, Token: tok}, nil
+}
+
+// Get returns an account. Non-admins see only their own; any other id is
+// reported as not found so that ids do not leak.
+func (s *Service) Get(ctx context.Context, actor Principal, id string) (Account, error) {
+	if !actor.Is(Admin) && id != actor.AccountID {
+		return Account{}, fault.NotFoundf("account %s not found", id)
+	}
+	acct, err := s.getAccount(ctx, id)
+	if isNotFound(err) {
+		return Account{}, fault.NotFoundf("account %s not found", id)
+	}
+	return acct, err
+}
+
+// List returns the accounts of type t (all types when empty), for admins.
+func (s *Service) List(ctx context.Context, actor Principal, t Type) ([]Account, error) {
+	if !actor.Is(Admin) {
+		return nil, fault.Forbiddenf("only an admin account can list accounts")
+	}
+	types := []Type{Vendor, Provider, Admin}
+	if t != "" {
+		if !t.Valid() {
+			return nil, fault.Invalidf("type must be one of vendor, provider, admin (got %q)", t)
+		}
+		types = []Type{t}
+	}
+	var out []Account
+	for _, typ := range types {
+		items, err := queryAll[accountItem](ctx, s, dynamo.GSI1, "gsi1pk", "ACCOUNTS#"+string(typ), "", "")
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			out = append(out, it.account())
+		}
+	}
+	return out, nil
+}
+
+type tokenItems struct {
+	list tokenListItem
+	auth tokenAuthItem
+}
+
+func (s *Service) newToken(acct Account, name string, now time.Time) (NewToken, tokenItems) {
+	id, value := newTokenValue()
+	hash := HashToken(value)
+	tok := Token{ID: id, Name: name, AccountID: acct.ID, Created: now, Hint: hint(value)}
+	items := tokenItems{
+		list: tokenListItem{Key: tokenListKey(acct.ID, id), Entity: "token", ID: id, Name: name,
+			AccountID: acct.ID, Created: now, Hint: tok.Hint, Hash: hash},
+		auth: tokenAuthItem{Key: tokenAuthKey(hash), Entity: "token_hash", TokenID: id,
+			AccountID: acct.ID, AccountType: acct.Type, AccountName: acct.Name},
+	}
+	return NewToken{Token: tok, Value: value}, items
+}
+
+// CreateTokenInput is the body of POST /public/v1/auth/tokens.
+type CreateTokenInput struct {
+	Name string `json:"name"`
+}
+
+// CreateToken mints a token for the caller's own account.
+func (s *Service) CreateToken(ctx context.Context, actor Principal, in CreateTokenInput) (NewToken, error) {
+	if err := validateName("name", in.Name, 100); err != nil {
+		return NewToken{}, err
+	}
+	acct := Account{ID: actor.AccountID, Type: actor.AccountType, Name: actor.AccountName}
+	return s.mintToken(ctx, acct, strings.TrimSpace(in.Name))
+}
+
+func (s *Service) mintToken(ctx context.Context, acct Account, name string) (NewToken, error) {
+	now := s.now().UTC()
+	tok, items := s.newToken(acct, name, now)
+	ev, err := event.New(event.TokenCreated, acct.ID, tok.Token, now)
+	if err != nil {
+		return NewToken{}, err
+	}
+	// The account must still exist: a token for a deleted account would
+	// authenticate as nobody.
+	exists := expression.AttributeExists(expression.Name(dynamo.PK))
+	err = s.table.Tx().
+		Check("account", accountKey(acct.ID), exists).
+		Create("token", items.list).
+		Create("token hash", items.auth).
+		Emit(ev, s.retentionDays).
+		Commit(ctx)
+	if err != nil {
+		return NewToken{}, fmt.Errorf("account: create token for %s: %w", acct.ID, err)
+	}
+	return tok, nil
+}
+
+// ListTokens lists the caller's tokens, without their values.
+func (s *Service) ListTokens(ctx context.Context, actor Principal) ([]Token, error) {
+	items, err := queryAll[tokenListItem](ctx, s, "", "pk", "ACCOUNT#"+actor.AccountID, "sk", "TOKEN#")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Token, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.token())
+	}
+	return out, nil
+}
+
+// DeleteToken revokes one of the caller's tokens.
+func (s *Service) DeleteToken(ctx context.Context, actor Principal, tokenID string) error {
+	it, err := s.getTokenList(ctx, actor.AccountID, tokenID)
+	if isNotFound(err) {
+		return fault.NotFoundf("token %s not found", tokenID)
+	}
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	ev, err := event.New(event.TokenDeleted, actor.AccountID, it.token(), now)
+	if err != nil {
+		return err
+	}
+	exists := expression.AttributeExists(expression.Name(dynamo.PK))
+	err = s.table.Tx().
+		Delete("token", it.Key, &exists).
+		Delete("token hash", tokenAuthKey(it.Hash), nil).
+		Emit(ev, s.retentionDays).
+		Commit(ctx)
+	if fault.Is(err, fault.Conflict) {
+		return fault.NotFoundf("token %s not found", tokenID)
+	}
+	return err
+}
+
+// Authenticate resolves an Authorization header to a Principal with one
+// GetItem.
+func (s *Service) Authenticate(ctx context.Context, header string) (Principal, error) {
+	value, err := ParseAuthorization(header)
+	if err != nil {
+		return Principal{}, err
+	}
+	it, err := s.getTokenAuth(ctx, HashToken(value))
+	if isNotFound(err) {
+		return Principal{}, fault.Unauthorizedf("the token is not valid")
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("account: authenticate: %w", err)
+	}
+	if it.Expires != nil && !s.now().Before(*it.Expires) {
+		return Principal{}, fault.Unauthorizedf("the token has expired")
+	}
+	return Principal{AccountID: it.AccountID, AccountType: it.AccountType, AccountName: it.AccountName, TokenID: it.TokenID}, nil
+}
+
+func queryAll[T any](ctx context.Context, s *Service, index, pkName, pk, skName, skPrefix string) ([]T, error) {
+	var out []T
+	page := dynamo.Page{}
+	for {
+		p, err := s.queryPage(ctx, index, pkName, pk, skName, skPrefix, 100, page.Next)
+		if err != nil {
+			return nil, err
+		}
+		items, err := decodeAll[T](p.Items)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if p.Next == nil {
+			return out, nil
+		}
+		page = p
+	}
+}

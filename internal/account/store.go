@@ -1,0 +1,142 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+)
+
+// Item layout:
+//
+//	ACCOUNT#<id> / ACCOUNT          the account; gsi1 ACCOUNTS#<type> / <id>
+//	ACCOUNT#<id> / TOKEN#<tokenid>  a token as listed (with its hash, to delete it)
+//	TOKEN#<sha256> / TOKEN          the token as authenticated, with the account
+//	                                denormalised so that authentication is one GetItem
+type accountItem struct {
+	dynamo.Key
+	GSI1PK  string    `dynamodbav:"gsi1pk"`
+	GSI1SK  string    `dynamodbav:"gsi1sk"`
+	Entity  string    `dynamodbav:"entity"`
+	ID      string    `dynamodbav:"id"`
+	Type    Type      `dynamodbav:"type"`
+	Name    string    `dynamodbav:"name"`
+	Email   string    `dynamodbav:"email,omitempty"`
+	Created time.Time `dynamodbav:"created"`
+}
+
+func accountKey(id string) dynamo.Key { return dynamo.Key{PK: "ACCOUNT#" + id, SK: "ACCOUNT"} }
+
+func newAccountItem(a Account) accountItem {
+	return accountItem{
+		Key:    accountKey(a.ID),
+		GSI1PK: "ACCOUNTS#" + string(a.Type), GSI1SK: a.ID,
+		Entity: "account", ID: a.ID, Type: a.Type, Name: a.Name, Email: a.Email, Created: a.Created,
+	}
+}
+
+func (it accountItem) account() Account {
+	return Account{ID: it.ID, Type: it.Type, Name: it.Name, Email: it.Email, Created: it.Created}
+}
+
+type tokenListItem struct {
+	dynamo.Key
+	Entity    string     `dynamodbav:"entity"`
+	ID        string     `dynamodbav:"id"`
+	Name      string     `dynamodbav:"name"`
+	AccountID string     `dynamodbav:"account_id"`
+	Created   time.Time  `dynamodbav:"created"`
+	Expires   *time.Time `dynamodbav:"expires,omitempty"`
+	Hint      string     `dynamodbav:"hint"`
+	Hash      string     `dynamodbav:"hash"`
+}
+
+func tokenListKey(accountID, tokenID string) dynamo.Key {
+	return dynamo.Key{PK: "ACCOUNT#" + accountID, SK: "TOKEN#" + tokenID}
+}
+
+func (it tokenListItem) token() Token {
+	return Token{ID: it.ID, Name: it.Name, AccountID: it.AccountID, Created: it.Created, Expires: it.Expires, Hint: it.Hint}
+}
+
+type tokenAuthItem struct {
+	dynamo.Key
+	Entity      string     `dynamodbav:"entity"`
+	TokenID     string     `dynamodbav:"token_id"`
+	AccountID   string     `dynamodbav:"account_id"`
+	AccountType Type       `dynamodbav:"account_type"`
+	AccountName string     `dynamodbav:"account_name"`
+	Expires     *time.Time `dynamodbav:"expires,omitempty"`
+}
+
+func tokenAuthKey(hash string) dynamo.Key { return dynamo.Key{PK: "TOKEN#" + hash, SK: "TOKEN"} }
+
+func (s *Service) getAccount(ctx context.Context, id string) (Account, error) {
+	var it accountItem
+	if err := s.table.Get(ctx, accountKey(id), &it); err != nil {
+		return Account{}, err
+	}
+	return it.account(), nil
+}
+
+func (s *Service) getTokenAuth(ctx context.Context, hash string) (tokenAuthItem, error) {
+	var it tokenAuthItem
+	err := s.table.Get(ctx, tokenAuthKey(hash), &it)
+	return it, err
+}
+
+func (s *Service) getTokenList(ctx context.Context, accountID, tokenID string) (tokenListItem, error) {
+	var it tokenListItem
+	err := s.table.Get(ctx, tokenListKey(accountID, tokenID), &it)
+	return it, err
+}
+
+// queryPage reads items of one partition whose sort key starts with prefix,
+// or of one gsi1 partition when index is set.
+func (s *Service) queryPage(ctx context.Context, index, pkName, pk, skName, skPrefix string, limit int32, start map[string]types.AttributeValue) (dynamo.Page, error) {
+	kc := expression.Key(pkName).Equal(expression.Value(pk))
+	if skPrefix != "" {
+		kc = kc.And(expression.Key(skName).BeginsWith(skPrefix))
+	}
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return dynamo.Page{}, fmt.Errorf("account: build query: %w", err)
+	}
+	in := &dynamodb.QueryInput{
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		Limit:                     aws.Int32(limit),
+		ExclusiveStartKey:         start,
+	}
+	if index != "" {
+		in.IndexName = aws.String(index)
+	}
+	return s.table.Query(ctx, in)
+}
+
+func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
+	out := make([]T, 0, len(items))
+	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
+		return nil, fmt.Errorf("account: decode: %w", err)
+	}
+	return out, nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, dynamo.ErrNotFound) }
+
+func hint(value string) string {
+	if i := strings.LastIndexByte(value, ':'); i >= 0 && len(value)-i > 4 {
+		return "…" + value[len(value)-4:]
+	}
+	return ""
+}

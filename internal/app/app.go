@@ -1,0 +1,145 @@
+// Package app is the composition root: it builds the AWS clients and the
+// domain services once, and hands each function its handler. The Lambda
+// mains in functions/ and the local runtime both build their handlers here,
+// so the code that runs locally is the code that runs in Lambda.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/config"
+	"github.com/mercato-dev/mercato/internal/consumer"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/httpapi"
+	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/relay"
+)
+
+// Options adjusts how clients are built; the zero value is production.
+type Options struct {
+	// DynamoOptions are applied to the DynamoDB client, for example a
+	// dynamo.Counter in tests.
+	DynamoOptions []func(*dynamodb.Options)
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// App holds the clients and services shared by every handler.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Table    *dynamo.Table
+	SQS      *sqs.Client
+	S3       *s3.Client
+	Accounts *account.Service
+	now      func() time.Time
+}
+
+// Boot loads the configuration from the environment and builds the App, as
+// a Lambda cold start does.
+func Boot(ctx context.Context) (*App, error) {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("app: load AWS config: %w", err)
+	}
+	return New(cfg, awsCfg, logging.New(os.Stdout, cfg.LogLevel), Options{}), nil
+}
+
+// New builds the App from explicit configuration.
+func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *App {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	table := &dynamo.Table{Client: dynamodb.NewFromConfig(awsCfg, opts.DynamoOptions...), Name: cfg.TableName}
+	// Emulators serve every bucket under one host, so they need path-style
+	// addresses; real S3 prefers virtual-hosted ones.
+	pathStyle := awsCfg.BaseEndpoint != nil
+	return &App{
+		Config:   cfg,
+		Log:      log,
+		Table:    table,
+		SQS:      sqs.NewFromConfig(awsCfg),
+		S3:       s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
+		Accounts: account.NewService(table, now, cfg.EventRetentionDays),
+		now:      now,
+	}
+}
+
+// API returns the HTTP handler of the api function.
+func (a *App) API() http.Handler {
+	return httpapi.New(httpapi.Config{
+		Accounts:     a.Accounts,
+		Logger:       a.Log,
+		MaxBodyBytes: a.Config.MaxBodyBytes,
+		Now:          a.now,
+		Checks: []httpapi.Check{
+			{Name: "dynamodb", Ping: a.Table.Ping},
+		},
+	})
+}
+
+// Relay returns the stream handler of the relay function.
+func (a *App) Relay() (*relay.Relay, error) {
+	return relay.New(relay.Config{
+		Table: a.Table,
+		SQS:   a.SQS,
+		Queues: map[event.Route]string{
+			event.RouteFulfillment: a.Config.FulfillmentQueue,
+			event.RouteWebhook:     a.Config.WebhookQueue,
+			event.RouteBilling:     a.Config.BillingQueue,
+		},
+		Logger: a.Log,
+	})
+}
+
+// Fulfillment returns the fulfillment worker's queue handler. It has no
+// event rules yet: the request state machine arrives with the fulfillment
+// issue, and until then it acknowledges the events it is routed.
+func (a *App) Fulfillment() *consumer.Events {
+	return &consumer.Events{Name: "fulfillment", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{}}
+}
+
+// Dispatcher returns the webhook dispatcher's queue handler.
+func (a *App) Dispatcher() *consumer.Events {
+	return &consumer.Events{Name: "dispatcher", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{}}
+}
+
+// Billing returns the billing function's queue handler.
+func (a *App) Billing() *consumer.Events {
+	return &consumer.Events{Name: "billing", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{}}
+}
+
+// Usage returns the usage function's handler of S3 notifications.
+func (a *App) Usage() func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	return func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
+		return consumer.Batch(ctx, a.Log, "usage", in, a.usageObject), nil
+	}
+}
+
+// Schedule returns the handler of a function's scheduled run.
+func (a *App) Schedule(name string) func(context.Context, events.EventBridgeEvent) error {
+	return func(ctx context.Context, e events.EventBridgeEvent) error {
+		ctx, _ = logging.WithScope(ctx, e.ID)
+		a.Log.InfoContext(ctx, name+": scheduled run", slog.Time("time", e.Time))
+		return nil
+	}
+}

@@ -1,0 +1,97 @@
+// Package config loads the settings every function shares from the
+// environment that template.yaml sets, so that the Lambdas, the local runtime
+// and the tests are configured the same way.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the shared configuration of all functions.
+type Config struct {
+	TableName          string
+	FulfillmentQueue   string // URL
+	WebhookQueue       string // URL
+	BillingQueue       string // URL
+	UsageBucket        string
+	Env                string // dev, staging, prod, local
+	LogLevel           slog.Level
+	AllowHTTPLoopback  bool // only the local stack sets it: lets webhooks target http://127.0.0.1
+	EmailFrom          string
+	WebhookRetries     []time.Duration
+	MaxBodyBytes       int64
+	PublicBaseURL      string // optional: absolute base for links, e.g. http://127.0.0.1:8080
+	EventRetentionDays int
+}
+
+// DefaultWebhookRetries is the Standard Webhooks / Svix schedule that
+// DESIGN.md fixes.
+const DefaultWebhookRetries = "5s,5m,30m,2h,5h,10h,10h"
+
+// FromEnv reads the configuration through getenv (os.Getenv in production,
+// a map in tests). TABLE_NAME is the only required variable: a function that
+// needs a queue or bucket checks for it when it is built.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		TableName:          getenv("TABLE_NAME"),
+		FulfillmentQueue:   getenv("FULFILLMENT_QUEUE_URL"),
+		WebhookQueue:       getenv("WEBHOOK_QUEUE_URL"),
+		BillingQueue:       getenv("BILLING_QUEUE_URL"),
+		UsageBucket:        getenv("USAGE_BUCKET"),
+		Env:                orDefault(getenv("MERCATO_ENV"), "dev"),
+		EmailFrom:          orDefault(getenv("MERCATO_EMAIL_FROM"), "noreply@mercato.example"),
+		PublicBaseURL:      strings.TrimRight(getenv("MERCATO_PUBLIC_BASE_URL"), "/"),
+		MaxBodyBytes:       1 << 20,
+		EventRetentionDays: 30,
+	}
+	if c.TableName == "" {
+		return Config{}, fmt.Errorf("config: TABLE_NAME is not set")
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "info"))); err != nil {
+		return Config{}, fmt.Errorf("config: LOG_LEVEL: %w", err)
+	}
+	var err error
+	if v := getenv("MERCATO_ALLOW_HTTP_LOOPBACK"); v != "" {
+		if c.AllowHTTPLoopback, err = strconv.ParseBool(v); err != nil {
+			return Config{}, fmt.Errorf("config: MERCATO_ALLOW_HTTP_LOOPBACK: %w", err)
+		}
+	}
+	if c.WebhookRetries, err = ParseSchedule(orDefault(getenv("MERCATO_WEBHOOK_RETRY_SCHEDULE"), DefaultWebhookRetries)); err != nil {
+		return Config{}, fmt.Errorf("config: MERCATO_WEBHOOK_RETRY_SCHEDULE: %w", err)
+	}
+	return c, nil
+}
+
+// ParseSchedule parses a comma-separated list of Go durations.
+func ParseSchedule(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil {
+			return nil, err
+		}
+		if d < 0 {
+			return nil, fmt.Errorf("negative delay %s", part)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("empty schedule")
+	}
+	return out, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,166 @@
+package dynamo
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mercato-dev/mercato/internal/event"
+)
+
+// EventPrefix starts the partition key of every outbox event item.
+const EventPrefix = "EVENT#"
+
+// EventItem is how an event is stored in the outbox. Data is kept as the
+// JSON text the API produced, so the relay publishes it byte for byte.
+type EventItem struct {
+	PK        string   `dynamodbav:"pk"`
+	SK        string   `dynamodbav:"sk"`
+	GSI1PK    string   `dynamodbav:"gsi1pk"`
+	GSI1SK    string   `dynamodbav:"gsi1sk"`
+	ID        string   `dynamodbav:"id"`
+	Type      string   `dynamodbav:"type"`
+	Created   string   `dynamodbav:"created"`
+	Account   string   `dynamodbav:"account"`
+	Data      string   `dynamodbav:"data"`
+	ExpiresAt int64    `dynamodbav:"expires_at"`
+	Relayed   []string `dynamodbav:"relayed,stringset,omitempty"`
+}
+
+// EventKey is the key of event id's outbox item.
+func EventKey(id string) Key { return Key{PK: EventPrefix + id, SK: "EVENT"} }
+
+// NewEventItem stores e, expiring after retentionDays. The account index
+// lets an account's events be listed in time order.
+func NewEventItem(e event.Event, retentionDays int) EventItem {
+	k := EventKey(e.ID)
+	return EventItem{
+		PK: k.PK, SK: k.SK,
+		GSI1PK: "EVENTS#" + e.Account, GSI1SK: e.ID,
+		ID: e.ID, Type: string(e.Type), Created: e.Created.UTC().Format(time.RFC3339Nano),
+		Account: e.Account, Data: string(e.Data),
+		ExpiresAt: e.Created.Add(time.Duration(retentionDays) * 24 * time.Hour).Unix(),
+	}
+}
+
+// Event returns the envelope the item stores.
+func (it EventItem) Event() (event.Event, error) {
+	created, err := time.Parse(time.RFC3339Nano, it.Created)
+	if err != nil {
+		return event.Event{}, fmt.Errorf("event %s: created: %w", it.ID, err)
+	}
+	if !json.Valid([]byte(it.Data)) {
+		return event.Event{}, fmt.Errorf("event %s: data is not JSON", it.ID)
+	}
+	return event.Event{ID: it.ID, Type: event.Type(it.Type), Created: created, Account: it.Account, Data: json.RawMessage(it.Data)}, nil
+}
+
+// IsEventKey reports whether a stream record's keys belong to an outbox item.
+func IsEventKey(keys map[string]events.DynamoDBAttributeValue) bool {
+	pk, ok := keys[PK]
+	return ok && pk.DataType() == events.DataTypeString && strings.HasPrefix(pk.String(), EventPrefix)
+}
+
+// DecodeStreamImage decodes a Lambda stream image into out using the same
+// attributevalue rules as the table reads.
+func DecodeStreamImage(img map[string]events.DynamoDBAttributeValue, out any) error {
+	av, err := FromStreamImage(img)
+	if err != nil {
+		return err
+	}
+	return attributevalue.UnmarshalMap(av, out)
+}
+
+// FromStreamImage converts a Lambda stream image to SDK attribute values.
+func FromStreamImage(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	out := make(map[string]types.AttributeValue, len(img))
+	for k, v := range img {
+		av, err := fromStreamValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		out[k] = av
+	}
+	return out, nil
+}
+
+func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+	case events.DataTypeList:
+		list := make([]types.AttributeValue, 0, len(v.List()))
+		for i, e := range v.List() {
+			av, err := fromStreamValue(e)
+			if err != nil {
+				return nil, fmt.Errorf("[%d]: %w", i, err)
+			}
+			list = append(list, av)
+		}
+		return &types.AttributeValueMemberL{Value: list}, nil
+	case events.DataTypeMap:
+		m, err := FromStreamImage(v.Map())
+		if err != nil {
+			return nil, err
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("unsupported stream data type %v", v.DataType())
+}
+
+// ToStreamImage converts SDK attribute values to a Lambda stream image; the
+// local runtime and the sample events use it to build what Lambda delivers.
+func ToStreamImage(av map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
+	out := make(map[string]events.DynamoDBAttributeValue, len(av))
+	for k, v := range av {
+		out[k] = toStreamValue(v)
+	}
+	return out
+}
+
+func toStreamValue(v types.AttributeValue) events.DynamoDBAttributeValue {
+	switch t := v.(type) {
+	case *types.AttributeValueMemberS:
+		return events.NewStringAttribute(t.Value)
+	case *types.AttributeValueMemberN:
+		return events.NewNumberAttribute(t.Value)
+	case *types.AttributeValueMemberB:
+		return events.NewBinaryAttribute(t.Value)
+	case *types.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(t.Value)
+	case *types.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(t.Value)
+	case *types.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(t.Value)
+	case *types.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(t.Value)
+	case *types.AttributeValueMemberL:
+		list := make([]events.DynamoDBAttributeValue, 0, len(t.Value))
+		for _, e := range t.Value {
+			list = append(list, toStreamValue(e))
+		}
+		return events.NewListAttribute(list)
+	case *types.AttributeValueMemberM:
+		return events.NewMapAttribute(ToStreamImage(t.Value))
+	}
+	return events.NewNullAttribute()
+}

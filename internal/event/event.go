@@ -1,0 +1,89 @@
+// Package event defines the domain event envelope that every state change
+// commits with its entity (the transactional outbox), the event types, and
+// the routing of each type to the queues that consume it.
+package event
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/ident"
+)
+
+// Type is a dotted event name such as "request.created".
+type Type string
+
+// The event types of DESIGN.md, plus the account and token audit events.
+const (
+	RequestCreated        Type = "request.created"
+	RequestUpdated        Type = "request.updated"
+	AssetUpdated          Type = "asset.updated"
+	OrderCreated          Type = "order.created"
+	OrderUpdated          Type = "order.updated"
+	SubscriptionUpdated   Type = "subscription.updated"
+	ListingRequestUpdated Type = "listing_request.updated"
+	UsageFileUpdated      Type = "usage_file.updated"
+	WebhookTest           Type = "webhook.test"
+	WebhookDisabled       Type = "webhook.disabled"
+	AccountCreated        Type = "account.created"
+	TokenCreated          Type = "token.created"
+	TokenDeleted          Type = "token.deleted"
+)
+
+// Event is the envelope delivered to queues and webhooks. Data is the full
+// object as the API returns it.
+type Event struct {
+	ID      string          `json:"id"`
+	Type    Type            `json:"type"`
+	Created time.Time       `json:"created"`
+	Account string          `json:"account"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// New builds an event for account about obj, which is marshalled as the API
+// would show it.
+func New(t Type, account string, obj any, now time.Time) (Event, error) {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return Event{}, fmt.Errorf("event %s: marshal data: %w", t, err)
+	}
+	return Event{ID: NewID(now), Type: t, Created: now.UTC(), Account: account, Data: data}, nil
+}
+
+// NewID returns an event id that sorts by creation time, so that listings of
+// events and deliveries come out in order without a second index.
+func NewID(now time.Time) string {
+	return fmt.Sprintf("EV-%013x-%s", now.UnixMilli(), strings.ToLower(ident.Secret(9)))
+}
+
+// Route names a consumer of events. Each route is one SQS queue.
+type Route string
+
+// The routes. The webhook route receives every event: the dispatcher matches
+// them against each account's webhook filters.
+const (
+	RouteFulfillment Route = "fulfillment"
+	RouteWebhook     Route = "webhook"
+	RouteBilling     Route = "billing"
+)
+
+// Routes returns the consumers of events of type t.
+func Routes(t Type) []Route {
+	routes := []Route{RouteWebhook}
+	switch t.Object() {
+	case "request", "asset", "order", "subscription":
+		routes = append(routes, RouteFulfillment)
+	case "usage_file":
+		routes = append(routes, RouteBilling)
+	}
+	return routes
+}
+
+// Object returns the object part of the type: "request" for
+// "request.created".
+func (t Type) Object() string {
+	obj, _, _ := strings.Cut(string(t), ".")
+	return obj
+}

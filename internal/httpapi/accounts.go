@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/mercato-dev/mercato/internal/account"
+)
+
+func (s *Server) accountRoutes() []route {
+	return []route{
+		{method: http.MethodGet, path: "/public/v1/auth/context", access: anyAccount, handle: s.authContext},
+		{method: http.MethodPost, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.createToken},
+		{method: http.MethodGet, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.listTokens},
+		{method: http.MethodDelete, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.deleteToken},
+		{method: http.MethodPost, path: "/public/v1/accounts", access: adminOnly, handle: s.createAccount},
+		{method: http.MethodGet, path: "/public/v1/accounts", access: adminOnly, handle: s.listAccounts},
+		{method: http.MethodGet, path: "/public/v1/accounts/{id}", access: anyAccount, handle: s.getAccount},
+	}
+}
+
+// authContextBody answers "who am I", in Connect's shape.
+type authContextBody struct {
+	Account struct {
+		ID   string       `json:"id"`
+		Type account.Type `json:"type"`
+		Name string       `json:"name"`
+	} `json:"account"`
+	Token struct {
+		ID string `json:"id"`
+	} `json:"token"`
+}
+
+func (s *Server) authContext(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	var body authContextBody
+	body.Account.ID, body.Account.Type, body.Account.Name = p.AccountID, p.AccountType, p.AccountName
+	body.Token.ID = p.TokenID
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	var in account.CreateTokenInput
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	tok, err := s.cfg.Accounts.CreateToken(r.Context(), principal(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, tok)
+	return nil
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	toks, err := s.cfg.Accounts.ListTokens(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	writeList(w, toks, p)
+	return nil
+}
+
+func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
+	if err := s.cfg.Accounts.DeleteToken(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
+	var in account.CreateAccountInput
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	c, err := s.cfg.Accounts.CreateAccount(r.Context(), principal(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	accts, err := s.cfg.Accounts.List(r.Context(), principal(r), account.Type(r.URL.Query().Get("type")))
+	if err != nil {
+		return err
+	}
+	writeList(w, accts, p)
+	return nil
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.cfg.Accounts.Get(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}

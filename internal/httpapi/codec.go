@@ -1,0 +1,153 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+// decodeJSON reads the request body into v. Every way a body can be wrong
+// becomes a 4xx that says what to fix: empty, oversize, not JSON, a field of
+// the wrong type, or (when strict) a field the endpoint does not know.
+// Property names match in any case, as Partner Center clients expect.
+func decodeJSON(r *http.Request, v any, strict bool) error {
+	dec := json.NewDecoder(r.Body)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return decodeError(err)
+		}
+		return fault.Malformedf("request body has data after the JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		maxErr    *http.MaxBytesError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return fault.Malformedf("request body is empty; send a JSON object")
+	case errors.As(err, &maxErr):
+		return fault.TooLargef("request body exceeds the limit of %d bytes", maxErr.Limit)
+	case errors.As(err, &syntaxErr):
+		return fault.Malformedf("request body is not valid JSON: %s (at byte %d)", syntaxErr.Error(), syntaxErr.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fault.Malformedf("request body is not valid JSON: it ends too early")
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return fault.Malformedf("request body must be a JSON %s, not %s", jsonKind(typeErr.Type), typeErr.Value)
+		}
+		return fault.Malformedf("field %q must be %s, not %s", field, jsonKind(typeErr.Type), typeErr.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return fault.Invalidf("unknown field %s", name)
+	}
+	return fault.Malformedf("request body is not valid JSON: %v", err)
+}
+
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "of type " + t.String()
+}
+
+// writeJSON writes v with status. Encoding errors cannot be reported to the
+// client once the header is out, and the types written are all encodable.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// Paging is the limit/offset of a /public/v1 list.
+type paging struct {
+	Limit, Offset int
+}
+
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// parsePaging reads limit and offset, refusing values that are not
+// non-negative integers or that exceed the maximum.
+func parsePaging(r *http.Request) (paging, error) {
+	p := paging{Limit: defaultLimit}
+	q := r.URL.Query()
+	for _, f := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"limit", &p.Limit, maxLimit}, {"offset", &p.Offset, -1}} {
+		raw := q.Get(f.name)
+		if raw == "" {
+			continue
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 {
+			return paging{}, fault.Invalidf("%s must be a non-negative integer, not %q", f.name, raw)
+		}
+		if f.max > 0 && n > f.max {
+			return paging{}, fault.Invalidf("%s must be at most %d", f.name, f.max)
+		}
+		*f.dst = n
+	}
+	if p.Limit == 0 {
+		p.Limit = defaultLimit
+	}
+	return p, nil
+}
+
+// writeList answers one page of items with Connect's Content-Range header,
+// "items 0-99/1234".
+func writeList[T any](w http.ResponseWriter, all []T, p paging) {
+	total := len(all)
+	start := min(p.Offset, total)
+	end := min(start+p.Limit, total)
+	page := all[start:end]
+	if page == nil {
+		page = []T{}
+	}
+	last := end - 1
+	if last < start {
+		last = start
+	}
+	w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%d", start, last, total))
+	writeJSON(w, http.StatusOK, page)
+}

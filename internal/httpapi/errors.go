@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+// status and default codes of each fault kind: the one mapping from domain
+// errors to HTTP. The Connect face shows Code, the Partner Center face
+// PartnerCode; a domain error may carry more specific codes of its own.
+var kinds = map[fault.Kind]struct {
+	status      int
+	code        string
+	partnerCode int
+}{
+	fault.Malformed:        {http.StatusBadRequest, "REQ_001", 800002},
+	fault.Invalid:          {http.StatusBadRequest, "VAL_001", 800002},
+	fault.Transition:       {http.StatusBadRequest, "REQ_003", 800002},
+	fault.Unauthorized:     {http.StatusUnauthorized, "AUTH_001", 800401},
+	fault.Forbidden:        {http.StatusForbidden, "AUTH_002", 800403},
+	fault.NotFound:         {http.StatusNotFound, "OBJ_001", 800404},
+	fault.MethodNotAllowed: {http.StatusMethodNotAllowed, "REQ_005", 800405},
+	fault.Conflict:         {http.StatusConflict, "OBJ_002", 800409},
+	fault.TooLarge:         {http.StatusRequestEntityTooLarge, "REQ_002", 800413},
+	fault.Unsupported:      {http.StatusUnsupportedMediaType, "REQ_004", 800415},
+	fault.Throttled:        {http.StatusTooManyRequests, "SYS_002", 800429},
+	fault.Internal:         {http.StatusInternalServerError, "SYS_001", 800000},
+}
+
+// connectError is the /public/v1 error body.
+type connectError struct {
+	ErrorCode string   `json:"error_code"`
+	Errors    []string `json:"errors"`
+}
+
+// partnerError is the /v1 error body.
+type partnerError struct {
+	Code        int      `json:"code"`
+	Description string   `json:"description"`
+	Data        []string `json:"data"`
+	Source      string   `json:"source"`
+}
+
+// isPartnerFace reports whether path belongs to the Partner Center-style API.
+func isPartnerFace(path string) bool { return strings.HasPrefix(path, "/v1/") || path == "/v1" }
+
+// writeError answers err in the error shape of the path's API face. An
+// error that is not a *fault.Error is a bug or an outage: it is logged in
+// full and shown as a generic sentence.
+func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+	fe, ok := fault.As(err)
+	if !ok {
+		if errors.Is(err, context.Canceled) {
+			// The client went away; nobody reads this answer.
+			fe = &fault.Error{Kind: fault.Malformed, Messages: []string{"request canceled"}}
+		} else {
+			s.log.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
+			fe = &fault.Error{Kind: fault.Internal, Messages: []string{"internal error; quote the X-Request-Id header when reporting it"}}
+		}
+	}
+	k := kinds[fe.Kind]
+	if k.status == 0 {
+		k = kinds[fault.Internal]
+	}
+	if fe.Kind == fault.Unauthorized {
+		w.Header().Set("WWW-Authenticate", `ApiKey realm="mercato", Bearer realm="mercato"`)
+	}
+	msgs := fe.Messages
+	if len(msgs) == 0 {
+		msgs = []string{http.StatusText(k.status)}
+	}
+	if isPartnerFace(r.URL.Path) {
+		code := fe.PartnerCode
+		if code == 0 {
+			code = k.partnerCode
+		}
+		writeJSON(w, k.status, partnerError{Code: code, Description: msgs[0], Data: msgs[1:], Source: "mercato"})
+		return
+	}
+	code := fe.Code
+	if code == "" {
+		code = k.code
+	}
+	writeJSON(w, k.status, connectError{ErrorCode: code, Errors: msgs})
+}

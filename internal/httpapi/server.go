@@ -1,0 +1,136 @@
+// Package httpapi is the platform's HTTP face: one http.Handler that serves
+// the Connect-style /public/v1 API and the Partner Center-style /v1 API, and
+// that functions/api wraps for API Gateway and `make run` serves locally.
+// Handlers return errors; errors.go maps them to statuses in one place.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+// Config holds what the handler needs. Every field is required unless noted.
+type Config struct {
+	Accounts *account.Service
+	Logger   *slog.Logger
+	// Checks are the dependencies /healthz reports on.
+	Checks []Check
+	// MaxBodyBytes limits request bodies (default 1 MiB); a route can raise it.
+	MaxBodyBytes int64
+	Now          func() time.Time
+}
+
+// Check is one dependency probe of /healthz.
+type Check struct {
+	Name string
+	Ping func(context.Context) error
+}
+
+// Server is the API handler.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	routes []route
+	mux    *http.ServeMux
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// access says who may call a route.
+type access int
+
+const (
+	public access = iota // no token
+	anyAccount
+	adminOnly
+	vendorOnly
+	providerOnly
+)
+
+type route struct {
+	method  string
+	path    string // a net/http pattern path, such as /public/v1/auth/tokens/{id}
+	access  access
+	maxBody int64 // 0: Config.MaxBodyBytes
+	handle  handlerFunc
+}
+
+// New builds the handler.
+func New(cfg Config) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.routes = s.allRoutes()
+	s.mux = s.buildMux()
+	return s
+}
+
+func (s *Server) allRoutes() []route {
+	var rs []route
+	rs = append(rs, s.systemRoutes()...)
+	rs = append(rs, s.accountRoutes()...)
+	return rs
+}
+
+// buildMux registers one handler per path that dispatches on the method, so
+// that a wrong method answers 405 in the API's error shape rather than
+// net/http's plain text.
+func (s *Server) buildMux() *http.ServeMux {
+	byPath := map[string]map[string]route{}
+	var paths []string
+	for _, rt := range s.routes {
+		if byPath[rt.path] == nil {
+			byPath[rt.path] = map[string]route{}
+			paths = append(paths, rt.path)
+		}
+		byPath[rt.path][rt.method] = rt
+	}
+	mux := http.NewServeMux()
+	for _, p := range paths {
+		methods := byPath[p]
+		mux.Handle(p, s.dispatch(methods))
+	}
+	mux.Handle("/", s.endpoint(route{access: public, handle: func(w http.ResponseWriter, r *http.Request) error {
+		return fault.NotFoundf("no endpoint %s %s; see GET /openapi.yaml", r.Method, r.URL.Path)
+	}}))
+	return mux
+}
+
+func (s *Server) dispatch(methods map[string]route) http.Handler {
+	allowed := make([]string, 0, len(methods))
+	handlers := make(map[string]http.Handler, len(methods))
+	for m, rt := range methods {
+		allowed = append(allowed, m)
+		handlers[m] = s.endpoint(rt)
+	}
+	sort.Strings(allowed)
+	allow := strings.Join(allowed, ", ")
+	notAllowed := s.endpoint(route{access: public, handle: func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", allow)
+		return &fault.Error{Kind: fault.MethodNotAllowed,
+			Messages: []string{r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + allow}}
+	}})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := handlers[r.Method]; ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		notAllowed.ServeHTTP(w, r)
+	})
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.observe(s.mux).ServeHTTP(w, r)
+}

@@ -1,0 +1,253 @@
+// Package relay publishes the outbox: it reads the table's stream, and for
+// every committed event item sends the event to the SQS queue of each route
+// its type has. It marks what it sent on the event item, so that a batch the
+// stream delivers again is not published twice.
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+)
+
+// SQS is the part of the SQS client the relay uses.
+type SQS interface {
+	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+}
+
+// Config wires a Relay.
+type Config struct {
+	Table  *dynamo.Table
+	SQS    SQS
+	Queues map[event.Route]string // route → queue URL
+	Logger *slog.Logger
+}
+
+// Relay is the stream handler.
+type Relay struct {
+	cfg Config
+}
+
+// New checks that every route has a queue, so that no event type is
+// silently dropped.
+func New(cfg Config) (*Relay, error) {
+	for _, r := range []event.Route{event.RouteFulfillment, event.RouteWebhook, event.RouteBilling} {
+		if cfg.Queues[r] == "" {
+			return nil, fmt.Errorf("relay: no queue URL for route %s", r)
+		}
+	}
+	return &Relay{cfg: cfg}, nil
+}
+
+// pending is one outbox event of the batch with the routes it still needs.
+type pending struct {
+	seq    string
+	ev     event.Event
+	body   string
+	routes []event.Route
+}
+
+// Handle publishes the events of a stream batch. Records are handled in
+// order; at the first failure it reports that record's sequence number, so
+// that Lambda retries from there and everything before it counts as done.
+func (r *Relay) Handle(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	batch, failedAt := r.collect(ctx, in.Records)
+	if len(batch) > 0 {
+		sent, err := r.alreadyRelayed(ctx, batch)
+		if err != nil {
+			return failFrom(batch[0].seq), nil
+		}
+		for i := range batch {
+			batch[i].routes = slices.DeleteFunc(batch[i].routes, func(rt event.Route) bool {
+				return slices.Contains(sent[batch[i].ev.ID], string(rt))
+			})
+		}
+		if seq := r.publish(ctx, batch); seq != "" && (failedAt == "" || seqLess(seq, failedAt)) {
+			failedAt = seq
+		}
+	}
+	if failedAt != "" {
+		return failFrom(failedAt), nil
+	}
+	return events.DynamoDBEventResponse{}, nil
+}
+
+// collect decodes the outbox inserts of the batch. A record that cannot be
+// decoded stops the batch there: retrying cannot fix it, but skipping it
+// would lose an event, so it goes to the on-failure destination after the
+// retries, where an operator sees it.
+func (r *Relay) collect(ctx context.Context, records []events.DynamoDBEventRecord) ([]pending, string) {
+	var out []pending
+	for _, rec := range records {
+		if rec.EventName != string(events.DynamoDBOperationTypeInsert) || !dynamo.IsEventKey(rec.Change.Keys) {
+			continue
+		}
+		var it dynamo.EventItem
+		err := dynamo.DecodeStreamImage(rec.Change.NewImage, &it)
+		var ev event.Event
+		if err == nil {
+			ev, err = it.Event()
+		}
+		var body []byte
+		if err == nil {
+			body, err = json.Marshal(ev)
+		}
+		if err != nil {
+			r.cfg.Logger.ErrorContext(ctx, "relay: undecodable outbox record", slog.String("sequence", rec.Change.SequenceNumber), slog.String("error", err.Error()))
+			return out, rec.Change.SequenceNumber
+		}
+		out = append(out, pending{seq: rec.Change.SequenceNumber, ev: ev, body: string(body), routes: event.Routes(ev.Type)})
+	}
+	return out, ""
+}
+
+// alreadyRelayed reads the routes each event was already sent to, with one
+// BatchGetItem per 100 events.
+func (r *Relay) alreadyRelayed(ctx context.Context, batch []pending) (map[string][]string, error) {
+	out := map[string][]string{}
+	for chunk := range slices.Chunk(batch, 100) {
+		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
+		seen := map[string]bool{}
+		for _, p := range chunk {
+			if !seen[p.ev.ID] {
+				seen[p.ev.ID] = true
+				keys = append(keys, dynamo.EventKey(p.ev.ID).AV())
+			}
+		}
+		req := map[string]types.KeysAndAttributes{r.cfg.Table.Name: {
+			Keys: keys, ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("id, relayed"),
+		}}
+		for len(req) > 0 {
+			res, err := r.cfg.Table.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				r.cfg.Logger.ErrorContext(ctx, "relay: read relay marks", slog.String("error", err.Error()))
+				return nil, fmt.Errorf("relay: read marks: %w", err)
+			}
+			var items []dynamo.EventItem
+			if err := attributevalue.UnmarshalListOfMaps(res.Responses[r.cfg.Table.Name], &items); err != nil {
+				return nil, fmt.Errorf("relay: decode marks: %w", err)
+			}
+			for _, it := range items {
+				out[it.ID] = it.Relayed
+			}
+			req = res.UnprocessedKeys
+		}
+	}
+	return out, nil
+}
+
+// publish sends each event to its remaining routes, grouped per queue in
+// batches of ten, then marks the events whose sends all succeeded. It
+// returns the sequence number of the first event that failed, or "".
+func (r *Relay) publish(ctx context.Context, batch []pending) string {
+	failed := map[int]bool{}
+	byRoute := map[event.Route][]int{}
+	for i, p := range batch {
+		for _, rt := range p.routes {
+			byRoute[rt] = append(byRoute[rt], i)
+		}
+	}
+	for rt, idxs := range byRoute {
+		for chunk := range slices.Chunk(idxs, 10) {
+			for _, i := range r.send(ctx, rt, batch, chunk) {
+				failed[i] = true
+			}
+		}
+	}
+	for i, p := range batch {
+		if failed[i] {
+			return p.seq
+		}
+		if len(p.routes) == 0 {
+			continue
+		}
+		if err := r.mark(ctx, p); err != nil {
+			// The sends happened; a retry re-sends, which consumers
+			// tolerate because they dedupe on the event id.
+			r.cfg.Logger.WarnContext(ctx, "relay: mark event", slog.String("event_id", p.ev.ID), slog.String("error", err.Error()))
+			return p.seq
+		}
+	}
+	return ""
+}
+
+// send sends the events at idxs to route's queue and returns the indexes
+// that failed.
+func (r *Relay) send(ctx context.Context, rt event.Route, batch []pending, idxs []int) []int {
+	entries := make([]sqstypes.SendMessageBatchRequestEntry, 0, len(idxs))
+	for n, i := range idxs {
+		p := batch[i]
+		entries = append(entries, sqstypes.SendMessageBatchRequestEntry{
+			Id:          aws.String(fmt.Sprint(n)),
+			MessageBody: aws.String(p.body),
+			MessageAttributes: map[string]sqstypes.MessageAttributeValue{
+				"event_type": {DataType: aws.String("String"), StringValue: aws.String(string(p.ev.Type))},
+				"event_id":   {DataType: aws.String("String"), StringValue: aws.String(p.ev.ID)},
+			},
+		})
+	}
+	res, err := r.cfg.SQS.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(r.cfg.Queues[rt]), Entries: entries})
+	if err != nil {
+		r.cfg.Logger.ErrorContext(ctx, "relay: send batch", slog.String("route", string(rt)), slog.String("error", err.Error()))
+		return idxs
+	}
+	var failed []int
+	for _, f := range res.Failed {
+		var n int
+		if _, err := fmt.Sscan(aws.ToString(f.Id), &n); err == nil && n < len(idxs) {
+			failed = append(failed, idxs[n])
+			r.cfg.Logger.ErrorContext(ctx, "relay: send entry", slog.String("route", string(rt)),
+				slog.String("event_id", batch[idxs[n]].ev.ID), slog.String("code", aws.ToString(f.Code)))
+		}
+	}
+	return failed
+}
+
+func (r *Relay) mark(ctx context.Context, p pending) error {
+	routes := make([]string, 0, len(p.routes))
+	for _, rt := range p.routes {
+		routes = append(routes, string(rt))
+	}
+	upd := expression.Add(expression.Name("relayed"), expression.Value(&types.AttributeValueMemberSS{Value: routes}))
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
+	if err != nil {
+		return err
+	}
+	_, err = r.cfg.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &r.cfg.Table.Name,
+		Key:                       dynamo.EventKey(p.ev.ID).AV(),
+		UpdateExpression:          expr.Update(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	return err
+}
+
+func failFrom(seq string) events.DynamoDBEventResponse {
+	return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: seq}}}
+}
+
+// seqLess compares stream sequence numbers, which are decimal strings of
+// varying length.
+func seqLess(a, b string) bool {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
