@@ -155,7 +155,7 @@ func (s *Service) List(ctx context.Context, actor Principal, t Type) ([]Account,
 	}
 	var out []Account
 	for _, typ := range types {
-		items, err := queryAll[accountItem](ctx, s, dynamo.GSI1, "gsi1pk", "ACCOUNTS#"+string(typ), "", "")
+		items, err := dynamo.QueryAll[accountItem](ctx, s.table, dynamo.Partition{Index: dynamo.GSI1, PK: "ACCOUNTS#" + string(typ)})
 		if err != nil {
 			return nil, err
 		}
@@ -222,7 +222,7 @@ func (s *Service) mintToken(ctx context.Context, acct Account, name string) (New
 
 // ListTokens lists the caller's tokens, without their values.
 func (s *Service) ListTokens(ctx context.Context, actor Principal) ([]Token, error) {
-	items, err := queryAll[tokenListItem](ctx, s, "", "pk", "ACCOUNT#"+actor.AccountID, "sk", "TOKEN#")
+	items, err := dynamo.QueryAll[tokenListItem](ctx, s.table, dynamo.Partition{PK: "ACCOUNT#" + actor.AccountID, SKPrefix: "TOKEN#"})
 	if err != nil {
 		return nil, err
 	}
@@ -277,24 +277,4 @@ func (s *Service) Authenticate(ctx context.Context, header string) (Principal, e
 		return Principal{}, fault.Unauthorizedf("the token has expired")
 	}
 	return Principal{AccountID: it.AccountID, AccountType: it.AccountType, AccountName: it.AccountName, TokenID: it.TokenID}, nil
-}
-
-func queryAll[T any](ctx context.Context, s *Service, index, pkName, pk, skName, skPrefix string) ([]T, error) {
-	var out []T
-	page := dynamo.Page{}
-	for {
-		p, err := s.queryPage(ctx, index, pkName, pk, skName, skPrefix, 100, page.Next)
-		if err != nil {
-			return nil, err
-		}
-		items, err := decodeAll[T](p.Items)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, items...)
-		if p.Next == nil {
-			return out, nil
-		}
-		page = p
-	}
 }

@@ -3,15 +3,8 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 )
@@ -98,38 +91,6 @@ func (s *Service) getTokenList(ctx context.Context, accountID, tokenID string) (
 	var it tokenListItem
 	err := s.table.Get(ctx, tokenListKey(accountID, tokenID), &it)
 	return it, err
-}
-
-// queryPage reads items of one partition whose sort key starts with prefix,
-// or of one gsi1 partition when index is set.
-func (s *Service) queryPage(ctx context.Context, index, pkName, pk, skName, skPrefix string, limit int32, start map[string]types.AttributeValue) (dynamo.Page, error) {
-	kc := expression.Key(pkName).Equal(expression.Value(pk))
-	if skPrefix != "" {
-		kc = kc.And(expression.Key(skName).BeginsWith(skPrefix))
-	}
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return dynamo.Page{}, fmt.Errorf("account: build query: %w", err)
-	}
-	in := &dynamodb.QueryInput{
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		Limit:                     aws.Int32(limit),
-		ExclusiveStartKey:         start,
-	}
-	if index != "" {
-		in.IndexName = aws.String(index)
-	}
-	return s.table.Query(ctx, in)
-}
-
-func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
-	out := make([]T, 0, len(items))
-	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
-		return nil, fmt.Errorf("account: decode: %w", err)
-	}
-	return out, nil
 }
 
 func isNotFound(err error) bool { return errors.Is(err, dynamo.ErrNotFound) }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/config"
 	"github.com/mercato-dev/mercato/internal/consumer"
 	"github.com/mercato-dev/mercato/internal/dynamo"
@@ -46,6 +48,7 @@ type App struct {
 	SQS      *sqs.Client
 	S3       *s3.Client
 	Accounts *account.Service
+	Catalog  *catalog.Service
 	now      func() time.Time
 }
 
@@ -80,6 +83,7 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 		SQS:      sqs.NewFromConfig(awsCfg),
 		S3:       s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
 		Accounts: account.NewService(table, now, cfg.EventRetentionDays),
+		Catalog:  catalog.NewService(table, now, cfg.EventRetentionDays),
 		now:      now,
 	}
 }
@@ -88,6 +92,7 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 func (a *App) API() http.Handler {
 	return httpapi.New(httpapi.Config{
 		Accounts:     a.Accounts,
+		Catalog:      a.Catalog,
 		Logger:       a.Log,
 		MaxBodyBytes: a.Config.MaxBodyBytes,
 		Now:          a.now,
@@ -142,4 +147,20 @@ func (a *App) Schedule(name string) func(context.Context, events.EventBridgeEven
 		a.Log.InfoContext(ctx, name+": scheduled run", slog.Time("time", e.Time))
 		return nil
 	}
+}
+
+// Start is all a Lambda main does: boot once per cold start, then hand
+// function name's handler to lambda.Start. A boot failure exits non-zero so
+// that Lambda reports an init error rather than serving broken requests.
+func Start(name string) {
+	a, err := Boot(context.Background())
+	var h LambdaHandler
+	if err == nil {
+		h, err = a.LambdaHandler(name)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
 }

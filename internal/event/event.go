@@ -24,6 +24,7 @@ const (
 	OrderUpdated          Type = "order.updated"
 	SubscriptionUpdated   Type = "subscription.updated"
 	ListingRequestUpdated Type = "listing_request.updated"
+	MarketplaceCreated    Type = "marketplace.created"
 	UsageFileUpdated      Type = "usage_file.updated"
 	WebhookTest           Type = "webhook.test"
 	WebhookDisabled       Type = "webhook.disabled"

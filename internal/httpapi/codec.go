@@ -53,7 +53,7 @@ func decodeError(err error) error {
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
-			return fault.Malformedf("request body must be a JSON %s, not %s", jsonKind(typeErr.Type), typeErr.Value)
+			return fault.Malformedf("request body must be %s, not %s", jsonKind(typeErr.Type), typeErr.Value)
 		}
 		return fault.Malformedf("field %q must be %s, not %s", field, jsonKind(typeErr.Type), typeErr.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

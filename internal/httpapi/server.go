@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fault"
 )
 
 // Config holds what the handler needs. Every field is required unless noted.
 type Config struct {
 	Accounts *account.Service
+	Catalog  *catalog.Service
 	Logger   *slog.Logger
 	// Checks are the dependencies /healthz reports on.
 	Checks []Check
@@ -80,6 +82,7 @@ func (s *Server) allRoutes() []route {
 	var rs []route
 	rs = append(rs, s.systemRoutes()...)
 	rs = append(rs, s.accountRoutes()...)
+	rs = append(rs, s.marketplaceRoutes()...)
 	return rs
 }
 
@@ -101,9 +104,14 @@ func (s *Server) buildMux() *http.ServeMux {
 		methods := byPath[p]
 		mux.Handle(p, s.dispatch(methods))
 	}
-	mux.Handle("/", s.endpoint(route{access: public, handle: func(w http.ResponseWriter, r *http.Request) error {
+	notFound := func(w http.ResponseWriter, r *http.Request) error {
 		return fault.NotFoundf("no endpoint %s %s; see GET /openapi.yaml", r.Method, r.URL.Path)
-	}}))
+	}
+	// Under the API prefixes a caller without a valid token learns nothing,
+	// not even which paths exist: 401 comes before 404.
+	mux.Handle("/", s.endpoint(route{access: public, handle: notFound}))
+	mux.Handle("/public/", s.endpoint(route{access: anyAccount, handle: notFound}))
+	mux.Handle("/v1/", s.endpoint(route{access: anyAccount, handle: notFound}))
 	return mux
 }
 

@@ -7,6 +7,7 @@ package relay
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -152,10 +153,11 @@ func (r *Relay) alreadyRelayed(ctx context.Context, batch []pending) (map[string
 }
 
 // publish sends each event to its remaining routes, grouped per queue in
-// batches of ten, then marks the events whose sends all succeeded. It
-// returns the sequence number of the first event that failed, or "".
+// batches of ten, then marks on each event the routes that succeeded, so
+// that a retry sends only what is missing. It returns the sequence number of
+// the first event with a failed route, or "".
 func (r *Relay) publish(ctx context.Context, batch []pending) string {
-	failed := map[int]bool{}
+	failed := map[int]map[event.Route]bool{}
 	byRoute := map[event.Route][]int{}
 	for i, p := range batch {
 		for _, rt := range p.routes {
@@ -165,25 +167,30 @@ func (r *Relay) publish(ctx context.Context, batch []pending) string {
 	for rt, idxs := range byRoute {
 		for chunk := range slices.Chunk(idxs, 10) {
 			for _, i := range r.send(ctx, rt, batch, chunk) {
-				failed[i] = true
+				if failed[i] == nil {
+					failed[i] = map[event.Route]bool{}
+				}
+				failed[i][rt] = true
 			}
 		}
 	}
+	firstFailed := ""
 	for i, p := range batch {
-		if failed[i] {
-			return p.seq
+		sent := slices.DeleteFunc(slices.Clone(p.routes), func(rt event.Route) bool { return failed[i][rt] })
+		ok := len(failed[i]) == 0
+		if len(sent) > 0 {
+			if err := r.mark(ctx, p.ev.ID, sent); err != nil {
+				// The sends happened; a retry re-sends, which consumers
+				// tolerate because they dedupe on the event id.
+				r.cfg.Logger.WarnContext(ctx, "relay: mark event", slog.String("event_id", p.ev.ID), slog.String("error", err.Error()))
+				ok = false
+			}
 		}
-		if len(p.routes) == 0 {
-			continue
-		}
-		if err := r.mark(ctx, p); err != nil {
-			// The sends happened; a retry re-sends, which consumers
-			// tolerate because they dedupe on the event id.
-			r.cfg.Logger.WarnContext(ctx, "relay: mark event", slog.String("event_id", p.ev.ID), slog.String("error", err.Error()))
-			return p.seq
+		if !ok && firstFailed == "" {
+			firstFailed = p.seq
 		}
 	}
-	return ""
+	return firstFailed
 }
 
 // send sends the events at idxs to route's queue and returns the indexes
@@ -218,23 +225,31 @@ func (r *Relay) send(ctx context.Context, rt event.Route, batch []pending, idxs 
 	return failed
 }
 
-func (r *Relay) mark(ctx context.Context, p pending) error {
-	routes := make([]string, 0, len(p.routes))
-	for _, rt := range p.routes {
+func (r *Relay) mark(ctx context.Context, eventID string, sent []event.Route) error {
+	routes := make([]string, 0, len(sent))
+	for _, rt := range sent {
 		routes = append(routes, string(rt))
 	}
 	upd := expression.Add(expression.Name("relayed"), expression.Value(&types.AttributeValueMemberSS{Value: routes}))
-	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
+	// Only mark an item that exists: an UpdateItem on a missing key would
+	// create a stub item, for example when an expired event is replayed.
+	cond := expression.AttributeExists(expression.Name(dynamo.PK))
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return err
 	}
 	_, err = r.cfg.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &r.cfg.Table.Name,
-		Key:                       dynamo.EventKey(p.ev.ID).AV(),
+		Key:                       dynamo.EventKey(eventID).AV(),
 		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 	})
+	var gone *types.ConditionalCheckFailedException
+	if errors.As(err, &gone) {
+		return nil
+	}
 	return err
 }
 

@@ -1,0 +1,77 @@
+// Package mototest gives integration tests one shared AWS emulator per test
+// binary: the one named by AWS_ENDPOINT_URL, or else a moto_server started on
+// first use. A test that needs it calls Emulator.Endpoint or Emulator.Config;
+// when moto is not installed the test is skipped, or fails when CI=true so a
+// CI run cannot pass without exercising the emulator.
+package mototest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/mercato-dev/mercato/infra/moto"
+)
+
+// Emulator is a lazily started emulator shared by the tests of one package.
+// Create it in TestMain with New and call Stop after m.Run.
+type Emulator struct {
+	once     sync.Once
+	srv      *moto.Server
+	endpoint string
+	err      error
+}
+
+// New returns an Emulator that starts nothing until a test asks for it.
+func New() *Emulator { return &Emulator{} }
+
+func (e *Emulator) start() {
+	if ep := os.Getenv("AWS_ENDPOINT_URL"); ep != "" {
+		e.endpoint = ep
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e.srv, e.err = moto.Start(ctx, moto.Options{})
+	if e.err == nil {
+		e.endpoint = e.srv.Endpoint()
+	}
+}
+
+// Endpoint returns the emulator's URL, starting moto on first use. It skips
+// the test when moto is not installed, unless CI=true, where it fails it.
+func (e *Emulator) Endpoint(t testing.TB) string {
+	t.Helper()
+	e.once.Do(e.start)
+	if e.err == nil {
+		return e.endpoint
+	}
+	if errors.Is(e.err, moto.ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skipf("skipping integration test: %v (or set AWS_ENDPOINT_URL to an emulator)", e.err)
+	}
+	t.Fatalf("AWS emulator unavailable: %v", e.err)
+	return ""
+}
+
+// Config returns an aws.Config for the emulator (see moto.AWSConfig).
+func (e *Emulator) Config(t testing.TB) aws.Config {
+	t.Helper()
+	cfg, err := moto.AWSConfig(context.Background(), e.Endpoint(t))
+	if err != nil {
+		t.Fatalf("emulator config: %v", err)
+	}
+	return cfg
+}
+
+// Stop ends the emulator if this Emulator started one.
+func (e *Emulator) Stop() error {
+	if e.srv == nil {
+		return nil
+	}
+	return e.srv.Stop()
+}

@@ -1,0 +1,50 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/mercato-dev/mercato/internal/catalog"
+)
+
+func (s *Server) marketplaceRoutes() []route {
+	return []route{
+		{method: http.MethodPost, path: "/public/v1/marketplaces", access: providerOnly, handle: s.createMarketplace},
+		{method: http.MethodGet, path: "/public/v1/marketplaces", access: anyAccount, handle: s.listMarketplaces},
+		{method: http.MethodGet, path: "/public/v1/marketplaces/{id}", access: anyAccount, handle: s.getMarketplace},
+	}
+}
+
+func (s *Server) createMarketplace(w http.ResponseWriter, r *http.Request) error {
+	var in catalog.MarketplaceInput
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	mp, err := s.cfg.Catalog.CreateMarketplace(r.Context(), principal(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, mp)
+	return nil
+}
+
+func (s *Server) listMarketplaces(w http.ResponseWriter, r *http.Request) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	mps, err := s.cfg.Catalog.ListMarketplaces(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	writeList(w, mps, p)
+	return nil
+}
+
+func (s *Server) getMarketplace(w http.ResponseWriter, r *http.Request) error {
+	mp, err := s.cfg.Catalog.GetMarketplace(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mp)
+	return nil
+}

@@ -1,0 +1,247 @@
+package relay_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/relay"
+	"github.com/mercato-dev/mercato/internal/stacktest"
+)
+
+var harness = stacktest.New()
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := harness.Stop(); err != nil && code == 0 {
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// recorder counts the deliveries each queue consumer sees, by event id,
+// without any dedupe: a doubled publish shows up as a count of 2.
+type recorder struct {
+	mu   sync.Mutex
+	seen map[string]map[string]int // function → event id → deliveries
+}
+
+func (r *recorder) handler(fn string) localrun.SQSHandler {
+	return func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, m := range in.Records {
+			var e event.Event
+			if err := json.Unmarshal([]byte(m.Body), &e); err != nil {
+				return events.SQSEventResponse{}, err
+			}
+			if r.seen[fn] == nil {
+				r.seen[fn] = map[string]int{}
+			}
+			r.seen[fn][e.ID]++
+		}
+		return events.SQSEventResponse{}, nil
+	}
+}
+
+func (r *recorder) count(fn, id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seen[fn][id]
+}
+
+// stack runs the template's event sources with the given relay handler and
+// recording consumers, until the test ends.
+func stack(t *testing.T, relayHandler localrun.StreamHandler) (*app.App, *recorder) {
+	t.Helper()
+	env := harness.Env(t)
+	a := env.App(t, app.Options{})
+	rec := &recorder{seen: map[string]map[string]int{}}
+	noop := func(context.Context, events.EventBridgeEvent) error { return nil }
+	rt, err := localrun.New(localrun.Config{
+		AWS:   env.AWS,
+		Stack: env.Stack,
+		Handlers: localrun.Handlers{
+			Stream: map[string]localrun.StreamHandler{"RelayFunction": relayHandler},
+			SQS: map[string]localrun.SQSHandler{
+				"FulfillmentFunction": rec.handler("fulfillment"),
+				"DispatcherFunction":  rec.handler("dispatcher"),
+				"BillingFunction":     rec.handler("billing"),
+				"UsageFunction": func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+					return events.SQSEventResponse{}, nil
+				},
+			},
+			Schedule: map[string]localrun.ScheduleHandler{"FulfillmentFunction": noop, "BillingFunction": noop},
+		},
+		Logger:   stacktest.Logger(t),
+		PollWait: 200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("runtime: %v", err)
+		}
+	})
+	return a, rec
+}
+
+// commit writes n events, each with an entity, in its own transaction.
+func commit(t *testing.T, a *app.App, typ event.Type, n int) []string {
+	t.Helper()
+	ids := make([]string, 0, n)
+	for i := range n {
+		key := fmt.Sprintf("TEST#%d-%d", time.Now().UnixNano(), i)
+		ev, err := event.New(typ, "VA-123-456", map[string]string{"id": key}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = a.Table.Tx().
+			Create("entity", map[string]string{"pk": key, "sk": "ENTITY"}).
+			Emit(ev, 1).
+			Commit(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.ID)
+	}
+	return ids
+}
+
+// waitExactlyOnce waits until every id reached fn, then checks that none
+// arrived twice after the pipeline settled.
+func waitExactlyOnce(t *testing.T, rec *recorder, fn string, ids []string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		missing := 0
+		for _, id := range ids {
+			if rec.count(fn, id) == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d events never reached %s", missing, len(ids), fn)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // let any duplicate arrive
+	for _, id := range ids {
+		if n := rec.count(fn, id); n != 1 {
+			t.Errorf("%s received event %s %d times", fn, id, n)
+		}
+	}
+}
+
+func relayOf(t *testing.T, a *app.App, sqsClient relay.SQS) *relay.Relay {
+	t.Helper()
+	rl, err := relay.New(relay.Config{
+		Table: a.Table, SQS: sqsClient, Logger: a.Log,
+		Queues: map[event.Route]string{
+			event.RouteFulfillment: a.Config.FulfillmentQueue,
+			event.RouteWebhook:     a.Config.WebhookQueue,
+			event.RouteBilling:     a.Config.BillingQueue,
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rl
+}
+
+func TestRelay_EventReachesConsumers(t *testing.T) {
+	var rl *relay.Relay
+	a, rec := stack(t, func(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		return rl.Handle(ctx, in)
+	})
+	rl = relayOf(t, a, a.SQS)
+	requests := commit(t, a, event.RequestCreated, 3)
+	usage := commit(t, a, event.UsageFileUpdated, 2)
+	waitExactlyOnce(t, rec, "fulfillment", requests)
+	waitExactlyOnce(t, rec, "dispatcher", append(append([]string{}, requests...), usage...))
+	waitExactlyOnce(t, rec, "billing", usage)
+	for _, id := range usage {
+		if rec.count("fulfillment", id) != 0 {
+			t.Errorf("usage event %s was routed to fulfillment", id)
+		}
+	}
+	// The outbox item records where it went.
+	var it dynamo.EventItem
+	if err := a.Table.Get(context.Background(), dynamo.EventKey(requests[0]), &it); err != nil {
+		t.Fatal(err)
+	}
+	if len(it.Relayed) != 2 {
+		t.Errorf("relayed = %v, want fulfillment and webhook", it.Relayed)
+	}
+}
+
+// flakySQS fails the send calls whose numbers are in failOn, after which it
+// behaves; the failure is a real error returned to the relay, as a throttled
+// or unreachable SQS would give.
+type flakySQS struct {
+	relay.SQS
+	calls  atomic.Int32
+	failOn map[int32]bool
+}
+
+func (f *flakySQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	if f.failOn[f.calls.Add(1)] {
+		return nil, errors.New("injected: SQS unavailable")
+	}
+	return f.SQS.SendMessageBatch(ctx, in, opts...)
+}
+
+func TestRelay_PartialSendFailureNeitherLosesNorDoubles(t *testing.T) {
+	var rl *relay.Relay
+	a, rec := stack(t, func(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		return rl.Handle(ctx, in)
+	})
+	// The second and fifth sends fail: some events of a batch go out, some
+	// do not, and the batch is retried from the first failed record.
+	rl = relayOf(t, a, &flakySQS{SQS: a.SQS, failOn: map[int32]bool{2: true, 5: true}})
+	ids := commit(t, a, event.RequestCreated, 25)
+	waitExactlyOnce(t, rec, "fulfillment", ids)
+	waitExactlyOnce(t, rec, "dispatcher", ids)
+}
+
+func TestRelay_CrashAfterPublishingIsRetriedWithoutDoubles(t *testing.T) {
+	var rl *relay.Relay
+	var crashes atomic.Int32
+	a, rec := stack(t, func(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		resp, err := rl.Handle(ctx, in)
+		// The function dies after it published the batch but before Lambda
+		// got the answer, twice: the stream redelivers the whole batch.
+		if err == nil && crashes.Add(1) <= 2 {
+			return events.DynamoDBEventResponse{}, errors.New("injected: function crashed")
+		}
+		return resp, err
+	})
+	rl = relayOf(t, a, a.SQS)
+	ids := commit(t, a, event.AssetUpdated, 12)
+	waitExactlyOnce(t, rec, "fulfillment", ids)
+	waitExactlyOnce(t, rec, "dispatcher", ids)
+	if crashes.Load() < 3 {
+		t.Errorf("the crash was injected %d times; the test did not exercise a retry", crashes.Load())
+	}
+}
