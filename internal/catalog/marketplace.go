@@ -159,9 +159,18 @@ func (s *Service) CreateMarketplace(ctx context.Context, actor account.Principal
 // GetMarketplace reads a marketplace. Providers see only their own; vendors
 // and admins see every marketplace, because vendors choose where to list.
 func (s *Service) GetMarketplace(ctx context.Context, actor account.Principal, id string) (Marketplace, error) {
+	mp, err := s.marketplace(ctx, id)
+	if err == nil && actor.Is(account.Provider) && mp.Owner.ID != actor.AccountID {
+		return Marketplace{}, fault.NotFoundf("marketplace %s not found", id)
+	}
+	return mp, err
+}
+
+// marketplace reads a marketplace without an access check.
+func (s *Service) marketplace(ctx context.Context, id string) (Marketplace, error) {
 	var it marketplaceItem
 	err := s.table.Get(ctx, marketplaceKey(id), &it)
-	if err == dynamo.ErrNotFound || (err == nil && actor.Is(account.Provider) && it.OwnerID != actor.AccountID) {
+	if err == dynamo.ErrNotFound {
 		return Marketplace{}, fault.NotFoundf("marketplace %s not found", id)
 	}
 	if err != nil {

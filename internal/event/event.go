@@ -25,12 +25,29 @@ const (
 	SubscriptionUpdated   Type = "subscription.updated"
 	ListingRequestUpdated Type = "listing_request.updated"
 	MarketplaceCreated    Type = "marketplace.created"
+	ProductCreated        Type = "product.created"
+	ProductUpdated        Type = "product.updated"
+	ProductPublished      Type = "product.published"
+	ListingUpdated        Type = "listing.updated"
 	UsageFileUpdated      Type = "usage_file.updated"
 	WebhookTest           Type = "webhook.test"
 	WebhookDisabled       Type = "webhook.disabled"
 	AccountCreated        Type = "account.created"
 	TokenCreated          Type = "token.created"
 	TokenDeleted          Type = "token.deleted"
+)
+
+// Webhook registration audit events, and the commands the API sends the
+// dispatcher through the outbox (a redelivery or a recovery is requested by
+// committing its event, never by calling SQS from the API). None of these
+// is delivered to webhooks.
+const (
+	WebhookCreated             Type = "webhook.created"
+	WebhookUpdated             Type = "webhook.updated"
+	WebhookDeleted             Type = "webhook.deleted"
+	WebhookSecretRotated       Type = "webhook.secret_rotated"
+	WebhookRedeliveryRequested Type = "webhook.redelivery_requested"
+	WebhookRecoveryRequested   Type = "webhook.recovery_requested"
 )
 
 // Event is the envelope delivered to queues and webhooks. Data is the full

@@ -83,6 +83,9 @@ func (s *Server) allRoutes() []route {
 	rs = append(rs, s.systemRoutes()...)
 	rs = append(rs, s.accountRoutes()...)
 	rs = append(rs, s.marketplaceRoutes()...)
+	rs = append(rs, s.productRoutes()...)
+	rs = append(rs, s.listingRoutes()...)
+	rs = append(rs, s.partnerCatalogRoutes()...)
 	return rs
 }
 

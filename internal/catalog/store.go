@@ -1,0 +1,278 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+// A product and everything it owns live in one partition, so that reading a
+// product with its items, parameters and templates is one Query:
+//
+//	PRODUCT#<id> / PRODUCT             the head; gsi1 PRODUCTS#<vendor> / <created>#<id>
+//	PRODUCT#<id> / ITEM#<item id>      an item
+//	PRODUCT#<id> / PARAM#<param id>    a parameter
+//	PRODUCT#<id> / TEMPLATE#<id>       a template
+//	PRODUCT#<id> / MPN#<mpn>           keeps MPNs unique in the product
+//	PRODUCT#<id> / PNAME#<name>        keeps parameter names unique
+//	PRODUCT#<id> / LISTING#<mp>        the product's listing on a marketplace
+//	PRODUCTVERSIONS#<id> / V#<000001>  published snapshots, apart because they are large
+//
+// Objects are stored as the JSON the API shows (doc), so that a snapshot, an
+// event and an answer are the same bytes; keys and counters sit beside it.
+type row struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	GSI1PK    string `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK    string `dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK    string `dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK    string `dynamodbav:"gsi2sk,omitempty"`
+	GSI3PK    string `dynamodbav:"gsi3pk,omitempty"`
+	GSI3SK    string `dynamodbav:"gsi3sk,omitempty"`
+	Entity    string `dynamodbav:"entity"`
+	Doc       string `dynamodbav:"doc"`
+	Rev       int    `dynamodbav:"rev,omitempty"`
+	NextItem  int    `dynamodbav:"next_item,omitempty"`
+	NextParam int    `dynamodbav:"next_param,omitempty"`
+	Version   int    `dynamodbav:"version,omitempty"`
+}
+
+func productPK(id string) string { return "PRODUCT#" + id }
+
+func docRow(pk, sk, entity string, v any) row {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		// Catalog objects are plain structs of strings, numbers and times.
+		panic(fmt.Sprintf("catalog: marshal %s: %v", entity, err))
+	}
+	return row{PK: pk, SK: sk, Entity: entity, Doc: string(raw)}
+}
+
+func (r row) key() dynamo.Key { return dynamo.Key{PK: r.PK, SK: r.SK} }
+
+func decodeDoc[T any](r row) (T, error) {
+	var v T
+	if err := json.Unmarshal([]byte(r.Doc), &v); err != nil {
+		return v, fmt.Errorf("catalog: decode %s %s/%s: %w", r.Entity, r.PK, r.SK, err)
+	}
+	return v, nil
+}
+
+// head is the product row with its counters.
+type head struct {
+	row
+	p Product
+}
+
+func newHead(p Product) row {
+	r := docRow(productPK(p.ID), "PRODUCT", "product", p)
+	r.GSI1PK, r.GSI1SK = "PRODUCTS#"+p.Owner.ID, p.Created.Format("2006-01-02T15:04:05.000000Z")+"#"+p.ID
+	r.Rev = 1
+	return r
+}
+
+func (h *head) product() Product { return h.p }
+
+func (h *head) setProduct(p Product) { h.p = p }
+
+func (h *head) toRow() row {
+	r := docRow(h.PK, h.SK, "product", h.p)
+	r.GSI1PK, r.GSI1SK = h.GSI1PK, h.GSI1SK
+	r.Rev, r.NextItem, r.NextParam = h.Rev, h.NextItem, h.NextParam
+	r.Version = h.p.Version
+	return r
+}
+
+func newItemRow(productID string, it Item) row {
+	return docRow(productPK(productID), "ITEM#"+it.ID, "item", it)
+}
+
+func newParamRow(productID string, p Parameter) row {
+	return docRow(productPK(productID), "PARAM#"+p.ID, "parameter", p)
+}
+
+func newTemplateRow(productID string, t Template) row {
+	return docRow(productPK(productID), "TEMPLATE#"+t.ID, "template", t)
+}
+
+// uniqueRow claims value in the product's namespace prefix: creating it
+// fails when another object holds the value.
+func uniqueRow(productID, prefix, value, owner string) row {
+	return row{PK: productPK(productID), SK: prefix + strings.ToLower(value), Entity: "unique", Doc: owner}
+}
+
+func itemID(productID string, n int) string  { return productID + "-" + localID(n) }
+func localID(n int) string                   { return fmt.Sprintf("%04d", n) }
+func paramID(productID string, n int) string { return "PRM-" + strings.TrimPrefix(productID, "PRD-") + "-" + localID(n) }
+
+// state is a product partition as loaded.
+type state struct {
+	head      *head
+	items     map[string]Item
+	itemOrder []string
+	params    map[string]Parameter
+	templates map[string]Template
+	listings  map[string]Listing // by marketplace id
+}
+
+func (st *state) sortedItems() []Item {
+	out := make([]Item, 0, len(st.itemOrder))
+	for _, id := range st.itemOrder {
+		out = append(out, st.view(st.items[id]))
+	}
+	return out
+}
+
+// view derives an item's status: a draft item becomes published once a
+// published version includes it, without rewriting every item at publish.
+func (st *state) view(it Item) Item {
+	at := st.head.p.PublishedAt
+	if it.Status == StatusDraft && at != nil && !it.Created.After(*at) {
+		it.Status = StatusPublished
+	}
+	return it
+}
+
+// loadPartition reads the whole product partition in one consistent Query
+// (more only if the partition passes 1 MB).
+func (s *Service) loadPartition(ctx context.Context, id string) (*state, error) {
+	rows, err := dynamo.QueryAll[row](ctx, s.table, dynamo.Partition{PK: productPK(id)})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: load product %s: %w", id, err)
+	}
+	st := &state{items: map[string]Item{}, params: map[string]Parameter{}, templates: map[string]Template{}, listings: map[string]Listing{}}
+	for _, r := range rows {
+		if err := st.add(r); err != nil {
+			return nil, err
+		}
+	}
+	if st.head == nil {
+		return nil, errNoProduct
+	}
+	return st, nil
+}
+
+var errNoProduct = errors.New("catalog: no such product")
+
+func (st *state) add(r row) error {
+	var err error
+	switch r.Entity {
+	case "product":
+		var p Product
+		if p, err = decodeDoc[Product](r); err == nil {
+			st.head = &head{row: r, p: p}
+		}
+	case "item":
+		var it Item
+		if it, err = decodeDoc[Item](r); err == nil {
+			st.items[it.ID] = it
+			st.itemOrder = append(st.itemOrder, it.ID)
+		}
+	case "parameter":
+		var p Parameter
+		if p, err = decodeDoc[Parameter](r); err == nil {
+			st.params[p.ID] = p
+		}
+	case "template":
+		var t Template
+		if t, err = decodeDoc[Template](r); err == nil {
+			st.templates[t.ID] = t
+		}
+	case "listing":
+		var l Listing
+		if l, err = decodeDoc[Listing](r); err == nil {
+			st.listings[l.Marketplace.ID] = l
+		}
+	}
+	return err
+}
+
+// load reads a product the caller may see: its vendor, or an admin. Any
+// other caller is told it does not exist.
+func (s *Service) load(ctx context.Context, actor account.Principal, id string) (*state, error) {
+	st, err := s.loadPartition(ctx, id)
+	if errors.Is(err, errNoProduct) {
+		return nil, fault.NotFoundf("product %s not found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !actor.Is(account.Admin) && st.head.p.Owner.ID != actor.AccountID {
+		return nil, fault.NotFoundf("product %s not found", id)
+	}
+	return st, nil
+}
+
+// change loads the product, lets fn change it and add writes to the
+// transaction, then writes the head back under the revision it was read at
+// and emits product.updated, all in one transaction. A concurrent change
+// loses with 409.
+func (s *Service) change(ctx context.Context, actor account.Principal, id string, fn func(st *state, tx *dynamo.Tx) error) (*state, error) {
+	if !actor.Is(account.Vendor) {
+		return nil, fault.Forbiddenf("only the product's vendor can change it")
+	}
+	st, err := s.load(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	tx := s.table.Tx()
+	if err := fn(st, tx); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	rev := st.head.Rev
+	st.head.Rev++
+	st.head.p.Updated = now
+	ev, err := event.New(event.ProductUpdated, st.head.p.Owner.ID, st.head.p, now)
+	if err != nil {
+		return nil, err
+	}
+	cond := expression.Name("rev").Equal(expression.Value(rev))
+	tx.Put("product", st.head.toRow(), &cond).Emit(ev, s.retentionDays)
+	if err := tx.Commit(ctx); err != nil {
+		return nil, conflictMessage(err)
+	}
+	return st, nil
+}
+
+// conflictMessage names what a failed condition means in catalog terms.
+func conflictMessage(err error) error {
+	cf, ok := dynamo.AsConditionFailed(err)
+	if !ok {
+		return err
+	}
+	switch {
+	case cf.Failed("mpn"):
+		return &fault.Error{Kind: fault.Invalid, Messages: []string{"mpn is already used by another item of this product"}, Err: err}
+	case cf.Failed("parameter name"):
+		return &fault.Error{Kind: fault.Invalid, Messages: []string{"name is already used by another parameter of this product"}, Err: err}
+	case cf.Failed("product"):
+		return &fault.Error{Kind: fault.Conflict, Messages: []string{"the product was changed by another request; reload it and retry"}, Err: err}
+	}
+	return err
+}
+
+func (s *Service) vendorProducts(ctx context.Context, vendorID string) ([]*head, error) {
+	rows, err := dynamo.QueryAll[row](ctx, s.table, dynamo.Partition{Index: dynamo.GSI1, PK: "PRODUCTS#" + vendorID})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: list products of %s: %w", vendorID, err)
+	}
+	out := make([]*head, 0, len(rows))
+	for _, r := range rows {
+		p, err := decodeDoc[Product](r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &head{row: r, p: p})
+	}
+	return out, nil
+}

@@ -1,0 +1,151 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+// Version is an immutable snapshot of a product as published. Orders bind
+// to the version that was current when they were placed.
+type Version struct {
+	Version     int         `json:"version"`
+	Product     Product     `json:"product"`
+	Items       []Item      `json:"items"`
+	Parameters  []Parameter `json:"parameters"`
+	Templates   []Template  `json:"templates"`
+	PublishedAt time.Time   `json:"published_at"`
+	Notes       string      `json:"notes,omitempty"`
+}
+
+// Item returns the snapshot's item with id or local id.
+func (v Version) Item(id string) (Item, bool) {
+	for _, it := range v.Items {
+		if it.ID == id || it.LocalID == id {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
+// Template returns the snapshot's template with id.
+func (v Version) Template(id string) (Template, bool) {
+	for _, t := range v.Templates {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return Template{}, false
+}
+
+func versionKey(productID string, n int) dynamo.Key {
+	return dynamo.Key{PK: "PRODUCTVERSIONS#" + productID, SK: fmt.Sprintf("V#%06d", n)}
+}
+
+// PublishInput is the body of POST /products/{id}/publish.
+type PublishInput struct {
+	Notes string `json:"notes"`
+}
+
+// Publish snapshots the product as version N+1. A product needs an item on
+// sale and an asset fulfillment template to be published: without them it
+// could be ordered but never fulfilled.
+func (s *Service) Publish(ctx context.Context, actor account.Principal, productID string, in PublishInput) (Version, error) {
+	var v Version
+	_, err := s.change(ctx, actor, productID, func(st *state, tx *dynamo.Tx) error {
+		if msgs := st.publishable(); len(msgs) > 0 {
+			return fault.InvalidList(msgs...)
+		}
+		now := s.now().UTC()
+		p := st.head.p
+		p.Version++
+		p.Status = StatusPublished
+		p.PublishedAt = &now
+		p.Updated = now
+		st.head.p = p
+		v = Version{Version: p.Version, Product: p, Items: st.itemsAt(p), Parameters: sortedByID(st.params),
+			Templates: sortedByID(st.templates), PublishedAt: now, Notes: in.Notes}
+		k := versionKey(productID, p.Version)
+		ev, err := event.New(event.ProductPublished, p.Owner.ID, v, now)
+		if err != nil {
+			return err
+		}
+		tx.Create("version", docRow(k.PK, k.SK, "version", v)).Emit(ev, s.retentionDays)
+		return nil
+	})
+	return v, err
+}
+
+func (st *state) publishable() []string {
+	var msgs []string
+	onSale := 0
+	for _, it := range st.items {
+		if it.Status != StatusEndOfSale {
+			onSale++
+		}
+	}
+	if onSale == 0 {
+		msgs = append(msgs, "the product needs at least one item that is not endofsale to be published")
+	}
+	hasFulfillment := false
+	for _, t := range st.templates {
+		hasFulfillment = hasFulfillment || (t.Type == TemplateFulfillment && t.Scope == ScopeAsset)
+	}
+	if !hasFulfillment {
+		msgs = append(msgs, "the product needs a fulfillment template with scope asset to be published")
+	}
+	return msgs
+}
+
+// itemsAt returns the items as version p shows them: every item is
+// published once a version includes it.
+func (st *state) itemsAt(p Product) []Item {
+	items := st.sortedItems()
+	for i := range items {
+		if items[i].Status == StatusDraft {
+			items[i].Status = StatusPublished
+		}
+	}
+	return items
+}
+
+// ListVersions returns the published versions, oldest first.
+func (s *Service) ListVersions(ctx context.Context, actor account.Principal, productID string) ([]Version, error) {
+	if _, err := s.load(ctx, actor, productID); err != nil {
+		return nil, err
+	}
+	rows, err := dynamo.QueryAll[row](ctx, s.table, dynamo.Partition{PK: "PRODUCTVERSIONS#" + productID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Version, 0, len(rows))
+	for _, r := range rows {
+		v, err := decodeDoc[Version](r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// VersionOf reads version n of a product, for whoever already holds a
+// reference to it (an order, a listing).
+func (s *Service) VersionOf(ctx context.Context, productID string, n int) (Version, error) {
+	var r row
+	err := s.table.Get(ctx, versionKey(productID, n), &r)
+	if err == dynamo.ErrNotFound {
+		return Version{}, fault.NotFoundf("product %s has no version %d", productID, n)
+	}
+	if err != nil {
+		return Version{}, err
+	}
+	return decodeDoc[Version](r)
+}
+

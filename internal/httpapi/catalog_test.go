@@ -1,0 +1,413 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/catalog"
+)
+
+// catalogFixture adds a marketplace of the fixture's provider.
+type catalogFixture struct {
+	*fixture
+	mp catalog.Marketplace
+}
+
+func newCatalogFixture(t *testing.T) *catalogFixture {
+	t.Helper()
+	f := &catalogFixture{fixture: newFixture(t)}
+	f.do(http.MethodPost, "/public/v1/marketplaces", f.provider.Token.Value,
+		map[string]any{"name": "Apollo US", "currency": "USD", "countries": []string{"US", "CA"}}, http.StatusCreated, &f.mp)
+	return f
+}
+
+type labProduct struct {
+	product  catalog.Product
+	item     catalog.Item
+	param    catalog.Parameter
+	template catalog.Template
+}
+
+// buildLab walks the Connect vendor lab: create the product, delete the
+// defaults, add the item, the parameter and the activation template.
+func (f *catalogFixture) buildLab(t *testing.T) labProduct {
+	t.Helper()
+	v := f.vendor.Token.Value
+	var lab labProduct
+	f.do(http.MethodPost, "/public/v1/products", v, map[string]any{
+		"name": "Connect Web Conference Software", "short_description": "Video meetings for teams",
+		"detailed_description": "# Web Conference\nHD meetings.", "category": "Collaboration",
+		"icon": "https://cdn.example/icon.png",
+	}, http.StatusCreated, &lab.product)
+	if lab.product.Status != "draft" || !strings.HasPrefix(lab.product.ID, "PRD-") || lab.product.Version != 0 {
+		t.Fatalf("new product = %+v", lab.product)
+	}
+	base := "/public/v1/products/" + lab.product.ID
+	var items []catalog.Item
+	var params []catalog.Parameter
+	f.do(http.MethodGet, base+"/items", v, nil, http.StatusOK, &items)
+	f.do(http.MethodGet, base+"/parameters", v, nil, http.StatusOK, &params)
+	if len(items) != 1 || len(params) != 1 {
+		t.Fatalf("a new product has %d items and %d parameters, want 1 and 1", len(items), len(params))
+	}
+	f.do(http.MethodDelete, base+"/items/"+items[0].ID, v, nil, http.StatusNoContent, nil)
+	f.do(http.MethodDelete, base+"/parameters/"+params[0].ID, v, nil, http.StatusNoContent, nil)
+
+	f.do(http.MethodPost, base+"/items", v, map[string]any{
+		"name": "SKU Users", "mpn": "MPN-246-USERS", "type": "reservation", "period": "monthly", "unit": "users",
+		"min_quantity": 1, "max_quantity": 500,
+	}, http.StatusCreated, &lab.item)
+	f.do(http.MethodPost, base+"/parameters", v, map[string]any{
+		"name": "param_admin_email", "title": "Administrator email", "description": "Who administers the account",
+		"type": "text", "scope": "asset", "phase": "fulfillment", "constraints": map[string]any{"required": true},
+	}, http.StatusCreated, &lab.param)
+	f.do(http.MethodPost, base+"/templates", v, map[string]any{
+		"type": "fulfillment", "scope": "asset", "title": "Activation",
+		"body": "# Welcome\nYour administrator is **{{ param_admin_email }}**. Asset {{ asset.id }}.",
+	}, http.StatusCreated, &lab.template)
+	return lab
+}
+
+// list publishes and lists the product on the fixture's marketplace.
+func (f *catalogFixture) list(t *testing.T, lab labProduct, price string) catalog.ListingRequest {
+	t.Helper()
+	var v catalog.Version
+	f.do(http.MethodPost, "/public/v1/products/"+lab.product.ID+"/publish", f.vendor.Token.Value, nil, http.StatusCreated, &v)
+	if v.Version != 1 || len(v.Items) != 1 || v.Items[0].Status != "published" || v.Product.Status != "published" {
+		t.Fatalf("version = %+v", v)
+	}
+	var lr catalog.ListingRequest
+	f.do(http.MethodPost, "/public/v1/listing-requests", f.vendor.Token.Value, map[string]any{
+		"product": map[string]string{"id": lab.product.ID}, "marketplace": f.mp.ID,
+		"prices": []map[string]any{{"item": lab.item.ID, "price": price, "terms": []string{"P1M", "P1Y"}}},
+	}, http.StatusCreated, &lr)
+	if lr.Status != "pending" || lr.Type != "new" || lr.Currency != "USD" {
+		t.Fatalf("listing request = %+v", lr)
+	}
+	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", f.provider.Token.Value, nil, http.StatusOK, &lr)
+	if lr.Status != "approved" {
+		t.Fatalf("approved request = %+v", lr)
+	}
+	return lr
+}
+
+type pcLink struct {
+	URI    string `json:"uri"`
+	Method string `json:"method"`
+}
+
+type pcCollection struct {
+	TotalCount int               `json:"totalCount"`
+	Items      []json.RawMessage `json:"items"`
+	Attributes struct {
+		ObjectType string `json:"objectType"`
+	} `json:"attributes"`
+}
+
+func TestCatalog_Lab(t *testing.T) {
+	f := newCatalogFixture(t)
+	lab := f.buildLab(t)
+
+	var pv catalog.Preview
+	f.do(http.MethodPost, "/public/v1/products/"+lab.product.ID+"/templates/"+lab.template.ID+"/preview", f.vendor.Token.Value,
+		map[string]any{"values": map[string]string{"param_admin_email": "admin@example.com"}}, http.StatusOK, &pv)
+	if !strings.Contains(pv.Body, "**admin@example.com**") || !strings.Contains(pv.Body, "AS-0000-0000-0000") {
+		t.Errorf("preview = %q", pv.Body)
+	}
+	f.list(t, lab, "12.5")
+
+	// The provider finds it and follows the links down to the availability.
+	prov := f.provider.Token.Value
+	var products pcCollection
+	f.do(http.MethodGet, "/v1/products?country=US", prov, nil, http.StatusOK, &products)
+	var found struct {
+		ID    string            `json:"id"`
+		Title string            `json:"title"`
+		Links map[string]pcLink `json:"links"`
+	}
+	for _, raw := range products.Items {
+		_ = json.Unmarshal(raw, &found)
+		if found.ID == lab.product.ID {
+			break
+		}
+	}
+	if found.ID != lab.product.ID || found.Title != "Connect Web Conference Software" || products.Attributes.ObjectType != "Collection" {
+		t.Fatalf("product not in the catalog: %+v", products)
+	}
+	var skus pcCollection
+	f.do(http.MethodGet, found.Links["skus"].URI, prov, nil, http.StatusOK, &skus)
+	if skus.TotalCount != 1 {
+		t.Fatalf("skus = %+v", skus)
+	}
+	var sku struct {
+		ID                     string            `json:"id"`
+		MinimumQuantity        int               `json:"minimumQuantity"`
+		MaximumQuantity        int               `json:"maximumQuantity"`
+		SupportedBillingCycles []string          `json:"supportedBillingCycles"`
+		Links                  map[string]pcLink `json:"links"`
+	}
+	_ = json.Unmarshal(skus.Items[0], &sku)
+	if sku.ID != lab.item.LocalID || sku.MinimumQuantity != 1 || sku.MaximumQuantity != 500 || !cmp.Equal(sku.SupportedBillingCycles, []string{"monthly"}) {
+		t.Errorf("sku = %+v", sku)
+	}
+	var avs pcCollection
+	f.do(http.MethodGet, sku.Links["availabilities"].URI, prov, nil, http.StatusOK, &avs)
+	var av struct {
+		ID              string `json:"id"`
+		CatalogItemID   string `json:"catalogItemId"`
+		Country         string `json:"country"`
+		DefaultCurrency struct {
+			Code, Symbol string
+		} `json:"defaultCurrency"`
+		Terms []struct {
+			Duration, BillingCycle string
+		} `json:"terms"`
+		Price struct {
+			Amount, CurrencyCode string
+		} `json:"price"`
+		Links map[string]pcLink `json:"links"`
+	}
+	if avs.TotalCount != 1 {
+		t.Fatalf("availabilities = %+v", avs)
+	}
+	_ = json.Unmarshal(avs.Items[0], &av)
+	// Item numbers are not reused: the deleted default item was 0001.
+	wantID := fmt.Sprintf("%s:%s:%s", lab.product.ID, lab.item.LocalID, f.mp.ID)
+	if av.CatalogItemID != wantID || av.Country != "US" || av.DefaultCurrency.Code != "USD" || av.DefaultCurrency.Symbol != "$" ||
+		av.Price.Amount != "12.50" || len(av.Terms) != 2 || av.Terms[1].Duration != "P1Y" || av.Terms[0].BillingCycle != "monthly" {
+		t.Errorf("availability = %+v", av)
+	}
+	// The availability's own link answers the same object.
+	var again struct {
+		CatalogItemID string `json:"catalogItemId"`
+	}
+	f.do(http.MethodGet, av.Links["self"].URI, prov, nil, http.StatusOK, &again)
+	if again.CatalogItemID != wantID {
+		t.Errorf("self link = %+v", again)
+	}
+
+	// Countries the marketplace does not cover show nothing; unknown ones 404.
+	f.do(http.MethodGet, "/v1/products?country=DE", prov, nil, http.StatusOK, &products)
+	if products.TotalCount != 0 {
+		t.Errorf("DE catalog has %d products", products.TotalCount)
+	}
+	for _, path := range []string{
+		"/v1/products?country=ZZ", "/v1/products/" + lab.product.ID + "?country=DE",
+		"/v1/products/PRD-000-000-000?country=US", "/v1/products/" + lab.product.ID + "/skus/0009?country=US",
+		"/v1/products/" + lab.product.ID + "/skus/" + lab.item.LocalID + "/availabilities/MP-00000?country=US",
+	} {
+		res := f.call(http.MethodGet, path, prov, nil)
+		var e partnerErr
+		if err := json.Unmarshal(res.body, &e); res.status != 404 || err != nil || e.Code == 0 {
+			t.Errorf("GET %s = %d %s, want 404 in the Partner Center shape", path, res.status, res.body)
+		}
+	}
+	if res := f.call(http.MethodGet, "/v1/products", prov, nil); res.status != 400 {
+		t.Errorf("no country = %d", res.status)
+	}
+	// Another provider sees none of it.
+	other := f.createAccount(account.Provider, "Other Hub")
+	f.do(http.MethodGet, "/v1/products?country=US", other.Token.Value, nil, http.StatusOK, &products)
+	if products.TotalCount != 0 {
+		t.Errorf("another provider sees %d products", products.TotalCount)
+	}
+}
+
+func TestCatalog_Rules(t *testing.T) {
+	f := newCatalogFixture(t)
+	lab := f.buildLab(t)
+	v := f.vendor.Token.Value
+	base := "/public/v1/products/" + lab.product.ID
+
+	// Publishing needs items: a second product with its default item deleted.
+	var empty catalog.Product
+	f.do(http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Empty"}, http.StatusCreated, &empty)
+	var items []catalog.Item
+	f.do(http.MethodGet, "/public/v1/products/"+empty.ID+"/items", v, nil, http.StatusOK, &items)
+	f.do(http.MethodDelete, "/public/v1/products/"+empty.ID+"/items/"+items[0].ID, v, nil, http.StatusNoContent, nil)
+	connectError(t, f.call(http.MethodPost, "/public/v1/products/"+empty.ID+"/publish", v, nil), 400, "VAL_001",
+		"at least one item", "fulfillment template")
+
+	connectError(t, f.call(http.MethodPost, base+"/items", v, map[string]any{
+		"name": "Again", "mpn": "mpn-246-users", "type": "reservation", "unit": "users"}), 400, "VAL_001", "mpn is already used")
+	connectError(t, f.call(http.MethodPut, base+"/parameters/"+lab.param.ID, v, map[string]any{"phase": "ordering"}), 400, "VAL_001",
+		"phase cannot change")
+	connectError(t, f.call(http.MethodPost, base+"/templates", v, map[string]any{
+		"type": "fulfillment", "title": "Bad", "body": "{{ param_admin_email }} {{ param_nope }} {{ license_key }}"}), 400, "VAL_001",
+		"param_nope", "license_key")
+	connectError(t, f.call(http.MethodPost, base+"/items", v, map[string]any{
+		"name": "Bad", "mpn": "BAD-1", "type": "reservation", "unit": "u", "precision": "decimal(2)", "min_quantity": 5, "max_quantity": 2}), 400, "VAL_001",
+		"precision must be integer", "max_quantity (2)")
+	connectError(t, f.call(http.MethodPost, base+"/parameters", v, map[string]any{
+		"name": "color", "title": "Color", "type": "dropdown", "scope": "asset", "phase": "ordering"}), 400, "VAL_001", "choices")
+
+	f.list(t, lab, "10")
+	// After publish: items cannot be deleted, nor change type; the name is fixed.
+	connectError(t, f.call(http.MethodDelete, base+"/items/"+lab.item.ID, v, nil), 400, "VAL_001", "endofsale")
+	connectError(t, f.call(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"type": "ppu"}), 400, "VAL_001", "type cannot change")
+	connectError(t, f.call(http.MethodPut, base, v, map[string]any{"name": "Renamed"}), 400, "VAL_001", "name cannot change")
+	var it catalog.Item
+	f.do(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"status": "endofsale"}, http.StatusOK, &it)
+	if it.Status != "endofsale" {
+		t.Errorf("item status = %s", it.Status)
+	}
+
+	// Tenancy: another vendor sees nothing, cannot list it; a provider
+	// cannot create products, a vendor cannot approve or browse /v1.
+	other := f.createAccount(account.Vendor, "Other Vendor")
+	connectError(t, f.call(http.MethodGet, base, other.Token.Value, nil), 404, "OBJ_001")
+	connectError(t, f.call(http.MethodPost, base+"/items", other.Token.Value, map[string]any{"name": "x", "mpn": "x", "type": "ppu", "unit": "u"}), 404, "OBJ_001")
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests", other.Token.Value, map[string]any{
+		"product": lab.product.ID, "marketplace": f.mp.ID, "prices": []map[string]any{{"item": lab.item.ID, "price": "1"}}}), 404, "OBJ_001")
+	connectError(t, f.call(http.MethodPost, "/public/v1/products", f.provider.Token.Value, map[string]any{"name": "x"}), 403, "AUTH_002")
+	var lrs []catalog.ListingRequest
+	f.do(http.MethodGet, "/public/v1/listing-requests", v, nil, http.StatusOK, &lrs)
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests/"+lrs[0].ID+"/approve", v, nil), 403, "AUTH_002", "provider")
+	res := f.call(http.MethodGet, "/v1/products?country=US", v, nil)
+	if res.status != 403 {
+		t.Errorf("vendor on /v1/products = %d", res.status)
+	}
+	// Deciding twice is an illegal transition.
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests/"+lrs[0].ID+"/reject", f.provider.Token.Value, map[string]string{"reason": "late"}), 400, "REQ_003", "approved")
+}
+
+func TestCatalog_ListingRules(t *testing.T) {
+	f := newCatalogFixture(t)
+	lab := f.buildLab(t)
+	v := f.vendor.Token.Value
+	req := func(prices any) map[string]any {
+		return map[string]any{"product": lab.product.ID, "marketplace": f.mp.ID, "prices": prices}
+	}
+	// Not published yet.
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{{"item": lab.item.ID, "price": "1"}})), 400, "VAL_001", "published")
+	f.do(http.MethodPost, "/public/v1/products/"+lab.product.ID+"/publish", v, map[string]string{"notes": "first"}, http.StatusCreated, nil)
+	tests := []struct {
+		name      string
+		prices    any
+		fragments []string
+	}{
+		{"no prices", []map[string]any{}, []string{"needs a price"}},
+		{"too many decimals", []map[string]any{{"item": lab.item.ID, "price": "1.005"}}, []string{"more than 2 decimals"}},
+		{"negative", []map[string]any{{"item": lab.item.ID, "price": "-1"}}, []string{"negative"}},
+		{"not a number", []map[string]any{{"item": lab.item.ID, "price": "ten"}}, []string{"not a decimal"}},
+		{"unknown item", []map[string]any{{"item": "PRD-1-0009", "price": "1"}, {"item": lab.item.ID, "price": "1"}}, []string{"not an item"}},
+		{"bad term", []map[string]any{{"item": lab.item.ID, "price": "1", "terms": []string{"P3Y"}}}, []string{"P3Y"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests", v, req(tt.prices)), 400, "VAL_001", tt.fragments...)
+		})
+	}
+	var lr catalog.ListingRequest
+	f.do(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{{"item": lab.item.ID, "price": "5"}}), http.StatusCreated, &lr)
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{{"item": lab.item.ID, "price": "6"}})), 409, "OBJ_002", "pending")
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/reject", f.provider.Token.Value, nil), 400, "VAL_001", "reason")
+	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/reject", f.provider.Token.Value, map[string]string{"reason": "price too low"}, http.StatusOK, &lr)
+	if lr.Status != "rejected" || lr.Reason != "price too low" {
+		t.Fatalf("rejected = %+v", lr)
+	}
+	// Not listed: the product cannot be found in the catalog; update and
+	// remove need a listing.
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "remove", "product": lab.product.ID, "marketplace": f.mp.ID}), 400, "VAL_001", "not listed")
+	// A listing, then a price update, then a removal.
+	f.do(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{{"item": lab.item.ID, "price": "5"}}), http.StatusCreated, &lr)
+	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", f.provider.Token.Value, map[string]string{"note": "welcome"}, http.StatusOK, nil)
+	f.do(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{{"item": lab.item.ID, "price": "7.25"}}), http.StatusCreated, &lr)
+	if lr.Type != "update" {
+		t.Errorf("second request type = %s", lr.Type)
+	}
+	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", f.provider.Token.Value, nil, http.StatusOK, nil)
+	var listings []catalog.Listing
+	f.do(http.MethodGet, "/public/v1/listings?status=listed", f.provider.Token.Value, nil, http.StatusOK, &listings)
+	if len(listings) != 1 || listings[0].Prices[0].Price != "7.25" {
+		t.Fatalf("listings = %+v", listings)
+	}
+	var one catalog.Listing
+	f.do(http.MethodGet, "/public/v1/listings/"+listings[0].ID, v, nil, http.StatusOK, &one)
+	f.do(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "remove", "product": lab.product.ID, "marketplace": f.mp.ID}, http.StatusCreated, &lr)
+	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", f.provider.Token.Value, nil, http.StatusOK, nil)
+	var products pcCollection
+	f.do(http.MethodGet, "/v1/products?country=US", f.provider.Token.Value, nil, http.StatusOK, &products)
+	if products.TotalCount != 0 {
+		t.Errorf("an unlisted product is still in the catalog")
+	}
+}
+
+func TestCatalog_Lists(t *testing.T) {
+	f := newCatalogFixture(t)
+	v := f.vendor.Token.Value
+	for _, name := range []string{"Charlie", "Alpha", "Bravo"} {
+		f.do(http.MethodPost, "/public/v1/products", v, map[string]any{"name": name}, http.StatusCreated, nil)
+	}
+	var ps []catalog.Product
+	res := f.do(http.MethodGet, "/public/v1/products?ordering(name)&limit=2", v, nil, http.StatusOK, &ps)
+	if len(ps) != 2 || ps[0].Name != "Alpha" || ps[1].Name != "Bravo" || res.header.Get("Content-Range") != "items 0-1/3" {
+		t.Errorf("ordered page = %v %q", names(ps), res.header.Get("Content-Range"))
+	}
+	f.do(http.MethodGet, "/public/v1/products?eq(name,Charlie)", v, nil, http.StatusOK, &ps)
+	if len(ps) != 1 || ps[0].Name != "Charlie" {
+		t.Errorf("eq = %v", names(ps))
+	}
+	f.do(http.MethodGet, "/public/v1/products?status=draft&ordering(-created)", v, nil, http.StatusOK, &ps)
+	if len(ps) != 3 || ps[0].Name != "Bravo" {
+		t.Errorf("newest first = %v", names(ps))
+	}
+	connectError(t, f.call(http.MethodGet, "/public/v1/products?colour=red", v, nil), 400, "VAL_001", "colour")
+}
+
+func names(ps []catalog.Product) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// TestCatalog_CallCounts holds reads to a fixed number of DynamoDB calls
+// whatever the number of items (no N+1, no Scan).
+func TestCatalog_CallCounts(t *testing.T) {
+	f := newCatalogFixture(t)
+	lab := f.buildLab(t)
+	base := "/public/v1/products/" + lab.product.ID
+	for i := range 6 {
+		f.do(http.MethodPost, base+"/items", f.vendor.Token.Value, map[string]any{
+			"name": fmt.Sprintf("Extra %d", i), "mpn": fmt.Sprintf("MPN-X-%d", i), "type": "reservation", "unit": "users"}, http.StatusCreated, nil)
+	}
+	prices := []map[string]any{{"item": lab.item.ID, "price": "1"}}
+	var items []catalog.Item
+	f.do(http.MethodGet, base+"/items", f.vendor.Token.Value, nil, http.StatusOK, &items)
+	for _, it := range items[1:] {
+		prices = append(prices, map[string]any{"item": it.ID, "price": "2"})
+	}
+	f.do(http.MethodPost, base+"/publish", f.vendor.Token.Value, nil, http.StatusCreated, nil)
+	var lr catalog.ListingRequest
+	f.do(http.MethodPost, "/public/v1/listing-requests", f.vendor.Token.Value, map[string]any{"product": lab.product.ID, "marketplace": f.mp.ID, "prices": prices}, http.StatusCreated, &lr)
+	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", f.provider.Token.Value, nil, http.StatusOK, nil)
+
+	tests := []struct {
+		name  string
+		token string
+		path  string
+		want  map[string]int
+	}{
+		{"product", f.vendor.Token.Value, base, map[string]int{"GetItem": 1, "Query": 1}},
+		{"product items", f.vendor.Token.Value, base + "/items", map[string]int{"GetItem": 1, "Query": 1}},
+		{"provider catalog", f.provider.Token.Value, "/v1/products?country=US", map[string]int{"GetItem": 1, "Query": 1, "BatchGetItem": 1}},
+		{"provider skus", f.provider.Token.Value, "/v1/products/" + lab.product.ID + "/skus?country=US", map[string]int{"GetItem": 2, "Query": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.counter.Reset()
+			f.do(http.MethodGet, tt.path, tt.token, nil, http.StatusOK, nil)
+			if diff := cmp.Diff(tt.want, f.counter.Calls()); diff != "" {
+				t.Errorf("DynamoDB calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

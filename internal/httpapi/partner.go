@@ -1,0 +1,57 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"golang.org/x/text/currency"
+)
+
+// Link is Partner Center's hypermedia link.
+type Link struct {
+	URI     string   `json:"uri"`
+	Method  string   `json:"method"`
+	Headers []string `json:"headers"`
+}
+
+func get(uri string) Link { return Link{URI: uri, Method: http.MethodGet, Headers: []string{}} }
+
+// attributes names a resource's type, as every Partner Center resource does.
+type attributes struct {
+	ObjectType string `json:"objectType"`
+}
+
+// collection is Partner Center's list envelope.
+type collection[T any] struct {
+	TotalCount int             `json:"totalCount"`
+	Items      []T             `json:"items"`
+	Links      map[string]Link `json:"links"`
+	Attributes attributes      `json:"attributes"`
+}
+
+func writeCollection[T any](w http.ResponseWriter, r *http.Request, items []T) {
+	if items == nil {
+		items = []T{}
+	}
+	writeJSON(w, http.StatusOK, collection[T]{
+		TotalCount: len(items), Items: items,
+		Links:      map[string]Link{"self": get(r.URL.RequestURI())},
+		Attributes: attributes{ObjectType: "Collection"},
+	})
+}
+
+// withCountry appends ?country= as Partner Center's links carry it.
+func withCountry(path, country string) string {
+	return fmt.Sprintf("%s?country=%s", path, url.QueryEscape(country))
+}
+
+// currencySymbol returns "$" for USD, "€" for EUR: the narrow symbol
+// Partner Center shows in currencySymbol.
+func currencySymbol(code string) string {
+	unit, err := currency.ParseISO(code)
+	if err != nil {
+		return code
+	}
+	return fmt.Sprint(currency.NarrowSymbol(unit))
+}

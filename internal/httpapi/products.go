@@ -1,0 +1,324 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/rql"
+)
+
+func (s *Server) productRoutes() []route {
+	const p = "/public/v1/products"
+	return []route{
+		{method: http.MethodPost, path: p, access: vendorOnly, handle: s.createProduct},
+		{method: http.MethodGet, path: p, access: vendorOnly, handle: s.listProducts},
+		{method: http.MethodGet, path: p + "/{id}", access: anyAccount, handle: s.getProduct},
+		{method: http.MethodPut, path: p + "/{id}", access: vendorOnly, handle: s.updateProduct},
+		{method: http.MethodPost, path: p + "/{id}/publish", access: vendorOnly, handle: s.publishProduct},
+		{method: http.MethodGet, path: p + "/{id}/versions", access: anyAccount, handle: s.listVersions},
+		{method: http.MethodGet, path: p + "/{id}/versions/{version}", access: anyAccount, handle: s.getVersion},
+
+		{method: http.MethodPost, path: p + "/{id}/items", access: vendorOnly, handle: s.createItem},
+		{method: http.MethodGet, path: p + "/{id}/items", access: anyAccount, handle: s.listItems},
+		{method: http.MethodGet, path: p + "/{id}/items/{item_id}", access: anyAccount, handle: s.getItem},
+		{method: http.MethodPut, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.updateItem},
+		{method: http.MethodDelete, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.deleteItem},
+
+		{method: http.MethodPost, path: p + "/{id}/parameters", access: vendorOnly, handle: s.createParameter},
+		{method: http.MethodGet, path: p + "/{id}/parameters", access: anyAccount, handle: s.listParameters},
+		{method: http.MethodGet, path: p + "/{id}/parameters/{param_id}", access: anyAccount, handle: s.getParameter},
+		{method: http.MethodPut, path: p + "/{id}/parameters/{param_id}", access: vendorOnly, handle: s.updateParameter},
+		{method: http.MethodDelete, path: p + "/{id}/parameters/{param_id}", access: vendorOnly, handle: s.deleteParameter},
+
+		{method: http.MethodPost, path: p + "/{id}/templates", access: vendorOnly, handle: s.createTemplate},
+		{method: http.MethodGet, path: p + "/{id}/templates", access: anyAccount, handle: s.listTemplates},
+		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}", access: anyAccount, handle: s.getTemplate},
+		{method: http.MethodPut, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.updateTemplate},
+		{method: http.MethodDelete, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.deleteTemplate},
+		{method: http.MethodPost, path: p + "/{id}/templates/{template_id}/preview", access: anyAccount, handle: s.previewTemplate},
+	}
+}
+
+// create decodes a strict body, calls fn and answers 201 with its result.
+func create[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
+	var in In
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	out, err := fn(in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// update is create answering 200.
+func update[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
+	var in In
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	out, err := fn(in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// show answers 200 with fn's result.
+func show[Out any](w http.ResponseWriter, out Out, err error) error {
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// list answers a page of fn's result, filtered and ordered by the request's
+// RQL on the allowed fields.
+func list[T any](w http.ResponseWriter, r *http.Request, items []T, err error, value rql.Value[T], allowed ...string) error {
+	if err != nil {
+		return err
+	}
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	q, err := rql.Parse(r.URL.Query(), allowed...)
+	if err != nil {
+		return err
+	}
+	writeList(w, rql.Apply(q, items, value), p)
+	return nil
+}
+
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func productField(p catalog.Product, f string) string {
+	switch f {
+	case "id":
+		return p.ID
+	case "name":
+		return p.Name
+	case "status":
+		return p.Status
+	case "category":
+		return p.Category
+	case "updated":
+		return stamp(p.Updated)
+	}
+	return stamp(p.Created)
+}
+
+func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) error {
+	return create(w, r, func(in catalog.ProductInput) (catalog.Product, error) {
+		return s.cfg.Catalog.CreateProduct(r.Context(), principal(r), in)
+	})
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.cfg.Catalog.ListProducts(r.Context(), principal(r))
+	return list(w, r, ps, err, productField, "id", "name", "status", "category", "created", "updated")
+}
+
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.cfg.Catalog.GetProduct(r.Context(), principal(r), r.PathValue("id"))
+	return show(w, p, err)
+}
+
+func (s *Server) updateProduct(w http.ResponseWriter, r *http.Request) error {
+	return update(w, r, func(in catalog.ProductInput) (catalog.Product, error) {
+		return s.cfg.Catalog.UpdateProduct(r.Context(), principal(r), r.PathValue("id"), in)
+	})
+}
+
+func (s *Server) publishProduct(w http.ResponseWriter, r *http.Request) error {
+	var in catalog.PublishInput
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &in, true); err != nil {
+			return err
+		}
+	}
+	v, err := s.cfg.Catalog.Publish(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
+	vs, err := s.cfg.Catalog.ListVersions(r.Context(), principal(r), r.PathValue("id"))
+	return list(w, r, vs, err, func(v catalog.Version, f string) string {
+		if f == "version" {
+			return strconv.Itoa(1e6 + v.Version) // fixed width, so strings sort as numbers
+		}
+		return stamp(v.PublishedAt)
+	}, "version", "published_at")
+}
+
+func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
+	n, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil || n < 1 {
+		return fault.Invalidf("version must be a positive integer, not %q", r.PathValue("version"))
+	}
+	id := r.PathValue("id")
+	if _, err := s.cfg.Catalog.GetProduct(r.Context(), principal(r), id); err != nil {
+		return err
+	}
+	v, err := s.cfg.Catalog.VersionOf(r.Context(), id, n)
+	return show(w, v, err)
+}
+
+func itemField(it catalog.Item, f string) string {
+	switch f {
+	case "id":
+		return it.ID
+	case "mpn":
+		return it.MPN
+	case "name":
+		return it.Name
+	case "type":
+		return it.Type
+	case "status":
+		return it.Status
+	}
+	return stamp(it.Created)
+}
+
+func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
+	return create(w, r, func(in catalog.ItemInput) (catalog.Item, error) {
+		return s.cfg.Catalog.CreateItem(r.Context(), principal(r), r.PathValue("id"), in)
+	})
+}
+
+func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.cfg.Catalog.ListItems(r.Context(), principal(r), r.PathValue("id"))
+	return list(w, r, items, err, itemField, "id", "mpn", "name", "type", "status", "created")
+}
+
+func (s *Server) getItem(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.cfg.Catalog.GetItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"))
+	return show(w, it, err)
+}
+
+func (s *Server) updateItem(w http.ResponseWriter, r *http.Request) error {
+	return update(w, r, func(in catalog.ItemInput) (catalog.Item, error) {
+		return s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), in)
+	})
+}
+
+func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.cfg.Catalog.DeleteItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id")))
+}
+
+func paramField(p catalog.Parameter, f string) string {
+	switch f {
+	case "id":
+		return p.ID
+	case "name":
+		return p.Name
+	case "type":
+		return p.Type
+	case "scope":
+		return p.Scope
+	case "phase":
+		return p.Phase
+	}
+	return stamp(p.Created)
+}
+
+func (s *Server) createParameter(w http.ResponseWriter, r *http.Request) error {
+	return create(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
+		return s.cfg.Catalog.CreateParameter(r.Context(), principal(r), r.PathValue("id"), in)
+	})
+}
+
+func (s *Server) listParameters(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.cfg.Catalog.ListParameters(r.Context(), principal(r), r.PathValue("id"))
+	return list(w, r, ps, err, paramField, "id", "name", "type", "scope", "phase", "created")
+}
+
+func (s *Server) getParameter(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.cfg.Catalog.GetParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id"))
+	return show(w, p, err)
+}
+
+func (s *Server) updateParameter(w http.ResponseWriter, r *http.Request) error {
+	return update(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
+		return s.cfg.Catalog.UpdateParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id"), in)
+	})
+}
+
+func (s *Server) deleteParameter(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.cfg.Catalog.DeleteParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id")))
+}
+
+func templateField(t catalog.Template, f string) string {
+	switch f {
+	case "id":
+		return t.ID
+	case "type":
+		return t.Type
+	case "scope":
+		return t.Scope
+	case "title":
+		return t.Title
+	}
+	return stamp(t.Created)
+}
+
+func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
+	return create(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
+		return s.cfg.Catalog.CreateTemplate(r.Context(), principal(r), r.PathValue("id"), in)
+	})
+}
+
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.cfg.Catalog.ListTemplates(r.Context(), principal(r), r.PathValue("id"))
+	return list(w, r, ts, err, templateField, "id", "type", "scope", "title", "created")
+}
+
+func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.cfg.Catalog.GetTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"))
+	return show(w, t, err)
+}
+
+func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) error {
+	return update(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
+		return s.cfg.Catalog.UpdateTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in)
+	})
+}
+
+func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.cfg.Catalog.DeleteTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id")))
+}
+
+// previewInput is the optional body of a template preview.
+type previewInput struct {
+	Values map[string]string `json:"values"`
+}
+
+func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request) error {
+	var in previewInput
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &in, true); err != nil {
+			return err
+		}
+	}
+	p, err := s.cfg.Catalog.PreviewTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in.Values)
+	return show(w, p, err)
+}

@@ -1,0 +1,319 @@
+// Package rql parses the list filters of the Connect-style API: plain query
+// parameters (status=pending, created.gt=2026-01-01, asset.product.id=PRD-…)
+// and the RQL subset DESIGN.md promises (eq, ne, in, out, gt, ge, lt, le,
+// and, ordering), and applies them to a list. Fields are checked against
+// what each endpoint allows, so a typo answers 400 instead of an empty list.
+package rql
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+// Op is a comparison.
+type Op string
+
+// The supported comparisons.
+const (
+	Eq  Op = "eq"
+	Ne  Op = "ne"
+	In  Op = "in"
+	Out Op = "out"
+	Gt  Op = "gt"
+	Ge  Op = "ge"
+	Lt  Op = "lt"
+	Le  Op = "le"
+)
+
+// Filter is one condition on a field.
+type Filter struct {
+	Field  string
+	Op     Op
+	Values []string
+}
+
+// Order is one sort key.
+type Order struct {
+	Field string
+	Desc  bool
+}
+
+// Query is a parsed list request. Filters are and-ed.
+type Query struct {
+	Filters []Filter
+	Order   []Order
+}
+
+// reserved are query parameters that are not filters.
+var reserved = map[string]bool{"limit": true, "offset": true, "search": true, "select": true}
+
+// Parse reads q. allowed lists the fields that may be filtered and ordered.
+func Parse(q url.Values, allowed ...string) (Query, error) {
+	var out Query
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if reserved[k] {
+			continue
+		}
+		for _, v := range q[k] {
+			if err := out.add(k, v); err != nil {
+				return Query{}, err
+			}
+		}
+	}
+	return out, out.check(allowed)
+}
+
+// add handles one key=value pair: a plain filter (with an optional .op
+// suffix), or an RQL expression given as a bare key ("?eq(status,draft)").
+func (q *Query) add(k, v string) error {
+	if strings.Contains(k, "(") {
+		expr := k
+		if v != "" {
+			expr += "=" + v
+		}
+		return q.parseExpr(expr)
+	}
+	field, op := k, Eq
+	if i := strings.LastIndexByte(k, '.'); i > 0 {
+		if o := Op(k[i+1:]); isOp(o) {
+			field, op = k[:i], o
+		}
+	}
+	vals := []string{v}
+	if op == In || op == Out {
+		vals = strings.Split(v, ",")
+	}
+	q.Filters = append(q.Filters, Filter{Field: field, Op: op, Values: vals})
+	return nil
+}
+
+func isOp(o Op) bool {
+	switch o {
+	case Eq, Ne, In, Out, Gt, Ge, Lt, Le:
+		return true
+	}
+	return false
+}
+
+func (q *Query) parseExpr(s string) error {
+	n, rest, err := parseNode(strings.TrimSpace(s))
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(rest) != "" {
+		return fault.Invalidf("RQL: unexpected %q after the expression", rest)
+	}
+	return q.apply(n)
+}
+
+// node is a parsed RQL call: name(args...), where an arg is a node or a
+// plain value (leaf with empty name).
+type node struct {
+	name   string
+	value  string
+	args   []node
+	isList bool // "(a,b)": a call without a name
+}
+
+const maxDepth = 8
+
+func parseNode(s string) (node, string, error) { return parseNodeDepth(s, 0) }
+
+func parseNodeDepth(s string, depth int) (node, string, error) {
+	if depth > maxDepth {
+		return node{}, "", fault.Invalidf("RQL: expression nested deeper than %d", maxDepth)
+	}
+	i := strings.IndexAny(s, "(),")
+	if i < 0 || s[i] != '(' {
+		// A plain value runs to the next comma or closing parenthesis.
+		if i < 0 {
+			i = len(s)
+		}
+		v, err := url.QueryUnescape(strings.TrimSpace(s[:i]))
+		if err != nil {
+			return node{}, "", fault.Invalidf("RQL: bad escape in %q", s[:i])
+		}
+		return node{value: v}, s[i:], nil
+	}
+	n := node{name: strings.TrimSpace(s[:i])}
+	n.isList = n.name == ""
+	rest := s[i+1:]
+	for {
+		rest = strings.TrimLeft(rest, " ")
+		if strings.HasPrefix(rest, ")") {
+			return n, rest[1:], nil
+		}
+		arg, r, err := parseNodeDepth(rest, depth+1)
+		if err != nil {
+			return node{}, "", err
+		}
+		n.args = append(n.args, arg)
+		rest = strings.TrimLeft(r, " ")
+		switch {
+		case strings.HasPrefix(rest, ","):
+			rest = rest[1:]
+		case strings.HasPrefix(rest, ")"):
+			return n, rest[1:], nil
+		default:
+			return node{}, "", fault.Invalidf("RQL: unclosed %s(", n.name)
+		}
+	}
+}
+
+func (n node) leaf() bool { return n.name == "" && !n.isList }
+
+// listValues reads "(a,b)" or a single value.
+func listValues(n node) ([]string, error) {
+	if n.leaf() {
+		return []string{n.value}, nil
+	}
+	if !n.isList {
+		return nil, fault.Invalidf("RQL: a list is written (v1,v2)")
+	}
+	if len(n.args) == 0 {
+		return nil, fault.Invalidf("RQL: an empty list matches nothing; give at least one value")
+	}
+	vals := make([]string, 0, len(n.args))
+	for _, a := range n.args {
+		if !a.leaf() {
+			return nil, fault.Invalidf("RQL: a list holds plain values")
+		}
+		vals = append(vals, a.value)
+	}
+	return vals, nil
+}
+
+func (q *Query) apply(n node) error {
+	switch {
+	case n.name == "and":
+		for _, a := range n.args {
+			if a.leaf() || a.isList {
+				return fault.Invalidf("RQL: and() takes expressions, not %q", a.value)
+			}
+			if err := q.apply(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	case n.name == "ordering":
+		for _, a := range n.args {
+			f := a.value
+			desc := strings.HasPrefix(f, "-")
+			f = strings.TrimLeft(f, "+-")
+			if !a.leaf() || f == "" {
+				return fault.Invalidf("RQL: ordering() takes field names")
+			}
+			q.Order = append(q.Order, Order{Field: f, Desc: desc})
+		}
+		return nil
+	case n.name == string(In) || n.name == string(Out):
+		if len(n.args) != 2 || !n.args[0].leaf() {
+			return fault.Invalidf("RQL: %s(field,(v1,v2)) takes a field and a list", n.name)
+		}
+		vals, err := listValues(n.args[1])
+		if err != nil {
+			return err
+		}
+		q.Filters = append(q.Filters, Filter{Field: n.args[0].value, Op: Op(n.name), Values: vals})
+		return nil
+	case isOp(Op(n.name)):
+		if len(n.args) != 2 || !n.args[0].leaf() || !n.args[1].leaf() {
+			return fault.Invalidf("RQL: %s(field,value) takes a field and a value", n.name)
+		}
+		q.Filters = append(q.Filters, Filter{Field: n.args[0].value, Op: Op(n.name), Values: []string{n.args[1].value}})
+		return nil
+	}
+	return fault.Invalidf("RQL: unsupported operator %q (supported: eq, ne, in, out, gt, ge, lt, le, and, ordering)", n.name)
+}
+
+func (q Query) check(allowed []string) error {
+	var bad []string
+	for _, f := range q.Filters {
+		if !slices.Contains(allowed, f.Field) {
+			bad = append(bad, f.Field)
+		}
+	}
+	for _, o := range q.Order {
+		if !slices.Contains(allowed, o.Field) {
+			bad = append(bad, o.Field)
+		}
+	}
+	if len(bad) > 0 {
+		return fault.Invalidf("cannot filter or order by %s; allowed: %s", strings.Join(bad, ", "), strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+// Value reads a field of one list element as a string.
+type Value[T any] func(item T, field string) string
+
+// Apply filters and orders items. Values compare as strings, which is right
+// for the ids, statuses, names and RFC 3339 UTC times the API lists.
+func Apply[T any](q Query, items []T, value Value[T]) []T {
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		keep := true
+		for _, f := range q.Filters {
+			if !f.matches(value(it, f.Field)) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, it)
+		}
+	}
+	if len(q.Order) > 0 {
+		sort.SliceStable(out, func(i, j int) bool {
+			for _, o := range q.Order {
+				a, b := value(out[i], o.Field), value(out[j], o.Field)
+				if a != b {
+					return (a < b) != o.Desc
+				}
+			}
+			return false
+		})
+	}
+	return out
+}
+
+func (f Filter) matches(v string) bool {
+	switch f.Op {
+	case Eq:
+		return v == f.Values[0]
+	case Ne:
+		return v != f.Values[0]
+	case In:
+		return slices.Contains(f.Values, v)
+	case Out:
+		return !slices.Contains(f.Values, v)
+	case Gt:
+		return v > f.Values[0]
+	case Ge:
+		return v >= f.Values[0]
+	case Lt:
+		return v < f.Values[0]
+	case Le:
+		return v <= f.Values[0]
+	}
+	return false
+}
+
+// String renders the query for logs and errors.
+func (q Query) String() string {
+	parts := make([]string, 0, len(q.Filters)+1)
+	for _, f := range q.Filters {
+		parts = append(parts, fmt.Sprintf("%s(%s,%s)", f.Op, f.Field, strings.Join(f.Values, ",")))
+	}
+	return strings.Join(parts, "&")
+}

@@ -1,0 +1,137 @@
+package rql
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+func TestParse(t *testing.T) {
+	allowed := []string{"status", "name", "created", "asset.product.id"}
+	tests := []struct {
+		name    string
+		raw     string
+		want    Query
+		wantErr string
+	}{
+		{name: "plain", raw: "status=pending&limit=10",
+			want: Query{Filters: []Filter{{"status", Eq, []string{"pending"}}}}},
+		{name: "dotted field", raw: "asset.product.id=PRD-1",
+			want: Query{Filters: []Filter{{"asset.product.id", Eq, []string{"PRD-1"}}}}},
+		{name: "suffix op", raw: "created.gt=2026-01-01&status.in=draft,published",
+			want: Query{Filters: []Filter{{"created", Gt, []string{"2026-01-01"}}, {"status", In, []string{"draft", "published"}}}}},
+		{name: "rql eq", raw: "eq(status,draft)",
+			want: Query{Filters: []Filter{{"status", Eq, []string{"draft"}}}}},
+		{name: "rql in and ordering", raw: "and(in(status,(draft,published)),eq(name,Web%20Conf))&ordering(-created,name)",
+			want: Query{
+				Filters: []Filter{{"status", In, []string{"draft", "published"}}, {"name", Eq, []string{"Web Conf"}}},
+				Order:   []Order{{"created", true}, {"name", false}},
+			}},
+		{name: "in single value", raw: "in(status,draft)",
+			want: Query{Filters: []Filter{{"status", In, []string{"draft"}}}}},
+		{name: "unknown field", raw: "colour=red", wantErr: "colour"},
+		{name: "unknown order field", raw: "ordering(-updated)", wantErr: "updated"},
+		{name: "unknown operator", raw: "like(name,*x*)", wantErr: "unsupported operator"},
+		{name: "unclosed", raw: "eq(status,draft", wantErr: "unclosed"},
+		{name: "trailing", raw: "eq(status,draft)x", wantErr: "unexpected"},
+		{name: "wrong arity", raw: "eq(status)", wantErr: "field and a value"},
+		{name: "and of values", raw: "and(status,draft)", wantErr: "expressions"},
+		{name: "too deep", raw: "and(and(and(and(and(and(and(and(and(eq(a,b))))))))))", wantErr: "deeper"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, err := url.ParseQuery(tt.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Parse(q, allowed...)
+			if tt.wantErr != "" {
+				if !fault.Is(err, fault.Invalid) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want Invalid containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Parse (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+type row struct{ status, name, created string }
+
+func TestApply(t *testing.T) {
+	rows := []row{
+		{"draft", "b", "2026-01-02"},
+		{"published", "a", "2026-01-03"},
+		{"draft", "c", "2026-01-01"},
+		{"endofsale", "d", "2026-01-04"},
+	}
+	value := func(r row, f string) string {
+		switch f {
+		case "status":
+			return r.status
+		case "name":
+			return r.name
+		}
+		return r.created
+	}
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{"", []string{"b", "a", "c", "d"}},
+		{"status=draft", []string{"b", "c"}},
+		{"ordering(-created)", []string{"d", "a", "b", "c"}},
+		{"out(status,(draft))&ordering(name)", []string{"a", "d"}},
+		{"created.ge=2026-01-02&created.lt=2026-01-04", []string{"b", "a"}},
+		{"ne(status,draft)&ordering(-name)", []string{"d", "a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			v, _ := url.ParseQuery(tt.raw)
+			q, err := Parse(v, "status", "name", "created")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range Apply(q, rows, value) {
+				got = append(got, r.name)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Apply (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{"status=pending", "and(in(status,(a,b)),eq(name,x))&ordering(-created)", "eq(", "((((", "in(status,(a,(b)))"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		got, err := Parse(q, "status", "name", "created")
+		if err != nil {
+			if _, ok := fault.As(err); !ok {
+				t.Fatalf("non-domain error %v", err)
+			}
+			return
+		}
+		for _, flt := range got.Filters {
+			if len(flt.Values) == 0 {
+				t.Fatalf("filter without values: %+v", flt)
+			}
+		}
+	})
+}
