@@ -5,7 +5,7 @@ FUNCTIONS := api relay fulfillment dispatcher usage billing
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
-.PHONY: run test test-unit lint invoke build clean seed \
+.PHONY: run test test-unit bench lint invoke build clean seed \
 	$(addprefix build-,ApiFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
@@ -22,6 +22,10 @@ test:
 ## test-unit: only the tests that need no emulator
 test-unit:
 	$(GO) test -count=1 -short ./...
+
+## bench: every benchmark of the module (no tests), with allocations
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 ## lint: gofmt, go vet, staticcheck (when installed) and cfn-lint
 lint:

@@ -3,6 +3,7 @@ package moto
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -51,10 +52,21 @@ type Server struct {
 // Start runs moto_server on 127.0.0.1 and returns once it answers HTTP.
 // When moto cannot be found the error wraps ErrNotInstalled.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	argv, err := command()
+	cmds, err := commands()
 	if err != nil {
 		return nil, err
 	}
+	for i, argv := range cmds {
+		s, err := start(ctx, opts, argv)
+		if err == nil || !errors.Is(err, ErrNotInstalled) || i == len(cmds)-1 {
+			return s, err
+		}
+	}
+	return nil, ErrNotInstalled
+}
+
+func start(ctx context.Context, opts Options, argv []string) (*Server, error) {
+	var err error
 	port := opts.Port
 	if port == 0 {
 		if port, err = freePort(); err != nil {
@@ -98,16 +110,24 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// command finds how to run moto: the moto_server script, or the module
-// through python3 when only the library is installed.
-func command() ([]string, error) {
-	if path, err := exec.LookPath("moto_server"); err == nil {
-		return []string{path}, nil
-	}
+//go:embed serialize.py
+var serializeShim string
+
+// commands lists the ways to run moto, best first: python3 with the shim
+// that serialises moto's DynamoDB handlers (see serialize.py), then the
+// plain moto_server script when python3 cannot import moto.
+func commands() ([][]string, error) {
+	var out [][]string
 	if path, err := exec.LookPath("python3"); err == nil {
-		return []string{path, "-m", "moto.server"}, nil
+		out = append(out, []string{path, "-c", serializeShim})
 	}
-	return nil, ErrNotInstalled
+	if path, err := exec.LookPath("moto_server"); err == nil {
+		out = append(out, []string{path})
+	}
+	if len(out) == 0 {
+		return nil, ErrNotInstalled
+	}
+	return out, nil
 }
 
 func freePort() (int, error) {

@@ -26,9 +26,12 @@ import (
 	"github.com/mercato-dev/mercato/internal/consumer"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/httpapi"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/ordering"
 	"github.com/mercato-dev/mercato/internal/relay"
+	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
 // Options adjusts how clients are built; the zero value is production.
@@ -49,7 +52,14 @@ type App struct {
 	S3       *s3.Client
 	Accounts *account.Service
 	Catalog  *catalog.Service
+	Store    *fulfillment.Store
+	Ordering *ordering.Service
+	Webhooks *webhook.Service
 	now      func() time.Time
+	// webhookGuard and webhookStore are shared by the dispatcher and the
+	// API's test attempts.
+	webhookGuard *webhook.Guard
+	webhookStore *webhook.DynamoStore
 }
 
 // Boot loads the configuration from the environment and builds the App, as
@@ -76,16 +86,36 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 	// Emulators serve every bucket under one host, so they need path-style
 	// addresses; real S3 prefers virtual-hosted ones.
 	pathStyle := awsCfg.BaseEndpoint != nil
-	return &App{
-		Config:   cfg,
-		Log:      log,
-		Table:    table,
-		SQS:      sqs.NewFromConfig(awsCfg),
-		S3:       s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
-		Accounts: account.NewService(table, now, cfg.EventRetentionDays),
-		Catalog:  catalog.NewService(table, now, cfg.EventRetentionDays),
-		now:      now,
+	a := &App{
+		Config:       cfg,
+		Log:          log,
+		Table:        table,
+		SQS:          sqs.NewFromConfig(awsCfg),
+		S3:           s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
+		Accounts:     account.NewService(table, now, cfg.EventRetentionDays),
+		Catalog:      catalog.NewService(table, now, cfg.EventRetentionDays),
+		now:          now,
+		webhookGuard: &webhook.Guard{AllowHTTPLoopback: cfg.AllowHTTPLoopback},
+		webhookStore: webhook.NewDynamoStore(table, cfg.EventRetentionDays),
 	}
+	// The API makes test attempts only, which never schedule a retry: it
+	// gets no queue (and its role no SQS permission).
+	a.Store = fulfillment.NewStore(table, cfg.EventRetentionDays)
+	a.Ordering = ordering.NewService(table, a.Catalog, a.Store, now, cfg.EventRetentionDays)
+	a.Webhooks = webhook.NewService(a.webhookStore, a.webhookGuard, a.webhookDispatcher(nil), now)
+	return a
+}
+
+func (a *App) webhookDispatcher(queue webhook.Queue) *webhook.Dispatcher {
+	return webhook.NewDispatcher(webhook.DispatcherConfig{
+		Store:    a.webhookStore,
+		Client:   webhook.NewClient(a.webhookGuard),
+		Queue:    queue,
+		QueueURL: a.Config.WebhookQueue,
+		Schedule: a.Config.WebhookRetries,
+		Now:      a.now,
+		Logger:   a.Log,
+	})
 }
 
 // API returns the HTTP handler of the api function.
@@ -93,6 +123,8 @@ func (a *App) API() http.Handler {
 	return httpapi.New(httpapi.Config{
 		Accounts:     a.Accounts,
 		Catalog:      a.Catalog,
+		Ordering:     a.Ordering,
+		Webhooks:     a.Webhooks,
 		Logger:       a.Log,
 		MaxBodyBytes: a.Config.MaxBodyBytes,
 		Now:          a.now,
@@ -123,9 +155,10 @@ func (a *App) Fulfillment() *consumer.Events {
 	return &consumer.Events{Name: "fulfillment", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{}}
 }
 
-// Dispatcher returns the webhook dispatcher's queue handler.
-func (a *App) Dispatcher() *consumer.Events {
-	return &consumer.Events{Name: "dispatcher", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{}}
+// Dispatcher returns the webhook dispatcher: the webhook queue's handler,
+// which schedules its retries on the same queue.
+func (a *App) Dispatcher() *webhook.Dispatcher {
+	return a.webhookDispatcher(a.SQS)
 }
 
 // Billing returns the billing function's queue handler.

@@ -56,7 +56,9 @@ func TestNewItem(t *testing.T) {
 				}
 			}},
 		{"bad enums", ItemInput{Name: s("x"), MPN: s("m"), Type: s("lease"), Unit: s("u"), Period: s("weekly")},
-			func(t *testing.T, it Item, msgs []string) { wantMsg(t, msgs, "type must be one of", "period must be one of") }},
+			func(t *testing.T, it Item, msgs []string) {
+				wantMsg(t, msgs, "type must be one of", "period must be one of")
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

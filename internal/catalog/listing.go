@@ -128,9 +128,11 @@ type ListingRequestInput struct {
 	Note        string       `json:"note"`
 }
 
-func listingRequestKey(id string) dynamo.Key { return dynamo.Key{PK: "LISTINGREQUEST#" + id, SK: "LISTINGREQUEST"} }
-func listingSK(marketplaceID string) string  { return "LISTING#" + marketplaceID }
-func pendingSK(marketplaceID string) string  { return "PENDINGLR#" + marketplaceID }
+func listingRequestKey(id string) dynamo.Key {
+	return dynamo.Key{PK: "LISTINGREQUEST#" + id, SK: "LISTINGREQUEST"}
+}
+func listingSK(marketplaceID string) string { return "LISTING#" + marketplaceID }
+func pendingSK(marketplaceID string) string { return "PENDINGLR#" + marketplaceID }
 
 // SubmitListingRequest checks the prices against the product's current
 // version and the marketplace's currency, and files the request for the

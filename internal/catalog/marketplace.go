@@ -195,3 +195,13 @@ func (s *Service) ListMarketplaces(ctx context.Context, actor account.Principal)
 	}
 	return out, nil
 }
+
+// CurrencySymbol returns the narrow symbol of an ISO 4217 code ("$" for
+// USD, "€" for EUR), which Partner Center shows as currencySymbol.
+func CurrencySymbol(code string) string {
+	unit, err := currency.ParseISO(code)
+	if err != nil {
+		return code
+	}
+	return fmt.Sprint(currency.NarrowSymbol(unit))
+}

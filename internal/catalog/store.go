@@ -110,9 +110,11 @@ func uniqueRow(productID, prefix, value, owner string) row {
 	return row{PK: productPK(productID), SK: prefix + strings.ToLower(value), Entity: "unique", Doc: owner}
 }
 
-func itemID(productID string, n int) string  { return productID + "-" + localID(n) }
-func localID(n int) string                   { return fmt.Sprintf("%04d", n) }
-func paramID(productID string, n int) string { return "PRM-" + strings.TrimPrefix(productID, "PRD-") + "-" + localID(n) }
+func itemID(productID string, n int) string { return productID + "-" + localID(n) }
+func localID(n int) string                  { return fmt.Sprintf("%04d", n) }
+func paramID(productID string, n int) string {
+	return "PRM-" + strings.TrimPrefix(productID, "PRD-") + "-" + localID(n)
+}
 
 // state is a product partition as loaded.
 type state struct {

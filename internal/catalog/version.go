@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/dynamo"
@@ -149,3 +151,24 @@ func (s *Service) VersionOf(ctx context.Context, productID string, n int) (Versi
 	return decodeDoc[Version](r)
 }
 
+// LatestVersion reads the newest published version of a product with one
+// Query, for orders, which bind to the version current when they are placed.
+func (s *Service) LatestVersion(ctx context.Context, productID string) (Version, error) {
+	in, err := dynamo.Partition{PK: "PRODUCTVERSIONS#" + productID}.Input(1, nil)
+	if err != nil {
+		return Version{}, err
+	}
+	in.ScanIndexForward = aws.Bool(false)
+	page, err := s.table.Query(ctx, in)
+	if err != nil {
+		return Version{}, err
+	}
+	var rows []row
+	if err := attributevalue.UnmarshalListOfMaps(page.Items, &rows); err != nil {
+		return Version{}, err
+	}
+	if len(rows) == 0 {
+		return Version{}, fault.NotFoundf("product %s has no published version", productID)
+	}
+	return decodeDoc[Version](rows[0])
+}

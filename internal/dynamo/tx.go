@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -174,7 +175,11 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	if errors.As(err, &canceled) {
 		var failed []string
 		for i, r := range canceled.CancellationReasons {
-			if r.Code != nil && *r.Code == "ConditionalCheckFailed" && i < len(tx.labels) {
+			// TransactionConflict: another transaction was writing the same
+			// item at that moment. Either way another request got there
+			// first, and the caller decides what that means.
+			code := aws.ToString(r.Code)
+			if (code == "ConditionalCheckFailed" || code == "TransactionConflict") && i < len(tx.labels) {
 				failed = append(failed, tx.labels[i])
 			}
 		}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-
-	"golang.org/x/text/currency"
 )
 
 // Link is Partner Center's hypermedia link.
@@ -44,14 +42,4 @@ func writeCollection[T any](w http.ResponseWriter, r *http.Request, items []T) {
 // withCountry appends ?country= as Partner Center's links carry it.
 func withCountry(path, country string) string {
 	return fmt.Sprintf("%s?country=%s", path, url.QueryEscape(country))
-}
-
-// currencySymbol returns "$" for USD, "€" for EUR: the narrow symbol
-// Partner Center shows in currencySymbol.
-func currencySymbol(code string) string {
-	unit, err := currency.ParseISO(code)
-	if err != nil {
-		return code
-	}
-	return fmt.Sprint(currency.NarrowSymbol(unit))
 }

@@ -156,7 +156,7 @@ func availabilities(o catalog.Offer, it catalog.Item, country string) []pcAvaila
 		out = append(out, pcAvailability{
 			ID: l.Marketplace.ID, ProductID: o.Product.ID, SkuID: it.LocalID,
 			CatalogItemID:   strings.Join([]string{o.Product.ID, it.LocalID, l.Marketplace.ID}, ":"),
-			DefaultCurrency: pcCurrency{Code: l.Currency, Symbol: currencySymbol(l.Currency)},
+			DefaultCurrency: pcCurrency{Code: l.Currency, Symbol: catalog.CurrencySymbol(l.Currency)},
 			Segment:         "commercial", Country: country, IsPurchasable: true,
 			IsRenewable: it.Period != catalog.PeriodOneTime, Terms: terms,
 			Price:       pcPrice{Amount: price.Price, CurrencyCode: l.Currency, Unit: it.Unit, BillingCycle: catalog.BillingCycle(it)},

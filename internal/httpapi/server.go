@@ -15,12 +15,16 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/ordering"
+	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
 // Config holds what the handler needs. Every field is required unless noted.
 type Config struct {
 	Accounts *account.Service
 	Catalog  *catalog.Service
+	Ordering *ordering.Service
+	Webhooks *webhook.Service
 	Logger   *slog.Logger
 	// Checks are the dependencies /healthz reports on.
 	Checks []Check
@@ -86,6 +90,8 @@ func (s *Server) allRoutes() []route {
 	rs = append(rs, s.productRoutes()...)
 	rs = append(rs, s.listingRoutes()...)
 	rs = append(rs, s.partnerCatalogRoutes()...)
+	rs = append(rs, s.orderingRoutes()...)
+	rs = append(rs, s.webhookRoutes()...)
 	return rs
 }
 

@@ -1,0 +1,245 @@
+// Package fulfillment holds what providers' orders become: assets (Partner
+// Center calls them subscriptions) and the requests that the vendor works
+// through their fulfillment queue, with the state machine that moves them,
+// the rendering of activation templates, and the worker that reacts to
+// their events.
+package fulfillment
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/ident"
+)
+
+// Asset statuses.
+const (
+	AssetProcessing = "processing"
+	AssetActive     = "active"
+	AssetSuspended  = "suspended"
+	AssetTerminated = "terminated"
+)
+
+// Request types and statuses.
+const (
+	TypePurchase = "purchase"
+	TypeChange   = "change"
+	TypeSuspend  = "suspend"
+	TypeResume   = "resume"
+	TypeCancel   = "cancel"
+	TypeRenew    = "renew"
+
+	StatusDraft      = "draft"
+	StatusTiersSetup = "tiers_setup"
+	StatusPending    = "pending"
+	StatusInquiring  = "inquiring"
+	StatusApproved   = "approved"
+	StatusFailed     = "failed"
+)
+
+// Ref is a reference to another object.
+type Ref = catalog.Ref
+
+// ContactInfo is how to reach a tier account.
+type ContactInfo struct {
+	Email   string  `json:"email,omitempty"`
+	Phone   string  `json:"phone,omitempty"`
+	Address Address `json:"address"`
+}
+
+// Address is a postal address.
+type Address struct {
+	Line1      string `json:"address_line1,omitempty"`
+	Line2      string `json:"address_line2,omitempty"`
+	City       string `json:"city,omitempty"`
+	State      string `json:"state,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	Country    string `json:"country,omitempty"`
+}
+
+// TierAccount is the customer or a reseller of the sales chain.
+type TierAccount struct {
+	ID          string      `json:"id,omitempty"`
+	ExternalID  string      `json:"external_id,omitempty"`
+	Name        string      `json:"name"`
+	ContactInfo ContactInfo `json:"contact_info"`
+}
+
+// Tiers is the sales chain of an asset.
+type Tiers struct {
+	Customer TierAccount  `json:"customer"`
+	Tier1    *TierAccount `json:"tier1,omitempty"`
+	Tier2    *TierAccount `json:"tier2,omitempty"`
+}
+
+// AssetItem is an ordered item with its quantity (a decimal string, as
+// Connect shows it) and the listed price it was bought at.
+type AssetItem struct {
+	ID          string `json:"id"`
+	LocalID     string `json:"local_id"`
+	MPN         string `json:"mpn"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Period      string `json:"period"`
+	Unit        string `json:"unit"`
+	Quantity    string `json:"quantity"`
+	OldQuantity string `json:"old_quantity,omitempty"`
+	Price       string `json:"price"`
+}
+
+// AssetParam is a parameter's value on an asset.
+type AssetParam struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Title      string `json:"title"`
+	Type       string `json:"type"`
+	Scope      string `json:"scope"`
+	Phase      string `json:"phase"`
+	Required   bool   `json:"required"`
+	Value      string `json:"value"`
+	ValueError string `json:"value_error"`
+}
+
+// Subscription is the Partner Center face of an asset bought through an
+// order: its commercial terms.
+type Subscription struct {
+	CustomerID               string    `json:"customer_id,omitempty"`
+	OrderID                  string    `json:"order_id,omitempty"`
+	LineItemNumber           int       `json:"line_item_number"`
+	OfferID                  string    `json:"offer_id"`
+	FriendlyName             string    `json:"friendly_name,omitempty"`
+	BillingCycle             string    `json:"billing_cycle"`
+	TermDuration             string    `json:"term_duration,omitempty"`
+	AutoRenew                bool      `json:"auto_renew"`
+	EffectiveStart           time.Time `json:"effective_start"`
+	CommitmentEnd            time.Time `json:"commitment_end"`
+	CancellationAllowedUntil time.Time `json:"cancellation_allowed_until"`
+	PartnerIDOnRecord        string    `json:"partner_id_on_record,omitempty"`
+	AdditionalPartnerIDs     []string  `json:"additional_partner_ids_on_record,omitempty"`
+}
+
+// Asset is an instance of a product bought by a customer.
+type Asset struct {
+	ID             string       `json:"id"`
+	Status         string       `json:"status"`
+	ExternalID     string       `json:"external_id"`
+	ExternalUID    string       `json:"external_uid"`
+	Product        Ref          `json:"product"`
+	Version        int          `json:"version"`
+	Marketplace    Ref          `json:"marketplace"`
+	Vendor         Ref          `json:"vendor"`
+	Provider       Ref          `json:"provider"`
+	Currency       string       `json:"currency"`
+	Tiers          Tiers        `json:"tiers"`
+	Items          []AssetItem  `json:"items"`
+	Params         []AssetParam `json:"params"`
+	Subscription   Subscription `json:"subscription"`
+	PendingRequest *Ref         `json:"pending_request"`
+	// ActivatedAt is when the purchase was approved; nil while processing
+	// and after a failed purchase.
+	ActivatedAt *time.Time `json:"activated_at"`
+	Created     time.Time  `json:"created"`
+	Updated     time.Time  `json:"updated"`
+}
+
+// Param returns the asset's parameter named name.
+func (a *Asset) Param(name string) (*AssetParam, bool) {
+	for i := range a.Params {
+		if a.Params[i].Name == name || a.Params[i].ID == name {
+			return &a.Params[i], true
+		}
+	}
+	return nil, false
+}
+
+// Quantity returns the asset's total quantity of reservation items, which
+// Partner Center shows as the subscription's quantity.
+func (a Asset) Quantity() int {
+	n := 0
+	for _, it := range a.Items {
+		if it.Type == catalog.ItemReservation {
+			q, _ := strconv.Atoi(it.Quantity)
+			n += q
+		}
+	}
+	return n
+}
+
+// Request is a fulfillment request: what the vendor works.
+type Request struct {
+	ID                      string    `json:"id"`
+	Type                    string    `json:"type"`
+	Status                  string    `json:"status"`
+	Asset                   Asset     `json:"asset"`
+	Marketplace             Ref       `json:"marketplace"`
+	Note                    string    `json:"note"`
+	Reason                  string    `json:"reason"`
+	Assignee                *Ref      `json:"assignee"`
+	Template                *Ref      `json:"template"`
+	ActivationKey           string    `json:"activation_key"`
+	PreviousApprovedRequest *Ref      `json:"previous_approved_request"`
+	Created                 time.Time `json:"created"`
+	Updated                 time.Time `json:"updated"`
+}
+
+// NewAssetID returns an asset id, AS-dddd-dddd-dddd.
+func NewAssetID() string { return ident.Digits("AS", 4, 4, 4) }
+
+// RequestID returns the n-th request id of an asset: its digits and a
+// three-digit sequence, as Connect numbers them.
+func RequestID(assetID string, n int) string {
+	return fmt.Sprintf("PR-%s-%03d", strings.TrimPrefix(assetID, "AS-"), n)
+}
+
+// AssetOfRequest returns the asset id a request id belongs to.
+func AssetOfRequest(requestID string) (string, bool) {
+	rest, ok := strings.CutPrefix(requestID, "PR-")
+	i := strings.LastIndexByte(rest, '-')
+	if !ok || i < 0 {
+		return "", false
+	}
+	return "AS-" + rest[:i], true
+}
+
+// The asset and its requests share a partition, so that an asset with its
+// requests is one Query and a request is found from its id alone:
+//
+//	ASSET#<id> / ASSET            gsi1 ASSETS#V#<vendor>, gsi2 SUBS#<customer>, gsi3 ASSETS#P#<provider>
+//	ASSET#<id> / REQUEST#<id>     gsi1 REQUESTS#V#<vendor>#<status> (the vendor's queue by status),
+//	                              gsi2 REQUESTS#P#<provider>, gsi3 REQUESTS#V#<vendor>
+//
+// Index sort keys are <created>#<id>, so lists come out in time order.
+type Row struct {
+	PK      string `dynamodbav:"pk"`
+	SK      string `dynamodbav:"sk"`
+	GSI1PK  string `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK  string `dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK  string `dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK  string `dynamodbav:"gsi2sk,omitempty"`
+	GSI3PK  string `dynamodbav:"gsi3pk,omitempty"`
+	GSI3SK  string `dynamodbav:"gsi3sk,omitempty"`
+	Entity  string `dynamodbav:"entity"`
+	Doc     string `dynamodbav:"doc"`
+	Rev     int    `dynamodbav:"rev"`
+	NextReq int    `dynamodbav:"next_request,omitempty"`
+}
+
+// AssetPK is the partition of an asset and its requests.
+func AssetPK(id string) string { return "ASSET#" + id }
+
+// AssetKey is the key of an asset's row.
+func AssetKey(id string) dynamo.Key { return dynamo.Key{PK: AssetPK(id), SK: "ASSET"} }
+
+// RequestKey is the key of a request's row.
+func RequestKey(id string) dynamo.Key {
+	aid, _ := AssetOfRequest(id)
+	return dynamo.Key{PK: AssetPK(aid), SK: "REQUEST#" + id}
+}
+
+func sortKey(t time.Time, id string) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z") + "#" + id
+}

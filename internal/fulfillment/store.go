@@ -1,0 +1,246 @@
+package fulfillment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+// Store reads and writes assets and requests. Writes are added to a caller's
+// transaction, so that an order and its assets and requests, or a request
+// and its asset, commit together with their events.
+type Store struct {
+	table         *dynamo.Table
+	retentionDays int
+}
+
+// NewStore returns a store on table.
+func NewStore(table *dynamo.Table, retentionDays int) *Store {
+	return &Store{table: table, retentionDays: retentionDays}
+}
+
+// Table returns the store's table, for callers composing transactions.
+func (s *Store) Table() *dynamo.Table { return s.table }
+
+// StoredAsset is an asset with the bookkeeping of its row.
+type StoredAsset struct {
+	Asset
+	Rev     int
+	NextReq int
+}
+
+// StoredRequest is a request with the revision of its row.
+type StoredRequest struct {
+	Request
+	Rev int
+}
+
+func encode(v any) string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("fulfillment: marshal %T: %v", v, err))
+	}
+	return string(raw)
+}
+
+// AssetRow is the row of an asset.
+func AssetRow(a StoredAsset) Row {
+	k := AssetKey(a.ID)
+	r := Row{PK: k.PK, SK: k.SK, Entity: "asset", Doc: encode(a.Asset), Rev: a.Rev, NextReq: a.NextReq,
+		GSI1PK: "ASSETS#V#" + a.Vendor.ID, GSI1SK: sortKey(a.Created, a.ID),
+		GSI3PK: "ASSETS#P#" + a.Provider.ID, GSI3SK: sortKey(a.Created, a.ID)}
+	if c := a.Subscription.CustomerID; c != "" {
+		r.GSI2PK, r.GSI2SK = "SUBS#"+c, sortKey(a.Created, a.ID)
+	}
+	return r
+}
+
+// RequestRow is the row of a request; its queue index key follows its
+// status, so the vendor's queue by status is one Query.
+func RequestRow(r StoredRequest) Row {
+	k := RequestKey(r.ID)
+	vendor, provider := r.Asset.Vendor.ID, r.Asset.Provider.ID
+	return Row{PK: k.PK, SK: k.SK, Entity: "request", Doc: encode(r.Request), Rev: r.Rev,
+		GSI1PK: "REQUESTS#V#" + vendor + "#" + r.Status, GSI1SK: sortKey(r.Created, r.ID),
+		GSI2PK: "REQUESTS#P#" + provider, GSI2SK: sortKey(r.Created, r.ID),
+		GSI3PK: "REQUESTS#V#" + vendor, GSI3SK: sortKey(r.Created, r.ID)}
+}
+
+// emit adds an event for each account.
+func (s *Store) emit(tx *dynamo.Tx, t event.Type, obj any, now time.Time, accounts ...string) error {
+	for _, acct := range accounts {
+		ev, err := event.New(t, acct, obj, now)
+		if err != nil {
+			return err
+		}
+		tx.Emit(ev, s.retentionDays)
+	}
+	return nil
+}
+
+// AddPurchase adds a new asset and its purchase request to tx, with
+// request.created for the vendor and the provider.
+func (s *Store) AddPurchase(tx *dynamo.Tx, a Asset, r Request, now time.Time) error {
+	tx.Create("asset "+a.ID, AssetRow(StoredAsset{Asset: a, Rev: 1, NextReq: 2})).
+		Create("request "+r.ID, RequestRow(StoredRequest{Request: r, Rev: 1}))
+	return s.emit(tx, event.RequestCreated, r, now, a.Vendor.ID, a.Provider.ID)
+}
+
+// AddRequest opens request r on asset a (read at a.Rev): the asset records
+// it as pending, under a condition that no other request got there first.
+func (s *Store) AddRequest(tx *dynamo.Tx, a StoredAsset, r Request, now time.Time) error {
+	cond := expression.Name("rev").Equal(expression.Value(a.Rev))
+	a.PendingRequest = &Ref{ID: r.ID, Name: r.Type}
+	a.Updated = now
+	a.Rev++
+	a.NextReq++
+	r.Asset.PendingRequest = a.PendingRequest
+	tx.Put("asset", AssetRow(a), &cond).
+		Create("request "+r.ID, RequestRow(StoredRequest{Request: r, Rev: 1}))
+	if err := s.emit(tx, event.RequestCreated, r, now, a.Vendor.ID, a.Provider.ID); err != nil {
+		return err
+	}
+	return s.emit(tx, event.AssetUpdated, a.Asset, now, a.Vendor.ID, a.Provider.ID)
+}
+
+// ErrNotFound reports an unknown asset or request.
+var ErrNotFound = errors.New("fulfillment: not found")
+
+func decode[T any](r Row) (T, error) {
+	var v T
+	if err := json.Unmarshal([]byte(r.Doc), &v); err != nil {
+		return v, fmt.Errorf("fulfillment: decode %s %s: %w", r.Entity, r.SK, err)
+	}
+	return v, nil
+}
+
+// Asset reads an asset.
+func (s *Store) Asset(ctx context.Context, id string) (StoredAsset, error) {
+	var r Row
+	if err := s.table.Get(ctx, AssetKey(id), &r); err != nil {
+		if errors.Is(err, dynamo.ErrNotFound) {
+			return StoredAsset{}, ErrNotFound
+		}
+		return StoredAsset{}, err
+	}
+	a, err := decode[Asset](r)
+	return StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq}, err
+}
+
+// Request reads a request.
+func (s *Store) Request(ctx context.Context, id string) (StoredRequest, error) {
+	if _, ok := AssetOfRequest(id); !ok {
+		return StoredRequest{}, ErrNotFound
+	}
+	var r Row
+	if err := s.table.Get(ctx, RequestKey(id), &r); err != nil {
+		if errors.Is(err, dynamo.ErrNotFound) {
+			return StoredRequest{}, ErrNotFound
+		}
+		return StoredRequest{}, err
+	}
+	req, err := decode[Request](r)
+	return StoredRequest{Request: req, Rev: r.Rev}, err
+}
+
+// AssetWithRequests reads an asset and all its requests in one Query.
+func (s *Store) AssetWithRequests(ctx context.Context, id string) (StoredAsset, []StoredRequest, error) {
+	rows, err := dynamo.QueryAll[Row](ctx, s.table, dynamo.Partition{PK: AssetPK(id)})
+	if err != nil {
+		return StoredAsset{}, nil, err
+	}
+	var a *StoredAsset
+	var reqs []StoredRequest
+	for _, r := range rows {
+		switch r.Entity {
+		case "asset":
+			v, err := decode[Asset](r)
+			if err != nil {
+				return StoredAsset{}, nil, err
+			}
+			a = &StoredAsset{Asset: v, Rev: r.Rev, NextReq: r.NextReq}
+		case "request":
+			v, err := decode[Request](r)
+			if err != nil {
+				return StoredAsset{}, nil, err
+			}
+			reqs = append(reqs, StoredRequest{Request: v, Rev: r.Rev})
+		}
+	}
+	if a == nil {
+		return StoredAsset{}, nil, ErrNotFound
+	}
+	return *a, reqs, nil
+}
+
+// Docs decodes the rows of an index Query of assets or requests.
+func Docs[T any](ctx context.Context, s *Store, part dynamo.Partition) ([]T, error) {
+	rows, err := dynamo.QueryAll[Row](ctx, s.table, part)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(rows))
+	for _, r := range rows {
+		v, err := decode[T](r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// NotFound turns ErrNotFound into the API's 404.
+func NotFound(err error, what, id string) error {
+	if errors.Is(err, ErrNotFound) {
+		return fault.NotFoundf("%s %s not found", what, id)
+	}
+	return err
+}
+
+// Terminal reports whether a request status is final.
+func Terminal(status string) bool { return status == StatusApproved || status == StatusFailed }
+
+// Assets reads assets by id, 100 per BatchGetItem.
+func (s *Store) Assets(ctx context.Context, ids []string) (map[string]Asset, error) {
+	out := map[string]Asset{}
+	for chunk := range slices.Chunk(ids, 100) {
+		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
+		for _, id := range chunk {
+			keys = append(keys, AssetKey(id).AV())
+		}
+		req := map[string]types.KeysAndAttributes{s.table.Name: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+		for len(req) > 0 {
+			res, err := s.table.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("fulfillment: read assets: %w", err)
+			}
+			var rows []Row
+			if err := attributevalue.UnmarshalListOfMaps(res.Responses[s.table.Name], &rows); err != nil {
+				return nil, err
+			}
+			for _, r := range rows {
+				a, err := decode[Asset](r)
+				if err != nil {
+					return nil, err
+				}
+				out[a.ID] = a
+			}
+			req = res.UnprocessedKeys
+		}
+	}
+	return out, nil
+}

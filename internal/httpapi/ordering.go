@@ -1,0 +1,493 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/ordering"
+)
+
+func (s *Server) orderingRoutes() []route {
+	const c = "/v1/customers"
+	return []route{
+		{method: http.MethodPost, path: c, access: providerOnly, handle: s.createCustomer},
+		{method: http.MethodGet, path: c, access: providerOnly, handle: s.listCustomers},
+		{method: http.MethodGet, path: c + "/{id}", access: providerOnly, handle: s.getCustomer},
+		{method: http.MethodPost, path: c + "/{id}/orders", access: providerOnly, handle: s.createOrder},
+		{method: http.MethodGet, path: c + "/{id}/orders", access: providerOnly, handle: s.listOrders},
+		{method: http.MethodGet, path: c + "/{id}/orders/{order}", access: providerOnly, handle: s.getOrder},
+		{method: http.MethodGet, path: c + "/{id}/orders/{order}/provisioningstatus", access: providerOnly, handle: s.provisioningStatus},
+		{method: http.MethodGet, path: c + "/{id}/orders/{order}/activationlinks", access: providerOnly, handle: s.activationLinks},
+		{method: http.MethodPost, path: c + "/{id}/carts", access: providerOnly, handle: s.createCart},
+		{method: http.MethodGet, path: c + "/{id}/carts/{cart}", access: providerOnly, handle: s.getCart},
+		{method: http.MethodPut, path: c + "/{id}/carts/{cart}", access: providerOnly, handle: s.updateCart},
+		{method: http.MethodPost, path: c + "/{id}/carts/{cart}/checkout", access: providerOnly, handle: s.checkout},
+		{method: http.MethodGet, path: c + "/{id}/subscriptions", access: providerOnly, handle: s.listSubscriptions},
+		{method: http.MethodGet, path: c + "/{id}/subscriptions/{sub}", access: providerOnly, handle: s.getSubscription},
+		{method: http.MethodPatch, path: c + "/{id}/subscriptions/{sub}", access: providerOnly, handle: s.patchSubscription},
+		{method: http.MethodPost, path: "/public/v1/requests", access: providerOnly, handle: s.createPurchaseRequest},
+	}
+}
+
+// renderer turns a created object into the answer the client gets, so that
+// the idempotency record can store exactly that answer.
+type renderer func(v any) (int, []byte, error)
+
+func jsonAnswer(status int, view func(v any) any) renderer {
+	return func(v any) (int, []byte, error) {
+		body, err := json.Marshal(view(v))
+		return status, append(body, '\n'), err
+	}
+}
+
+// idempotent runs a create with the request's Idempotency-Key (or
+// Partner Center's MS-RequestId): the same key and body replay the first
+// answer byte for byte; the same key with another body, or on another
+// path, is a 409.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, raw []byte, render renderer, run func(*ordering.Claim) (any, error)) error {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		key = r.Header.Get("MS-RequestId")
+	}
+	if key == "" {
+		v, err := run(nil)
+		if err != nil {
+			return err
+		}
+		return writeRendered(w, render, v)
+	}
+	if len(key) > 255 {
+		return fault.Invalidf("the idempotency key must be at most 255 characters")
+	}
+	p := principal(r)
+	claim := &ordering.Claim{Account: p.AccountID, Key: key, Hash: ordering.HashBody(raw) + ":" + r.URL.Path, Render: render}
+	if replayed, err := s.replay(w, r, claim); replayed || err != nil {
+		return err
+	}
+	v, err := run(claim)
+	if ordering.IsClaimConflict(err) {
+		// A concurrent request with the same key got there first: answer
+		// what it answered once it has committed.
+		return s.awaitReplay(w, r, claim)
+	}
+	if err != nil {
+		return err
+	}
+	return writeRendered(w, render, v)
+}
+
+// awaitReplay waits briefly for a concurrent request with the same key to
+// commit, then replays its answer; if it has not committed by then, the
+// client is told to retry.
+func (s *Server) awaitReplay(w http.ResponseWriter, r *http.Request, claim *ordering.Claim) error {
+	for wait := 25 * time.Millisecond; wait < 2*time.Second; wait *= 2 {
+		if replayed, err := s.replay(w, r, claim); replayed || err != nil {
+			return err
+		}
+		select {
+		case <-r.Context().Done():
+			return r.Context().Err()
+		case <-time.After(wait):
+		}
+	}
+	return fault.Conflictf("a request with idempotency key %q is in progress; retry it", claim.Key).WithPartnerCode(ordering.CodeOrderInProgress)
+}
+
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, claim *ordering.Claim) (bool, error) {
+	rec, err := s.cfg.Ordering.Remembered(r.Context(), claim.Account, claim.Key)
+	if err != nil || rec == nil {
+		return false, err
+	}
+	if rec.Hash != claim.Hash {
+		return true, fault.Conflictf("idempotency key %q was used with another request body or path", claim.Key)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.WriteHeader(rec.Status)
+	_, err = io.WriteString(w, rec.Body)
+	return true, err
+}
+
+func writeRendered(w http.ResponseWriter, render renderer, v any) error {
+	status, body, err := render(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, err = w.Write(body)
+	return err
+}
+
+// decodeFor decodes a Partner Center body: lenient on unknown properties
+// (clients send whole resources), case-insensitive on names.
+func decodeFor[T any](r *http.Request) (T, error) {
+	in, _, err := decodeRaw[T](r, false)
+	return in, err
+}
+
+// decodeRaw decodes the body and also returns its bytes, which the
+// idempotency check hashes.
+func decodeRaw[T any](r *http.Request, strict bool) (T, []byte, error) {
+	var in T
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return in, nil, decodeError(err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return in, raw, decodeJSON(r, &in, strict)
+}
+
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
+	in, raw, err := decodeRaw[ordering.CustomerInput](r, false)
+	if err != nil {
+		return err
+	}
+	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, customerView), func(c *ordering.Claim) (any, error) {
+		return s.cfg.Ordering.CreateCustomer(r.Context(), principal(r), in, c)
+	})
+}
+
+type pcCustomer struct {
+	ordering.Customer
+	Links      map[string]Link `json:"links"`
+	Attributes attributes      `json:"attributes"`
+}
+
+func customerView(v any) any {
+	c := v.(ordering.Customer)
+	return pcCustomer{Customer: c, Links: map[string]Link{"self": get("/v1/customers/" + c.ID)}, Attributes: attributes{ObjectType: "Customer"}}
+}
+
+func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.cfg.Ordering.Customers(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	views := make([]any, 0, len(cs))
+	for _, c := range cs {
+		views = append(views, customerView(c))
+	}
+	writeCollection(w, r, views)
+	return nil
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.cfg.Ordering.Customer(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, customerView(c))
+	return nil
+}
+
+type pcOrderLine struct {
+	LineItemNumber               int               `json:"lineItemNumber"`
+	OfferID                      string            `json:"offerId"`
+	SubscriptionID               string            `json:"subscriptionId"`
+	TermDuration                 string            `json:"termDuration,omitempty"`
+	TransactionType              string            `json:"transactionType"`
+	FriendlyName                 string            `json:"friendlyName"`
+	Quantity                     int               `json:"quantity"`
+	PartnerIDOnRecord            string            `json:"partnerIdOnRecord,omitempty"`
+	AdditionalPartnerIDsOnRecord []string          `json:"additionalPartnerIdsOnRecord,omitempty"`
+	ProvisioningContext          map[string]string `json:"provisioningContext,omitempty"`
+	Links                        map[string]Link   `json:"links"`
+}
+
+type pcOrder struct {
+	ID                  string          `json:"id"`
+	AlternateID         string          `json:"alternateId"`
+	ReferenceCustomerID string          `json:"referenceCustomerId"`
+	BillingCycle        string          `json:"billingCycle"`
+	CurrencyCode        string          `json:"currencyCode"`
+	CurrencySymbol      string          `json:"currencySymbol"`
+	LineItems           []pcOrderLine   `json:"lineItems"`
+	CreationDate        time.Time       `json:"creationDate"`
+	Status              string          `json:"status"`
+	TransactionType     string          `json:"transactionType"`
+	Links               map[string]Link `json:"links"`
+	Client              struct{}        `json:"client"`
+	Attributes          attributes      `json:"attributes"`
+}
+
+func orderView(v any) any {
+	o := v.(ordering.Order)
+	base := "/v1/customers/" + o.ReferenceCustomerID + "/orders/" + o.ID
+	view := pcOrder{ID: o.ID, AlternateID: o.ID, ReferenceCustomerID: o.ReferenceCustomerID, BillingCycle: o.BillingCycle,
+		CurrencyCode: o.CurrencyCode, CurrencySymbol: o.CurrencySymbol, CreationDate: o.CreationDate, Status: o.Status,
+		TransactionType: o.TransactionType, Attributes: attributes{ObjectType: "Order"},
+		Links: map[string]Link{
+			"self":               get(base),
+			"provisioningStatus": get(base + "/provisioningstatus"),
+			"patchOperation":     {URI: base, Method: http.MethodPatch, Headers: []string{}},
+		}}
+	for _, l := range o.LineItems {
+		product := "/v1/products/" + l.ProductID
+		sku := product + "/skus/" + l.SkuID
+		view.LineItems = append(view.LineItems, pcOrderLine{
+			LineItemNumber: l.LineItemNumber, OfferID: l.OfferID, SubscriptionID: l.SubscriptionID,
+			TermDuration: l.TermDuration, TransactionType: l.TransactionType, FriendlyName: l.FriendlyName,
+			Quantity: l.Quantity, PartnerIDOnRecord: l.PartnerIDOnRecord, AdditionalPartnerIDsOnRecord: l.AdditionalPartnerIDsOnRecord,
+			ProvisioningContext: l.ProvisioningContext,
+			Links: map[string]Link{
+				"product":      get(product),
+				"sku":          get(sku),
+				"availability": get(sku + "/availabilities/" + l.AvailabilityID),
+				"subscription": get("/v1/customers/" + o.ReferenceCustomerID + "/subscriptions/" + l.SubscriptionID),
+			},
+		})
+	}
+	return view
+}
+
+func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
+	in, raw, err := decodeRaw[ordering.OrderInput](r, false)
+	if err != nil {
+		return err
+	}
+	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, orderView), func(c *ordering.Claim) (any, error) {
+		return s.cfg.Ordering.CreateOrder(r.Context(), principal(r), r.PathValue("id"), in, c)
+	})
+}
+
+func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) error {
+	os, err := s.cfg.Ordering.Orders(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	views := make([]any, 0, len(os))
+	for _, o := range os {
+		views = append(views, orderView(o))
+	}
+	writeCollection(w, r, views)
+	return nil
+}
+
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.cfg.Ordering.Order(r.Context(), principal(r), r.PathValue("id"), r.PathValue("order"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, orderView(o))
+	return nil
+}
+
+type pcProvisioning struct {
+	LineItemNumber                  int        `json:"lineItemNumber"`
+	Status                          string     `json:"status"`
+	QuantityProvisioningInformation []struct{} `json:"quantityProvisioningInformation"`
+	SubscriptionID                  string     `json:"subscriptionId"`
+}
+
+func (s *Server) provisioningStatus(w http.ResponseWriter, r *http.Request) error {
+	_, lines, err := s.cfg.Ordering.Provisioning(r.Context(), principal(r), r.PathValue("id"), r.PathValue("order"))
+	if err != nil {
+		return err
+	}
+	out := make([]pcProvisioning, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, pcProvisioning{LineItemNumber: l.Line.LineItemNumber, Status: l.Status,
+			QuantityProvisioningInformation: []struct{}{}, SubscriptionID: l.Line.SubscriptionID})
+	}
+	writeCollection(w, r, out)
+	return nil
+}
+
+type pcActivationLink struct {
+	LineItemNumber int  `json:"lineItemNumber"`
+	Link           Link `json:"link"`
+}
+
+// activationLinks point fulfilled lines at their asset's rendered
+// activation template.
+func (s *Server) activationLinks(w http.ResponseWriter, r *http.Request) error {
+	_, lines, err := s.cfg.Ordering.Provisioning(r.Context(), principal(r), r.PathValue("id"), r.PathValue("order"))
+	if err != nil {
+		return err
+	}
+	out := []pcActivationLink{}
+	for _, l := range lines {
+		if l.Status == ordering.Fulfilled {
+			out = append(out, pcActivationLink{LineItemNumber: l.Line.LineItemNumber, Link: get("/public/v1/assets/" + l.Line.SubscriptionID + "/render")})
+		}
+	}
+	writeCollection(w, r, out)
+	return nil
+}
+
+type pcCart struct {
+	ordering.Cart
+	Links      map[string]Link `json:"links"`
+	Attributes attributes      `json:"attributes"`
+}
+
+func cartView(customerID string) func(v any) any {
+	return func(v any) any {
+		c := v.(ordering.Cart)
+		base := "/v1/customers/" + customerID + "/carts/" + c.ID
+		return pcCart{Cart: c, Attributes: attributes{ObjectType: "Cart"},
+			Links: map[string]Link{"self": get(base), "checkout": {URI: base + "/checkout", Method: http.MethodPost, Headers: []string{}}}}
+	}
+}
+
+func (s *Server) createCart(w http.ResponseWriter, r *http.Request) error {
+	in, raw, err := decodeRaw[ordering.CartInput](r, false)
+	if err != nil {
+		return err
+	}
+	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, cartView(r.PathValue("id"))), func(c *ordering.Claim) (any, error) {
+		return s.cfg.Ordering.CreateCart(r.Context(), principal(r), r.PathValue("id"), in, c)
+	})
+}
+
+func (s *Server) getCart(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.cfg.Ordering.Cart(r.Context(), principal(r), r.PathValue("id"), r.PathValue("cart"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, cartView(r.PathValue("id"))(c))
+	return nil
+}
+
+func (s *Server) updateCart(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeFor[ordering.CartInput](r)
+	if err != nil {
+		return err
+	}
+	c, err := s.cfg.Ordering.UpdateCart(r.Context(), principal(r), r.PathValue("id"), r.PathValue("cart"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, cartView(r.PathValue("id"))(c))
+	return nil
+}
+
+type pcCheckout struct {
+	Orders      []any                 `json:"orders"`
+	OrderErrors []ordering.OrderError `json:"orderErrors"`
+	Attributes  attributes            `json:"attributes"`
+}
+
+func (s *Server) checkout(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.cfg.Ordering.Checkout(r.Context(), principal(r), r.PathValue("id"), r.PathValue("cart"))
+	if err != nil {
+		return err
+	}
+	out := pcCheckout{Orders: []any{}, OrderErrors: res.OrderErrors, Attributes: attributes{ObjectType: "CartCheckoutResult"}}
+	for _, o := range res.Orders {
+		out.Orders = append(out.Orders, orderView(o))
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+type pcPendingChange struct {
+	RequestID string `json:"requestId"`
+	Type      string `json:"type"`
+	Quantity  int    `json:"quantity,omitempty"`
+}
+
+type pcSubscription struct {
+	ID                           string           `json:"id"`
+	OfferID                      string           `json:"offerId"`
+	OfferName                    string           `json:"offerName"`
+	FriendlyName                 string           `json:"friendlyName"`
+	Quantity                     int              `json:"quantity"`
+	UnitType                     string           `json:"unitType"`
+	CreationDate                 time.Time        `json:"creationDate"`
+	EffectiveStartDate           time.Time        `json:"effectiveStartDate"`
+	CommitmentEndDate            time.Time        `json:"commitmentEndDate"`
+	CancellationAllowedUntilDate time.Time        `json:"cancellationAllowedUntilDate"`
+	Status                       string           `json:"status"`
+	AutoRenewEnabled             bool             `json:"autoRenewEnabled"`
+	BillingCycle                 string           `json:"billingCycle"`
+	TermDuration                 string           `json:"termDuration,omitempty"`
+	OrderID                      string           `json:"orderId"`
+	PartnerIDOnRecord            string           `json:"partnerId,omitempty"`
+	SuspensionReasons            []string         `json:"suspensionReasons"`
+	PendingChange                *pcPendingChange `json:"pendingChange,omitempty"`
+	Links                        map[string]Link  `json:"links"`
+	Attributes                   attributes       `json:"attributes"`
+}
+
+func subscriptionView(a fulfillment.Asset) pcSubscription {
+	sub := a.Subscription
+	unit := ""
+	if len(a.Items) > 0 {
+		unit = a.Items[0].Unit
+	}
+	v := pcSubscription{ID: a.ID, OfferID: sub.OfferID, OfferName: a.Product.Name, FriendlyName: sub.FriendlyName,
+		Quantity: a.Quantity(), UnitType: unit, CreationDate: a.Created, EffectiveStartDate: sub.EffectiveStart,
+		CommitmentEndDate: sub.CommitmentEnd, CancellationAllowedUntilDate: sub.CancellationAllowedUntil,
+		Status: ordering.SubscriptionStatus(a), AutoRenewEnabled: sub.AutoRenew, BillingCycle: sub.BillingCycle,
+		TermDuration: sub.TermDuration, OrderID: sub.OrderID, PartnerIDOnRecord: sub.PartnerIDOnRecord,
+		SuspensionReasons: []string{}, Attributes: attributes{ObjectType: "Subscription"}}
+	if v.FriendlyName == "" {
+		v.FriendlyName = a.Product.Name
+	}
+	base := "/v1/customers/" + sub.CustomerID + "/subscriptions/" + a.ID
+	v.Links = map[string]Link{"self": get(base), "product": get("/v1/products/" + a.Product.ID)}
+	if parts := strings.Split(sub.OfferID, ":"); len(parts) == 3 {
+		v.Links["sku"] = get("/v1/products/" + parts[0] + "/skus/" + parts[1])
+		v.Links["availability"] = get("/v1/products/" + parts[0] + "/skus/" + parts[1] + "/availabilities/" + parts[2])
+	}
+	if a.Status == fulfillment.AssetSuspended {
+		v.SuspensionReasons = []string{"PartnerInitiated"}
+	}
+	if p := a.PendingRequest; p != nil {
+		v.PendingChange = &pcPendingChange{RequestID: p.ID, Type: p.Name}
+	}
+	return v
+}
+
+func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) error {
+	subs, err := s.cfg.Ordering.Subscriptions(r.Context(), principal(r), r.PathValue("id"), r.URL.Query().Get("order_id"))
+	if err != nil {
+		return err
+	}
+	views := make([]pcSubscription, 0, len(subs))
+	for _, a := range subs {
+		views = append(views, subscriptionView(a))
+	}
+	writeCollection(w, r, views)
+	return nil
+}
+
+func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.cfg.Ordering.Subscription(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, subscriptionView(a.Asset))
+	return nil
+}
+
+func (s *Server) patchSubscription(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeFor[ordering.SubscriptionPatch](r)
+	if err != nil {
+		return err
+	}
+	a, err := s.cfg.Ordering.PatchSubscription(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, subscriptionView(a))
+	return nil
+}
+
+func (s *Server) createPurchaseRequest(w http.ResponseWriter, r *http.Request) error {
+	in, raw, err := decodeRaw[ordering.PurchaseRequestInput](r, false)
+	if err != nil {
+		return err
+	}
+	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, func(v any) any { return v }), func(c *ordering.Claim) (any, error) {
+		return s.cfg.Ordering.CreatePurchaseRequest(r.Context(), principal(r), in, c)
+	})
+}

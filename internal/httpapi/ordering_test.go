@@ -1,0 +1,494 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+)
+
+// shop is a listed product with a monthly item (min 1, max 500), a yearly
+// item, a pay-per-use item and a required ordering parameter, plus a
+// customer of the provider.
+type shop struct {
+	*catalogFixture
+	lab      labProduct
+	yearly   catalog.Item
+	ppu      catalog.Item
+	customer string
+}
+
+func newShop(t *testing.T) *shop {
+	t.Helper()
+	s := &shop{catalogFixture: newCatalogFixture(t)}
+	s.lab = s.buildLab(t)
+	v := s.vendor.Token.Value
+	base := "/public/v1/products/" + s.lab.product.ID
+	s.do(http.MethodPost, base+"/items", v, map[string]any{"name": "SKU Annual", "mpn": "MPN-246-ANNUAL", "type": "reservation", "period": "yearly", "unit": "users"}, http.StatusCreated, &s.yearly)
+	s.do(http.MethodPost, base+"/items", v, map[string]any{"name": "Recording minutes", "mpn": "MPN-246-MIN", "type": "ppu", "unit": "minutes"}, http.StatusCreated, &s.ppu)
+	s.do(http.MethodPost, base+"/parameters", v, map[string]any{"name": "param_tenant", "title": "Tenant name", "type": "subdomain",
+		"scope": "asset", "phase": "ordering", "constraints": map[string]any{"required": true}}, http.StatusCreated, nil)
+	s.do(http.MethodPut, base, v, map[string]any{"capabilities": map[string]any{"suspend_resume_supported": true}}, http.StatusOK, nil)
+	s.do(http.MethodPost, base+"/publish", v, nil, http.StatusCreated, nil)
+	var lr catalog.ListingRequest
+	s.do(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"product": s.lab.product.ID, "marketplace": s.mp.ID,
+		"prices": []map[string]any{
+			{"item": s.lab.item.ID, "price": "10", "terms": []string{"P1M", "P1Y"}},
+			{"item": s.yearly.ID, "price": "100"},
+			{"item": s.ppu.ID, "price": "0.05"},
+		}}, http.StatusCreated, &lr)
+	s.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", s.provider.Token.Value, nil, http.StatusOK, nil)
+	s.customer = s.newCustomer(t, s.provider.Token.Value)
+	return s
+}
+
+func (s *shop) newCustomer(t *testing.T, token string) string {
+	t.Helper()
+	var c struct {
+		ID string `json:"id"`
+	}
+	s.do(http.MethodPost, "/v1/customers", token, map[string]any{
+		"companyProfile": map[string]any{"companyName": "Contoso Ltd"},
+		"billingProfile": map[string]any{"email": "billing@contoso.example", "defaultAddress": map[string]any{"country": "US", "city": "Redmond", "addressLine1": "1 Main St", "postalCode": "98052"}},
+	}, http.StatusCreated, &c)
+	return c.ID
+}
+
+func (s *shop) offer(it catalog.Item) string {
+	return fmt.Sprintf("%s:%s:%s", s.lab.product.ID, it.LocalID, s.mp.ID)
+}
+
+func (s *shop) ordersPath() string { return "/v1/customers/" + s.customer + "/orders" }
+
+// line is an order line with the required ordering parameter.
+func (s *shop) line(it catalog.Item, qty int) map[string]any {
+	return map[string]any{"offerId": s.offer(it), "quantity": qty, "provisioningContext": map[string]string{"param_tenant": "contoso"}}
+}
+
+func (s *shop) call2(method, path string, body any, hdr ...string) response {
+	return s.call(method, path, s.provider.Token.Value, body, hdr...)
+}
+
+func partnerError(t *testing.T, res response, status, code int, fragments ...string) {
+	t.Helper()
+	var e partnerErr
+	if err := json.Unmarshal(res.body, &e); err != nil || res.status != status || e.Code != code || e.Source != "mercato" {
+		t.Fatalf("got %d %s, want %d with code %d", res.status, res.body, status, code)
+	}
+	all := e.Description + " " + strings.Join(e.Data, " ")
+	for _, f := range fragments {
+		if !strings.Contains(all, f) {
+			t.Errorf("error %q lacks %q", all, f)
+		}
+	}
+}
+
+func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
+	s := newShop(t)
+	// The request example of 002_*, adjusted only to a real catalogItemId
+	// (and the product's required ordering parameter).
+	body := fmt.Sprintf(`{
+    "PartnerOnRecordAttestationAccepted":true,
+    "lineItems": [
+        {
+            "offerId": %q,
+            "quantity": 1,
+            "lineItemNumber": 0,
+            "PartnerIdOnRecord": "873452",
+            "AdditionalPartnerIdsOnRecord":["4847383","873452"],
+            "ProvisioningContext": {"param_tenant": "contoso"}
+        }
+    ],
+    "billingCycle": "monthly"
+}`, s.offer(s.lab.item))
+	res := s.call2(http.MethodPost, s.ordersPath(), body)
+	if res.status != http.StatusCreated {
+		t.Fatalf("POST order = %d %s", res.status, res.body)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(res.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := got["id"].(string)
+	if !regexp.MustCompile(`^[0-9a-f]{12}$`).MatchString(id) {
+		t.Fatalf("order id %q", id)
+	}
+	lines := got["lineItems"].([]any)
+	sub, _ := lines[0].(map[string]any)["subscriptionId"].(string)
+	created, _ := got["creationDate"].(string)
+	if !strings.HasPrefix(sub, "AS-") || created == "" {
+		t.Fatalf("subscriptionId %q creationDate %q", sub, created)
+	}
+	product := "/v1/products/" + s.lab.product.ID
+	sku := product + "/skus/" + s.lab.item.LocalID
+	self := "/v1/customers/" + s.customer + "/orders/" + id
+	link := func(uri, method string) map[string]any {
+		return map[string]any{"uri": uri, "method": method, "headers": []any{}}
+	}
+	want := map[string]any{
+		"id": id, "alternateId": id, "referenceCustomerId": s.customer, "billingCycle": "monthly",
+		"currencyCode": "USD", "currencySymbol": "$", "creationDate": created, "status": "pending",
+		"transactionType": "UserPurchase", "client": map[string]any{}, "attributes": map[string]any{"objectType": "Order"},
+		"links": map[string]any{
+			"self": link(self, "GET"), "provisioningStatus": link(self+"/provisioningstatus", "GET"), "patchOperation": link(self, "PATCH"),
+		},
+		"lineItems": []any{map[string]any{
+			"lineItemNumber": 0.0, "offerId": s.offer(s.lab.item), "subscriptionId": sub, "termDuration": "P1M",
+			"transactionType": "New", "friendlyName": "SKU Users", "quantity": 1.0, "partnerIdOnRecord": "873452",
+			"additionalPartnerIdsOnRecord": []any{"4847383", "873452"},
+			"provisioningContext":          map[string]any{"param_tenant": "contoso"},
+			"links": map[string]any{
+				"product": link(product, "GET"), "sku": link(sku, "GET"),
+				"availability": link(sku+"/availabilities/"+s.mp.ID, "GET"),
+				"subscription": link("/v1/customers/"+s.customer+"/subscriptions/"+sub, "GET"),
+			},
+		}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+
+	// Readable at once, in the list too; provisioning is pending.
+	var again map[string]any
+	s.do(http.MethodGet, self, s.provider.Token.Value, nil, http.StatusOK, &again)
+	if diff := cmp.Diff(got, again); diff != "" {
+		t.Errorf("GET differs from POST:\n%s", diff)
+	}
+	var list pcCollection
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	if list.TotalCount != 1 {
+		t.Errorf("order list has %d orders", list.TotalCount)
+	}
+	var prov pcCollection
+	s.do(http.MethodGet, self+"/provisioningstatus", s.provider.Token.Value, nil, http.StatusOK, &prov)
+	if prov.TotalCount != 1 || !strings.Contains(string(prov.Items[0]), `"status":"PrefulfillmentPending"`) {
+		t.Errorf("provisioning = %+v", prov)
+	}
+	var links pcCollection
+	s.do(http.MethodGet, self+"/activationlinks", s.provider.Token.Value, nil, http.StatusOK, &links)
+	if links.TotalCount != 0 {
+		t.Errorf("activation links before fulfillment: %+v", links)
+	}
+	// The asset and its pending purchase request exist, with the tier.
+	st, reqs, err := s.app.Store.AssetWithRequests(t.Context(), sub)
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("asset %s: %v, %d requests", sub, err, len(reqs))
+	}
+	if reqs[0].ID != strings.Replace(sub, "AS-", "PR-", 1)+"-001" || reqs[0].Status != "pending" || reqs[0].Type != "purchase" ||
+		st.Status != "processing" || st.Tiers.Tier1 == nil || st.Tiers.Tier1.ExternalID != "873452" || st.Version != 1 {
+		t.Errorf("asset %+v request %+v", st.Asset, reqs[0].Request)
+	}
+	// The subscription shows the pending purchase.
+	var subView map[string]any
+	s.do(http.MethodGet, "/v1/customers/"+s.customer+"/subscriptions/"+sub, s.provider.Token.Value, nil, http.StatusOK, &subView)
+	if subView["status"] != "pending" || subView["orderId"] != id || subView["quantity"] != 1.0 || subView["autoRenewEnabled"] != true {
+		t.Errorf("subscription = %v", subView)
+	}
+}
+
+func TestOrdering_Validation(t *testing.T) {
+	s := newShop(t)
+	// A second product of the vendor, published but not listed.
+	var other catalog.Product
+	v := s.vendor.Token.Value
+	s.do(http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Unlisted"}, http.StatusCreated, &other)
+	s.do(http.MethodPost, "/public/v1/products/"+other.ID+"/templates", v, map[string]any{"type": "fulfillment", "title": "t", "body": "hi"}, http.StatusCreated, nil)
+	s.do(http.MethodPost, "/public/v1/products/"+other.ID+"/publish", v, nil, http.StatusCreated, nil)
+	tests := []struct {
+		name      string
+		body      any
+		code      int
+		fragments []string
+	}{
+		{"unknown offer", map[string]any{"lineItems": []any{map[string]any{"offerId": "PRD-000-000-000:0001:MP-00000", "quantity": 1}}}, 10001, []string{"not listed"}},
+		{"malformed offer", map[string]any{"lineItems": []any{map[string]any{"offerId": "CFQ7TTC0LH0Z", "quantity": 1}}}, 10001, []string{"catalog item id"}},
+		{"unlisted product", map[string]any{"lineItems": []any{map[string]any{"offerId": other.ID + ":0001:" + s.mp.ID, "quantity": 1}}}, 10001, []string{"not listed"}},
+		{"quantity over max", map[string]any{"lineItems": []any{s.line(s.lab.item, 501)}}, 800009, []string{"maximum 500"}},
+		{"quantity under min", map[string]any{"lineItems": []any{s.line(s.lab.item, 0)}}, 800009, []string{"minimum 1"}},
+		{"missing ordering parameter", map[string]any{"lineItems": []any{map[string]any{"offerId": s.offer(s.lab.item), "quantity": 1}}}, 10010, []string{"param_tenant"}},
+		{"bad parameter value", map[string]any{"lineItems": []any{map[string]any{"offerId": s.offer(s.lab.item), "quantity": 1, "provisioningContext": map[string]string{"param_tenant": "not a label!"}}}}, 10010, []string{"subdomain"}},
+		{"fulfillment parameter at order time", map[string]any{"lineItems": []any{map[string]any{"offerId": s.offer(s.lab.item), "quantity": 1, "provisioningContext": map[string]string{"param_tenant": "x", "param_admin_email": "a@b.co"}}}}, 10010, []string{"vendor during fulfillment"}},
+		{"empty lineItems", map[string]any{"lineItems": []any{}}, 10010, []string{"at least one line"}},
+		{"currency mismatch", map[string]any{"currencyCode": "EUR", "lineItems": []any{s.line(s.lab.item, 1)}}, 10000, []string{"USD"}},
+		{"too many partner ids", map[string]any{"lineItems": []any{map[string]any{"offerId": s.offer(s.lab.item), "quantity": 1,
+			"provisioningContext": map[string]string{"param_tenant": "x"}, "additionalPartnerIdsOnRecord": []string{"1", "2", "3", "4", "5", "6"}}}}, 10010, []string{"at most 5"}},
+		{"term not offered", map[string]any{"lineItems": []any{map[string]any{"offerId": s.offer(s.yearly), "quantity": 1, "termDuration": "P1M",
+			"provisioningContext": map[string]string{"param_tenant": "x"}}}}, 10010, []string{"P1M"}},
+		{"mixed billing cycles", map[string]any{"lineItems": []any{s.line(s.lab.item, 1), s.line(s.yearly, 1)}}, 10010, []string{"billed annual"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			partnerError(t, s.call2(http.MethodPost, s.ordersPath(), tt.body), 400, tt.code, tt.fragments...)
+		})
+	}
+	// Malformed bodies and wrong types are 400 in the same shape.
+	partnerError(t, s.call2(http.MethodPost, s.ordersPath(), `{"lineItems": [`), 400, 800002, "JSON")
+	partnerError(t, s.call2(http.MethodPost, s.ordersPath(), `{"lineItems": [{"offerId": "x", "quantity": "two"}]}`), 400, 800002, "quantity")
+	// Nothing was written by any refusal.
+	var list pcCollection
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	var subs pcCollection
+	s.do(http.MethodGet, "/v1/customers/"+s.customer+"/subscriptions", s.provider.Token.Value, nil, http.StatusOK, &subs)
+	if list.TotalCount != 0 || subs.TotalCount != 0 {
+		t.Errorf("refused orders left %d orders and %d subscriptions", list.TotalCount, subs.TotalCount)
+	}
+	// Tenancy: another provider's customer and orders do not exist for you;
+	// a vendor cannot order.
+	other2 := s.createAccount(account.Provider, "Other Hub")
+	partnerError(t, s.call(http.MethodGet, "/v1/customers/"+s.customer, other2.Token.Value, nil), 404, 600008)
+	partnerError(t, s.call(http.MethodPost, s.ordersPath(), other2.Token.Value, map[string]any{"lineItems": []any{s.line(s.lab.item, 1)}}), 404, 600008)
+	otherCustomer := s.newCustomer(t, other2.Token.Value)
+	partnerError(t, s.call(http.MethodPost, "/v1/customers/"+otherCustomer+"/orders", other2.Token.Value,
+		map[string]any{"lineItems": []any{s.line(s.lab.item, 1)}}), 400, 10001, "not listed")
+	partnerError(t, s.call(http.MethodPost, s.ordersPath(), s.vendor.Token.Value, map[string]any{}), 403, 800403)
+}
+
+func TestOrdering_Idempotency(t *testing.T) {
+	s := newShop(t)
+	body := map[string]any{"lineItems": []any{s.line(s.lab.item, 3)}}
+	first := s.call2(http.MethodPost, s.ordersPath(), body, "MS-RequestId", "key-1")
+	again := s.call2(http.MethodPost, s.ordersPath(), body, "MS-RequestId", "key-1")
+	if first.status != 201 || again.status != 201 || string(first.body) != string(again.body) || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %d %s / %d %s", first.status, first.body, again.status, again.body)
+	}
+	// The same key through the other header, with the body re-serialised.
+	reordered := `{"lineItems":[{"quantity":3,"provisioningContext":{"param_tenant":"contoso"},"offerId":"` + s.offer(s.lab.item) + `"}]}`
+	third := s.call2(http.MethodPost, s.ordersPath(), reordered, "Idempotency-Key", "key-1")
+	if string(third.body) != string(first.body) {
+		t.Errorf("re-serialised body did not replay: %d %s", third.status, third.body)
+	}
+	partnerError(t, s.call2(http.MethodPost, s.ordersPath(), map[string]any{"lineItems": []any{s.line(s.lab.item, 4)}}, "MS-RequestId", "key-1"), 409, 800409, "key-1")
+	s.call2(http.MethodPost, s.ordersPath(), body, "MS-RequestId", "key-2")
+	var list pcCollection
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	if list.TotalCount != 2 {
+		t.Errorf("%d orders, want 2", list.TotalCount)
+	}
+}
+
+func TestOrdering_Carts(t *testing.T) {
+	s := newShop(t)
+	base := "/v1/customers/" + s.customer + "/carts"
+	var cart struct {
+		ID        string `json:"id"`
+		Status    string `json:"status"`
+		LineItems []struct {
+			ID         int    `json:"id"`
+			OrderGroup string `json:"orderGroup"`
+			Error      *struct {
+				ErrorCode int `json:"errorCode"`
+			} `json:"error"`
+		} `json:"lineItems"`
+	}
+	lines := []any{
+		map[string]any{"catalogItemId": s.offer(s.lab.item), "quantity": 2, "provisioningContext": map[string]string{"param_tenant": "a"}},
+		map[string]any{"catalogItemId": s.offer(s.yearly), "quantity": 1, "provisioningContext": map[string]string{"param_tenant": "b"}},
+		map[string]any{"catalogItemId": s.offer(s.lab.item), "quantity": 9999, "provisioningContext": map[string]string{"param_tenant": "c"}},
+		map[string]any{"catalogItemId": "PRD-1:0001:MP-1", "quantity": 1},
+	}
+	s.do(http.MethodPost, base, s.provider.Token.Value, map[string]any{"lineItems": lines}, http.StatusCreated, &cart)
+	codes := []int{}
+	for _, l := range cart.LineItems {
+		if l.Error != nil {
+			codes = append(codes, l.Error.ErrorCode)
+		}
+	}
+	if cart.Status != "Active" || !cmp.Equal(codes, []int{800009, 10001}) || cart.LineItems[1].OrderGroup != "annual" {
+		t.Fatalf("cart = %+v (codes %v)", cart, codes)
+	}
+	var res struct {
+		Orders []struct {
+			ID           string `json:"id"`
+			BillingCycle string `json:"billingCycle"`
+			LineItems    []any  `json:"lineItems"`
+		} `json:"orders"`
+		OrderErrors []struct {
+			Code int `json:"code"`
+		} `json:"orderErrors"`
+	}
+	first := s.do(http.MethodPost, base+"/"+cart.ID+"/checkout", s.provider.Token.Value, nil, http.StatusCreated, &res)
+	if len(res.Orders) != 2 || res.Orders[0].BillingCycle != "annual" || res.Orders[1].BillingCycle != "monthly" || len(res.OrderErrors) != 2 {
+		t.Fatalf("checkout = %s", first.body)
+	}
+	second := s.do(http.MethodPost, base+"/"+cart.ID+"/checkout", s.provider.Token.Value, nil, http.StatusCreated, nil)
+	if string(second.body) != string(first.body) {
+		t.Errorf("second checkout differs:\n%s\n%s", first.body, second.body)
+	}
+	s.do(http.MethodGet, base+"/"+cart.ID, s.provider.Token.Value, nil, http.StatusOK, &cart)
+	if cart.Status != "Ordered" {
+		t.Errorf("cart status = %s", cart.Status)
+	}
+	partnerError(t, s.call2(http.MethodPut, base+"/"+cart.ID, map[string]any{"lineItems": lines[:1]}), 400, 800065)
+	var list pcCollection
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	if list.TotalCount != 2 {
+		t.Errorf("%d orders after two checkouts, want 2", list.TotalCount)
+	}
+}
+
+func TestOrdering_ConcurrentCheckout(t *testing.T) {
+	s := newShop(t)
+	base := "/v1/customers/" + s.customer + "/carts"
+	var cart struct {
+		ID string `json:"id"`
+	}
+	s.do(http.MethodPost, base, s.provider.Token.Value, map[string]any{"lineItems": []any{
+		map[string]any{"catalogItemId": s.offer(s.lab.item), "quantity": 2, "provisioningContext": map[string]string{"param_tenant": "a"}}}}, http.StatusCreated, &cart)
+	statuses := make([]int, 6)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Go(func() { statuses[i] = s.call2(http.MethodPost, base+"/"+cart.ID+"/checkout", nil).status })
+	}
+	wg.Wait()
+	var list pcCollection
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	if list.TotalCount != 1 {
+		t.Fatalf("%d orders from one cart (statuses %v)", list.TotalCount, statuses)
+	}
+	for _, st := range statuses {
+		if st != 201 && st != 409 {
+			t.Errorf("checkout answered %d", st)
+		}
+	}
+}
+
+func TestOrdering_ConnectPurchaseRequest(t *testing.T) {
+	s := newShop(t)
+	body := map[string]any{"type": "purchase", "asset": map[string]any{
+		"external_id": "12345", "external_uid": "a5cd-8a2b",
+		"product": map[string]string{"id": s.lab.product.ID}, "marketplace": map[string]string{"id": s.mp.ID},
+		"tiers": map[string]any{
+			"customer": map[string]any{"name": "Sample Customer", "external_id": "C-1", "contact_info": map[string]any{"email": "c@example.com", "address": map[string]any{"country": "US"}}},
+			"tier1":    map[string]any{"name": "Reseller One", "external_id": "T1-1"},
+		},
+		"items":  []any{map[string]any{"id": s.lab.item.ID, "quantity": "5"}, map[string]any{"id": s.ppu.ID, "quantity": 0}},
+		"params": []any{map[string]any{"id": "param_tenant", "value": "sample"}},
+	}}
+	var req fulfillment.Request
+	s.do(http.MethodPost, "/public/v1/requests", s.provider.Token.Value, body, http.StatusCreated, &req)
+	if req.Type != "purchase" || req.Status != "pending" || req.Asset.ExternalID != "12345" || req.Asset.Tiers.Tier1.Name != "Reseller One" ||
+		len(req.Asset.Items) != 2 || req.Asset.Items[0].Quantity != "5" || !strings.HasSuffix(req.ID, "-001") {
+		t.Fatalf("request = %+v", req)
+	}
+	tenant, _ := req.Asset.Param("param_tenant")
+	if tenant == nil || tenant.Value != "sample" {
+		t.Errorf("params = %+v", req.Asset.Params)
+	}
+	connectError(t, s.call2(http.MethodPost, "/public/v1/requests", map[string]any{"type": "cancel"}), 400, "VAL_001", "purchase")
+	bad := map[string]any{"type": "purchase", "asset": map[string]any{"product": s.lab.product.ID, "marketplace": s.mp.ID,
+		"tiers": map[string]any{"customer": map[string]any{"name": "x"}}, "items": []any{map[string]any{"id": s.lab.item.ID, "quantity": "1000"}}}}
+	connectError(t, s.call2(http.MethodPost, "/public/v1/requests", bad), 400, "VAL_001", "maximum", "param_tenant")
+	connectError(t, s.call(http.MethodPost, "/public/v1/requests", s.vendor.Token.Value, body), 403, "AUTH_002")
+}
+
+func TestOrdering_SubscriptionPendingChangeIsRefused(t *testing.T) {
+	s := newShop(t)
+	var o struct {
+		LineItems []struct {
+			SubscriptionID string `json:"subscriptionId"`
+		} `json:"lineItems"`
+	}
+	s.do(http.MethodPost, s.ordersPath(), s.provider.Token.Value, map[string]any{"lineItems": []any{s.line(s.lab.item, 2)}}, http.StatusCreated, &o)
+	path := "/v1/customers/" + s.customer + "/subscriptions/" + o.LineItems[0].SubscriptionID
+	partnerError(t, s.call2(http.MethodPatch, path, map[string]any{"quantity": 3}), 409, 800060, "pending purchase")
+	// Auto-renew applies at once, even while the purchase is pending.
+	var sub map[string]any
+	s.do(http.MethodPatch, path, s.provider.Token.Value, map[string]any{"autoRenewEnabled": false}, http.StatusOK, &sub)
+	if sub["autoRenewEnabled"] != false || sub["pendingChange"] == nil {
+		t.Errorf("subscription = %v", sub)
+	}
+}
+
+// TestOrdering_Concurrency posts 50 orders at once, half of them retries of
+// the same keys: exactly 25 orders, 25 assets and 25 requests exist.
+func TestOrdering_Concurrency(t *testing.T) {
+	s := newShop(t)
+	const distinct = 25
+	results := make([]response, 2*distinct)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() {
+			key := fmt.Sprintf("conc-%d", i%distinct)
+			results[i] = s.call2(http.MethodPost, s.ordersPath(), map[string]any{"lineItems": []any{s.line(s.lab.item, 1+i%distinct)}}, "Idempotency-Key", key)
+		})
+	}
+	wg.Wait()
+	ids := map[string]string{}
+	for i, r := range results {
+		if r.status != 201 {
+			t.Fatalf("order %d = %d %s", i, r.status, r.body)
+		}
+		key := fmt.Sprintf("conc-%d", i%distinct)
+		if prev, ok := ids[key]; ok && prev != string(r.body) {
+			t.Errorf("key %s answered two different bodies", key)
+		}
+		ids[key] = string(r.body)
+	}
+	var list pcCollection
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	var subs pcCollection
+	s.do(http.MethodGet, "/v1/customers/"+s.customer+"/subscriptions", s.provider.Token.Value, nil, http.StatusOK, &subs)
+	if list.TotalCount != distinct || subs.TotalCount != distinct {
+		t.Fatalf("%d orders and %d subscriptions, want %d of each", list.TotalCount, subs.TotalCount, distinct)
+	}
+	// Every subscription is an order's line and has exactly its purchase
+	// request: no duplicate, no orphan.
+	lines := map[string]bool{}
+	for _, raw := range list.Items {
+		var o struct {
+			LineItems []struct {
+				SubscriptionID string `json:"subscriptionId"`
+			} `json:"lineItems"`
+		}
+		_ = json.Unmarshal(raw, &o)
+		lines[o.LineItems[0].SubscriptionID] = true
+	}
+	for _, raw := range subs.Items {
+		var sub struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &sub)
+		_, reqs, err := s.app.Store.AssetWithRequests(t.Context(), sub.ID)
+		if !lines[sub.ID] || err != nil || len(reqs) != 1 {
+			t.Errorf("subscription %s: in an order %v, %d requests, %v", sub.ID, lines[sub.ID], len(reqs), err)
+		}
+	}
+}
+
+// TestOrdering_CallCounts holds an order of three lines to one transaction
+// and a fixed number of reads.
+func TestOrdering_CallCounts(t *testing.T) {
+	s := newShop(t)
+	body := map[string]any{"lineItems": []any{s.line(s.lab.item, 1), s.line(s.lab.item, 2), s.line(s.lab.item, 3)}}
+	tests := []struct {
+		name string
+		hdr  []string
+		want map[string]int
+	}{
+		// auth, customer, listing; the latest version; one transaction.
+		{"without key", nil, map[string]int{"GetItem": 3, "Query": 1, "TransactWriteItems": 1}},
+		// plus the idempotency record lookup.
+		{"with key", []string{"Idempotency-Key", "count-1"}, map[string]int{"GetItem": 4, "Query": 1, "TransactWriteItems": 1}},
+		{"replay", []string{"Idempotency-Key", "count-1"}, map[string]int{"GetItem": 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.counter.Reset()
+			if r := s.call2(http.MethodPost, s.ordersPath(), body, tt.hdr...); r.status != 201 {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			if diff := cmp.Diff(tt.want, s.counter.Calls()); diff != "" {
+				t.Errorf("DynamoDB calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,186 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/webhook"
+)
+
+// webhookRoutes serve vendor and provider accounts; the service answers
+// 403 to the others.
+func (s *Server) webhookRoutes() []route {
+	const base = "/public/v1/webhooks"
+	return []route{
+		{method: http.MethodPost, path: base, access: anyAccount, handle: s.createWebhook},
+		{method: http.MethodGet, path: base, access: anyAccount, handle: s.listWebhooks},
+		{method: http.MethodGet, path: base + "/event-types", access: anyAccount, handle: s.webhookEventTypes},
+		{method: http.MethodGet, path: base + "/{id}", access: anyAccount, handle: s.getWebhook},
+		{method: http.MethodPut, path: base + "/{id}", access: anyAccount, handle: s.updateWebhook},
+		{method: http.MethodDelete, path: base + "/{id}", access: anyAccount, handle: s.deleteWebhook},
+		{method: http.MethodPost, path: base + "/{id}/rotate-secret", access: anyAccount, handle: s.rotateWebhookSecret},
+		{method: http.MethodPost, path: base + "/{id}/test", access: anyAccount, handle: s.testWebhook},
+		{method: http.MethodGet, path: base + "/{id}/deliveries", access: anyAccount, handle: s.listWebhookDeliveries},
+		{method: http.MethodPost, path: base + "/{id}/deliveries/{delivery_id}/redeliver", access: anyAccount, handle: s.redeliverWebhook},
+		{method: http.MethodPost, path: base + "/{id}/recover", access: anyAccount, handle: s.recoverWebhook},
+	}
+}
+
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	var in webhook.Input
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	wh, err := s.cfg.Webhooks.Create(r.Context(), principal(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, wh)
+	return nil
+}
+
+func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	whs, err := s.cfg.Webhooks.List(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	writeList(w, whs, p)
+	return nil
+}
+
+func (s *Server) webhookEventTypes(w http.ResponseWriter, r *http.Request) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	writeList(w, s.cfg.Webhooks.EventTypes(), p)
+	return nil
+}
+
+func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
+	wh, err := s.cfg.Webhooks.Get(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wh)
+	return nil
+}
+
+func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
+	var in webhook.Input
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	wh, err := s.cfg.Webhooks.Update(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wh)
+	return nil
+}
+
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
+	if err := s.cfg.Webhooks.Delete(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// decodeOptionalJSON decodes a body that may be left out: an empty body
+// leaves v as it is.
+func decodeOptionalJSON(r *http.Request, v any) error {
+	raw, err := io.ReadAll(r.Body)
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return decodeError(err)
+	}
+	if err != nil {
+		return fault.Malformedf("request body could not be read: %v", err)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return decodeJSON(r, v, true)
+}
+
+func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error {
+	var in webhook.RotateInput
+	if err := decodeOptionalJSON(r, &in); err != nil {
+		return err
+	}
+	wh, err := s.cfg.Webhooks.RotateSecret(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wh)
+	return nil
+}
+
+func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.cfg.Webhooks.Test(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+// listWebhookDeliveries answers one page, newest first. Its Content-Range
+// total is "*" when more deliveries follow than were read: counting a busy
+// webhook's whole month would read all of it.
+func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f, err := webhook.ParseDeliveryFilter(q.Get("status"), q.Get("event_type"))
+	if err != nil {
+		return err
+	}
+	page, err := s.cfg.Webhooks.Deliveries(r.Context(), principal(r), r.PathValue("id"), f, p.Offset, p.Limit)
+	if err != nil {
+		return err
+	}
+	total := "*"
+	if page.Exact {
+		total = fmt.Sprint(page.Total)
+	}
+	first := min(page.Offset, page.Total)
+	last := max(first+len(page.Items)-1, first)
+	w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%s", first, last, total))
+	writeJSON(w, http.StatusOK, page.Items)
+	return nil
+}
+
+func (s *Server) redeliverWebhook(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.cfg.Webhooks.Redeliver(r.Context(), principal(r), r.PathValue("id"), r.PathValue("delivery_id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, d)
+	return nil
+}
+
+func (s *Server) recoverWebhook(w http.ResponseWriter, r *http.Request) error {
+	var in webhook.RecoverInput
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	rec, err := s.cfg.Webhooks.Recover(r.Context(), principal(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, rec)
+	return nil
+}

@@ -1,0 +1,159 @@
+// Package ordering is how provider hubs buy: customers, carts and orders in
+// Partner Center's model, Connect's purchase requests, and the subscription
+// changes that become fulfillment requests. Every ordered line becomes an
+// asset with a pending purchase request, written in the same transaction as
+// the order and its events.
+package ordering
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/ident"
+)
+
+// Service runs ordering.
+type Service struct {
+	table         *dynamo.Table
+	catalog       *catalog.Service
+	store         *fulfillment.Store
+	now           func() time.Time
+	retentionDays int
+}
+
+// NewService wires the ordering service.
+func NewService(table *dynamo.Table, cat *catalog.Service, store *fulfillment.Store, now func() time.Time, retentionDays int) *Service {
+	return &Service{table: table, catalog: cat, store: store, now: now, retentionDays: retentionDays}
+}
+
+// Address is Partner Center's address.
+type Address struct {
+	Country      string `json:"country"`
+	Region       string `json:"region,omitempty"`
+	City         string `json:"city,omitempty"`
+	State        string `json:"state,omitempty"`
+	AddressLine1 string `json:"addressLine1,omitempty"`
+	AddressLine2 string `json:"addressLine2,omitempty"`
+	PostalCode   string `json:"postalCode,omitempty"`
+	FirstName    string `json:"firstName,omitempty"`
+	LastName     string `json:"lastName,omitempty"`
+	PhoneNumber  string `json:"phoneNumber,omitempty"`
+}
+
+// CompanyProfile is who the customer is.
+type CompanyProfile struct {
+	CompanyName string `json:"companyName"`
+	Domain      string `json:"domain,omitempty"`
+}
+
+// BillingProfile is where the customer is billed.
+type BillingProfile struct {
+	Email          string  `json:"email"`
+	Culture        string  `json:"culture,omitempty"`
+	Language       string  `json:"language,omitempty"`
+	CompanyName    string  `json:"companyName,omitempty"`
+	DefaultAddress Address `json:"defaultAddress"`
+}
+
+// Customer is a provider's end customer.
+type Customer struct {
+	ID             string         `json:"id"`
+	CompanyProfile CompanyProfile `json:"companyProfile"`
+	BillingProfile BillingProfile `json:"billingProfile"`
+	ProviderID     string         `json:"-"`
+	Created        time.Time      `json:"creationDate"`
+}
+
+// CustomerInput is the body of POST /v1/customers.
+type CustomerInput struct {
+	CompanyProfile CompanyProfile `json:"companyProfile"`
+	BillingProfile BillingProfile `json:"billingProfile"`
+}
+
+func (in *CustomerInput) validate() error {
+	var msgs []string
+	in.CompanyProfile.CompanyName = strings.TrimSpace(in.CompanyProfile.CompanyName)
+	if in.CompanyProfile.CompanyName == "" {
+		msgs = append(msgs, "companyProfile.companyName is required")
+	}
+	if a, err := mail.ParseAddress(in.BillingProfile.Email); err != nil || a.Address != in.BillingProfile.Email {
+		msgs = append(msgs, fmt.Sprintf("billingProfile.email must be an email address (got %q)", in.BillingProfile.Email))
+	}
+	c, err := catalog.CheckCountry(in.BillingProfile.DefaultAddress.Country)
+	if err != nil {
+		msgs = append(msgs, "billingProfile.defaultAddress.country must be an ISO 3166-1 alpha-2 code such as US")
+	}
+	in.BillingProfile.DefaultAddress.Country = c
+	if len(msgs) > 0 {
+		return fault.InvalidList(msgs...)
+	}
+	return nil
+}
+
+// customers live in their own partition with their orders and carts:
+//
+//	CUSTOMER#<id> / CUSTOMER       gsi1 CUSTOMERS#<provider> / <created>#<id>
+//	CUSTOMER#<id> / ORDER#<id>     an order
+//	CUSTOMER#<id> / CART#<id>      a cart
+type row struct {
+	PK     string `dynamodbav:"pk"`
+	SK     string `dynamodbav:"sk"`
+	GSI1PK string `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK string `dynamodbav:"gsi1sk,omitempty"`
+	Entity string `dynamodbav:"entity"`
+	Doc    string `dynamodbav:"doc"`
+	Owner  string `dynamodbav:"owner"`
+	Rev    int    `dynamodbav:"rev"`
+	// ExpiresAt lets DynamoDB delete carts and idempotency records.
+	ExpiresAt int64 `dynamodbav:"expires_at,omitempty"`
+}
+
+func customerPK(id string) string { return "CUSTOMER#" + id }
+
+// CreateCustomer adds a customer for the calling provider.
+func (s *Service) CreateCustomer(ctx context.Context, actor account.Principal, in CustomerInput, claim *Claim) (Customer, error) {
+	if err := in.validate(); err != nil {
+		return Customer{}, err
+	}
+	now := s.now().UTC()
+	c := Customer{ID: ident.UUID(), CompanyProfile: in.CompanyProfile, BillingProfile: in.BillingProfile, ProviderID: actor.AccountID, Created: now}
+	r := docRow(customerPK(c.ID), "CUSTOMER", "customer", actor.AccountID, c)
+	r.GSI1PK, r.GSI1SK = "CUSTOMERS#"+actor.AccountID, now.Format(time.RFC3339Nano)+"#"+c.ID
+	tx := s.table.Tx().Create("customer", r)
+	if err := claim.attach(tx, c, now); err != nil {
+		return Customer{}, err
+	}
+	return c, tx.Commit(ctx)
+}
+
+// Customer reads one of the caller's customers.
+func (s *Service) Customer(ctx context.Context, actor account.Principal, id string) (Customer, error) {
+	var r row
+	err := s.table.Get(ctx, dynamo.Key{PK: customerPK(id), SK: "CUSTOMER"}, &r)
+	if err == dynamo.ErrNotFound || (err == nil && r.Owner != actor.AccountID) {
+		return Customer{}, fault.NotFoundf("customer %s not found", id).WithPartnerCode(600008)
+	}
+	if err != nil {
+		return Customer{}, err
+	}
+	c, err := decode[Customer](r)
+	c.ProviderID = r.Owner
+	return c, err
+}
+
+// Customers lists the caller's customers.
+func (s *Service) Customers(ctx context.Context, actor account.Principal) ([]Customer, error) {
+	rows, err := dynamo.QueryAll[row](ctx, s.table, dynamo.Partition{Index: dynamo.GSI1, PK: "CUSTOMERS#" + actor.AccountID})
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[Customer](rows)
+}

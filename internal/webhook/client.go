@@ -1,0 +1,144 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits of one attempt.
+const (
+	// AttemptTimeout bounds one request, from dial to the end of the body.
+	AttemptTimeout = 15 * time.Second
+	// maxRead is how much of a response is read; the rest is dropped, so
+	// that an endpoint cannot make the dispatcher download a large body.
+	maxRead = 64 << 10
+	// maxStored is how much of a response an attempt record keeps.
+	maxStored = 4 << 10
+	// UserAgent names the sender, so that endpoint owners can recognise
+	// and allow Mercato's requests.
+	UserAgent = "Mercato-Webhooks/1.0 (+https://github.com/mercato-dev/mercato)"
+)
+
+// Client sends signed deliveries. It follows no redirects (a 3xx is a
+// failure: a redirect could lead past the URL checks), uses no proxy from
+// the environment (which would dial for it, past the guard), and dials only
+// addresses the guard allows.
+type Client struct {
+	http *http.Client
+}
+
+// NewClient returns a client whose connections go through the guard.
+func NewClient(g *Guard) *Client {
+	tr := &http.Transport{
+		Proxy:                 nil,
+		DialContext:           g.DialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: AttemptTimeout,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       60 * time.Second,
+	}
+	return &Client{http: &http.Client{
+		Transport: tr,
+		Timeout:   AttemptTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}}
+}
+
+// Message is what one attempt sends.
+type Message struct {
+	URL       string
+	ID        string // webhook-id: the delivery id
+	Body      []byte
+	Keys      []Key
+	Timestamp time.Time
+}
+
+// Result is the outcome of one attempt as recorded.
+type Result struct {
+	StatusCode int
+	Duration   time.Duration
+	Err        error
+	Response   string // at most maxStored bytes of the body
+	Header     http.Header
+}
+
+// OK reports a 2xx answer.
+func (r Result) OK() bool { return r.Err == nil && r.StatusCode >= 200 && r.StatusCode < 300 }
+
+// Send makes one attempt. A transport error is returned in Result.Err, not
+// as an error: it is an outcome to record, like a 500.
+func (c *Client) Send(ctx context.Context, m Message) Result {
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, bytes.NewReader(m.Body))
+	if err != nil {
+		return Result{Err: fmt.Errorf("build request: %w", err)}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+	req.Header.Set(HeaderID, m.ID)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(m.Timestamp.Unix(), 10))
+	req.Header.Set(HeaderSignature, SignatureHeader(m.Keys, m.ID, m.Timestamp, m.Body))
+	res, err := c.http.Do(req)
+	if err != nil {
+		return Result{Duration: time.Since(start), Err: describe(err)}
+	}
+	defer res.Body.Close()
+	body, readErr := io.ReadAll(io.LimitReader(res.Body, maxRead))
+	out := Result{StatusCode: res.StatusCode, Duration: time.Since(start), Response: truncate(body, maxStored), Header: res.Header}
+	switch {
+	case res.StatusCode >= 300 && res.StatusCode < 400:
+		out.Err = fmt.Errorf("redirect to %q not followed: only a 2xx answer succeeds", res.Header.Get("Location"))
+	case readErr != nil && out.OK():
+		// The answer was a 2xx; a body cut short does not undo that.
+	case readErr != nil:
+		out.Err = fmt.Errorf("read response: %w", readErr)
+	}
+	return out
+}
+
+// describe turns a transport error into the sentence an attempt records:
+// without the method and URL that net/http prefixes (the URL is on the
+// webhook already).
+func describe(err error) error {
+	var ae *AddrError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("refused to connect: %w", ae)
+	}
+	var to interface{ Timeout() bool }
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &to) && to.Timeout()) {
+		return fmt.Errorf("timed out after %s", AttemptTimeout)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// truncate keeps at most n bytes of b without splitting a UTF-8 sequence.
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	b = b[:n]
+	for i := 0; i < utf8.UTFMax && len(b) > 0 && !utf8.Valid(b); i++ {
+		b = b[:len(b)-1]
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// CloseIdle drops idle keep-alive connections.
+func (c *Client) CloseIdle() { c.http.CloseIdleConnections() }

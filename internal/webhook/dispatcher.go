@@ -1,0 +1,521 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/mercato-dev/mercato/internal/consumer"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/logging"
+)
+
+// Queue is the part of the SQS client the dispatcher uses to schedule
+// attempts on the webhook queue.
+type Queue interface {
+	SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+}
+
+// Defaults of DispatcherConfig.
+const (
+	// DefaultDisableAfter is how long an endpoint may fail without a single
+	// success before it is disabled.
+	DefaultDisableAfter = 5 * 24 * time.Hour
+	defaultConcurrency  = 32
+	// maxDelay is the longest SQS message timer (DelaySeconds 900). A later
+	// attempt hops: its message comes back every 15 minutes and is sent
+	// again until it is due.
+	maxDelay = 900 * time.Second
+	// claimAfter is how old a delivery with no attempt must be before a
+	// re-sent event attempts it: older than any invocation (Timeout 60 s),
+	// so that the invocation that created it crashed rather than is still
+	// working on it.
+	claimAfter = 2 * time.Minute
+	// attemptBudget is the invocation time an inline attempt needs; with
+	// less left, the attempt is queued instead.
+	attemptBudget = AttemptTimeout + 5*time.Second
+)
+
+// DispatcherConfig wires a Dispatcher.
+type DispatcherConfig struct {
+	Store    *DynamoStore
+	Client   *Client
+	Queue    Queue  // nil for the API, which only makes test attempts
+	QueueURL string // the webhook queue
+	Schedule Schedule
+	// DisableAfter defaults to DefaultDisableAfter.
+	DisableAfter time.Duration
+	// Concurrency bounds the requests in flight (default 32).
+	Concurrency int
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// Dispatcher is the webhook queue's consumer: it fans events out into
+// deliveries, makes the attempts, records them, and schedules retries.
+type Dispatcher struct {
+	cfg   DispatcherConfig
+	store store
+	slots chan struct{}
+	log   *slog.Logger
+}
+
+// NewDispatcher returns a dispatcher on the table.
+func NewDispatcher(cfg DispatcherConfig) *Dispatcher { return newDispatcher(cfg, cfg.Store) }
+
+func newDispatcher(cfg DispatcherConfig, st store) *Dispatcher {
+	if cfg.DisableAfter == 0 {
+		cfg.DisableAfter = DefaultDisableAfter
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = defaultConcurrency
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Dispatcher{cfg: cfg, store: st, slots: make(chan struct{}, cfg.Concurrency), log: cfg.Logger}
+}
+
+// taskKind marks the dispatcher's own messages on the webhook queue; every
+// other message is an event envelope from the relay.
+const taskKind = "webhook.attempt"
+
+// task is a message that asks for one attempt of one delivery at Due: a
+// retry of the schedule, or a manual resend. Attempt is the number of the
+// attempt it makes; a task whose attempt was recorded already is dropped,
+// which makes duplicate messages harmless.
+type task struct {
+	Kind       string    `json:"kind"`
+	Account    string    `json:"account"`
+	WebhookID  string    `json:"webhook_id"`
+	DeliveryID string    `json:"delivery_id"`
+	Attempt    int       `json:"attempt"`
+	Due        time.Time `json:"due"`
+	Manual     bool      `json:"manual,omitempty"`
+}
+
+// Handle processes a batch. Messages run concurrently (one slow endpoint
+// must not hold up the batch), each with consumer.Batch's isolation: a
+// failure or panic fails that message only.
+func (d *Dispatcher) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
+	var mu sync.Mutex
+	var resp events.SQSEventResponse
+	var wg sync.WaitGroup
+	for _, msg := range in.Records {
+		wg.Go(func() {
+			r := consumer.Batch(ctx, d.log, "dispatcher", events.SQSEvent{Records: []events.SQSMessage{msg}}, d.message)
+			mu.Lock()
+			resp.BatchItemFailures = append(resp.BatchItemFailures, r.BatchItemFailures...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage) error {
+	var probe struct {
+		Kind string `json:"kind"`
+	}
+	if err := json.Unmarshal([]byte(msg.Body), &probe); err != nil {
+		return fmt.Errorf("dispatcher: message %s is not JSON", msg.MessageId)
+	}
+	if probe.Kind == taskKind {
+		var t task
+		if err := json.Unmarshal([]byte(msg.Body), &t); err != nil || t.DeliveryID == "" || t.Attempt < 1 {
+			return fmt.Errorf("dispatcher: message %s is not a valid attempt task", msg.MessageId)
+		}
+		logging.ScopeFrom(ctx).SetAccount(t.Account)
+		return d.runTask(ctx, t)
+	}
+	var e event.Event
+	if err := json.Unmarshal([]byte(msg.Body), &e); err != nil || e.ID == "" || e.Type == "" {
+		return fmt.Errorf("dispatcher: message %s is neither an event envelope nor an attempt task", msg.MessageId)
+	}
+	logging.ScopeFrom(ctx).SetAccount(e.Account)
+	return d.onEvent(ctx, e)
+}
+
+func (d *Dispatcher) onEvent(ctx context.Context, e event.Event) error {
+	switch e.Type {
+	case event.WebhookRedeliveryRequested:
+		return d.onRedelivery(ctx, e)
+	case event.WebhookRecoveryRequested:
+		return d.onRecovery(ctx, e)
+	case event.WebhookTest:
+		// The API delivered it to its one webhook already.
+		return nil
+	}
+	if !Deliverable(e.Type) {
+		return nil
+	}
+	return d.FanOut(ctx, e)
+}
+
+// FanOut makes one delivery of e for every active webhook of e's account
+// whose filters match, and attempts each. It fails when any delivery could
+// not be recorded, so that the event is retried; the retry finds the
+// deliveries that were made and does not make them again.
+func (d *Dispatcher) FanOut(ctx context.Context, e event.Event) error {
+	eps, err := d.store.webhooks(ctx, e.Account)
+	if err != nil {
+		return err
+	}
+	eps = slices.DeleteFunc(eps, func(ep endpoint) bool { return !ep.Matches(e) })
+	if len(eps) == 0 {
+		return nil
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("dispatcher: encode event %s: %w", e.ID, err)
+	}
+	if len(eps) == 1 {
+		// The common case runs inline: a goroutine would only grow a new
+		// stack for the HTTP call.
+		return d.deliverNew(ctx, eps[0], e, body)
+	}
+	errs := make([]error, len(eps))
+	var wg sync.WaitGroup
+	for i, ep := range eps {
+		wg.Go(func() { errs[i] = d.deliverNew(ctx, ep, e, body) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event, body []byte) error {
+	now := d.cfg.Now().UTC()
+	ds := deliveryState{
+		ID: DeliveryID(e.ID, e.Created, ep.ID), WebhookID: ep.ID, Account: ep.Account,
+		EventID: e.ID, EventType: e.Type, EventCreated: e.Created, Body: body,
+		Status: StatusPending, Created: now, Updated: now,
+	}
+	existing, created, err := d.store.createDelivery(ctx, ds)
+	if err != nil {
+		return err
+	}
+	if !created {
+		// A re-sent event. The delivery is someone else's unless it was
+		// never attempted and whoever created it is long gone.
+		if existing.Status != StatusPending || existing.Attempts > 0 || now.Sub(existing.Created) < claimAfter {
+			return nil
+		}
+		ds = existing
+	}
+	if !hasTime(ctx) {
+		return d.enqueue(ctx, task{Kind: taskKind, Account: ds.Account, WebhookID: ds.WebhookID, DeliveryID: ds.ID, Attempt: 1, Due: now})
+	}
+	_, _, err = d.attempt(ctx, ep, ds, 1, TriggerScheduled)
+	return err
+}
+
+func hasTime(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > attemptBudget
+}
+
+// runTask makes the attempt a task asks for, once it is due.
+func (d *Dispatcher) runTask(ctx context.Context, t task) error {
+	if wait := t.Due.Sub(d.cfg.Now()); wait > 0 {
+		if wait > time.Second {
+			return d.enqueue(ctx, t)
+		}
+		if !sleep(ctx, wait) {
+			return ctx.Err()
+		}
+	}
+	ep, err := d.store.webhook(ctx, t.Account, t.WebhookID)
+	if errors.Is(err, ErrNotFound) {
+		d.log.InfoContext(ctx, "dispatcher: webhook deleted; attempt dropped", slog.String("webhook_id", t.WebhookID), slog.String("delivery_id", t.DeliveryID))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ds, err := d.store.delivery(ctx, t.Account, t.WebhookID, t.DeliveryID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ds.Attempts >= t.Attempt || (!t.Manual && ds.Status != StatusPending) {
+		return nil // done already: a duplicate or stale task
+	}
+	if t.Manual {
+		_, _, err = d.attempt(ctx, ep, ds, ds.Attempts+1, TriggerManual)
+		return err
+	}
+	if !ep.Active {
+		return d.abandon(ctx, ds, "the webhook is disabled; the delivery was abandoned")
+	}
+	_, _, err = d.attempt(ctx, ep, ds, ds.Attempts+1, TriggerScheduled)
+	return err
+}
+
+// abandon ends a scheduled delivery without a request, recording why.
+func (d *Dispatcher) abandon(ctx context.Context, ds deliveryState, why string) error {
+	now := d.cfg.Now().UTC()
+	ds.Status, ds.NextAttempt, ds.Updated = StatusFailed, nil, now
+	a := Attempt{Number: ds.Attempts + 1, At: now, Trigger: TriggerScheduled, Error: why}
+	if err := d.store.recordAttempt(ctx, ds, a); err != nil && !errors.Is(err, errStale) {
+		return err
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// attempt sends delivery ds to ep as attempt n and records the outcome.
+//
+// The order of the writes is what makes a crash harmless: the endpoint is
+// disabled first (a retry re-sends and finds it disabled), the next
+// attempt's task is queued before the attempt is recorded (a pending
+// delivery with attempts always has a task on the queue), and the record is
+// conditional on the attempt count (a duplicate task or event that sent the
+// same attempt records nothing). Counters come last and are best-effort.
+func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState, n int, trigger string) (Attempt, deliveryState, error) {
+	a, res := d.send(ctx, ep, ds, n, trigger)
+	ds.Updated = a.At
+	ds.Status, ds.NextAttempt = d.outcome(a, res, trigger)
+	a.NextAttempt = ds.NextAttempt
+	if reason := d.disableReason(ep, a, res); reason != "" {
+		ds.Status, ds.NextAttempt, a.NextAttempt = terminal(a), nil, nil
+		if err := d.disable(ctx, ep, reason, a.At); err != nil {
+			return a, ds, err
+		}
+	}
+	if ds.NextAttempt != nil {
+		t := task{Kind: taskKind, Account: ds.Account, WebhookID: ds.WebhookID, DeliveryID: ds.ID, Attempt: n + 1, Due: *ds.NextAttempt}
+		if err := d.enqueue(ctx, t); err != nil {
+			return a, ds, err
+		}
+	}
+	err := d.store.recordAttempt(ctx, ds, a)
+	if errors.Is(err, errStale) {
+		d.log.InfoContext(ctx, "dispatcher: attempt recorded by another invocation", slog.String("delivery_id", ds.ID), slog.Int("attempt", n))
+		return a, ds, nil
+	}
+	if err != nil {
+		return a, ds, err
+	}
+	if err := d.store.count(ctx, ds.Account, ds.WebhookID, a); err != nil {
+		d.log.WarnContext(ctx, "dispatcher: counters not updated", slog.String("webhook_id", ds.WebhookID), slog.String("error", err.Error()))
+	}
+	d.logAttempt(ctx, ds, a)
+	return a, ds, nil
+}
+
+func (d *Dispatcher) send(ctx context.Context, ep endpoint, ds deliveryState, n int, trigger string) (Attempt, Result) {
+	select {
+	case d.slots <- struct{}{}:
+	case <-ctx.Done():
+		return Attempt{Number: n, At: d.cfg.Now().UTC(), Trigger: trigger, Error: "not sent: " + ctx.Err().Error()}, Result{Err: ctx.Err()}
+	}
+	ts := d.cfg.Now().UTC()
+	res := d.cfg.Client.Send(ctx, Message{URL: ep.URL, ID: ds.ID, Body: ds.Body, Keys: ep.keys(ts), Timestamp: ts})
+	<-d.slots
+	a := Attempt{Number: n, At: ts, Trigger: trigger, StatusCode: res.StatusCode,
+		DurationMS: res.Duration.Milliseconds(), Response: res.Response}
+	if res.Err != nil {
+		a.Error = res.Err.Error()
+	}
+	return a, res
+}
+
+// outcome is the delivery's status after attempt a, and when the schedule
+// tries again. Manual and test attempts are single shots.
+func (d *Dispatcher) outcome(a Attempt, res Result, trigger string) (string, *time.Time) {
+	if a.Succeeded() {
+		return StatusSucceeded, nil
+	}
+	if trigger != TriggerScheduled {
+		return StatusFailed, nil
+	}
+	delay, ok := d.cfg.Schedule.Next(a.Number, RetryAfter(res.Header, a.At), nil)
+	if !ok {
+		return StatusFailed, nil
+	}
+	next := a.At.Add(delay)
+	return StatusPending, &next
+}
+
+func terminal(a Attempt) string {
+	if a.Succeeded() {
+		return StatusSucceeded
+	}
+	return StatusFailed
+}
+
+// disableReason says why attempt a disables the endpoint: a 410 Gone, or a
+// failure that ends DisableAfter of failing without a success.
+func (d *Dispatcher) disableReason(ep endpoint, a Attempt, res Result) string {
+	if res.StatusCode == 410 {
+		return "the endpoint answered 410 Gone"
+	}
+	if a.Succeeded() || ep.Stats.FailingSince == nil {
+		return ""
+	}
+	if since := *ep.Stats.FailingSince; a.At.Sub(since) >= d.cfg.DisableAfter {
+		return fmt.Sprintf("the endpoint failed every attempt since %s (%s)", since.UTC().Format(time.RFC3339), d.cfg.DisableAfter)
+	}
+	return ""
+}
+
+// disable deactivates ep and tells the account's other webhooks with a
+// webhook.disabled event, committed in the same transaction.
+func (d *Dispatcher) disable(ctx context.Context, ep endpoint, reason string, at time.Time) error {
+	view := ep.Webhook
+	view.Active, view.DisabledReason, view.DisabledAt, view.Updated = false, reason, &at, at
+	ev, err := event.New(event.WebhookDisabled, ep.Account, view, at)
+	if err != nil {
+		return err
+	}
+	done, err := d.store.disable(ctx, ep, reason, at, ev)
+	if err == nil && done {
+		d.log.WarnContext(ctx, "dispatcher: webhook disabled", slog.String("webhook_id", ep.ID), slog.String("reason", reason))
+	}
+	return err
+}
+
+// logAttempt logs a failed attempt at Info and a successful one at Debug:
+// failures are what an operator looks for, and a line per success costs
+// more than the rest of the dispatcher's own work.
+func (d *Dispatcher) logAttempt(ctx context.Context, ds deliveryState, a Attempt) {
+	level := slog.LevelInfo
+	if a.Succeeded() {
+		level = slog.LevelDebug
+	}
+	if !d.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("delivery_id", ds.ID), slog.String("webhook_id", ds.WebhookID),
+		slog.String("event_id", ds.EventID), slog.String("event_type", string(ds.EventType)),
+		slog.Int("attempt", a.Number), slog.String("trigger", a.Trigger), slog.Int("status_code", a.StatusCode),
+		slog.Int64("duration_ms", a.DurationMS), slog.String("delivery_status", ds.Status),
+	}
+	if a.Error != "" {
+		attrs = append(attrs, slog.String("error", a.Error))
+	}
+	if ds.NextAttempt != nil {
+		attrs = append(attrs, slog.Time("next_attempt", *ds.NextAttempt))
+	}
+	d.log.LogAttrs(ctx, level, "dispatcher: attempt", attrs...)
+}
+
+// enqueue sends task t with the longest SQS timer that does not pass its due
+// time: the message hops every 15 minutes until it is due.
+func (d *Dispatcher) enqueue(ctx context.Context, t task) error {
+	if d.cfg.Queue == nil {
+		return errors.New("dispatcher: no queue to schedule attempts on")
+	}
+	body, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	_, err = d.cfg.Queue.SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl:     aws.String(d.cfg.QueueURL),
+		MessageBody:  aws.String(string(body)),
+		DelaySeconds: delaySeconds(t.Due.Sub(d.cfg.Now())),
+		MessageAttributes: map[string]sqstypes.MessageAttributeValue{
+			"kind": {DataType: aws.String("String"), StringValue: aws.String(taskKind)},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("dispatcher: schedule attempt %d of %s: %w", t.Attempt, t.DeliveryID, err)
+	}
+	return nil
+}
+
+// delaySeconds rounds down, so a message never arrives after its due time;
+// one that arrives up to a second early waits in the handler.
+func delaySeconds(wait time.Duration) int32 {
+	return int32(min(max(wait, 0), maxDelay) / time.Second)
+}
+
+// redeliveryData is the data of a webhook.redelivery_requested event.
+type redeliveryData struct {
+	WebhookID  string `json:"webhook_id"`
+	DeliveryID string `json:"delivery_id"`
+	Attempt    int    `json:"attempt"`
+}
+
+// recoveryData is the data of a webhook.recovery_requested event.
+type recoveryData struct {
+	WebhookID string    `json:"webhook_id"`
+	Since     time.Time `json:"since"`
+}
+
+func (d *Dispatcher) onRedelivery(ctx context.Context, e event.Event) error {
+	var r redeliveryData
+	if err := json.Unmarshal(e.Data, &r); err != nil || r.DeliveryID == "" {
+		return fmt.Errorf("dispatcher: bad %s data: %w", e.Type, err)
+	}
+	return d.runTask(ctx, task{Kind: taskKind, Account: e.Account, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID, Attempt: r.Attempt, Manual: true})
+}
+
+// onRecovery queues one manual attempt for every delivery of the webhook
+// that failed since the given time, ten tasks per SendMessageBatch.
+func (d *Dispatcher) onRecovery(ctx context.Context, e event.Event) error {
+	var r recoveryData
+	if err := json.Unmarshal(e.Data, &r); err != nil || r.WebhookID == "" {
+		return fmt.Errorf("dispatcher: bad %s data: %w", e.Type, err)
+	}
+	failed, err := d.store.failedSince(ctx, e.Account, r.WebhookID, r.Since)
+	if err != nil {
+		return err
+	}
+	now := d.cfg.Now().UTC()
+	for chunk := range slices.Chunk(failed, 10) {
+		entries := make([]sqstypes.SendMessageBatchRequestEntry, 0, len(chunk))
+		for i, ds := range chunk {
+			body, err := json.Marshal(task{Kind: taskKind, Account: e.Account, WebhookID: r.WebhookID, DeliveryID: ds.ID, Attempt: ds.Attempts + 1, Due: now, Manual: true})
+			if err != nil {
+				return err
+			}
+			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), MessageBody: aws.String(string(body))})
+		}
+		if err := d.sendBatch(ctx, entries); err != nil {
+			return err
+		}
+	}
+	d.log.InfoContext(ctx, "dispatcher: recovery queued", slog.String("webhook_id", r.WebhookID), slog.Int("deliveries", len(failed)))
+	return nil
+}
+
+func (d *Dispatcher) sendBatch(ctx context.Context, entries []sqstypes.SendMessageBatchRequestEntry) error {
+	if d.cfg.Queue == nil {
+		return errors.New("dispatcher: no queue to schedule attempts on")
+	}
+	out, err := d.cfg.Queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(d.cfg.QueueURL), Entries: entries})
+	if err != nil {
+		return fmt.Errorf("dispatcher: queue recovery: %w", err)
+	}
+	if len(out.Failed) > 0 {
+		// The whole recovery is retried; tasks already queued are
+		// duplicates the attempt count drops.
+		return fmt.Errorf("dispatcher: queue recovery: %d of %d tasks refused (%s)", len(out.Failed), len(entries), aws.ToString(out.Failed[0].Code))
+	}
+	return nil
+}

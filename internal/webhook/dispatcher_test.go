@@ -1,0 +1,337 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/internal/event"
+)
+
+// fakeQueue records what the dispatcher schedules.
+type fakeQueue struct {
+	mu   sync.Mutex
+	sent []*sqs.SendMessageInput
+}
+
+func (q *fakeQueue) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.sent = append(q.sent, in)
+	return &sqs.SendMessageOutput{}, nil
+}
+
+func (q *fakeQueue) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, e := range in.Entries {
+		q.sent = append(q.sent, &sqs.SendMessageInput{MessageBody: e.MessageBody, DelaySeconds: e.DelaySeconds})
+	}
+	return &sqs.SendMessageBatchOutput{}, nil
+}
+
+func (q *fakeQueue) tasks(t *testing.T) []task {
+	t.Helper()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []task
+	for _, in := range q.sent {
+		var tk task
+		if err := json.Unmarshal([]byte(aws.ToString(in.MessageBody)), &tk); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, tk)
+	}
+	return out
+}
+
+// receiver answers each request with the next status of its script,
+// repeating the last one, and counts what it got.
+type receiver struct {
+	*httptest.Server
+	mu      sync.Mutex
+	script  []int
+	headers map[string]string
+	got     []http.Header
+}
+
+func newReceiver(t *testing.T, script ...int) *receiver {
+	t.Helper()
+	r := &receiver{script: script, headers: map[string]string{}}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		r.mu.Lock()
+		status := r.script[0]
+		if len(r.script) > 1 {
+			r.script = r.script[1:]
+		}
+		r.got = append(r.got, req.Header.Clone())
+		for k, v := range r.headers {
+			w.Header().Set(k, v)
+		}
+		r.mu.Unlock()
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func testEndpoint(url string) endpoint {
+	now := time.Now().Add(-time.Hour)
+	return endpoint{
+		Webhook: Webhook{ID: "WH-100-200-300", Account: "VA-111-222", URL: url, Active: true, Events: []string{}, Products: []string{}, Created: now, Updated: now},
+		secrets: []secretItem{{Value: NewSecret()}},
+	}
+}
+
+type harness struct {
+	d     *Dispatcher
+	store *memStore
+	queue *fakeQueue
+	clock *clock
+}
+
+func newHarness(t *testing.T, eps ...endpoint) harness {
+	t.Helper()
+	h := harness{store: newMemStore(eps...), queue: &fakeQueue{}, clock: &clock{now: time.Now().UTC()}}
+	h.d = newDispatcher(DispatcherConfig{
+		Client: NewClient(&Guard{AllowHTTPLoopback: true}), Queue: h.queue, QueueURL: "q",
+		Schedule: Schedule{time.Minute, time.Hour}, Now: h.clock.Now,
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	}, h.store)
+	return h
+}
+
+func orderEvent(account string) event.Event {
+	e, err := event.New(event.OrderCreated, account, map[string]any{"id": "ORD-1", "lineItems": []any{map[string]string{"productId": "PRD-111-111-111"}}}, time.Now())
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+func TestDispatcher_FanOutOnceAndScheduleRetry(t *testing.T) {
+	rcv := newReceiver(t, 500)
+	ep := testEndpoint(rcv.URL)
+	other := testEndpoint(rcv.URL)
+	other.ID, other.Events = "WH-999-999-999", []string{"request.created"} // filtered out
+	h := newHarness(t, ep, other)
+	e := orderEvent(ep.Account)
+	for range 2 { // the relay re-sent it
+		if err := h.d.FanOut(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := DeliveryID(e.ID, e.Created, ep.ID)
+	d, attempts := h.store.get(id)
+	if rcv.count() != 1 || len(attempts) != 1 || d.Status != StatusPending || d.Attempts != 1 {
+		t.Fatalf("requests %d, delivery %+v, attempts %+v", rcv.count(), d, attempts)
+	}
+	if len(h.store.deliveries) != 1 {
+		t.Errorf("%d deliveries, want 1 (the filtered webhook gets none)", len(h.store.deliveries))
+	}
+	a := attempts[0]
+	if a.StatusCode != 500 || a.Trigger != TriggerScheduled || a.NextAttempt == nil || a.Response != "ok" {
+		t.Errorf("attempt = %+v", a)
+	}
+	if gap := a.NextAttempt.Sub(a.At); gap < 48*time.Second || gap > 72*time.Second {
+		t.Errorf("next attempt after %s, want 1m ±20%%", gap)
+	}
+	tasks := h.queue.tasks(t)
+	want := []task{{Kind: taskKind, Account: ep.Account, WebhookID: ep.ID, DeliveryID: id, Attempt: 2, Due: *a.NextAttempt}}
+	if diff := cmp.Diff(want, tasks); diff != "" {
+		t.Errorf("tasks (-want +got):\n%s", diff)
+	}
+	if got := h.queue.sent[0].DelaySeconds; got < 47 || got > 72 {
+		t.Errorf("DelaySeconds = %d", got)
+	}
+	st := h.store.endpoint(ep.Account, ep.ID).Stats
+	if st.Deliveries != 1 || st.Failures != 1 || st.ConsecutiveFailures != 1 || st.FailingSince == nil {
+		t.Errorf("stats = %+v", st)
+	}
+}
+
+func TestDispatcher_Tasks(t *testing.T) {
+	tests := []struct {
+		name      string
+		script    []int
+		attempts  int // already recorded
+		status    string
+		active    bool
+		task      func(task) task
+		wantHTTP  int
+		wantState string
+		wantTasks int
+	}{
+		{"retry succeeds", []int{204}, 1, StatusPending, true, nil, 1, StatusSucceeded, 0},
+		{"retry fails, schedules the next", []int{503}, 1, StatusPending, true, nil, 1, StatusPending, 1},
+		{"last retry fails", []int{500}, 2, StatusPending, true, func(tk task) task { tk.Attempt = 3; return tk }, 1, StatusFailed, 0},
+		{"duplicate task dropped", []int{200}, 2, StatusPending, true, nil, 0, StatusPending, 0},
+		{"not due hops", []int{200}, 1, StatusPending, true, func(tk task) task { tk.Due = tk.Due.Add(time.Hour); return tk }, 0, StatusPending, 1},
+		{"disabled webhook abandons", []int{200}, 1, StatusPending, false, nil, 0, StatusFailed, 0},
+		{"manual resend of a failed delivery", []int{200}, 3, StatusFailed, false, func(tk task) task { tk.Attempt, tk.Manual = 4, true; return tk }, 1, StatusSucceeded, 0},
+		{"manual resend failing stays failed", []int{500}, 3, StatusFailed, true, func(tk task) task { tk.Attempt, tk.Manual = 4, true; return tk }, 1, StatusFailed, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rcv := newReceiver(t, tt.script...)
+			ep := testEndpoint(rcv.URL)
+			ep.Active = tt.active
+			h := newHarness(t, ep)
+			now := h.clock.Now()
+			ds := deliveryState{ID: "DL-1", WebhookID: ep.ID, Account: ep.Account, EventType: event.OrderCreated, Body: []byte(`{}`), Status: tt.status, Attempts: tt.attempts, Created: now}
+			h.store.deliveries[ds.ID] = ds
+			tk := task{Kind: taskKind, Account: ep.Account, WebhookID: ep.ID, DeliveryID: ds.ID, Attempt: 2, Due: now}
+			if tt.task != nil {
+				tk = tt.task(tk)
+			}
+			body, _ := json.Marshal(tk)
+			resp, err := h.d.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: string(body)}}})
+			if err != nil || len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("Handle = %+v, %v", resp, err)
+			}
+			got, _ := h.store.get(ds.ID)
+			if rcv.count() != tt.wantHTTP || got.Status != tt.wantState || len(h.queue.tasks(t)) != tt.wantTasks {
+				t.Errorf("requests %d, status %s, tasks %d; want %d, %s, %d", rcv.count(), got.Status, len(h.queue.tasks(t)), tt.wantHTTP, tt.wantState, tt.wantTasks)
+			}
+			if tt.name == "not due hops" && h.queue.sent[0].DelaySeconds != 900 {
+				t.Errorf("hop DelaySeconds = %d, want 900", h.queue.sent[0].DelaySeconds)
+			}
+		})
+	}
+}
+
+func TestDispatcher_Disables(t *testing.T) {
+	tests := []struct {
+		name         string
+		status       int
+		failingSince time.Duration // before now; 0 = not failing
+		wantDisabled bool
+		wantReason   string
+	}{
+		{"410 at once", 410, 0, true, "410 Gone"},
+		{"five days of failures", 500, 5*24*time.Hour + time.Minute, true, "failed every attempt since"},
+		{"four days is not enough", 500, 4 * 24 * time.Hour, false, ""},
+		{"a success after five days", 200, 6 * 24 * time.Hour, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rcv := newReceiver(t, tt.status)
+			ep := testEndpoint(rcv.URL)
+			if tt.failingSince > 0 {
+				since := time.Now().Add(-tt.failingSince)
+				ep.Stats.FailingSince = &since
+			}
+			h := newHarness(t, ep)
+			e := orderEvent(ep.Account)
+			if err := h.d.FanOut(context.Background(), e); err != nil {
+				t.Fatal(err)
+			}
+			got := h.store.endpoint(ep.Account, ep.ID)
+			if got.Active == tt.wantDisabled || !strings.Contains(got.DisabledReason, tt.wantReason) {
+				t.Fatalf("active %v, reason %q", got.Active, got.DisabledReason)
+			}
+			d, _ := h.store.get(DeliveryID(e.ID, e.Created, ep.ID))
+			if !tt.wantDisabled {
+				return
+			}
+			if d.Status != StatusFailed || len(h.queue.tasks(t)) != 0 {
+				t.Errorf("delivery %s with %d tasks after disabling", d.Status, len(h.queue.tasks(t)))
+			}
+			if len(h.store.events) != 1 || h.store.events[0].Type != event.WebhookDisabled || h.store.events[0].Account != ep.Account {
+				t.Fatalf("events = %+v", h.store.events)
+			}
+			var w Webhook
+			if err := json.Unmarshal(h.store.events[0].Data, &w); err != nil || w.ID != ep.ID || w.Active || strings.Contains(string(h.store.events[0].Data), "whsec_") {
+				t.Errorf("webhook.disabled data = %s", h.store.events[0].Data)
+			}
+		})
+	}
+}
+
+func TestDispatcher_ReclaimsAnAbandonedDelivery(t *testing.T) {
+	rcv := newReceiver(t, 200)
+	ep := testEndpoint(rcv.URL)
+	h := newHarness(t, ep)
+	e := orderEvent(ep.Account)
+	id := DeliveryID(e.ID, e.Created, ep.ID)
+	// An invocation created the delivery and died before attempting it.
+	h.store.deliveries[id] = deliveryState{ID: id, WebhookID: ep.ID, Account: ep.Account, Status: StatusPending, Created: h.clock.Now().Add(-30 * time.Second), Body: []byte(`{}`)}
+	if err := h.d.FanOut(context.Background(), e); err != nil || rcv.count() != 0 {
+		t.Fatalf("a recent delivery was taken over: %v, %d requests", err, rcv.count())
+	}
+	h.clock.mu.Lock()
+	h.clock.now = h.clock.now.Add(claimAfter)
+	h.clock.mu.Unlock()
+	if err := h.d.FanOut(context.Background(), e); err != nil || rcv.count() != 1 {
+		t.Fatalf("an abandoned delivery was not attempted: %v, %d requests", err, rcv.count())
+	}
+	if d, _ := h.store.get(id); d.Status != StatusSucceeded {
+		t.Errorf("status = %s", d.Status)
+	}
+}
+
+func TestClient_Send(t *testing.T) {
+	var target atomic.Int32
+	dest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { target.Add(1) }))
+	defer dest.Close()
+	big := strings.Repeat("é", 100<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/redirect":
+			http.Redirect(w, r, dest.URL, http.StatusFound)
+		case "/big":
+			_, _ = io.WriteString(w, big)
+		case "/ua":
+			_, _ = io.WriteString(w, r.Header.Get("User-Agent")+"|"+r.Header.Get("Content-Type"))
+		}
+	}))
+	defer srv.Close()
+	c := NewClient(&Guard{AllowHTTPLoopback: true})
+	send := func(path string) Result {
+		return c.Send(context.Background(), Message{URL: srv.URL + path, ID: "DL-1", Body: []byte(`{}`), Keys: []Key{mustKey(t, NewSecret())}, Timestamp: time.Now()})
+	}
+	r := send("/redirect")
+	if r.OK() || r.StatusCode != http.StatusFound || r.Err == nil || !strings.Contains(r.Err.Error(), "not followed") || target.Load() != 0 {
+		t.Errorf("redirect: %d %v, target hit %d times", r.StatusCode, r.Err, target.Load())
+	}
+	r = send("/big")
+	if !r.OK() || len(r.Response) > maxStored || !strings.HasPrefix(big, r.Response) || len(r.Response) < maxStored-2 {
+		t.Errorf("big: %d bytes stored, ok %v", len(r.Response), r.OK())
+	}
+	r = send("/ua")
+	if r.Response != UserAgent+"|application/json" {
+		t.Errorf("headers seen: %q", r.Response)
+	}
+}

@@ -1,0 +1,153 @@
+package webhook
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/event"
+)
+
+// memStore is an in-process fake of the dispatcher's store interface, for
+// the unit tests and the benchmark: maps under a mutex with the same
+// conditions as DynamoStore (conditional create, attempt-count check,
+// disable only when active). It is not DynamoDB: the integration tests run
+// the same dispatcher on DynamoStore against the emulator.
+type memStore struct {
+	mu         sync.Mutex
+	endpoints  map[string]endpoint // account#id
+	deliveries map[string]deliveryState
+	attempts   map[string][]Attempt // delivery id
+	events     []event.Event
+}
+
+func newMemStore(eps ...endpoint) *memStore {
+	m := &memStore{endpoints: map[string]endpoint{}, deliveries: map[string]deliveryState{}, attempts: map[string][]Attempt{}}
+	for _, ep := range eps {
+		m.endpoints[ep.Account+"#"+ep.ID] = ep
+	}
+	return m
+}
+
+func (m *memStore) webhooks(_ context.Context, account string) ([]endpoint, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []endpoint
+	for _, ep := range m.endpoints {
+		if ep.Account == account {
+			out = append(out, ep)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) webhook(_ context.Context, account, id string) (endpoint, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ep, ok := m.endpoints[account+"#"+id]
+	if !ok {
+		return endpoint{}, ErrNotFound
+	}
+	return ep, nil
+}
+
+func (m *memStore) createDelivery(_ context.Context, d deliveryState) (deliveryState, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.deliveries[d.ID]; ok {
+		return old, false, nil
+	}
+	m.deliveries[d.ID] = d
+	return d, true, nil
+}
+
+func (m *memStore) delivery(_ context.Context, _, _, id string) (deliveryState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.deliveries[id]
+	if !ok {
+		return deliveryState{}, ErrNotFound
+	}
+	return d, nil
+}
+
+func (m *memStore) recordAttempt(_ context.Context, d deliveryState, a Attempt) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.deliveries[d.ID]
+	if !ok || cur.Attempts != a.Number-1 {
+		return errStale
+	}
+	d.Attempts = a.Number
+	m.deliveries[d.ID] = d
+	m.attempts[d.ID] = append(m.attempts[d.ID], a)
+	return nil
+}
+
+func (m *memStore) count(_ context.Context, account, webhookID string, a Attempt) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := account + "#" + webhookID
+	ep, ok := m.endpoints[k]
+	if !ok {
+		return nil
+	}
+	st := &ep.Stats
+	if a.Succeeded() {
+		st.Successes++
+		st.ConsecutiveFailures = 0
+		at := a.At
+		st.LastSuccess, st.FailingSince = &at, nil
+	} else {
+		st.Failures++
+		st.ConsecutiveFailures++
+		at := a.At
+		st.LastFailure = &at
+		if st.FailingSince == nil {
+			st.FailingSince = &at
+		}
+	}
+	if a.Number == 1 && a.Trigger != TriggerManual {
+		st.Deliveries++
+	}
+	m.endpoints[k] = ep
+	return nil
+}
+
+func (m *memStore) disable(_ context.Context, ep endpoint, reason string, at time.Time, ev event.Event) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := ep.Account + "#" + ep.ID
+	cur, ok := m.endpoints[k]
+	if !ok || !cur.Active {
+		return false, nil
+	}
+	cur.Active, cur.DisabledReason, cur.DisabledAt = false, reason, &at
+	m.endpoints[k] = cur
+	m.events = append(m.events, ev)
+	return true, nil
+}
+
+func (m *memStore) failedSince(_ context.Context, account, webhookID string, since time.Time) ([]deliveryState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []deliveryState
+	for _, d := range m.deliveries {
+		if d.Account == account && d.WebhookID == webhookID && d.Status == StatusFailed && !d.EventCreated.Before(since) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) get(id string) (deliveryState, []Attempt) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.deliveries[id], append([]Attempt(nil), m.attempts[id]...)
+}
+
+func (m *memStore) endpoint(account, id string) endpoint {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.endpoints[account+"#"+id]
+}

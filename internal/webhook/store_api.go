@@ -1,0 +1,209 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+)
+
+// The writes of the registration API. Each commits its change and its event
+// in one transaction.
+
+func (s *DynamoStore) createWebhook(ctx context.Context, ep endpoint, ev event.Event) error {
+	err := s.table.Tx().Create("webhook", newWebhookItem(ep)).Emit(ev, s.retentionDays).Commit(ctx)
+	if err != nil {
+		return fmt.Errorf("webhook: create %s: %w", ep.ID, err)
+	}
+	return nil
+}
+
+// unchanged is the optimistic lock of an update: the item still has the
+// version that was read. The dispatcher's counters do not touch "updated",
+// so they never make an edit conflict.
+func unchanged(prev time.Time) expression.ConditionBuilder {
+	return expression.Name("updated").Equal(expression.Value(prev))
+}
+
+// updateSettings writes the settings of w (not its counters or secrets).
+// reenabled clears the failure streak that disabled it.
+func (s *DynamoStore) updateSettings(ctx context.Context, w Webhook, prev time.Time, reenabled bool, ev event.Event) error {
+	upd := expression.Set(expression.Name("label"), expression.Value(w.Label)).
+		Set(expression.Name("description"), expression.Value(w.Description)).
+		Set(expression.Name("url"), expression.Value(w.URL)).
+		Set(expression.Name("events"), expression.Value(w.Events)).
+		Set(expression.Name("products"), expression.Value(w.Products)).
+		Set(expression.Name("active"), expression.Value(w.Active)).
+		Set(expression.Name("updated"), expression.Value(w.Updated))
+	if reenabled {
+		upd = upd.Remove(expression.Name("disabled_reason")).Remove(expression.Name("disabled_at")).
+			Remove(expression.Name("failing_since")).
+			Set(expression.Name("consecutive_failures"), expression.Value(0))
+	}
+	cond := unchanged(prev)
+	return s.table.Tx().Update("webhook", webhookKey(w.Account, w.ID), upd, &cond).Emit(ev, s.retentionDays).Commit(ctx)
+}
+
+func (s *DynamoStore) setSecrets(ctx context.Context, w Webhook, prev time.Time, secrets []secretItem, ev event.Event) error {
+	upd := expression.Set(expression.Name("secrets"), expression.Value(secrets)).
+		Set(expression.Name("updated"), expression.Value(w.Updated))
+	cond := unchanged(prev)
+	return s.table.Tx().Update("webhook", webhookKey(w.Account, w.ID), upd, &cond).Emit(ev, s.retentionDays).Commit(ctx)
+}
+
+func (s *DynamoStore) deleteWebhook(ctx context.Context, w Webhook, ev event.Event) error {
+	exists := expression.AttributeExists(expression.Name(dynamo.PK))
+	return s.table.Tx().Delete("webhook", webhookKey(w.Account, w.ID), &exists).Emit(ev, s.retentionDays).Commit(ctx)
+}
+
+// createTestDelivery stores the delivery of a webhook.test event with the
+// event itself.
+func (s *DynamoStore) createTestDelivery(ctx context.Context, ds deliveryState, ev event.Event) error {
+	return s.table.Tx().Create("delivery", s.newDeliveryItem(ds)).Emit(ev, s.retentionDays).Commit(ctx)
+}
+
+// request commits a command event for the dispatcher, on condition that the
+// webhook still exists.
+func (s *DynamoStore) request(ctx context.Context, w Webhook, ev event.Event) error {
+	exists := expression.AttributeExists(expression.Name(dynamo.PK))
+	return s.table.Tx().Check("webhook", webhookKey(w.Account, w.ID), exists).Emit(ev, s.retentionDays).Commit(ctx)
+}
+
+// deliveryWithAttempts reads a delivery and its attempts, newest first, with
+// one Query.
+func (s *DynamoStore) deliveryWithAttempts(ctx context.Context, account, webhookID, id string) (Delivery, error) {
+	in, err := dynamo.Partition{PK: deliveriesPK(account, webhookID), SKPrefix: "DELIVERY#" + id}.Input(1000, nil)
+	if err != nil {
+		return Delivery{}, err
+	}
+	in.ScanIndexForward = aws.Bool(false)
+	res, err := s.table.Query(ctx, in)
+	if err != nil {
+		return Delivery{}, fmt.Errorf("webhook: read delivery %s: %w", id, err)
+	}
+	var attempts []attemptItem
+	for _, av := range res.Items {
+		switch entityOf(av) {
+		case "webhook_attempt":
+			var it attemptItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return Delivery{}, fmt.Errorf("webhook: decode attempt: %w", err)
+			}
+			attempts = append(attempts, it)
+		case "webhook_delivery":
+			var it deliveryItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return Delivery{}, fmt.Errorf("webhook: decode delivery: %w", err)
+			}
+			if it.ID == id {
+				return it.state().view(attemptsOf(attempts, id)), nil
+			}
+		}
+	}
+	return Delivery{}, ErrNotFound
+}
+
+func entityOf(av map[string]types.AttributeValue) string {
+	if s, ok := av["entity"].(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// DeliveryFilter narrows a listing of deliveries; empty fields match all.
+type DeliveryFilter struct {
+	Status    string
+	EventType event.Type
+}
+
+func (f DeliveryFilter) match(d deliveryState) bool {
+	return (f.Status == "" || d.Status == f.Status) && (f.EventType == "" || d.EventType == f.EventType)
+}
+
+// DeliveryPage is one page of a webhook's deliveries, newest first.
+type DeliveryPage struct {
+	Items  []Delivery
+	Offset int
+	// Total counts the matching deliveries when Exact; otherwise it is
+	// only known that there are more than Offset+len(Items).
+	Total int
+	Exact bool
+}
+
+// listDeliveries reads the delivery partition newest first, a page of up to
+// 1000 items at a time, and stops once it has the page asked for and knows
+// whether more follow: listing the latest deliveries of a busy webhook does
+// not read its whole month.
+func (s *DynamoStore) listDeliveries(ctx context.Context, account, webhookID string, f DeliveryFilter, offset, limit int) (DeliveryPage, error) {
+	kc := expression.Key(dynamo.PK).Equal(expression.Value(deliveriesPK(account, webhookID))).
+		And(expression.Key(dynamo.SK).BeginsWith("DELIVERY#"))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return DeliveryPage{}, err
+	}
+	page := DeliveryPage{Items: []Delivery{}, Offset: offset}
+	var attempts []attemptItem
+	var start map[string]types.AttributeValue
+	for {
+		res, err := s.table.Query(ctx, &dynamodb.QueryInput{
+			KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
+			ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(false),
+			ConsistentRead: aws.Bool(true), Limit: aws.Int32(1000), ExclusiveStartKey: start,
+		})
+		if err != nil {
+			return DeliveryPage{}, fmt.Errorf("webhook: list deliveries of %s: %w", webhookID, err)
+		}
+		for _, av := range res.Items {
+			if entityOf(av) == "webhook_attempt" {
+				var it attemptItem
+				if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+					return DeliveryPage{}, fmt.Errorf("webhook: decode attempt: %w", err)
+				}
+				attempts = append(attempts, it)
+				continue
+			}
+			var it deliveryItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return DeliveryPage{}, fmt.Errorf("webhook: decode delivery: %w", err)
+			}
+			// Descending order puts a delivery's attempts just before it;
+			// attempts that outlived their delivery's expiry are dropped.
+			mine := attemptsOf(attempts, it.ID)
+			attempts = nil
+			if !f.match(it.state()) {
+				continue
+			}
+			if page.Total >= offset && len(page.Items) < limit {
+				page.Items = append(page.Items, it.state().view(mine))
+			}
+			page.Total++
+			if page.Total > offset+limit {
+				return page, nil
+			}
+		}
+		if res.Next == nil {
+			page.Exact = true
+			return page, nil
+		}
+		start = res.Next
+	}
+}
+
+// attemptsOf returns the attempts of delivery id, in the order read.
+func attemptsOf(all []attemptItem, id string) []Attempt {
+	out := []Attempt{}
+	for _, it := range all {
+		if it.DeliveryID == id {
+			out = append(out, it.attempt())
+		}
+	}
+	return out
+}
