@@ -208,6 +208,9 @@ func TestRun_ServesAndStopsCleanly(t *testing.T) {
 		t.Errorf("demo marketplace = %d %v", status, body)
 	}
 
+	// make invoke runs every sample against this stack.
+	invoke(t, r.envFile)
+
 	// Ctrl-C: a clean exit, and the emulator it started is gone.
 	if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
@@ -234,4 +237,28 @@ func TestRun_ServesAndStopsCleanly(t *testing.T) {
 	}
 	_ = r2.cmd.Wait()
 	gone(t, r2.motoPID, 5*time.Second)
+}
+
+// invoke runs `make invoke`'s command on every sample in events/.
+func invoke(t *testing.T, envFile string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "invoke")
+	if out, err := exec.Command("go", "build", "-o", bin, "../invoke").CombinedOutput(); err != nil {
+		t.Fatalf("go build invoke: %v\n%s", err, out)
+	}
+	samples, err := filepath.Glob("../../../events/*.json")
+	if err != nil || len(samples) == 0 {
+		t.Fatalf("no samples: %v", err)
+	}
+	for _, sample := range samples {
+		fn, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(sample), ".json"), "-")
+		out, err := exec.Command(bin, "-fn", fn, "-event", sample, "-env-file", envFile).CombinedOutput()
+		if err != nil {
+			t.Errorf("make invoke FN=%s EVENT=%s: %v\n%s", fn, sample, err, out)
+			continue
+		}
+		if strings.Contains(string(out), `"itemIdentifier"`) {
+			t.Errorf("make invoke FN=%s EVENT=%s reported failed items:\n%s", fn, sample, out)
+		}
+	}
 }
