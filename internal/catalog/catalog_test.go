@@ -133,3 +133,21 @@ func wantMsg(t *testing.T, msgs []string, fragments ...string) {
 		}
 	}
 }
+
+func FuzzRender(f *testing.F) {
+	for _, seed := range []string{"Hi {{ param_a }}", "{{{{ x }}}}", "{{ asset.id }} {{", "}}{{param_b}}{{ param_b }}", "\x00{{ \u00e9 }}"} {
+		f.Add(seed, "value")
+	}
+	f.Fuzz(func(t *testing.T, body, value string) {
+		names := Placeholders(body)
+		out := Render(body, func(string) string { return value })
+		// Rendering replaces exactly the placeholders it found: with an
+		// empty value, no placeholder survives.
+		if len(Placeholders(Render(body, func(string) string { return "" }))) > len(names) {
+			t.Fatalf("rendering created placeholders: %q", body)
+		}
+		if len(names) == 0 && out != body {
+			t.Fatalf("a body without placeholders changed: %q -> %q", body, out)
+		}
+	})
+}

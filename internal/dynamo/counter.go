@@ -7,15 +7,18 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 )
 
 // Counter counts the DynamoDB calls a client makes, by operation. Tests use
 // it to hold each API operation to a fixed number of calls (no N+1, no Scan).
 type Counter struct {
-	mu    sync.Mutex
-	calls map[string]int
+	mu       sync.Mutex
+	calls    map[string]int
+	capacity float64
 }
 
 // NewCounter returns an empty counter.
@@ -27,9 +30,138 @@ func (c *Counter) Option(o *dynamodb.Options) {
 		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("mercatoCallCounter",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				c.add(middleware.GetOperationName(ctx))
-				return next.HandleInitialize(ctx, in)
+				estimate := askCapacity(in.Parameters)
+				out, md, err := next.HandleInitialize(ctx, in)
+				if err == nil {
+					c.addCapacity(reportedCapacity(out.Result), estimate)
+				}
+				return out, md, err
 			}), middleware.Before)
 	})
+}
+
+func (c *Counter) addCapacity(reported, estimate float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if reported > 0 {
+		c.capacity += reported
+		return
+	}
+	c.capacity += estimate
+}
+
+// Capacity returns the capacity units consumed since the last Reset: what
+// DynamoDB reported, or, where the emulator reports nothing (moto does not
+// for transactions), DynamoDB's published rule for transactional writes: 2
+// write units per item per started KB.
+func (c *Counter) Capacity() float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.capacity
+}
+
+// askCapacity asks DynamoDB to report consumed capacity, and estimates
+// what a transaction will consume.
+func askCapacity(params any) float64 {
+	total := types.ReturnConsumedCapacityTotal
+	switch in := params.(type) {
+	case *dynamodb.GetItemInput:
+		in.ReturnConsumedCapacity = total
+	case *dynamodb.QueryInput:
+		in.ReturnConsumedCapacity = total
+	case *dynamodb.BatchGetItemInput:
+		in.ReturnConsumedCapacity = total
+	case *dynamodb.PutItemInput:
+		in.ReturnConsumedCapacity = total
+	case *dynamodb.UpdateItemInput:
+		in.ReturnConsumedCapacity = total
+	case *dynamodb.DeleteItemInput:
+		in.ReturnConsumedCapacity = total
+	case *dynamodb.BatchWriteItemInput:
+		in.ReturnConsumedCapacity = total
+	case *dynamodb.TransactWriteItemsInput:
+		in.ReturnConsumedCapacity = total
+		units := 0.0
+		for _, it := range in.TransactItems {
+			size := 1
+			if it.Put != nil {
+				size = itemSize(it.Put.Item)
+			}
+			units += 2 * float64((size+1023)/1024)
+		}
+		return units
+	}
+	return 0
+}
+
+func reportedCapacity(result any) float64 {
+	sum := func(cs []types.ConsumedCapacity) float64 {
+		t := 0.0
+		for _, c := range cs {
+			t += aws.ToFloat64(c.CapacityUnits)
+		}
+		return t
+	}
+	one := func(c *types.ConsumedCapacity) float64 {
+		if c == nil {
+			return 0
+		}
+		return aws.ToFloat64(c.CapacityUnits)
+	}
+	switch out := result.(type) {
+	case *dynamodb.GetItemOutput:
+		return one(out.ConsumedCapacity)
+	case *dynamodb.QueryOutput:
+		return one(out.ConsumedCapacity)
+	case *dynamodb.PutItemOutput:
+		return one(out.ConsumedCapacity)
+	case *dynamodb.UpdateItemOutput:
+		return one(out.ConsumedCapacity)
+	case *dynamodb.DeleteItemOutput:
+		return one(out.ConsumedCapacity)
+	case *dynamodb.BatchGetItemOutput:
+		return sum(out.ConsumedCapacity)
+	case *dynamodb.BatchWriteItemOutput:
+		return sum(out.ConsumedCapacity)
+	case *dynamodb.TransactWriteItemsOutput:
+		return sum(out.ConsumedCapacity)
+	}
+	return 0
+}
+
+// itemSize approximates DynamoDB's item size: attribute names plus values.
+func itemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for k, v := range item {
+		n += len(k) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch t := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(t.Value)
+	case *types.AttributeValueMemberN:
+		return len(t.Value)/2 + 1
+	case *types.AttributeValueMemberB:
+		return len(t.Value)
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, s := range t.Value {
+			n += len(s)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		return 3 + itemSize(t.Value)
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range t.Value {
+			n += 1 + valueSize(e)
+		}
+		return n
+	}
+	return 1
 }
 
 func (c *Counter) add(op string) {
@@ -42,6 +174,7 @@ func (c *Counter) add(op string) {
 func (c *Counter) Reset() {
 	c.mu.Lock()
 	c.calls = map[string]int{}
+	c.capacity = 0
 	c.mu.Unlock()
 }
 
