@@ -5,7 +5,7 @@ FUNCTIONS := api relay fulfillment dispatcher usage billing
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
-.PHONY: run test test-unit bench lint invoke build clean seed \
+.PHONY: run test test-unit bench lint invoke build clean demo \
 	$(addprefix build-,ApiFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
@@ -33,6 +33,10 @@ lint:
 	$(GO) vet ./...
 	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed; skipped (CI installs it)"; fi
 	cfn-lint template.yaml
+
+## demo: play the seed documents' story through the public API, on the running `make run` stack or on one it starts
+demo: bin/mercato-local
+	$(GO) run ./infra/cmd/demo -start bin/mercato-local
 
 ## invoke: run one function's handler on a sample event against the local stack: make invoke FN=relay EVENT=events/relay.json
 invoke:

@@ -6,6 +6,11 @@
 # item, so serialising the emulator's DynamoDB requests changes nothing a
 # client can observe except that the emulator stops failing. Other services
 # (SQS long polls especially) keep their own threads.
+#
+# The same rollback copy also copied every stream record ever written, so
+# each transaction cost more than the last (minutes and gigabytes over a
+# test package); stream records are immutable, so the copy shares them.
+import copy
 import sys
 import threading
 
@@ -24,6 +29,21 @@ def _serialised(cls):
 
     cls.call_action = call_action
 
+
+from moto.dynamodb.models.table import StreamShard
+
+
+def _shard_deepcopy(self, memo):
+    # Stream records are never changed once written: a transaction's
+    # rollback copy needs a new list, not copies of every record.
+    new = StreamShard.__new__(StreamShard)
+    memo[id(self)] = new
+    for k, v in self.__dict__.items():
+        new.__dict__[k] = list(v) if k == "items" else copy.deepcopy(v, memo)
+    return new
+
+
+StreamShard.__deepcopy__ = _shard_deepcopy
 
 _serialised(DynamoHandler)
 _serialised(DynamoDBStreamsHandler)

@@ -18,9 +18,11 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/config"
 	"github.com/mercato-dev/mercato/internal/consumer"
@@ -31,6 +33,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/logging"
 	"github.com/mercato-dev/mercato/internal/ordering"
 	"github.com/mercato-dev/mercato/internal/relay"
+	"github.com/mercato-dev/mercato/internal/usage"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
@@ -55,7 +58,20 @@ type App struct {
 	Store    *fulfillment.Store
 	Ordering *ordering.Service
 	Webhooks *webhook.Service
-	now      func() time.Time
+
+	// Requests is the fulfillment queue with its transitions; Mailer sends
+	// the fulfillment worker's e-mails.
+	Requests *fulfillment.Service
+	Mailer   fulfillment.Mailer
+
+	// UsageFiles is the usage file API, UsageStore its storage; Biller
+	// rates and invoices, Invoices is the invoice API.
+	UsageFiles *usage.Service
+	UsageStore *usage.Store
+	Biller     *billing.Biller
+	Invoices   *billing.Reader
+
+	now func() time.Time
 	// webhookGuard and webhookStore are shared by the dispatcher and the
 	// API's test attempts.
 	webhookGuard *webhook.Guard
@@ -102,7 +118,10 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 	// gets no queue (and its role no SQS permission).
 	a.Store = fulfillment.NewStore(table, cfg.EventRetentionDays)
 	a.Ordering = ordering.NewService(table, a.Catalog, a.Store, now, cfg.EventRetentionDays)
+	a.Requests = fulfillment.NewService(a.Store, a.Catalog, now)
+	a.Mailer = &fulfillment.SESMailer{Client: sesv2.NewFromConfig(awsCfg), From: cfg.EmailFrom}
 	a.Webhooks = webhook.NewService(a.webhookStore, a.webhookGuard, a.webhookDispatcher(nil), now)
+	a.buildUsage()
 	return a
 }
 
@@ -124,7 +143,10 @@ func (a *App) API() http.Handler {
 		Accounts:     a.Accounts,
 		Catalog:      a.Catalog,
 		Ordering:     a.Ordering,
+		Fulfillment:  a.Requests,
 		Webhooks:     a.Webhooks,
+		Usage:        a.UsageFiles,
+		Invoices:     a.Invoices,
 		Logger:       a.Log,
 		MaxBodyBytes: a.Config.MaxBodyBytes,
 		Now:          a.now,
@@ -148,29 +170,16 @@ func (a *App) Relay() (*relay.Relay, error) {
 	})
 }
 
-// Fulfillment returns the fulfillment worker's queue handler. It has no
-// event rules yet: the request state machine arrives with the fulfillment
-// issue, and until then it acknowledges the events it is routed.
+// Fulfillment returns the fulfillment worker's queue handler: order
+// roll-ups, e-mails and auto-approval on request events.
 func (a *App) Fulfillment() *consumer.Events {
-	return &consumer.Events{Name: "fulfillment", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{}}
+	return &consumer.Events{Name: "fulfillment", Logger: a.Log, Handlers: a.fulfillmentWorker().Handlers()}
 }
 
 // Dispatcher returns the webhook dispatcher: the webhook queue's handler,
 // which schedules its retries on the same queue.
 func (a *App) Dispatcher() *webhook.Dispatcher {
 	return a.webhookDispatcher(a.SQS)
-}
-
-// Billing returns the billing function's queue handler.
-func (a *App) Billing() *consumer.Events {
-	return &consumer.Events{Name: "billing", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{}}
-}
-
-// Usage returns the usage function's handler of S3 notifications.
-func (a *App) Usage() func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
-	return func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
-		return consumer.Batch(ctx, a.Log, "usage", in, a.usageObject), nil
-	}
 }
 
 // Schedule returns the handler of a function's scheduled run.

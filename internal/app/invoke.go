@@ -42,8 +42,8 @@ func (a *App) Handlers() (Handlers, error) {
 		},
 		Stream: map[string]StreamHandler{"RelayFunction": rl.Handle},
 		Schedule: map[string]ScheduleHandler{
-			"FulfillmentFunction": a.Schedule("fulfillment"),
-			"BillingFunction":     a.Schedule("billing"),
+			"FulfillmentFunction": a.Renewals(),
+			"BillingFunction":     a.BillingSchedule(),
 		},
 	}, nil
 }

@@ -7,6 +7,7 @@ package fulfillment
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -139,6 +140,9 @@ type Asset struct {
 	Params         []AssetParam `json:"params"`
 	Subscription   Subscription `json:"subscription"`
 	PendingRequest *Ref         `json:"pending_request"`
+	// Template is the fulfillment template of the last approved request,
+	// which GET /assets/{id}/render shows.
+	Template *Ref `json:"template"`
 	// ActivatedAt is when the purchase was approved; nil while processing
 	// and after a failed purchase.
 	ActivatedAt *time.Time `json:"activated_at"`
@@ -195,14 +199,25 @@ func RequestID(assetID string, n int) string {
 	return fmt.Sprintf("PR-%s-%03d", strings.TrimPrefix(assetID, "AS-"), n)
 }
 
+// Id shapes: AS-dddd-dddd-dddd and PR-dddd-dddd-dddd-NNN (NNN grows past
+// three digits after the 999th request of an asset).
+var (
+	assetIDRe   = regexp.MustCompile(`^AS-\d{4}-\d{4}-\d{4}$`)
+	requestIDRe = regexp.MustCompile(`^PR-\d{4}-\d{4}-\d{4}-\d{3,9}$`)
+)
+
+// ValidAssetID reports whether id has the shape of an asset id. Anything
+// else cannot exist, and is not worth a DynamoDB call (nor a key DynamoDB
+// would refuse).
+func ValidAssetID(id string) bool { return assetIDRe.MatchString(id) }
+
 // AssetOfRequest returns the asset id a request id belongs to.
 func AssetOfRequest(requestID string) (string, bool) {
-	rest, ok := strings.CutPrefix(requestID, "PR-")
-	i := strings.LastIndexByte(rest, '-')
-	if !ok || i < 0 {
+	if !requestIDRe.MatchString(requestID) {
 		return "", false
 	}
-	return "AS-" + rest[:i], true
+	rest := strings.TrimPrefix(requestID, "PR-")
+	return "AS-" + rest[:strings.LastIndexByte(rest, '-')], true
 }
 
 // The asset and its requests share a partition, so that an asset with its
@@ -226,6 +241,9 @@ type Row struct {
 	Doc     string `dynamodbav:"doc"`
 	Rev     int    `dynamodbav:"rev"`
 	NextReq int    `dynamodbav:"next_request,omitempty"`
+	// LastApproved is the asset's last approved request, which the next
+	// request records as its previous_approved_request.
+	LastApproved string `dynamodbav:"last_approved,omitempty"`
 }
 
 // AssetPK is the partition of an asset and its requests.

@@ -38,8 +38,9 @@ func (s *Store) Table() *dynamo.Table { return s.table }
 // StoredAsset is an asset with the bookkeeping of its row.
 type StoredAsset struct {
 	Asset
-	Rev     int
-	NextReq int
+	Rev          int
+	NextReq      int
+	LastApproved string
 }
 
 // StoredRequest is a request with the revision of its row.
@@ -59,7 +60,7 @@ func encode(v any) string {
 // AssetRow is the row of an asset.
 func AssetRow(a StoredAsset) Row {
 	k := AssetKey(a.ID)
-	r := Row{PK: k.PK, SK: k.SK, Entity: "asset", Doc: encode(a.Asset), Rev: a.Rev, NextReq: a.NextReq,
+	r := Row{PK: k.PK, SK: k.SK, Entity: "asset", Doc: encode(a.Asset), Rev: a.Rev, NextReq: a.NextReq, LastApproved: a.LastApproved,
 		GSI1PK: "ASSETS#V#" + a.Vendor.ID, GSI1SK: sortKey(a.Created, a.ID),
 		GSI3PK: "ASSETS#P#" + a.Provider.ID, GSI3SK: sortKey(a.Created, a.ID)}
 	if c := a.Subscription.CustomerID; c != "" {
@@ -108,6 +109,9 @@ func (s *Store) AddRequest(tx *dynamo.Tx, a StoredAsset, r Request, now time.Tim
 	a.Rev++
 	a.NextReq++
 	r.Asset.PendingRequest = a.PendingRequest
+	if a.LastApproved != "" {
+		r.PreviousApprovedRequest = &Ref{ID: a.LastApproved}
+	}
 	tx.Put("asset", AssetRow(a), &cond).
 		Create("request "+r.ID, RequestRow(StoredRequest{Request: r, Rev: 1}))
 	if err := s.emit(tx, event.RequestCreated, r, now, a.Vendor.ID, a.Provider.ID); err != nil {
@@ -129,6 +133,9 @@ func decode[T any](r Row) (T, error) {
 
 // Asset reads an asset.
 func (s *Store) Asset(ctx context.Context, id string) (StoredAsset, error) {
+	if !ValidAssetID(id) {
+		return StoredAsset{}, ErrNotFound
+	}
 	var r Row
 	if err := s.table.Get(ctx, AssetKey(id), &r); err != nil {
 		if errors.Is(err, dynamo.ErrNotFound) {
@@ -137,7 +144,7 @@ func (s *Store) Asset(ctx context.Context, id string) (StoredAsset, error) {
 		return StoredAsset{}, err
 	}
 	a, err := decode[Asset](r)
-	return StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq}, err
+	return StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}, err
 }
 
 // Request reads a request.
@@ -158,6 +165,9 @@ func (s *Store) Request(ctx context.Context, id string) (StoredRequest, error) {
 
 // AssetWithRequests reads an asset and all its requests in one Query.
 func (s *Store) AssetWithRequests(ctx context.Context, id string) (StoredAsset, []StoredRequest, error) {
+	if !ValidAssetID(id) {
+		return StoredAsset{}, nil, ErrNotFound
+	}
 	rows, err := dynamo.QueryAll[Row](ctx, s.table, dynamo.Partition{PK: AssetPK(id)})
 	if err != nil {
 		return StoredAsset{}, nil, err
@@ -171,7 +181,7 @@ func (s *Store) AssetWithRequests(ctx context.Context, id string) (StoredAsset, 
 			if err != nil {
 				return StoredAsset{}, nil, err
 			}
-			a = &StoredAsset{Asset: v, Rev: r.Rev, NextReq: r.NextReq}
+			a = &StoredAsset{Asset: v, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}
 		case "request":
 			v, err := decode[Request](r)
 			if err != nil {
@@ -216,7 +226,21 @@ func Terminal(status string) bool { return status == StatusApproved || status ==
 
 // Assets reads assets by id, 100 per BatchGetItem.
 func (s *Store) Assets(ctx context.Context, ids []string) (map[string]Asset, error) {
-	out := map[string]Asset{}
+	stored, err := s.StoredAssets(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Asset, len(stored))
+	for id, a := range stored {
+		out[id] = a.Asset
+	}
+	return out, nil
+}
+
+// StoredAssets reads assets by id with their revisions, 100 per
+// BatchGetItem, for callers that write them back.
+func (s *Store) StoredAssets(ctx context.Context, ids []string) (map[string]StoredAsset, error) {
+	out := map[string]StoredAsset{}
 	for chunk := range slices.Chunk(ids, 100) {
 		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
 		for _, id := range chunk {
@@ -237,7 +261,7 @@ func (s *Store) Assets(ctx context.Context, ids []string) (map[string]Asset, err
 				if err != nil {
 					return nil, err
 				}
-				out[a.ID] = a
+				out[a.ID] = StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}
 			}
 			req = res.UnprocessedKeys
 		}

@@ -19,7 +19,7 @@ import (
 
 // fixture is an API on a fresh stack with an admin, a vendor and a provider.
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	app      *app.App
 	api      http.Handler
 	counter  *dynamo.Counter
@@ -28,7 +28,7 @@ type fixture struct {
 	provider account.Created
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	env := harness.Env(t)
 	counter := dynamo.NewCounter()

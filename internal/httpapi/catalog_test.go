@@ -19,7 +19,7 @@ type catalogFixture struct {
 	mp catalog.Marketplace
 }
 
-func newCatalogFixture(t *testing.T) *catalogFixture {
+func newCatalogFixture(t testing.TB) *catalogFixture {
 	t.Helper()
 	f := &catalogFixture{fixture: newFixture(t)}
 	f.do(http.MethodPost, "/public/v1/marketplaces", f.provider.Token.Value,
@@ -36,7 +36,7 @@ type labProduct struct {
 
 // buildLab walks the Connect vendor lab: create the product, delete the
 // defaults, add the item, the parameter and the activation template.
-func (f *catalogFixture) buildLab(t *testing.T) labProduct {
+func (f *catalogFixture) buildLab(t testing.TB) labProduct {
 	t.Helper()
 	v := f.vendor.Token.Value
 	var lab labProduct
@@ -75,7 +75,7 @@ func (f *catalogFixture) buildLab(t *testing.T) labProduct {
 }
 
 // list publishes and lists the product on the fixture's marketplace.
-func (f *catalogFixture) list(t *testing.T, lab labProduct, price string) catalog.ListingRequest {
+func (f *catalogFixture) list(t testing.TB, lab labProduct, price string) catalog.ListingRequest {
 	t.Helper()
 	var v catalog.Version
 	f.do(http.MethodPost, "/public/v1/products/"+lab.product.ID+"/publish", f.vendor.Token.Value, nil, http.StatusCreated, &v)

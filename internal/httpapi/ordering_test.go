@@ -27,7 +27,7 @@ type shop struct {
 	customer string
 }
 
-func newShop(t *testing.T) *shop {
+func newShop(t testing.TB) *shop {
 	t.Helper()
 	s := &shop{catalogFixture: newCatalogFixture(t)}
 	s.lab = s.buildLab(t)
@@ -51,7 +51,7 @@ func newShop(t *testing.T) *shop {
 	return s
 }
 
-func (s *shop) newCustomer(t *testing.T, token string) string {
+func (s *shop) newCustomer(t testing.TB, token string) string {
 	t.Helper()
 	var c struct {
 		ID string `json:"id"`

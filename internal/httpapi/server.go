@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ordering"
+	"github.com/mercato-dev/mercato/internal/usage"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
@@ -24,8 +27,17 @@ type Config struct {
 	Accounts *account.Service
 	Catalog  *catalog.Service
 	Ordering *ordering.Service
+
+	// Fulfillment is the vendor's queue, the request actions and the assets.
+	Fulfillment *fulfillment.Service
+
 	Webhooks *webhook.Service
-	Logger   *slog.Logger
+
+	// Usage is usage files and records; Invoices the provider's invoices.
+	Usage    *usage.Service
+	Invoices *billing.Reader
+
+	Logger *slog.Logger
 	// Checks are the dependencies /healthz reports on.
 	Checks []Check
 	// MaxBodyBytes limits request bodies (default 1 MiB); a route can raise it.
@@ -91,7 +103,10 @@ func (s *Server) allRoutes() []route {
 	rs = append(rs, s.listingRoutes()...)
 	rs = append(rs, s.partnerCatalogRoutes()...)
 	rs = append(rs, s.orderingRoutes()...)
+	rs = append(rs, s.fulfillmentRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
+	rs = append(rs, s.usageRoutes()...)
+	rs = append(rs, s.invoiceRoutes()...)
 	return rs
 }
 
@@ -145,6 +160,21 @@ func (s *Server) dispatch(methods map[string]route) http.Handler {
 		}
 		notAllowed.ServeHTTP(w, r)
 	})
+}
+
+// RouteInfo describes one route, for tests and documentation.
+type RouteInfo struct {
+	Method, Path string
+	Public       bool
+}
+
+// Routes lists every route the server serves.
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, 0, len(s.routes))
+	for _, rt := range s.routes {
+		out = append(out, RouteInfo{Method: rt.method, Path: rt.path, Public: rt.access == public})
+	}
+	return out
 }
 
 // ServeHTTP serves the API.

@@ -101,6 +101,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("seed demo accounts: %w", err)
 	}
+	verifySender(ctx, awsCfg, cfg.EmailFrom, log)
 	rt, err := runtime(a, st, awsCfg, log, o)
 	if err != nil {
 		return err

@@ -1,22 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/mercato-dev/mercato/infra/localenv"
+	"github.com/mercato-dev/mercato/infra/stackproc"
 	"github.com/mercato-dev/mercato/infra/moto"
 )
 
@@ -61,57 +58,19 @@ type running struct {
 	motoPID int
 }
 
-var readyLine = regexp.MustCompile(`^mercato ready in ([0-9.]+)s: API (http://\S+) `)
-
 func start(t *testing.T, bin string) *running {
 	t.Helper()
-	dir := t.TempDir()
 	tpl, err := filepath.Abs("../../../template.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &running{envFile: filepath.Join(dir, "local.env")}
-	r.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-template", tpl, "-env-file", r.envFile, "-log-level", "warn")
-	stdout, err := r.cmd.StdoutPipe()
+	p, err := stackproc.Start(context.Background(), bin, tpl, t.TempDir(), 60*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.cmd.Stderr = io.Discard
-	began := time.Now()
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = r.cmd.Process.Kill(); _ = r.cmd.Wait() })
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	timeout := time.After(60 * time.Second)
-	for r.apiURL == "" {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatal("make run exited before it was ready")
-			}
-			if m := readyLine.FindStringSubmatch(line); m != nil {
-				r.apiURL = m[2]
-			}
-		case <-timeout:
-			t.Fatal("make run was not ready within 60 s")
-		}
-	}
-	go func() {
-		for range lines {
-		}
-	}()
-	t.Logf("ready after %s at %s", time.Since(began).Round(time.Millisecond), r.apiURL)
-	if r.vars, err = localenv.Read(r.envFile); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { _ = p.Cmd.Process.Kill(); _ = p.Cmd.Wait() })
+	t.Logf("ready after %s at %s", p.Ready.Round(time.Millisecond), p.APIURL)
+	r := &running{cmd: p.Cmd, apiURL: p.APIURL, envFile: p.EnvFile, vars: p.Vars}
 	r.motoPID = motoPID(t, r.vars["AWS_ENDPOINT_URL"])
 	return r
 }

@@ -1,0 +1,412 @@
+package fulfillment_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/stacktest"
+)
+
+// These tests run the platform as `make run` does: the API handler, and
+// every event source of template.yaml driven by infra/localrun against the
+// emulator, so events really go table stream → relay → fulfillment queue →
+// worker, and mail goes to the emulator's SES.
+
+var harness = stacktest.New()
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := harness.Stop(); err != nil && code == 0 {
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// platform is the API and the running event sources on one stack.
+type platform struct {
+	t   *testing.T
+	env *stacktest.Env
+	app *app.App
+	api http.Handler
+}
+
+// start runs every handler of the app under localrun until the test ends,
+// with retries of failed messages compressed to a fraction of a second.
+func start(t *testing.T) *platform {
+	t.Helper()
+	env := harness.Env(t)
+	a := env.App(t, app.Options{})
+	verifySender(t, env, a.Config.EmailFrom)
+	hs, err := a.Handlers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := localrun.Handlers{SQS: map[string]localrun.SQSHandler{}, Stream: map[string]localrun.StreamHandler{}, Schedule: map[string]localrun.ScheduleHandler{}}
+	for k, v := range hs.SQS {
+		h.SQS[k] = localrun.SQSHandler(v)
+	}
+	for k, v := range hs.Stream {
+		h.Stream[k] = localrun.StreamHandler(v)
+	}
+	for k, v := range hs.Schedule {
+		h.Schedule[k] = localrun.ScheduleHandler(v)
+	}
+	rt, err := localrun.New(localrun.Config{AWS: env.AWS, Stack: env.Stack, Handlers: h, Logger: stacktest.Logger(t),
+		PollWait: 200 * time.Millisecond, FailedVisibility: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("runtime: %v", err)
+		}
+	})
+	return &platform{t: t, env: env, app: a, api: a.API()}
+}
+
+// verifySender makes the sender a verified SES identity, as an operator
+// does once per account (SES refuses mail from unverified senders).
+func verifySender(t *testing.T, env *stacktest.Env, from string) {
+	t.Helper()
+	_, err := sesv2.NewFromConfig(env.AWS).CreateEmailIdentity(context.Background(), &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(from)})
+	if err != nil && !strings.Contains(err.Error(), "AlreadyExists") {
+		t.Fatalf("verify %s: %v", from, err)
+	}
+}
+
+// call sends a request to the API; body is nil or a JSON value.
+func (p *platform) call(method, path, token string, body any) (int, []byte) {
+	p.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "ApiKey "+token)
+	}
+	rec := httptest.NewRecorder()
+	p.api.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+// do sends a request, checks the status and decodes the answer into out.
+func (p *platform) do(method, path, token string, body any, want int, out any) {
+	p.t.Helper()
+	status, raw := p.call(method, path, token, body)
+	if status != want {
+		p.t.Fatalf("%s %s = %d, want %d: %s", method, path, status, want, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			p.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+}
+
+// eventually polls cond until it holds or the time is up.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+// sentMail is a message the emulator's SES accepted.
+type sentMail struct {
+	ID           string              `json:"id"`
+	Source       string              `json:"source"`
+	Subject      string              `json:"subject"`
+	Body         string              `json:"body"`
+	Destinations map[string][]string `json:"destinations"`
+}
+
+// mails reads what moto's SES captured, through its model endpoint.
+func (p *platform) mails() []sentMail {
+	p.t.Helper()
+	res, err := http.Get(aws.ToString(p.env.AWS.BaseEndpoint) + "/moto-api/data.json")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var data struct {
+		SES struct {
+			Message []sentMail `json:"Message"`
+		} `json:"ses"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&data); err != nil {
+		p.t.Fatalf("moto data.json: %v", err)
+	}
+	return data.SES.Message
+}
+
+// mailsTo returns the captured mails to addr whose subject has subject.
+func (p *platform) mailsTo(addr, subject string) []sentMail {
+	var out []sentMail
+	for _, m := range p.mails() {
+		for _, to := range m.Destinations["ToAddresses"] {
+			if to == addr && strings.Contains(m.Subject, subject) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// world is the cast of 000_*: Front Street Inc. sells Apollo Pulse on the
+// Apollo Hub's marketplace, and the hub's customer orders it.
+type world struct {
+	vendor, provider account.Created
+	product          catalog.Product
+	item             catalog.Item
+	activation       catalog.Template
+	inquire          catalog.Template
+	mp               catalog.Marketplace
+	customer         string
+}
+
+func (p *platform) world(suffix string) world {
+	p.t.Helper()
+	ctx := context.Background()
+	admin, err := p.app.Accounts.Ensure(ctx, "e2e-admin", account.CreateAccountInput{Type: account.Admin, Name: "Admin"})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var w world
+	p.do(http.MethodPost, "/public/v1/accounts", admin.Token.Value, map[string]any{"type": "vendor", "name": "Front Street Inc.",
+		"email": "vendor" + suffix + "@frontstreet.example"}, http.StatusCreated, &w.vendor)
+	p.do(http.MethodPost, "/public/v1/accounts", admin.Token.Value, map[string]any{"type": "provider", "name": "Apollo Hub",
+		"email": "hub" + suffix + "@apollo.example"}, http.StatusCreated, &w.provider)
+	v, pr := w.vendor.Token.Value, w.provider.Token.Value
+	p.do(http.MethodPost, "/public/v1/marketplaces", pr, map[string]any{"name": "Apollo US", "currency": "USD", "countries": []string{"US"}}, http.StatusCreated, &w.mp)
+	p.do(http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Apollo Pulse"}, http.StatusCreated, &w.product)
+	base := "/public/v1/products/" + w.product.ID
+	var items []catalog.Item
+	p.do(http.MethodGet, base+"/items", v, nil, http.StatusOK, &items)
+	w.item = items[0]
+	p.do(http.MethodPost, base+"/parameters", v, map[string]any{"name": "param_license_key", "title": "License key",
+		"type": "text", "scope": "asset", "phase": "fulfillment", "constraints": map[string]any{"required": true}}, http.StatusCreated, nil)
+	p.do(http.MethodPost, base+"/templates", v, map[string]any{"type": "fulfillment", "scope": "asset", "title": "Activation",
+		"body": "# Apollo Pulse\nYour license key is **{{ param_license_key }}** ({{ customer.name }}, {{ asset.id }})."}, http.StatusCreated, &w.activation)
+	p.do(http.MethodPost, base+"/templates", v, map[string]any{"type": "inquire", "scope": "asset", "title": "We need more",
+		"body": "Please check {{ param_default }}."}, http.StatusCreated, &w.inquire)
+	p.do(http.MethodPost, base+"/publish", v, nil, http.StatusCreated, nil)
+	var lr catalog.ListingRequest
+	p.do(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"product": w.product.ID, "marketplace": w.mp.ID,
+		"prices": []map[string]any{{"item": w.item.ID, "price": "10", "terms": []string{"P1M"}}}}, http.StatusCreated, &lr)
+	p.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", pr, nil, http.StatusOK, nil)
+	var c struct {
+		ID string `json:"id"`
+	}
+	p.do(http.MethodPost, "/v1/customers", pr, map[string]any{"companyProfile": map[string]any{"companyName": "Contoso Ltd"},
+		"billingProfile": map[string]any{"email": "it@contoso.example", "defaultAddress": map[string]any{"country": "US"}}}, http.StatusCreated, &c)
+	w.customer = c.ID
+	return w
+}
+
+// params is a PUT body setting one field (value or value_error) of one
+// parameter.
+func params(id, field, value string) map[string]any {
+	return map[string]any{"asset": map[string]any{"params": []any{map[string]any{"id": id, field: value}}}}
+}
+
+// TestFlow_000 is the provider flow of 000_* end to end, through the
+// event pipeline of the local stack.
+func TestFlow_000(t *testing.T) {
+	p := start(t)
+	w := p.world("")
+	v, pr := w.vendor.Token.Value, w.provider.Token.Value
+
+	// 1. A provider order.
+	var order struct {
+		ID        string `json:"id"`
+		LineItems []struct {
+			SubscriptionID string `json:"subscriptionId"`
+		} `json:"lineItems"`
+	}
+	orders := "/v1/customers/" + w.customer + "/orders"
+	p.do(http.MethodPost, orders, pr, map[string]any{"lineItems": []any{map[string]any{"offerId": w.product.ID + ":0001:" + w.mp.ID,
+		"quantity": 1, "provisioningContext": map[string]string{"param_default": "contoso"}}}}, http.StatusCreated, &order)
+	asset := order.LineItems[0].SubscriptionID
+	id := fulfillment.RequestID(asset, 1)
+
+	// 2. The request is in the vendor's queue, and the vendor was told.
+	var queue []fulfillment.Request
+	p.do(http.MethodGet, "/public/v1/requests?status=pending&asset.product.id="+w.product.ID, v, nil, http.StatusOK, &queue)
+	if len(queue) != 1 || queue[0].ID != id || queue[0].Type != "purchase" {
+		t.Fatalf("vendor queue = %+v", queue)
+	}
+	eventually(t, "the new-request mail to the vendor", func() bool { return len(p.mailsTo("vendor@frontstreet.example", id)) == 1 })
+
+	// 3. The vendor inquires about the ordering parameter.
+	var r fulfillment.Request
+	p.do(http.MethodPut, "/public/v1/requests/"+id, v, params("param_default", "value_error", "tenant contoso is taken; choose another"), http.StatusOK, nil)
+	p.do(http.MethodPost, "/public/v1/requests/"+id+"/inquire", v, map[string]any{"template_id": w.inquire.ID}, http.StatusOK, &r)
+	if r.Status != "inquiring" {
+		t.Fatalf("after inquire: %s", r.Status)
+	}
+
+	// 4. The provider supplies the parameter, which returns the request to
+	// the queue.
+	p.do(http.MethodPut, "/public/v1/requests/"+id, pr, params("param_default", "value", "contoso-2"), http.StatusOK, &r)
+	if r.Status != "pending" {
+		t.Fatalf("after the provider's answer: %s", r.Status)
+	}
+
+	// 5. The vendor sets the fulfillment parameter and approves with the
+	// activation template.
+	p.do(http.MethodPut, "/public/v1/requests/"+id, v, params("param_license_key", "value", "APL-7734-KEY"), http.StatusOK, nil)
+	p.do(http.MethodPost, "/public/v1/requests/"+id+"/approve", v, map[string]any{"template_id": w.activation.ID}, http.StatusOK, &r)
+	if r.Status != "approved" {
+		t.Fatalf("after approve: %s", r.Status)
+	}
+
+	// 6. The asset is active, the order completed, provisioning Fulfilled,
+	// and the activation link renders.
+	var a fulfillment.Asset
+	p.do(http.MethodGet, "/public/v1/assets/"+asset, pr, nil, http.StatusOK, &a)
+	if a.Status != "active" || a.ActivatedAt == nil {
+		t.Errorf("asset = %s, activated %v", a.Status, a.ActivatedAt)
+	}
+	var o struct {
+		Status string `json:"status"`
+	}
+	eventually(t, "the order to complete", func() bool {
+		p.do(http.MethodGet, orders+"/"+order.ID, pr, nil, http.StatusOK, &o)
+		return o.Status == "completed"
+	})
+	var prov struct {
+		Items []struct {
+			Status string `json:"status"`
+		} `json:"items"`
+	}
+	p.do(http.MethodGet, orders+"/"+order.ID+"/provisioningstatus", pr, nil, http.StatusOK, &prov)
+	if len(prov.Items) != 1 || prov.Items[0].Status != "Fulfilled" {
+		t.Errorf("provisioning = %+v", prov)
+	}
+	var links struct {
+		Items []struct {
+			Link struct {
+				URI string `json:"uri"`
+			} `json:"link"`
+		} `json:"items"`
+	}
+	p.do(http.MethodGet, orders+"/"+order.ID+"/activationlinks", pr, nil, http.StatusOK, &links)
+	if len(links.Items) != 1 {
+		t.Fatalf("activation links = %+v", links)
+	}
+	status, md := p.call(http.MethodGet, links.Items[0].Link.URI, pr, nil)
+	wantMD := "# Apollo Pulse\nYour license key is **APL-7734-KEY** (Contoso Ltd, " + asset + ")."
+	if status != 200 || string(md) != wantMD {
+		t.Errorf("activation link %s = %d %q", links.Items[0].Link.URI, status, md)
+	}
+
+	// 7. The provider got the "PurchaseStatus: Approved" mail, once.
+	var approved []sentMail
+	eventually(t, "the approval mail to the provider", func() bool {
+		approved = p.mailsTo("hub@apollo.example", "PurchaseStatus: Approved")
+		return len(approved) > 0
+	})
+	body := approved[0].Body
+	for _, want := range []string{
+		"PurchaseStatus: Approved\n",
+		"ID: " + id + "\n",
+		"Asset ID: " + asset + "\n",
+		"Vendor: Front Street Inc.\n",
+		fmt.Sprintf("Product: Apollo Pulse (%s)\n", w.product.ID),
+		"Created: " + r.Created.UTC().Format("1/2/06, 3:04 PM") + " UTC\n",
+		"Completed: " + r.Updated.UTC().Format("1/2/06, 3:04 PM") + " UTC\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("approval mail lacks %q:\n%s", want, body)
+		}
+	}
+	if approved[0].Source != p.app.Config.EmailFrom {
+		t.Errorf("mail from %q", approved[0].Source)
+	}
+	time.Sleep(time.Second) // let any duplicate delivery arrive
+	if n := len(p.mailsTo("hub@apollo.example", "PurchaseStatus: Approved "+id)); n != 1 {
+		t.Errorf("%d approval mails, want 1", n)
+	}
+}
+
+// TestWorker_PoisonMessageGoesToTheDLQ sends the fulfillment queue a batch
+// of a poison message and a good one: the good one is handled at once, the
+// poison one is retried until the queue's redrive policy moves it to the
+// DLQ.
+func TestWorker_PoisonMessageGoesToTheDLQ(t *testing.T) {
+	p := start(t)
+	w := p.world("-poison")
+	ctx := context.Background()
+	good, err := event.New(event.RequestCreated, w.vendor.ID, fulfillment.Request{ID: "PR-9999-9999-9999-001", Type: "purchase", Status: "pending",
+		Asset: fulfillment.Asset{ID: "AS-9999-9999-9999", Vendor: catalog.Ref{ID: w.vendor.ID, Name: w.vendor.Name}, Provider: catalog.Ref{ID: w.provider.ID}}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	poison := event.Event{ID: "EV-poison-" + fmt.Sprint(time.Now().UnixNano()), Type: event.RequestUpdated, Account: w.vendor.ID,
+		Created: time.Now(), Data: json.RawMessage(`"not a request"`)}
+	q := sqs.NewFromConfig(p.env.AWS)
+	var entries []sqstypes.SendMessageBatchRequestEntry
+	for i, e := range []event.Event{poison, good} {
+		body, _ := json.Marshal(e)
+		entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), MessageBody: aws.String(string(body))})
+	}
+	if _, err := q.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(p.app.Config.FulfillmentQueue), Entries: entries}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the good message's mail", func() bool { return len(p.mailsTo("vendor-poison@frontstreet.example", "PR-9999-9999-9999-001")) == 1 })
+	dlq, err := p.env.Stack.QueueURL(ctx, "FulfillmentDLQ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dead []string
+	eventually(t, "the poison message in the DLQ", func() bool {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlq), MaxNumberOfMessages: 10,
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			dead = append(dead, aws.ToString(m.Body))
+		}
+		return len(dead) > 0
+	})
+	if len(dead) != 1 || !strings.Contains(dead[0], poison.ID) {
+		t.Errorf("DLQ holds %v, want only the poison message", dead)
+	}
+	if n := len(p.mailsTo("vendor-poison@frontstreet.example", "PR-9999-9999-9999-001")); n != 1 {
+		t.Errorf("the good message was handled %d times", n)
+	}
+}

@@ -1,0 +1,178 @@
+package fulfillment
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/consumer"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/logging"
+)
+
+// OrderRollup recomputes a Partner Center order from its lines' assets
+// (ordering.Service does); extra adds the worker's dedupe mark to the
+// transaction that writes the order.
+type OrderRollup interface {
+	RollUp(ctx context.Context, customerID, orderID string, extra func(*dynamo.Tx)) (bool, error)
+}
+
+// AccountReader reads an account, for its name and e-mail address.
+type AccountReader interface {
+	Get(ctx context.Context, actor account.Principal, id string) (account.Account, error)
+}
+
+// WorkerConfig wires the fulfillment worker.
+type WorkerConfig struct {
+	Service  *Service
+	Store    *Store
+	Orders   OrderRollup
+	Accounts AccountReader
+	Mailer   Mailer
+	// BaseURL, when set, makes the e-mails link to the request.
+	BaseURL string
+	Logger  *slog.Logger
+}
+
+// Worker reacts to request events from the fulfillment queue: it rolls
+// up orders, sends the e-mails and approves the requests of auto-approve
+// products. Each effect is idempotent on the event id, so a redelivered
+// message does nothing twice.
+type Worker struct {
+	cfg WorkerConfig
+	log *slog.Logger
+}
+
+// NewWorker returns the worker.
+func NewWorker(cfg WorkerConfig) *Worker { return &Worker{cfg: cfg, log: cfg.Logger} }
+
+// system is who the worker acts as when it reads accounts.
+var system = account.Principal{AccountID: "SYSTEM", AccountType: account.Admin, AccountName: "Mercato fulfillment"}
+
+// Handlers are the worker's event functions for consumer.Events. The
+// relay also routes asset, order and subscription events here; the worker
+// needs none of them (requests carry everything), so they are acknowledged.
+func (w *Worker) Handlers() map[event.Type]consumer.EventFunc {
+	return map[event.Type]consumer.EventFunc{
+		event.RequestCreated: w.onRequest,
+		event.RequestUpdated: w.onRequest,
+	}
+}
+
+// onRequest handles a request event. Every event is emitted once for the
+// vendor and once for the provider; each side's copy drives that side's
+// effects, so nothing is done twice for the two copies.
+func (w *Worker) onRequest(ctx context.Context, e event.Event) error {
+	var r Request
+	if err := json.Unmarshal(e.Data, &r); err != nil || r.ID == "" {
+		// Data that is not a request never becomes one: failing sends the
+		// message to the DLQ after its retries.
+		return fmt.Errorf("event %s: data is not a request: %v", e.ID, err)
+	}
+	switch e.Account {
+	case r.Asset.Vendor.ID:
+		return w.forVendor(ctx, e, r)
+	case r.Asset.Provider.ID:
+		return w.forProvider(ctx, e, r)
+	}
+	w.log.DebugContext(ctx, "fulfillment: event of neither side of the request; acknowledged",
+		slog.String("event_id", e.ID), slog.String("request_id", r.ID))
+	return nil
+}
+
+func (w *Worker) forVendor(ctx context.Context, e event.Event, r Request) error {
+	if e.Type == event.RequestCreated {
+		if err := w.mail(ctx, e, r.Asset.Vendor.ID, func(to string) Mail { return newRequestMail(r, to, w.link(r)) }); err != nil {
+			return err
+		}
+	}
+	if r.Status != StatusPending {
+		return nil
+	}
+	approved, err := w.cfg.Service.AutoApprove(ctx, r.ID, "approve#"+e.ID)
+	if approved {
+		w.log.InfoContext(ctx, "fulfillment: auto-approved", slog.String("request_id", r.ID))
+	}
+	return err
+}
+
+func (w *Worker) forProvider(ctx context.Context, e event.Event, r Request) error {
+	if e.Type != event.RequestUpdated || !Terminal(r.Status) || r.Type != TypePurchase {
+		return nil
+	}
+	if err := w.rollUp(ctx, e, r); err != nil {
+		return err
+	}
+	return w.mail(ctx, e, r.Asset.Provider.ID, func(to string) Mail { return purchaseStatusMail(r, to, w.link(r)) })
+}
+
+// rollUp updates the order of an ended purchase; the order and the dedupe
+// mark commit together.
+func (w *Worker) rollUp(ctx context.Context, e event.Event, r Request) error {
+	sub := r.Asset.Subscription
+	if sub.OrderID == "" || sub.CustomerID == "" {
+		return nil // a Connect purchase, not a Partner Center order
+	}
+	now := w.cfg.Service.now()
+	changed, err := w.cfg.Orders.RollUp(ctx, sub.CustomerID, sub.OrderID, func(tx *dynamo.Tx) { w.cfg.Store.Mark(tx, "rollup#"+e.ID, now) })
+	if AlreadyDone(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("roll up order %s: %w", sub.OrderID, err)
+	}
+	if changed {
+		w.log.InfoContext(ctx, "fulfillment: order rolled up", slog.String("order_id", sub.OrderID), slog.String("request_id", r.ID))
+	}
+	return nil
+}
+
+// mail sends one notification to an account's address, at least once: the
+// mark is written after SES accepted the mail, so a crash in between sends
+// it again rather than never.
+func (w *Worker) mail(ctx context.Context, e event.Event, accountID string, build func(to string) Mail) error {
+	key := "mail#" + e.ID
+	if done, err := w.cfg.Store.Marked(ctx, key); err != nil || done {
+		return err
+	}
+	acct, err := w.cfg.Accounts.Get(ctx, system, accountID)
+	if fault.Is(err, fault.NotFound) || (err == nil && acct.Email == "") {
+		w.log.WarnContext(ctx, "fulfillment: account has no e-mail address; notification not sent",
+			slog.String("account_id", accountID), slog.String("event_id", e.ID))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m := build(acct.Email)
+	if err := w.cfg.Mailer.Send(ctx, m); err != nil {
+		return err
+	}
+	w.log.InfoContext(ctx, "fulfillment: e-mail sent", slog.String("subject", m.Subject), slog.String("account_id", accountID))
+	return w.cfg.Store.PutMark(ctx, key, w.cfg.Service.now())
+}
+
+func (w *Worker) link(r Request) string {
+	if w.cfg.BaseURL == "" {
+		return ""
+	}
+	return w.cfg.BaseURL + "/public/v1/requests/" + r.ID
+}
+
+// Scheduled is the daily run of FulfillmentFunction: the renewals.
+func (w *Worker) Scheduled(ctx context.Context, e events.EventBridgeEvent) error {
+	ctx, _ = logging.WithScope(ctx, e.ID)
+	rep, err := w.cfg.Service.Renew(ctx, w.log)
+	if err != nil {
+		return fmt.Errorf("fulfillment: renewals: %w", err)
+	}
+	w.log.InfoContext(ctx, "fulfillment: renewals done", slog.Int("requested", len(rep.Requested)),
+		slog.Int("expired", len(rep.Expired)), slog.Int("skipped", len(rep.Skipped)))
+	return nil
+}

@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+)
+
+func (s *Server) assetRoutes() []route {
+	const a = "/public/v1/assets"
+	return []route{
+		{method: http.MethodGet, path: a, access: anyAccount, handle: s.listAssets},
+		{method: http.MethodGet, path: a + "/{id}", access: anyAccount, handle: s.getAsset},
+		{method: http.MethodGet, path: a + "/{id}/requests", access: anyAccount, handle: s.listAssetRequests},
+		{method: http.MethodGet, path: a + "/{id}/render", access: anyAccount, handle: s.renderAsset},
+	}
+}
+
+var assetFields = []string{"id", "status", "external_id", "external_uid", "created", "updated",
+	"product.id", "product", "marketplace.id", "marketplace", "tiers.customer.id", "subscription.order_id"}
+
+func assetField(a fulfillment.Asset, f string) string {
+	switch f {
+	case "id":
+		return a.ID
+	case "status":
+		return a.Status
+	case "external_id":
+		return a.ExternalID
+	case "external_uid":
+		return a.ExternalUID
+	case "updated":
+		return stamp(a.Updated)
+	case "product.id", "product":
+		return a.Product.ID
+	case "marketplace.id", "marketplace":
+		return a.Marketplace.ID
+	case "tiers.customer.id":
+		return a.Tiers.Customer.ID
+	case "subscription.order_id":
+		return a.Subscription.OrderID
+	}
+	return stamp(a.Created)
+}
+
+func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
+	as, err := s.cfg.Fulfillment.Assets(r.Context(), principal(r))
+	return list(w, r, as, err, assetField, assetFields...)
+}
+
+func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.cfg.Fulfillment.Asset(r.Context(), principal(r), r.PathValue("id"))
+	return show(w, a.Asset, err)
+}
+
+func (s *Server) listAssetRequests(w http.ResponseWriter, r *http.Request) error {
+	reqs, err := s.cfg.Fulfillment.AssetRequests(r.Context(), principal(r), r.PathValue("id"))
+	return list(w, r, reqs, err, requestField, requestFields...)
+}
+
+func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request) error {
+	md, err := s.cfg.Fulfillment.RenderAsset(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeTemplate(w, r, md)
+}

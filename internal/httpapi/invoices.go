@@ -1,0 +1,291 @@
+package httpapi
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/billing"
+	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/fault"
+)
+
+// Partner Center pages invoice line items by size (at most 2000) and a
+// continuation token in the MS-ContinuationToken header.
+const (
+	maxLineItems      = 2000
+	continuationToken = "MS-ContinuationToken"
+)
+
+func (s *Server) invoiceRoutes() []route {
+	const base = "/v1/invoices"
+	return []route{
+		{method: http.MethodGet, path: base, access: anyAccount, handle: s.listInvoices},
+		{method: http.MethodGet, path: base + "/{id}", access: anyAccount, handle: s.getInvoice},
+		{method: http.MethodGet, path: base + "/{id}/lineitems", access: anyAccount, handle: s.invoiceLineItems},
+		{method: http.MethodGet, path: base + "/{id}/reconciliation.csv", access: anyAccount, handle: s.invoiceReconciliation},
+	}
+}
+
+// money is an amount as a JSON number with the currency's decimals, as
+// Partner Center shows amounts, without a float in between.
+func money(d interface{ StringFixed(int32) string }, currency string) json.RawMessage {
+	return json.RawMessage(billing.Fixed(d, currency))
+}
+
+type pcInvoiceDetail struct {
+	InvoiceLineItemType string          `json:"invoiceLineItemType"`
+	BillingProvider     string          `json:"billingProvider"`
+	TotalCount          int             `json:"totalCount"`
+	TotalCharges        json.RawMessage `json:"totalCharges"`
+	Links               map[string]Link `json:"links"`
+	Attributes          attributes      `json:"attributes"`
+}
+
+type pcInvoice struct {
+	ID                     string            `json:"id"`
+	InvoiceDate            time.Time         `json:"invoiceDate"`
+	BillingPeriodStartDate time.Time         `json:"billingPeriodStartDate"`
+	BillingPeriodEndDate   time.Time         `json:"billingPeriodEndDate"`
+	TotalCharges           json.RawMessage   `json:"totalCharges"`
+	PaidAmount             json.RawMessage   `json:"paidAmount"`
+	CurrencyCode           string            `json:"currencyCode"`
+	CurrencySymbol         string            `json:"currencySymbol"`
+	DocumentType           string            `json:"documentType"`
+	InvoiceType            string            `json:"invoiceType"`
+	Status                 string            `json:"status"`
+	InvoiceDetails         []pcInvoiceDetail `json:"invoiceDetails"`
+	Links                  map[string]Link   `json:"links"`
+	Attributes             attributes        `json:"attributes"`
+}
+
+func lineItemsPath(id, provider string) string {
+	return fmt.Sprintf("/v1/invoices/%s/lineitems?provider=%s&invoicelineitemtype=billinglineitems", id, provider)
+}
+
+// invoiceView is Partner Center's Invoice. The billing period's end date
+// is its last day; the invoice is dated the day after. status (open while
+// the period runs, then closed) is Mercato's.
+func invoiceView(inv billing.Invoice) pcInvoice {
+	self := "/v1/invoices/" + inv.ID
+	detail := func(provider string, count int, total interface{ StringFixed(int32) string }) pcInvoiceDetail {
+		return pcInvoiceDetail{InvoiceLineItemType: "BillingLineItems", BillingProvider: provider, TotalCount: count,
+			TotalCharges: money(total, inv.Currency), Links: map[string]Link{"self": get(lineItemsPath(inv.ID, provider))},
+			Attributes: attributes{ObjectType: "InvoiceDetail"}}
+	}
+	return pcInvoice{ID: inv.ID, InvoiceDate: inv.End, BillingPeriodStartDate: inv.Start,
+		BillingPeriodEndDate: inv.End.AddDate(0, 0, -1), TotalCharges: money(inv.Total, inv.Currency),
+		PaidAmount: money(billing.Zero, inv.Currency), CurrencyCode: inv.Currency, CurrencySymbol: catalog.CurrencySymbol(inv.Currency),
+		DocumentType: "Invoice", InvoiceType: "Recurring", Status: inv.Status,
+		InvoiceDetails: []pcInvoiceDetail{
+			detail(billing.ProviderOneTime, inv.OneTimeLines, inv.OneTimeTotal),
+			detail(billing.ProviderUsage, inv.UsageLines, inv.UsageTotal),
+		},
+		Links:      map[string]Link{"self": get(self), "reconciliation": get(self + "/reconciliation.csv")},
+		Attributes: attributes{ObjectType: "Invoice"},
+	}
+}
+
+func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request) error {
+	invs, err := s.cfg.Invoices.Invoices(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	views := make([]pcInvoice, len(invs))
+	for i, inv := range invs {
+		views[i] = invoiceView(inv)
+	}
+	writeCollection(w, r, views)
+	return nil
+}
+
+func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) error {
+	inv, err := s.cfg.Invoices.Invoice(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, invoiceView(inv))
+	return nil
+}
+
+// pcLineItem is an invoice line: Partner Center's OneTimeInvoiceLineItem
+// for license charges and its usage line item for usage, with the usage
+// file and record it came from.
+type pcLineItem struct {
+	InvoiceNumber       string          `json:"invoiceNumber"`
+	PartnerID           string          `json:"partnerId"`
+	CustomerID          string          `json:"customerId"`
+	CustomerName        string          `json:"customerName"`
+	OrderID             string          `json:"orderId"`
+	SubscriptionID      string          `json:"subscriptionId"`
+	ProductID           string          `json:"productId"`
+	ProductName         string          `json:"productName"`
+	SkuID               string          `json:"skuId"`
+	SkuName             string          `json:"skuName"`
+	AvailabilityID      string          `json:"availabilityId"`
+	ChargeType          string          `json:"chargeType"`
+	UnitPrice           json.RawMessage `json:"unitPrice"`
+	Quantity            json.RawMessage `json:"quantity"`
+	UnitType            string          `json:"unitType"`
+	BillableDays        int             `json:"billableDays,omitempty"`
+	CycleDays           int             `json:"cycleDays,omitempty"`
+	Amount              json.RawMessage `json:"amount"`
+	Subtotal            json.RawMessage `json:"subtotal"`
+	TaxTotal            json.RawMessage `json:"taxTotal"`
+	TotalForCustomer    json.RawMessage `json:"totalForCustomer"`
+	Currency            string          `json:"currency"`
+	ChargeStartDate     time.Time       `json:"chargeStartDate"`
+	ChargeEndDate       time.Time       `json:"chargeEndDate"`
+	BillingFrequency    string          `json:"billingFrequency"`
+	UsageFileID         string          `json:"usageFileId,omitempty"`
+	UsageRecordID       string          `json:"usageRecordId,omitempty"`
+	SourceID            string          `json:"sourceId"`
+	InvoiceLineItemType string          `json:"invoiceLineItemType"`
+	BillingProvider     string          `json:"billingProvider"`
+	Attributes          attributes      `json:"attributes"`
+}
+
+func lineView(inv billing.Invoice, l billing.Line) pcLineItem {
+	amount := money(l.Amount, l.Currency)
+	kind := "OneTimeInvoiceLineItem"
+	if l.BillingType == billing.ProviderUsage {
+		kind = "UsageBasedLineItem"
+	}
+	return pcLineItem{InvoiceNumber: inv.ID, PartnerID: inv.Provider.ID, CustomerID: l.CustomerID, CustomerName: l.CustomerName,
+		OrderID: l.OrderID, SubscriptionID: l.SubscriptionID, ProductID: l.ProductID, ProductName: l.ProductName,
+		SkuID: l.SkuID, SkuName: l.SkuName, AvailabilityID: l.MarketplaceID, ChargeType: l.ChargeType,
+		UnitPrice: json.RawMessage(l.UnitPrice), Quantity: json.RawMessage(l.Quantity), UnitType: l.Unit,
+		BillableDays: l.Days, CycleDays: l.CycleDays, Amount: amount, Subtotal: amount,
+		TaxTotal: money(billing.Zero, l.Currency), TotalForCustomer: amount, Currency: l.Currency,
+		ChargeStartDate: l.ChargeStart, ChargeEndDate: l.ChargeEnd, BillingFrequency: l.BillingCycle,
+		UsageFileID: l.UsageFileID, UsageRecordID: l.UsageRecordID, SourceID: l.Source,
+		InvoiceLineItemType: "billingLineItems", BillingProvider: l.BillingType, Attributes: attributes{ObjectType: kind}}
+}
+
+// pcHeader is a header a Partner Center link asks the client to send.
+type pcHeader struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+type pcSeekLink struct {
+	URI     string     `json:"uri"`
+	Method  string     `json:"method"`
+	Headers []pcHeader `json:"headers"`
+}
+
+type lineItemCollection struct {
+	TotalCount        int                   `json:"totalCount"`
+	Items             []pcLineItem          `json:"items"`
+	ContinuationToken string                `json:"continuationToken,omitempty"`
+	Links             map[string]pcSeekLink `json:"links"`
+	Attributes        attributes            `json:"attributes"`
+}
+
+// lineItemQuery reads provider, invoicelineitemtype, size and, for the
+// next page, seekOperation=Next with the MS-ContinuationToken header.
+func lineItemQuery(r *http.Request) (provider string, size int, token string, err error) {
+	q := r.URL.Query()
+	provider = strings.ToLower(q.Get("provider"))
+	if provider != billing.ProviderOneTime && provider != billing.ProviderUsage {
+		return "", 0, "", fault.Invalidf("provider must be onetime or usage (got %q)", q.Get("provider"))
+	}
+	if t := q.Get("invoicelineitemtype"); t != "" && !strings.EqualFold(t, "billinglineitems") {
+		return "", 0, "", fault.Invalidf("invoicelineitemtype must be billinglineitems (got %q)", t)
+	}
+	size = maxLineItems
+	if raw := q.Get("size"); raw != "" {
+		if size, err = strconv.Atoi(raw); err != nil || size < 1 || size > maxLineItems {
+			return "", 0, "", fault.Invalidf("size must be an integer from 1 to %d (got %q)", maxLineItems, raw)
+		}
+	}
+	switch seek := q.Get("seekOperation"); {
+	case strings.EqualFold(seek, "next"):
+		if token = r.Header.Get(continuationToken); token == "" {
+			return "", 0, "", fault.Invalidf("seekOperation=Next needs the %s header of the previous page's next link", continuationToken)
+		}
+	case seek != "":
+		return "", 0, "", fault.Invalidf("seekOperation must be Next (got %q)", seek)
+	}
+	return provider, size, token, nil
+}
+
+func (s *Server) invoiceLineItems(w http.ResponseWriter, r *http.Request) error {
+	provider, size, token, err := lineItemQuery(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	inv, lines, next, err := s.cfg.Invoices.Lines(r.Context(), principal(r), id, provider, token, size)
+	if err != nil {
+		return err
+	}
+	out := lineItemCollection{TotalCount: len(lines), Items: make([]pcLineItem, len(lines)),
+		Links:      map[string]pcSeekLink{"self": {URI: r.URL.RequestURI(), Method: http.MethodGet, Headers: []pcHeader{}}},
+		Attributes: attributes{ObjectType: "Collection"}}
+	for i, l := range lines {
+		out.Items[i] = lineView(inv, l)
+	}
+	if next != "" {
+		out.ContinuationToken = next
+		uri := lineItemsPath(id, provider) + "&size=" + strconv.Itoa(size) + "&seekOperation=Next"
+		out.Links["next"] = pcSeekLink{URI: uri, Method: http.MethodGet, Headers: []pcHeader{{Key: continuationToken, Value: next}}}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// reconciliationHeader are the columns of the reconciliation export: every
+// amount with what it was computed from.
+var reconciliationHeader = []string{
+	"invoice_id", "billing_provider", "line_key", "charge_type", "subscription_id", "customer_id", "order_id",
+	"product_id", "item_id", "sku_id", "marketplace_id", "charge_start", "charge_end", "billable_days", "cycle_days",
+	"quantity", "unit_price", "amount", "currency", "source_id", "usage_file_id", "usage_record_id",
+}
+
+// invoiceReconciliation streams the invoice's lines as CSV, then a total
+// row that equals the invoice's totalCharges.
+func (s *Server) invoiceReconciliation(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	inv, err := s.cfg.Invoices.Invoice(r.Context(), principal(r), id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-reconciliation.csv"`, url.PathEscape(id)))
+	cw := csv.NewWriter(w)
+	_ = cw.Write(reconciliationHeader)
+	_, err = s.cfg.Invoices.EachLine(r.Context(), principal(r), id, func(lines []billing.Line) error {
+		for _, l := range lines {
+			if err := cw.Write(reconciliationRow(inv, l)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// The header is out; the truncated export ends without its total
+		// row, which a reader checks for.
+		s.log.ErrorContext(r.Context(), "reconciliation export failed", "invoice", id, "error", err.Error())
+		cw.Flush()
+		return nil
+	}
+	total := make([]string, len(reconciliationHeader))
+	total[0], total[1], total[17], total[18] = inv.ID, "total", billing.Fixed(inv.Total, inv.Currency), inv.Currency
+	_ = cw.Write(total)
+	cw.Flush()
+	return cw.Error()
+}
+
+func reconciliationRow(inv billing.Invoice, l billing.Line) []string {
+	day := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	return []string{inv.ID, l.BillingType, l.Key, l.ChargeType, l.SubscriptionID, l.CustomerID, l.OrderID,
+		l.ProductID, l.ItemID, l.SkuID, l.MarketplaceID, day(l.ChargeStart), day(l.ChargeEnd), strconv.Itoa(l.Days),
+		strconv.Itoa(l.CycleDays), l.Quantity, l.UnitPrice, billing.Fixed(l.Amount, l.Currency), l.Currency, l.Source,
+		l.UsageFileID, l.UsageRecordID}
+}

@@ -1,0 +1,319 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/rql"
+)
+
+// fulfillmentRoutes are the vendor's queue, the request actions and the
+// assets. POST /public/v1/requests (a provider's purchase) is ordering's.
+func (s *Server) fulfillmentRoutes() []route {
+	const r = "/public/v1/requests"
+	rs := []route{
+		{method: http.MethodGet, path: r, access: anyAccount, handle: s.listRequests},
+		{method: http.MethodGet, path: r + "/{id}", access: anyAccount, handle: s.getRequest},
+		{method: http.MethodPut, path: r + "/{id}", access: anyAccount, handle: s.updateRequest},
+		{method: http.MethodPost, path: r + "/{id}/pend", access: vendorOnly, handle: s.pendRequest},
+		{method: http.MethodPost, path: r + "/{id}/inquire", access: vendorOnly, handle: s.inquireRequest},
+		{method: http.MethodPost, path: r + "/{id}/approve", access: vendorOnly, handle: s.approveRequest},
+		{method: http.MethodPost, path: r + "/{id}/fail", access: vendorOnly, handle: s.failRequest},
+		{method: http.MethodPost, path: r + "/{id}/assign", access: vendorOnly, handle: s.assignRequest},
+		{method: http.MethodPost, path: r + "/{id}/unassign", access: vendorOnly, handle: s.unassignRequest},
+		{method: http.MethodGet, path: r + "/{id}/render", access: anyAccount, handle: s.renderRequest},
+	}
+	return append(rs, s.assetRoutes()...)
+}
+
+// requestFields are what request lists filter and order by; the short
+// names (product, marketplace, asset, assignee) are Connect's aliases.
+var requestFields = []string{"id", "status", "type", "created", "updated",
+	"asset.id", "asset", "asset.external_id", "asset.product.id", "product.id", "product",
+	"marketplace.id", "asset.marketplace.id", "marketplace", "assignee.id", "assignee", "asset.tiers.customer.id"}
+
+func requestField(r fulfillment.Request, f string) string {
+	switch f {
+	case "id":
+		return r.ID
+	case "status":
+		return r.Status
+	case "type":
+		return r.Type
+	case "updated":
+		return stamp(r.Updated)
+	case "asset.id", "asset":
+		return r.Asset.ID
+	case "asset.external_id":
+		return r.Asset.ExternalID
+	case "asset.product.id", "product.id", "product":
+		return r.Asset.Product.ID
+	case "marketplace.id", "asset.marketplace.id", "marketplace":
+		return r.Asset.Marketplace.ID
+	case "assignee.id", "assignee":
+		if r.Assignee == nil {
+			return ""
+		}
+		return r.Assignee.ID
+	case "asset.tiers.customer.id":
+		return r.Asset.Tiers.Customer.ID
+	}
+	return stamp(r.Created)
+}
+
+// statusHint picks the statuses a list asks for, so that the vendor's
+// queue reads only their index partitions: every request the list keeps
+// passes the first status filter, which is therefore a safe superset.
+func statusHint(q rql.Query) []string {
+	for _, f := range q.Filters {
+		if f.Field == "status" && (f.Op == rql.Eq || f.Op == rql.In) {
+			return f.Values
+		}
+	}
+	return nil
+}
+
+func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
+	q, err := rql.Parse(r.URL.Query(), requestFields...)
+	if err != nil {
+		return err
+	}
+	reqs, err := s.cfg.Fulfillment.Requests(r.Context(), principal(r), fulfillment.RequestQuery{Statuses: statusHint(q)})
+	return list(w, r, reqs, err, requestField, requestFields...)
+}
+
+func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
+	req, err := s.cfg.Fulfillment.Request(r.Context(), principal(r), r.PathValue("id"))
+	return show(w, req, err)
+}
+
+func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeRequestUpdate(r)
+	if err != nil {
+		return err
+	}
+	req, err := s.cfg.Fulfillment.Update(r.Context(), principal(r), r.PathValue("id"), in)
+	return show(w, req, err)
+}
+
+// optionalBody decodes a strict body into v when there is one: the
+// actions whose body is optional accept none, {} or the fields they know.
+func optionalBody(r *http.Request, v any) error {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return decodeJSON(r, v, true)
+}
+
+func (s *Server) pendRequest(w http.ResponseWriter, r *http.Request) error {
+	if err := optionalBody(r, &struct{}{}); err != nil {
+		return err
+	}
+	req, err := s.cfg.Fulfillment.Pend(r.Context(), principal(r), r.PathValue("id"))
+	return show(w, req, err)
+}
+
+func (s *Server) inquireRequest(w http.ResponseWriter, r *http.Request) error {
+	var in fulfillment.InquireInput
+	if err := optionalBody(r, &in); err != nil {
+		return err
+	}
+	req, err := s.cfg.Fulfillment.Inquire(r.Context(), principal(r), r.PathValue("id"), in)
+	return show(w, req, err)
+}
+
+func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request) error {
+	return update(w, r, func(in fulfillment.ApproveInput) (fulfillment.Request, error) {
+		return s.cfg.Fulfillment.Approve(r.Context(), principal(r), r.PathValue("id"), in)
+	})
+}
+
+func (s *Server) failRequest(w http.ResponseWriter, r *http.Request) error {
+	return update(w, r, func(in fulfillment.FailInput) (fulfillment.Request, error) {
+		return s.cfg.Fulfillment.Fail(r.Context(), principal(r), r.PathValue("id"), in)
+	})
+}
+
+func (s *Server) assignRequest(w http.ResponseWriter, r *http.Request) error {
+	var in fulfillment.AssignInput
+	if err := optionalBody(r, &in); err != nil {
+		return err
+	}
+	req, err := s.cfg.Fulfillment.Assign(r.Context(), principal(r), r.PathValue("id"), in)
+	return show(w, req, err)
+}
+
+func (s *Server) unassignRequest(w http.ResponseWriter, r *http.Request) error {
+	if err := optionalBody(r, &struct{}{}); err != nil {
+		return err
+	}
+	req, err := s.cfg.Fulfillment.Unassign(r.Context(), principal(r), r.PathValue("id"))
+	return show(w, req, err)
+}
+
+func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request) error {
+	md, err := s.cfg.Fulfillment.RenderRequest(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeTemplate(w, r, md)
+}
+
+// writeTemplate answers a rendered template as Markdown, or as sanitised
+// HTML when the client prefers text/html.
+func writeTemplate(w http.ResponseWriter, r *http.Request, md string) error {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Vary", "Accept")
+	if !prefersHTML(r.Header.Get("Accept")) {
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		_, err := io.WriteString(w, md)
+		return err
+	}
+	html, err := fulfillment.HTML(md)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err = io.WriteString(w, html)
+	return err
+}
+
+// prefersHTML reports whether the first media range of Accept that names
+// HTML or Markdown names HTML.
+func prefersHTML(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case "text/html", "application/xhtml+xml":
+			return true
+		case "text/markdown", "text/plain":
+			return false
+		}
+	}
+	return false
+}
+
+// decodeRequestUpdate reads PUT /requests/{id}. Only note and the asset
+// parameters' value and value_error may change; every other field is
+// refused by name, so a client that sends back a whole request learns at
+// once that its other changes were not applied.
+func decodeRequestUpdate(r *http.Request) (fulfillment.UpdateInput, error) {
+	var top map[string]json.RawMessage
+	if err := decodeJSON(r, &top, false); err != nil {
+		return fulfillment.UpdateInput{}, err
+	}
+	var in fulfillment.UpdateInput
+	var refused []string
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		switch strings.ToLower(k) {
+		case "note":
+			if err := field(top[k], "note", &in.Note); err != nil {
+				return in, err
+			}
+		case "asset":
+			ps, ref, err := decodeAssetUpdate(top[k])
+			if err != nil {
+				return in, err
+			}
+			in.Params, refused = ps, append(refused, ref...)
+		default:
+			refused = append(refused, k)
+		}
+	}
+	if len(refused) > 0 {
+		msgs := make([]string, 0, len(refused))
+		for _, f := range refused {
+			msgs = append(msgs, fmt.Sprintf("field %s cannot be changed: PUT /public/v1/requests/{id} changes only note and asset.params[].value and value_error", f))
+		}
+		return in, fault.InvalidList(msgs...)
+	}
+	return in, nil
+}
+
+func decodeAssetUpdate(raw json.RawMessage) ([]fulfillment.ParamInput, []string, error) {
+	var asset map[string]json.RawMessage
+	if err := field(raw, "asset", &asset); err != nil {
+		return nil, nil, err
+	}
+	var refused []string
+	var params []map[string]json.RawMessage
+	for _, k := range slices.Sorted(maps.Keys(asset)) {
+		if strings.ToLower(k) != "params" {
+			refused = append(refused, "asset."+k)
+			continue
+		}
+		if err := field(asset[k], "asset.params", &params); err != nil {
+			return nil, nil, err
+		}
+	}
+	out := make([]fulfillment.ParamInput, 0, len(params))
+	for i, p := range params {
+		in, ref, err := decodeParamUpdate(i, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, refused = append(out, in), append(refused, ref...)
+	}
+	return out, refused, nil
+}
+
+func decodeParamUpdate(i int, p map[string]json.RawMessage) (fulfillment.ParamInput, []string, error) {
+	var in fulfillment.ParamInput
+	var refused []string
+	name := func(k string) string { return fmt.Sprintf("asset.params[%d].%s", i, k) }
+	for _, k := range slices.Sorted(maps.Keys(p)) {
+		var err error
+		switch strings.ToLower(k) {
+		case "id", "name":
+			err = field(p[k], name(k), &in.ID)
+		case "value":
+			err = field(p[k], name(k), &in.Value)
+		case "value_error":
+			err = field(p[k], name(k), &in.ValueError)
+		default:
+			refused = append(refused, name(k))
+		}
+		if err != nil {
+			return in, nil, err
+		}
+	}
+	if in.ID == "" {
+		return in, nil, fault.Invalidf("%s is required: the parameter's id or name", name("id"))
+	}
+	return in, refused, nil
+}
+
+// field decodes one value of a body, naming it when its type is wrong.
+func field(raw json.RawMessage, name string, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fault.Malformedf("field %q must be %s", name, jsonKindOf(v))
+	}
+	return nil
+}
+
+func jsonKindOf(v any) string {
+	switch v.(type) {
+	case **string, *string:
+		return "a string"
+	case *[]map[string]json.RawMessage:
+		return "an array of objects"
+	}
+	return "an object"
+}

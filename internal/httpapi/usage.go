@@ -1,0 +1,284 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/rql"
+	"github.com/mercato-dev/mercato/internal/usage"
+)
+
+// uploadBodyLimit is the body limit of the upload route: the 10 MB file
+// plus room for the multipart headers around it.
+const uploadBodyLimit = usage.MaxUploadBytes + 64<<10
+
+// maxFilteredRecords is the largest file whose records a list filters in
+// memory; a larger file is paged by usage_file.id alone.
+const maxFilteredRecords = 10000
+
+func (s *Server) usageRoutes() []route {
+	const base = "/public/v1/usage"
+	return []route{
+		{method: http.MethodPost, path: base + "/files", access: vendorOnly, handle: s.createUsageFile},
+		{method: http.MethodGet, path: base + "/files", access: anyAccount, handle: s.listUsageFiles},
+		{method: http.MethodGet, path: base + "/files/{id}", access: anyAccount, handle: s.getUsageFile},
+		{method: http.MethodGet, path: base + "/files/{id}/template", access: anyAccount, handle: s.usageTemplate},
+		{method: http.MethodPost, path: base + "/files/{id}/upload", access: anyAccount, maxBody: uploadBodyLimit, handle: s.uploadUsageFile},
+		{method: http.MethodPost, path: base + "/files/{id}/submit", access: anyAccount, handle: s.submitUsageFile},
+		{method: http.MethodPost, path: base + "/files/{id}/accept", access: anyAccount, handle: s.acceptUsageFile},
+		{method: http.MethodPost, path: base + "/files/{id}/reject", access: anyAccount, handle: s.rejectUsageFile},
+		{method: http.MethodPost, path: base + "/files/{id}/close", access: anyAccount, handle: s.closeUsageFile},
+		{method: http.MethodGet, path: base + "/records", access: anyAccount, handle: s.listUsageRecords},
+	}
+}
+
+func (s *Server) createUsageFile(w http.ResponseWriter, r *http.Request) error {
+	return create(w, r, func(in usage.CreateInput) (usage.File, error) {
+		return s.cfg.Usage.Create(r.Context(), principal(r), in)
+	})
+}
+
+func usageFileField(f usage.File, field string) string {
+	switch field {
+	case "id":
+		return f.ID
+	case "name":
+		return f.Name
+	case "status":
+		return f.Status
+	case "external_id":
+		return f.ExternalID
+	case "product.id":
+		return f.Product.ID
+	case "marketplace.id":
+		return f.Marketplace.ID
+	case "vendor.id":
+		return f.Vendor.ID
+	case "updated":
+		return stamp(f.Updated)
+	}
+	return stamp(f.Created)
+}
+
+func (s *Server) listUsageFiles(w http.ResponseWriter, r *http.Request) error {
+	fs, err := s.cfg.Usage.List(r.Context(), principal(r))
+	return list(w, r, fs, err, usageFileField, "id", "name", "status", "external_id", "product.id", "marketplace.id", "vendor.id", "created", "updated")
+}
+
+func (s *Server) getUsageFile(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.cfg.Usage.Get(r.Context(), principal(r), r.PathValue("id"))
+	return show(w, f, err)
+}
+
+// usageTemplate answers the template as an attachment, CSV unless
+// format=xlsx.
+func (s *Server) usageTemplate(w http.ResponseWriter, r *http.Request) error {
+	format := strings.ToLower(r.URL.Query().Get("format"))
+	if format == "" {
+		format = usage.FormatCSV
+	}
+	if format != usage.FormatCSV && format != usage.FormatXLSX {
+		return fault.Invalidf("format must be csv or xlsx (got %q)", format)
+	}
+	id := r.PathValue("id")
+	var buf bytes.Buffer
+	if err := s.cfg.Usage.Template(r.Context(), principal(r), id, format, &buf); err != nil {
+		return err
+	}
+	ctype := "text/csv; charset=utf-8"
+	if format == usage.FormatXLSX {
+		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, id, format))
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// uploadUsageFile takes the file as multipart/form-data (up to 10 MB,
+// answered 202 while it is processed), or, with an empty body, answers a
+// presigned S3 PUT URL for a larger file.
+func (s *Server) uploadUsageFile(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ctype != "multipart/form-data" {
+		if err := emptyBody(r); err != nil {
+			return err
+		}
+		u, err := s.cfg.Usage.PresignUpload(r.Context(), principal(r), id)
+		return show(w, u, err)
+	}
+	content, err := uploadedFile(r)
+	if err != nil {
+		return err
+	}
+	f, err := s.cfg.Usage.Upload(r.Context(), principal(r), id, content)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, f)
+	return nil
+}
+
+// emptyBody refuses a body that is neither multipart nor empty.
+func emptyBody(r *http.Request) error {
+	n, err := io.Copy(io.Discard, io.LimitReader(r.Body, 1))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return decodeError(err)
+	}
+	if n > 0 {
+		return &fault.Error{Kind: fault.Unsupported, Messages: []string{
+			"send the usage file as multipart/form-data (a part named file), or an empty body to get a presigned upload URL"}}
+	}
+	return nil
+}
+
+// uploadedFile reads the first file part of a multipart body (or the part
+// named file), refusing one over the upload limit.
+func uploadedFile(r *http.Request) ([]byte, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, fault.Malformedf("the multipart body cannot be read: %v", err)
+	}
+	for {
+		part, err := mr.NextPart()
+		var maxErr *http.MaxBytesError
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil, fault.Invalidf("the multipart body has no file part; send the usage file in a part named file")
+		case errors.As(err, &maxErr):
+			return nil, tooLargeUpload()
+		case err != nil:
+			return nil, fault.Malformedf("the multipart body cannot be read: %v", err)
+		}
+		if part.FormName() != "file" && part.FileName() == "" {
+			continue
+		}
+		content, err := io.ReadAll(io.LimitReader(part, usage.MaxUploadBytes+1))
+		switch {
+		case errors.As(err, &maxErr) || len(content) > usage.MaxUploadBytes:
+			return nil, tooLargeUpload()
+		case err != nil:
+			return nil, fault.Malformedf("the file part cannot be read: %v", err)
+		}
+		return content, nil
+	}
+}
+
+func tooLargeUpload() error {
+	return fault.TooLargef("the usage file exceeds %d MB; POST an empty body to get a presigned upload URL for larger files", usage.MaxUploadBytes>>20)
+}
+
+func (s *Server) submitUsageFile(w http.ResponseWriter, r *http.Request) error {
+	var none struct{}
+	if err := decodeOptionalJSON(r, &none); err != nil {
+		return err
+	}
+	f, err := s.cfg.Usage.Submit(r.Context(), principal(r), r.PathValue("id"))
+	return show(w, f, err)
+}
+
+func (s *Server) acceptUsageFile(w http.ResponseWriter, r *http.Request) error {
+	var in usage.NoteInput
+	if err := decodeOptionalJSON(r, &in); err != nil {
+		return err
+	}
+	f, err := s.cfg.Usage.Accept(r.Context(), principal(r), r.PathValue("id"), in)
+	return show(w, f, err)
+}
+
+func (s *Server) rejectUsageFile(w http.ResponseWriter, r *http.Request) error {
+	var in usage.NoteInput
+	if err := decodeOptionalJSON(r, &in); err != nil {
+		return err
+	}
+	f, err := s.cfg.Usage.Reject(r.Context(), principal(r), r.PathValue("id"), in)
+	return show(w, f, err)
+}
+
+func (s *Server) closeUsageFile(w http.ResponseWriter, r *http.Request) error {
+	var none struct{}
+	if err := decodeOptionalJSON(r, &none); err != nil {
+		return err
+	}
+	f, err := s.cfg.Usage.Close(r.Context(), principal(r), r.PathValue("id"))
+	return show(w, f, err)
+}
+
+func usageRecordField(rec usage.Record, field string) string {
+	switch field {
+	case "id":
+		return rec.ID
+	case "record_id":
+		return rec.RecordID
+	case "status":
+		return rec.Status
+	case "usage_file.id":
+		return rec.UsageFile.ID
+	case "asset.id":
+		return rec.Asset.ID
+	case "item.id":
+		return rec.Item.ID
+	case "item.mpn":
+		return rec.Item.MPN
+	}
+	return stamp(rec.Start)
+}
+
+var usageRecordFields = []string{"id", "record_id", "status", "usage_file.id", "asset.id", "item.id", "item.mpn", "start_time_utc"}
+
+// listUsageRecords lists the records of one file, named by usage_file.id.
+// With no other filter a page is read straight from its key range; other
+// filters read the whole file, which only small files allow.
+func (s *Server) listUsageRecords(w http.ResponseWriter, r *http.Request) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	q, err := rql.Parse(r.URL.Query(), usageRecordFields...)
+	if err != nil {
+		return err
+	}
+	fileID := ""
+	for _, f := range q.Filters {
+		if f.Field == "usage_file.id" && f.Op == rql.Eq && len(f.Values) == 1 {
+			fileID = f.Values[0]
+		}
+	}
+	if fileID == "" {
+		return fault.Invalidf("filter the records by their file: usage_file.id=UF-…")
+	}
+	if len(q.Filters) == 1 && len(q.Order) == 0 {
+		recs, total, err := s.cfg.Usage.Records(r.Context(), principal(r), fileID, p.Offset, p.Limit)
+		if err != nil {
+			return err
+		}
+		writePage(w, recs, p.Offset, total)
+		return nil
+	}
+	recs, err := s.cfg.Usage.AllRecords(r.Context(), principal(r), fileID, maxFilteredRecords)
+	if err != nil {
+		return err
+	}
+	writeList(w, rql.Apply(q, recs, usageRecordField), p)
+	return nil
+}
+
+// writePage answers a page read at offset of a list of total items.
+func writePage[T any](w http.ResponseWriter, page []T, offset, total int) {
+	if page == nil {
+		page = []T{}
+	}
+	start := min(offset, total)
+	last := max(start+len(page)-1, start)
+	w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%d", start, last, total))
+	writeJSON(w, http.StatusOK, page)
+}

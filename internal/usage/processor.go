@@ -1,0 +1,350 @@
+package usage
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/ident"
+)
+
+// ObjectStore is the part of the S3 client usage files need.
+type ObjectStore interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+}
+
+// keyPrefix starts every uploaded object's key: usage/<file id>/<upload>.
+const keyPrefix = "usage/"
+
+// NewObjectKey returns a fresh key for an upload of file id. Every upload
+// gets its own key, so that an old presigned URL used late cannot replace
+// the object of a file already submitted.
+func NewObjectKey(fileID string, now time.Time) string {
+	return fmt.Sprintf("%s%s/%s-%s", keyPrefix, fileID, now.UTC().Format("20060102T150405Z"), strings.ToLower(ident.Secret(6)))
+}
+
+// FileOfKey returns the file id of an object key.
+func FileOfKey(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, keyPrefix)
+	id, _, found := strings.Cut(rest, "/")
+	return id, ok && found && strings.HasPrefix(id, "UF-")
+}
+
+// ProcessorConfig configures a Processor.
+type ProcessorConfig struct {
+	Store   *Store
+	Objects ObjectStore
+	Bucket  string
+	Catalog CatalogSource
+	Assets  *fulfillment.Store
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// TmpDir holds XLSX files while they are read ("" is the system's).
+	TmpDir string
+	// Workers bounds the BatchWriteItem calls in flight.
+	Workers int
+	// MaxReceives is the usage queue's maxReceiveCount: on the last
+	// delivery a failure marks the file invalid rather than leaving it in
+	// processing when the message goes to the DLQ.
+	MaxReceives int
+}
+
+// Processor is the usage function: it turns an uploaded object into the
+// file's records, or into the reasons the file is invalid.
+type Processor struct{ cfg ProcessorConfig }
+
+// NewProcessor returns a processor.
+func NewProcessor(cfg ProcessorConfig) *Processor {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Processor{cfg: cfg}
+}
+
+// notification is the part of an S3 event notification the processor
+// reads. It is decoded on its own rather than as events.S3Event because
+// emulators write eventTime without a zone, which time.Time refuses.
+type notification struct {
+	Records []struct {
+		EventName string `json:"eventName"`
+		S3        struct {
+			Object struct {
+				Key string `json:"key"`
+			} `json:"object"`
+		} `json:"s3"`
+	} `json:"Records"`
+}
+
+// HandleMessage handles one SQS message carrying an S3 notification. S3's
+// test event (sent when the notification is configured) has no records.
+func (p *Processor) HandleMessage(ctx context.Context, msg events.SQSMessage) error {
+	var n notification
+	if err := json.Unmarshal([]byte(msg.Body), &n); err != nil {
+		return fmt.Errorf("usage: message %s is not an S3 notification: %w", msg.MessageId, err)
+	}
+	last := p.cfg.MaxReceives > 0 && receiveCount(msg) >= p.cfg.MaxReceives
+	var errs []error
+	for _, rec := range n.Records {
+		if !strings.HasPrefix(rec.EventName, "ObjectCreated") {
+			continue
+		}
+		// S3 URL-encodes keys as form values (a space is "+"); emulators
+		// encode the slashes too.
+		key, err := url.QueryUnescape(rec.S3.Object.Key)
+		if err != nil {
+			p.cfg.Logger.WarnContext(ctx, "usage: undecodable object key; ignored", slog.String("key", rec.S3.Object.Key))
+			continue
+		}
+		if err := p.Process(ctx, key, last); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func receiveCount(msg events.SQSMessage) int {
+	var n int
+	_, _ = fmt.Sscanf(msg.Attributes["ApproximateReceiveCount"], "%d", &n)
+	return n
+}
+
+// Process processes the object at key. It returns an error only for what
+// a retry may cure (an outage); on the last delivery (last) such a failure
+// ends the file invalid instead, so that no file stays in processing.
+func (p *Processor) Process(ctx context.Context, key string, last bool) error {
+	id, ok := FileOfKey(key)
+	if !ok {
+		p.cfg.Logger.WarnContext(ctx, "usage: object is not a usage file upload; ignored", slog.String("key", key))
+		return nil
+	}
+	var err error
+	for range 3 {
+		err = p.attempt(ctx, id, key)
+		if !fault.Is(err, fault.Conflict) {
+			break
+		}
+	}
+	if err != nil && last {
+		p.cfg.Logger.ErrorContext(ctx, "usage: processing failed on the last delivery; the file is marked invalid",
+			slog.String("file", id), slog.String("error", err.Error()))
+		return p.giveUp(ctx, id, key)
+	}
+	return err
+}
+
+// attempt runs one processing of the file's object, from the file's
+// current row.
+func (p *Processor) attempt(ctx context.Context, id, key string) error {
+	log := p.cfg.Logger.With(slog.String("file", id), slog.String("key", key))
+	f, err := p.cfg.Store.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		log.WarnContext(ctx, "usage: no such usage file; object ignored")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if reason := skip(f, key); reason != "" {
+		log.InfoContext(ctx, "usage: object ignored: "+reason, slog.String("status", f.Status))
+		return nil
+	}
+	obj, err := p.cfg.Objects.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &p.cfg.Bucket, Key: &key})
+	if isMissing(err) {
+		return p.finish(ctx, f, StatusInvalid, Report{Count: 1, Detailed: "the uploaded object no longer exists; upload the file again"}, 0)
+	}
+	if err != nil {
+		return fmt.Errorf("usage: head s3://%s/%s: %w", p.cfg.Bucket, key, err)
+	}
+	etag := aws.ToString(obj.ETag)
+	if (f.Status == StatusReady || f.Status == StatusInvalid) && f.ProcessedKey == key && f.ProcessedETag == etag {
+		log.InfoContext(ctx, "usage: object already processed; duplicate notification ignored")
+		return nil
+	}
+	before := f.Status
+	f, err = p.start(ctx, f, key, etag, aws.ToInt64(obj.ContentLength))
+	if err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "usage: processing", slog.Int("generation", f.Gen), slog.String("from", before))
+	return p.run(ctx, f, key, etag)
+}
+
+// skip says why an object is not processed, or "".
+func skip(f Stored, key string) string {
+	switch {
+	case f.UploadKey != key:
+		return "a newer upload replaced it"
+	case Allowed(f.ID, f.Status, ActProcess) != nil:
+		return "the file is " + f.Status + " and no longer takes uploads"
+	}
+	return ""
+}
+
+func isMissing(err error) bool {
+	var nk *s3types.NoSuchKey
+	var nf *s3types.NotFound
+	return errors.As(err, &nk) || errors.As(err, &nf)
+}
+
+func (p *Processor) get(ctx context.Context, key, etag string) (*s3.GetObjectOutput, error) {
+	in := &s3.GetObjectInput{Bucket: &p.cfg.Bucket, Key: &key}
+	if etag != "" {
+		in.IfMatch = &etag
+	}
+	out, err := p.cfg.Objects.GetObject(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("usage: get s3://%s/%s: %w", p.cfg.Bucket, key, err)
+	}
+	return out, nil
+}
+
+// start moves the file to processing under a new generation.
+func (p *Processor) start(ctx context.Context, f Stored, key, etag string, size int64) (Stored, error) {
+	before := f.Status
+	now := p.cfg.Now().UTC()
+	f.Status, f.Gen, f.ProcessedKey, f.ProcessedETag = StatusProcessing, f.Gen+1, key, etag
+	if f.Upload != nil {
+		f.Upload.Received, f.Upload.Size = &now, size
+	}
+	return p.cfg.Store.Save(ctx, f, before, now)
+}
+
+// run validates the object, then writes its records when it is valid.
+func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
+	cat, err := fileCatalog(ctx, p.cfg.Catalog, f.File)
+	if err != nil {
+		return err
+	}
+	v := NewValidator(f.File, cat, NewStoreAssets(p.cfg.Assets, f.File))
+	if err := p.scan(ctx, v, key, etag, p.cfg.Store, nil); err != nil {
+		return err
+	}
+	if v.Failed() {
+		return p.finish(ctx, f, StatusInvalid, v.Report(), 0)
+	}
+	v.reset()
+	n, err := p.writeRecords(ctx, f, v, key, etag)
+	if err != nil {
+		return err
+	}
+	rep := v.Report()
+	if v.Failed() || rep.Records != n {
+		return fmt.Errorf("usage: file %s changed between its passes (%d records, then %d)", f.ID, n, rep.Records)
+	}
+	return p.finish(ctx, f, StatusReady, rep, f.Gen)
+}
+
+// writeRecords reads the object again and writes each record under the
+// file's new generation.
+func (p *Processor) writeRecords(ctx context.Context, f Stored, v *Validator, key, etag string) (int, error) {
+	w := NewBatchWriter(ctx, p.cfg.Store.table, p.cfg.Workers)
+	seq := 0
+	err := p.scan(ctx, v, key, etag, nil, func(r Record) error {
+		item, err := recordItem(f.ID, f.Gen, seq, r)
+		if err != nil {
+			return err
+		}
+		seq++
+		return w.Put(item)
+	})
+	n, cerr := w.Close()
+	return n, errors.Join(err, cerr)
+}
+
+// scan streams the object through the validator: CSV straight from S3,
+// XLSX through a temporary file.
+func (p *Processor) scan(ctx context.Context, v *Validator, key, etag string, claims Claims, sink func(Record) error) error {
+	obj, err := p.get(ctx, key, etag)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = obj.Body.Close() }()
+	br := bufio.NewReaderSize(obj.Body, 64<<10)
+	head, _ := br.Peek(len(zipMagic))
+	if !IsXLSX(head) {
+		return v.Scan(ctx, NewCSVRows(br), claims, sink)
+	}
+	path, err := spool(br, p.cfg.TmpDir, MaxXLSXBytes)
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		v.FileError(fe.Msg)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(path) }()
+	rows, err := OpenXLSXRows(path, p.cfg.TmpDir)
+	if errors.As(err, &fe) {
+		v.FileError(fe.Msg)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	v.serials = true
+	return v.Scan(ctx, rows, claims, sink)
+}
+
+// finish records the outcome under the generation that started it. A
+// lost race (a newer processing started) deletes this run's records and
+// leaves the file to the newer one.
+func (p *Processor) finish(ctx context.Context, f Stored, status string, rep Report, recordsGen int) error {
+	before := f.Status
+	f.Status, f.RecordsGen, f.ErrorDetail = status, recordsGen, rep.Detailed
+	f.Records = RecordCounts{Valid: rep.Records, Invalid: rep.BadRows}
+	f.Stats = Stats{Records: rep.Records, Errors: rep.Count, Items: rep.Stats}
+	if status == StatusInvalid {
+		f.Stats = Stats{Errors: rep.Count, Items: []ItemStat{}}
+	}
+	if f.Stats.Items == nil {
+		f.Stats.Items = []ItemStat{}
+	}
+	saved, err := p.cfg.Store.Save(ctx, f, before, p.cfg.Now().UTC())
+	if fault.Is(err, fault.Conflict) {
+		p.cfg.Logger.InfoContext(ctx, "usage: a newer processing took over the file", slog.String("file", f.ID), slog.Int("generation", f.Gen))
+		return p.cfg.Store.deleteGenerations(ctx, f.ID, f.Gen, f.Gen, p.cfg.Workers)
+	}
+	if err != nil {
+		return err
+	}
+	p.cfg.Logger.InfoContext(ctx, "usage: processed", slog.String("file", f.ID), slog.String("status", status),
+		slog.Int("records", rep.Records), slog.Int("errors", rep.Count))
+	// Older generations: the records the file had before (an invalid file
+	// keeps none), and those of runs that crashed or lost.
+	last := saved.Gen - 1
+	if status == StatusInvalid {
+		last = saved.Gen
+	}
+	return p.cfg.Store.deleteGenerations(ctx, f.ID, 1, last, p.cfg.Workers)
+}
+
+// giveUp marks the file invalid after its last failed delivery.
+func (p *Processor) giveUp(ctx context.Context, id, key string) error {
+	f, err := p.cfg.Store.Get(ctx, id)
+	if err != nil || f.UploadKey != key || f.Status != StatusProcessing {
+		return err
+	}
+	rep := Report{Count: 1, Detailed: "the file could not be processed (an internal error, retried); upload it again"}
+	return p.finish(ctx, f, StatusInvalid, rep, 0)
+}

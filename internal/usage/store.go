@@ -1,0 +1,465 @@
+package usage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+)
+
+// A file and its records share a partition; claims are apart, one item
+// per record id, so that checking a record id is a key read:
+//
+//	USAGEFILE#<id> / FILE                 the file; gsi1 UFILES#V#<vendor>, gsi2 UFILES#P#<provider>
+//	                                      (both <created>#<id>); once accepted, gsi3 UBILL#<provider>#<period>
+//	                                      (unclaimed until billing claims its records) / <id>
+//	USAGEFILE#<id> / REC#<gen>#<seq>      a record of processing generation gen
+//	URECID#<product>#<record id> / CLAIM  the accepted file that holds a record id
+//
+// Every processing of a file writes its records under a new generation and
+// then points the file at it; records of other generations are deleted.
+// So a processing that crashed, or one that lost a race with a newer
+// upload, never mixes its records with the current ones.
+type fileRow struct {
+	PK            string `dynamodbav:"pk"`
+	SK            string `dynamodbav:"sk"`
+	GSI1PK        string `dynamodbav:"gsi1pk"`
+	GSI1SK        string `dynamodbav:"gsi1sk"`
+	GSI2PK        string `dynamodbav:"gsi2pk"`
+	GSI2SK        string `dynamodbav:"gsi2sk"`
+	GSI3PK        string `dynamodbav:"gsi3pk,omitempty"`
+	GSI3SK        string `dynamodbav:"gsi3sk,omitempty"`
+	Entity        string `dynamodbav:"entity"`
+	Doc           string `dynamodbav:"doc"`
+	Rev           int    `dynamodbav:"rev"`
+	Gen           int    `dynamodbav:"gen"`
+	RecordsGen    int    `dynamodbav:"records_gen"`
+	UploadKey     string `dynamodbav:"upload_key,omitempty"`
+	ProcessedKey  string `dynamodbav:"processed_key,omitempty"`
+	ProcessedETag string `dynamodbav:"processed_etag,omitempty"`
+	Claimed       bool   `dynamodbav:"claimed"`
+	BillingPeriod string `dynamodbav:"billing_period,omitempty"`
+}
+
+// Stored is a file with the bookkeeping of its row.
+type Stored struct {
+	File
+	Rev           int
+	Gen           int
+	RecordsGen    int
+	UploadKey     string
+	ProcessedKey  string
+	ProcessedETag string
+	Claimed       bool
+	BillingPeriod string
+}
+
+// FilePK is the partition of a file and its records.
+func FilePK(id string) string { return "USAGEFILE#" + id }
+
+func fileKey(id string) dynamo.Key { return dynamo.Key{PK: FilePK(id), SK: "FILE"} }
+
+func sortKey(t time.Time, id string) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z") + "#" + id
+}
+
+// UnclaimedPeriod is the billing index partition of accepted files whose
+// records billing has not claimed yet.
+const UnclaimedPeriod = "unclaimed"
+
+// BillingIndex is the gsi3 partition of a provider's accepted files for a
+// billing period ("2026-11"), or UnclaimedPeriod.
+func BillingIndex(provider, period string) string { return "UBILL#" + provider + "#" + period }
+
+func toRow(s Stored) fileRow {
+	k := fileKey(s.ID)
+	doc, err := json.Marshal(s.File)
+	if err != nil {
+		panic(fmt.Sprintf("usage: marshal file: %v", err)) // plain strings and times
+	}
+	r := fileRow{PK: k.PK, SK: k.SK, Entity: "usage_file", Doc: string(doc), Rev: s.Rev, Gen: s.Gen,
+		GSI1PK: "UFILES#V#" + s.Vendor.ID, GSI1SK: sortKey(s.Created, s.ID),
+		GSI2PK: "UFILES#P#" + s.Provider.ID, GSI2SK: sortKey(s.Created, s.ID),
+		RecordsGen: s.RecordsGen, UploadKey: s.UploadKey, ProcessedKey: s.ProcessedKey, ProcessedETag: s.ProcessedETag,
+		Claimed: s.Claimed, BillingPeriod: s.BillingPeriod}
+	if s.Billable() {
+		period := s.BillingPeriod
+		if !s.Claimed {
+			period = UnclaimedPeriod
+		}
+		r.GSI3PK, r.GSI3SK = BillingIndex(s.Provider.ID, period), s.ID
+	}
+	return r
+}
+
+func fromRow(r fileRow) (Stored, error) {
+	var f File
+	if err := json.Unmarshal([]byte(r.Doc), &f); err != nil {
+		return Stored{}, fmt.Errorf("usage: decode file %s: %w", r.PK, err)
+	}
+	return Stored{File: f, Rev: r.Rev, Gen: r.Gen, RecordsGen: r.RecordsGen, UploadKey: r.UploadKey,
+		ProcessedKey: r.ProcessedKey, ProcessedETag: r.ProcessedETag, Claimed: r.Claimed, BillingPeriod: r.BillingPeriod}, nil
+}
+
+// Store reads and writes usage files, records and claims.
+type Store struct {
+	table         *dynamo.Table
+	retentionDays int
+}
+
+// NewStore returns a store on table.
+func NewStore(table *dynamo.Table, retentionDays int) *Store {
+	return &Store{table: table, retentionDays: retentionDays}
+}
+
+// Table is the store's table.
+func (s *Store) Table() *dynamo.Table { return s.table }
+
+// ErrNotFound reports an unknown file.
+var ErrNotFound = errors.New("usage: file not found")
+
+// Get reads a file.
+func (s *Store) Get(ctx context.Context, id string) (Stored, error) {
+	var r fileRow
+	if err := s.table.Get(ctx, fileKey(id), &r); err != nil {
+		if errors.Is(err, dynamo.ErrNotFound) {
+			return Stored{}, ErrNotFound
+		}
+		return Stored{}, err
+	}
+	return fromRow(r)
+}
+
+// Query reads the files of an index partition.
+func (s *Store) Query(ctx context.Context, part dynamo.Partition) ([]Stored, error) {
+	rows, err := dynamo.QueryAll[fileRow](ctx, s.table, part)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Stored, 0, len(rows))
+	for _, r := range rows {
+		f, err := fromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Create writes a new file with its event.
+func (s *Store) Create(ctx context.Context, f Stored, now time.Time) error {
+	tx := s.table.Tx().Create("usage file", toRow(f))
+	if err := s.emit(tx, f.File, now); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Save writes f back over the revision it was read at, emitting
+// usage_file.updated when its status changed from before. A lost race is a
+// fault.Conflict.
+func (s *Store) Save(ctx context.Context, f Stored, before string, now time.Time) (Stored, error) {
+	cond := expression.Name("rev").Equal(expression.Value(f.Rev))
+	f.Rev++
+	f.Updated = now
+	tx := s.table.Tx().Put("usage file", toRow(f), &cond)
+	if f.Status != before {
+		if err := s.emit(tx, f.File, now); err != nil {
+			return Stored{}, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Stored{}, err
+	}
+	return f, nil
+}
+
+// emit adds usage_file.updated for the vendor and for the provider, who
+// both follow a file.
+func (s *Store) emit(tx *dynamo.Tx, f File, now time.Time) error {
+	for _, acct := range []string{f.Vendor.ID, f.Provider.ID} {
+		ev, err := event.New(event.UsageFileUpdated, acct, f, now)
+		if err != nil {
+			return err
+		}
+		tx.Emit(ev, s.retentionDays)
+	}
+	return nil
+}
+
+// recordRow is a record as stored.
+type recordRow struct {
+	PK          string `dynamodbav:"pk"`
+	SK          string `dynamodbav:"sk"`
+	Entity      string `dynamodbav:"entity"`
+	ID          string `dynamodbav:"id"`
+	RecordID    string `dynamodbav:"record_id"`
+	Note        string `dynamodbav:"note,omitempty"`
+	ItemID      string `dynamodbav:"item_id"`
+	ItemMPN     string `dynamodbav:"item_mpn"`
+	AssetID     string `dynamodbav:"asset_id"`
+	Quantity    string `dynamodbav:"quantity"`
+	Price       string `dynamodbav:"price"`
+	Start       string `dynamodbav:"start"`
+	End         string `dynamodbav:"end"`
+	Row         int    `dynamodbav:"row"`
+	DuplicateOf string `dynamodbav:"duplicate_of,omitempty"`
+}
+
+// RecordSK is the sort key of the seq-th record of generation gen.
+func RecordSK(gen, seq int) string { return fmt.Sprintf("REC#%06d#%09d", gen, seq) }
+
+func genPrefix(gen int) string { return fmt.Sprintf("REC#%06d#", gen) }
+
+func recordItem(fileID string, gen, seq int, r Record) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMap(recordRow{PK: FilePK(fileID), SK: RecordSK(gen, seq), Entity: "usage_record",
+		ID: RecordID(fileID, seq), RecordID: r.RecordID, Note: r.Note, ItemID: r.Item.ID, ItemMPN: r.Item.MPN,
+		AssetID: r.Asset.ID, Quantity: r.Quantity, Price: r.Price, Start: stampOf(r.Start), End: stampOf(r.End), Row: r.Row})
+}
+
+func (rr recordRow) record(f File) Record {
+	start, _ := time.Parse(time.RFC3339, rr.Start)
+	end, _ := time.Parse(time.RFC3339, rr.End)
+	return Record{ID: rr.ID, RecordID: rr.RecordID, Note: rr.Note, Status: f.RecordStatus(),
+		UsageFile: Ref{ID: f.ID, Name: f.Name}, Product: f.Product, Item: ItemRef{ID: rr.ItemID, MPN: rr.ItemMPN},
+		Asset: Ref{ID: rr.AssetID}, Quantity: rr.Quantity, Price: rr.Price, Currency: f.Currency,
+		Start: start.UTC(), End: end.UTC(), Row: rr.Row, DuplicateOf: rr.DuplicateOf}
+}
+
+// RecordPage reads up to limit records of the file from record offset
+// (the records of one generation are numbered from 0, so a page is a key
+// range, whatever the offset).
+func (s *Store) RecordPage(ctx context.Context, f Stored, offset, limit int) ([]Record, error) {
+	if f.RecordsGen == 0 || limit <= 0 {
+		return nil, nil
+	}
+	lo, hi := RecordSK(f.RecordsGen, offset), RecordSK(f.RecordsGen, offset+limit-1)
+	kc := expression.Key(dynamo.PK).Equal(expression.Value(FilePK(f.ID))).And(expression.Key(dynamo.SK).Between(expression.Value(lo), expression.Value(hi)))
+	return s.queryRecords(ctx, f, kc, int32(min(limit, 1000)))
+}
+
+// EachRecord calls fn with every record of the file, a page at a time.
+func (s *Store) EachRecord(ctx context.Context, f Stored, fn func([]Record) error) error {
+	if f.RecordsGen == 0 {
+		return nil
+	}
+	kc := expression.Key(dynamo.PK).Equal(expression.Value(FilePK(f.ID))).And(expression.Key(dynamo.SK).BeginsWith(genPrefix(f.RecordsGen)))
+	return s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
+		recs, err := decodeRecords(f, items)
+		if err != nil {
+			return err
+		}
+		return fn(recs)
+	})
+}
+
+func (s *Store) queryRecords(ctx context.Context, f Stored, kc expression.KeyConditionBuilder, limit int32) ([]Record, error) {
+	var out []Record
+	err := s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
+		recs, err := decodeRecords(f, items)
+		out = append(out, recs...)
+		return err
+	})
+	if len(out) > int(limit) {
+		out = out[:limit]
+	}
+	return out, err
+}
+
+func decodeRecords(f Stored, items []map[string]types.AttributeValue) ([]Record, error) {
+	var rows []recordRow
+	if err := attributevalue.UnmarshalListOfMaps(items, &rows); err != nil {
+		return nil, fmt.Errorf("usage: decode records of %s: %w", f.ID, err)
+	}
+	out := make([]Record, len(rows))
+	for i, rr := range rows {
+		out[i] = rr.record(f.File)
+	}
+	return out, nil
+}
+
+// eachPage runs a consistent Query of the table page by page.
+func (s *Store) eachPage(ctx context.Context, kc expression.KeyConditionBuilder, fn func([]map[string]types.AttributeValue) error) error {
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return fmt.Errorf("usage: build query: %w", err)
+	}
+	var start map[string]types.AttributeValue
+	for {
+		page, err := s.table.Query(ctx, &dynamodb.QueryInput{
+			KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
+			ExpressionAttributeValues: expr.Values(), ExclusiveStartKey: start, ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			return err
+		}
+		if err := fn(page.Items); err != nil {
+			return err
+		}
+		if page.Next == nil {
+			return nil
+		}
+		start = page.Next
+	}
+}
+
+// deleteGenerations deletes the file's records of every generation in
+// [fromGen, toGen], reading only their keys.
+func (s *Store) deleteGenerations(ctx context.Context, fileID string, fromGen, toGen int, workers int) error {
+	if fromGen > toGen {
+		return nil
+	}
+	kc := expression.Key(dynamo.PK).Equal(expression.Value(FilePK(fileID))).
+		And(expression.Key(dynamo.SK).Between(expression.Value(genPrefix(fromGen)), expression.Value(genPrefix(toGen)+"~")))
+	w := NewBatchWriter(ctx, s.table, workers)
+	err := s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
+		for _, it := range items {
+			var k dynamo.Key
+			if err := attributevalue.UnmarshalMap(it, &k); err != nil {
+				return err
+			}
+			if err := w.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	_, cerr := w.Close()
+	return errors.Join(err, cerr)
+}
+
+// claimKey is the key of the claim on a product's record id.
+func claimKey(productID, recordID string) dynamo.Key {
+	return dynamo.Key{PK: "URECID#" + productID + "#" + recordID, SK: "CLAIM"}
+}
+
+type claimRow struct {
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	Entity   string `dynamodbav:"entity"`
+	RecordID string `dynamodbav:"record_id"`
+	File     string `dynamodbav:"file"`
+	Record   string `dynamodbav:"record"`
+}
+
+// Owners reads the claims of record ids (at most 100) with one
+// BatchGetItem, and again for any keys DynamoDB leaves unprocessed.
+func (s *Store) Owners(ctx context.Context, productID string, recordIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	keys := make([]map[string]types.AttributeValue, 0, len(recordIDs))
+	seen := map[string]bool{}
+	for _, id := range recordIDs {
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, claimKey(productID, id).AV())
+		}
+	}
+	req := map[string]types.KeysAndAttributes{s.table.Name: {Keys: keys}}
+	for pause := batchBackoff; len(keys) > 0; pause = min(pause*2, batchMaxPause) {
+		res, err := s.table.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return nil, fmt.Errorf("usage: read claims: %w", err)
+		}
+		var rows []claimRow
+		if err := attributevalue.UnmarshalListOfMaps(res.Responses[s.table.Name], &rows); err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.RecordID] = r.File
+		}
+		req = res.UnprocessedKeys
+		if len(req) == 0 {
+			break
+		}
+		time.Sleep(pause)
+	}
+	return out, nil
+}
+
+// Claim makes file the holder of each record's id, unless another file
+// holds it already: those records are returned, marked DuplicateOf that
+// file. Up to 100 claims go in one TransactWriteItems, each conditional;
+// when some fail, the transaction is sent again without them.
+func (s *Store) Claim(ctx context.Context, f Stored, recs []Record) ([]Record, error) {
+	var dups []Record
+	pending := recs
+	for len(pending) > 0 {
+		tx := s.table.Tx()
+		for _, r := range pending {
+			cond := expression.AttributeNotExists(expression.Name(dynamo.PK)).Or(expression.Name("file").Equal(expression.Value(f.ID)))
+			k := claimKey(f.Product.ID, r.RecordID)
+			tx.Put(r.RecordID, claimRow{PK: k.PK, SK: k.SK, Entity: "usage_claim", RecordID: r.RecordID, File: f.ID, Record: r.ID}, &cond)
+		}
+		err := tx.Commit(ctx)
+		cf, ok := dynamo.AsConditionFailed(err)
+		if !ok {
+			return dups, err
+		}
+		lost, err := s.owners(ctx, f, cf.Labels)
+		if err != nil {
+			return nil, err
+		}
+		var next []Record
+		for _, r := range pending {
+			if owner, ok := lost[r.RecordID]; ok && owner != f.ID {
+				r.DuplicateOf = owner
+				dups = append(dups, r)
+				continue
+			}
+			next = append(next, r)
+		}
+		if len(next) == len(pending) {
+			// The failures were races on our own ids (TransactionConflict):
+			// send the same transaction again.
+			time.Sleep(batchBackoff)
+		}
+		pending = next
+	}
+	return dups, nil
+}
+
+func (s *Store) owners(ctx context.Context, f Stored, recordIDs []string) (map[string]string, error) {
+	return s.Owners(ctx, f.Product.ID, recordIDs)
+}
+
+// MarkDuplicate records on a record that another file holds its id.
+func (s *Store) MarkDuplicate(ctx context.Context, f Stored, r Record) error {
+	seq, err := recordSeq(r.ID)
+	if err != nil {
+		return err
+	}
+	upd := expression.Set(expression.Name("duplicate_of"), expression.Value(r.DuplicateOf))
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
+	if err != nil {
+		return err
+	}
+	k := dynamo.Key{PK: FilePK(f.ID), SK: RecordSK(f.RecordsGen, seq)}
+	_, err = s.table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table.Name, Key: k.AV(),
+		UpdateExpression: expr.Update(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
+	if err != nil {
+		return fmt.Errorf("usage: mark duplicate %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// recordSeq is the sequence number (from 0) of a record id.
+func recordSeq(id string) (int, error) {
+	i := strings.LastIndexByte(id, '-')
+	var n int
+	if _, err := fmt.Sscanf(id[i+1:], "%d", &n); i < 0 || err != nil || n < 1 {
+		return 0, fmt.Errorf("usage: bad record id %q", id)
+	}
+	return n - 1, nil
+}

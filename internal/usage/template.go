@@ -1,0 +1,117 @@
+package usage
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/mercato-dev/mercato/internal/catalog"
+)
+
+// Columns are the Connect usage template's columns that an upload must
+// have, in template order. Other columns (the item reference columns of the
+// template, a spreadsheet's own notes) are ignored.
+var Columns = []string{
+	"record_id", "record_note", "item_search_criteria", "item_search_value", "quantity",
+	"start_time_utc", "end_time_utc", "asset_search_criteria", "asset_search_value",
+}
+
+// referenceColumns follow Columns in the template: what the item of a row
+// is, for the person filling it in.
+var referenceColumns = []string{"item_name", "item_unit", "item_precision"}
+
+// Template formats.
+const (
+	FormatCSV  = "csv"
+	FormatXLSX = "xlsx"
+)
+
+// Sheet names of the XLSX template; uploads are read from the first sheet.
+const (
+	recordsSheet = "usage_records"
+	itemsSheet   = "items"
+)
+
+// PPUItems returns the pay-per-use items of a product version that are on
+// sale, which are what usage can be reported for.
+func PPUItems(v catalog.Version) []catalog.Item {
+	var out []catalog.Item
+	for _, it := range v.Items {
+		if it.Type == catalog.ItemPPU && it.Status != catalog.StatusEndOfSale {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// templateRows are the header and one row per pay-per-use item, with the
+// item already searched for by mpn: the vendor adds the record id, the
+// quantity, the interval and the asset.
+func templateRows(items []catalog.Item) [][]string {
+	header := append(append([]string{}, Columns...), referenceColumns...)
+	rows := [][]string{header}
+	for _, it := range items {
+		rows = append(rows, []string{"", "", "item.mpn", it.MPN, "", "", "", "asset.id", "", it.Name, it.Unit, it.Precision})
+	}
+	return rows
+}
+
+// WriteTemplate writes the template of a file whose product has the given
+// pay-per-use items, in format csv or xlsx.
+func WriteTemplate(w io.Writer, format string, items []catalog.Item) error {
+	switch format {
+	case FormatCSV:
+		cw := csv.NewWriter(w)
+		if err := cw.WriteAll(templateRows(items)); err != nil {
+			return fmt.Errorf("usage: write csv template: %w", err)
+		}
+		return nil
+	case FormatXLSX:
+		return writeXLSXTemplate(w, items)
+	}
+	return fmt.Errorf("usage: unknown template format %q", format)
+}
+
+func writeXLSXTemplate(w io.Writer, items []catalog.Item) error {
+	f := excelize.NewFile()
+	defer func() { _ = f.Close() }()
+	if err := f.SetSheetName("Sheet1", recordsSheet); err != nil {
+		return fmt.Errorf("usage: xlsx template: %w", err)
+	}
+	if err := setRows(f, recordsSheet, templateRows(items)); err != nil {
+		return err
+	}
+	if _, err := f.NewSheet(itemsSheet); err != nil {
+		return fmt.Errorf("usage: xlsx template: %w", err)
+	}
+	ref := [][]string{{"id", "mpn", "name", "unit", "precision", "description"}}
+	for _, it := range items {
+		ref = append(ref, []string{it.ID, it.MPN, it.Name, it.Unit, it.Precision, it.Description})
+	}
+	if err := setRows(f, itemsSheet, ref); err != nil {
+		return err
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("usage: write xlsx template: %w", err)
+	}
+	return nil
+}
+
+func setRows(f *excelize.File, sheet string, rows [][]string) error {
+	for i, row := range rows {
+		cell, err := excelize.CoordinatesToCellName(1, i+1)
+		if err != nil {
+			return err
+		}
+		vals := make([]any, len(row))
+		for j, v := range row {
+			vals[j] = v
+		}
+		if err := f.SetSheetRow(sheet, cell, &vals); err != nil {
+			return fmt.Errorf("usage: xlsx template row %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
