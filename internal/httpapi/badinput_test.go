@@ -29,22 +29,22 @@ func TestAPI_EveryEndpointRefusesBadInput(t *testing.T) {
 	// The shop's objects, by the path parameter that names them. Marketplaces
 	// are left out: every vendor may read them, to choose where to list.
 	theirs := map[string]string{
-		"/products/{id}":           s.lab.product.ID,
-		"{item_id}":                s.lab.item.ID,
-		"{template_id}":            s.lab.template.ID,
-		"{param_id}":               s.lab.param.ID,
-		"/customers/{id}":          s.customer,
-		"{order}":                  order.ID,
-		"{sub}":                    sub,
-		"/assets/{id}":             sub,
-		"/requests/{id}":           strings.Replace(sub, "AS-", "PR-", 1) + "-001",
-		"/v1/products/{id}":        s.lab.product.ID,
-		"{sku}":                    s.lab.item.LocalID,
-		"{availability}":           s.mp.ID,
-		"/auth/tokens/{id}":        s.vendor.Token.ID,
-		"/accounts/{id}":           s.vendor.ID,
-		"/listing-requests/{id}":   "LSTR-000-000-000-000",
-		"/listings/{id}":           "LST-000-000-000",
+		"/products/{id}":         s.lab.product.ID,
+		"{item_id}":              s.lab.item.ID,
+		"{template_id}":          s.lab.template.ID,
+		"{param_id}":             s.lab.param.ID,
+		"/customers/{id}":        s.customer,
+		"{order}":                order.ID,
+		"{sub}":                  sub,
+		"/assets/{id}":           sub,
+		"/requests/{id}":         strings.Replace(sub, "AS-", "PR-", 1) + "-001",
+		"/v1/products/{id}":      s.lab.product.ID,
+		"{sku}":                  s.lab.item.LocalID,
+		"{availability}":         s.mp.ID,
+		"/auth/tokens/{id}":      s.vendor.Token.ID,
+		"/accounts/{id}":         s.vendor.ID,
+		"/listing-requests/{id}": "LSTR-000-000-000-000",
+		"/listings/{id}":         "LST-000-000-000",
 	}
 	otherVendor := s.createAccount(account.Vendor, "Intruder Vendor")
 	otherProvider := s.createAccount(account.Provider, "Intruder Hub")

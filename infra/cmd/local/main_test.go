@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mercato-dev/mercato/infra/stackproc"
 	"github.com/mercato-dev/mercato/infra/moto"
+	"github.com/mercato-dev/mercato/infra/stackproc"
 )
 
 // These tests run the real `make run` binary as a user would and check the
