@@ -18,13 +18,7 @@ import (
 
 var harness = stacktest.New()
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := harness.Stop(); err != nil && code == 0 {
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
 
 // sampleFunction maps a file in events/ to its function: relay.json and
 // billing-schedule.json belong to relay and billing.

@@ -34,13 +34,7 @@ import (
 
 var harness = stacktest.New()
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := harness.Stop(); err != nil && code == 0 {
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
 
 // platform is the API and the running event sources on one stack.
 type platform struct {
@@ -57,34 +51,7 @@ func start(t *testing.T) *platform {
 	env := harness.Env(t)
 	a := env.App(t, app.Options{})
 	verifySender(t, env, a.Config.EmailFrom)
-	hs, err := a.Handlers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := localrun.Handlers{SQS: map[string]localrun.SQSHandler{}, Stream: map[string]localrun.StreamHandler{}, Schedule: map[string]localrun.ScheduleHandler{}}
-	for k, v := range hs.SQS {
-		h.SQS[k] = localrun.SQSHandler(v)
-	}
-	for k, v := range hs.Stream {
-		h.Stream[k] = localrun.StreamHandler(v)
-	}
-	for k, v := range hs.Schedule {
-		h.Schedule[k] = localrun.ScheduleHandler(v)
-	}
-	rt, err := localrun.New(localrun.Config{AWS: env.AWS, Stack: env.Stack, Handlers: h, Logger: stacktest.Logger(t),
-		PollWait: 200 * time.Millisecond, FailedVisibility: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rt.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("runtime: %v", err)
-		}
-	})
+	env.RunApp(t, a, func(c *localrun.Config) { c.FailedVisibility = 200 * time.Millisecond })
 	return &platform{t: t, env: env, app: a, api: a.API()}
 }
 

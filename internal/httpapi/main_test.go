@@ -9,10 +9,4 @@ import (
 
 var harness = stacktest.New()
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := harness.Stop(); err != nil && code == 0 {
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }

@@ -24,13 +24,7 @@ import (
 
 var harness = stacktest.New()
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := harness.Stop(); err != nil && code == 0 {
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
 
 // recorder counts the deliveries each queue consumer sees, by event id,
 // without any dedupe: a doubled publish shows up as a count of 2.
@@ -71,35 +65,17 @@ func stack(t *testing.T, relayHandler localrun.StreamHandler) (*app.App, *record
 	a := env.App(t, app.Options{})
 	rec := &recorder{seen: map[string]map[string]int{}}
 	noop := func(context.Context, events.EventBridgeEvent) error { return nil }
-	rt, err := localrun.New(localrun.Config{
-		AWS:   env.AWS,
-		Stack: env.Stack,
-		Handlers: localrun.Handlers{
-			Stream: map[string]localrun.StreamHandler{"RelayFunction": relayHandler},
-			SQS: map[string]localrun.SQSHandler{
-				"FulfillmentFunction": rec.handler("fulfillment"),
-				"DispatcherFunction":  rec.handler("dispatcher"),
-				"BillingFunction":     rec.handler("billing"),
-				"UsageFunction": func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
-					return events.SQSEventResponse{}, nil
-				},
+	env.Run(t, localrun.Handlers{
+		Stream: map[string]localrun.StreamHandler{"RelayFunction": relayHandler},
+		SQS: map[string]localrun.SQSHandler{
+			"FulfillmentFunction": rec.handler("fulfillment"),
+			"DispatcherFunction":  rec.handler("dispatcher"),
+			"BillingFunction":     rec.handler("billing"),
+			"UsageFunction": func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+				return events.SQSEventResponse{}, nil
 			},
-			Schedule: map[string]localrun.ScheduleHandler{"FulfillmentFunction": noop, "BillingFunction": noop},
 		},
-		Logger:   stacktest.Logger(t),
-		PollWait: 200 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rt.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("runtime: %v", err)
-		}
+		Schedule: map[string]localrun.ScheduleHandler{"FulfillmentFunction": noop, "BillingFunction": noop},
 	})
 	return a, rec
 }

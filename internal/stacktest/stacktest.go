@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/infra/moto/mototest"
 	"github.com/mercato-dev/mercato/infra/stack"
 	"github.com/mercato-dev/mercato/internal/app"
@@ -137,4 +138,48 @@ func TemplatePath() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// Run drives the stack's event sources with h under infra/localrun, as
+// `make run` does, until the test ends. opts adjust the runtime's config
+// (compressed redelivery, say).
+func (e *Env) Run(t testing.TB, h localrun.Handlers, opts ...func(*localrun.Config)) {
+	t.Helper()
+	cfg := localrun.Config{AWS: e.AWS, Stack: e.Stack, Handlers: h, Logger: Logger(t), PollWait: 200 * time.Millisecond}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	rt, err := localrun.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("runtime: %v", err)
+		}
+	})
+}
+
+// RunApp drives the stack's event sources with a's handlers.
+func (e *Env) RunApp(t testing.TB, a *app.App, opts ...func(*localrun.Config)) {
+	t.Helper()
+	hs, err := a.Handlers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Run(t, localrun.FromApp(hs), opts...)
+}
+
+// Main runs a test package's tests and stops the harness's emulator after
+// them; a failure to stop fails the run. Use it as os.Exit(h.Main(m)).
+func (h *Harness) Main(m *testing.M) int {
+	code := m.Run()
+	if err := h.Stop(); err != nil && code == 0 {
+		code = 1
+	}
+	return code
 }

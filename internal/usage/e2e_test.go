@@ -17,7 +17,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/stacktest"
@@ -26,13 +25,7 @@ import (
 
 var harness = stacktest.New()
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := harness.Stop(); err != nil && code == 0 {
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
 
 // client calls the API handler as one account.
 type client struct {
@@ -140,33 +133,7 @@ func (m *market) order(t *testing.T) {
 // make run does, until the test ends.
 func run(t *testing.T, env *stacktest.Env, a *app.App) {
 	t.Helper()
-	hs, err := a.Handlers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := localrun.Handlers{SQS: map[string]localrun.SQSHandler{}, Stream: map[string]localrun.StreamHandler{}, Schedule: map[string]localrun.ScheduleHandler{}}
-	for k, v := range hs.SQS {
-		h.SQS[k] = localrun.SQSHandler(v)
-	}
-	for k, v := range hs.Stream {
-		h.Stream[k] = localrun.StreamHandler(v)
-	}
-	for k, v := range hs.Schedule {
-		h.Schedule[k] = localrun.ScheduleHandler(v)
-	}
-	rt, err := localrun.New(localrun.Config{AWS: env.AWS, Stack: env.Stack, Handlers: h, Logger: stacktest.Logger(t), PollWait: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rt.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("runtime: %v", err)
-		}
-	})
+	env.RunApp(t, a)
 }
 
 // eventually polls until ok, for at most 30 s.

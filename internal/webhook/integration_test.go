@@ -72,13 +72,7 @@ func start(t *testing.T, env *stacktest.Env) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := localrun.Handlers{SQS: map[string]localrun.SQSHandler{}, Stream: map[string]localrun.StreamHandler{}, Schedule: map[string]localrun.ScheduleHandler{}}
-	for k, v := range hs.SQS {
-		h.SQS[k] = localrun.SQSHandler(v)
-	}
-	for k, v := range hs.Stream {
-		h.Stream[k] = localrun.StreamHandler(v)
-	}
+	h := localrun.FromApp(hs)
 	noop := func(context.Context, events.EventBridgeEvent) error { return nil }
 	for k := range hs.Schedule {
 		h.Schedule[k] = noop

@@ -181,16 +181,7 @@ func runtime(a *app.App, st *stack.Stack, awsCfg aws.Config, log *slog.Logger, o
 	if err != nil {
 		return nil, err
 	}
-	h := localrun.Handlers{SQS: map[string]localrun.SQSHandler{}, Stream: map[string]localrun.StreamHandler{}, Schedule: map[string]localrun.ScheduleHandler{}}
-	for k, v := range hs.SQS {
-		h.SQS[k] = localrun.SQSHandler(v)
-	}
-	for k, v := range hs.Stream {
-		h.Stream[k] = localrun.StreamHandler(v)
-	}
-	for k, v := range hs.Schedule {
-		h.Schedule[k] = localrun.ScheduleHandler(v)
-	}
+	h := localrun.FromApp(hs)
 	return localrun.New(localrun.Config{AWS: awsCfg, Stack: st, Handlers: h, Logger: log, FailedVisibility: o.failedVisibility})
 }
 
