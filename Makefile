@@ -5,7 +5,7 @@ FUNCTIONS := api relay fulfillment dispatcher usage billing
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
-.PHONY: run test test-unit bench lint invoke build clean demo \
+.PHONY: run test test-unit bench fuzz lint invoke build clean demo \
 	$(addprefix build-,ApiFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
@@ -26,6 +26,16 @@ test-unit:
 ## bench: every benchmark of the module (no tests), with allocations
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: run every fuzz target for FUZZTIME (default 10s) each; CI runs it with the default
+FUZZTIME ?= 10s
+FUZZ_TARGETS := internal/rql:FuzzParse internal/catalog:FuzzRender internal/httpapi:FuzzDecodeJSON \
+	internal/webhook:FuzzSignature internal/webhook:FuzzVerify internal/usage:FuzzParseQuantity internal/usage:FuzzFastTime
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
+	done
 
 ## lint: gofmt, go vet, staticcheck (when installed) and cfn-lint
 lint:

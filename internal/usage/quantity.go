@@ -33,7 +33,9 @@ func parseQuantity(s string, decimals int) (quantity, error) {
 	if err != nil {
 		return quantity{}, fmt.Errorf("%q is not a decimal number", s)
 	}
-	if d.Sign() < 0 {
+	if d.Sign() < 0 || strings.HasPrefix(s, "-") {
+		// -0 too: the fast path refuses every signed quantity, and the
+		// slow path must agree (found by FuzzParseQuantity).
 		return quantity{}, fmt.Errorf("%s is negative", s)
 	}
 	if !d.Equal(d.Round(int32(decimals))) {
@@ -213,6 +215,12 @@ func unixDays(y, m, d int) int64 {
 		y--
 	}
 	era := y / 400
+	if y < 0 {
+		// Floor division: January and February of year 0 count from
+		// year -1, which truncation would put in the wrong era (found by
+		// FuzzFastTime).
+		era = (y - 399) / 400
+	}
 	yoe := y - era*400
 	mp := (m + 9) % 12
 	doy := (153*mp+2)/5 + d - 1
