@@ -67,11 +67,13 @@ func fastQuantity(s string, decimals int) (quantity, bool, error) {
 		}
 		v = v*10 + int64(c-'0')
 	}
+	// Only plain digits take the fast path: ".1E1" is 1, and judging its
+	// precision digit by digit would refuse it (found by FuzzParseQuantity).
+	if strings.IndexFunc(frac, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return quantity{}, false, nil
+	}
 	for i := 0; i < len(frac); i++ {
 		c := frac[i]
-		if c < '0' || c > '9' {
-			return quantity{}, false, nil
-		}
 		if i >= decimals {
 			if c != '0' {
 				return quantity{}, true, errPrecision
