@@ -379,6 +379,9 @@ func TestOrdering_ConnectPurchaseRequest(t *testing.T) {
 		len(req.Asset.Items) != 2 || req.Asset.Items[0].Quantity != "5" || !strings.HasSuffix(req.ID, "-001") {
 		t.Fatalf("request = %+v", req)
 	}
+	if req.Asset.Subscription.BillingCycle != "monthly" {
+		t.Errorf("billing cycle = %q, want monthly", req.Asset.Subscription.BillingCycle)
+	}
 	tenant, _ := req.Asset.Param("param_tenant")
 	if tenant == nil || tenant.Value != "sample" {
 		t.Errorf("params = %+v", req.Asset.Params)

@@ -88,7 +88,7 @@ func (s *Service) CreatePurchaseRequest(ctx context.Context, actor account.Princ
 	}
 	pin := fulfillment.PurchaseInput{Version: v, Listing: l, Quantities: map[string]string{}, Params: map[string]string{},
 		Tiers: a.Tiers, ExternalID: a.ExternalID, ExternalUID: a.ExternalUID,
-		Subscription: fulfillment.Subscription{BillingCycle: "", AutoRenew: true}}
+		Subscription: fulfillment.Subscription{AutoRenew: true}}
 	for _, it := range a.Items {
 		pin.Quantities[it.ID] = string(it.Quantity)
 	}
@@ -105,6 +105,10 @@ func (s *Service) CreatePurchaseRequest(ctx context.Context, actor account.Princ
 		}
 		return fulfillment.Request{}, fault.InvalidList(msgs...)
 	}
+	// The subscription's billing cycle is its first item's period, as an
+	// order line's is; without it the Partner Center face would show none.
+	cycle := catalog.BillingCycle(catalog.Item{Type: asset.Items[0].Type, Period: asset.Items[0].Period})
+	asset.Subscription.BillingCycle, req.Asset.Subscription.BillingCycle = cycle, cycle
 	tx := s.table.Tx()
 	if err := s.store.AddPurchase(tx, asset, req, now); err != nil {
 		return fulfillment.Request{}, err
