@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -49,22 +48,13 @@ type row struct {
 func productPK(id string) string { return "PRODUCT#" + id }
 
 func docRow(pk, sk, entity string, v any) row {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		// Catalog objects are plain structs of strings, numbers and times.
-		panic(fmt.Sprintf("catalog: marshal %s: %v", entity, err))
-	}
-	return row{PK: pk, SK: sk, Entity: entity, Doc: string(raw)}
+	return row{PK: pk, SK: sk, Entity: entity, Doc: dynamo.MarshalDoc(v)}
 }
 
 func (r row) key() dynamo.Key { return dynamo.Key{PK: r.PK, SK: r.SK} }
 
 func decodeDoc[T any](r row) (T, error) {
-	var v T
-	if err := json.Unmarshal([]byte(r.Doc), &v); err != nil {
-		return v, fmt.Errorf("catalog: decode %s %s/%s: %w", r.Entity, r.PK, r.SK, err)
-	}
-	return v, nil
+	return dynamo.UnmarshalDoc[T](r.Doc, "catalog "+r.Entity+" "+r.PK+"/"+r.SK)
 }
 
 // head is the product row with its counters.

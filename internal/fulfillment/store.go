@@ -2,7 +2,6 @@ package fulfillment
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -49,18 +48,10 @@ type StoredRequest struct {
 	Rev int
 }
 
-func encode(v any) string {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("fulfillment: marshal %T: %v", v, err))
-	}
-	return string(raw)
-}
-
 // AssetRow is the row of an asset.
 func AssetRow(a StoredAsset) Row {
 	k := AssetKey(a.ID)
-	r := Row{PK: k.PK, SK: k.SK, Entity: "asset", Doc: encode(a.Asset), Rev: a.Rev, NextReq: a.NextReq, LastApproved: a.LastApproved,
+	r := Row{PK: k.PK, SK: k.SK, Entity: "asset", Doc: dynamo.MarshalDoc(a.Asset), Rev: a.Rev, NextReq: a.NextReq, LastApproved: a.LastApproved,
 		GSI1PK: "ASSETS#V#" + a.Vendor.ID, GSI1SK: sortKey(a.Created, a.ID),
 		GSI3PK: "ASSETS#P#" + a.Provider.ID, GSI3SK: sortKey(a.Created, a.ID)}
 	if c := a.Subscription.CustomerID; c != "" {
@@ -74,7 +65,7 @@ func AssetRow(a StoredAsset) Row {
 func RequestRow(r StoredRequest) Row {
 	k := RequestKey(r.ID)
 	vendor, provider := r.Asset.Vendor.ID, r.Asset.Provider.ID
-	return Row{PK: k.PK, SK: k.SK, Entity: "request", Doc: encode(r.Request), Rev: r.Rev,
+	return Row{PK: k.PK, SK: k.SK, Entity: "request", Doc: dynamo.MarshalDoc(r.Request), Rev: r.Rev,
 		GSI1PK: "REQUESTS#V#" + vendor + "#" + r.Status, GSI1SK: sortKey(r.Created, r.ID),
 		GSI2PK: "REQUESTS#P#" + provider, GSI2SK: sortKey(r.Created, r.ID),
 		GSI3PK: "REQUESTS#V#" + vendor, GSI3SK: sortKey(r.Created, r.ID)}
@@ -124,11 +115,7 @@ func (s *Store) AddRequest(tx *dynamo.Tx, a StoredAsset, r Request, now time.Tim
 var ErrNotFound = errors.New("fulfillment: not found")
 
 func decode[T any](r Row) (T, error) {
-	var v T
-	if err := json.Unmarshal([]byte(r.Doc), &v); err != nil {
-		return v, fmt.Errorf("fulfillment: decode %s %s: %w", r.Entity, r.SK, err)
-	}
-	return v, nil
+	return dynamo.UnmarshalDoc[T](r.Doc, "fulfillment "+r.Entity+" "+r.SK)
 }
 
 // Asset reads an asset.

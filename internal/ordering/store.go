@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -14,19 +13,11 @@ import (
 )
 
 func docRow(pk, sk, entity, owner string, v any) row {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("ordering: marshal %s: %v", entity, err))
-	}
-	return row{PK: pk, SK: sk, Entity: entity, Doc: string(raw), Owner: owner, Rev: 1}
+	return row{PK: pk, SK: sk, Entity: entity, Doc: dynamo.MarshalDoc(v), Owner: owner, Rev: 1}
 }
 
 func decode[T any](r row) (T, error) {
-	var v T
-	if err := json.Unmarshal([]byte(r.Doc), &v); err != nil {
-		return v, fmt.Errorf("ordering: decode %s %s/%s: %w", r.Entity, r.PK, r.SK, err)
-	}
-	return v, nil
+	return dynamo.UnmarshalDoc[T](r.Doc, "ordering "+r.Entity+" "+r.PK+"/"+r.SK)
 }
 
 func decodeAll[T any](rows []row) ([]T, error) {
