@@ -141,10 +141,21 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, value string) {
 		names := Placeholders(body)
 		out := Render(body, func(string) string { return value })
-		// Rendering replaces exactly the placeholders it found: with an
-		// empty value, no placeholder survives.
-		if len(Placeholders(Render(body, func(string) string { return "" }))) > len(names) {
-			t.Fatalf("rendering created placeholders: %q", body)
+		// Rendering is one pass: each placeholder occurrence is replaced
+		// once and nothing else changes. The output is never rendered again,
+		// so braces that meet after a substitution ("{{1}{{0}}}" becomes
+		// "{{1}}") stay inert text; a regexp re-scan is not the property.
+		matches := placeholder.FindAllStringIndex(body, -1)
+		calls, removed := 0, 0
+		for _, m := range matches {
+			removed += m[1] - m[0]
+		}
+		empty := Render(body, func(string) string { calls++; return "" })
+		if calls != len(matches) || len(empty) != len(body)-removed {
+			t.Fatalf("Render(%q) made %d substitutions and %d bytes; want %d and %d", body, calls, len(empty), len(matches), len(body)-removed)
+		}
+		if want := len(body) - removed + len(matches)*len(value); len(out) != want {
+			t.Fatalf("Render(%q, %q) is %d bytes, want %d", body, value, len(out), want)
 		}
 		if len(names) == 0 && out != body {
 			t.Fatalf("a body without placeholders changed: %q -> %q", body, out)
