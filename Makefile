@@ -5,7 +5,7 @@ FUNCTIONS := api relay fulfillment dispatcher usage billing
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
-.PHONY: run test test-unit bench fuzz lint invoke build clean demo \
+.PHONY: run test test-unit test-faults bench fuzz lint invoke build clean demo \
 	$(addprefix build-,ApiFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
@@ -18,6 +18,10 @@ bin/mercato-local: FORCE
 ## test: unit and integration tests (integration tests start moto_server, or use AWS_ENDPOINT_URL)
 test:
 	$(GO) test -count=1 -timeout 12m ./...
+
+## test-faults: the fault suite (infra/chaos): real faults injected into a running platform, every invariant checked after each scenario, then the bounded load test
+test-faults:
+	$(GO) test -count=1 -tags faults -timeout 14m -v ./infra/chaos/
 
 ## test-unit: only the tests that need no emulator
 test-unit:

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -85,11 +87,24 @@ func Boot(ctx context.Context) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryer(Retryer))
 	if err != nil {
 		return nil, fmt.Errorf("app: load AWS config: %w", err)
 	}
 	return New(cfg, awsCfg, logging.New(os.Stdout, cfg.LogLevel), Options{}), nil
+}
+
+// Retryer is the retry policy of every AWS client: the SDK's standard
+// jittered backoff with up to 5 attempts, and no client-side retry quota.
+// The quota is a token bucket per process; under sustained throttling it
+// empties, after which the SDK fails every retry at once and 30% throttling
+// becomes 30% errors. When the attempts run out the API answers 503 with
+// Retry-After, and queue consumers fail the message for SQS to redeliver.
+func Retryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 5
+		o.RateLimiter = ratelimit.None
+	})
 }
 
 // New builds the App from explicit configuration.

@@ -25,6 +25,7 @@ const (
 	TooLarge                     // the body exceeds the limit: 413
 	Unsupported                  // the media type is not accepted: 415
 	Throttled                    // too many requests: 429
+	Unavailable                  // a dependency is briefly unavailable; retry: 503
 )
 
 // Error is a domain error. Messages are shown to API callers, so they must

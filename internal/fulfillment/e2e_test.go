@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/infra/stack"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/catalog"
@@ -59,9 +59,8 @@ func start(t *testing.T) *platform {
 // does once per account (SES refuses mail from unverified senders).
 func verifySender(t *testing.T, env *stacktest.Env, from string) {
 	t.Helper()
-	_, err := sesv2.NewFromConfig(env.AWS).CreateEmailIdentity(context.Background(), &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(from)})
-	if err != nil && !strings.Contains(err.Error(), "AlreadyExists") {
-		t.Fatalf("verify %s: %v", from, err)
+	if err := stack.VerifySender(context.Background(), env.AWS, from); err != nil {
+		t.Fatal(err)
 	}
 }
 

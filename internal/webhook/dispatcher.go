@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -144,10 +145,13 @@ func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage) error {
 		return fmt.Errorf("dispatcher: message %s is neither an event envelope nor an attempt task", msg.MessageId)
 	}
 	logging.ScopeFrom(ctx).SetAccount(e.Account)
-	return d.onEvent(ctx, e)
+	n, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
+	return d.onEvent(ctx, e, n > 1)
 }
 
-func (d *Dispatcher) onEvent(ctx context.Context, e event.Event) error {
+// onEvent handles an event message; redelivered means SQS sent this very
+// message before, so the invocation that had it has ended.
+func (d *Dispatcher) onEvent(ctx context.Context, e event.Event, redelivered bool) error {
 	switch e.Type {
 	case event.WebhookRedeliveryRequested:
 		return d.onRedelivery(ctx, e)
@@ -160,14 +164,16 @@ func (d *Dispatcher) onEvent(ctx context.Context, e event.Event) error {
 	if !Deliverable(e.Type) {
 		return nil
 	}
-	return d.FanOut(ctx, e)
+	return d.fanOut(ctx, e, redelivered)
 }
 
 // FanOut makes one delivery of e for every active webhook of e's account
 // whose filters match, and attempts each. It fails when any delivery could
 // not be recorded, so that the event is retried; the retry finds the
 // deliveries that were made and does not make them again.
-func (d *Dispatcher) FanOut(ctx context.Context, e event.Event) error {
+func (d *Dispatcher) FanOut(ctx context.Context, e event.Event) error { return d.fanOut(ctx, e, false) }
+
+func (d *Dispatcher) fanOut(ctx context.Context, e event.Event, redelivered bool) error {
 	eps, err := d.store.webhooks(ctx, e.Account)
 	if err != nil {
 		return err
@@ -183,18 +189,23 @@ func (d *Dispatcher) FanOut(ctx context.Context, e event.Event) error {
 	if len(eps) == 1 {
 		// The common case runs inline: a goroutine would only grow a new
 		// stack for the HTTP call.
-		return d.deliverNew(ctx, eps[0], e, body)
+		return d.deliverNew(ctx, eps[0], e, body, redelivered)
 	}
 	errs := make([]error, len(eps))
 	var wg sync.WaitGroup
 	for i, ep := range eps {
-		wg.Go(func() { errs[i] = d.deliverNew(ctx, ep, e, body) })
+		wg.Go(func() { errs[i] = d.deliverNew(ctx, ep, e, body, redelivered) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event, body []byte) error {
+// deliverNew creates the delivery of e to ep and attempts it. A delivery
+// that exists already was made by this message before (when redelivered:
+// its invocation failed or died after creating it, so nobody else will
+// attempt it) or by a duplicate of the event, which may still be working
+// on it: that one is left alone unless it has been idle past claimAfter.
+func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event, body []byte, redelivered bool) error {
 	now := d.cfg.Now().UTC()
 	ds := deliveryState{
 		ID: DeliveryID(e.ID, e.Created, ep.ID), WebhookID: ep.ID, Account: ep.Account,
@@ -206,9 +217,7 @@ func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event,
 		return err
 	}
 	if !created {
-		// A re-sent event. The delivery is someone else's unless it was
-		// never attempted and whoever created it is long gone.
-		if existing.Status != StatusPending || existing.Attempts > 0 || now.Sub(existing.Created) < claimAfter {
+		if existing.Status != StatusPending || existing.Attempts > 0 || (!redelivered && now.Sub(existing.Created) < claimAfter) {
 			return nil
 		}
 		ds = existing

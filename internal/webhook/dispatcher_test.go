@@ -302,6 +302,35 @@ func TestDispatcher_ReclaimsAnAbandonedDelivery(t *testing.T) {
 	}
 }
 
+// A message SQS redelivers is the one whose earlier invocation created the
+// delivery and then failed (say, recording the attempt was throttled past
+// the SDK's retries): nobody else owns it, so it is attempted at once
+// rather than acknowledged and left pending for good.
+func TestDispatcher_RedeliveredMessageTakesOverItsDelivery(t *testing.T) {
+	rcv := newReceiver(t, 200)
+	ep := testEndpoint(rcv.URL)
+	h := newHarness(t, ep)
+	e := orderEvent(ep.Account)
+	id := DeliveryID(e.ID, e.Created, ep.ID)
+	h.store.deliveries[id] = deliveryState{ID: id, WebhookID: ep.ID, Account: ep.Account, Status: StatusPending, Created: h.clock.Now().Add(-time.Second), Body: []byte(`{}`)}
+	body, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := func(receives string) events.SQSEvent {
+		return events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-" + receives, Body: string(body), Attributes: map[string]string{"ApproximateReceiveCount": receives}}}}
+	}
+	if resp, _ := h.d.Handle(context.Background(), msg("1")); len(resp.BatchItemFailures) != 0 || rcv.count() != 0 {
+		t.Fatalf("a duplicate's first receive took over a recent delivery: %+v, %d requests", resp, rcv.count())
+	}
+	if resp, _ := h.d.Handle(context.Background(), msg("2")); len(resp.BatchItemFailures) != 0 || rcv.count() != 1 {
+		t.Fatalf("a redelivered message did not attempt its delivery: %+v, %d requests", resp, rcv.count())
+	}
+	if d, _ := h.store.get(id); d.Status != StatusSucceeded || d.Attempts != 1 {
+		t.Errorf("delivery = %s after %d attempts, want succeeded after 1", d.Status, d.Attempts)
+	}
+}
+
 func TestClient_Send(t *testing.T) {
 	var target atomic.Int32
 	dest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { target.Add(1) }))

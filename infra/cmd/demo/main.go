@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/mercato-dev/mercato/infra/apiclient"
 	"github.com/mercato-dev/mercato/infra/localenv"
 	"github.com/mercato-dev/mercato/infra/stackproc"
 )
@@ -44,7 +45,7 @@ func main() {
 func stack(ctx context.Context, o options, out io.Writer) (map[string]string, func(), error) {
 	vars, err := localenv.Read(o.envFile)
 	if err == nil {
-		c := &client{base: vars["MERCATO_API_URL"], http: &http.Client{Timeout: 2 * time.Second}}
+		c := &client{apiclient.Client{Base: vars["MERCATO_API_URL"], HTTP: &http.Client{Timeout: 2 * time.Second}}}
 		if c.call(ctx, http.MethodGet, "/healthz", "", nil, http.StatusOK, nil) == nil {
 			return vars, func() {}, nil
 		}
@@ -109,11 +110,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer hooks.close()
-	s := &story{c: &client{base: vars["MERCATO_API_URL"], http: &http.Client{Timeout: 30 * time.Second}},
+	s := &story{c: &client{apiclient.Client{Base: vars["MERCATO_API_URL"], HTTP: &http.Client{Timeout: 30 * time.Second}}},
 		vendor: vars["MERCATO_VENDOR_TOKEN"], provider: vars["MERCATO_PROVIDER_TOKEN"], mp: vars["MERCATO_MARKETPLACE_ID"],
 		hooks: hooks, out: out}
 	if err := s.c.call(ctx, http.MethodGet, "/healthz", "", nil, http.StatusOK, nil); err != nil {
-		return fmt.Errorf("the stack at %s is not up (start it with make run): %w", s.c.base, err)
+		return fmt.Errorf("the stack at %s is not up (start it with make run): %w", s.c.Base, err)
 	}
 	steps := []step{
 		{"vendor builds, publishes and lists Connect Web Conference Software", buildProduct},

@@ -51,7 +51,7 @@ func billUsage(ctx context.Context, s *story) (string, error) {
 			return err
 		}
 		if cur.Status == "invalid" {
-			return permanent{fmt.Errorf("usage file %s is invalid: %v", f.ID, cur.ErrorDetail)}
+			return permanent{Err: fmt.Errorf("usage file %s is invalid: %v", f.ID, cur.ErrorDetail)}
 		}
 		if cur.Status != "ready" {
 			return fmt.Errorf("usage file %s is %s", f.ID, cur.Status)
@@ -131,7 +131,7 @@ func (s *story) upload(ctx context.Context, fileID string, body []byte) error {
 			req.Header.Add(k, v)
 		}
 	}
-	res, err := s.c.http.Do(req)
+	res, err := s.c.HTTP.Do(req)
 	if err != nil {
 		return fmt.Errorf("PUT to the presigned URL: %w", err)
 	}

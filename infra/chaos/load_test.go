@@ -1,0 +1,139 @@
+//go:build faults
+
+package chaos_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mercato-dev/mercato/infra/chaos"
+)
+
+// TestLoad is the bounded load test: hubs (one world each) post orders
+// from several goroutines for loadFor, each with an idempotency key, with
+// deliberate retries, while each vendor approves its queue; then every
+// invariant must hold. It reports orders per second and the order POST's
+// p50/p99 latency. MERCATO_LOAD_HUBS and MERCATO_LOAD_SECONDS change the
+// shape; the whole test stays under two minutes by default.
+func TestLoad(t *testing.T) {
+	ctx := context.Background()
+	hubs, loadFor := envInt("MERCATO_LOAD_HUBS", 3), time.Duration(envInt("MERCATO_LOAD_SECONDS", 40))*time.Second
+	p := chaos.Start(t, harness.Env(t))
+	worlds := make([]*chaos.World, hubs)
+	for i := range worlds {
+		w, err := p.NewWorld(ctx, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worlds[i] = w
+	}
+	since := time.Now().UTC()
+	lg := &loadGen{p: p}
+	ctx2, cancel := context.WithTimeout(ctx, loadFor)
+	defer cancel()
+	var wg sync.WaitGroup
+	for h, w := range worlds {
+		for g := range 2 {
+			wg.Go(func() { lg.hub(ctx2, t, w, fmt.Sprintf("load-%d-%d-%d", since.UnixNano(), h, g)) })
+		}
+		wg.Go(func() { lg.vendor(ctx2, t, w) })
+	}
+	wg.Wait()
+	took := time.Since(since)
+
+	s := &suite{p: p}
+	s.settle(ctx, t, since, chaos.Expect{Accepted: lg.ids}, worlds...)
+	p50, p99 := percentile(lg.lat, 50), percentile(lg.lat, 99)
+	t.Logf("load: %d hubs × 2 posters for %s: %d orders accepted (%.1f orders/s), %d requests sent (%d deliberate replays, %d lost answers retried), %d approvals; order POST latency p50 %s, p99 %s",
+		hubs, took.Round(time.Second), len(lg.ids), float64(len(lg.ids))/took.Seconds(), len(lg.lat), lg.replays, lg.lost, lg.approved,
+		p50.Round(time.Millisecond), p99.Round(time.Millisecond))
+}
+
+type loadGen struct {
+	p                       *chaos.Platform
+	mu                      sync.Mutex
+	ids                     []string
+	lat                     []time.Duration
+	replays, lost, approved int
+}
+
+func (lg *loadGen) hub(ctx context.Context, t *testing.T, w *chaos.World, run string) {
+	for i := 0; ctx.Err() == nil; i++ {
+		key, cust, body := fmt.Sprintf("%s-%d", run, i), w.Customers[i%len(w.Customers)], w.OrderBody(1+i%9)
+		if i%5 == 4 {
+			// An answer the hub never sees: the request is cut off client
+			// side at 50 ms, whatever the platform did with it.
+			short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			_, _, _ = lg.p.API.Send(short, http.MethodPost, "/v1/customers/"+cust+"/orders", w.Provider.Token.Value, body, "Idempotency-Key", key)
+			cancel()
+			lg.count(&lg.lost)
+		}
+		got, err := lg.post(context.WithoutCancel(ctx), w, cust, key, body)
+		if err != nil {
+			t.Errorf("order %s: %v", key, err)
+			return
+		}
+		if i%4 == 0 {
+			again, err := lg.post(context.WithoutCancel(ctx), w, cust, key, body)
+			if err != nil || again != got {
+				t.Errorf("replay of %s gave %s, %v; want %s", key, again, err, got)
+			}
+			lg.count(&lg.replays)
+		}
+		lg.mu.Lock()
+		lg.ids = append(lg.ids, got)
+		lg.mu.Unlock()
+	}
+}
+
+func (lg *loadGen) post(ctx context.Context, w *chaos.World, cust, key string, body any) (string, error) {
+	start := time.Now()
+	got, err := lg.p.PlaceOrder(ctx, w, cust, key, body, 10)
+	lg.mu.Lock()
+	lg.lat = append(lg.lat, time.Since(start))
+	lg.mu.Unlock()
+	return got.OrderID, err
+}
+
+func (lg *loadGen) vendor(ctx context.Context, t *testing.T, w *chaos.World) {
+	for ctx.Err() == nil {
+		n, err := lg.p.ApprovePending(context.WithoutCancel(ctx), w)
+		if err != nil {
+			t.Errorf("approver: %v", err)
+			return
+		}
+		lg.mu.Lock()
+		lg.approved += n
+		lg.mu.Unlock()
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (lg *loadGen) count(n *int) {
+	lg.mu.Lock()
+	*n++
+	lg.mu.Unlock()
+}
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100]
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
