@@ -24,7 +24,7 @@ import (
 // shape; the whole test stays under two minutes by default.
 func TestLoad(t *testing.T) {
 	ctx := context.Background()
-	hubs, loadFor := envInt("MERCATO_LOAD_HUBS", 3), time.Duration(envInt("MERCATO_LOAD_SECONDS", 40))*time.Second
+	hubs, loadFor := envInt("MERCATO_LOAD_HUBS", 2), time.Duration(envInt("MERCATO_LOAD_SECONDS", 30))*time.Second
 	p := chaos.Start(t, harness.Env(t))
 	worlds := make([]*chaos.World, hubs)
 	for i := range worlds {
