@@ -8,6 +8,7 @@ package mototest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -37,7 +38,17 @@ func (e *Emulator) start() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	e.srv, e.err = moto.Start(ctx, moto.Options{})
+	opts := moto.Options{}
+	if path := os.Getenv("MERCATO_MOTO_LOG"); path != "" {
+		// The emulator's own request log, for a test that hangs on it.
+		f, err := os.Create(path)
+		if err != nil {
+			e.err = fmt.Errorf("MERCATO_MOTO_LOG: %w", err)
+			return
+		}
+		opts.LogWriter = f
+	}
+	e.srv, e.err = moto.Start(ctx, opts)
 	if e.err == nil {
 		e.endpoint = e.srv.Endpoint()
 	}

@@ -1,0 +1,268 @@
+package moto_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/infra/moto"
+)
+
+// TestShim_CancelledTransaction is what the serialize.py shim changes in
+// moto: a cancelled TransactWriteItems is undone item by item instead of by
+// swapping in copies of whole tables. The copies used to leave every open
+// shard iterator on a shard that no later write reached, so a stream reader
+// saw nothing after the first cancelled transaction. Now a reader that
+// keeps following NextShardIterator must see the writes before and after
+// the cancelled transaction and none of its own, and the items it wrote
+// before it was cancelled must be as they were.
+func TestShim_CancelledTransaction(t *testing.T) {
+	srv := startServer(t)
+	ctx := context.Background()
+	cfg, err := moto.AWSConfig(ctx, srv.Endpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, streams := dynamodb.NewFromConfig(cfg), dynamodbstreams.NewFromConfig(cfg)
+	table := createStreamTable(ctx, t, db)
+
+	it := latestIterator(ctx, t, streams, table)
+	put(ctx, t, db, table, "before")
+	put(ctx, t, db, table, "deleted")
+	var canceled *types.TransactionCanceledException
+	_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(table), Item: key("cancelled")}},
+		{Update: &types.Update{TableName: aws.String(table), Key: key("before"), UpdateExpression: aws.String("SET v = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberS{Value: "changed"}}}},
+		{Delete: &types.Delete{TableName: aws.String(table), Key: key("deleted")}},
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: key("missing"), ConditionExpression: aws.String("attribute_exists(pk)")}},
+	}})
+	if !errors.As(err, &canceled) {
+		t.Fatalf("transaction: got %v, want TransactionCanceledException", err)
+	}
+	for pk, want := range map[string]map[string]string{"before": {"pk": "before", "sk": "0"}, "deleted": {"pk": "deleted", "sk": "0"}, "cancelled": nil} {
+		if diff := cmp.Diff(want, get(ctx, t, db, table, pk)); diff != "" {
+			t.Errorf("item %s after the cancelled transaction (-want +got):\n%s", pk, diff)
+		}
+	}
+	put(ctx, t, db, table, "after")
+	_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(table), Item: key("tx-1")}},
+		{Put: &types.Put{TableName: aws.String(table), Item: key("tx-2")}},
+	}})
+	if err != nil {
+		t.Fatalf("transaction: %v", err)
+	}
+
+	var got []string
+	for range 5 {
+		out, err := streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
+		if err != nil {
+			t.Fatalf("GetRecords: %v", err)
+		}
+		for _, r := range out.Records {
+			got = append(got, r.Dynamodb.Keys["pk"].(*streamtypes.AttributeValueMemberS).Value)
+		}
+		it = out.NextShardIterator
+	}
+	if diff := cmp.Diff([]string{"before", "deleted", "after", "tx-1", "tx-2"}, got); diff != "" {
+		t.Errorf("stream keys (-want +got):\n%s", diff)
+	}
+}
+
+func createStreamTable(ctx context.Context, t *testing.T, db *dynamodb.Client) string {
+	t.Helper()
+	name := "shim-" + t.Name()[len("TestShim_"):]
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	return name
+}
+
+func latestIterator(ctx context.Context, t *testing.T, streams *dynamodbstreams.Client, table string) *string {
+	t.Helper()
+	list, err := streams.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{TableName: aws.String(table)})
+	if err != nil || len(list.Streams) != 1 {
+		t.Fatalf("ListStreams: %v, %d streams", err, len(list.Streams))
+	}
+	desc, err := streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: list.Streams[0].StreamArn})
+	if err != nil || len(desc.StreamDescription.Shards) != 1 {
+		t.Fatalf("DescribeStream: %v", err)
+	}
+	out, err := streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+		StreamArn: list.Streams[0].StreamArn, ShardId: desc.StreamDescription.Shards[0].ShardId,
+		ShardIteratorType: streamtypes.ShardIteratorTypeLatest,
+	})
+	if err != nil {
+		t.Fatalf("GetShardIterator: %v", err)
+	}
+	return out.ShardIterator
+}
+
+func put(ctx context.Context, t *testing.T, db *dynamodb.Client, table, pk string) {
+	t.Helper()
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: key(pk)}); err != nil {
+		t.Fatalf("PutItem %s: %v", pk, err)
+	}
+}
+
+func get(ctx context.Context, t *testing.T, db *dynamodb.Client, table, pk string) map[string]string {
+	t.Helper()
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key(pk), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatalf("GetItem %s: %v", pk, err)
+	}
+	if out.Item == nil {
+		return nil
+	}
+	got := map[string]string{}
+	for k, v := range out.Item {
+		got[k] = v.(*types.AttributeValueMemberS).Value
+	}
+	return got
+}
+
+// key is the test table's key of an item: every item has sort key "0".
+func key(pk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: "0"}}
+}
+
+// TestShim_Read checks the shim's Scan and Query against what DynamoDB
+// answers: a scan returns every item, page by page, as the table is at the
+// time; a table query returns its partition's items in sort-key order
+// (backwards too), page by page; an index query returns every item with
+// the index key, whatever its partition, in the index's order.
+func TestShim_Read(t *testing.T) {
+	srv := startServer(t)
+	ctx := context.Background()
+	cfg, err := moto.AWSConfig(ctx, srv.Endpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	table := "shim-query"
+	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(table),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName:  aws.String("by-g"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}},
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	for _, it := range [][3]string{{"a", "3", "x"}, {"b", "1", "x"}, {"a", "1", ""}, {"a", "2", "x"}, {"c", "0", "y"}} {
+		item := map[string]types.AttributeValue{"pk": s(it[0]), "sk": s(it[1])}
+		if it[2] != "" {
+			item["g"] = s(it[2])
+		}
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan := func() []string {
+		t.Helper()
+		var got []string
+		p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table), Limit: aws.Int32(2)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatalf("Scan: %v", err)
+			}
+			for _, it := range out.Items {
+				got = append(got, it["pk"].(*types.AttributeValueMemberS).Value+it["sk"].(*types.AttributeValueMemberS).Value)
+			}
+		}
+		slices.Sort(got)
+		return got
+	}
+	if diff := cmp.Diff([]string{"a1", "a2", "a3", "b1", "c0"}, scan()); diff != "" {
+		t.Errorf("scan (-want +got):\n%s", diff)
+	}
+	// The shim keeps the table's order between scans: a put and a delete
+	// must show in the next one.
+	if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{"pk": s("a"), "sk": s("2")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{"pk": s("d"), "sk": s("9")}}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a1", "a3", "b1", "c0", "d9"}, scan()); diff != "" {
+		t.Errorf("scan after a delete and a put (-want +got):\n%s", diff)
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{"pk": s("a"), "sk": s("2"), "g": s("x")}}); err != nil {
+		t.Fatal(err)
+	}
+
+	query := func(in dynamodb.QueryInput) []string {
+		t.Helper()
+		var got []string
+		for {
+			out, err := db.Query(ctx, &in)
+			if err != nil {
+				t.Fatalf("Query: %v", err)
+			}
+			for _, it := range out.Items {
+				got = append(got, it["pk"].(*types.AttributeValueMemberS).Value+it["sk"].(*types.AttributeValueMemberS).Value)
+			}
+			if out.LastEvaluatedKey == nil {
+				return got
+			}
+			in.ExclusiveStartKey = out.LastEvaluatedKey
+		}
+	}
+	tests := []struct {
+		name  string
+		in    dynamodb.QueryInput
+		value string // of :v
+		want  []string
+	}{
+		{"partition in pages", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :v"), Limit: aws.Int32(2)}, "a", []string{"a1", "a2", "a3"}},
+		{"partition backwards", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :v"), ScanIndexForward: aws.Bool(false)}, "a", []string{"a3", "a2", "a1"}},
+		{"index in pages", dynamodb.QueryInput{IndexName: aws.String("by-g"), KeyConditionExpression: aws.String("g = :v"), Limit: aws.Int32(1)}, "x", []string{"b1", "a2", "a3"}},
+		{"empty partition", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :v")}, "zz", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			in.TableName = aws.String(table)
+			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": s(tt.value)}
+			if diff := cmp.Diff(tt.want, query(in)); diff != "" {
+				t.Errorf("items (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
