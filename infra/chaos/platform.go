@@ -98,7 +98,7 @@ func Start(t testing.TB, env *stacktest.Env) *Platform {
 	})
 
 	p.Sources = Sources{DynamoDB: dynamodb.NewFromConfig(env.AWS), Table: cfg.TableName, SQS: sqs.NewFromConfig(env.AWS),
-		Queues: map[string]string{}, Received: rcv.Received}
+		Queues: map[string]string{}, Received: rcv.Received, ReceiverURL: rcv.URL}
 	for _, name := range DLQs {
 		url, err := env.Stack.QueueURL(ctx, name)
 		if err != nil {

@@ -55,7 +55,8 @@ type ProcessorConfig struct {
 	Assets  *fulfillment.Store
 	Logger  *slog.Logger
 	Now     func() time.Time
-	// TmpDir holds XLSX files while they are read ("" is the system's).
+	// TmpDir holds XLSX files while they are read, and what the duplicate
+	// check and a large XLSX's shared strings spill ("" is the system's).
 	TmpDir string
 	// Workers bounds the BatchWriteItem calls in flight.
 	Workers int
@@ -235,6 +236,7 @@ func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
 		return err
 	}
 	v := NewValidator(f.File, cat, NewStoreAssets(p.cfg.Assets, f.File))
+	v.seen = newIDSet(p.cfg.TmpDir)
 	if err := p.scan(ctx, v, key, etag, p.cfg.Store, nil); err != nil {
 		return err
 	}
@@ -271,7 +273,7 @@ func (p *Processor) writeRecords(ctx context.Context, f Stored, v *Validator, ke
 }
 
 // scan streams the object through the validator: CSV straight from S3,
-// XLSX through a temporary file.
+// XLSX through a temporary file (a ZIP archive is read from its end).
 func (p *Processor) scan(ctx context.Context, v *Validator, key, etag string, claims Claims, sink func(Record) error) error {
 	obj, err := p.get(ctx, key, etag)
 	if err != nil {

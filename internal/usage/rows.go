@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // Rows reads a usage file one row at a time, never the whole file.
@@ -63,71 +61,9 @@ func (c *csvRows) Next() ([]string, int, error) {
 
 func (c *csvRows) Close() error { return nil }
 
-// xlsxRows reads the first sheet of a workbook on disk. excelize keeps the
-// compressed workbook in memory and spills the worksheet and the shared
-// strings to temporary files past xlsxSpill, so memory follows the
-// compressed size, which MaxXLSXBytes bounds.
-type xlsxRows struct {
-	f    *excelize.File
-	rows *excelize.Rows
-	row  int
-}
-
-// MaxXLSXBytes bounds an XLSX upload: excelize holds the compressed
-// workbook in memory. CSV files have no such limit.
-const MaxXLSXBytes = 50 << 20
-
-// xlsxSpill is the uncompressed size past which excelize reads a worksheet
-// or the shared strings from a temporary file rather than memory.
-const xlsxSpill = 1 << 20
-
-// OpenXLSXRows opens the workbook at path and reads its first sheet. Cell
-// values are read raw (numbers and dates as stored, not as formatted), so
-// that quantities keep their digits; dates stored as serial numbers are
-// turned into times by the validator.
-func OpenXLSXRows(path, tmpDir string) (Rows, error) {
-	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true, UnzipXMLSizeLimit: xlsxSpill, TmpDir: tmpDir})
-	if err != nil {
-		return nil, formatErrorf("not a readable XLSX workbook: %v", err)
-	}
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		_ = f.Close()
-		return nil, formatErrorf("the workbook has no sheet")
-	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		_ = f.Close()
-		return nil, formatErrorf("sheet %s cannot be read: %v", sheets[0], err)
-	}
-	return &xlsxRows{f: f, rows: rows}, nil
-}
-
-func (x *xlsxRows) Next() ([]string, int, error) {
-	if !x.rows.Next() {
-		if err := x.rows.Error(); err != nil {
-			return nil, x.row, formatErrorf("the sheet cannot be read after row %d: %v", x.row, err)
-		}
-		return nil, 0, io.EOF
-	}
-	x.row++
-	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
-	if err != nil {
-		return nil, x.row, formatErrorf("row %d cannot be read: %v", x.row, err)
-	}
-	return cells, x.row, nil
-}
-
-func (x *xlsxRows) Close() error {
-	err := x.rows.Close()
-	if cerr := x.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // spool copies r to a temporary file in dir (at most limit bytes) for the
-// XLSX reader, which needs random access. The caller removes the file.
+// XLSX reader: a ZIP archive is read from its end, its directory, and
+// needs random access. The caller removes the file.
 func spool(r io.Reader, dir string, limit int64) (string, error) {
 	tmp, err := os.CreateTemp(dir, "usage-*.xlsx")
 	if err != nil {

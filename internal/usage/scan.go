@@ -1,16 +1,24 @@
 package usage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 )
 
-// MaxRows bounds the rows of a file. The duplicate check keeps 16 bytes
-// a row; the cap keeps the usage function's memory bounded whatever the
-// file's size.
+// MaxRows bounds the rows of a file. It bounds processing time, not
+// memory, which no longer grows with the file (the duplicate check spills
+// to disk past a million rows; messages are capped). A valid file's
+// records are written at about 10,000 a second (8 BatchWriteItem calls of
+// 25 in flight, some 20 ms each), after a first pass that checks their
+// claims, so two million rows take most of the usage function's 300 s
+// timeout (template.yaml). A larger file would time out on every delivery
+// and end invalid as an internal error; refused at once, its vendor is
+// told to split it. Raise it together with the timeout.
 const MaxRows = 2_000_000
 
 // claimBatch is how many record ids one Claims call checks: DynamoDB's
@@ -25,8 +33,16 @@ type claimRef struct {
 	row int
 }
 
+// claimed is a record id another file had accepted.
+type claimed struct {
+	claimRef
+	file string
+}
+
 // claimChecker checks record ids against other files' accepted records in
-// batches, in the background, while the rows are read.
+// batches, in the background, while the rows are read. It keeps the
+// MaxErrors claimed ids of the lowest rows and counts the others, so that
+// a file of a million ids already billed costs no more memory than one.
 type claimChecker struct {
 	claims  Claims
 	product string
@@ -35,7 +51,8 @@ type claimChecker struct {
 	wg      sync.WaitGroup
 	sem     chan struct{}
 	mu      sync.Mutex
-	msgs    []string
+	found   []claimed
+	total   int
 	err     error
 }
 
@@ -78,16 +95,32 @@ func (c *claimChecker) check(ctx context.Context, batch []claimRef) {
 	}
 	for _, r := range batch {
 		if f, ok := owners[r.id]; ok && f != c.fileID {
-			c.msgs = append(c.msgs, fmt.Sprintf("row %d: record_id %q was already accepted in usage file %s", r.row, r.id, f))
+			c.total++
+			c.found = append(c.found, claimed{r, f})
+			if len(c.found) == 2*MaxErrors {
+				c.found = lowestClaims(c.found)
+			}
 		}
 	}
 }
 
-// wait returns the messages of every batch, once all are checked.
-func (c *claimChecker) wait(ctx context.Context) ([]string, error) {
+// lowestClaims keeps the MaxErrors claimed ids of the lowest rows, in
+// row order: batches finish in any order.
+func lowestClaims(found []claimed) []claimed {
+	slices.SortFunc(found, func(a, b claimed) int { return cmp.Compare(a.row, b.row) })
+	return found[:min(len(found), MaxErrors)]
+}
+
+// wait returns, once every batch is checked, the messages of the lowest
+// rows whose ids another file had accepted, and how many rows those are.
+func (c *claimChecker) wait(ctx context.Context) ([]string, int, error) {
 	c.flush(ctx)
 	c.wg.Wait()
-	return c.msgs, c.err
+	var msgs []string
+	for _, f := range lowestClaims(c.found) {
+		msgs = append(msgs, fmt.Sprintf("row %d: record_id %q was already accepted in usage file %s", f.row, f.id, f.file))
+	}
+	return msgs, c.total, c.err
 }
 
 // Scan reads every row of a file and validates it. The first non-blank
@@ -103,19 +136,15 @@ func (v *Validator) Scan(ctx context.Context, rows Rows, claims Claims, sink fun
 	}
 	v.keep = sink != nil
 	err := v.scanRows(ctx, rows, cc, sink)
-	for _, d := range v.seen.duplicates() {
-		v.errs.add(fmt.Sprintf("row %d: record_id is a duplicate of row %d's", d.row, d.first))
-		v.badRows++
-		v.records--
+	if err == nil {
+		err = v.addDuplicates()
+	} else {
+		v.seen.close()
 	}
 	if cc != nil {
-		msgs, cerr := cc.wait(ctx)
+		msgs, n, cerr := cc.wait(ctx)
 		err = errors.Join(err, cerr)
-		for _, m := range msgs {
-			v.errs.add(m)
-			v.badRows++
-			v.records--
-		}
+		v.addRowErrors(msgs, n)
 	}
 	if err != nil {
 		return err
@@ -126,24 +155,56 @@ func (v *Validator) Scan(ctx context.Context, rows Rows, claims Claims, sink fun
 	return nil
 }
 
+// addDuplicates reports the rows whose record id an earlier row has.
+func (v *Validator) addDuplicates() error {
+	dups, n, err := v.seen.duplicates(MaxErrors)
+	if err != nil {
+		return err
+	}
+	msgs := make([]string, len(dups))
+	for i, d := range dups {
+		msgs[i] = fmt.Sprintf("row %d: record_id is a duplicate of row %d's", d.row, d.first)
+	}
+	v.addRowErrors(msgs, n)
+	return nil
+}
+
+// addRowErrors records n bad rows found after the rows were read, of
+// which msgs are the first.
+func (v *Validator) addRowErrors(msgs []string, n int) {
+	for _, m := range msgs {
+		v.errs.add(m)
+	}
+	v.errs.count += n - len(msgs)
+	v.badRows += n
+	v.records -= n
+}
+
+// readError ends the reading of the rows: at the end, at a file that
+// cannot be read as CSV or XLSX (a file error), or at an outage.
+func (v *Validator) readError(err error) error {
+	var fe *FormatError
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil
+	case errors.As(err, &fe):
+		v.FileError(fe.Msg)
+		return nil
+	}
+	return err
+}
+
 func (v *Validator) scanRows(ctx context.Context, rows Rows, cc *claimChecker, sink func(Record) error) error {
 	for {
 		cells, row, err := rows.Next()
-		var fe *FormatError
-		switch {
-		case errors.Is(err, io.EOF):
-			return nil
-		case errors.As(err, &fe):
-			v.FileError(fe.Msg)
-			return nil
-		case err != nil:
-			return err
+		if err != nil {
+			return v.readError(err)
 		}
 		if blank(cells) {
 			continue
 		}
-		if v.records+v.badRows >= MaxRows {
-			v.FileError(fmt.Sprintf("the file has more than %d rows; split it into several files", MaxRows))
+		if v.records+v.badRows >= v.maxRows {
+			v.FileError(fmt.Sprintf("the file has more than %d rows; split it into several files", v.maxRows))
 			return nil
 		}
 		if !v.header {

@@ -31,8 +31,9 @@ type AssetInfo struct {
 	Prices map[string]string
 }
 
-// Assets finds the assets rows name. The validator caches every answer for
-// the file, so each distinct asset is looked up once, not once per row.
+// Assets finds the assets rows name. The validator caches the answers for
+// the file, so each distinct asset is looked up once, not once per row
+// (up to maxCachedAssets distinct ones; past that, one now and then again).
 type Assets interface {
 	// ByID returns the asset with id, nil when there is none.
 	ByID(ctx context.Context, id string) (*AssetInfo, error)
@@ -64,8 +65,8 @@ type itemInfo struct {
 }
 
 // Validator checks a file's rows one at a time. It keeps a 64-bit hash of
-// each record id (not the id) to find duplicates within the file, so that
-// a million rows need a few tens of MB; two different ids colliding is a
+// each record id (not the id) to find duplicates within the file, 16 MiB
+// in memory at most and the rest on disk; two different ids colliding is a
 // one in 2^64 chance per pair, with a seed new for every file.
 type Validator struct {
 	file       File
@@ -87,12 +88,14 @@ type Validator struct {
 	// keep builds the records' text fields; a validation-only pass
 	// (no sink) skips it.
 	keep bool
+	// maxRows is MaxRows, but in the benchmarks' memory measurement.
+	maxRows int
 }
 
 // NewValidator returns a validator of file f's rows.
 func NewValidator(f File, c Catalog, assets Assets) *Validator {
 	v := &Validator{file: f, prices: c.Prices, assets: assets, byMPN: map[string]*itemInfo{}, byItemID: map[string]*itemInfo{},
-		byID: map[string]*AssetInfo{}, byParam: map[string][]*AssetInfo{}, seed: maphash.MakeSeed()}
+		byID: map[string]*AssetInfo{}, byParam: map[string][]*AssetInfo{}, seed: maphash.MakeSeed(), seen: newIDSet(""), maxRows: MaxRows}
 	for _, it := range c.Items {
 		info := &itemInfo{item: it, decimals: catalog.Decimals(it.Precision)}
 		v.byMPN[it.MPN] = info
@@ -107,7 +110,7 @@ func NewValidator(f File, c Catalog, assets Assets) *Validator {
 // reset forgets the rows seen, keeping the lookups, for a second pass
 // over the same file.
 func (v *Validator) reset() {
-	v.seen = idSet{}
+	v.seen.close()
 	v.errs = errorList{}
 	v.badRows, v.records, v.header = 0, 0, false
 	for _, it := range v.byItemID {
@@ -237,7 +240,9 @@ func (v *Validator) Row(ctx context.Context, row int, cells []string) (Record, b
 		v.badRows++
 		return Record{}, false, nil
 	}
-	v.seen.add(maphash.String(v.seed, rec.RecordID), row)
+	if err := v.seen.add(maphash.String(v.seed, rec.RecordID), row); err != nil {
+		return Record{}, false, err
+	}
 	rec.Item = ItemRef{ID: item.item.ID, MPN: item.item.MPN}
 	rec.Asset = Ref{ID: asset.ID}
 	item.records++
@@ -373,7 +378,7 @@ func (v *Validator) findAsset(ctx context.Context, criteria, raw, value string) 
 			if a != nil && a.Vendor != v.file.Vendor.ID {
 				a = nil // another vendor's asset does not exist for this one
 			}
-			v.byID[value] = a
+			cachePut(v.byID, value, a)
 		}
 		if a == nil {
 			return nil, fmt.Sprintf("asset %s not found", value), nil
@@ -392,7 +397,7 @@ func (v *Validator) findAsset(ctx context.Context, criteria, raw, value string) 
 		if found, err = v.assets.ByParam(ctx, name, value); err != nil {
 			return nil, "", err
 		}
-		v.byParam[key] = found
+		cachePut(v.byParam, key, found)
 	}
 	switch len(found) {
 	case 0:
@@ -401,6 +406,23 @@ func (v *Validator) findAsset(ctx context.Context, criteria, raw, value string) 
 		return found[0], "", nil
 	}
 	return nil, fmt.Sprintf("%d assets have parameter %s = %q; search by asset.id", len(found), name, value), nil
+}
+
+// maxCachedAssets bounds each of the validator's asset caches, whose
+// entries (an asset's timeline and prices, or a value that named none)
+// would otherwise grow with the distinct values of a file.
+const maxCachedAssets = 10_000
+
+// cachePut adds an entry to a cache, first dropping an arbitrary one (Go
+// randomises where a map's iteration starts) when it is full.
+func cachePut[V any](m map[string]V, k string, v V) {
+	if len(m) >= maxCachedAssets {
+		for old := range m {
+			delete(m, old)
+			break
+		}
+	}
+	m[k] = v
 }
 
 func (v *Validator) price(row int, it *itemInfo, a *AssetInfo) string {

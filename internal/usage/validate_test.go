@@ -57,18 +57,6 @@ func (f *fakeAssets) ByParam(_ context.Context, name, value string) ([]*usage.As
 	return f.byParam[name+"="+value], nil
 }
 
-type fakeClaims map[string]string
-
-func (c fakeClaims) Owners(_ context.Context, _ string, ids []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, id := range ids {
-		if f, ok := c[id]; ok {
-			out[id] = f
-		}
-	}
-	return out, nil
-}
-
 func newAssets() *fakeAssets {
 	good := active("AS-0000-0000-0001", "PRD-111-222-333", "MP-12345", nov1.Add(-24*time.Hour), time.Time{})
 	other := &usage.AssetInfo{ID: "AS-0000-0000-0009", Vendor: "VA-999-999", Product: "PRD-111-222-333", Marketplace: "MP-12345", Timeline: good.Timeline}
@@ -136,7 +124,7 @@ func TestValidator_Row(t *testing.T) {
 		{"missing record id", ",,item.mpn,MIN,1,2026-11-02,2026-11-03,asset.id,AS-0000-0000-0001\n", "record_id is required"},
 		{"record id accepted in another file", "taken,,item.mpn,MIN,1,2026-11-02,2026-11-03,asset.id,AS-0000-0000-0001\n", "record_id \"taken\" was already accepted in usage file UF-2026-10-0000-0009"},
 	}
-	claims := fakeClaims{"taken": "UF-2026-10-0000-0009", "r-1": "UF-2026-11-0000-0001"} // its own claim is fine
+	claims := usage.MapClaims{"taken": "UF-2026-10-0000-0009", "r-1": "UF-2026-11-0000-0001"} // its own claim is fine
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := scan(t, header+tt.row, claims)
