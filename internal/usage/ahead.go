@@ -7,7 +7,7 @@ import (
 
 // An XLSX file is read in three goroutines: one inflates the sheet
 // (readAhead), one parses its XML into rows (aheadRows), and the caller
-// validates them. Each costs about as much as another, so on two cores
+// validates them; a CSV file in two (aheadRows parses it). Each costs about as much as another, so on two cores
 // the three overlap; on a Lambda share of one core (512 MB is about a
 // third) they cost little more than one goroutine would: a channel
 // operation per 256 rows and per 128 KiB.

@@ -283,7 +283,12 @@ func (p *Processor) scan(ctx context.Context, v *Validator, key, etag string, cl
 	br := bufio.NewReaderSize(obj.Body, 64<<10)
 	head, _ := br.Peek(len(zipMagic))
 	if !IsXLSX(head) {
-		return v.Scan(ctx, NewCSVRows(br), claims, sink)
+		rows := NewCSVRows(br)
+		err := v.Scan(ctx, rows, claims, sink)
+		// Closing the body first ends a read ahead blocked on it, which
+		// closing the rows waits for.
+		_ = obj.Body.Close()
+		return errors.Join(err, rows.Close())
 	}
 	path, err := spool(br, p.cfg.TmpDir, MaxXLSXBytes)
 	var fe *FormatError
