@@ -25,12 +25,8 @@ import (
 // the cancelled transaction and none of its own, and the items it wrote
 // before it was cancelled must be as they were.
 func TestShim_CancelledTransaction(t *testing.T) {
-	srv := startServer(t)
 	ctx := context.Background()
-	cfg, err := moto.AWSConfig(ctx, srv.Endpoint())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := shimConfig(t)
 	db, streams := dynamodb.NewFromConfig(cfg), dynamodbstreams.NewFromConfig(cfg)
 	table := createStreamTable(ctx, t, db)
 
@@ -38,7 +34,7 @@ func TestShim_CancelledTransaction(t *testing.T) {
 	put(ctx, t, db, table, "before")
 	put(ctx, t, db, table, "deleted")
 	var canceled *types.TransactionCanceledException
-	_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(table), Item: key("cancelled")}},
 		{Update: &types.Update{TableName: aws.String(table), Key: key("before"), UpdateExpression: aws.String("SET v = :v"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberS{Value: "changed"}}}},
@@ -76,6 +72,16 @@ func TestShim_CancelledTransaction(t *testing.T) {
 	if diff := cmp.Diff([]string{"before", "deleted", "after", "tx-1", "tx-2"}, got); diff != "" {
 		t.Errorf("stream keys (-want +got):\n%s", diff)
 	}
+}
+
+// shimConfig starts an emulator for one test and returns its client config.
+func shimConfig(t *testing.T) aws.Config {
+	t.Helper()
+	cfg, err := moto.AWSConfig(context.Background(), startServer(t).Endpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 func createStreamTable(ctx context.Context, t *testing.T, db *dynamodb.Client) string {
@@ -154,15 +160,11 @@ func key(pk string) map[string]types.AttributeValue {
 // (backwards too), page by page; an index query returns every item with
 // the index key, whatever its partition, in the index's order.
 func TestShim_Read(t *testing.T) {
-	srv := startServer(t)
 	ctx := context.Background()
-	cfg, err := moto.AWSConfig(ctx, srv.Endpoint())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := shimConfig(t)
 	db := dynamodb.NewFromConfig(cfg)
 	table := "shim-query"
-	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:   aws.String(table),
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{

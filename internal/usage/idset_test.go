@@ -84,20 +84,14 @@ func TestIDSet_Duplicates(t *testing.T) {
 // check spills every three rows: duplicates in different runs are found
 // with their rows, and the messages are those of the lowest rows.
 func TestValidator_DuplicatesAcrossRuns(t *testing.T) {
-	const row = "%s,,item.mpn,MIN,1,2026-11-02,2026-11-03,asset.id,AS-0000-0000-0001\n"
-	var b strings.Builder
-	b.WriteString(strings.Join(Columns, ",") + "\n")
 	ids := []string{"a", "b", "c", "d", "a", "e", "f", "c", "g", "a"} // rows 2 to 11
-	for _, id := range ids {
-		fmt.Fprintf(&b, row, id)
-	}
-	for range 150 { // rows 12 to 161, each the same as row 3's
-		fmt.Fprintf(&b, row, "b")
+	for range 150 {                                                   // rows 12 to 161, each the same as row 3's
+		ids = append(ids, "b")
 	}
 	dir := t.TempDir()
 	v := NewValidator(testFile(), Catalog{Items: []catalog.Item{testItem}}, oneAsset{})
 	v.seen = idSet{dir: dir, limit: 3}
-	if err := v.Scan(context.Background(), NewCSVRows(strings.NewReader(b.String())), nil, nil); err != nil {
+	if err := v.Scan(context.Background(), NewCSVRows(strings.NewReader(csvOfIDs(ids))), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	rep := v.Report()
@@ -123,22 +117,30 @@ func TestValidator_DuplicatesAcrossRuns(t *testing.T) {
 	}
 }
 
+// csvOfIDs is a usage file of one good row per record id, from row 2.
+func csvOfIDs(ids []string) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(Columns, ",") + "\n")
+	for _, id := range ids {
+		fmt.Fprintf(&b, "%s,,item.mpn,MIN,1,2026-11-02,2026-11-03,asset.id,AS-0000-0000-0001\n", id)
+	}
+	return b.String()
+}
+
 // TestValidator_ClaimsAreCapped checks that record ids other files had
 // accepted are reported for the lowest rows, in order, and counted past
 // MaxErrors without being kept.
 func TestValidator_ClaimsAreCapped(t *testing.T) {
-	const row = "r-%d,,item.mpn,MIN,1,2026-11-02,2026-11-03,asset.id,AS-0000-0000-0001\n"
-	var b strings.Builder
-	b.WriteString(strings.Join(Columns, ",") + "\n")
+	var ids []string
 	claims := MapClaims{}
 	for i := range 1000 {
-		fmt.Fprintf(&b, row, i)
+		ids = append(ids, fmt.Sprintf("r-%d", i))
 		if i%4 == 1 {
-			claims[fmt.Sprintf("r-%d", i)] = "UF-2026-10-0000-0009"
+			claims[ids[i]] = "UF-2026-10-0000-0009"
 		}
 	}
 	v := NewValidator(testFile(), Catalog{Items: []catalog.Item{testItem}}, oneAsset{})
-	if err := v.Scan(context.Background(), NewCSVRows(strings.NewReader(b.String())), claims, nil); err != nil {
+	if err := v.Scan(context.Background(), NewCSVRows(strings.NewReader(csvOfIDs(ids))), claims, nil); err != nil {
 		t.Fatal(err)
 	}
 	rep := v.Report()
