@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/rql"
 	"github.com/mercato-dev/mercato/internal/usage"
@@ -30,10 +32,10 @@ func (s *Server) usageRoutes() []route {
 		{method: http.MethodGet, path: base + "/files/{id}", access: anyAccount, handle: s.getUsageFile},
 		{method: http.MethodGet, path: base + "/files/{id}/template", access: anyAccount, handle: s.usageTemplate},
 		{method: http.MethodPost, path: base + "/files/{id}/upload", access: anyAccount, maxBody: uploadBodyLimit, handle: s.uploadUsageFile},
-		{method: http.MethodPost, path: base + "/files/{id}/submit", access: anyAccount, handle: s.submitUsageFile},
-		{method: http.MethodPost, path: base + "/files/{id}/accept", access: anyAccount, handle: s.acceptUsageFile},
-		{method: http.MethodPost, path: base + "/files/{id}/reject", access: anyAccount, handle: s.rejectUsageFile},
-		{method: http.MethodPost, path: base + "/files/{id}/close", access: anyAccount, handle: s.closeUsageFile},
+		{method: http.MethodPost, path: base + "/files/{id}/submit", access: anyAccount, handle: withoutNote(s.cfg.Usage.Submit)},
+		{method: http.MethodPost, path: base + "/files/{id}/accept", access: anyAccount, handle: usageTransition(s.cfg.Usage.Accept)},
+		{method: http.MethodPost, path: base + "/files/{id}/reject", access: anyAccount, handle: usageTransition(s.cfg.Usage.Reject)},
+		{method: http.MethodPost, path: base + "/files/{id}/close", access: anyAccount, handle: withoutNote(s.cfg.Usage.Close)},
 		{method: http.MethodGet, path: base + "/records", access: anyAccount, handle: s.listUsageRecords},
 	}
 }
@@ -177,40 +179,30 @@ func tooLargeUpload() error {
 	return fault.TooLargef("the usage file exceeds %d MB; POST an empty body to get a presigned upload URL for larger files", usage.MaxUploadBytes>>20)
 }
 
-func (s *Server) submitUsageFile(w http.ResponseWriter, r *http.Request) error {
-	var none struct{}
-	if err := decodeOptionalJSON(r, &none); err != nil {
-		return err
+// usageTransition is the handler of a usage file transition: the body is
+// an optional note (NoteInput; {} or nothing for those that take none).
+func usageTransition(act func(context.Context, account.Principal, string, usage.NoteInput) (usage.File, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in usage.NoteInput
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return err
+		}
+		f, err := act(r.Context(), principal(r), r.PathValue("id"), in)
+		return show(w, f, err)
 	}
-	f, err := s.cfg.Usage.Submit(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, f, err)
 }
 
-func (s *Server) acceptUsageFile(w http.ResponseWriter, r *http.Request) error {
-	var in usage.NoteInput
-	if err := decodeOptionalJSON(r, &in); err != nil {
-		return err
+// withoutNote adapts a transition that takes no note: a note sent to it is
+// refused by the strict decoding of an empty body.
+func withoutNote(act func(context.Context, account.Principal, string) (usage.File, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var none struct{}
+		if err := decodeOptionalJSON(r, &none); err != nil {
+			return err
+		}
+		f, err := act(r.Context(), principal(r), r.PathValue("id"))
+		return show(w, f, err)
 	}
-	f, err := s.cfg.Usage.Accept(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, f, err)
-}
-
-func (s *Server) rejectUsageFile(w http.ResponseWriter, r *http.Request) error {
-	var in usage.NoteInput
-	if err := decodeOptionalJSON(r, &in); err != nil {
-		return err
-	}
-	f, err := s.cfg.Usage.Reject(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, f, err)
-}
-
-func (s *Server) closeUsageFile(w http.ResponseWriter, r *http.Request) error {
-	var none struct{}
-	if err := decodeOptionalJSON(r, &none); err != nil {
-		return err
-	}
-	f, err := s.cfg.Usage.Close(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, f, err)
 }
 
 func usageRecordField(rec usage.Record, field string) string {
