@@ -460,6 +460,7 @@ func usageBadInput(t *testing.T, s *usageShop) {
 		{"reject without a note", s.call(http.MethodPost, base+"/reject", p, nil), 400, "REQ_003", []string{"is draft"}},
 		{"submit a draft", s.call(http.MethodPost, base+"/submit", v, nil), 400, "REQ_003", []string{"usage file " + f.ID + " is draft", "submit needs a file that is ready"}},
 		{"action body not JSON", s.call(http.MethodPost, base+"/accept", p, "{"), 400, "REQ_001", nil},
+		{"a note sent to submit, which takes none", s.call(http.MethodPost, base+"/submit", v, map[string]any{"note": "x"}), 400, "VAL_001", []string{`unknown field "note"`}},
 		{"records without a file", s.call(http.MethodGet, "/public/v1/usage/records", v, nil), 400, "VAL_001", []string{"usage_file.id"}},
 		{"records of an unknown field", s.call(http.MethodGet, "/public/v1/usage/records?usage_file.id="+f.ID+"&colour=red", v, nil), 400, "VAL_001", nil},
 		{"records of another vendor's file", s.call(http.MethodGet, "/public/v1/usage/records?usage_file.id="+f.ID, other.Token.Value, nil), 404, "OBJ_001", nil},
