@@ -75,7 +75,10 @@ func (s *Service) UpdateItem(ctx context.Context, actor account.Principal, produ
 		}
 		it.Updated = s.now().UTC()
 		tx.Put("item", newItemRow(productID, it), nil)
-		if it.MPN != oldMPN {
+		// The uniqueness row is keyed by the lowercased MPN: a change of case
+		// keeps the same row (deleting and re-creating one key in a single
+		// transaction is refused), while the item stores the new spelling.
+		if !sameUniqueKey(it.MPN, oldMPN) {
 			tx.Delete("old mpn", uniqueRow(productID, "MPN#", oldMPN, "").key(), nil).
 				Create("mpn", uniqueRow(productID, "MPN#", it.MPN, it.ID))
 		}
@@ -184,6 +187,9 @@ func (s *Service) UpdateParameter(ctx context.Context, actor account.Principal, 
 			if users := st.templatesUsing(oldName); len(users) > 0 {
 				return fault.Invalidf("name cannot change while templates %v use {{ %s }}", users, oldName)
 			}
+		}
+		// As for MPNs, only a change beyond letter case moves the uniqueness row.
+		if !sameUniqueKey(p.Name, oldName) {
 			tx.Delete("old parameter name", uniqueRow(productID, "PNAME#", oldName, "").key(), nil).
 				Create("parameter name", uniqueRow(productID, "PNAME#", p.Name, p.ID))
 		}

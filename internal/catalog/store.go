@@ -100,6 +100,11 @@ func uniqueRow(productID, prefix, value, owner string) row {
 	return row{PK: productPK(productID), SK: prefix + strings.ToLower(value), Entity: "unique", Doc: owner}
 }
 
+// sameUniqueKey reports whether two values share a uniqueness row. It
+// compares the stored key rather than using strings.EqualFold, which folds
+// more pairs (such as ſ and s) than ToLower maps to one key.
+func sameUniqueKey(a, b string) bool { return strings.ToLower(a) == strings.ToLower(b) }
+
 func itemID(productID string, n int) string { return productID + "-" + localID(n) }
 func localID(n int) string                  { return fmt.Sprintf("%04d", n) }
 func paramID(productID string, n int) string {

@@ -236,6 +236,33 @@ func TestCatalog_Rules(t *testing.T) {
 
 	connectError(t, f.call(http.MethodPost, base+"/items", v, map[string]any{
 		"name": "Again", "mpn": "mpn-246-users", "type": "reservation", "unit": "users"}), 400, "VAL_001", "mpn is already used")
+	// A change of letter case only keeps the uniqueness row and stores the
+	// new spelling; the lowercased key still refuses real duplicates.
+	var it catalog.Item
+	f.do(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"mpn": "mpn-246-users"}, http.StatusOK, nil)
+	f.do(http.MethodGet, base+"/items/"+lab.item.ID, v, nil, http.StatusOK, &it)
+	if it.MPN != "mpn-246-users" {
+		t.Errorf("mpn after a case change = %q", it.MPN)
+	}
+	var spare catalog.Item
+	f.do(http.MethodPost, base+"/items", v, map[string]any{"name": "Spare", "mpn": "SPARE-1", "type": "reservation", "unit": "users"}, http.StatusCreated, &spare)
+	connectError(t, f.call(http.MethodPut, base+"/items/"+spare.ID, v, map[string]any{"mpn": "MPN-246-Users"}), 400, "VAL_001", "mpn is already used")
+	connectError(t, f.call(http.MethodPost, base+"/items", v, map[string]any{
+		"name": "Again", "mpn": "MPN-246-USERS", "type": "reservation", "unit": "users"}), 400, "VAL_001", "mpn is already used")
+	f.do(http.MethodDelete, base+"/items/"+spare.ID, v, nil, http.StatusNoContent, nil)
+	var pd, second catalog.Parameter
+	f.do(http.MethodPost, base+"/parameters", v, map[string]any{
+		"name": "param_default", "title": "Default", "type": "text", "scope": "asset", "phase": "ordering"}, http.StatusCreated, &pd)
+	f.do(http.MethodPut, base+"/parameters/"+pd.ID, v, map[string]any{"name": "Param_Default"}, http.StatusOK, nil)
+	f.do(http.MethodGet, base+"/parameters/"+pd.ID, v, nil, http.StatusOK, &pd)
+	if pd.Name != "Param_Default" {
+		t.Errorf("parameter name after a case change = %q", pd.Name)
+	}
+	f.do(http.MethodPost, base+"/parameters", v, map[string]any{
+		"name": "param_other", "title": "Other", "type": "text", "scope": "asset", "phase": "ordering"}, http.StatusCreated, &second)
+	connectError(t, f.call(http.MethodPut, base+"/parameters/"+second.ID, v, map[string]any{"name": "PARAM_DEFAULT"}), 400, "VAL_001", "name is already used")
+	connectError(t, f.call(http.MethodPost, base+"/parameters", v, map[string]any{
+		"name": "param_default", "title": "Again", "type": "text", "scope": "asset", "phase": "ordering"}), 400, "VAL_001", "name is already used")
 	connectError(t, f.call(http.MethodPut, base+"/parameters/"+lab.param.ID, v, map[string]any{"phase": "ordering"}), 400, "VAL_001",
 		"phase cannot change")
 	connectError(t, f.call(http.MethodPost, base+"/templates", v, map[string]any{
@@ -252,7 +279,6 @@ func TestCatalog_Rules(t *testing.T) {
 	connectError(t, f.call(http.MethodDelete, base+"/items/"+lab.item.ID, v, nil), 400, "VAL_001", "endofsale")
 	connectError(t, f.call(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"type": "ppu"}), 400, "VAL_001", "type cannot change")
 	connectError(t, f.call(http.MethodPut, base, v, map[string]any{"name": "Renamed"}), 400, "VAL_001", "name cannot change")
-	var it catalog.Item
 	f.do(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"status": "endofsale"}, http.StatusOK, &it)
 	if it.Status != "endofsale" {
 		t.Errorf("item status = %s", it.Status)
