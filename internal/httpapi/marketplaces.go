@@ -28,16 +28,20 @@ func (s *Server) createMarketplace(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) listMarketplaces(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePaging(r)
-	if err != nil {
-		return err
-	}
 	mps, err := s.cfg.Catalog.ListMarketplaces(r.Context(), principal(r))
-	if err != nil {
-		return err
+	return list(w, r, mps, err, marketplaceField, "id", "name", "currency", "created")
+}
+
+func marketplaceField(mp catalog.Marketplace, f string) string {
+	switch f {
+	case "id":
+		return mp.ID
+	case "name":
+		return mp.Name
+	case "currency":
+		return mp.Currency
 	}
-	writeList(w, mps, p)
-	return nil
+	return stamp(mp.Created)
 }
 
 func (s *Server) getMarketplace(w http.ResponseWriter, r *http.Request) error {

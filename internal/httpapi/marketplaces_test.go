@@ -37,6 +37,36 @@ func TestAPI_Marketplaces(t *testing.T) {
 		t.Errorf("own list = %+v", list)
 	}
 
+	// The list takes the same filters and RQL as the other /public/v1 lists.
+	var eu catalog.Marketplace
+	f.do(http.MethodPost, "/public/v1/marketplaces", prov,
+		map[string]any{"name": "Europe", "currency": "EUR", "countries": []string{"DE"}}, http.StatusCreated, &eu)
+	filters := []struct {
+		query string
+		want  []string
+		rng   string
+	}{
+		{"eq(name,Europe)", []string{eu.ID}, "items 0-0/1"},
+		{"eq(name,Nope)", nil, "items 0-0/0"},
+		{"currency=USD", []string{mp.ID}, "items 0-0/1"},
+		{"ordering(-name)&limit=1", []string{mp.ID}, "items 0-0/2"},
+		{"ordering(-created)&limit=1&offset=1", []string{mp.ID}, "items 1-1/2"},
+	}
+	for _, tt := range filters {
+		t.Run(tt.query, func(t *testing.T) {
+			var got []catalog.Marketplace
+			res := f.do(http.MethodGet, "/public/v1/marketplaces?"+tt.query, prov, nil, http.StatusOK, &got)
+			var ids []string
+			for _, m := range got {
+				ids = append(ids, m.ID)
+			}
+			if !cmp.Equal(ids, tt.want) || res.header.Get("Content-Range") != tt.rng {
+				t.Errorf("ids = %v, Content-Range %q; want %v, %q", ids, res.header.Get("Content-Range"), tt.want, tt.rng)
+			}
+		})
+	}
+	connectError(t, f.call(http.MethodGet, "/public/v1/marketplaces?colour=red", prov, nil), 400, "VAL_001", "colour")
+
 	tests := []struct {
 		name      string
 		token     string
