@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
 )
 
 // catalogFixture adds a marketplace of the fixture's provider.
@@ -433,6 +435,95 @@ func TestCatalog_CallCounts(t *testing.T) {
 			f.do(http.MethodGet, tt.path, tt.token, nil, http.StatusOK, nil)
 			if diff := cmp.Diff(tt.want, f.counter.Calls()); diff != "" {
 				t.Errorf("DynamoDB calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCatalog_OrdersBindToVersion orders on v1, publishes v2 (an item
+// renamed, one added, a parameter added) and orders again: each asset keeps
+// the version it was bought on, and so does what GET shows of the first.
+func TestCatalog_OrdersBindToVersion(t *testing.T) {
+	f := newCatalogFixture(t)
+	lab := f.buildLab(t)
+	f.list(t, lab, "10")
+	v, prov := f.vendor.Token.Value, f.provider.Token.Value
+	s := &shop{catalogFixture: f, lab: lab}
+	s.customer = s.newCustomer(t, prov)
+	type order struct {
+		LineItems []struct {
+			SubscriptionID string `json:"subscriptionId"`
+		} `json:"lineItems"`
+	}
+	buy := func(items ...catalog.Item) []string {
+		t.Helper()
+		var lines []any
+		for _, it := range items {
+			lines = append(lines, map[string]any{"offerId": s.offer(it), "quantity": 3})
+		}
+		var o order
+		f.do(http.MethodPost, s.ordersPath(), prov, map[string]any{"lineItems": lines}, http.StatusCreated, &o)
+		var subs []string
+		for _, l := range o.LineItems {
+			subs = append(subs, l.SubscriptionID)
+		}
+		return subs
+	}
+	first := buy(lab.item)[0]
+
+	base := "/public/v1/products/" + lab.product.ID
+	var storage catalog.Item
+	f.do(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"name": "SKU Seats", "unit": "seats"}, http.StatusOK, nil)
+	f.do(http.MethodPost, base+"/items", v, map[string]any{"name": "SKU Storage", "mpn": "MPN-246-STORAGE", "type": "reservation",
+		"period": "monthly", "unit": "GB"}, http.StatusCreated, &storage)
+	f.do(http.MethodPost, base+"/parameters", v, map[string]any{"name": "param_region", "title": "Region", "type": "text",
+		"scope": "asset", "phase": "fulfillment"}, http.StatusCreated, nil)
+	var v2 catalog.Version
+	f.do(http.MethodPost, base+"/publish", v, nil, http.StatusCreated, &v2)
+	if v2.Version != 2 || len(v2.Items) != 2 {
+		t.Fatalf("v2 = %+v", v2)
+	}
+	var lr catalog.ListingRequest
+	f.do(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"product": lab.product.ID, "marketplace": f.mp.ID,
+		"prices": []map[string]any{{"item": lab.item.ID, "price": "11"}, {"item": storage.ID, "price": "2"}}}, http.StatusCreated, &lr)
+	if lr.Version != 2 {
+		t.Errorf("listing request version = %d", lr.Version)
+	}
+	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", prov, nil, http.StatusOK, nil)
+	second := buy(lab.item, storage)
+
+	tests := []struct {
+		sub      string
+		version  int
+		itemName string
+		unit     string
+		price    string
+		params   []string
+	}{
+		{first, 1, "SKU Users", "users", "10.00", []string{"param_admin_email"}},
+		{second[0], 2, "SKU Seats", "seats", "11.00", []string{"param_admin_email", "param_region"}},
+		{second[1], 2, "SKU Storage", "GB", "2.00", []string{"param_admin_email", "param_region"}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("v%d %s", tt.version, tt.itemName), func(t *testing.T) {
+			var a fulfillment.Asset
+			f.do(http.MethodGet, "/public/v1/assets/"+tt.sub, v, nil, http.StatusOK, &a)
+			var params []string
+			for _, p := range a.Params {
+				params = append(params, p.Name)
+			}
+			slices.Sort(params)
+			if a.Version != tt.version || len(a.Items) != 1 || a.Items[0].Name != tt.itemName || a.Items[0].Price != tt.price ||
+				!cmp.Equal(params, tt.params) {
+				t.Errorf("asset = version %d, items %+v, params %v", a.Version, a.Items, params)
+			}
+			var sub struct {
+				UnitType string `json:"unitType"`
+				Quantity int    `json:"quantity"`
+			}
+			f.do(http.MethodGet, "/v1/customers/"+s.customer+"/subscriptions/"+tt.sub, prov, nil, http.StatusOK, &sub)
+			if sub.UnitType != tt.unit || sub.Quantity != 3 {
+				t.Errorf("subscription = %+v, want unit %s", sub, tt.unit)
 			}
 		})
 	}
