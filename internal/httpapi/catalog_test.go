@@ -528,3 +528,74 @@ func TestCatalog_OrdersBindToVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestCatalog_Versions publishes twice, lists the versions, and edits the
+// product, an item, a parameter and the template afterwards: version 1
+// answers the same bytes as before.
+func TestCatalog_Versions(t *testing.T) {
+	f := newCatalogFixture(t)
+	lab := f.buildLab(t)
+	v := f.vendor.Token.Value
+	base := "/public/v1/products/" + lab.product.ID
+	f.do(http.MethodPost, base+"/publish", v, map[string]string{"notes": "first"}, http.StatusCreated, nil)
+	v1 := f.do(http.MethodGet, base+"/versions/1", v, nil, http.StatusOK, nil).body
+
+	f.do(http.MethodPut, base, v, map[string]any{"short_description": "Meetings, rewritten"}, http.StatusOK, nil)
+	f.do(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"name": "SKU Seats", "max_quantity": 900}, http.StatusOK, nil)
+	f.do(http.MethodPut, base+"/parameters/"+lab.param.ID, v, map[string]any{"title": "Admin e-mail"}, http.StatusOK, nil)
+	f.do(http.MethodPut, base+"/templates/"+lab.template.ID, v, map[string]any{"body": "Hello {{ param_admin_email }}"}, http.StatusOK, nil)
+	f.do(http.MethodPost, base+"/items", v, map[string]any{"name": "SKU Storage", "mpn": "MPN-246-STORAGE", "type": "reservation", "unit": "GB"}, http.StatusCreated, nil)
+	f.do(http.MethodPost, base+"/publish", v, map[string]string{"notes": "second"}, http.StatusCreated, nil)
+	f.do(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"name": "SKU Seats+"}, http.StatusOK, nil)
+
+	if again := f.do(http.MethodGet, base+"/versions/1", v, nil, http.StatusOK, nil).body; string(again) != string(v1) {
+		t.Errorf("version 1 changed:\nbefore %s\nafter  %s", v1, again)
+	}
+	var one catalog.Version
+	if err := json.Unmarshal(v1, &one); err != nil {
+		t.Fatal(err)
+	}
+	if one.Version != 1 || one.Notes != "first" || one.Product.ShortDescription != "Video meetings for teams" || len(one.Items) != 1 ||
+		one.Items[0].Name != "SKU Users" || one.Parameters[0].Title != "Administrator email" || !strings.Contains(one.Templates[0].Body, "# Welcome") {
+		t.Errorf("version 1 = %+v", one)
+	}
+
+	var vs []catalog.Version
+	res := f.do(http.MethodGet, base+"/versions", v, nil, http.StatusOK, &vs)
+	if len(vs) != 2 || vs[0].Version != 1 || vs[1].Version != 2 || res.header.Get("Content-Range") != "items 0-1/2" {
+		t.Fatalf("versions = %d, Content-Range %q", len(vs), res.header.Get("Content-Range"))
+	}
+	if two := vs[1]; two.Notes != "second" || len(two.Items) != 2 || two.Items[0].Name != "SKU Seats" || two.Product.ShortDescription != "Meetings, rewritten" {
+		t.Errorf("version 2 = %+v", two)
+	}
+	pages := []struct {
+		query string
+		want  []int
+		rng   string
+	}{
+		{"ordering(-version)&limit=1", []int{2}, "items 0-0/2"},
+		{"limit=1&offset=1", []int{2}, "items 1-1/2"},
+		{"eq(version,1)", []int{1}, "items 0-0/1"},
+		{"version=2", []int{2}, "items 0-0/1"},
+		{"version.gt=1", []int{2}, "items 0-0/1"},
+		{"in(version,(1,2))&ordering(-version)", []int{2, 1}, "items 0-1/2"},
+	}
+	for _, tt := range pages {
+		t.Run(tt.query, func(t *testing.T) {
+			res := f.do(http.MethodGet, base+"/versions?"+tt.query, v, nil, http.StatusOK, &vs)
+			var got []int
+			for _, x := range vs {
+				got = append(got, x.Version)
+			}
+			if !cmp.Equal(got, tt.want) || res.header.Get("Content-Range") != tt.rng {
+				t.Errorf("versions %v, Content-Range %q; want %v, %q", got, res.header.Get("Content-Range"), tt.want, tt.rng)
+			}
+		})
+	}
+	connectError(t, f.call(http.MethodGet, base+"/versions?eq(version,one)", v, nil), 400, "VAL_001", "whole numbers", "one")
+	connectError(t, f.call(http.MethodGet, base+"/versions/3", v, nil), 404, "OBJ_001", "version 3")
+	connectError(t, f.call(http.MethodGet, base+"/versions/zero", v, nil), 400, "VAL_001", "positive integer")
+	other := f.createAccount(account.Vendor, "Other Vendor")
+	connectError(t, f.call(http.MethodGet, base+"/versions/1", other.Token.Value, nil), 404, "OBJ_001")
+	connectError(t, f.call(http.MethodGet, base+"/versions", other.Token.Value, nil), 404, "OBJ_001")
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -85,11 +86,16 @@ func list[T any](w http.ResponseWriter, r *http.Request, items []T, err error, v
 	if err != nil {
 		return err
 	}
-	p, err := parsePaging(r)
+	q, err := rql.Parse(r.URL.Query(), allowed...)
 	if err != nil {
 		return err
 	}
-	q, err := rql.Parse(r.URL.Query(), allowed...)
+	return listQuery(w, r, q, items, value)
+}
+
+// listQuery answers a page of items filtered and ordered by q.
+func listQuery[T any](w http.ResponseWriter, r *http.Request, q rql.Query, items []T, value rql.Value[T]) error {
+	p, err := parsePaging(r)
 	if err != nil {
 		return err
 	}
@@ -162,13 +168,36 @@ func (s *Server) publishProduct(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
 	vs, err := s.cfg.Catalog.ListVersions(r.Context(), principal(r), r.PathValue("id"))
-	return list(w, r, vs, err, func(v catalog.Version, f string) string {
+	if err != nil {
+		return err
+	}
+	q, err := rql.Parse(r.URL.Query(), "version", "published_at")
+	if err != nil {
+		return err
+	}
+	// RQL compares strings, so versions are fixed width to sort as numbers;
+	// the filter values must be written the same way to match.
+	for i, f := range q.Filters {
+		if f.Field != "version" {
+			continue
+		}
+		for j, raw := range f.Values {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 0 {
+				return fault.Invalidf("version filters take whole numbers, not %q", raw)
+			}
+			q.Filters[i].Values[j] = versionKey(n)
+		}
+	}
+	return listQuery(w, r, q, vs, func(v catalog.Version, f string) string {
 		if f == "version" {
-			return strconv.Itoa(1e6 + v.Version) // fixed width, so strings sort as numbers
+			return versionKey(v.Version)
 		}
 		return stamp(v.PublishedAt)
-	}, "version", "published_at")
+	})
 }
+
+func versionKey(n int) string { return fmt.Sprintf("%010d", n) }
 
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 	n, err := strconv.Atoi(r.PathValue("version"))
