@@ -397,47 +397,102 @@ func names(ps []catalog.Product) []string {
 	return out
 }
 
-// TestCatalog_CallCounts holds reads to a fixed number of DynamoDB calls
-// whatever the number of items (no N+1, no Scan).
-func TestCatalog_CallCounts(t *testing.T) {
-	f := newCatalogFixture(t)
-	lab := f.buildLab(t)
-	base := "/public/v1/products/" + lab.product.ID
-	for i := range 6 {
-		f.do(http.MethodPost, base+"/items", f.vendor.Token.Value, map[string]any{
+// listedProduct creates, publishes and lists on the fixture's marketplace a
+// product of n items (its default item and n-1 more).
+func (f *catalogFixture) listedProduct(t testing.TB, name string, n int) (catalog.Product, []catalog.Item) {
+	t.Helper()
+	v := f.vendor.Token.Value
+	var p catalog.Product
+	f.do(http.MethodPost, "/public/v1/products", v, map[string]any{"name": name}, http.StatusCreated, &p)
+	base := "/public/v1/products/" + p.ID
+	for i := 1; i < n; i++ {
+		f.do(http.MethodPost, base+"/items", v, map[string]any{
 			"name": fmt.Sprintf("Extra %d", i), "mpn": fmt.Sprintf("MPN-X-%d", i), "type": "reservation", "unit": "users"}, http.StatusCreated, nil)
 	}
-	prices := []map[string]any{{"item": lab.item.ID, "price": "1"}}
+	f.do(http.MethodPost, base+"/templates", v, map[string]any{"type": "fulfillment", "scope": "asset", "title": "Activation",
+		"body": "Asset {{ asset.id }} is ready."}, http.StatusCreated, nil)
 	var items []catalog.Item
-	f.do(http.MethodGet, base+"/items", f.vendor.Token.Value, nil, http.StatusOK, &items)
-	for _, it := range items[1:] {
+	f.do(http.MethodGet, base+"/items", v, nil, http.StatusOK, &items)
+	if len(items) != n {
+		t.Fatalf("%s has %d items, want %d", name, len(items), n)
+	}
+	var prices []map[string]any
+	for _, it := range items {
 		prices = append(prices, map[string]any{"item": it.ID, "price": "2"})
 	}
-	f.do(http.MethodPost, base+"/publish", f.vendor.Token.Value, nil, http.StatusCreated, nil)
+	f.do(http.MethodPost, base+"/publish", v, nil, http.StatusCreated, nil)
 	var lr catalog.ListingRequest
-	f.do(http.MethodPost, "/public/v1/listing-requests", f.vendor.Token.Value, map[string]any{"product": lab.product.ID, "marketplace": f.mp.ID, "prices": prices}, http.StatusCreated, &lr)
+	f.do(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"product": p.ID, "marketplace": f.mp.ID, "prices": prices}, http.StatusCreated, &lr)
 	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", f.provider.Token.Value, nil, http.StatusOK, nil)
+	return p, items
+}
 
+// calls counts the DynamoDB calls of one GET that must answer 200.
+func (f *catalogFixture) calls(t testing.TB, token, path string) map[string]int {
+	t.Helper()
+	f.counter.Reset()
+	f.do(http.MethodGet, path, token, nil, http.StatusOK, nil)
+	return f.counter.Calls()
+}
+
+// TestCatalog_CallCounts holds reads to a fixed number of DynamoDB calls
+// whatever the number of items or listed products (no N+1, no Scan): each
+// read is counted on a product of 1 item and one of 7, and the catalog with
+// 1 and 3 listed products, and the counts must be equal and as the README
+// states them.
+func TestCatalog_CallCounts(t *testing.T) {
+	f := newCatalogFixture(t)
+	v, prov := f.vendor.Token.Value, f.provider.Token.Value
+	small, smallItems := f.listedProduct(t, "Small", 1)
+	catalogOfOne := f.calls(t, prov, "/v1/products?country=US")
+	large, largeItems := f.listedProduct(t, "Large", 7)
+	f.listedProduct(t, "Third", 1)
+	var products pcCollection
+	f.do(http.MethodGet, "/v1/products?country=US", prov, nil, http.StatusOK, &products)
+	if products.TotalCount != 3 {
+		t.Fatalf("the catalog lists %d products, want 3", products.TotalCount)
+	}
+
+	paths := func(p catalog.Product, it catalog.Item) map[string]string {
+		pub, pc := "/public/v1/products/"+p.ID, "/v1/products/"+p.ID
+		return map[string]string{
+			"product":        pub,
+			"product items":  pub + "/items",
+			"provider skus":  pc + "/skus?country=US",
+			"availabilities": pc + "/skus/" + it.LocalID + "/availabilities?country=US",
+		}
+	}
+	smallPaths, largePaths := paths(small, smallItems[0]), paths(large, largeItems[6])
 	tests := []struct {
 		name  string
 		token string
-		path  string
 		want  map[string]int
 	}{
-		{"product", f.vendor.Token.Value, base, map[string]int{"GetItem": 1, "Query": 1}},
-		{"product items", f.vendor.Token.Value, base + "/items", map[string]int{"GetItem": 1, "Query": 1}},
-		{"provider catalog", f.provider.Token.Value, "/v1/products?country=US", map[string]int{"GetItem": 1, "Query": 1, "BatchGetItem": 1}},
-		{"provider skus", f.provider.Token.Value, "/v1/products/" + lab.product.ID + "/skus?country=US", map[string]int{"GetItem": 2, "Query": 1}},
+		{"product", v, map[string]int{"GetItem": 1, "Query": 1}},
+		{"product items", v, map[string]int{"GetItem": 1, "Query": 1}},
+		{"provider skus", prov, map[string]int{"GetItem": 2, "Query": 1}},
+		{"availabilities", prov, map[string]int{"GetItem": 2, "Query": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.counter.Reset()
-			f.do(http.MethodGet, tt.path, tt.token, nil, http.StatusOK, nil)
-			if diff := cmp.Diff(tt.want, f.counter.Calls()); diff != "" {
+			one, seven := f.calls(t, tt.token, smallPaths[tt.name]), f.calls(t, tt.token, largePaths[tt.name])
+			if diff := cmp.Diff(one, seven); diff != "" {
+				t.Errorf("calls grow with the items (-1 item +7 items):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.want, seven); diff != "" {
 				t.Errorf("DynamoDB calls (-want +got):\n%s", diff)
 			}
 		})
 	}
+	t.Run("provider catalog", func(t *testing.T) {
+		three := f.calls(t, prov, "/v1/products?country=US")
+		if diff := cmp.Diff(catalogOfOne, three); diff != "" {
+			t.Errorf("calls grow with the products (-1 product +3 products):\n%s", diff)
+		}
+		if diff := cmp.Diff(map[string]int{"GetItem": 1, "Query": 1, "BatchGetItem": 1}, three); diff != "" {
+			t.Errorf("DynamoDB calls (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // TestCatalog_OrdersBindToVersion orders on v1, publishes v2 (an item
