@@ -276,10 +276,32 @@ func TestCatalog_Rules(t *testing.T) {
 	connectError(t, f.call(http.MethodPost, base+"/parameters", v, map[string]any{
 		"name": "color", "title": "Color", "type": "dropdown", "scope": "asset", "phase": "ordering"}), 400, "VAL_001", "choices")
 
+	// A preview shows a sample, the parameter's title, where no value is supplied.
+	var pv catalog.Preview
+	f.do(http.MethodPost, base+"/templates/"+lab.template.ID+"/preview", v, map[string]any{"values": map[string]string{}}, http.StatusOK, &pv)
+	if !strings.Contains(pv.Body, "**<Administrator email>**") || pv.Values["param_admin_email"] != "<Administrator email>" {
+		t.Errorf("preview without values = %q %v", pv.Body, pv.Values)
+	}
+	// auto_approve must name an asset fulfillment template of the product.
+	var inquire catalog.Template
+	f.do(http.MethodPost, base+"/templates", v, map[string]any{"type": "inquire", "scope": "asset", "title": "Ask", "body": "Which tenant?"}, http.StatusCreated, &inquire)
+	for _, tid := range []string{"TL-000-000-000", inquire.ID, ""} {
+		connectError(t, f.call(http.MethodPut, base, v, map[string]any{"capabilities": map[string]any{"auto_approve": map[string]any{"enabled": true, "template_id": tid}}}),
+			400, "VAL_001", "auto_approve.template_id", fmt.Sprintf("%q", tid))
+	}
+	var p catalog.Product
+	f.do(http.MethodPut, base, v, map[string]any{"capabilities": map[string]any{"auto_approve": map[string]any{"enabled": true, "template_id": lab.template.ID}}}, http.StatusOK, &p)
+	if !p.Capabilities.AutoApprove.Enabled || p.Capabilities.AutoApprove.TemplateID != lab.template.ID {
+		t.Errorf("capabilities = %+v", p.Capabilities)
+	}
+	f.do(http.MethodPut, base, v, map[string]any{"capabilities": map[string]any{"auto_approve": map[string]any{"enabled": false}}}, http.StatusOK, nil)
+
 	f.list(t, lab, "10")
-	// After publish: items cannot be deleted, nor change type; the name is fixed.
+	// After publish: items cannot be deleted, nor change type or period; the
+	// name is fixed.
 	connectError(t, f.call(http.MethodDelete, base+"/items/"+lab.item.ID, v, nil), 400, "VAL_001", "endofsale")
 	connectError(t, f.call(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"type": "ppu"}), 400, "VAL_001", "type cannot change")
+	connectError(t, f.call(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"period": "yearly"}), 400, "VAL_001", "period cannot change")
 	connectError(t, f.call(http.MethodPut, base, v, map[string]any{"name": "Renamed"}), 400, "VAL_001", "name cannot change")
 	f.do(http.MethodPut, base+"/items/"+lab.item.ID, v, map[string]any{"status": "endofsale"}, http.StatusOK, &it)
 	if it.Status != "endofsale" {
@@ -335,6 +357,10 @@ func TestCatalog_ListingRules(t *testing.T) {
 	var lr catalog.ListingRequest
 	f.do(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{{"item": lab.item.ID, "price": "5"}}), http.StatusCreated, &lr)
 	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{{"item": lab.item.ID, "price": "6"}})), 409, "OBJ_002", "pending")
+	// Only the marketplace's provider decides: another provider does not see it.
+	otherHub := f.createAccount(account.Provider, "Other Hub")
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", otherHub.Token.Value, nil), 404, "OBJ_001", lr.ID)
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/reject", otherHub.Token.Value, map[string]string{"reason": "x"}), 404, "OBJ_001", lr.ID)
 	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/reject", f.provider.Token.Value, nil), 400, "VAL_001", "reason")
 	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/reject", f.provider.Token.Value, map[string]string{"reason": "price too low"}, http.StatusOK, &lr)
 	if lr.Status != "rejected" || lr.Reason != "price too low" {
@@ -358,12 +384,35 @@ func TestCatalog_ListingRules(t *testing.T) {
 	}
 	var one catalog.Listing
 	f.do(http.MethodGet, "/public/v1/listings/"+listings[0].ID, v, nil, http.StatusOK, &one)
+	// Listed, it can be ordered; once removed, its offer is no longer valid.
+	s := &shop{catalogFixture: f, lab: lab}
+	s.customer = s.newCustomer(t, f.provider.Token.Value)
+	order := map[string]any{"lineItems": []any{map[string]any{"offerId": s.offer(lab.item), "quantity": 1}}}
+	f.do(http.MethodPost, s.ordersPath(), f.provider.Token.Value, order, http.StatusCreated, nil)
 	f.do(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "remove", "product": lab.product.ID, "marketplace": f.mp.ID}, http.StatusCreated, &lr)
 	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", f.provider.Token.Value, nil, http.StatusOK, nil)
 	var products pcCollection
 	f.do(http.MethodGet, "/v1/products?country=US", f.provider.Token.Value, nil, http.StatusOK, &products)
 	if products.TotalCount != 0 {
 		t.Errorf("an unlisted product is still in the catalog")
+	}
+	partnerError(t, s.call2(http.MethodPost, s.ordersPath(), order), 400, 10001, s.offer(lab.item))
+
+	// A pay-per-use item is priced per unit, billed monthly: P1M by default,
+	// no yearly term.
+	var ppu catalog.Item
+	f.do(http.MethodPost, "/public/v1/products/"+lab.product.ID+"/items", v, map[string]any{"name": "Recording minutes", "mpn": "MPN-246-MIN",
+		"type": "ppu", "unit": "minutes", "precision": "decimal(2)"}, http.StatusCreated, &ppu)
+	f.do(http.MethodPost, "/public/v1/products/"+lab.product.ID+"/publish", v, nil, http.StatusCreated, nil)
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{
+		{"item": lab.item.ID, "price": "5"}, {"item": ppu.ID, "price": "0.05", "terms": []string{"P1Y"}}})), 400, "VAL_001", "P1Y", "ppu")
+	f.do(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{{"item": lab.item.ID, "price": "5"}, {"item": ppu.ID, "price": ".5"}}), http.StatusCreated, &lr)
+	want := []catalog.Price{
+		{Item: catalog.Ref{ID: lab.item.ID, Name: "SKU Users"}, Price: "5.00", Terms: []string{"P1M"}},
+		{Item: catalog.Ref{ID: ppu.ID, Name: "Recording minutes"}, Price: "0.50", Terms: []string{"P1M"}},
+	}
+	if lr.Type != "new" || lr.Version != 2 || !cmp.Equal(lr.Prices, want) {
+		t.Errorf("ppu listing request = %s v%d %+v", lr.Type, lr.Version, lr.Prices)
 	}
 }
 
