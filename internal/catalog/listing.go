@@ -208,8 +208,11 @@ func listingType(typ string, listed bool) (string, error) {
 	return typ, nil
 }
 
-// checkPrices wants one price per item on sale, in the currency's minor
-// units, with terms the item's period allows.
+// checkPrices wants one price per item on sale in the version being listed
+// (the latest), in the currency's minor units, with terms the item's period
+// allows. Items added since that version was published are left out, and a
+// price for one is refused: orders bind to the version, so they cannot be
+// sold until a new version is published and listed with them.
 func (st *state) checkPrices(in []PriceInput, cur string) ([]Price, error) {
 	unit, _ := currency.ParseISO(cur)
 	scale, _ := currency.Standard.Rounding(unit)
@@ -220,6 +223,10 @@ func (st *state) checkPrices(in []PriceInput, cur string) ([]Price, error) {
 		it, ok := st.items[p.Item.ID]
 		if !ok {
 			msgs = append(msgs, fmt.Sprintf("prices[%d]: item %q is not an item of the product", i, p.Item.ID))
+			continue
+		}
+		if !st.inLatestVersion(it) {
+			msgs = append(msgs, fmt.Sprintf("prices[%d]: item %s is not in version %d, the one being listed; publish the product to sell it", i, it.ID, st.head.p.Version))
 			continue
 		}
 		if seen[it.ID] {
@@ -243,7 +250,7 @@ func (st *state) checkPrices(in []PriceInput, cur string) ([]Price, error) {
 		out = append(out, Price{Item: Ref{ID: it.ID, Name: it.Name}, Price: d.StringFixed(int32(scale)), Terms: terms})
 	}
 	for _, it := range st.sortedItems() {
-		if it.Status != StatusEndOfSale && !seen[it.ID] {
+		if it.Status != StatusEndOfSale && st.inLatestVersion(it) && !seen[it.ID] {
 			msgs = append(msgs, fmt.Sprintf("item %s (%s) needs a price", it.ID, it.MPN))
 		}
 	}

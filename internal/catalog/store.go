@@ -132,11 +132,18 @@ func (st *state) sortedItems() []Item {
 // view derives an item's status: a draft item becomes published once a
 // published version includes it, without rewriting every item at publish.
 func (st *state) view(it Item) Item {
-	at := st.head.p.PublishedAt
-	if it.Status == StatusDraft && at != nil && !it.Created.After(*at) {
+	if it.Status == StatusDraft && st.inLatestVersion(it) {
 		it.Status = StatusPublished
 	}
 	return it
+}
+
+// inLatestVersion reports whether the newest published version includes
+// the item: every item created up to the last publish is in it, since
+// items of a published product are never deleted.
+func (st *state) inLatestVersion(it Item) bool {
+	at := st.head.p.PublishedAt
+	return at != nil && !it.Created.After(*at)
 }
 
 // loadPartition reads the whole product partition in one consistent Query

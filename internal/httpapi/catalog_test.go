@@ -414,6 +414,20 @@ func TestCatalog_ListingRules(t *testing.T) {
 	if lr.Type != "new" || lr.Version != 2 || !cmp.Equal(lr.Prices, want) {
 		t.Errorf("ppu listing request = %s v%d %+v", lr.Type, lr.Version, lr.Prices)
 	}
+	f.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", f.provider.Token.Value, nil, http.StatusOK, nil)
+
+	// An item added after the last publish is not in the version being
+	// listed: it needs no price, and a price for it is refused.
+	var later catalog.Item
+	f.do(http.MethodPost, "/public/v1/products/"+lab.product.ID+"/items", v, map[string]any{"name": "SKU Later", "mpn": "MPN-246-LATER",
+		"type": "reservation", "unit": "users"}, http.StatusCreated, &later)
+	connectError(t, f.call(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{
+		{"item": lab.item.ID, "price": "6"}, {"item": ppu.ID, "price": "0.5"}, {"item": later.ID, "price": "3"}})), 400, "VAL_001",
+		later.ID+" is not in version 2", "publish")
+	f.do(http.MethodPost, "/public/v1/listing-requests", v, req([]map[string]any{{"item": lab.item.ID, "price": "6"}, {"item": ppu.ID, "price": "0.5"}}), http.StatusCreated, &lr)
+	if lr.Type != "update" || lr.Version != 2 || len(lr.Prices) != 2 {
+		t.Errorf("update without the draft item = %s v%d %+v", lr.Type, lr.Version, lr.Prices)
+	}
 }
 
 func TestCatalog_Lists(t *testing.T) {
