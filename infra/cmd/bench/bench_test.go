@@ -134,7 +134,7 @@ func TestTable_Sample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 18 + 2*len(app.Functions()); len(rows) != want {
+	if want := 19 + 2*len(app.Functions()); len(rows) != want {
 		t.Fatalf("%d rows, want %d", len(rows), want)
 	}
 	for _, r := range rows {
@@ -288,7 +288,8 @@ func TestRun_From(t *testing.T) {
 		{name: "text", o: options{from: "testdata/sample.txt"},
 			want: []string{"machine: ", "load: 1-minute average", "command: make bench\n", "Cold start    api: exec to first event"}},
 		{name: "markdown", o: options{from: "testdata/sample.txt", markdown: true},
-			want: []string{"Machine: ", "| Cold start | api: exec to first event"}},
+			want: []string{"Machine: ", "| Cold start | api: exec to first event",
+				"|  | p50 added per delivery, µs | 320 | — | — |\n|  | p99 added per delivery, µs | -26,719 | — | — |\n"}},
 		{name: "a row missing", o: options{from: partial},
 			wantErrs: []string{"API, approve: approves/s", "Cost, approve: DynamoDB calls", "BenchmarkAPI_Approve did not report", partial}},
 	}

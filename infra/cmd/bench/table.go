@@ -69,6 +69,7 @@ func specs(functions []string) []rowSpec {
 		{cost, "catalog read: capacity units vs one Query", catalog, figure{unit: "capacity-units/read"}, figure{unit: "bare-capacity-units/read"}},
 		{disp, "deliveries/s vs bare net/http POSTs/s", dispatcher, figure{unit: "deliveries/s"}, figure{unit: "bare-posts/s"}},
 		{disp, "p99 latency per delivery, µs, vs bare POST", dispatcher, figure{unit: "p99-dispatch-µs"}, figure{unit: "p99-bare-µs"}},
+		{disp, "p50 added per delivery, µs", dispatcher, figure{unit: "p50-added-µs"}, figure{}},
 		{disp, "p99 added per delivery, µs", dispatcher, figure{unit: "p99-added-µs"}, figure{}},
 		{usage, "CSV 1M rows: rows/s vs plain encoding/csv", csv, figure{unit: "rows/s"}, figure{unit: "plain-csv-rows/s"}},
 		{usage, "CSV 1M rows: peak RSS, MiB", csv, figure{unit: "peak-RSS-MiB"}, figure{}},
