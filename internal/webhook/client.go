@@ -16,8 +16,10 @@ import (
 
 // Limits of one attempt.
 const (
-	// AttemptTimeout bounds one request, from dial to the end of the body.
-	AttemptTimeout = 15 * time.Second
+	// DefaultAttemptTimeout bounds one request, from dial to the end of the
+	// body, unless WithAttemptTimeout sets another bound: 15 s, as Svix
+	// and Hook0 allow an endpoint.
+	DefaultAttemptTimeout = 15 * time.Second
 	// maxRead is how much of a response is read; the rest is dropped, so
 	// that an endpoint cannot make the dispatcher download a large body.
 	maxRead = 64 << 10
@@ -33,29 +35,52 @@ const (
 // the environment (which would dial for it, past the guard), and dials only
 // addresses the guard allows.
 type Client struct {
-	http *http.Client
+	http    *http.Client
+	timeout time.Duration
+}
+
+// ClientOption changes one of NewClient's defaults.
+type ClientOption func(*Client)
+
+// WithAttemptTimeout bounds each attempt by d instead of
+// DefaultAttemptTimeout; d <= 0 keeps the default. Tests shorten it to
+// prove a slow endpoint is cut off.
+func WithAttemptTimeout(d time.Duration) ClientOption {
+	return func(c *Client) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
 }
 
 // NewClient returns a client whose connections go through the guard.
-func NewClient(g *Guard) *Client {
+func NewClient(g *Guard, opts ...ClientOption) *Client {
+	c := &Client{timeout: DefaultAttemptTimeout}
+	for _, o := range opts {
+		o(c)
+	}
 	tr := &http.Transport{
 		Proxy:                 nil,
 		DialContext:           g.DialContext,
 		ForceAttemptHTTP2:     true,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: AttemptTimeout,
+		ResponseHeaderTimeout: c.timeout,
 		MaxIdleConns:          256,
 		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       60 * time.Second,
 	}
-	return &Client{http: &http.Client{
+	c.http = &http.Client{
 		Transport: tr,
-		Timeout:   AttemptTimeout,
+		Timeout:   c.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
-	}}
+	}
+	return c
 }
+
+// AttemptTimeout is the bound of one attempt.
+func (c *Client) AttemptTimeout() time.Duration { return c.timeout }
 
 // Message is what one attempt sends.
 type Message struct {
@@ -93,7 +118,7 @@ func (c *Client) Send(ctx context.Context, m Message) Result {
 	req.Header.Set(HeaderSignature, SignatureHeader(m.Keys, m.ID, m.Timestamp, m.Body))
 	res, err := c.http.Do(req)
 	if err != nil {
-		return Result{Duration: time.Since(start), Err: describe(err)}
+		return Result{Duration: time.Since(start), Err: c.describe(err)}
 	}
 	defer res.Body.Close()
 	body, readErr := io.ReadAll(io.LimitReader(res.Body, maxRead))
@@ -112,14 +137,14 @@ func (c *Client) Send(ctx context.Context, m Message) Result {
 // describe turns a transport error into the sentence an attempt records:
 // without the method and URL that net/http prefixes (the URL is on the
 // webhook already).
-func describe(err error) error {
+func (c *Client) describe(err error) error {
 	var ae *AddrError
 	if errors.As(err, &ae) {
 		return fmt.Errorf("refused to connect: %w", ae)
 	}
 	var to interface{ Timeout() bool }
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &to) && to.Timeout()) {
-		return fmt.Errorf("timed out after %s", AttemptTimeout)
+		return fmt.Errorf("timed out after %s", c.timeout)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {

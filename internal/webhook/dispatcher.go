@@ -43,9 +43,10 @@ const (
 	// so that the invocation that created it crashed rather than is still
 	// working on it.
 	claimAfter = 2 * time.Minute
-	// attemptBudget is the invocation time an inline attempt needs; with
-	// less left, the attempt is queued instead.
-	attemptBudget = AttemptTimeout + 5*time.Second
+	// attemptMargin is the invocation time an inline attempt needs beyond
+	// the client's attempt timeout (to record it); with less left, the
+	// attempt is queued instead.
+	attemptMargin = 5 * time.Second
 )
 
 // DispatcherConfig wires a Dispatcher.
@@ -222,16 +223,16 @@ func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event,
 		}
 		ds = existing
 	}
-	if !hasTime(ctx) {
+	if !d.hasTime(ctx) {
 		return d.enqueue(ctx, task{Kind: taskKind, Account: ds.Account, WebhookID: ds.WebhookID, DeliveryID: ds.ID, Attempt: 1, Due: now})
 	}
 	_, _, err = d.attempt(ctx, ep, ds, 1, TriggerScheduled)
 	return err
 }
 
-func hasTime(ctx context.Context) bool {
+func (d *Dispatcher) hasTime(ctx context.Context) bool {
 	deadline, ok := ctx.Deadline()
-	return !ok || time.Until(deadline) > attemptBudget
+	return !ok || time.Until(deadline) > d.cfg.Client.AttemptTimeout()+attemptMargin
 }
 
 // runTask makes the attempt a task asks for, once it is due.

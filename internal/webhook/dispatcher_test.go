@@ -364,3 +364,115 @@ func TestClient_Send(t *testing.T) {
 		t.Errorf("headers seen: %q", r.Response)
 	}
 }
+
+// countingTransport counts the response bytes the client consumes.
+type countingTransport struct {
+	next http.RoundTripper
+	read atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := c.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	res.Body = countingBody{ReadCloser: res.Body, n: &c.read}
+	return res, nil
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
+}
+
+// An endpoint that answers without end gets maxRead bytes read and then
+// its connection closed: the client counts exactly 64 KiB consumed, and
+// the receiver's writes fail long before it has sent all it meant to.
+func TestClient_ReadsAtMost64KiB(t *testing.T) {
+	const offered = 64 << 20 // far past any socket buffer
+	type outcome struct {
+		written int64
+		err     error
+	}
+	done := make(chan outcome, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat("x", 32<<10))
+		var o outcome
+		for o.written < offered {
+			n, err := w.Write(chunk)
+			o.written += int64(n)
+			if err != nil {
+				o.err = err
+				break
+			}
+		}
+		done <- o
+	}))
+	defer srv.Close()
+	c := NewClient(&Guard{AllowHTTPLoopback: true})
+	ct := &countingTransport{next: c.http.Transport}
+	c.http.Transport = ct
+	r := c.Send(context.Background(), Message{URL: srv.URL, ID: "DL-1", Body: []byte(`{}`), Keys: []Key{mustKey(t, NewSecret())}, Timestamp: time.Now()})
+	if !r.OK() || len(r.Response) != maxStored {
+		t.Errorf("result: %d, %v, %d bytes stored", r.StatusCode, r.Err, len(r.Response))
+	}
+	if got := ct.read.Load(); got != maxRead {
+		t.Errorf("client consumed %d bytes of the answer, want %d", got, maxRead)
+	}
+	select {
+	case o := <-done:
+		if o.err == nil || o.written >= offered {
+			t.Errorf("receiver wrote %d of %d bytes, error %v: want its writes cut off", o.written, offered, o.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the receiver is still writing: the client kept reading or kept the connection")
+	}
+}
+
+// An endpoint slower than the client's attempt timeout is cut off, and the
+// attempt is recorded as a failure with the timeout as its error.
+func TestClient_SlowEndpointTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	const timeout = 100 * time.Millisecond
+	c := NewClient(&Guard{AllowHTTPLoopback: true}, WithAttemptTimeout(timeout))
+	// What bounds the request is the http.Client's timeout; checking it
+	// rather than the attempt's duration keeps the test free of timing.
+	if c.http.Timeout != timeout || NewClient(&Guard{}).http.Timeout != DefaultAttemptTimeout {
+		t.Fatalf("request timeouts %s and %s, want %s and the default", c.http.Timeout, NewClient(&Guard{}).http.Timeout, timeout)
+	}
+	ep := testEndpoint(srv.URL)
+	h := newHarness(t, ep)
+	h.d.cfg.Client = c
+	e := orderEvent(ep.Account)
+	if err := h.d.FanOut(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	d, attempts := h.store.get(DeliveryID(e.ID, e.Created, ep.ID))
+	if len(attempts) != 1 {
+		t.Fatalf("%d attempts recorded, want 1", len(attempts))
+	}
+	a := attempts[0]
+	if a.Succeeded() || a.StatusCode != 0 || a.Error != "timed out after 100ms" || a.NextAttempt == nil {
+		t.Errorf("attempt = %+v, want a failure timed out after 100ms with a retry", a)
+	}
+	if d.Status != StatusPending || len(h.queue.tasks(t)) != 1 {
+		t.Errorf("delivery %s with %d retries queued", d.Status, len(h.queue.tasks(t)))
+	}
+	if st := h.store.endpoint(ep.Account, ep.ID).Stats; st.Failures != 1 || st.Successes != 0 {
+		t.Errorf("stats = %+v", st)
+	}
+}
