@@ -20,6 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/ident"
 	"github.com/mercato-dev/mercato/internal/stacktest"
@@ -533,5 +534,125 @@ func TestWebhooks_FiltersByEventTypeAndProduct(t *testing.T) {
 				t.Errorf("%s missing", n)
 			}
 		}
+	}
+}
+
+// storedItem is what the tests read of the raw items of a webhook's
+// deliveries partition.
+type storedItem struct {
+	SK        string    `dynamodbav:"sk"`
+	Entity    string    `dynamodbav:"entity"`
+	EventID   string    `dynamodbav:"event_id"`
+	Created   time.Time `dynamodbav:"created"`
+	At        time.Time `dynamodbav:"at"`
+	ExpiresAt int64     `dynamodbav:"expires_at"`
+}
+
+// stored reads the delivery and attempt items of webhook id as they are in
+// the table, past the API.
+func stored(t *testing.T, a *app.App, account, id string) (deliveries, attempts []storedItem) {
+	t.Helper()
+	items, err := dynamo.QueryAll[storedItem](context.Background(), a.Table, dynamo.Partition{PK: "WHDELIVERIES#" + account + "#" + id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		switch it.Entity {
+		case "webhook_delivery":
+			deliveries = append(deliveries, it)
+		case "webhook_attempt":
+			attempts = append(attempts, it)
+		default:
+			t.Errorf("unexpected item %s (%s) in the deliveries partition", it.SK, it.Entity)
+		}
+	}
+	return deliveries, attempts
+}
+
+// A relay batch retried (the same event in two messages of one batch, and
+// again in a later batch) and an SQS redelivery of the first message make
+// one delivery record per (event, webhook) in DynamoDB, and one request.
+func TestWebhooks_DuplicateMessagesMakeOneDeliveryRecord(t *testing.T) {
+	a := running(t)
+	tn := newTenant(t, a)
+	rcvs := []*receiver{newReceiver(t), newReceiver(t)}
+	var hooks []webhook.WithSecret
+	for _, r := range rcvs {
+		hooks = append(hooks, tn.register(r.URL, nil))
+	}
+	// The dispatcher on the real store, fed directly: the event is not in
+	// the outbox, so the stack's own dispatcher never sees it.
+	d := webhook.NewDispatcher(webhook.DispatcherConfig{
+		Store: webhook.NewDynamoStore(a.Table, a.Config.EventRetentionDays), Client: webhook.NewClient(&webhook.Guard{AllowHTTPLoopback: true}),
+		Queue: a.SQS, QueueURL: a.Config.WebhookQueue, Schedule: a.Config.WebhookRetries, Logger: stacktest.Logger(t),
+	})
+	e, err := event.New(event.OrderCreated, tn.id, json.RawMessage(`{"id":"ORD-1893-0042"}`), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := func(id, receives string) events.SQSMessage {
+		return events.SQSMessage{MessageId: id, Body: string(body), Attributes: map[string]string{"ApproximateReceiveCount": receives}}
+	}
+	batches := []struct {
+		name string
+		msgs []events.SQSMessage
+	}{
+		{"the event twice in one batch", []events.SQSMessage{msg("m-1", "1"), msg("m-2", "1")}},
+		{"a retried relay batch", []events.SQSMessage{msg("m-3", "1")}},
+		{"SQS redelivers the first message", []events.SQSMessage{msg("m-1", "2")}},
+	}
+	for _, b := range batches {
+		resp, err := d.Handle(context.Background(), events.SQSEvent{Records: b.msgs})
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("%s: %v, failures %+v", b.name, err, resp.BatchItemFailures)
+		}
+	}
+	for i, w := range hooks {
+		ds, as := stored(t, a, tn.id, w.ID)
+		if len(ds) != 1 || ds[0].EventID != e.ID || len(as) != 1 {
+			t.Errorf("webhook %d: %d delivery items (%+v) and %d attempt items, want one of each for event %s", i, len(ds), ds, len(as), e.ID)
+		}
+		if n := len(rcvs[i].got()); n != 1 {
+			t.Errorf("webhook %d: %d requests, want 1", i, n)
+		}
+		if got := tn.deliveries(w.ID, ""); len(got) != 1 || got[0].AttemptCount != 1 || got[0].Status != webhook.StatusSucceeded {
+			t.Errorf("webhook %d: deliveries = %+v", i, got)
+		}
+	}
+}
+
+// Deliveries and attempts carry the table's TTL attribute: 30 days after
+// the attempt (the delivery: after it was made, when its first attempt
+// ran).
+func TestWebhooks_AttemptsExpireAfter30Days(t *testing.T) {
+	const retention = 30 * 24 * time.Hour
+	a := running(t)
+	tn := newTenant(t, a)
+	rcv := newReceiver(t, status(500), status(200))
+	w := tn.register(rcv.URL, nil)
+	emit(t, a, tn.id, event.OrderCreated, `{"id":"ORD-1"}`)
+	wait(t, "the delivery to succeed", func() bool {
+		ds := tn.deliveries(w.ID, "")
+		return len(ds) == 1 && ds[0].Status == webhook.StatusSucceeded
+	})
+	ds, as := stored(t, a, tn.id, w.ID)
+	if len(ds) != 1 || len(as) != 2 {
+		t.Fatalf("%d delivery and %d attempt items, want 1 and 2", len(ds), len(as))
+	}
+	for _, at := range as {
+		if want := at.At.Add(retention).Unix(); at.ExpiresAt != want {
+			t.Errorf("attempt %s expires_at %d, want %d (its time %s + 30 days)", at.SK, at.ExpiresAt, want, at.At)
+		}
+	}
+	first := as[0].At
+	if want := ds[0].Created.Add(retention).Unix(); ds[0].ExpiresAt != want {
+		t.Errorf("delivery expires_at %d, want %d (created %s + 30 days)", ds[0].ExpiresAt, want, ds[0].Created)
+	}
+	if gap := time.Unix(ds[0].ExpiresAt, 0).Sub(first.Add(retention)); gap > time.Minute || gap < -time.Minute {
+		t.Errorf("delivery expires %s from its first attempt + 30 days", gap)
 	}
 }
