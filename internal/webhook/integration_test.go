@@ -20,6 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/ident"
@@ -99,7 +100,13 @@ type tenant struct {
 
 func newTenant(t *testing.T, a *app.App) *tenant {
 	t.Helper()
-	c, err := a.Accounts.Ensure(context.Background(), "wh-"+ident.Secret(6), account.CreateAccountInput{Type: account.Vendor, Name: "Hooks Inc."})
+	return newAccount(t, a, account.Vendor, "Hooks Inc.")
+}
+
+// newAccount is a fresh account of any type with its API.
+func newAccount(t *testing.T, a *app.App, typ account.Type, name string) *tenant {
+	t.Helper()
+	c, err := a.Accounts.Ensure(context.Background(), "wh-"+ident.Secret(6), account.CreateAccountInput{Type: typ, Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,6 +283,97 @@ func TestWebhooks_OrderEventsArriveSignedAndVerify(t *testing.T) {
 	tn.do(http.MethodGet, "/public/v1/webhooks/"+w.ID, nil, http.StatusOK, &got)
 	if got.Stats.Deliveries != 2 || got.Stats.Successes != 2 || got.Stats.LastSuccess == nil {
 		t.Errorf("stats = %+v", got.Stats)
+	}
+}
+
+// shop is a vendor's product listed on a provider's marketplace, with a
+// customer of the provider, set up through the API.
+type shop struct {
+	vendor, provider *tenant
+	offer, customer  string
+}
+
+func newShop(t *testing.T, a *app.App) shop {
+	t.Helper()
+	s := shop{vendor: newAccount(t, a, account.Vendor, "Front Street Inc."), provider: newAccount(t, a, account.Provider, "Apollo Hub")}
+	var mp catalog.Marketplace
+	s.provider.do(http.MethodPost, "/public/v1/marketplaces", map[string]any{"name": "Apollo US", "currency": "USD", "countries": []string{"US"}}, http.StatusCreated, &mp)
+	var p catalog.Product
+	s.vendor.do(http.MethodPost, "/public/v1/products", map[string]any{"name": "Apollo Pulse"}, http.StatusCreated, &p)
+	var items []catalog.Item
+	s.vendor.do(http.MethodGet, "/public/v1/products/"+p.ID+"/items", nil, http.StatusOK, &items)
+	s.vendor.do(http.MethodPost, "/public/v1/products/"+p.ID+"/templates", map[string]any{"type": "fulfillment", "scope": "asset",
+		"title": "Activation", "body": "# Apollo Pulse\nYour subscription {{ asset.id }} is active."}, http.StatusCreated, nil)
+	s.vendor.do(http.MethodPost, "/public/v1/products/"+p.ID+"/publish", nil, http.StatusCreated, nil)
+	var lr catalog.ListingRequest
+	s.vendor.do(http.MethodPost, "/public/v1/listing-requests", map[string]any{"product": p.ID, "marketplace": mp.ID,
+		"prices": []map[string]any{{"item": items[0].ID, "price": "10", "terms": []string{"P1M"}}}}, http.StatusCreated, &lr)
+	s.provider.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", nil, http.StatusOK, nil)
+	var c struct {
+		ID string `json:"id"`
+	}
+	s.provider.do(http.MethodPost, "/v1/customers", map[string]any{"companyProfile": map[string]any{"companyName": "Contoso Ltd"},
+		"billingProfile": map[string]any{"email": "it@contoso.example", "defaultAddress": map[string]any{"country": "US"}}}, http.StatusCreated, &c)
+	s.offer, s.customer = p.ID+":"+items[0].LocalID+":"+mp.ID, c.ID
+	return s
+}
+
+// A real order placed through the API reaches the provider's webhook as
+// order.created and the vendor's as request.created, signed so that the
+// Standard Webhooks library verifies them. Only the envelope is checked
+// (id, type, account, and the order's id): what the data carries is the
+// ordering package's.
+func TestWebhooks_RealOrderArrivesSignedAndVerifies(t *testing.T) {
+	a := running(t)
+	s := newShop(t, a)
+	provRcv, vendRcv := newReceiver(t), newReceiver(t)
+	// Filtered to the order's events: the shop's set-up events may still
+	// be on their way through the relay.
+	provHook := s.provider.register(provRcv.URL, map[string]any{"events": []string{"order.created", "request.created"}})
+	vendHook := s.vendor.register(vendRcv.URL, map[string]any{"events": []string{"request.created"}})
+	var order struct {
+		ID string `json:"id"`
+	}
+	s.provider.do(http.MethodPost, "/v1/customers/"+s.customer+"/orders", map[string]any{"lineItems": []any{map[string]any{"offerId": s.offer, "quantity": 1}}},
+		http.StatusCreated, &order)
+	if order.ID == "" {
+		t.Fatal("the order has no id")
+	}
+	wait(t, "order.created and request.created at the provider", func() bool { return len(provRcv.got()) >= 2 })
+	wait(t, "request.created at the vendor", func() bool { return len(vendRcv.got()) >= 1 })
+	time.Sleep(500 * time.Millisecond) // nothing more arrives
+	check := func(who string, rcv *receiver, w webhook.WithSecret, account string) map[event.Type]int {
+		t.Helper()
+		types := map[event.Type]int{}
+		for _, h := range rcv.got() {
+			verify(t, w.Secret, h)
+			var e struct {
+				event.Event
+				Data struct {
+					ID string `json:"id"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(h.body, &e); err != nil {
+				t.Fatalf("%s: body %s: %v", who, h.body, err)
+			}
+			types[e.Type]++
+			if e.Account != account || e.ID == "" {
+				t.Errorf("%s got event %q of account %q, want account %s", who, e.ID, e.Account, account)
+			}
+			if id := h.header.Get("webhook-id"); id != webhook.DeliveryID(e.ID, e.Created, w.ID) {
+				t.Errorf("%s: webhook-id %s is not the delivery of event %s", who, id, e.ID)
+			}
+			if e.Type == event.OrderCreated && e.Data.ID != order.ID {
+				t.Errorf("%s: order.created of order %q, want %s", who, e.Data.ID, order.ID)
+			}
+		}
+		return types
+	}
+	if got := check("provider", provRcv, provHook, s.provider.id); got[event.OrderCreated] != 1 || got[event.RequestCreated] != 1 {
+		t.Errorf("provider got %v, want one order.created and one request.created", got)
+	}
+	if got := check("vendor", vendRcv, vendHook, s.vendor.id); got[event.RequestCreated] != 1 || len(got) != 1 {
+		t.Errorf("vendor got %v, want one request.created", got)
 	}
 }
 
