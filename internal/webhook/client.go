@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -32,10 +35,12 @@ const (
 
 // Client sends signed deliveries. It follows no redirects (a 3xx is a
 // failure: a redirect could lead past the URL checks), uses no proxy from
-// the environment (which would dial for it, past the guard), and dials only
-// addresses the guard allows.
+// the environment (which would dial for it, past the guard), and connects
+// only to addresses the guard vetted for the attempt at hand (see
+// pinnedTransport).
 type Client struct {
 	http    *http.Client
+	pinned  *pinnedTransport
 	timeout time.Duration
 }
 
@@ -59,18 +64,9 @@ func NewClient(g *Guard, opts ...ClientOption) *Client {
 	for _, o := range opts {
 		o(c)
 	}
-	tr := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           g.DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: c.timeout,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       60 * time.Second,
-	}
+	c.pinned = &pinnedTransport{guard: g, timeout: c.timeout, byAddr: map[netip.Addr]*http.Transport{}}
 	c.http = &http.Client{
-		Transport: tr,
+		Transport: c.pinned,
 		Timeout:   c.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
@@ -166,4 +162,108 @@ func truncate(b []byte, n int) string {
 }
 
 // CloseIdle drops idle keep-alive connections.
-func (c *Client) CloseIdle() { c.http.CloseIdleConnections() }
+func (c *Client) CloseIdle() { c.pinned.CloseIdleConnections() }
+
+// pinnedTransport makes every attempt resolve and vet its host anew, and
+// reuse a keep-alive connection only if that connection's address is among
+// the ones this attempt vetted. It keeps one http.Transport per vetted
+// address, whose dial connects to that address only (checked once more in
+// the dialer's Control hook); a request goes through the transport of an
+// address its fresh lookup allows. So a name re-pointed since the last
+// attempt (DNS rebinding) gets neither a pooled connection to its old
+// address nor a new one to a refused address, and there is no second lookup
+// between vetting and dialing for an attacker to answer differently. The
+// price is a DNS query per attempt (Go's resolver does not cache), small
+// beside the HTTP round trip; keep-alive reuse is kept while the host keeps
+// resolving to the same address.
+type pinnedTransport struct {
+	guard   *Guard
+	timeout time.Duration
+	mu      sync.Mutex
+	byAddr  map[netip.Addr]*http.Transport
+}
+
+// maxPinned bounds the transports kept, one per address ever delivered to;
+// past it the idle connections are closed and the map starts again.
+const maxPinned = 1024
+
+// RoundTrip sends req through the transport of the first vetted address
+// that can be dialed; another address is tried only after a dial failure,
+// when nothing was sent.
+func (p *pinnedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	addrs, err := p.guard.vet(req.Context(), req.URL.Hostname())
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	var errs []error
+	for i, a := range addrs {
+		r := req
+		if i > 0 {
+			if r, err = rewound(req); err != nil {
+				return nil, errors.Join(append(errs, err)...)
+			}
+		}
+		res, err := p.transport(a).RoundTrip(r)
+		if err == nil {
+			return res, nil
+		}
+		errs = append(errs, err)
+		var op *net.OpError
+		if !errors.As(err, &op) || op.Op != "dial" {
+			break
+		}
+	}
+	return nil, errors.Join(errs...)
+}
+
+// rewound is req with a fresh body, for a second address.
+func rewound(req *http.Request) (*http.Request, error) {
+	r := req.Clone(req.Context())
+	if req.GetBody == nil {
+		return r, nil
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, fmt.Errorf("rewind request body: %w", err)
+	}
+	r.Body = body
+	return r, nil
+}
+
+func (p *pinnedTransport) transport(a netip.Addr) *http.Transport {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if tr, ok := p.byAddr[a]; ok {
+		return tr
+	}
+	if len(p.byAddr) >= maxPinned {
+		for _, tr := range p.byAddr {
+			tr.CloseIdleConnections()
+		}
+		p.byAddr = map[netip.Addr]*http.Transport{}
+	}
+	tr := &http.Transport{
+		Proxy:                 nil,
+		DialContext:           p.guard.dialTo(a),
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: p.timeout,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       60 * time.Second,
+	}
+	p.byAddr[a] = tr
+	return tr
+}
+
+// CloseIdleConnections closes the idle connections of every transport.
+func (p *pinnedTransport) CloseIdleConnections() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, tr := range p.byAddr {
+		tr.CloseIdleConnections()
+	}
+}

@@ -22,9 +22,11 @@ type Resolver interface {
 
 // Guard decides which webhook URLs and addresses Mercato may call. The same
 // rules run at registration (on the URL and every address its host resolves
-// to) and at dial time (on the address actually connected to), so that a
-// name that resolved to a public address when it was registered cannot be
-// pointed at the cloud metadata service or the VPC later.
+// to), on every attempt (on a fresh lookup of the host, which decides which
+// connections the attempt may use or open) and at dial time (on the address
+// actually connected to), so that a name that resolved to a public address
+// when it was registered cannot be pointed at the cloud metadata service or
+// the VPC later.
 type Guard struct {
 	Resolver Resolver
 	// AllowHTTPLoopback lets http:// (and https://) URLs reach loopback
@@ -302,34 +304,45 @@ func parseInetPart(p string) (uint64, bool) {
 	return v, err == nil
 }
 
-// DialContext resolves the address, dials only the resolved IPs that pass
-// the guard, and checks the connected address once more in the dialer's
-// Control hook, so that no code path can reach a refused address. It runs
-// on every new connection, that is on every attempt that does not reuse a
-// keep-alive connection already pinned to a vetted address.
-func (g *Guard) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(address)
-	if err != nil {
-		return nil, err
-	}
+// vet resolves host anew and returns the addresses the guard allows, in
+// the resolver's order, or why none is. The client calls it on every
+// attempt, before it picks a connection: see pinnedTransport.
+func (g *Guard) vet(ctx context.Context, host string) ([]netip.Addr, error) {
 	addrs, err := g.resolve(ctx, host)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", host, err)
 	}
-	d := net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: g.control}
+	var ok []netip.Addr
 	var errs []error
 	for _, a := range addrs {
 		if err := g.CheckAddr(a); err != nil {
 			errs = append(errs, fmt.Errorf("dial %s: %w", host, err))
 			continue
 		}
-		conn, err := d.DialContext(ctx, network, net.JoinHostPort(a.Unmap().String(), port))
-		if err == nil {
-			return conn, nil
-		}
-		errs = append(errs, err)
+		ok = append(ok, a.Unmap())
 	}
-	return nil, errors.Join(errs...)
+	if len(ok) == 0 {
+		return nil, errors.Join(errs...)
+	}
+	return ok, nil
+}
+
+// dialTo returns a dial function that connects to addr, whatever host the
+// transport asks for (the transport is addr's alone), and checks the
+// connected address once more in the dialer's Control hook, so that no code
+// path can reach a refused address.
+func (g *Guard) dialTo(addr netip.Addr) func(ctx context.Context, network, address string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		_, port, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, err
+		}
+		if err := g.CheckAddr(addr); err != nil {
+			return nil, err
+		}
+		d := net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: g.control}
+		return d.DialContext(ctx, network, net.JoinHostPort(addr.String(), port))
+	}
 }
 
 // control is the last check, on the exact address the socket connects to.

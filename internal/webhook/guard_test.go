@@ -194,6 +194,43 @@ func TestGuard_DialTimeRebinding(t *testing.T) {
 	}
 }
 
+// TestGuard_EveryAttemptVetsAnew keeps a connection alive to an allowed
+// address, then re-points the name: the next attempt looks the name up
+// again and uses no pooled connection to an address its lookup did not
+// vet, whether the new answer is refused or merely different.
+func TestGuard_EveryAttemptVetsAnew(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	res := &fakeResolver{answers: [][]string{{"127.0.0.1"}, {"10.1.2.3"}, {"127.0.0.1"}, {"127.0.0.2"}}}
+	c := NewClient(&Guard{Resolver: res, AllowHTTPLoopback: true})
+	defer c.CloseIdle()
+	url := "http://rebind.example.com:" + mustURL(t, srv.URL).Port() + "/"
+	steps := []struct {
+		name     string
+		wantOK   bool
+		wantErr  string
+		wantHits int32
+	}{
+		{"allowed: connects and keeps the connection", true, "", 1},
+		{"re-pointed to a private address: refused, the pooled connection unused", false, "refused to connect", 1},
+		{"back to the vetted address", true, "", 2},
+		{"re-pointed to another allowed address: the pooled connection unused", false, "127.0.0.2", 2},
+	}
+	for i, st := range steps {
+		r := c.Send(context.Background(), Message{URL: url, ID: "DL-1", Body: []byte(`{}`), Timestamp: time.Now()})
+		if r.OK() != st.wantOK || (st.wantErr != "" && (r.Err == nil || !strings.Contains(r.Err.Error(), st.wantErr))) {
+			t.Errorf("attempt %d, %s: %d %v", i+1, st.name, r.StatusCode, r.Err)
+		}
+		if got := hits.Load(); got != st.wantHits {
+			t.Errorf("attempt %d, %s: the receiver got %d requests, want %d", i+1, st.name, got, st.wantHits)
+		}
+	}
+	if len(res.asked) != len(steps) {
+		t.Errorf("lookups = %v, want one per attempt", res.asked)
+	}
+}
+
 // TestGuard_Control checks the last line of defence, the dialer's hook on
 // the socket's address.
 func TestGuard_Control(t *testing.T) {
