@@ -67,6 +67,21 @@ func TestAPI_Webhooks(t *testing.T) {
 	if len(list) != 0 {
 		t.Errorf("failed filter lists %d", len(list))
 	}
+	// Deliveries list newest first.
+	want := []string{d.ID}
+	for range 2 {
+		var next webhook.Delivery
+		f.do(http.MethodPost, path+"/test", vend, nil, http.StatusOK, &next)
+		want = append([]string{next.ID}, want...)
+	}
+	f.do(http.MethodGet, path+"/deliveries", vend, nil, http.StatusOK, &list)
+	var got []string
+	for _, l := range list {
+		got = append(got, l.ID)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deliveries, newest first (-want +got):\n%s", diff)
+	}
 
 	// Rotation answers the new secret; the old one keeps signing a day.
 	var rotated webhook.WithSecret

@@ -166,6 +166,8 @@ func TestGuard_DialTimeRebinding(t *testing.T) {
 		{"public then metadata", false, "https://rebind.example.com/", "93.184.216.34", "169.254.169.254", "link-local"},
 		{"public then mapped loopback", false, "https://rebind.example.com/", "93.184.216.34", "::ffff:127.0.0.1", "loopback"},
 		{"public then cgnat", false, "https://rebind.example.com/", "93.184.216.34", "100.64.0.1", "carrier-grade NAT"},
+		{"public then ipv6 loopback", false, "https://rebind.example.com/", "93.184.216.34", "::1", "loopback"},
+		{"public then unspecified", false, "https://rebind.example.com/", "93.184.216.34", "0.0.0.0", "unspecified"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,6 +184,12 @@ func TestGuard_DialTimeRebinding(t *testing.T) {
 				t.Errorf("lookups = %v, want one at registration and one at dial time", res.asked)
 			}
 		})
+	}
+	// A decimal-encoded host, refused at registration, is refused at dial
+	// time too where the system resolver turns it into 127.0.0.1.
+	r := NewClient(&Guard{Resolver: resolves("127.0.0.1")}).Send(context.Background(), Message{URL: "https://2130706433:" + port + "/", ID: "DL-1", Body: []byte(`{}`), Timestamp: time.Now()})
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "refused to connect") || !strings.Contains(r.Err.Error(), "loopback") {
+		t.Errorf("decimal-encoded host: %d %v, want a loopback refusal", r.StatusCode, r.Err)
 	}
 	if hits.Load() != 0 {
 		t.Errorf("the receiver was reached %d times", hits.Load())
