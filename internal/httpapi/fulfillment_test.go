@@ -203,6 +203,31 @@ func TestFulfillment_Queue(t *testing.T) {
 			}
 		})
 	}
+	t.Run("created range within a second", func(t *testing.T) {
+		// Created times carry their fraction digits ("…:05.123456Z"); a
+		// bound to the second ("…:05Z") must still compare as an instant.
+		var all []fulfillment.Request
+		s.do(http.MethodGet, "/public/v1/requests", v, nil, http.StatusOK, &all)
+		lo := all[1].Created.UTC().Truncate(time.Second)
+		hi := lo.Add(time.Second)
+		var want []string
+		for _, r := range slices.Backward(all) {
+			if !r.Created.Before(lo) && r.Created.Before(hi) {
+				want = append(want, r.ID)
+			}
+		}
+		var got []fulfillment.Request
+		s.do(http.MethodGet, "/public/v1/requests?created.ge="+lo.Format(time.RFC3339)+"&created.lt="+hi.Format(time.RFC3339)+"&ordering(-created)",
+			v, nil, http.StatusOK, &got)
+		if diff := cmp.Diff(want, ids(got)); diff != "" || len(want) == 0 {
+			t.Errorf("requests in [%s, %s) (-want +got):\n%s", lo.Format(time.RFC3339), hi.Format(time.RFC3339), diff)
+		}
+		upTo := all[1].Created.UTC().Format(time.RFC3339Nano)
+		s.do(http.MethodGet, "/public/v1/requests?created.le="+upTo+"&ordering(-created)", v, nil, http.StatusOK, &got)
+		if diff := cmp.Diff([]string{p[1].request, p[0].request}, ids(got)); diff != "" {
+			t.Errorf("requests up to %s (-want +got):\n%s", upTo, diff)
+		}
+	})
 	t.Run("one Query of the status partition, no Scan", func(t *testing.T) {
 		s.counter.Reset()
 		s.do(http.MethodGet, "/public/v1/requests?status=pending", v, nil, http.StatusOK, nil)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/mercato-dev/mercato/internal/fault"
 )
@@ -257,14 +258,21 @@ func (q Query) check(allowed []string) error {
 // Value reads a field of one list element as a string.
 type Value[T any] func(item T, field string) string
 
-// Apply filters and orders items. Values compare as strings, which is right
-// for the ids, statuses, names and RFC 3339 UTC times the API lists.
+// Apply filters and orders items. Values compare as strings, except that
+// a value that reads as an RFC 3339 time (or a date, as midnight UTC) is
+// compared as that instant: the API writes times with as many fraction
+// digits as they need ("10:00:00.5Z", "10:00:00Z"), and as strings those
+// misorder within a second.
 func Apply[T any](q Query, items []T, value Value[T]) []T {
+	filters := make([]Filter, len(q.Filters))
+	for i, f := range q.Filters {
+		filters[i] = f.canonical()
+	}
 	out := make([]T, 0, len(items))
 	for _, it := range items {
 		keep := true
-		for _, f := range q.Filters {
-			if !f.matches(value(it, f.Field)) {
+		for _, f := range filters {
+			if !f.matches(canonical(value(it, f.Field))) {
 				keep = false
 				break
 			}
@@ -274,17 +282,83 @@ func Apply[T any](q Query, items []T, value Value[T]) []T {
 		}
 	}
 	if len(q.Order) > 0 {
-		sort.SliceStable(out, func(i, j int) bool {
-			for _, o := range q.Order {
-				a, b := value(out[i], o.Field), value(out[j], o.Field)
-				if a != b {
-					return (a < b) != o.Desc
-				}
-			}
-			return false
-		})
+		orderBy(out, q.Order, value)
 	}
 	return out
+}
+
+// orderBy sorts items stably by the keys, each read and canonicalised
+// once per item rather than once per comparison.
+func orderBy[T any](items []T, order []Order, value Value[T]) {
+	keys := make([][]string, len(items))
+	for i, it := range items {
+		keys[i] = make([]string, len(order))
+		for j, o := range order {
+			keys[i][j] = canonical(value(it, o.Field))
+		}
+	}
+	idx := make([]int, len(items))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(x, y int) bool {
+		a, b := keys[idx[x]], keys[idx[y]]
+		for j, o := range order {
+			if a[j] != b[j] {
+				return (a[j] < b[j]) != o.Desc
+			}
+		}
+		return false
+	})
+	sorted := make([]T, len(items))
+	for i, k := range idx {
+		sorted[i] = items[k]
+	}
+	copy(items, sorted)
+}
+
+// canonicalTime has a fixed width, so that canonical times compare as
+// strings in time order.
+const canonicalTime = "2006-01-02T15:04:05.000000000Z"
+
+// canonical rewrites a value that reads as a time to canonicalTime in
+// UTC; any other value is itself. Keeping one string form for both keeps
+// the comparison a total order even on a field that mixes the two.
+func canonical(v string) string {
+	if !looksLikeDate(v) {
+		return v
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil && len(v) == len(time.DateOnly) {
+		t, err = time.Parse(time.DateOnly, v)
+	}
+	if err != nil {
+		return v
+	}
+	return t.UTC().Format(canonicalTime)
+}
+
+// looksLikeDate is a cheap pre-check ("dddd-dd-dd…") that spares ids,
+// names and statuses a failed time.Parse.
+func looksLikeDate(v string) bool {
+	if len(v) < len(time.DateOnly) || v[4] != '-' || v[7] != '-' {
+		return false
+	}
+	for _, i := range []int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (f Filter) canonical() Filter {
+	vals := make([]string, len(f.Values))
+	for i, v := range f.Values {
+		vals[i] = canonical(v)
+	}
+	f.Values = vals
+	return f
 }
 
 func (f Filter) matches(v string) bool {

@@ -112,6 +112,81 @@ func TestApply(t *testing.T) {
 	}
 }
 
+// TestApply_Times: times come as RFC 3339 with as many fraction digits as
+// they need, so as strings "10:00:00.5Z" sorts before "10:00:00Z"; bounds
+// and ordering must see instants.
+func TestApply_Times(t *testing.T) {
+	rows := []row{
+		{name: "half", created: "2026-01-01T10:00:00.5Z"},
+		{name: "whole", created: "2026-01-01T10:00:00Z"},
+		{name: "before", created: "2026-01-01T09:59:59.999Z"},
+		{name: "next", created: "2026-01-01T10:00:01Z"},
+		{name: "paris", created: "2026-01-01T11:00:00.25+01:00"},
+		{name: "none", created: ""},
+	}
+	value := func(r row, f string) string {
+		if f == "name" {
+			return r.name
+		}
+		return r.created
+	}
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{"created.gt=2026-01-01T10:00:00Z", []string{"half", "next", "paris"}},
+		{"created.ge=2026-01-01T10:00:00Z", []string{"half", "whole", "next", "paris"}},
+		{"created.lt=2026-01-01T10:00:00Z", []string{"before", "none"}},
+		{"created.le=2026-01-01T10:00:00Z", []string{"whole", "before", "none"}},
+		{"gt(created,2026-01-01T10:00:00Z)&lt(created,2026-01-01T10:00:01Z)", []string{"half", "paris"}},
+		{"created.gt=2026-01-01T10:00:00.4Z&created.le=2026-01-01T10:00:00.500Z", []string{"half"}},
+		{"created=2026-01-01T10:00:00.000Z", []string{"whole"}},
+		{"created.in=2026-01-01T10:00:00.5Z,2026-01-01T10:00:00.25Z", []string{"half", "paris"}},
+		{"created.ge=2026-01-01&created.lt=2026-01-02", []string{"half", "whole", "before", "next", "paris"}},
+		{"created.lt=2026-01-01", []string{"none"}},
+		{"ordering(created)", []string{"none", "before", "whole", "paris", "half", "next"}},
+		{"ordering(-created)", []string{"next", "half", "paris", "whole", "before", "none"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			v, err := url.ParseQuery(tt.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := Parse(v, "name", "created")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range Apply(q, rows, value) {
+				got = append(got, r.name)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Apply (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2026-01-01T10:00:00Z", "2026-01-01T10:00:00.000000000Z"},
+		{"2026-01-01T10:00:00.5Z", "2026-01-01T10:00:00.500000000Z"},
+		{"2026-01-01T12:00:00+02:00", "2026-01-01T10:00:00.000000000Z"},
+		{"2026-01-01", "2026-01-01T00:00:00.000000000Z"},
+		{"2026-13-01", "2026-13-01"},
+		{"2026-01-01x", "2026-01-01x"},
+		{"PR-1234-5678", "PR-1234-5678"},
+		{"pending", "pending"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := canonical(tt.in); got != tt.want {
+			t.Errorf("canonical(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{"status=pending", "and(in(status,(a,b)),eq(name,x))&ordering(-created)", "eq(", "((((", "in(status,(a,(b)))"} {
 		f.Add(seed)
