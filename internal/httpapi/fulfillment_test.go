@@ -715,10 +715,11 @@ func TestFulfillment_AutoApprove(t *testing.T) {
 	}
 }
 
-// TestFulfillment_Renewal runs the daily renewal at chosen times: a week
-// before the commitment ends it opens a renew request for the subscription
-// that renews automatically and leaves the other; after the end it expires
-// the other; a second run does nothing twice.
+// TestFulfillment_Renewal runs the daily renewal at chosen times: before
+// the notice period it does nothing; within it it opens a renew request
+// for the subscription that renews automatically and leaves the other
+// active; after the end it expires the other. Each check reads the report
+// of the run that acted; a second run right after does nothing twice.
 func TestFulfillment_Renewal(t *testing.T) {
 	s := newFreshShop(t)
 	renewing, expiring := s.order(t, 1), s.order(t, 1)
@@ -730,41 +731,68 @@ func TestFulfillment_Renewal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// run is the scheduled run at a time, and its report; the same run
+	// again right after must do nothing.
 	run := func(at time.Time) fulfillment.RenewalReport {
 		t.Helper()
 		clocked := s.env.App(t, app.Options{Now: func() time.Time { return at }})
-		if err := clocked.Renewals()(context.Background(), events.EventBridgeEvent{ID: "run", Time: at}); err != nil {
-			t.Fatal(err)
-		}
-		rep, err := clocked.Requests.Renew(context.Background(), clocked.Log) // the same run again: idempotent
+		rep, err := clocked.Requests.Renew(context.Background(), clocked.Log)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := clocked.Renewals()(context.Background(), events.EventBridgeEvent{ID: "run", Time: at}); err != nil {
+			t.Fatal(err)
+		}
+		again, err := clocked.Requests.Renew(context.Background(), clocked.Log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again.Requested)+len(again.Expired) != 0 {
+			t.Errorf("a second run at %s acted again: %+v", at, again)
+		}
 		return rep
 	}
-	if rep := run(end.AddDate(0, 0, -10)); slices.Contains(rep.Requested, renewing.asset) {
-		t.Errorf("renewal requested 10 days early: %+v", rep)
+	requests := func(asset string) []fulfillment.StoredRequest {
+		t.Helper()
+		_, reqs, err := s.app.Store.AssetWithRequests(context.Background(), asset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reqs
 	}
-	if rep := run(end.AddDate(0, 0, -3)); slices.Contains(rep.Requested, renewing.asset) {
-		t.Errorf("a second run asked again: %+v", rep)
+	// Ten days before, and a minute before the notice period (which the
+	// index's look-ahead already reaches): too early either way.
+	for _, early := range []time.Time{end.AddDate(0, 0, -10), end.AddDate(0, 0, -fulfillment.RenewalNoticeDays).Add(-time.Minute)} {
+		if rep := run(early); len(rep.Requested)+len(rep.Expired) != 0 {
+			t.Errorf("%s before the end the run acted: %+v", end.Sub(early), rep)
+		}
+		if reqs := requests(renewing.asset); len(reqs) != 1 {
+			t.Fatalf("%s before the end the renewing subscription has %d requests, want only its purchase", end.Sub(early), len(reqs))
+		}
 	}
-	_, reqs, err := s.app.Store.AssetWithRequests(context.Background(), renewing.asset)
-	if err != nil || len(reqs) != 2 || reqs[1].Type != "renew" || reqs[1].Status != "pending" || reqs[1].PreviousApprovedRequest.ID != renewing.request {
-		t.Fatalf("requests of the renewing subscription: %+v (%v)", reqs, err)
+	if rep := run(end.AddDate(0, 0, -3)); !slices.Equal(rep.Requested, []string{renewing.asset}) || len(rep.Expired) != 0 {
+		t.Errorf("3 days before the end: %+v, want a renewal of %s only", rep, renewing.asset)
 	}
-	if _, others, _ := s.app.Store.AssetWithRequests(context.Background(), expiring.asset); len(others) != 1 {
+	reqs := requests(renewing.asset)
+	if len(reqs) != 2 || reqs[1].Type != "renew" || reqs[1].Status != "pending" || reqs[1].PreviousApprovedRequest.ID != renewing.request {
+		t.Fatalf("requests of the renewing subscription: %+v", reqs)
+	}
+	if others := requests(expiring.asset); len(others) != 1 {
 		t.Errorf("the subscription that does not renew got %d requests", len(others))
 	}
+	if a := s.asset(t, expiring.asset); a.Status != "active" {
+		t.Errorf("the subscription that does not renew is %s before its end, want active", a.Status)
+	}
 	s.act(t, reqs[1].ID, "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
-	if rep := run(end.Add(25 * time.Hour)); slices.Contains(rep.Expired, expiring.asset) {
-		t.Errorf("a second run expired again: %+v", rep)
+	if rep := run(end.Add(25 * time.Hour)); !slices.Equal(rep.Expired, []string{expiring.asset}) || len(rep.Requested) != 0 {
+		t.Errorf("after the end: %+v, want %s expired only", rep, expiring.asset)
 	}
 	renewed, gone := s.subscription(t, renewing.asset), s.subscription(t, expiring.asset)
 	wantEnd := end.AddDate(0, 1, 0).Format(time.RFC3339Nano)
 	if renewed["status"] != "active" || renewed["commitmentEndDate"] != wantEnd || gone["status"] != "deleted" {
 		t.Errorf("after the end: renewed %v until %v (want %s), other %v", renewed["status"], renewed["commitmentEndDate"], wantEnd, gone["status"])
 	}
-	if _, reqs, _ = s.app.Store.AssetWithRequests(context.Background(), renewing.asset); len(reqs) != 2 {
+	if reqs := requests(renewing.asset); len(reqs) != 2 {
 		t.Errorf("the renewed subscription has %d requests, want no new one", len(reqs))
 	}
 	if a := s.asset(t, expiring.asset); a.ActivatedAt == nil {
