@@ -12,6 +12,7 @@ func (a *App) fulfillmentWorker() *fulfillment.Worker {
 		Mailer:   a.Mailer,
 		BaseURL:  a.Config.PublicBaseURL,
 		Logger:   a.Log,
+		Now:      a.now,
 	})
 }
 

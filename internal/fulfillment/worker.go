@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -28,16 +29,34 @@ type AccountReader interface {
 	Get(ctx context.Context, actor account.Principal, id string) (account.Account, error)
 }
 
+// RequestService is what the worker asks of the requests (Service does):
+// auto-approvals and the daily renewal run.
+type RequestService interface {
+	AutoApprove(ctx context.Context, requestID, mark string) (bool, error)
+	Renew(ctx context.Context, log *slog.Logger) (RenewalReport, error)
+}
+
+// MarkStore keeps the dedupe marks of the worker's effects (Store does):
+// Mark joins a transaction, PutMark stands alone for effects outside the
+// table.
+type MarkStore interface {
+	Mark(tx *dynamo.Tx, key string, now time.Time)
+	Marked(ctx context.Context, key string) (bool, error)
+	PutMark(ctx context.Context, key string, now time.Time) error
+}
+
 // WorkerConfig wires the fulfillment worker.
 type WorkerConfig struct {
-	Service  *Service
-	Store    *Store
+	Service  RequestService
+	Store    MarkStore
 	Orders   OrderRollup
 	Accounts AccountReader
 	Mailer   Mailer
 	// BaseURL, when set, makes the e-mails link to the request.
 	BaseURL string
 	Logger  *slog.Logger
+	// Now is the clock of the marks; time.Now when nil.
+	Now func() time.Time
 }
 
 // Worker reacts to request events from the fulfillment queue: it rolls
@@ -50,7 +69,12 @@ type Worker struct {
 }
 
 // NewWorker returns the worker.
-func NewWorker(cfg WorkerConfig) *Worker { return &Worker{cfg: cfg, log: cfg.Logger} }
+func NewWorker(cfg WorkerConfig) *Worker {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Worker{cfg: cfg, log: cfg.Logger}
+}
 
 // system is who the worker acts as when it reads accounts.
 var system = account.Principal{AccountID: "SYSTEM", AccountType: account.Admin, AccountName: "Mercato fulfillment"}
@@ -119,7 +143,7 @@ func (w *Worker) rollUp(ctx context.Context, e event.Event, r Request) error {
 	if sub.OrderID == "" || sub.CustomerID == "" {
 		return nil // a Connect purchase, not a Partner Center order
 	}
-	now := w.cfg.Service.now()
+	now := w.cfg.Now()
 	changed, err := w.cfg.Orders.RollUp(ctx, sub.CustomerID, sub.OrderID, func(tx *dynamo.Tx) { w.cfg.Store.Mark(tx, "rollup#"+e.ID, now) })
 	if AlreadyDone(err) {
 		return nil
@@ -155,7 +179,7 @@ func (w *Worker) mail(ctx context.Context, e event.Event, accountID string, buil
 		return err
 	}
 	w.log.InfoContext(ctx, "fulfillment: e-mail sent", slog.String("subject", m.Subject), slog.String("account_id", accountID))
-	return w.cfg.Store.PutMark(ctx, key, w.cfg.Service.now())
+	return w.cfg.Store.PutMark(ctx, key, w.cfg.Now())
 }
 
 func (w *Worker) link(r Request) string {
