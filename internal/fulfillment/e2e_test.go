@@ -244,19 +244,36 @@ func TestFlow_000(t *testing.T) {
 		t.Fatalf("after inquire: %s", r.Status)
 	}
 
-	// 4. The provider supplies the parameter, which returns the request to
-	// the queue.
+	// 4. The provider supplies the parameter. As in Connect, the provider's
+	// answer itself returns the request to pending: no vendor action is
+	// needed for an answered inquiry.
 	p.do(http.MethodPut, "/public/v1/requests/"+id, pr, params("param_default", "value", "contoso-2"), http.StatusOK, &r)
 	if r.Status != "pending" {
 		t.Fatalf("after the provider's answer: %s", r.Status)
 	}
 
-	// 5. The vendor sets the fulfillment parameter and approves with the
-	// activation template.
+	// 5. The vendor pends, sets the fulfillment parameter and approves with
+	// the activation template. The vendor's pend is the way back from
+	// inquiring when the vendor settles a question itself: here it asks
+	// the provider to confirm the new tenant, then confirms it on its own
+	// side, clears its note and pends the request without an answer.
+	p.do(http.MethodPut, "/public/v1/requests/"+id, v, params("param_default", "value_error", "please confirm contoso-2"), http.StatusOK, nil)
+	p.do(http.MethodPost, "/public/v1/requests/"+id+"/inquire", v, nil, http.StatusOK, &r)
+	if r.Status != "inquiring" {
+		t.Fatalf("after the second inquire: %s", r.Status)
+	}
+	p.do(http.MethodPut, "/public/v1/requests/"+id, v, params("param_default", "value_error", ""), http.StatusOK, nil)
+	p.do(http.MethodPost, "/public/v1/requests/"+id+"/pend", v, nil, http.StatusOK, &r)
+	if r.Status != "pending" {
+		t.Fatalf("after pend: %s", r.Status)
+	}
 	p.do(http.MethodPut, "/public/v1/requests/"+id, v, params("param_license_key", "value", "APL-7734-KEY"), http.StatusOK, nil)
 	p.do(http.MethodPost, "/public/v1/requests/"+id+"/approve", v, map[string]any{"template_id": w.activation.ID}, http.StatusOK, &r)
 	if r.Status != "approved" {
 		t.Fatalf("after approve: %s", r.Status)
+	}
+	if tenant, _ := r.Asset.Param("param_default"); tenant == nil || tenant.Value != "contoso-2" || tenant.ValueError != "" {
+		t.Errorf("the approved tenant param = %+v", tenant)
 	}
 
 	// 6. The asset is active, the order completed, provisioning Fulfilled,
@@ -300,32 +317,103 @@ func TestFlow_000(t *testing.T) {
 	}
 
 	// 7. The provider got the "PurchaseStatus: Approved" mail, once.
-	var approved []sentMail
-	eventually(t, "the approval mail to the provider", func() bool {
-		approved = p.mailsTo("hub@apollo.example", "PurchaseStatus: Approved")
-		return len(approved) > 0
+	p.checkPurchaseMail(w, "hub@apollo.example", r, "Approved")
+}
+
+// checkPurchaseMail waits for the provider's "PurchaseStatus: <status>"
+// mail about r, checks its fields, and that it came once.
+func (p *platform) checkPurchaseMail(w world, to string, r fulfillment.Request, status string) {
+	t := p.t
+	t.Helper()
+	subject := "PurchaseStatus: " + status + " " + r.ID
+	var got []sentMail
+	eventually(t, "the "+status+" mail to the provider", func() bool {
+		got = p.mailsTo(to, subject)
+		return len(got) > 0
 	})
-	body := approved[0].Body
-	for _, want := range []string{
-		"PurchaseStatus: Approved\n",
-		"ID: " + id + "\n",
-		"Asset ID: " + asset + "\n",
+	body := got[0].Body
+	want := []string{
+		"PurchaseStatus: " + status + "\n",
+		"ID: " + r.ID + "\n",
+		"Asset ID: " + r.Asset.ID + "\n",
 		"Vendor: Front Street Inc.\n",
 		fmt.Sprintf("Product: Apollo Pulse (%s)\n", w.product.ID),
 		"Created: " + r.Created.UTC().Format("1/2/06, 3:04 PM") + " UTC\n",
 		"Completed: " + r.Updated.UTC().Format("1/2/06, 3:04 PM") + " UTC\n",
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("approval mail lacks %q:\n%s", want, body)
+	}
+	if r.Reason != "" {
+		want = append(want, "Reason: "+r.Reason+"\n")
+	}
+	for _, s := range want {
+		if !strings.Contains(body, s) {
+			t.Errorf("%s mail lacks %q:\n%s", status, s, body)
 		}
 	}
-	if approved[0].Source != p.app.Config.EmailFrom {
-		t.Errorf("mail from %q", approved[0].Source)
+	if got[0].Source != p.app.Config.EmailFrom {
+		t.Errorf("mail from %q", got[0].Source)
 	}
 	time.Sleep(time.Second) // let any duplicate delivery arrive
-	if n := len(p.mailsTo("hub@apollo.example", "PurchaseStatus: Approved "+id)); n != 1 {
-		t.Errorf("%d approval mails, want 1", n)
+	if n := len(p.mailsTo(to, subject)); n != 1 {
+		t.Errorf("%d %s mails, want 1", n, status)
 	}
+}
+
+// connectPurchase is the hub's Connect purchase of one Apollo Pulse for
+// the 000_* customer through its T1 reseller.
+func (p *platform) connectPurchase(w world, externalID string) fulfillment.Request {
+	p.t.Helper()
+	body := map[string]any{"type": "purchase", "asset": map[string]any{
+		"external_id": externalID, "external_uid": "uid-" + externalID,
+		"product": map[string]string{"id": w.product.ID}, "marketplace": map[string]string{"id": w.mp.ID},
+		"tiers": map[string]any{
+			"customer": map[string]any{"name": "Contoso Ltd", "external_id": "C-" + externalID,
+				"contact_info": map[string]any{"email": "it@contoso.example", "address": map[string]any{"country": "US"}}},
+			"tier1": map[string]any{"name": "Reseller One", "external_id": "T1-" + externalID},
+		},
+		"items":  []any{map[string]any{"id": w.item.ID, "quantity": "1"}},
+		"params": []any{map[string]any{"id": "param_default", "value": "contoso"}},
+	}}
+	var r fulfillment.Request
+	p.do(http.MethodPost, "/public/v1/requests", w.provider.Token.Value, body, http.StatusCreated, &r)
+	return r
+}
+
+// TestFlow_000_Connect is the flow of 000_* as the provider's hub does it
+// through the Connect API: POST /public/v1/requests with the tiers and the
+// external ids, the vendor's approval, the asset's activation render and
+// the provider's "PurchaseStatus: Approved" mail.
+func TestFlow_000_Connect(t *testing.T) {
+	p := start(t)
+	w := p.world("-connect")
+	v, pr := w.vendor.Token.Value, w.provider.Token.Value
+	r := p.connectPurchase(w, "12345")
+	if r.Status != "pending" || r.Asset.ExternalID != "12345" || r.Asset.ExternalUID != "uid-12345" ||
+		r.Asset.Tiers.Tier1 == nil || r.Asset.Tiers.Tier1.Name != "Reseller One" || r.Asset.Tiers.Customer.ExternalID != "C-12345" {
+		t.Fatalf("purchase request = %+v", r)
+	}
+	var queue []fulfillment.Request
+	p.do(http.MethodGet, "/public/v1/requests?status=pending&asset.external_id=12345", v, nil, http.StatusOK, &queue)
+	if len(queue) != 1 || queue[0].ID != r.ID {
+		t.Fatalf("vendor queue = %+v", queue)
+	}
+	eventually(t, "the new-request mail to the vendor", func() bool { return len(p.mailsTo("vendor-connect@frontstreet.example", r.ID)) == 1 })
+
+	p.do(http.MethodPut, "/public/v1/requests/"+r.ID, v, params("param_license_key", "value", "APL-1416-KEY"), http.StatusOK, nil)
+	p.do(http.MethodPost, "/public/v1/requests/"+r.ID+"/approve", v, map[string]any{"template_id": w.activation.ID}, http.StatusOK, &r)
+	if r.Status != "approved" {
+		t.Fatalf("after approve: %s", r.Status)
+	}
+	var a fulfillment.Asset
+	p.do(http.MethodGet, "/public/v1/assets/"+r.Asset.ID, pr, nil, http.StatusOK, &a)
+	if a.Status != "active" || a.ExternalID != "12345" {
+		t.Errorf("asset = %s (external id %q)", a.Status, a.ExternalID)
+	}
+	status, md := p.call(http.MethodGet, "/public/v1/assets/"+r.Asset.ID+"/render", pr, nil)
+	wantMD := "# Apollo Pulse\nYour license key is **APL-1416-KEY** (Contoso Ltd, " + r.Asset.ID + ")."
+	if status != 200 || string(md) != wantMD {
+		t.Errorf("asset render = %d %q", status, md)
+	}
+	p.checkPurchaseMail(w, "hub-connect@apollo.example", r, "Approved")
 }
 
 // TestWorker_PoisonMessageGoesToTheDLQ sends the fulfillment queue a batch
