@@ -416,6 +416,23 @@ func TestFlow_000_Connect(t *testing.T) {
 	p.checkPurchaseMail(w, "hub-connect@apollo.example", r, "Approved")
 }
 
+// TestFlow_FailedPurchaseMail: a purchase the vendor fails reaches the
+// provider's mailbox as "PurchaseStatus: Failed" with the vendor's reason,
+// and terminates the asset.
+func TestFlow_FailedPurchaseMail(t *testing.T) {
+	p := start(t)
+	w := p.world("-failed")
+	r := p.connectPurchase(w, "67890")
+	p.do(http.MethodPost, "/public/v1/requests/"+r.ID+"/fail", w.vendor.Token.Value, map[string]any{"reason": "tenant contoso cannot be created"}, http.StatusOK, &r)
+	if r.Status != "failed" || r.Reason != "tenant contoso cannot be created" || r.Asset.Status != "terminated" {
+		t.Fatalf("failed request: status %s reason %q asset %s", r.Status, r.Reason, r.Asset.Status)
+	}
+	p.checkPurchaseMail(w, "hub-failed@apollo.example", r, "Failed")
+	if n := len(p.mailsTo("hub-failed@apollo.example", "PurchaseStatus: Approved")); n != 0 {
+		t.Errorf("%d Approved mails for a failed purchase", n)
+	}
+}
+
 // TestWorker_PoisonMessageGoesToTheDLQ sends the fulfillment queue a batch
 // of a poison message and a good one: the good one is handled at once, the
 // poison one is retried until the queue's redrive policy moves it to the
