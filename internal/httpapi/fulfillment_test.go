@@ -454,6 +454,24 @@ func TestFulfillment_CallCounts(t *testing.T) {
 			}
 		})
 	}
+	t.Run("approve a change with history", func(t *testing.T) {
+		// Two approved changes after the purchase: the third request's
+		// approval costs what the purchase's did.
+		approve := map[string]any{"template_id": s.lab.template.ID}
+		for qty := 2; qty <= 3; qty++ {
+			s.act(t, s.patch(t, p.asset, map[string]any{"quantity": qty}), "approve", approve, http.StatusOK)
+		}
+		id := s.patch(t, p.asset, map[string]any{"quantity": 4})
+		s.counter.Reset()
+		r := s.act(t, id, "approve", approve, http.StatusOK)
+		want := map[string]int{"GetItem": 2, "TransactGetItems": 1, "TransactWriteItems": 1}
+		if diff := cmp.Diff(want, s.counter.Calls()); diff != "" {
+			t.Errorf("DynamoDB calls of approving request %s (-want +got):\n%s", r.ID, diff)
+		}
+		if !strings.HasSuffix(r.ID, "-004") || r.Type != "change" || r.PreviousApprovedRequest == nil || !strings.HasSuffix(r.PreviousApprovedRequest.ID, "-003") {
+			t.Errorf("approved %s (%s), previous %+v; want the 4th request after the 3rd", r.ID, r.Type, r.PreviousApprovedRequest)
+		}
+	})
 }
 
 // TestFulfillment_InquiryAnswered is the inquiry round trip: the vendor
