@@ -32,7 +32,7 @@ type AccountReader interface {
 // RequestService is what the worker asks of the requests (Service does):
 // auto-approvals and the daily renewal run.
 type RequestService interface {
-	AutoApprove(ctx context.Context, requestID, mark string) (bool, error)
+	AutoApprove(ctx context.Context, log *slog.Logger, requestID, mark string) (bool, error)
 	Renew(ctx context.Context, log *slog.Logger) (RenewalReport, error)
 }
 
@@ -119,7 +119,7 @@ func (w *Worker) forVendor(ctx context.Context, e event.Event, r Request) error 
 	if r.Status != StatusPending {
 		return nil
 	}
-	approved, err := w.cfg.Service.AutoApprove(ctx, r.ID, "approve#"+e.ID)
+	approved, err := w.cfg.Service.AutoApprove(ctx, w.log, r.ID, "approve#"+e.ID)
 	if approved {
 		w.log.InfoContext(ctx, "fulfillment: auto-approved", slog.String("request_id", r.ID))
 	}

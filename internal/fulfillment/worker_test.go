@@ -23,7 +23,7 @@ import (
 
 type fakeService struct{ approved []string }
 
-func (f *fakeService) AutoApprove(_ context.Context, requestID, _ string) (bool, error) {
+func (f *fakeService) AutoApprove(_ context.Context, _ *slog.Logger, requestID, _ string) (bool, error) {
 	f.approved = append(f.approved, requestID)
 	return false, nil
 }

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -697,6 +699,17 @@ func TestFulfillment_AutoApprove(t *testing.T) {
 	deliver(t, s.app, created)
 	if r, _ := s.app.Store.Request(context.Background(), p.request); r.Status != "pending" {
 		t.Fatalf("approved without its required fulfillment parameter: %s", r.Status)
+	}
+	// Why it waits is logged at warn, so that a product whose auto-approval
+	// can never pass (a misconfigured template) shows in the logs.
+	var logs bytes.Buffer
+	done, err := s.app.Requests.AutoApprove(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), p.request, "approve#probe")
+	if done || err != nil {
+		t.Fatalf("auto-approve without the parameter: %v %v", done, err)
+	}
+	if line := logs.String(); !strings.Contains(line, "level=WARN") || !strings.Contains(line, "request_id="+p.request) ||
+		!strings.Contains(line, "param_admin_email") || !strings.Contains(line, "template_id="+s.lab.template.ID) {
+		t.Errorf("auto-approve log = %q, want a warning naming the request, the template and the missing parameter", line)
 	}
 	s.fill(t, p.request)
 	updated := s.requestEvent(t, event.RequestUpdated, p.request, s.vendor.ID)
