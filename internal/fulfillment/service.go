@@ -57,6 +57,13 @@ type RequestQuery struct {
 // Requests lists the vendor's queue or the provider's requests, in
 // creation order. A vendor asking for some statuses reads only their
 // partitions of the queue index (gsi1); nothing is scanned.
+//
+// Cost: each list reads the whole partition it names (one Query page per
+// MB of 2–3 KB requests) and the API filters and pages in memory, because
+// Content-Range counts every match. The pending and inquiring partitions
+// stay as small as the open queue; approved, failed, the vendor's gsi3
+// and the provider's gsi2 grow with all history (README: "What a list
+// costs as it grows").
 func (s *Service) Requests(ctx context.Context, actor account.Principal, q RequestQuery) ([]Request, error) {
 	switch {
 	case actor.Is(account.Vendor) && len(q.Statuses) > 0:
@@ -89,7 +96,8 @@ func (s *Service) queue(ctx context.Context, vendorID string, statuses []string)
 	return out, nil
 }
 
-// Assets lists the vendor's or the provider's assets, in creation order.
+// Assets lists the vendor's or the provider's assets, in creation order,
+// reading the account's whole asset partition (see Requests on cost).
 func (s *Service) Assets(ctx context.Context, actor account.Principal) ([]Asset, error) {
 	switch {
 	case actor.Is(account.Vendor):
