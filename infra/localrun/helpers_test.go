@@ -45,10 +45,6 @@ func deploy(t *testing.T, file string) env {
 	t.Helper()
 	cfg := emulator.Config(t)
 	path := "testdata/" + file
-	body, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
 	tpl, err := stack.ParseTemplateFile(path)
 	if err != nil {
 		t.Fatalf("ParseTemplateFile: %v", err)
@@ -58,7 +54,7 @@ func deploy(t *testing.T, file string) env {
 	name := "lr-" + hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st, err := stack.Deploy(ctx, cfg, tpl, body, name, nil)
+	st, err := stack.Deploy(ctx, cfg, tpl, name, nil)
 	if err != nil {
 		t.Fatalf("Deploy %s: %v", file, err)
 	}

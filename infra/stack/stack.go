@@ -62,12 +62,17 @@ func newStack(cfg aws.Config, tpl *Template, name string) *Stack {
 // returns it. An existing stack in CREATE_COMPLETE or UPDATE_COMPLETE is
 // reused as it is (template changes are not applied: delete the stack to
 // pick them up), so a second run against a persistent emulator starts fast.
-// Otherwise templateBody, the text tpl was parsed from, is created with
-// params. Then the properties emulators ignore (S3 bucket notifications to
-// SQS, DynamoDB TTL) are applied from tpl; that step is idempotent.
-func Deploy(ctx context.Context, cfg aws.Config, tpl *Template, templateBody []byte, stackName string, params map[string]string) (*Stack, error) {
+// Otherwise tpl.EmulatorBody (the template less what the local runtime
+// stands in for) is created with params. Then the properties emulators
+// ignore (S3 bucket notifications to SQS, DynamoDB TTL) are applied from
+// tpl; that step is idempotent.
+func Deploy(ctx context.Context, cfg aws.Config, tpl *Template, stackName string, params map[string]string) (*Stack, error) {
 	s := newStack(cfg, tpl, stackName)
-	desc, err := s.ensure(ctx, templateBody, params)
+	body, err := tpl.EmulatorBody()
+	if err != nil {
+		return nil, fmt.Errorf("deploy stack %s: %w", stackName, err)
+	}
+	desc, err := s.ensure(ctx, body, params)
 	if err != nil {
 		return nil, fmt.Errorf("deploy stack %s: %w", stackName, err)
 	}

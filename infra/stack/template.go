@@ -25,6 +25,8 @@ type Template struct {
 	Outputs     map[string]any
 
 	functions []Function
+	// raw is the whole document in long form, for EmulatorBody.
+	raw map[string]any
 }
 
 // Parameter is a template parameter.
@@ -98,6 +100,7 @@ func ParseTemplate(r io.Reader) (*Template, error) {
 		Parameters:  map[string]Parameter{},
 		Resources:   map[string]Resource{},
 		Outputs:     asMap(root["Outputs"]),
+		raw:         root,
 	}
 	if err := tpl.parseParameters(asMap(root["Parameters"])); err != nil {
 		return nil, err

@@ -69,17 +69,13 @@ func deploy(awsCfg aws.Config) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	tpl, err := stack.ParseTemplateFile(path)
 	if err != nil {
 		return nil, err
 	}
 	// Stack names end up in bucket names, which must be lowercase.
 	name := fmt.Sprintf("mercato-test-%x", ident.Bytes(4))
-	st, err := stack.Deploy(ctx, awsCfg, tpl, body, name, nil)
+	st, err := stack.Deploy(ctx, awsCfg, tpl, name, nil)
 	if err != nil {
 		return nil, err
 	}

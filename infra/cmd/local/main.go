@@ -152,15 +152,11 @@ func emulator(ctx context.Context, logPath string) (string, func(), error) {
 // deploy creates the template's resources and returns the environment the
 // functions get from it, adjusted for the local stack.
 func deploy(ctx context.Context, awsCfg aws.Config, o options) (*stack.Stack, map[string]string, error) {
-	body, err := os.ReadFile(o.template)
-	if err != nil {
-		return nil, nil, err
-	}
 	tpl, err := stack.ParseTemplateFile(o.template)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := stack.Deploy(ctx, awsCfg, tpl, body, o.stackName, map[string]string{"WebhookRetrySchedule": o.webhookRetries})
+	st, err := stack.Deploy(ctx, awsCfg, tpl, o.stackName, map[string]string{"WebhookRetrySchedule": o.webhookRetries})
 	if err != nil {
 		return nil, nil, fmt.Errorf("deploy %s to the emulator: %w", o.template, err)
 	}
