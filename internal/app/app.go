@@ -165,10 +165,23 @@ func (a *App) API() http.Handler {
 		Logger:       a.Log,
 		MaxBodyBytes: a.Config.MaxBodyBytes,
 		Now:          a.now,
+		// The API's dependencies: the table, and the usage bucket it uploads
+		// to and reads from. It sends to no queue.
 		Checks: []httpapi.Check{
 			{Name: "dynamodb", Ping: a.Table.Ping},
+			{Name: "s3", Ping: a.pingUsageBucket},
 		},
 	})
+}
+
+// pingUsageBucket reaches S3 with HeadBucket, which also tells that the
+// usage bucket exists and the role may use it.
+func (a *App) pingUsageBucket(ctx context.Context) error {
+	_, err := a.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(a.Config.UsageBucket)})
+	if err != nil {
+		return fmt.Errorf("head bucket %s: %w", a.Config.UsageBucket, err)
+	}
+	return nil
 }
 
 // Relay returns the stream handler of the relay function.

@@ -15,6 +15,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/stacktest"
 )
 
 // fixture is an API on a fresh stack with an admin, a vendor and a provider.
@@ -148,8 +149,39 @@ func TestAPI_Health(t *testing.T) {
 		} `json:"dependencies"`
 	}
 	f.do(http.MethodGet, "/healthz", "", nil, http.StatusOK, &body)
-	if body.Status != "ok" || body.Dependencies["dynamodb"].Status != "ok" {
+	if body.Status != "ok" || body.Dependencies["dynamodb"].Status != "ok" || body.Dependencies["s3"].Status != "ok" {
 		t.Errorf("health = %+v", body)
+	}
+}
+
+// TestAPI_HealthUnreachable points the API at a bucket that does not exist:
+// /healthz answers 503 and names s3 unreachable, the table still ok.
+func TestAPI_HealthUnreachable(t *testing.T) {
+	env := harness.Env(t)
+	cfg := env.Config
+	cfg.UsageBucket = "mercato-no-such-bucket"
+	api := app.New(cfg, env.AWS, stacktest.Logger(t), app.Options{}).API()
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503: %s", rec.Code, rec.Body)
+	}
+	var body struct {
+		Status       string `json:"status"`
+		Dependencies map[string]struct {
+			Status string `json:"status"`
+			Error  string `json:"error"`
+		} `json:"dependencies"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("decode %s: %v", rec.Body, err)
+	}
+	got := []string{body.Status, body.Dependencies["dynamodb"].Status, body.Dependencies["s3"].Status}
+	if diff := cmp.Diff([]string{"degraded", "ok", "unreachable"}, got); diff != "" {
+		t.Errorf("health (-want +got):\n%s\n%s", diff, rec.Body)
+	}
+	if !strings.Contains(body.Dependencies["s3"].Error, "mercato-no-such-bucket") {
+		t.Errorf("s3 error %q does not name the bucket", body.Dependencies["s3"].Error)
 	}
 }
 
