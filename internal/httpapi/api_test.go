@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/logging"
 	"github.com/mercato-dev/mercato/internal/stacktest"
 )
 
@@ -182,6 +184,56 @@ func TestAPI_HealthUnreachable(t *testing.T) {
 	}
 	if !strings.Contains(body.Dependencies["s3"].Error, "mercato-no-such-bucket") {
 		t.Errorf("s3 error %q does not name the bucket", body.Dependencies["s3"].Error)
+	}
+}
+
+// TestAPI_AccessLogNamesRequestID captures the API's log and checks that the
+// access line of each request carries the id its X-Request-Id header gave,
+// and the account once authenticated.
+func TestAPI_AccessLogNamesRequestID(t *testing.T) {
+	f := newFixture(t)
+	var buf bytes.Buffer
+	api := app.New(f.app.Config, harness.Env(t).AWS, logging.New(&buf, slog.LevelInfo), app.Options{}).API()
+	tests := []struct {
+		name, path, token, account string
+	}{
+		{"authenticated", "/public/v1/auth/context", f.vendor.Token.Value, f.vendor.ID},
+		{"refused", "/public/v1/auth/context", "", ""},
+		{"public", "/openapi.yaml", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			buf.Reset()
+			req := httptest.NewRequest(http.MethodGet, tt.path, nil)
+			if tt.token != "" {
+				req.Header.Set("Authorization", "ApiKey "+tt.token)
+			}
+			rec := httptest.NewRecorder()
+			api.ServeHTTP(rec, req)
+			id := rec.Header().Get("X-Request-Id")
+			if id == "" {
+				t.Fatal("no X-Request-Id")
+			}
+			var access map[string]any
+			for _, raw := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+				var line map[string]any
+				if err := json.Unmarshal(raw, &line); err != nil {
+					t.Fatalf("log line is not JSON: %s", raw)
+				}
+				if line["request_id"] != id {
+					t.Errorf("request_id = %v, want %s: %s", line["request_id"], id, raw)
+				}
+				if line["msg"] == "request" {
+					access = line
+				}
+			}
+			if access == nil {
+				t.Fatalf("no access line in %s", buf.Bytes())
+			}
+			if got, _ := access["account_id"].(string); got != tt.account {
+				t.Errorf("account_id = %q, want %q", got, tt.account)
+			}
+		})
 	}
 }
 

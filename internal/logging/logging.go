@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 type scopeKey struct{}
@@ -25,6 +27,17 @@ type Scope struct {
 func WithScope(ctx context.Context, requestID string) (context.Context, *Scope) {
 	s := &Scope{requestID: requestID}
 	return context.WithValue(ctx, scopeKey{}, s), s
+}
+
+// InvocationID returns the Lambda request id of the invocation ctx belongs
+// to, or fallback when ctx does not come from the Lambda runtime (the local
+// runtime, make invoke, tests). Handlers that have no per-message scope use
+// it, so that their lines can be found next to Lambda's own REPORT line.
+func InvocationID(ctx context.Context, fallback string) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		return lc.AwsRequestID
+	}
+	return fallback
 }
 
 // ScopeFrom returns the scope in ctx, or nil.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 func TestNew_AddsScope(t *testing.T) {
@@ -36,5 +38,25 @@ func TestNew_AddsScope(t *testing.T) {
 	}
 	if _, ok := lines[2]["request_id"]; ok {
 		t.Errorf("line 2 = %v", lines[2])
+	}
+}
+
+func TestInvocationID(t *testing.T) {
+	lambdaCtx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "lambda-req-1"})
+	tests := []struct {
+		name string
+		ctx  context.Context
+		want string
+	}{
+		{"lambda", lambdaCtx, "lambda-req-1"},
+		{"empty lambda id", lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{}), "fallback"},
+		{"no lambda context", context.Background(), "fallback"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := InvocationID(tt.ctx, "fallback"); got != tt.want {
+				t.Errorf("InvocationID = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/logging"
 )
 
 // SQS is the part of the SQS client the relay uses.
@@ -67,6 +68,13 @@ type pending struct {
 // order; at the first failure it reports that record's sequence number, so
 // that Lambda retries from there and everything before it counts as done.
 func (r *Relay) Handle(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	// A batch mixes many events, so its lines carry the invocation's id; off
+	// Lambda, the first stream record's id stands in for it.
+	first := ""
+	if len(in.Records) > 0 {
+		first = in.Records[0].EventID
+	}
+	ctx, _ = logging.WithScope(ctx, logging.InvocationID(ctx, first))
 	batch, failedAt := r.collect(ctx, in.Records)
 	if len(batch) > 0 {
 		sent, err := r.alreadyRelayed(ctx, batch)
