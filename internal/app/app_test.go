@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -43,10 +44,28 @@ func decodeSample(t *testing.T, fn string, raw []byte) any {
 	default:
 		target = &events.SQSEvent{}
 	}
-	if err := json.Unmarshal(raw, target); err != nil {
-		t.Fatalf("decode into %T: %v", target, err)
+	decodeStrict(t, raw, target)
+	// The usage queue carries S3's notifications: their shape is AWS's too.
+	if sqsEvent, ok := target.(*events.SQSEvent); ok && fn == "usage" {
+		for _, m := range sqsEvent.Records {
+			decodeStrict(t, []byte(m.Body), &events.S3Event{})
+		}
 	}
 	return target
+}
+
+// decodeStrict decodes raw into target, refusing unknown fields and
+// anything after the value.
+func decodeStrict(t *testing.T, raw []byte, target any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(target); err != nil {
+		t.Fatalf("decode into %T: %v", target, err)
+	}
+	if dec.More() {
+		t.Fatalf("decode into %T: data after the value", target)
+	}
 }
 
 func TestApp_LambdaHandler_Samples(t *testing.T) {
