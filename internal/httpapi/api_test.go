@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/internal/account"
@@ -345,6 +348,82 @@ func TestAPI_TokenCreateWritesEventInSameTransaction(t *testing.T) {
 	if !containsEvent(evs, "token.created", tok.ID) {
 		t.Errorf("no token.created event for %s in %v", tok.ID, evs)
 	}
+}
+
+// TestAPI_TokenStoredAsHashOnly creates a token through the API and reads
+// the raw items it wrote: the listed token, the authentication item and the
+// token.created event. The secret is in none of them, only its hash.
+func TestAPI_TokenStoredAsHashOnly(t *testing.T) {
+	f := newFixture(t)
+	var tok account.NewToken
+	f.do(http.MethodPost, "/public/v1/auth/tokens", f.vendor.Token.Value, map[string]string{"name": "ci"}, http.StatusCreated, &tok)
+	_, secret, ok := strings.Cut(tok.Value, ":")
+	if !ok || len(secret) < 32 {
+		t.Fatalf("token value %q has no secret", tok.Value)
+	}
+	var eventID string
+	for _, it := range accountEvents(t, f, f.vendor.ID) {
+		if ev, err := it.Event(); err == nil && ev.Type == "token.created" && containsID(string(ev.Data), tok.ID) {
+			eventID = ev.ID
+		}
+	}
+	if eventID == "" {
+		t.Fatalf("no token.created event for %s", tok.ID)
+	}
+	keys := map[string]dynamo.Key{
+		"listed token":        {PK: "ACCOUNT#" + f.vendor.ID, SK: "TOKEN#" + tok.ID},
+		"authentication item": {PK: "TOKEN#" + account.HashToken(tok.Value), SK: "TOKEN"},
+		"token.created event": dynamo.EventKey(eventID),
+	}
+	for name, key := range keys {
+		out, err := f.app.Table.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
+			TableName: aws.String(f.app.Table.Name), Key: key.AV(), ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			t.Fatalf("%s: GetItem: %v", name, err)
+		}
+		if len(out.Item) == 0 {
+			t.Errorf("%s %v: no item", name, key)
+			continue
+		}
+		text := itemText(out.Item)
+		if strings.Contains(text, secret) {
+			t.Errorf("%s holds the token's secret: %s", name, text)
+		}
+	}
+}
+
+// itemText renders every name and value of a raw item, binary ones as text,
+// so that a search of it finds a stored string whatever its type.
+func itemText(item map[string]ddbtypes.AttributeValue) string {
+	var b strings.Builder
+	var walk func(v ddbtypes.AttributeValue)
+	walk = func(v ddbtypes.AttributeValue) {
+		switch x := v.(type) {
+		case *ddbtypes.AttributeValueMemberS:
+			b.WriteString(x.Value)
+		case *ddbtypes.AttributeValueMemberN:
+			b.WriteString(x.Value)
+		case *ddbtypes.AttributeValueMemberB:
+			b.Write(x.Value)
+		case *ddbtypes.AttributeValueMemberSS:
+			b.WriteString(strings.Join(x.Value, " "))
+		case *ddbtypes.AttributeValueMemberBS:
+			b.Write(bytes.Join(x.Value, []byte(" ")))
+		case *ddbtypes.AttributeValueMemberL:
+			for _, e := range x.Value {
+				walk(e)
+			}
+		case *ddbtypes.AttributeValueMemberM:
+			for k, e := range x.Value {
+				b.WriteString(k + "=")
+				walk(e)
+			}
+		}
+		b.WriteString(" ")
+	}
+	walk(&ddbtypes.AttributeValueMemberM{Value: item})
+	return b.String()
 }
 
 func TestAPI_Accounts(t *testing.T) {
