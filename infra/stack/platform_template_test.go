@@ -199,3 +199,60 @@ func asSlice(v any) []any {
 	s, _ := v.([]any)
 	return s
 }
+
+// TestPlatformTemplate_TablePolicies pins each function's DynamoDB actions:
+// item actions on the table only (each listed because the function's code
+// calls it; see the comments in template.yaml), and Query alone on indexes.
+// Moto does not enforce IAM, so an action missing here shows only in AWS:
+// change a list together with the code path that needs it.
+func TestPlatformTemplate_TablePolicies(t *testing.T) {
+	tpl := platformTemplate(t)
+	tableArn := map[string]any{"Fn::GetAtt": []any{"Table", "Arn"}}
+	indexArn := map[string]any{"Fn::Sub": "${Table.Arn}/index/*"}
+	want := map[string][2][]string{ // function → {table actions, index actions}
+		"ApiFunction":         {{"BatchGetItem", "ConditionCheckItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
+		"RelayFunction":       {{"BatchGetItem", "GetItem", "UpdateItem"}, nil},
+		"FulfillmentFunction": {{"BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query"}, {"Query"}},
+		"DispatcherFunction":  {{"GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
+		"UsageFunction":       {{"BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query"}, {"Query"}},
+		"BillingFunction":     {{"BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
+	}
+	got := map[string][2][]string{}
+	for _, fn := range tpl.Functions() {
+		var table, index []string
+		for _, pol := range asSlice(tpl.Resources[fn.LogicalID].Properties["Policies"]) {
+			for _, st := range asSlice(asMap(pol)["Statement"]) {
+				actions, err := stringList(asMap(st)["Action"])
+				if err != nil {
+					t.Fatalf("%s: Action: %v", fn.LogicalID, err)
+				}
+				resources := asSlice(asMap(st)["Resource"])
+				if r, ok := asMap(st)["Resource"].(map[string]any); ok {
+					resources = []any{r}
+				}
+				for _, a := range actions {
+					name, ok := strings.CutPrefix(a, "dynamodb:")
+					if !ok {
+						continue
+					}
+					for _, r := range resources {
+						switch {
+						case cmp.Equal(r, any(tableArn)):
+							table = append(table, name)
+						case cmp.Equal(r, any(indexArn)):
+							index = append(index, name)
+						default:
+							t.Errorf("%s: %s on an unexpected resource %v", fn.LogicalID, a, r)
+						}
+					}
+				}
+			}
+		}
+		slices.Sort(table)
+		slices.Sort(index)
+		got[fn.LogicalID] = [2][]string{table, index}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("DynamoDB actions by function, {table, indexes} (-want +got):\n%s", diff)
+	}
+}
