@@ -23,7 +23,7 @@ test:
 test-faults:
 	$(GO) test -count=1 -tags faults -timeout 14m -v ./infra/chaos/
 
-## test-unit: only the tests that need no emulator
+## test-unit: only the tests that need no emulator (-short: integration tests skip before starting moto, unless CI=true)
 test-unit:
 	$(GO) test -count=1 -short ./...
 

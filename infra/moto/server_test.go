@@ -20,8 +20,8 @@ import (
 	"github.com/mercato-dev/mercato/infra/moto"
 )
 
-// startServer starts a moto_server for one test, skipping (or failing when
-// CI=true) if moto is not installed.
+// startServer starts a moto_server for one test, skipping it under -short
+// or when moto is not installed (with CI=true it does neither: it fails).
 func startServer(t *testing.T) *moto.Server {
 	t.Helper()
 	return startServerWith(t, moto.Options{LogWriter: &bytes.Buffer{}})
@@ -29,6 +29,9 @@ func startServer(t *testing.T) *moto.Server {
 
 func startServerWith(t *testing.T, opts moto.Options) *moto.Server {
 	t.Helper()
+	if testing.Short() && os.Getenv("CI") != "true" {
+		t.Skip("starts moto_server")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	srv, err := moto.Start(ctx, opts)

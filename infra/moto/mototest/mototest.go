@@ -2,7 +2,9 @@
 // binary: the one named by AWS_ENDPOINT_URL, or else a moto_server started on
 // first use. A test that needs it calls Emulator.Endpoint or Emulator.Config;
 // when moto is not installed the test is skipped, or fails when CI=true so a
-// CI run cannot pass without exercising the emulator.
+// CI run cannot pass without exercising the emulator. Under -short (make
+// test-unit) such a test is skipped before anything starts, except with
+// CI=true, which never skips one.
 package mototest
 
 import (
@@ -55,15 +57,23 @@ func (e *Emulator) start() {
 }
 
 // Endpoint returns the emulator's URL, starting moto on first use. It skips
-// the test when moto is not installed, unless CI=true, where it fails it.
+// the test under -short, and when moto is not installed; with CI=true it
+// does neither: it runs the test, or fails it when no emulator can be had.
 func (e *Emulator) Endpoint(t testing.TB) string {
 	t.Helper()
+	ci := os.Getenv("CI") == "true"
+	if testing.Short() && !ci {
+		t.Skip("skipping integration test in -short mode (it needs the AWS emulator)")
+	}
 	e.once.Do(e.start)
 	if e.err == nil {
 		return e.endpoint
 	}
-	if errors.Is(e.err, moto.ErrNotInstalled) && os.Getenv("CI") != "true" {
+	if errors.Is(e.err, moto.ErrNotInstalled) && !ci {
 		t.Skipf("skipping integration test: %v (or set AWS_ENDPOINT_URL to an emulator)", e.err)
+	}
+	if ci {
+		t.Fatalf("CI=true: integration tests must run against an AWS emulator, and none is available: %v (or set AWS_ENDPOINT_URL)", e.err)
 	}
 	t.Fatalf("AWS emulator unavailable: %v", e.err)
 	return ""
