@@ -188,10 +188,50 @@ func (f *flakySQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatc
 	return f.SQS.SendMessageBatch(ctx, in, opts...)
 }
 
+// batchSizes records how many outbox events each stream batch that went
+// wrong held, so that a test can tell it failed partway through a batch
+// rather than on a batch of one.
+type batchSizes struct {
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (b *batchSizes) add(in events.DynamoDBEvent) {
+	n := 0
+	for _, r := range in.Records {
+		if dynamo.IsEventKey(r.Change.Keys) {
+			n++
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sizes = append(b.sizes, n)
+}
+
+// requireMultiEvent fails the test unless some recorded batch held more
+// than one event.
+func (b *batchSizes) requireMultiEvent(t *testing.T, what string) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t.Logf("events per %s batch: %v", what, b.sizes)
+	for _, n := range b.sizes {
+		if n > 1 {
+			return
+		}
+	}
+	t.Errorf("no %s batch held more than one event: the test did not exercise a failure partway through a batch", what)
+}
+
 func TestRelay_PartialSendFailureNeitherLosesNorDoubles(t *testing.T) {
 	var rl *relay.Relay
+	var failed batchSizes
 	a, rec := stack(t, func(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		return rl.Handle(ctx, in)
+		resp, err := rl.Handle(ctx, in)
+		if err != nil || len(resp.BatchItemFailures) > 0 {
+			failed.add(in)
+		}
+		return resp, err
 	})
 	// The second and fifth sends fail: some events of a batch go out, some
 	// do not, and the batch is retried from the first failed record.
@@ -199,16 +239,19 @@ func TestRelay_PartialSendFailureNeitherLosesNorDoubles(t *testing.T) {
 	ids := commit(t, a, event.RequestCreated, 25)
 	waitExactlyOnce(t, rec, "fulfillment", ids)
 	waitExactlyOnce(t, rec, "dispatcher", ids)
+	failed.requireMultiEvent(t, "failed")
 }
 
 func TestRelay_CrashAfterPublishingIsRetriedWithoutDoubles(t *testing.T) {
 	var rl *relay.Relay
 	var crashes atomic.Int32
+	var crashed batchSizes
 	a, rec := stack(t, func(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		resp, err := rl.Handle(ctx, in)
 		// The function dies after it published the batch but before Lambda
 		// got the answer, twice: the stream redelivers the whole batch.
 		if err == nil && crashes.Add(1) <= 2 {
+			crashed.add(in)
 			return events.DynamoDBEventResponse{}, errors.New("injected: function crashed")
 		}
 		return resp, err
@@ -220,4 +263,5 @@ func TestRelay_CrashAfterPublishingIsRetriedWithoutDoubles(t *testing.T) {
 	if crashes.Load() < 3 {
 		t.Errorf("the crash was injected %d times; the test did not exercise a retry", crashes.Load())
 	}
+	crashed.requireMultiEvent(t, "crashed")
 }
