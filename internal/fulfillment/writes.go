@@ -68,8 +68,8 @@ func (s *Store) SaveRequest(tx *dynamo.Tx, r StoredRequest, now time.Time) error
 
 // SaveAsset adds a, read at a.Rev, to tx under a condition on that
 // revision, with asset.updated for both sides and, for a Partner Center
-// subscription, subscription.updated for the provider. The renewal index
-// follows the asset's new state.
+// subscription, subscription.updated (its resource, as the API shows it)
+// for the provider. The renewal index follows the asset's new state.
 func (s *Store) SaveAsset(tx *dynamo.Tx, before Asset, a StoredAsset, now time.Time) error {
 	cond := revIs(a.Rev)
 	a.Rev++
@@ -81,7 +81,9 @@ func (s *Store) SaveAsset(tx *dynamo.Tx, before Asset, a StoredAsset, now time.T
 	if a.Subscription.CustomerID == "" {
 		return nil
 	}
-	return s.emit(tx, event.SubscriptionUpdated, a.Asset, now, a.Provider.ID)
+	// The request that settled is no longer pending, so no pending change
+	// needs reading for the resource.
+	return s.emit(tx, event.SubscriptionUpdated, NewSubscriptionResource(a.Asset, nil), now, a.Provider.ID)
 }
 
 // markRow is a dedupe mark: its existence says an effect of an event was

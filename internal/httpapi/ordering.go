@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/fault"
-	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ordering"
 )
 
@@ -187,65 +185,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type pcOrderLine struct {
-	LineItemNumber               int               `json:"lineItemNumber"`
-	OfferID                      string            `json:"offerId"`
-	SubscriptionID               string            `json:"subscriptionId"`
-	TermDuration                 string            `json:"termDuration,omitempty"`
-	TransactionType              string            `json:"transactionType"`
-	FriendlyName                 string            `json:"friendlyName"`
-	Quantity                     int               `json:"quantity"`
-	PartnerIDOnRecord            string            `json:"partnerIdOnRecord,omitempty"`
-	AdditionalPartnerIDsOnRecord []string          `json:"additionalPartnerIdsOnRecord,omitempty"`
-	ProvisioningContext          map[string]string `json:"provisioningContext,omitempty"`
-	Links                        map[string]Link   `json:"links"`
-}
-
-type pcOrder struct {
-	ID                  string          `json:"id"`
-	AlternateID         string          `json:"alternateId"`
-	ReferenceCustomerID string          `json:"referenceCustomerId"`
-	BillingCycle        string          `json:"billingCycle"`
-	CurrencyCode        string          `json:"currencyCode"`
-	CurrencySymbol      string          `json:"currencySymbol"`
-	LineItems           []pcOrderLine   `json:"lineItems"`
-	CreationDate        time.Time       `json:"creationDate"`
-	Status              string          `json:"status"`
-	TransactionType     string          `json:"transactionType"`
-	Links               map[string]Link `json:"links"`
-	Client              struct{}        `json:"client"`
-	Attributes          attributes      `json:"attributes"`
-}
-
-func orderView(v any) any {
-	o := v.(ordering.Order)
-	base := "/v1/customers/" + o.ReferenceCustomerID + "/orders/" + o.ID
-	view := pcOrder{ID: o.ID, AlternateID: o.ID, ReferenceCustomerID: o.ReferenceCustomerID, BillingCycle: o.BillingCycle,
-		CurrencyCode: o.CurrencyCode, CurrencySymbol: o.CurrencySymbol, CreationDate: o.CreationDate, Status: o.Status,
-		TransactionType: o.TransactionType, Attributes: attributes{ObjectType: "Order"},
-		Links: map[string]Link{
-			"self":               get(base),
-			"provisioningStatus": get(base + "/provisioningstatus"),
-			"patchOperation":     {URI: base, Method: http.MethodPatch, Headers: []string{}},
-		}}
-	for _, l := range o.LineItems {
-		product := "/v1/products/" + l.ProductID
-		sku := product + "/skus/" + l.SkuID
-		view.LineItems = append(view.LineItems, pcOrderLine{
-			LineItemNumber: l.LineItemNumber, OfferID: l.OfferID, SubscriptionID: l.SubscriptionID,
-			TermDuration: l.TermDuration, TransactionType: l.TransactionType, FriendlyName: l.FriendlyName,
-			Quantity: l.Quantity, PartnerIDOnRecord: l.PartnerIDOnRecord, AdditionalPartnerIDsOnRecord: l.AdditionalPartnerIDsOnRecord,
-			ProvisioningContext: l.ProvisioningContext,
-			Links: map[string]Link{
-				"product":      get(product),
-				"sku":          get(sku),
-				"availability": get(sku + "/availabilities/" + l.AvailabilityID),
-				"subscription": get("/v1/customers/" + o.ReferenceCustomerID + "/subscriptions/" + l.SubscriptionID),
-			},
-		})
-	}
-	return view
-}
+func orderView(v any) any { return ordering.NewOrderResource(v.(ordering.Order)) }
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
 	in, raw, err := decodeRaw[ordering.OrderInput](r, false)
@@ -388,84 +328,21 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type pcPendingChange struct {
-	RequestID string `json:"requestId"`
-	Type      string `json:"type"`
-	Quantity  int    `json:"quantity,omitempty"`
-}
-
-type pcSubscription struct {
-	ID                           string           `json:"id"`
-	OfferID                      string           `json:"offerId"`
-	OfferName                    string           `json:"offerName"`
-	FriendlyName                 string           `json:"friendlyName"`
-	Quantity                     int              `json:"quantity"`
-	UnitType                     string           `json:"unitType"`
-	CreationDate                 time.Time        `json:"creationDate"`
-	EffectiveStartDate           time.Time        `json:"effectiveStartDate"`
-	CommitmentEndDate            time.Time        `json:"commitmentEndDate"`
-	CancellationAllowedUntilDate time.Time        `json:"cancellationAllowedUntilDate"`
-	Status                       string           `json:"status"`
-	AutoRenewEnabled             bool             `json:"autoRenewEnabled"`
-	BillingCycle                 string           `json:"billingCycle"`
-	TermDuration                 string           `json:"termDuration,omitempty"`
-	OrderID                      string           `json:"orderId"`
-	PartnerIDOnRecord            string           `json:"partnerId,omitempty"`
-	SuspensionReasons            []string         `json:"suspensionReasons"`
-	PendingChange                *pcPendingChange `json:"pendingChange,omitempty"`
-	Links                        map[string]Link  `json:"links"`
-	Attributes                   attributes       `json:"attributes"`
-}
-
-func subscriptionView(a fulfillment.Asset) pcSubscription {
-	sub := a.Subscription
-	unit := ""
-	if len(a.Items) > 0 {
-		unit = a.Items[0].Unit
-	}
-	v := pcSubscription{ID: a.ID, OfferID: sub.OfferID, OfferName: a.Product.Name, FriendlyName: sub.FriendlyName,
-		Quantity: a.Quantity(), UnitType: unit, CreationDate: a.Created, EffectiveStartDate: sub.EffectiveStart,
-		CommitmentEndDate: sub.CommitmentEnd, CancellationAllowedUntilDate: sub.CancellationAllowedUntil,
-		Status: ordering.SubscriptionStatus(a), AutoRenewEnabled: sub.AutoRenew, BillingCycle: sub.BillingCycle,
-		TermDuration: sub.TermDuration, OrderID: sub.OrderID, PartnerIDOnRecord: sub.PartnerIDOnRecord,
-		SuspensionReasons: []string{}, Attributes: attributes{ObjectType: "Subscription"}}
-	if v.FriendlyName == "" {
-		v.FriendlyName = a.Product.Name
-	}
-	base := "/v1/customers/" + sub.CustomerID + "/subscriptions/" + a.ID
-	v.Links = map[string]Link{"self": get(base), "product": get("/v1/products/" + a.Product.ID)}
-	if parts := strings.Split(sub.OfferID, ":"); len(parts) == 3 {
-		v.Links["sku"] = get("/v1/products/" + parts[0] + "/skus/" + parts[1])
-		v.Links["availability"] = get("/v1/products/" + parts[0] + "/skus/" + parts[1] + "/availabilities/" + parts[2])
-	}
-	if a.Status == fulfillment.AssetSuspended {
-		v.SuspensionReasons = []string{"PartnerInitiated"}
-	}
-	if p := a.PendingRequest; p != nil {
-		v.PendingChange = &pcPendingChange{RequestID: p.ID, Type: p.Name}
-	}
-	return v
-}
-
 func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) error {
 	subs, err := s.cfg.Ordering.Subscriptions(r.Context(), principal(r), r.PathValue("id"), r.URL.Query().Get("order_id"))
 	if err != nil {
 		return err
 	}
-	views := make([]pcSubscription, 0, len(subs))
-	for _, a := range subs {
-		views = append(views, subscriptionView(a))
-	}
-	writeCollection(w, r, views)
+	writeCollection(w, r, subs)
 	return nil
 }
 
 func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.cfg.Ordering.Subscription(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"))
+	v, err := s.cfg.Ordering.SubscriptionResource(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, subscriptionView(a.Asset))
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -474,11 +351,11 @@ func (s *Server) patchSubscription(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	a, err := s.cfg.Ordering.PatchSubscription(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"), in)
+	v, err := s.cfg.Ordering.PatchSubscription(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"), in)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, subscriptionView(a))
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 

@@ -13,7 +13,9 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/ordering"
 )
 
 // shop is a listed product with a monthly item (min 1, max 500), a yearly
@@ -147,8 +149,8 @@ func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
 			"additionalPartnerIdsOnRecord": []any{"4847383", "873452"},
 			"provisioningContext":          map[string]any{"param_tenant": "contoso"},
 			"links": map[string]any{
-				"product": link(product, "GET"), "sku": link(sku, "GET"),
-				"availability": link(sku+"/availabilities/"+s.mp.ID, "GET"),
+				"product": link(product+"?country=US", "GET"), "sku": link(sku+"?country=US", "GET"),
+				"availability": link(sku+"/availabilities/"+s.mp.ID+"?country=US", "GET"),
 				"subscription": link("/v1/customers/"+s.customer+"/subscriptions/"+sub, "GET"),
 			},
 		}},
@@ -156,6 +158,9 @@ func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
 	}
+
+	// Every catalog link of the line leads somewhere.
+	followCatalogLinks(t, s, got["lineItems"].([]any)[0].(map[string]any)["links"].(map[string]any))
 
 	// Readable at once, in the list too; provisioning is pending.
 	var again map[string]any
@@ -192,6 +197,24 @@ func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
 	s.do(http.MethodGet, "/v1/customers/"+s.customer+"/subscriptions/"+sub, s.provider.Token.Value, nil, http.StatusOK, &subView)
 	if subView["status"] != "pending" || subView["orderId"] != id || subView["quantity"] != 1.0 || subView["autoRenewEnabled"] != true {
 		t.Errorf("subscription = %v", subView)
+	}
+	followCatalogLinks(t, s, subView["links"].(map[string]any))
+}
+
+// followCatalogLinks GETs a resource's product, sku and availability links,
+// which must all answer 200.
+func followCatalogLinks(t *testing.T, s *shop, links map[string]any) {
+	t.Helper()
+	for _, name := range []string{"product", "sku", "availability"} {
+		l, ok := links[name].(map[string]any)
+		if !ok {
+			t.Errorf("no %s link in %v", name, links)
+			continue
+		}
+		uri, _ := l["uri"].(string)
+		if res := s.call2(http.MethodGet, uri, nil); res.status != http.StatusOK {
+			t.Errorf("GET %s link %s = %d %s", name, uri, res.status, res.body)
+		}
 	}
 }
 
@@ -494,4 +517,79 @@ func TestOrdering_CallCounts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lastEvent is the data of the newest event of type typ about object id in
+// the account's outbox, and how many such events there are.
+func lastEvent(t *testing.T, s *shop, account, typ, id string) (map[string]any, int) {
+	t.Helper()
+	var last map[string]any
+	n := 0
+	for _, it := range accountEvents(t, s.fixture, account) {
+		ev, err := it.Event()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var data map[string]any
+		if string(ev.Type) != typ || json.Unmarshal(ev.Data, &data) != nil || data["id"] != id {
+			continue
+		}
+		last, n = data, n+1
+	}
+	return last, n
+}
+
+// getMap GETs path as the provider.
+func (s *shop) getMap(t *testing.T, path string) map[string]any {
+	t.Helper()
+	var out map[string]any
+	s.do(http.MethodGet, path, s.provider.Token.Value, nil, http.StatusOK, &out)
+	return out
+}
+
+// TestOrdering_EventsCarryResources: order.created, order.updated and
+// subscription.updated carry the object exactly as GET answers it at that
+// moment, and each order has one order.created.
+func TestOrdering_EventsCarryResources(t *testing.T) {
+	s := newShop(t)
+	p := s.order(t, 2)
+	orderPath := s.ordersPath() + "/" + p.order
+	subPath := "/v1/customers/" + s.customer + "/subscriptions/" + p.asset
+	check := func(typ, id, path string, wantCount int) {
+		t.Helper()
+		data, n := lastEvent(t, s, s.provider.ID, typ, id)
+		if n != wantCount {
+			t.Fatalf("%d %s events about %s, want %d", n, typ, id, wantCount)
+		}
+		if diff := cmp.Diff(s.getMap(t, path), data); diff != "" {
+			t.Errorf("%s data differs from GET %s (-get +event):\n%s", typ, path, diff)
+		}
+	}
+	check("order.created", p.order, orderPath, 1)
+
+	// The vendor approves: the settled subscription is announced.
+	s.approve(t, p.request)
+	check("subscription.updated", p.asset, subPath, 1)
+	// The worker rolls the order up on the provider's copy of the approval.
+	deliver(t, s.app, s.requestEvent(t, event.RequestUpdated, p.request, s.provider.ID))
+	check("order.updated", p.order, orderPath, 1)
+	if s.getMap(t, orderPath)["status"] != "completed" {
+		t.Fatalf("order not rolled up")
+	}
+	// Auto-renewal is applied directly, with its event; while a change is
+	// pending, the event shows the pending quantity as GET does.
+	s.patch(t, p.asset, map[string]any{"quantity": 5})
+	s.do(http.MethodPatch, subPath, s.provider.Token.Value, map[string]any{"autoRenewEnabled": false}, http.StatusOK, nil)
+	check("subscription.updated", p.asset, subPath, 2)
+	if data, _ := lastEvent(t, s, s.provider.ID, "subscription.updated", p.asset); data["pendingChange"].(map[string]any)["quantity"] != 5.0 {
+		t.Errorf("pending change = %v, want quantity 5", data["pendingChange"])
+	}
+
+	// A second order has its own single order.created; an order too large
+	// for its event is refused before anything is written.
+	q := s.order(t, 1)
+	check("order.created", q.order, s.ordersPath()+"/"+q.order, 1)
+	huge := s.line(s.lab.item, 1)
+	huge["friendlyName"] = strings.Repeat("x", ordering.MaxEventData)
+	partnerError(t, s.call2(http.MethodPost, s.ordersPath(), map[string]any{"lineItems": []any{huge}}), 400, 10010, "too large")
 }

@@ -1,24 +1,18 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
-	"net/url"
+
+	"github.com/mercato-dev/mercato/internal/pclink"
 )
 
 // Link is Partner Center's hypermedia link.
-type Link struct {
-	URI     string   `json:"uri"`
-	Method  string   `json:"method"`
-	Headers []string `json:"headers"`
-}
+type Link = pclink.Link
 
-func get(uri string) Link { return Link{URI: uri, Method: http.MethodGet, Headers: []string{}} }
+func get(uri string) Link { return pclink.Get(uri) }
 
 // attributes names a resource's type, as every Partner Center resource does.
-type attributes struct {
-	ObjectType string `json:"objectType"`
-}
+type attributes = pclink.Attributes
 
 // collection is Partner Center's list envelope.
 type collection[T any] struct {
@@ -40,6 +34,4 @@ func writeCollection[T any](w http.ResponseWriter, r *http.Request, items []T) {
 }
 
 // withCountry appends ?country= as Partner Center's links carry it.
-func withCountry(path, country string) string {
-	return fmt.Sprintf("%s?country=%s", path, url.QueryEscape(country))
-}
+func withCountry(path, country string) string { return pclink.WithCountry(path, country) }

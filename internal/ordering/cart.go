@@ -241,8 +241,7 @@ func (s *Service) checkoutTx(ctx context.Context, actor account.Principal, c Cus
 	sort.Strings(names)
 	tx := s.table.Tx()
 	for _, g := range names {
-		o := Order{ID: NewOrderID(), ReferenceCustomerID: c.ID, CreationDate: now, Status: OrderPending,
-			TransactionType: "UserPurchase", ProviderID: actor.AccountID}
+		o := newOrder(actor, c, now)
 		lines, err := s.resolveLines(ctx, actor, c, o.ID, groups[g], now)
 		if err == nil {
 			err = o.fill(lines, g, "")

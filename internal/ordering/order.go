@@ -72,6 +72,9 @@ type Order struct {
 	Status              string      `json:"status"`
 	TransactionType     string      `json:"transactionType"`
 	ProviderID          string      `json:"providerId"`
+	// Country is the customer's billing country, which the catalog links
+	// of the order's resource carry.
+	Country string `json:"country,omitempty"`
 }
 
 // OrderLine is a line of an order, with the asset (subscription) and the
@@ -295,8 +298,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor account.Principal, cust
 		return Order{}, fault.Invalidf("an order holds at most %d lines (got %d)", MaxLines, len(in.LineItems)).WithPartnerCode(CodeInvalidInput)
 	}
 	now := s.now().UTC()
-	o := Order{ID: NewOrderID(), ReferenceCustomerID: c.ID, CreationDate: now, Status: OrderPending,
-		TransactionType: "UserPurchase", ProviderID: actor.AccountID}
+	o := newOrder(actor, c, now)
 	lines, err := s.resolveLines(ctx, actor, c, o.ID, in.LineItems, now)
 	if err != nil {
 		return Order{}, err
@@ -315,6 +317,11 @@ func (s *Service) CreateOrder(ctx context.Context, actor account.Principal, cust
 		return Order{}, fmt.Errorf("ordering: create order: %w", err)
 	}
 	return o, nil
+}
+
+func newOrder(actor account.Principal, c Customer, now time.Time) Order {
+	return Order{ID: NewOrderID(), ReferenceCustomerID: c.ID, CreationDate: now, Status: OrderPending,
+		TransactionType: "UserPurchase", ProviderID: actor.AccountID, Country: c.BillingProfile.DefaultAddress.Country}
 }
 
 // resolveLines checks every line and reports the first bad one as the
@@ -371,13 +378,23 @@ func (s *Service) addOrder(tx *dynamo.Tx, o Order, lines []resolved, now time.Ti
 			return err
 		}
 	}
-	ev, err := event.New(event.OrderCreated, o.ProviderID, o, now)
+	ev, err := event.New(event.OrderCreated, o.ProviderID, NewOrderResource(o), now)
 	if err != nil {
 		return err
+	}
+	if len(ev.Data) > MaxEventData {
+		return fault.Invalidf("the order is too large to record (%d KB of order data, at most %d KB); use shorter friendly names and parameter values, or fewer lines", len(ev.Data)/1024, MaxEventData/1024).WithPartnerCode(CodeInvalidInput)
 	}
 	tx.Emit(ev, s.retentionDays)
 	return nil
 }
+
+// MaxEventData bounds the data of an order event, which carries the whole
+// order resource: it must fit an SQS message (256 KB) with its envelope,
+// and so a DynamoDB item (400 KB) too. Ordinary orders are far below it
+// (about 1 KB a line); only huge friendly names or parameter values reach
+// it.
+const MaxEventData = 200 << 10
 
 // Order reads one of the caller's orders.
 func (s *Service) Order(ctx context.Context, actor account.Principal, customerID, orderID string) (Order, error) {

@@ -67,7 +67,7 @@ func (s *Service) saveOrder(ctx context.Context, old row, o Order, extra func(*d
 	next.Rev = old.Rev + 1
 	cond := revIs(old.Rev)
 	tx := s.table.Tx().Put("order", next, &cond)
-	ev, err := event.New(event.OrderUpdated, o.ProviderID, o, s.now().UTC())
+	ev, err := event.New(event.OrderUpdated, o.ProviderID, NewOrderResource(o), s.now().UTC())
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package ordering
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -24,8 +25,9 @@ const (
 )
 
 // Subscriptions lists a customer's subscriptions (its assets), optionally
-// those of one order.
-func (s *Service) Subscriptions(ctx context.Context, actor account.Principal, customerID, orderID string) ([]fulfillment.Asset, error) {
+// those of one order, as the API shows them. A pending change request is
+// read for its quantity (one GetItem each).
+func (s *Service) Subscriptions(ctx context.Context, actor account.Principal, customerID, orderID string) ([]fulfillment.SubscriptionResource, error) {
 	if _, err := s.Customer(ctx, actor, customerID); err != nil {
 		return nil, err
 	}
@@ -33,11 +35,16 @@ func (s *Service) Subscriptions(ctx context.Context, actor account.Principal, cu
 	if err != nil {
 		return nil, err
 	}
-	out := assets[:0]
+	out := make([]fulfillment.SubscriptionResource, 0, len(assets))
 	for _, a := range assets {
-		if orderID == "" || a.Subscription.OrderID == orderID {
-			out = append(out, a)
+		if orderID != "" && a.Subscription.OrderID != orderID {
+			continue
 		}
+		v, err := s.resource(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -51,6 +58,29 @@ func (s *Service) Subscription(ctx context.Context, actor account.Principal, cus
 	return a, err
 }
 
+// SubscriptionResource reads one subscription as the API shows it.
+func (s *Service) SubscriptionResource(ctx context.Context, actor account.Principal, customerID, subID string) (fulfillment.SubscriptionResource, error) {
+	a, err := s.Subscription(ctx, actor, customerID, subID)
+	if err != nil {
+		return fulfillment.SubscriptionResource{}, err
+	}
+	return s.resource(ctx, a.Asset)
+}
+
+// resource builds a's resource, reading its pending request when that is a
+// change: only a change's quantity differs from the asset's.
+func (s *Service) resource(ctx context.Context, a fulfillment.Asset) (fulfillment.SubscriptionResource, error) {
+	p := a.PendingRequest
+	if p == nil || p.Name != fulfillment.TypeChange {
+		return fulfillment.NewSubscriptionResource(a, nil), nil
+	}
+	r, err := s.store.Request(ctx, p.ID)
+	if err != nil {
+		return fulfillment.SubscriptionResource{}, fmt.Errorf("ordering: pending request %s of %s: %w", p.ID, a.ID, err)
+	}
+	return fulfillment.NewSubscriptionResource(a, &r.Request), nil
+}
+
 // SubscriptionPatch is the body of PATCH …/subscriptions/{id}. Partner
 // Center clients send the whole resource; only these fields act.
 type SubscriptionPatch struct {
@@ -61,41 +91,57 @@ type SubscriptionPatch struct {
 
 // PatchSubscription applies auto-renewal at once, and turns a quantity or
 // status change into a pending request for the vendor.
-func (s *Service) PatchSubscription(ctx context.Context, actor account.Principal, customerID, subID string, in SubscriptionPatch) (fulfillment.Asset, error) {
+func (s *Service) PatchSubscription(ctx context.Context, actor account.Principal, customerID, subID string, in SubscriptionPatch) (fulfillment.SubscriptionResource, error) {
 	a, err := s.Subscription(ctx, actor, customerID, subID)
 	if err != nil {
-		return fulfillment.Asset{}, err
+		return fulfillment.SubscriptionResource{}, err
 	}
 	now := s.now().UTC()
 	typ, items, err := s.changeOf(ctx, a, in, now)
 	if err != nil {
-		return fulfillment.Asset{}, err
+		return fulfillment.SubscriptionResource{}, err
 	}
 	if in.AutoRenewEnabled != nil {
 		a.Subscription.AutoRenew = *in.AutoRenewEnabled
 	}
-	tx := s.table.Tx()
 	if typ == "" {
-		if in.AutoRenewEnabled == nil {
-			return a.Asset, nil
-		}
-		if err := s.saveAsset(tx, a, now); err != nil {
-			return fulfillment.Asset{}, err
-		}
-		return a.Asset, s.commitChange(ctx, tx)
+		return s.applyDirect(ctx, a, in, now)
 	}
+	tx := s.table.Tx()
 	r := fulfillment.Request{ID: fulfillment.RequestID(a.ID, a.NextReq), Type: typ, Status: fulfillment.StatusPending,
 		Marketplace: a.Marketplace, Created: now, Updated: now}
 	r.Asset = a.Asset
 	r.Asset.Items = items
 	if err := s.store.AddRequest(tx, a, r, now); err != nil {
-		return fulfillment.Asset{}, err
+		return fulfillment.SubscriptionResource{}, err
 	}
 	if err := s.commitChange(ctx, tx); err != nil {
-		return fulfillment.Asset{}, err
+		return fulfillment.SubscriptionResource{}, err
 	}
 	a.PendingRequest = &fulfillment.Ref{ID: r.ID, Name: r.Type}
-	return a.Asset, nil
+	return fulfillment.NewSubscriptionResource(a.Asset, &r), nil
+}
+
+// applyDirect saves a change that needs no request (auto-renewal), with
+// subscription.updated carrying the resource the caller is answered.
+func (s *Service) applyDirect(ctx context.Context, a fulfillment.StoredAsset, in SubscriptionPatch, now time.Time) (fulfillment.SubscriptionResource, error) {
+	if in.AutoRenewEnabled == nil {
+		return s.resource(ctx, a.Asset)
+	}
+	a.Rev++
+	a.Updated = now
+	v, err := s.resource(ctx, a.Asset)
+	if err != nil {
+		return fulfillment.SubscriptionResource{}, err
+	}
+	cond := revIs(a.Rev - 1)
+	tx := s.table.Tx().Put("asset", fulfillment.AssetRow(a), &cond)
+	ev, err := event.New(event.SubscriptionUpdated, a.Provider.ID, v, now)
+	if err != nil {
+		return fulfillment.SubscriptionResource{}, err
+	}
+	tx.Emit(ev, s.retentionDays)
+	return v, s.commitChange(ctx, tx)
 }
 
 func (s *Service) commitChange(ctx context.Context, tx *dynamo.Tx) error {
@@ -106,26 +152,10 @@ func (s *Service) commitChange(ctx context.Context, tx *dynamo.Tx) error {
 	return err
 }
 
-// saveAsset writes the asset back under its revision, with
-// subscription.updated for the provider.
-func (s *Service) saveAsset(tx *dynamo.Tx, a fulfillment.StoredAsset, now time.Time) error {
-	rev := a.Rev
-	a.Rev++
-	a.Updated = now
-	cond := revIs(rev)
-	tx.Put("asset", fulfillment.AssetRow(a), &cond)
-	ev, err := event.New(event.SubscriptionUpdated, a.Provider.ID, a.Asset, now)
-	if err != nil {
-		return err
-	}
-	tx.Emit(ev, s.retentionDays)
-	return nil
-}
-
 // changeOf decides which request a patch makes: "" when none.
 func (s *Service) changeOf(ctx context.Context, a fulfillment.StoredAsset, in SubscriptionPatch, now time.Time) (string, []fulfillment.AssetItem, error) {
 	wantStatus := ""
-	if in.Status != nil && *in.Status != subscriptionStatus(a.Asset) {
+	if in.Status != nil && *in.Status != fulfillment.SubscriptionStatus(a.Asset) {
 		wantStatus = *in.Status
 	}
 	qty := a.Quantity()
@@ -143,7 +173,7 @@ func (s *Service) changeOf(ctx context.Context, a fulfillment.StoredAsset, in Su
 		return "", nil, fault.Invalidf("subscription %s is suspended; resume it before changing it", a.ID).WithPartnerCode(CodeSuspended)
 	}
 	if a.Status != fulfillment.AssetActive && a.Status != fulfillment.AssetSuspended {
-		return "", nil, fault.Transitionf("subscription %s is %s and cannot change", a.ID, subscriptionStatus(a.Asset)).WithPartnerCode(CodeInvalidInput)
+		return "", nil, fault.Transitionf("subscription %s is %s and cannot change", a.ID, fulfillment.SubscriptionStatus(a.Asset)).WithPartnerCode(CodeInvalidInput)
 	}
 	if wantQty {
 		items, err := s.quantityChange(ctx, a, *in.Quantity, now)
@@ -214,19 +244,3 @@ func maxString(m *int) string {
 	}
 	return strconv.Itoa(*m)
 }
-
-// subscriptionStatus maps an asset status to Partner Center's.
-func subscriptionStatus(a fulfillment.Asset) string {
-	switch a.Status {
-	case fulfillment.AssetActive:
-		return "active"
-	case fulfillment.AssetSuspended:
-		return "suspended"
-	case fulfillment.AssetTerminated:
-		return "deleted"
-	}
-	return "pending"
-}
-
-// SubscriptionStatus is subscriptionStatus for the HTTP layer.
-func SubscriptionStatus(a fulfillment.Asset) string { return subscriptionStatus(a) }

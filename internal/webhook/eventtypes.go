@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/ordering"
 )
 
 // EventType is one entry of GET /public/v1/webhooks/event-types.
@@ -26,11 +27,11 @@ var Catalog = []EventType{
 	{event.AssetUpdated, "An asset (a subscription as the vendor sees it) changed status or quantities.",
 		example(event.AssetUpdated, "VA-610-138", `{"id":"AS-7658-9572-0778","status":"active","product":{"id":"PRD-387-522-630"},"marketplace":{"id":"MP-71206"},"items":[{"id":"PRD-387-522-630-0001","quantity":5}],"updated":"2026-11-22T11:02:00Z"}`)},
 	{event.OrderCreated, "A provider hub placed an order (a cart checkout).",
-		example(event.OrderCreated, "PA-855-748", `{"id":"ORD-1893-0042","customerId":"CU-3391-2274","status":"pending","billingCycle":"monthly","lineItems":[{"lineItemNumber":0,"offerId":"PRD-387-522-630:0001:US","productId":"PRD-387-522-630","quantity":5}],"creationDate":"2026-11-22T10:15:29Z"}`)},
+		example(event.OrderCreated, "PA-855-748", exampleOrder(ordering.OrderPending))},
 	{event.OrderUpdated, "An order's status or provisioning status changed.",
-		example(event.OrderUpdated, "PA-855-748", `{"id":"ORD-1893-0042","customerId":"CU-3391-2274","status":"completed","lineItems":[{"lineItemNumber":0,"productId":"PRD-387-522-630","quantity":5}]}`)},
+		example(event.OrderUpdated, "PA-855-748", exampleOrder(ordering.OrderCompleted))},
 	{event.SubscriptionUpdated, "A subscription's quantity, status or auto-renewal changed.",
-		example(event.SubscriptionUpdated, "PA-855-748", `{"id":"AS-7658-9572-0778","productId":"PRD-387-522-630","quantity":7,"status":"active","autoRenewEnabled":true}`)},
+		example(event.SubscriptionUpdated, "PA-855-748", exampleSubscription())},
 	{event.ProductCreated, "The vendor created a product (a draft until published).",
 		example(event.ProductCreated, "VA-610-138", `{"id":"PRD-387-522-630","name":"Cloud Backup","status":"draft","owner":{"id":"VA-610-138","name":"Front Street Inc."}}`)},
 	{event.ProductUpdated, "A product's draft changed.",

@@ -262,19 +262,24 @@ func (w Webhook) Matches(e event.Event) bool {
 
 // ProductIDs returns the products an event is about, read from its data:
 // "id" of a product event, "product.id" (listing requests, usage files,
-// requests' own product), "asset.product.id" (requests), and each
-// "lineItems[].productId" / "items[].product.id" of orders and
-// subscriptions' "productId". An event without any is about no product.
+// requests' own product), "asset.product.id" (requests), each
+// "items[].product.id", and in Partner Center's order and subscription
+// resources the product part of each "lineItems[].offerId" and of
+// "offerId" (a catalogItemId, product:sku:availability), as well as a
+// "productId" / "lineItems[].productId" if present. An event without any
+// is about no product.
 func ProductIDs(e event.Event) []string {
 	var d struct {
 		ID        string `json:"id"`
 		ProductID string `json:"productId"`
+		OfferID   string `json:"offerId"`
 		Product   *ref   `json:"product"`
 		Asset     *struct {
 			Product *ref `json:"product"`
 		} `json:"asset"`
 		LineItems []struct {
 			ProductID string `json:"productId"`
+			OfferID   string `json:"offerId"`
 		} `json:"lineItems"`
 		Items []struct {
 			Product *ref `json:"product"`
@@ -293,6 +298,7 @@ func ProductIDs(e event.Event) []string {
 		add(d.ID)
 	}
 	add(d.ProductID)
+	add(offerProduct(d.OfferID))
 	if d.Product != nil {
 		add(d.Product.ID)
 	}
@@ -301,6 +307,7 @@ func ProductIDs(e event.Event) []string {
 	}
 	for _, li := range d.LineItems {
 		add(li.ProductID)
+		add(offerProduct(li.OfferID))
 	}
 	for _, it := range d.Items {
 		if it.Product != nil {
@@ -308,6 +315,16 @@ func ProductIDs(e event.Event) []string {
 		}
 	}
 	return out
+}
+
+// offerProduct is the product of a catalogItemId (product:sku:availability),
+// or "" for anything else.
+func offerProduct(offerID string) string {
+	parts := strings.Split(offerID, ":")
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		return ""
+	}
+	return parts[0]
 }
 
 type ref struct {
