@@ -317,6 +317,7 @@ func TestOrdering_Carts(t *testing.T) {
 		map[string]any{"catalogItemId": s.offer(s.yearly), "quantity": 1, "provisioningContext": map[string]string{"param_tenant": "b"}},
 		map[string]any{"catalogItemId": s.offer(s.lab.item), "quantity": 9999, "provisioningContext": map[string]string{"param_tenant": "c"}},
 		map[string]any{"catalogItemId": "PRD-1:0001:MP-1", "quantity": 1},
+		map[string]any{"catalogItemId": s.offer(s.lab.item), "quantity": 1},
 	}
 	s.do(http.MethodPost, base, s.provider.Token.Value, map[string]any{"lineItems": lines}, http.StatusCreated, &cart)
 	codes := []int{}
@@ -325,7 +326,7 @@ func TestOrdering_Carts(t *testing.T) {
 			codes = append(codes, l.Error.ErrorCode)
 		}
 	}
-	if cart.Status != "Active" || !cmp.Equal(codes, []int{800009, 10001}) || cart.LineItems[1].OrderGroup != "annual" {
+	if cart.Status != "Active" || !cmp.Equal(codes, []int{10015, 10001, 10010}) || cart.LineItems[1].OrderGroup != "annual" {
 		t.Fatalf("cart = %+v (codes %v)", cart, codes)
 	}
 	var res struct {
@@ -339,7 +340,12 @@ func TestOrdering_Carts(t *testing.T) {
 		} `json:"orderErrors"`
 	}
 	first := s.do(http.MethodPost, base+"/"+cart.ID+"/checkout", s.provider.Token.Value, nil, http.StatusCreated, &res)
-	if len(res.Orders) != 2 || res.Orders[0].BillingCycle != "annual" || res.Orders[1].BillingCycle != "monthly" || len(res.OrderErrors) != 2 {
+	orderCodes := []int{}
+	for _, e := range res.OrderErrors {
+		orderCodes = append(orderCodes, e.Code)
+	}
+	// A checkout reports the quantity error as an order does (800009).
+	if len(res.Orders) != 2 || res.Orders[0].BillingCycle != "annual" || res.Orders[1].BillingCycle != "monthly" || !cmp.Equal(orderCodes, []int{800009, 10001, 10010}) {
 		t.Fatalf("checkout = %s", first.body)
 	}
 	second := s.do(http.MethodPost, base+"/"+cart.ID+"/checkout", s.provider.Token.Value, nil, http.StatusCreated, nil)

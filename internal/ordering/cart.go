@@ -82,6 +82,7 @@ func (s *Service) validateLines(ctx context.Context, actor account.Principal, c 
 		return nil, fault.Invalidf("a cart holds at most %d lines (got %d)", MaxLines, len(in)).WithPartnerCode(CodeInvalidInput)
 	}
 	rv := s.resolver(actor, c)
+	rv.cart = true
 	out := make([]CartLine, 0, len(in))
 	for i, li := range in {
 		cl := CartLine{ID: i, CatalogItemID: li.offer(), FriendlyName: li.FriendlyName, Quantity: li.Quantity,
@@ -221,12 +222,21 @@ func (s *Service) Checkout(ctx context.Context, actor account.Principal, custome
 	return res, nil
 }
 
+// checkoutCode is a line error's code in a checkout's orderErrors: Partner
+// Center reports the cart line's 10015 as 800009 there, as an order does.
+func checkoutCode(lineCode int) int {
+	if lineCode == CodeCartQuantity {
+		return CodeQuantity
+	}
+	return lineCode
+}
+
 func (s *Service) checkoutTx(ctx context.Context, actor account.Principal, c Customer, sc storedCart, now time.Time) (CheckoutResult, *dynamo.Tx, error) {
 	groups := map[string][]LineInput{}
 	res := CheckoutResult{Orders: []Order{}, OrderErrors: []OrderError{}}
 	for _, l := range sc.LineItems {
 		if l.Error != nil {
-			res.OrderErrors = append(res.OrderErrors, OrderError{OrderGroupID: l.OrderGroup, Code: l.Error.Code, Description: l.Error.Description})
+			res.OrderErrors = append(res.OrderErrors, OrderError{OrderGroupID: l.OrderGroup, Code: checkoutCode(l.Error.Code), Description: l.Error.Description})
 			continue
 		}
 		n := l.ID

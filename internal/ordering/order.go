@@ -21,7 +21,8 @@ const (
 	CodeCurrency     = 10000  // CurrencyIsNotSupported
 	CodeCatalogItem  = 10001  // CatalogItemIdIsNotValid
 	CodeInvalidInput = 10010  // InvalidInput
-	CodeQuantity     = 800009 // quantity not within min and max
+	CodeQuantity     = 800009 // quantity not within min and max (orders, checkout)
+	CodeCartQuantity = 10015  // MaxAllowedSeatsPerSubscriptionExceeded: the same, on a cart line
 )
 
 // MaxLines bounds an order so that it, its assets, requests and events fit
@@ -130,6 +131,9 @@ type resolver struct {
 	customer Customer
 	versions map[string]catalog.Version
 	listings map[string]catalog.Listing
+	// cart says the lines are a cart's, whose quantity errors have their
+	// own code.
+	cart bool
 }
 
 func (s *Service) resolver(actor account.Principal, c Customer) *resolver {
@@ -175,7 +179,7 @@ func (rv *resolver) resolve(ctx context.Context, n int, in LineInput, now time.T
 		Params: in.ProvisioningContext, Tiers: rv.tiers(in), ExternalID: sub.OrderID, Subscription: sub,
 	}, now)
 	if len(problems) > 0 {
-		return resolved{}, problemError(n, problems), nil
+		return resolved{}, problemError(n, problems, rv.cart), nil
 	}
 	friendly := in.FriendlyName
 	if friendly == "" {
@@ -188,12 +192,15 @@ func (rv *resolver) resolve(ctx context.Context, n int, in LineInput, now time.T
 	return resolved{line: line, asset: a, request: r, cycle: catalog.BillingCycle(it), curr: l.Currency}, nil, nil
 }
 
-func problemError(n int, problems []fulfillment.Problem) *LineError {
+func problemError(n int, problems []fulfillment.Problem, cart bool) *LineError {
 	code := CodeInvalidInput
 	var msgs []string
 	for _, p := range problems {
 		if p.Kind == fulfillment.ProblemQuantity {
 			code = CodeQuantity
+			if cart {
+				code = CodeCartQuantity
+			}
 		}
 		if p.Kind == fulfillment.ProblemItem {
 			code = CodeCatalogItem
