@@ -599,3 +599,55 @@ func TestOrdering_EventsCarryResources(t *testing.T) {
 	huge["friendlyName"] = strings.Repeat("x", ordering.MaxEventData)
 	partnerError(t, s.call2(http.MethodPost, s.ordersPath(), map[string]any{"lineItems": []any{huge}}), 400, 10010, "too large")
 }
+
+// TestOrdering_CartPartnerIDs: a cart line keeps its partners on record
+// through checkout onto the subscription and its asset; more than five
+// additional ones are refused on the line.
+func TestOrdering_CartPartnerIDs(t *testing.T) {
+	s := newShop(t)
+	base := "/v1/customers/" + s.customer + "/carts"
+	good := s.cartLine(s.lab.item, 2)
+	good["partnerIdOnRecord"], good["additionalPartnerIdsOnRecord"] = "873452", []string{"4847383", "5550001"}
+	tooMany := s.cartLine(s.lab.item, 1)
+	tooMany["additionalPartnerIdsOnRecord"] = []string{"1", "2", "3", "4", "5", "6"}
+	var cart struct {
+		ID        string `json:"id"`
+		LineItems []struct {
+			AdditionalPartnerIDs []string `json:"additionalPartnerIdsOnRecord"`
+			Error                *struct {
+				ErrorCode int `json:"errorCode"`
+			} `json:"error"`
+		} `json:"lineItems"`
+	}
+	s.do(http.MethodPost, base, s.provider.Token.Value, map[string]any{"lineItems": []any{good, tooMany}}, http.StatusCreated, &cart)
+	if l := cart.LineItems; len(l) != 2 || l[0].Error != nil || !cmp.Equal(l[0].AdditionalPartnerIDs, []string{"4847383", "5550001"}) ||
+		l[1].Error == nil || l[1].Error.ErrorCode != 10010 {
+		t.Fatalf("cart lines = %+v", cart.LineItems)
+	}
+	var res struct {
+		Orders []struct {
+			LineItems []struct {
+				SubscriptionID       string   `json:"subscriptionId"`
+				AdditionalPartnerIDs []string `json:"additionalPartnerIdsOnRecord"`
+			} `json:"lineItems"`
+		} `json:"orders"`
+	}
+	s.do(http.MethodPost, base+"/"+cart.ID+"/checkout", s.provider.Token.Value, nil, http.StatusCreated, &res)
+	if len(res.Orders) != 1 || len(res.Orders[0].LineItems) != 1 {
+		t.Fatalf("checkout = %+v", res)
+	}
+	line := res.Orders[0].LineItems[0]
+	sub := s.subscription(t, line.SubscriptionID)
+	if !cmp.Equal(line.AdditionalPartnerIDs, []string{"4847383", "5550001"}) || sub["partnerId"] != "873452" ||
+		!cmp.Equal(sub["additionalPartnerIdsOnRecord"], []any{"4847383", "5550001"}) {
+		t.Errorf("order line %+v, subscription %v", line, sub)
+	}
+	if a := s.asset(t, line.SubscriptionID); !cmp.Equal(a.Subscription.AdditionalPartnerIDs, []string{"4847383", "5550001"}) {
+		t.Errorf("asset subscription = %+v", a.Subscription)
+	}
+}
+
+// cartLine is a cart line with the required ordering parameter.
+func (s *shop) cartLine(it catalog.Item, qty int) map[string]any {
+	return map[string]any{"catalogItemId": s.offer(it), "quantity": qty, "provisioningContext": map[string]string{"param_tenant": "contoso"}}
+}

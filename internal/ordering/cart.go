@@ -32,8 +32,11 @@ type CartLine struct {
 	TermDuration        string            `json:"termDuration,omitempty"`
 	ProvisioningContext map[string]string `json:"provisioningContext,omitempty"`
 	PartnerIDOnRecord   string            `json:"partnerIdOnRecord,omitempty"`
-	OrderGroup          string            `json:"orderGroup"`
-	Error               *LineError        `json:"error,omitempty"`
+	// AdditionalPartnerIDsOnRecord are up to five more tier partners, which
+	// the subscription shows once the cart is checked out.
+	AdditionalPartnerIDsOnRecord []string   `json:"additionalPartnerIdsOnRecord,omitempty"`
+	OrderGroup                   string     `json:"orderGroup"`
+	Error                        *LineError `json:"error,omitempty"`
 }
 
 // Cart is a Partner Center cart.
@@ -87,7 +90,7 @@ func (s *Service) validateLines(ctx context.Context, actor account.Principal, c 
 	for i, li := range in {
 		cl := CartLine{ID: i, CatalogItemID: li.offer(), FriendlyName: li.FriendlyName, Quantity: li.Quantity,
 			BillingCycle: li.BillingCycle, TermDuration: li.TermDuration, ProvisioningContext: li.ProvisioningContext,
-			PartnerIDOnRecord: li.PartnerIDOnRecord}
+			PartnerIDOnRecord: li.PartnerIDOnRecord, AdditionalPartnerIDsOnRecord: li.AdditionalPartnerIDsOnRecord}
 		r, lerr, err := rv.resolve(ctx, i, li, now)
 		if err != nil {
 			return nil, err
@@ -242,7 +245,8 @@ func (s *Service) checkoutTx(ctx context.Context, actor account.Principal, c Cus
 		n := l.ID
 		groups[l.OrderGroup] = append(groups[l.OrderGroup], LineInput{LineItemNumber: &n, CatalogItemID: l.CatalogItemID,
 			Quantity: l.Quantity, FriendlyName: l.FriendlyName, TermDuration: l.TermDuration, BillingCycle: l.BillingCycle,
-			PartnerIDOnRecord: l.PartnerIDOnRecord, ProvisioningContext: l.ProvisioningContext})
+			PartnerIDOnRecord: l.PartnerIDOnRecord, AdditionalPartnerIDsOnRecord: l.AdditionalPartnerIDsOnRecord,
+			ProvisioningContext: l.ProvisioningContext})
 	}
 	names := make([]string, 0, len(groups))
 	for g := range groups {
