@@ -8,10 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
@@ -650,4 +652,75 @@ func TestOrdering_CartPartnerIDs(t *testing.T) {
 // cartLine is a cart line with the required ordering parameter.
 func (s *shop) cartLine(it catalog.Item, qty int) map[string]any {
 	return map[string]any{"catalogItemId": s.offer(it), "quantity": qty, "provisioningContext": map[string]string{"param_tenant": "contoso"}}
+}
+
+// at is the shop's API on the same table with the clock at now.
+func (s *shop) at(t *testing.T, now time.Time) *fixture {
+	t.Helper()
+	a := harness.Env(t).App(t, app.Options{Now: func() time.Time { return now }})
+	f := *s.fixture
+	f.t, f.app, f.api = t, a, a.API()
+	return &f
+}
+
+// TestOrdering_SubscriptionPatchRules: the window, the quantity limits and
+// the suspension rules of PATCH, each with its Partner Center code; a
+// refused change opens no request.
+func TestOrdering_SubscriptionPatchRules(t *testing.T) {
+	s := newShop(t)
+	p := s.order(t, 5)
+	s.approve(t, p.request)
+	path := "/v1/customers/" + s.customer + "/subscriptions/" + p.asset
+	pv := s.provider.Token.Value
+	late := s.at(t, time.Now().Add(8*24*time.Hour))
+	tests := []struct {
+		name   string
+		f      *fixture
+		body   map[string]any
+		status int
+		code   int
+		frag   string
+	}{
+		{"decrease after the window", late, map[string]any{"quantity": 3}, 400, 800090, "reduced until"},
+		{"cancel after the window", late, map[string]any{"status": "deleted"}, 400, 900117, "cancelled until"},
+		{"quantity above max", s.fixture, map[string]any{"quantity": 501}, 400, 2002, "500"},
+		{"quantity below min", s.fixture, map[string]any{"quantity": 0}, 400, 2002, "minimum"},
+		{"unknown status", s.fixture, map[string]any{"status": "paused"}, 400, 10010, "paused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			partnerError(t, tt.f.call(http.MethodPatch, path, pv, tt.body), tt.status, tt.code, tt.frag)
+		})
+	}
+	// An increase is allowed after the window.
+	late.do(http.MethodPatch, path, pv, map[string]any{"quantity": 6}, http.StatusOK, nil)
+	if _, reqs, _ := s.app.Store.AssetWithRequests(t.Context(), p.asset); len(reqs) != 2 {
+		t.Fatalf("%d requests, want the purchase and the one increase", len(reqs))
+	}
+	s.act(t, fulfillment.RequestID(p.asset, 2), "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
+
+	// Suspended, the subscription refuses every other change, auto-renewal
+	// included; sending the unchanged resource back is no change.
+	id := s.patch(t, p.asset, map[string]any{"status": "suspended"})
+	s.act(t, id, "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
+	partnerError(t, s.call2(http.MethodPatch, path, map[string]any{"quantity": 7}), 400, 800091, "suspended")
+	partnerError(t, s.call2(http.MethodPatch, path, map[string]any{"autoRenewEnabled": false}), 400, 800091, "suspended")
+	sub := s.subscription(t, p.asset)
+	s.do(http.MethodPatch, path, pv, sub, http.StatusOK, nil)
+	if after := s.subscription(t, p.asset); after["status"] != "suspended" || after["autoRenewEnabled"] != true || after["pendingChange"] != nil {
+		t.Errorf("after refused changes: %v", after)
+	}
+	s.patch(t, p.asset, map[string]any{"status": "active"})
+
+	// A product version without suspend_resume_supported refuses suspension.
+	v := s.vendor.Token.Value
+	base := "/public/v1/products/" + s.lab.product.ID
+	s.do(http.MethodPut, base, v, map[string]any{"capabilities": map[string]any{"suspend_resume_supported": false}}, http.StatusOK, nil)
+	s.do(http.MethodPost, base+"/publish", v, nil, http.StatusCreated, nil)
+	q := s.order(t, 1)
+	s.approve(t, q.request)
+	partnerError(t, s.call2(http.MethodPatch, "/v1/customers/"+s.customer+"/subscriptions/"+q.asset, map[string]any{"status": "suspended"}), 400, 10010, "suspend")
+	if _, reqs, _ := s.app.Store.AssetWithRequests(t.Context(), q.asset); len(reqs) != 1 {
+		t.Errorf("a refused suspension opened a request: %d requests", len(reqs))
+	}
 }

@@ -154,6 +154,9 @@ func (s *Service) commitChange(ctx context.Context, tx *dynamo.Tx) error {
 
 // changeOf decides which request a patch makes: "" when none.
 func (s *Service) changeOf(ctx context.Context, a fulfillment.StoredAsset, in SubscriptionPatch, now time.Time) (string, []fulfillment.AssetItem, error) {
+	if a.Status == fulfillment.AssetSuspended && in.AutoRenewEnabled != nil && *in.AutoRenewEnabled != a.Subscription.AutoRenew {
+		return "", nil, fault.Invalidf("subscription %s is suspended; resume it before changing its auto-renewal", a.ID).WithPartnerCode(CodeSuspended)
+	}
 	wantStatus := ""
 	if in.Status != nil && *in.Status != fulfillment.SubscriptionStatus(a.Asset) {
 		wantStatus = *in.Status
