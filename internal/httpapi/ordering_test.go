@@ -724,3 +724,60 @@ func TestOrdering_SubscriptionPatchRules(t *testing.T) {
 		t.Errorf("a refused suspension opened a request: %d requests", len(reqs))
 	}
 }
+
+// TestOrdering_Expiry: an idempotency key is forgotten after 24 hours (the
+// same key then places a new order) and a cart after 7 days.
+func TestOrdering_Expiry(t *testing.T) {
+	s := newShop(t)
+	body := map[string]any{"lineItems": []any{s.line(s.lab.item, 1)}}
+	first := s.call2(http.MethodPost, s.ordersPath(), body, "MS-RequestId", "expiring-key")
+	if first.status != http.StatusCreated {
+		t.Fatalf("first = %d %s", first.status, first.body)
+	}
+	later := s.at(t, time.Now().Add(ordering.IdempotencyTTL+time.Second))
+	again := later.call(http.MethodPost, s.ordersPath(), s.provider.Token.Value, body, "MS-RequestId", "expiring-key")
+	var a, b struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(first.body, &a)
+	_ = json.Unmarshal(again.body, &b)
+	if again.status != http.StatusCreated || again.header.Get("Idempotent-Replayed") != "" || b.ID == "" || b.ID == a.ID {
+		t.Fatalf("after 24 h the key replayed or failed: %d %s", again.status, again.body)
+	}
+	// The new order is the key's answer from now on.
+	if third := later.call(http.MethodPost, s.ordersPath(), s.provider.Token.Value, body, "MS-RequestId", "expiring-key"); string(third.body) != string(again.body) {
+		t.Errorf("the renewed key does not replay its order: %d %s", third.status, third.body)
+	}
+	var list pcCollection
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	if list.TotalCount != 2 {
+		t.Errorf("%d orders, want 2", list.TotalCount)
+	}
+
+	// A cart: a PUT replaces its lines; after 7 days it can be neither
+	// changed nor checked out.
+	base := "/v1/customers/" + s.customer + "/carts"
+	type cartLines struct {
+		ID        string `json:"id"`
+		LineItems []struct {
+			CatalogItemID string `json:"catalogItemId"`
+			Quantity      int    `json:"quantity"`
+		} `json:"lineItems"`
+	}
+	var cart cartLines
+	s.do(http.MethodPost, base, s.provider.Token.Value, map[string]any{"lineItems": []any{s.cartLine(s.lab.item, 2), s.cartLine(s.yearly, 1)}}, http.StatusCreated, &cart)
+	var put cartLines
+	s.do(http.MethodPut, base+"/"+cart.ID, s.provider.Token.Value, map[string]any{"lineItems": []any{s.cartLine(s.yearly, 4)}}, http.StatusOK, &put)
+	var got cartLines
+	s.do(http.MethodGet, base+"/"+cart.ID, s.provider.Token.Value, nil, http.StatusOK, &got)
+	if len(got.LineItems) != 1 || got.LineItems[0].CatalogItemID != s.offer(s.yearly) || got.LineItems[0].Quantity != 4 || !cmp.Equal(put, got) {
+		t.Fatalf("after PUT: %+v (answered %+v)", got, put)
+	}
+	expired := s.at(t, time.Now().Add(ordering.CartTTL+time.Second))
+	partnerError(t, expired.call(http.MethodPut, base+"/"+cart.ID, s.provider.Token.Value, map[string]any{"lineItems": []any{s.cartLine(s.lab.item, 1)}}), 400, 10010, "expired")
+	partnerError(t, expired.call(http.MethodPost, base+"/"+cart.ID+"/checkout", s.provider.Token.Value, nil), 400, 10010, "expired")
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	if list.TotalCount != 2 {
+		t.Errorf("an expired cart placed an order: %d orders", list.TotalCount)
+	}
+}

@@ -85,7 +85,10 @@ func (c *Claim) attach(tx *dynamo.Tx, result any, now time.Time) error {
 	k := claimKey(c.Account, c.Key)
 	r := docRow(k.PK, k.SK, "idempotency", c.Account, Record{Hash: c.Hash, Status: status, Body: string(body)})
 	r.ExpiresAt = now.Add(IdempotencyTTL).Unix()
-	tx.Create("idempotency", r)
+	// DynamoDB deletes expired items up to days late: a record past its
+	// expiry is overwritten, as Remembered already ignores it.
+	cond := expression.AttributeNotExists(expression.Name("pk")).Or(expression.Name("expires_at").LessThan(expression.Value(now.Unix())))
+	tx.Put("idempotency", r, &cond)
 	return nil
 }
 
