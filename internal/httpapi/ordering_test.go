@@ -96,70 +96,61 @@ func partnerError(t *testing.T, res response, status, code int, fragments ...str
 	}
 }
 
-func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
-	s := newShop(t)
-	// The request example of 002_*, adjusted only to a real catalogItemId
-	// (and the product's required ordering parameter).
-	body := fmt.Sprintf(`{
-    "PartnerOnRecordAttestationAccepted":true,
+// seedOrder is the request example of 002_* as it stands, with %s for its
+// offerId.
+const seedOrder = `{
+    "PartnerOnRecordAttestationAccepted":true, 
     "lineItems": [
         {
             "offerId": %q,
             "quantity": 1,
             "lineItemNumber": 0,
             "PartnerIdOnRecord": "873452",
-            "AdditionalPartnerIdsOnRecord":["4847383","873452"],
-            "ProvisioningContext": {"param_tenant": "contoso"}
+            "AdditionalPartnerIdsOnRecord":["4847383","873452"]
         }
     ],
     "billingCycle": "monthly"
-}`, s.offer(s.lab.item))
-	res := s.call2(http.MethodPost, s.ordersPath(), body)
-	if res.status != http.StatusCreated {
-		t.Fatalf("POST order = %d %s", res.status, res.body)
-	}
-	var got map[string]any
-	if err := json.Unmarshal(res.body, &got); err != nil {
-		t.Fatal(err)
-	}
-	id, _ := got["id"].(string)
-	if !regexp.MustCompile(`^[0-9a-f]{12}$`).MatchString(id) {
-		t.Fatalf("order id %q", id)
-	}
-	lines := got["lineItems"].([]any)
-	sub, _ := lines[0].(map[string]any)["subscriptionId"].(string)
-	created, _ := got["creationDate"].(string)
-	if !strings.HasPrefix(sub, "AS-") || created == "" {
-		t.Fatalf("subscriptionId %q creationDate %q", sub, created)
-	}
-	product := "/v1/products/" + s.lab.product.ID
-	sku := product + "/skus/" + s.lab.item.LocalID
+}`
+
+// seedOrderPascal is the same order with every property name in
+// PascalCase, as the C# SDK serialises it.
+const seedOrderPascal = `{
+    "PartnerOnRecordAttestationAccepted": true,
+    "ReferenceCustomerId": %q,
+    "LineItems": [
+        {
+            "OfferId": %q,
+            "Quantity": 1,
+            "LineItemNumber": 0,
+            "PartnerIdOnRecord": "873452",
+            "AdditionalPartnerIdsOnRecord": ["4847383", "873452"]
+        }
+    ],
+    "BillingCycle": "monthly",
+    "CurrencyCode": "USD"
+}`
+
+// plainProduct lists a product without ordering parameters, which 002_*'s
+// example can buy without a provisioningContext.
+func (s *shop) plainProduct(t *testing.T) labProduct {
+	t.Helper()
+	lab := s.buildLab(t)
+	s.list(t, lab, "10")
+	return lab
+}
+
+func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
+	s := newShop(t)
+	plain := s.plainProduct(t)
+	offer := fmt.Sprintf("%s:%s:%s", plain.product.ID, plain.item.LocalID, s.mp.ID)
+	// The request example of 002_*, adjusted only to a real catalogItemId
+	// (the customer is in the path).
+	got := s.placeSeed(t, fmt.Sprintf(seedOrder, offer), plain, offer)
+	// The PascalCase form of the same order answers the same shape.
+	s.placeSeed(t, fmt.Sprintf(seedOrderPascal, s.customer, offer), plain, offer)
+	id := got["id"].(string)
+	sub := got["lineItems"].([]any)[0].(map[string]any)["subscriptionId"].(string)
 	self := "/v1/customers/" + s.customer + "/orders/" + id
-	link := func(uri, method string) map[string]any {
-		return map[string]any{"uri": uri, "method": method, "headers": []any{}}
-	}
-	want := map[string]any{
-		"id": id, "alternateId": id, "referenceCustomerId": s.customer, "billingCycle": "monthly",
-		"currencyCode": "USD", "currencySymbol": "$", "creationDate": created, "status": "pending",
-		"transactionType": "UserPurchase", "client": map[string]any{}, "attributes": map[string]any{"objectType": "Order"},
-		"links": map[string]any{
-			"self": link(self, "GET"), "provisioningStatus": link(self+"/provisioningstatus", "GET"), "patchOperation": link(self, "PATCH"),
-		},
-		"lineItems": []any{map[string]any{
-			"lineItemNumber": 0.0, "offerId": s.offer(s.lab.item), "subscriptionId": sub, "termDuration": "P1M",
-			"transactionType": "New", "friendlyName": "SKU Users", "quantity": 1.0, "partnerIdOnRecord": "873452",
-			"additionalPartnerIdsOnRecord": []any{"4847383", "873452"},
-			"provisioningContext":          map[string]any{"param_tenant": "contoso"},
-			"links": map[string]any{
-				"product": link(product+"?country=US", "GET"), "sku": link(sku+"?country=US", "GET"),
-				"availability": link(sku+"/availabilities/"+s.mp.ID+"?country=US", "GET"),
-				"subscription": link("/v1/customers/"+s.customer+"/subscriptions/"+sub, "GET"),
-			},
-		}},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("order (-want +got):\n%s", diff)
-	}
 
 	// Every catalog link of the line leads somewhere.
 	followCatalogLinks(t, s, got["lineItems"].([]any)[0].(map[string]any)["links"].(map[string]any))
@@ -172,8 +163,8 @@ func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
 	}
 	var list pcCollection
 	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
-	if list.TotalCount != 1 {
-		t.Errorf("order list has %d orders", list.TotalCount)
+	if list.TotalCount != 2 {
+		t.Errorf("order list has %d orders, want 2", list.TotalCount)
 	}
 	var prov pcCollection
 	s.do(http.MethodGet, self+"/provisioningstatus", s.provider.Token.Value, nil, http.StatusOK, &prov)
@@ -201,6 +192,61 @@ func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
 		t.Errorf("subscription = %v", subView)
 	}
 	followCatalogLinks(t, s, subView["links"].(map[string]any))
+}
+
+// placeSeed posts body and compares the answer with 002_*'s documented
+// Order field by field; it returns the answer.
+func (s *shop) placeSeed(t *testing.T, body string, lab labProduct, offer string) map[string]any {
+	t.Helper()
+	res := s.call2(http.MethodPost, s.ordersPath(), body)
+	if res.status != http.StatusCreated {
+		t.Fatalf("POST order = %d %s", res.status, res.body)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(res.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := got["id"].(string)
+	if !regexp.MustCompile(`^[0-9a-f]{12}$`).MatchString(id) {
+		t.Fatalf("order id %q", id)
+	}
+	lines, _ := got["lineItems"].([]any)
+	if len(lines) != 1 {
+		t.Fatalf("lineItems = %v", got["lineItems"])
+	}
+	sub, _ := lines[0].(map[string]any)["subscriptionId"].(string)
+	created, _ := got["creationDate"].(string)
+	if !strings.HasPrefix(sub, "AS-") || created == "" {
+		t.Fatalf("subscriptionId %q creationDate %q", sub, created)
+	}
+	product := "/v1/products/" + lab.product.ID
+	sku := product + "/skus/" + lab.item.LocalID
+	self := "/v1/customers/" + s.customer + "/orders/" + id
+	link := func(uri, method string) map[string]any {
+		return map[string]any{"uri": uri, "method": method, "headers": []any{}}
+	}
+	want := map[string]any{
+		"id": id, "alternateId": id, "referenceCustomerId": s.customer, "billingCycle": "monthly",
+		"currencyCode": "USD", "currencySymbol": "$", "creationDate": created, "status": "pending",
+		"transactionType": "UserPurchase", "client": map[string]any{}, "attributes": map[string]any{"objectType": "Order"},
+		"links": map[string]any{
+			"self": link(self, "GET"), "provisioningStatus": link(self+"/provisioningstatus", "GET"), "patchOperation": link(self, "PATCH"),
+		},
+		"lineItems": []any{map[string]any{
+			"lineItemNumber": 0.0, "offerId": offer, "subscriptionId": sub, "termDuration": "P1M",
+			"transactionType": "New", "friendlyName": "SKU Users", "quantity": 1.0, "partnerIdOnRecord": "873452",
+			"additionalPartnerIdsOnRecord": []any{"4847383", "873452"},
+			"links": map[string]any{
+				"product": link(product+"?country=US", "GET"), "sku": link(sku+"?country=US", "GET"),
+				"availability": link(sku+"/availabilities/"+s.mp.ID+"?country=US", "GET"),
+				"subscription": link("/v1/customers/"+s.customer+"/subscriptions/"+sub, "GET"),
+			},
+		}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+	return got
 }
 
 // followCatalogLinks GETs a resource's product, sku and availability links,
