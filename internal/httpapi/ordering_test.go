@@ -420,21 +420,56 @@ func TestOrdering_ConcurrentCheckout(t *testing.T) {
 	}
 	s.do(http.MethodPost, base, s.provider.Token.Value, map[string]any{"lineItems": []any{
 		map[string]any{"catalogItemId": s.offer(s.lab.item), "quantity": 2, "provisioningContext": map[string]string{"param_tenant": "a"}}}}, http.StatusCreated, &cart)
-	statuses := make([]int, 6)
+	results := make([]response, 6)
 	var wg sync.WaitGroup
-	for i := range statuses {
-		wg.Go(func() { statuses[i] = s.call2(http.MethodPost, base+"/"+cart.ID+"/checkout", nil).status })
+	for i := range results {
+		wg.Go(func() { results[i] = s.call2(http.MethodPost, base+"/"+cart.ID+"/checkout", nil) })
 	}
 	wg.Wait()
-	var list pcCollection
-	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
-	if list.TotalCount != 1 {
-		t.Fatalf("%d orders from one cart (statuses %v)", list.TotalCount, statuses)
-	}
-	for _, st := range statuses {
-		if st != 201 && st != 409 {
-			t.Errorf("checkout answered %d", st)
+	// Every checkout either placed the order, replayed exactly its result,
+	// or lost the race with 409 800064.
+	var winner []byte
+	for i, r := range results {
+		switch r.status {
+		case http.StatusCreated:
+			if winner != nil && string(winner) != string(r.body) {
+				t.Errorf("checkout %d answered another result:\n%s\n%s", i, winner, r.body)
+			}
+			winner = r.body
+		case http.StatusConflict:
+			partnerError(t, r, http.StatusConflict, 800064)
+		default:
+			t.Errorf("checkout %d answered %d %s", i, r.status, r.body)
 		}
+	}
+	if winner == nil {
+		t.Fatal("no checkout succeeded")
+	}
+	// A checkout after the race replays the same result.
+	if again := s.call2(http.MethodPost, base+"/"+cart.ID+"/checkout", nil); again.status != http.StatusCreated || string(again.body) != string(winner) {
+		t.Errorf("checkout after the race = %d %s", again.status, again.body)
+	}
+	var res struct {
+		Orders []struct {
+			ID        string `json:"id"`
+			LineItems []struct {
+				SubscriptionID string `json:"subscriptionId"`
+			} `json:"lineItems"`
+		} `json:"orders"`
+	}
+	if err := json.Unmarshal(winner, &res); err != nil || len(res.Orders) != 1 || len(res.Orders[0].LineItems) != 1 {
+		t.Fatalf("checkout result %s (%v)", winner, err)
+	}
+	var list, subs pcCollection
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	s.do(http.MethodGet, "/v1/customers/"+s.customer+"/subscriptions", s.provider.Token.Value, nil, http.StatusOK, &subs)
+	var sub struct {
+		ID      string `json:"id"`
+		OrderID string `json:"orderId"`
+	}
+	if list.TotalCount != 1 || subs.TotalCount != 1 || json.Unmarshal(subs.Items[0], &sub) != nil ||
+		sub.ID != res.Orders[0].LineItems[0].SubscriptionID || sub.OrderID != res.Orders[0].ID {
+		t.Fatalf("%d orders and %d subscriptions (%s) from one cart, want the checkout's one of each", list.TotalCount, subs.TotalCount, subs.Items)
 	}
 }
 
@@ -540,6 +575,17 @@ func TestOrdering_Concurrency(t *testing.T) {
 		_, reqs, err := s.app.Store.AssetWithRequests(t.Context(), sub.ID)
 		if !lines[sub.ID] || err != nil || len(reqs) != 1 {
 			t.Errorf("subscription %s: in an order %v, %d requests, %v", sub.ID, lines[sub.ID], len(reqs), err)
+		}
+	}
+	// The vendor's queue holds exactly the orders' purchase requests.
+	var pending []fulfillment.Request
+	s.do(http.MethodGet, "/public/v1/requests?status=pending&limit=100", s.vendor.Token.Value, nil, http.StatusOK, &pending)
+	if len(pending) != distinct {
+		t.Errorf("%d pending requests in the vendor's queue, want %d", len(pending), distinct)
+	}
+	for _, r := range pending {
+		if !lines[r.Asset.ID] || r.Type != "purchase" {
+			t.Errorf("request %s (%s) of asset %s is no order's purchase", r.ID, r.Type, r.Asset.ID)
 		}
 	}
 }
