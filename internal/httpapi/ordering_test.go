@@ -873,3 +873,86 @@ func TestOrdering_Expiry(t *testing.T) {
 		t.Errorf("an expired cart placed an order: %d orders", list.TotalCount)
 	}
 }
+
+// TestOrdering_SubscriptionView: the subscriptions of an order, filtered by
+// ?order_id=, carry the order line's friendly name and a cancellation
+// window of 7 days from creation, and a pending change shows the quantity
+// it asks for.
+func TestOrdering_SubscriptionView(t *testing.T) {
+	s := newShop(t)
+	named := s.line(s.lab.item, 2)
+	named["friendlyName"] = "Team seats"
+	type order struct {
+		ID        string `json:"id"`
+		LineItems []struct {
+			SubscriptionID string `json:"subscriptionId"`
+			FriendlyName   string `json:"friendlyName"`
+		} `json:"lineItems"`
+	}
+	var a, b order
+	s.do(http.MethodPost, s.ordersPath(), s.provider.Token.Value, map[string]any{"lineItems": []any{s.line(s.lab.item, 1), named}}, http.StatusCreated, &a)
+	s.do(http.MethodPost, s.ordersPath(), s.provider.Token.Value, map[string]any{"lineItems": []any{s.line(s.lab.item, 3)}}, http.StatusCreated, &b)
+	subsPath := "/v1/customers/" + s.customer + "/subscriptions"
+	type sub struct {
+		ID                           string    `json:"id"`
+		OrderID                      string    `json:"orderId"`
+		FriendlyName                 string    `json:"friendlyName"`
+		CreationDate                 time.Time `json:"creationDate"`
+		CancellationAllowedUntilDate time.Time `json:"cancellationAllowedUntilDate"`
+		PendingChange                *struct {
+			RequestID string `json:"requestId"`
+			Type      string `json:"type"`
+			Quantity  int    `json:"quantity"`
+		} `json:"pendingChange"`
+	}
+	list := func(query string) map[string]sub {
+		t.Helper()
+		var c struct {
+			Items []sub `json:"items"`
+		}
+		s.do(http.MethodGet, subsPath+query, s.provider.Token.Value, nil, http.StatusOK, &c)
+		out := map[string]sub{}
+		for _, it := range c.Items {
+			out[it.ID] = it
+		}
+		return out
+	}
+	if all, ofA, ofB := list(""), list("?order_id="+a.ID), list("?order_id="+b.ID); len(all) != 3 || len(ofA) != 2 || len(ofB) != 1 {
+		t.Fatalf("subscriptions: all %d, of %s %d, of %s %d", len(all), a.ID, len(ofA), b.ID, len(ofB))
+	}
+	ofA := list("?order_id=" + a.ID)
+	for _, l := range a.LineItems {
+		v, ok := ofA[l.SubscriptionID]
+		if !ok || v.OrderID != a.ID || v.FriendlyName != l.FriendlyName {
+			t.Errorf("subscription %s = %+v, want order %s and friendly name %q", l.SubscriptionID, v, a.ID, l.FriendlyName)
+		}
+		if !v.CancellationAllowedUntilDate.Equal(v.CreationDate.Add(7 * 24 * time.Hour)) {
+			t.Errorf("cancellation allowed until %s, want 7 days after %s", v.CancellationAllowedUntilDate, v.CreationDate)
+		}
+	}
+	if a.LineItems[0].FriendlyName != "SKU Users" || a.LineItems[1].FriendlyName != "Team seats" {
+		t.Errorf("order lines' friendly names = %+v", a.LineItems)
+	}
+	if l := list("?order_id=000000000000"); len(l) != 0 {
+		t.Errorf("an unknown order has %d subscriptions", len(l))
+	}
+
+	// A pending change shows its quantity in the PATCH answer, GET and the list.
+	id := b.LineItems[0].SubscriptionID
+	s.approve(t, fulfillment.RequestID(id, 1))
+	var patched sub
+	s.do(http.MethodPatch, subsPath+"/"+id, s.provider.Token.Value, map[string]any{"quantity": 7}, http.StatusOK, &patched)
+	var got sub
+	s.do(http.MethodGet, subsPath+"/"+id, s.provider.Token.Value, nil, http.StatusOK, &got)
+	for name, v := range map[string]sub{"PATCH": patched, "GET": got, "list": list("?order_id=" + b.ID)[id]} {
+		if p := v.PendingChange; p == nil || p.Type != "change" || p.Quantity != 7 || p.RequestID != fulfillment.RequestID(id, 2) {
+			t.Errorf("%s pendingChange = %+v, want the change to 7", name, p)
+		}
+	}
+	// Each order was announced once.
+	for _, o := range []string{a.ID, b.ID} {
+		if _, n := lastEvent(t, s, s.provider.ID, "order.created", o); n != 1 {
+			t.Errorf("order %s has %d order.created events, want 1", o, n)
+		}
+	}
+}

@@ -173,17 +173,17 @@ func (rv *resolver) resolve(ctx context.Context, n int, in LineInput, now time.T
 	if cycle := catalog.BillingCycle(it); in.BillingCycle != "" && !strings.EqualFold(in.BillingCycle, cycle) {
 		return resolved{}, lineErr(CodeInvalidInput, "line %d: sku %s is billed %s, not %s", n, skuID, cycle, in.BillingCycle), nil
 	}
-	sub := rv.subscription(n, in, it, term, now)
+	friendly := in.FriendlyName
+	if friendly == "" {
+		friendly = it.Name
+	}
+	sub := rv.subscription(n, in, it, term, friendly, now)
 	a, r, problems := fulfillment.BuildPurchase(fulfillment.PurchaseInput{
 		Version: v, Listing: l, Quantities: map[string]string{it.ID: fmt.Sprint(in.Quantity)},
 		Params: in.ProvisioningContext, Tiers: rv.tiers(in), ExternalID: sub.OrderID, Subscription: sub,
 	}, now)
 	if len(problems) > 0 {
 		return resolved{}, problemError(n, problems, rv.cart), nil
-	}
-	friendly := in.FriendlyName
-	if friendly == "" {
-		friendly = it.Name
 	}
 	line := OrderLine{LineItemNumber: n, OfferID: in.offer(), SubscriptionID: a.ID, RequestID: r.ID,
 		ProductID: productID, SkuID: skuID, AvailabilityID: mpID, TermDuration: term, TransactionType: "New",
@@ -227,8 +227,9 @@ func lineTerm(n int, requested string, it catalog.Item, price catalog.Price) (st
 
 // subscription computes the commercial terms of a new line: the
 // commitment runs for the term from today, and cancellation is allowed for
-// seven days, as in Partner Center's new commerce.
-func (rv *resolver) subscription(n int, in LineInput, it catalog.Item, term string, now time.Time) fulfillment.Subscription {
+// seven days, as in Partner Center's new commerce. Its friendly name is the
+// order line's.
+func (rv *resolver) subscription(n int, in LineInput, it catalog.Item, term, friendly string, now time.Time) fulfillment.Subscription {
 	end := now.AddDate(0, 1, 0)
 	switch term {
 	case catalog.TermYear:
@@ -237,7 +238,7 @@ func (rv *resolver) subscription(n int, in LineInput, it catalog.Item, term stri
 		end = now
 	}
 	return fulfillment.Subscription{
-		CustomerID: rv.customer.ID, LineItemNumber: n, OfferID: in.offer(), FriendlyName: in.FriendlyName,
+		CustomerID: rv.customer.ID, LineItemNumber: n, OfferID: in.offer(), FriendlyName: friendly,
 		BillingCycle: catalog.BillingCycle(it), TermDuration: term, AutoRenew: term != "",
 		EffectiveStart: now, CommitmentEnd: end, CancellationAllowedUntil: now.Add(CancellationWindow),
 		PartnerIDOnRecord: in.PartnerIDOnRecord, AdditionalPartnerIDs: in.AdditionalPartnerIDsOnRecord,
