@@ -7,10 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
@@ -69,31 +65,21 @@ func (s *Service) ProviderProducts(ctx context.Context, actor account.Principal,
 
 // heads reads product heads by id, 100 per BatchGetItem, in id order.
 func (s *Service) heads(ctx context.Context, ids []string) ([]Product, error) {
-	var out []Product
-	for chunk := range slices.Chunk(ids, 100) {
-		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
-		for _, id := range chunk {
-			keys = append(keys, dynamo.Key{PK: productPK(id), SK: "PRODUCT"}.AV())
+	keys := make([]dynamo.Key, len(ids))
+	for i, id := range ids {
+		keys[i] = dynamo.Key{PK: productPK(id), SK: "PRODUCT"}
+	}
+	rows, err := dynamo.BatchGet[row](ctx, s.table, dynamo.BatchRead{Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: read products: %w", err)
+	}
+	out := make([]Product, 0, len(rows))
+	for _, r := range rows {
+		p, err := decodeDoc[Product](r)
+		if err != nil {
+			return nil, err
 		}
-		req := map[string]types.KeysAndAttributes{s.table.Name: {Keys: keys}}
-		for len(req) > 0 {
-			res, err := s.table.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fmt.Errorf("catalog: read products: %w", err)
-			}
-			var rows []row
-			if err := attributevalue.UnmarshalListOfMaps(res.Responses[s.table.Name], &rows); err != nil {
-				return nil, err
-			}
-			for _, r := range rows {
-				p, err := decodeDoc[Product](r)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, p)
-			}
-			req = res.UnprocessedKeys
-		}
+		out = append(out, p)
 	}
 	slices.SortFunc(out, func(a, b Product) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil

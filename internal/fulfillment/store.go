@@ -4,14 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
@@ -227,31 +222,45 @@ func (s *Store) Assets(ctx context.Context, ids []string) (map[string]Asset, err
 // StoredAssets reads assets by id with their revisions, 100 per
 // BatchGetItem, for callers that write them back.
 func (s *Store) StoredAssets(ctx context.Context, ids []string) (map[string]StoredAsset, error) {
-	out := map[string]StoredAsset{}
-	for chunk := range slices.Chunk(ids, 100) {
-		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
-		for _, id := range chunk {
-			keys = append(keys, AssetKey(id).AV())
+	keys := make([]dynamo.Key, len(ids))
+	for i, id := range ids {
+		keys[i] = AssetKey(id)
+	}
+	rows, err := dynamo.BatchGet[Row](ctx, s.table, dynamo.BatchRead{Keys: keys, Consistent: true})
+	if err != nil {
+		return nil, fmt.Errorf("fulfillment: read assets: %w", err)
+	}
+	out := make(map[string]StoredAsset, len(rows))
+	for _, r := range rows {
+		a, err := decode[Asset](r)
+		if err != nil {
+			return nil, err
 		}
-		req := map[string]types.KeysAndAttributes{s.table.Name: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-		for len(req) > 0 {
-			res, err := s.table.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fmt.Errorf("fulfillment: read assets: %w", err)
-			}
-			var rows []Row
-			if err := attributevalue.UnmarshalListOfMaps(res.Responses[s.table.Name], &rows); err != nil {
-				return nil, err
-			}
-			for _, r := range rows {
-				a, err := decode[Asset](r)
-				if err != nil {
-					return nil, err
-				}
-				out[a.ID] = StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}
-			}
-			req = res.UnprocessedKeys
+		out[a.ID] = StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}
+	}
+	return out, nil
+}
+
+// Requests reads requests by id, 100 per BatchGetItem; an id with no
+// request is absent from the result.
+func (s *Store) Requests(ctx context.Context, ids []string) (map[string]Request, error) {
+	keys := make([]dynamo.Key, 0, len(ids))
+	for _, id := range ids {
+		if _, ok := AssetOfRequest(id); ok {
+			keys = append(keys, RequestKey(id))
 		}
+	}
+	rows, err := dynamo.BatchGet[Row](ctx, s.table, dynamo.BatchRead{Keys: keys, Consistent: true})
+	if err != nil {
+		return nil, fmt.Errorf("fulfillment: read requests: %w", err)
+	}
+	out := make(map[string]Request, len(rows))
+	for _, r := range rows {
+		req, err := decode[Request](r)
+		if err != nil {
+			return nil, err
+		}
+		out[req.ID] = req
 	}
 	return out, nil
 }

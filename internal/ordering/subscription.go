@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -35,16 +36,29 @@ func (s *Service) Subscriptions(ctx context.Context, actor account.Principal, cu
 	if err != nil {
 		return nil, err
 	}
+	if orderID != "" {
+		assets = slices.DeleteFunc(assets, func(a fulfillment.Asset) bool { return a.Subscription.OrderID != orderID })
+	}
+	var changes []string
+	for _, a := range assets {
+		if p := a.PendingRequest; p != nil && p.Name == fulfillment.TypeChange {
+			changes = append(changes, p.ID)
+		}
+	}
+	// One batch read for every pending change, not a read per subscription.
+	pending, err := s.store.Requests(ctx, changes)
+	if err != nil {
+		return nil, fmt.Errorf("ordering: pending changes of %s: %w", customerID, err)
+	}
 	out := make([]fulfillment.SubscriptionResource, 0, len(assets))
 	for _, a := range assets {
-		if orderID != "" && a.Subscription.OrderID != orderID {
-			continue
+		var r *fulfillment.Request
+		if p := a.PendingRequest; p != nil {
+			if req, ok := pending[p.ID]; ok {
+				r = &req
+			}
 		}
-		v, err := s.resource(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
+		out = append(out, fulfillment.NewSubscriptionResource(a, r))
 	}
 	return out, nil
 }

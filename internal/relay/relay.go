@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -128,34 +127,20 @@ func (r *Relay) collect(ctx context.Context, records []events.DynamoDBEventRecor
 // alreadyRelayed reads the routes each event was already sent to, with one
 // BatchGetItem per 100 events.
 func (r *Relay) alreadyRelayed(ctx context.Context, batch []pending) (map[string][]string, error) {
-	out := map[string][]string{}
-	for chunk := range slices.Chunk(batch, 100) {
-		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
-		seen := map[string]bool{}
-		for _, p := range chunk {
-			if !seen[p.ev.ID] {
-				seen[p.ev.ID] = true
-				keys = append(keys, dynamo.EventKey(p.ev.ID).AV())
-			}
-		}
-		req := map[string]types.KeysAndAttributes{r.cfg.Table.Name: {
-			Keys: keys, ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("id, relayed"),
-		}}
-		for len(req) > 0 {
-			res, err := r.cfg.Table.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				r.cfg.Logger.ErrorContext(ctx, "relay: read relay marks", slog.String("error", err.Error()))
-				return nil, fmt.Errorf("relay: read marks: %w", err)
-			}
-			var items []dynamo.EventItem
-			if err := attributevalue.UnmarshalListOfMaps(res.Responses[r.cfg.Table.Name], &items); err != nil {
-				return nil, fmt.Errorf("relay: decode marks: %w", err)
-			}
-			for _, it := range items {
-				out[it.ID] = it.Relayed
-			}
-			req = res.UnprocessedKeys
-		}
+	keys := make([]dynamo.Key, len(batch))
+	for i, p := range batch {
+		keys[i] = dynamo.EventKey(p.ev.ID)
+	}
+	items, err := dynamo.BatchGet[dynamo.EventItem](ctx, r.cfg.Table, dynamo.BatchRead{
+		Keys: keys, Consistent: true, Projection: "id, relayed",
+	})
+	if err != nil {
+		r.cfg.Logger.ErrorContext(ctx, "relay: read relay marks", slog.String("error", err.Error()))
+		return nil, fmt.Errorf("relay: read marks: %w", err)
+	}
+	out := make(map[string][]string, len(items))
+	for _, it := range items {
+		out[it.ID] = it.Relayed
 	}
 	return out, nil
 }

@@ -357,33 +357,17 @@ type claimRow struct {
 // Owners reads the claims of record ids (at most 100) with one
 // BatchGetItem, and again for any keys DynamoDB leaves unprocessed.
 func (s *Store) Owners(ctx context.Context, productID string, recordIDs []string) (map[string]string, error) {
-	out := map[string]string{}
-	keys := make([]map[string]types.AttributeValue, 0, len(recordIDs))
-	seen := map[string]bool{}
-	for _, id := range recordIDs {
-		if !seen[id] {
-			seen[id] = true
-			keys = append(keys, claimKey(productID, id).AV())
-		}
+	keys := make([]dynamo.Key, len(recordIDs))
+	for i, id := range recordIDs {
+		keys[i] = claimKey(productID, id)
 	}
-	req := map[string]types.KeysAndAttributes{s.table.Name: {Keys: keys}}
-	for pause := batchBackoff; len(keys) > 0; pause = min(pause*2, batchMaxPause) {
-		res, err := s.table.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-		if err != nil {
-			return nil, fmt.Errorf("usage: read claims: %w", err)
-		}
-		var rows []claimRow
-		if err := attributevalue.UnmarshalListOfMaps(res.Responses[s.table.Name], &rows); err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			out[r.RecordID] = r.File
-		}
-		req = res.UnprocessedKeys
-		if len(req) == 0 {
-			break
-		}
-		time.Sleep(pause)
+	rows, err := dynamo.BatchGet[claimRow](ctx, s.table, dynamo.BatchRead{Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("usage: read claims: %w", err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.RecordID] = r.File
 	}
 	return out, nil
 }

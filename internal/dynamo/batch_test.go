@@ -1,0 +1,124 @@
+package dynamo_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/stacktest"
+)
+
+var harness = stacktest.New()
+
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+
+type item struct {
+	PK    string `dynamodbav:"pk"`
+	SK    string `dynamodbav:"sk"`
+	Value int    `dynamodbav:"value"`
+}
+
+// holdBack is DynamoDB answering a throttled BatchGetItem: it reads all but
+// the last key of the first call and hands that key back as unprocessed.
+type holdBack struct {
+	dynamo.API
+	held bool
+}
+
+func (h *holdBack) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	if h.held {
+		return h.API.BatchGetItem(ctx, in, opts...)
+	}
+	h.held = true
+	left := map[string]types.KeysAndAttributes{}
+	for name, ka := range in.RequestItems {
+		last := ka.Keys[len(ka.Keys)-1]
+		ka.Keys = ka.Keys[:len(ka.Keys)-1]
+		in.RequestItems[name] = ka
+		left[name] = types.KeysAndAttributes{Keys: []map[string]types.AttributeValue{last}, ConsistentRead: ka.ConsistentRead}
+	}
+	out, err := h.API.BatchGetItem(ctx, in, opts...)
+	if err == nil {
+		out.UnprocessedKeys = left
+	}
+	return out, err
+}
+
+func TestBatchGet(t *testing.T) {
+	env := harness.Env(t)
+	ctx := context.Background()
+	counter := dynamo.NewCounter()
+	client := dynamodb.NewFromConfig(env.AWS, counter.Option)
+	table := &dynamo.Table{Client: client, Name: env.Config.TableName}
+	pk := fmt.Sprintf("BATCHTEST#%s", t.Name())
+	var stored []dynamo.Key
+	for i := range 230 {
+		it := item{PK: pk, SK: fmt.Sprintf("%04d", i), Value: i}
+		av, err := attributevalue.MarshalMap(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name), Item: av}); err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, dynamo.Key{PK: it.PK, SK: it.SK})
+	}
+	absent := []dynamo.Key{{PK: pk, SK: "none-1"}, {PK: pk, SK: "none-2"}}
+	values := func(items []item) []int {
+		out := make([]int, 0, len(items))
+		for _, it := range items {
+			out = append(out, it.Value)
+		}
+		slices.Sort(out)
+		return out
+	}
+	upTo := func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+
+	cases := []struct {
+		name     string
+		keys     []dynamo.Key
+		held     bool
+		want     []int
+		wantGets int
+	}{
+		{name: "no keys, no call", keys: nil, want: []int{}, wantGets: 0},
+		{name: "230 keys in three calls", keys: stored, want: upTo(230), wantGets: 3},
+		{name: "a key named twice is read once", keys: append(slices.Clone(stored[:5]), stored[:5]...), want: upTo(5), wantGets: 1},
+		{name: "absent keys are left out", keys: append(slices.Clone(stored[:3]), absent...), want: upTo(3), wantGets: 1},
+		{name: "unprocessed keys are asked again", keys: stored[:10], held: true, want: upTo(10), wantGets: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			counter.Reset()
+			tb := table
+			if tc.held {
+				tb = &dynamo.Table{Client: &holdBack{API: client}, Name: table.Name}
+			}
+			got, err := dynamo.BatchGet[item](ctx, tb, dynamo.BatchRead{Keys: tc.keys, Consistent: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, values(got)); diff != "" {
+				t.Errorf("values read (-want +got):\n%s", diff)
+			}
+			if n := counter.Calls()["BatchGetItem"]; n != tc.wantGets {
+				t.Errorf("BatchGetItem calls = %d, want %d", n, tc.wantGets)
+			}
+		})
+	}
+}
