@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -175,29 +174,21 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// RQL compares strings, so versions are fixed width to sort as numbers;
-	// the filter values must be written the same way to match.
-	for i, f := range q.Filters {
-		if f.Field != "version" {
-			continue
-		}
-		for j, raw := range f.Values {
-			n, err := strconv.Atoi(raw)
-			if err != nil || n < 0 {
+	// A version filter that is not a number would match nothing; say why.
+	for _, f := range q.Filters {
+		for _, raw := range f.Values {
+			if n, err := strconv.Atoi(raw); f.Field == "version" && (err != nil || n < 0) {
 				return fault.Invalidf("version filters take whole numbers, not %q", raw)
 			}
-			q.Filters[i].Values[j] = versionKey(n)
 		}
 	}
 	return listQuery(w, r, q, vs, func(v catalog.Version, f string) string {
 		if f == "version" {
-			return versionKey(v.Version)
+			return strconv.Itoa(v.Version)
 		}
 		return stamp(v.PublishedAt)
 	})
 }
-
-func versionKey(n int) string { return fmt.Sprintf("%010d", n) }
 
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 	n, err := strconv.Atoi(r.PathValue("version"))

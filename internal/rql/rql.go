@@ -260,9 +260,10 @@ type Value[T any] func(item T, field string) string
 
 // Apply filters and orders items. Values compare as strings, except that
 // a value that reads as an RFC 3339 time (or a date, as midnight UTC) is
-// compared as that instant: the API writes times with as many fraction
-// digits as they need ("10:00:00.5Z", "10:00:00Z"), and as strings those
-// misorder within a second.
+// compared as that instant, and a whole number as that number: the API
+// writes times with as many fraction digits as they need ("10:00:00.5Z",
+// "10:00:00Z"), and numbers with as many digits, and as strings those
+// misorder ("10" < "9").
 func Apply[T any](q Query, items []T, value Value[T]) []T {
 	filters := make([]Filter, len(q.Filters))
 	for i, f := range q.Filters {
@@ -322,9 +323,13 @@ func orderBy[T any](items []T, order []Order, value Value[T]) {
 const canonicalTime = "2006-01-02T15:04:05.000000000Z"
 
 // canonical rewrites a value that reads as a time to canonicalTime in
-// UTC; any other value is itself. Keeping one string form for both keeps
-// the comparison a total order even on a field that mixes the two.
+// UTC, and a whole number to numberWidth digits; any other value is itself.
+// Keeping one string form for all keeps the comparison a total order even
+// on a field that mixes them.
 func canonical(v string) string {
+	if isWholeNumber(v) {
+		return strings.Repeat("0", numberWidth-len(v)) + v
+	}
 	if !looksLikeDate(v) {
 		return v
 	}
@@ -336,6 +341,22 @@ func canonical(v string) string {
 		return v
 	}
 	return t.UTC().Format(canonicalTime)
+}
+
+// numberWidth is the width whole numbers are padded to; longer digit
+// strings (none the API writes) stay as they are.
+const numberWidth = 19
+
+func isWholeNumber(v string) bool {
+	if v == "" || len(v) > numberWidth {
+		return false
+	}
+	for i := range len(v) {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // looksLikeDate is a cheap pre-check ("dddd-dd-dd…") that spares ids,

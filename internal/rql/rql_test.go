@@ -96,20 +96,30 @@ func TestApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
-			v, _ := url.ParseQuery(tt.raw)
-			q, err := Parse(v, "status", "name", "created")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, r := range Apply(q, rows, value) {
-				got = append(got, r.name)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, applyNames(t, tt.raw, rows, value, "status", "name", "created")); diff != "" {
 				t.Errorf("Apply (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// applyNames parses raw, applies it to rows and answers the names kept, in
+// order.
+func applyNames(t *testing.T, raw string, rows []row, value Value[row], fields ...string) []string {
+	t.Helper()
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Parse(v, fields...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range Apply(q, rows, value) {
+		got = append(got, r.name)
+	}
+	return got
 }
 
 // TestApply_Times: times come as RFC 3339 with as many fraction digits as
@@ -149,19 +159,37 @@ func TestApply_Times(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
-			v, err := url.ParseQuery(tt.raw)
-			if err != nil {
-				t.Fatal(err)
+			if diff := cmp.Diff(tt.want, applyNames(t, tt.raw, rows, value, "name", "created")); diff != "" {
+				t.Errorf("Apply (-want +got):\n%s", diff)
 			}
-			q, err := Parse(v, "name", "created")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, r := range Apply(q, rows, value) {
-				got = append(got, r.name)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+		})
+	}
+}
+
+// TestApply_Numbers: whole numbers (versions, quantities) are written with
+// as many digits as they need, so as strings "10" sorts before "9".
+func TestApply_Numbers(t *testing.T) {
+	rows := []row{{name: "nine", created: "9"}, {name: "ten", created: "10"}, {name: "two", created: "2"}}
+	value := func(r row, f string) string {
+		if f == "name" {
+			return r.name
+		}
+		return r.created
+	}
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{"ordering(version)", []string{"two", "nine", "ten"}},
+		{"ordering(-version)", []string{"ten", "nine", "two"}},
+		{"version.gt=2", []string{"nine", "ten"}},
+		{"version.lt=10", []string{"nine", "two"}},
+		{"eq(version,10)", []string{"ten"}},
+		{"in(version,(2,10))", []string{"ten", "two"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, applyNames(t, tt.raw, rows, value, "name", "version")); diff != "" {
 				t.Errorf("Apply (-want +got):\n%s", diff)
 			}
 		})
@@ -179,6 +207,11 @@ func TestCanonical(t *testing.T) {
 		{"PR-1234-5678", "PR-1234-5678"},
 		{"pending", "pending"},
 		{"", ""},
+		{"9", "0000000000000000009"},
+		{"10", "0000000000000000010"},
+		{"-1", "-1"},
+		{"1.5", "1.5"},
+		{"12345678901234567890", "12345678901234567890"},
 	}
 	for _, tt := range tests {
 		if got := canonical(tt.in); got != tt.want {
