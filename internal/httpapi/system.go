@@ -3,9 +3,13 @@ package httpapi
 import (
 	"context"
 	_ "embed"
+	"errors"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/aws/smithy-go"
 )
 
 //go:embed openapi.yaml
@@ -25,6 +29,21 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/yaml")
 	_, err := w.Write(openAPISpec)
 	return err
+}
+
+// brief names why a check failed without the detail (resource names,
+// endpoints, request ids) of the full error, which goes to the log only:
+// /healthz answers without a token.
+func brief(err error) string {
+	var api smithy.APIError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	case errors.As(err, &api):
+		return api.ErrorCode()
+	default:
+		return "no answer"
+	}
 }
 
 type checkResult struct {
@@ -52,7 +71,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 			err := c.Ping(ctx)
 			res := checkResult{Status: "ok", LatencyMS: time.Since(start).Milliseconds()}
 			if err != nil {
-				res.Status, res.Error = "unreachable", err.Error()
+				res.Status, res.Error = "unreachable", brief(err)
+				s.log.WarnContext(ctx, "health check failed", slog.String("dependency", c.Name), slog.String("error", err.Error()))
 			}
 			mu.Lock()
 			defer mu.Unlock()
