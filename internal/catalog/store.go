@@ -97,13 +97,17 @@ func newTemplateRow(productID string, t Template) row {
 // uniqueRow claims value in the product's namespace prefix: creating it
 // fails when another object holds the value.
 func uniqueRow(productID, prefix, value, owner string) row {
-	return row{PK: productPK(productID), SK: prefix + strings.ToLower(value), Entity: "unique", Doc: owner}
+	return row{PK: productPK(productID), SK: prefix + uniqueKey(value), Entity: "unique", Doc: owner}
 }
+
+// uniqueKey is the form of a value its uniqueness row is keyed by: MPNs and
+// parameter names are unique whatever their letter case.
+func uniqueKey(v string) string { return strings.ToLower(v) }
 
 // sameUniqueKey reports whether two values share a uniqueness row. It
 // compares the stored key rather than using strings.EqualFold, which folds
 // more pairs (such as ſ and s) than ToLower maps to one key.
-func sameUniqueKey(a, b string) bool { return strings.ToLower(a) == strings.ToLower(b) }
+func sameUniqueKey(a, b string) bool { return uniqueKey(a) == uniqueKey(b) }
 
 func itemID(productID string, n int) string { return productID + "-" + localID(n) }
 func localID(n int) string                  { return fmt.Sprintf("%04d", n) }
