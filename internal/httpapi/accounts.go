@@ -53,16 +53,16 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePaging(r)
-	if err != nil {
-		return err
-	}
 	toks, err := s.cfg.Accounts.ListTokens(r.Context(), principal(r))
-	if err != nil {
-		return err
-	}
-	writeList(w, toks, p)
-	return nil
+	return list(w, r, toks, err, func(t account.Token, f string) string {
+		switch f {
+		case "id":
+			return t.ID
+		case "name":
+			return t.Name
+		}
+		return stamp(t.Created)
+	}, "id", "name", "created")
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
@@ -87,16 +87,18 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePaging(r)
-	if err != nil {
-		return err
-	}
 	accts, err := s.cfg.Accounts.List(r.Context(), principal(r), account.Type(r.URL.Query().Get("type")))
-	if err != nil {
-		return err
-	}
-	writeList(w, accts, p)
-	return nil
+	return list(w, r, accts, err, func(a account.Account, f string) string {
+		switch f {
+		case "id":
+			return a.ID
+		case "type":
+			return string(a.Type)
+		case "name":
+			return a.Name
+		}
+		return stamp(a.Created)
+	}, "id", "type", "name", "created")
 }
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
 // fixture is an API on a fresh stack with an admin, a vendor and a provider.
@@ -523,4 +526,63 @@ func TestAPI_PartnerFaceErrorShape(t *testing.T) {
 	if err := dec.Decode(&e); err != nil || e.Code != 800404 || e.Source != "mercato" || e.Data == nil {
 		t.Errorf("not a Partner Center error (%v): %s", err, res.body)
 	}
+}
+
+// TestAPI_ListFilters: the account, token and webhook lists take filters
+// and RQL like every other /public/v1 list, and refuse a field they do not
+// have instead of ignoring it.
+func TestAPI_ListFilters(t *testing.T) {
+	f := newFixture(t)
+	vend := f.vendor.Token.Value
+	f.do(http.MethodPost, "/public/v1/auth/tokens", vend, map[string]string{"name": "laptop"}, http.StatusCreated, nil)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer rcv.Close()
+	for _, label := range []string{"ops", "billing"} {
+		f.do(http.MethodPost, "/public/v1/webhooks", vend, map[string]any{"label": label, "url": rcv.URL + "/" + label}, http.StatusCreated, nil)
+	}
+	var ops []webhook.Webhook
+	f.do(http.MethodGet, "/public/v1/webhooks?label=ops", vend, nil, http.StatusOK, &ops)
+	f.do(http.MethodPut, "/public/v1/webhooks/"+ops[0].ID, vend, map[string]any{"active": false}, http.StatusOK, nil)
+
+	tests := []struct {
+		name, path, token string
+		field             string // the JSON field the answer is read by
+		want              []string
+		wantRange         string
+	}{
+		{"tokens by name", "/public/v1/auth/tokens?name=laptop", vend, "name", []string{"laptop"}, "items 0-0/1"},
+		{"tokens ordered", "/public/v1/auth/tokens?ordering(-name)", vend, "name", []string{"laptop", "default"}, "items 0-1/2"},
+		{"accounts by type and name", "/public/v1/accounts?type=vendor&eq(name,Front%20Street%20Inc.)", f.admin.Token.Value, "id", []string{f.vendor.ID}, ""},
+		{"webhooks by label", "/public/v1/webhooks?label=billing", vend, "label", []string{"billing"}, "items 0-0/1"},
+		{"webhooks inactive", "/public/v1/webhooks?eq(active,false)", vend, "label", []string{"ops"}, "items 0-0/1"},
+		{"webhooks ordered", "/public/v1/webhooks?ordering(label)", vend, "label", []string{"billing", "ops"}, "items 0-1/2"},
+		{"event types by type", "/public/v1/webhooks/event-types?type=order.created", vend, "type", []string{"order.created"}, "items 0-0/1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []map[string]any
+			res := f.do(http.MethodGet, tt.path, tt.token, nil, http.StatusOK, &got)
+			var vals []string
+			for _, g := range got {
+				vals = append(vals, fmt.Sprint(g[tt.field]))
+			}
+			if tt.field == "id" { // other tests' accounts share the stack
+				vals = slices.DeleteFunc(vals, func(id string) bool { return id != f.vendor.ID })
+			}
+			if diff := cmp.Diff(tt.want, vals); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.path, diff)
+			}
+			if cr := res.header.Get("Content-Range"); tt.wantRange != "" && cr != tt.wantRange {
+				t.Errorf("Content-Range = %q, want %q", cr, tt.wantRange)
+			}
+		})
+	}
+	for _, path := range []string{"/public/v1/auth/tokens?colour=red", "/public/v1/webhooks?eq(secret,x)", "/public/v1/webhooks/event-types?ordering(example)"} {
+		t.Run("unknown field "+path, func(t *testing.T) {
+			connectError(t, f.call(http.MethodGet, path, vend, nil), http.StatusBadRequest, "VAL_001")
+		})
+	}
+	t.Run("accounts unknown field", func(t *testing.T) {
+		connectError(t, f.call(http.MethodGet, "/public/v1/accounts?colour=red", f.admin.Token.Value, nil), http.StatusBadRequest, "VAL_001")
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/webhook"
@@ -44,25 +45,30 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePaging(r)
-	if err != nil {
-		return err
-	}
 	whs, err := s.cfg.Webhooks.List(r.Context(), principal(r))
-	if err != nil {
-		return err
+	return list(w, r, whs, err, webhookField, "id", "label", "url", "active", "created", "updated")
+}
+
+func webhookField(wh webhook.Webhook, f string) string {
+	switch f {
+	case "id":
+		return wh.ID
+	case "label":
+		return wh.Label
+	case "url":
+		return wh.URL
+	case "active":
+		return strconv.FormatBool(wh.Active)
+	case "updated":
+		return stamp(wh.Updated)
 	}
-	writeList(w, whs, p)
-	return nil
+	return stamp(wh.Created)
 }
 
 func (s *Server) webhookEventTypes(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePaging(r)
-	if err != nil {
-		return err
-	}
-	writeList(w, s.cfg.Webhooks.EventTypes(), p)
-	return nil
+	return list(w, r, s.cfg.Webhooks.EventTypes(), nil, func(et webhook.EventType, _ string) string {
+		return string(et.Type)
+	}, "type")
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
