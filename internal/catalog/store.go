@@ -207,6 +207,31 @@ func (st *state) add(r row) error {
 // load reads a product the caller may see: its vendor, or an admin. Any
 // other caller is told it does not exist.
 func (s *Service) load(ctx context.Context, actor account.Principal, id string) (*state, error) {
+	return s.loadFor(ctx, actor, id, func(*state) bool { return false })
+}
+
+// loadPublished reads a product whose published versions the caller may
+// see: its vendor, an admin, or a provider that has it listed on one of its
+// marketplaces. A hub reads there the item and parameter ids it orders
+// with; the working copy, with changes not yet published, stays the
+// vendor's.
+func (s *Service) loadPublished(ctx context.Context, actor account.Principal, id string) (*state, error) {
+	return s.loadFor(ctx, actor, id, func(st *state) bool {
+		if !actor.Is(account.Provider) {
+			return false
+		}
+		for _, l := range st.listings {
+			if l.Status == Listed && l.Provider.ID == actor.AccountID {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// loadFor reads a product for its vendor, an admin, or a caller also
+// admits; anyone else is told it does not exist.
+func (s *Service) loadFor(ctx context.Context, actor account.Principal, id string, also func(*state) bool) (*state, error) {
 	st, err := s.loadPartition(ctx, id)
 	if errors.Is(err, errNoProduct) {
 		return nil, fault.NotFoundf("product %s not found", id)
@@ -214,7 +239,7 @@ func (s *Service) load(ctx context.Context, actor account.Principal, id string) 
 	if err != nil {
 		return nil, err
 	}
-	if !actor.Is(account.Admin) && st.head.p.Owner.ID != actor.AccountID {
+	if !actor.Is(account.Admin) && st.head.p.Owner.ID != actor.AccountID && !also(st) {
 		return nil, fault.NotFoundf("product %s not found", id)
 	}
 	return st, nil

@@ -117,9 +117,10 @@ func (st *state) itemsAt(p Product) []Item {
 	return items
 }
 
-// ListVersions returns the published versions, oldest first.
+// ListVersions returns the published versions, oldest first, to the
+// callers loadPublished admits.
 func (s *Service) ListVersions(ctx context.Context, actor account.Principal, productID string) ([]Version, error) {
-	if _, err := s.load(ctx, actor, productID); err != nil {
+	if _, err := s.loadPublished(ctx, actor, productID); err != nil {
 		return nil, err
 	}
 	rows, err := dynamo.QueryAll[row](ctx, s.table, dynamo.Partition{PK: "PRODUCTVERSIONS#" + productID})
@@ -135,6 +136,15 @@ func (s *Service) ListVersions(ctx context.Context, actor account.Principal, pro
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// Version reads version n of a product for a caller that may see its
+// published versions (see loadPublished).
+func (s *Service) Version(ctx context.Context, actor account.Principal, productID string, n int) (Version, error) {
+	if _, err := s.loadPublished(ctx, actor, productID); err != nil {
+		return Version{}, err
+	}
+	return s.VersionOf(ctx, productID, n)
 }
 
 // VersionOf reads version n of a product, for whoever already holds a

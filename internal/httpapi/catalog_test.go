@@ -717,3 +717,37 @@ func TestCatalog_Versions(t *testing.T) {
 	connectError(t, f.call(http.MethodGet, base+"/versions/1", other.Token.Value, nil), 404, "OBJ_001")
 	connectError(t, f.call(http.MethodGet, base+"/versions", other.Token.Value, nil), 404, "OBJ_001")
 }
+
+// TestCatalog_HubReadsPublishedVersions: a hub that sells a product reads
+// its published versions on /public/v1 (the ids a Connect purchase request
+// names), but not the vendor's working copy; a hub that does not sell it
+// reads nothing.
+func TestCatalog_HubReadsPublishedVersions(t *testing.T) {
+	f := newCatalogFixture(t)
+	lab := f.buildLab(t)
+	base := "/public/v1/products/" + lab.product.ID
+	prov := f.provider.Token.Value
+	other := f.createAccount(account.Provider, "Other Hub").Token.Value
+
+	// Not yet listed: no hub sees it.
+	connectError(t, f.call(http.MethodGet, base+"/versions", prov, nil), http.StatusNotFound, "OBJ_001")
+
+	f.list(t, lab, "12.5") // publishes v1, lists it on the provider's marketplace
+	var vs []catalog.Version
+	f.do(http.MethodGet, base+"/versions", prov, nil, http.StatusOK, &vs)
+	var v catalog.Version
+	f.do(http.MethodGet, base+"/versions/1", prov, nil, http.StatusOK, &v)
+	if len(vs) != 1 || len(v.Items) != 1 || v.Items[0].ID != lab.item.ID || len(v.Parameters) != 1 || v.Parameters[0].ID != lab.param.ID {
+		t.Errorf("the hub's view of v1: %d versions, items %+v, parameters %+v", len(vs), v.Items, v.Parameters)
+	}
+	for _, path := range []string{base, base + "/items", base + "/parameters/" + lab.param.ID, base + "/templates"} {
+		t.Run("working copy "+path, func(t *testing.T) {
+			connectError(t, f.call(http.MethodGet, path, prov, nil), http.StatusNotFound, "OBJ_001")
+		})
+	}
+	for _, path := range []string{base + "/versions", base + "/versions/1"} {
+		t.Run("another hub "+path, func(t *testing.T) {
+			connectError(t, f.call(http.MethodGet, path, other, nil), http.StatusNotFound, "OBJ_001")
+		})
+	}
+}

@@ -195,11 +195,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || n < 1 {
 		return fault.Invalidf("version must be a positive integer, not %q", r.PathValue("version"))
 	}
-	id := r.PathValue("id")
-	if _, err := s.cfg.Catalog.GetProduct(r.Context(), principal(r), id); err != nil {
-		return err
-	}
-	v, err := s.cfg.Catalog.VersionOf(r.Context(), id, n)
+	v, err := s.cfg.Catalog.Version(r.Context(), principal(r), r.PathValue("id"), n)
 	return show(w, v, err)
 }
 
