@@ -142,8 +142,8 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listWebhookDeliveries answers one page, newest first. Its Content-Range
-// total is "*" when more deliveries follow than were read: counting a busy
-// webhook's whole month would read all of it.
+// total is exact up to a thousand matching deliveries, and "*" past that:
+// counting a busy webhook's whole month would read all of it.
 func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) error {
 	p, err := parsePaging(r)
 	if err != nil {

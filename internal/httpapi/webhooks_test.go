@@ -82,6 +82,11 @@ func TestAPI_Webhooks(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("deliveries, newest first (-want +got):\n%s", diff)
 	}
+	// A page short of the whole still has the exact total.
+	res = f.do(http.MethodGet, path+"/deliveries?limit=1&offset=1", vend, nil, http.StatusOK, &list)
+	if cr := res.header.Get("Content-Range"); cr != "items 1-1/3" || len(list) != 1 || list[0].ID != want[1] {
+		t.Errorf("second page: %q, %d deliveries", cr, len(list))
+	}
 
 	// Rotation answers the new secret; the old one keeps signing a day.
 	var rotated webhook.WithSecret

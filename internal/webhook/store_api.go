@@ -138,10 +138,15 @@ type DeliveryPage struct {
 	Exact bool
 }
 
+// countUpTo is how many matching deliveries a list counts at most: up to
+// it, Content-Range gives the exact total the Connect lists give; past it,
+// "*" (RFC 9110's unknown length), so that listing the latest deliveries of
+// a busy webhook does not read its whole month.
+const countUpTo = 1000
+
 // listDeliveries reads the delivery partition newest first, a page of up to
-// 1000 items at a time, and stops once it has the page asked for and knows
-// whether more follow: listing the latest deliveries of a busy webhook does
-// not read its whole month.
+// 1000 items at a time, and stops once it has the page asked for and has
+// counted countUpTo matching deliveries, or read them all.
 func (s *DynamoStore) listDeliveries(ctx context.Context, account, webhookID string, f DeliveryFilter, offset, limit int) (DeliveryPage, error) {
 	kc := expression.Key(dynamo.PK).Equal(expression.Value(deliveriesPK(account, webhookID))).
 		And(expression.Key(dynamo.SK).BeginsWith("DELIVERY#"))
@@ -185,7 +190,7 @@ func (s *DynamoStore) listDeliveries(ctx context.Context, account, webhookID str
 				page.Items = append(page.Items, it.state().view(mine))
 			}
 			page.Total++
-			if page.Total > offset+limit {
+			if page.Total > max(offset+limit, countUpTo) {
 				return page, nil
 			}
 		}
