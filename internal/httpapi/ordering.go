@@ -360,7 +360,10 @@ func (s *Server) patchSubscription(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) createPurchaseRequest(w http.ResponseWriter, r *http.Request) error {
-	in, raw, err := decodeRaw[ordering.PurchaseRequestInput](r, false)
+	// A Connect body: an unknown field is refused by name, as on every
+	// /public/v1 write, rather than silently dropped (a typo in a quantity
+	// would otherwise order the wrong amount).
+	in, raw, err := decodeRaw[ordering.PurchaseRequestInput](r, true)
 	if err != nil {
 		return err
 	}

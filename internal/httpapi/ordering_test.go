@@ -503,6 +503,12 @@ func TestOrdering_ConnectPurchaseRequest(t *testing.T) {
 		"tiers": map[string]any{"customer": map[string]any{"name": "x"}}, "items": []any{map[string]any{"id": s.lab.item.ID, "quantity": "1000"}}}}
 	connectError(t, s.call2(http.MethodPost, "/public/v1/requests", bad), 400, "VAL_001", "maximum", "param_tenant")
 	connectError(t, s.call(http.MethodPost, "/public/v1/requests", s.vendor.Token.Value, body), 403, "AUTH_002")
+	// A misspelt field is refused by name, not dropped: "qty" would
+	// otherwise order the default quantity.
+	typo := map[string]any{"type": "purchase", "asset": map[string]any{"product": map[string]string{"id": s.lab.product.ID},
+		"marketplace": map[string]string{"id": s.mp.ID}, "tiers": map[string]any{"customer": map[string]any{"name": "x"}},
+		"items": []any{map[string]any{"id": s.lab.item.ID, "qty": "9"}}}}
+	connectError(t, s.call2(http.MethodPost, "/public/v1/requests", typo), 400, "VAL_001", "unknown field", "qty")
 }
 
 func TestOrdering_SubscriptionPendingChangeIsRefused(t *testing.T) {

@@ -36,11 +36,11 @@ func (q *Quantity) UnmarshalJSON(b []byte) error {
 type PurchaseRequestInput struct {
 	Type  string `json:"type"`
 	Asset struct {
-		ExternalID  string           `json:"external_id"`
-		ExternalUID string           `json:"external_uid"`
-		Product     catalog.RefInput `json:"product"`
-		Marketplace catalog.RefInput `json:"marketplace"`
-		Tiers       fulfillment.Tiers
+		ExternalID  string            `json:"external_id"`
+		ExternalUID string            `json:"external_uid"`
+		Product     catalog.RefInput  `json:"product"`
+		Marketplace catalog.RefInput  `json:"marketplace"`
+		Tiers       fulfillment.Tiers `json:"tiers"`
 		Items       []struct {
 			ID       string   `json:"id"`
 			Quantity Quantity `json:"quantity"`
