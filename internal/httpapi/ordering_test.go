@@ -821,6 +821,19 @@ func TestOrdering_SubscriptionPatchRules(t *testing.T) {
 	if _, reqs, _ := s.app.Store.AssetWithRequests(t.Context(), q.asset); len(reqs) != 1 {
 		t.Errorf("a refused suspension opened a request: %d requests", len(reqs))
 	}
+
+	// Cancelled, it refuses every change, auto-renewal included; the
+	// unchanged resource sent back is still no change.
+	qPath := "/v1/customers/" + s.customer + "/subscriptions/" + q.asset
+	s.act(t, s.patch(t, q.asset, map[string]any{"status": "deleted"}), "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
+	gone := s.subscription(t, q.asset)
+	renew, _ := gone["autoRenewEnabled"].(bool)
+	partnerError(t, s.call2(http.MethodPatch, qPath, map[string]any{"autoRenewEnabled": !renew}), 400, 10010, "cannot change")
+	partnerError(t, s.call2(http.MethodPatch, qPath, map[string]any{"quantity": 2}), 400, 10010, "cannot change")
+	s.do(http.MethodPatch, qPath, pv, gone, http.StatusOK, nil)
+	if after := s.subscription(t, q.asset); after["status"] != "deleted" || after["autoRenewEnabled"] != renew {
+		t.Errorf("after refused changes to a cancelled subscription: %v", after)
+	}
 }
 
 // TestOrdering_Expiry: an idempotency key is forgotten after 24 hours (the

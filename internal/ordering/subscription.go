@@ -168,8 +168,13 @@ func (s *Service) commitChange(ctx context.Context, tx *dynamo.Tx) error {
 
 // changeOf decides which request a patch makes: "" when none.
 func (s *Service) changeOf(ctx context.Context, a fulfillment.StoredAsset, in SubscriptionPatch, now time.Time) (string, []fulfillment.AssetItem, error) {
-	if a.Status == fulfillment.AssetSuspended && in.AutoRenewEnabled != nil && *in.AutoRenewEnabled != a.Subscription.AutoRenew {
-		return "", nil, fault.Invalidf("subscription %s is suspended; resume it before changing its auto-renewal", a.ID).WithPartnerCode(CodeSuspended)
+	if in.AutoRenewEnabled != nil && *in.AutoRenewEnabled != a.Subscription.AutoRenew {
+		if a.Status == fulfillment.AssetSuspended {
+			return "", nil, fault.Invalidf("subscription %s is suspended; resume it before changing its auto-renewal", a.ID).WithPartnerCode(CodeSuspended)
+		}
+		if !live(a.Asset) {
+			return "", nil, ended(a.Asset)
+		}
 	}
 	wantStatus := ""
 	if in.Status != nil && *in.Status != fulfillment.SubscriptionStatus(a.Asset) {
@@ -189,8 +194,8 @@ func (s *Service) changeOf(ctx context.Context, a fulfillment.StoredAsset, in Su
 	if a.Status == fulfillment.AssetSuspended && wantStatus != "active" {
 		return "", nil, fault.Invalidf("subscription %s is suspended; resume it before changing it", a.ID).WithPartnerCode(CodeSuspended)
 	}
-	if a.Status != fulfillment.AssetActive && a.Status != fulfillment.AssetSuspended {
-		return "", nil, fault.Transitionf("subscription %s is %s and cannot change", a.ID, fulfillment.SubscriptionStatus(a.Asset)).WithPartnerCode(CodeInvalidInput)
+	if !live(a.Asset) {
+		return "", nil, ended(a.Asset)
 	}
 	if wantQty {
 		items, err := s.quantityChange(ctx, a, *in.Quantity, now)
@@ -198,6 +203,16 @@ func (s *Service) changeOf(ctx context.Context, a fulfillment.StoredAsset, in Su
 	}
 	typ, err := s.statusChange(ctx, a, wantStatus, now)
 	return typ, a.Items, err
+}
+
+// live reports whether a subscription can still change: an asset being
+// bought, or one terminated, cannot.
+func live(a fulfillment.Asset) bool {
+	return a.Status == fulfillment.AssetActive || a.Status == fulfillment.AssetSuspended
+}
+
+func ended(a fulfillment.Asset) error {
+	return fault.Transitionf("subscription %s is %s and cannot change", a.ID, fulfillment.SubscriptionStatus(a)).WithPartnerCode(CodeInvalidInput)
 }
 
 func (s *Service) statusChange(ctx context.Context, a fulfillment.StoredAsset, status string, now time.Time) (string, error) {
