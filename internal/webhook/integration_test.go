@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
@@ -115,6 +116,20 @@ func newAccount(t *testing.T, a *app.App, typ account.Type, name string) *tenant
 
 func (tn *tenant) do(method, path string, body any, want int, out any) {
 	tn.t.Helper()
+	code, resp := tn.call(method, path, body)
+	if code != want {
+		tn.t.Fatalf("%s %s = %d, want %d: %s", method, path, code, want, resp)
+	}
+	if out != nil {
+		if err := json.Unmarshal(resp, out); err != nil {
+			tn.t.Fatal(err)
+		}
+	}
+}
+
+// call answers the status and body of a request of the tenant; unlike do,
+// it may run on goroutines other than the test's.
+func (tn *tenant) call(method, path string, body any) (int, []byte) {
 	var rd io.Reader
 	if body != nil {
 		raw, _ := json.Marshal(body)
@@ -124,14 +139,7 @@ func (tn *tenant) do(method, path string, body any, want int, out any) {
 	req.Header.Set("Authorization", "ApiKey "+tn.token)
 	rec := httptest.NewRecorder()
 	tn.api.ServeHTTP(rec, req)
-	if rec.Code != want {
-		tn.t.Fatalf("%s %s = %d, want %d: %s", method, path, rec.Code, want, rec.Body)
-	}
-	if out != nil {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-			tn.t.Fatal(err)
-		}
-	}
+	return rec.Code, rec.Body.Bytes()
 }
 
 func (tn *tenant) register(url string, extra map[string]any) webhook.WithSecret {
@@ -752,5 +760,110 @@ func TestWebhooks_AttemptsExpireAfter30Days(t *testing.T) {
 	}
 	if gap := time.Unix(ds[0].ExpiresAt, 0).Sub(first.Add(retention)); gap > time.Minute || gap < -time.Minute {
 		t.Errorf("delivery expires %s from its first attempt + 30 days", gap)
+	}
+}
+
+// tooMany is the answer to a creation past the limit.
+const tooMany = "an account can register at most 50 webhooks"
+
+// createOne registers one more webhook and reports whether it was refused
+// for the limit; any other answer fails the test.
+func (tn *tenant) createOne(label string) (refused bool) {
+	tn.t.Helper()
+	code, body := tn.call(http.MethodPost, "/public/v1/webhooks", map[string]any{"label": label, "url": "http://127.0.0.1:9/hook"})
+	switch {
+	case code == http.StatusCreated:
+		return false
+	case code == http.StatusBadRequest && strings.Contains(string(body), tooMany) && strings.Contains(string(body), "VAL_001"):
+		return true
+	}
+	tn.t.Fatalf("create %s = %d: %s", label, code, body)
+	return false
+}
+
+func (tn *tenant) webhooks() []webhook.Webhook {
+	tn.t.Helper()
+	var ws []webhook.Webhook
+	tn.do(http.MethodGet, "/public/v1/webhooks?limit=1000", nil, http.StatusOK, &ws)
+	return ws
+}
+
+// Sixty parallel creations by one account make exactly fifty webhooks: the
+// limit is a condition of each creation's write, not a count read before it.
+func TestWebhooks_LimitHoldsUnderParallelCreations(t *testing.T) {
+	a := running(t)
+	tn := newTenant(t, a)
+	const tries = 60
+	codes := make([]int, tries)
+	bodies := make([][]byte, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Go(func() {
+			codes[i], bodies[i] = tn.call(http.MethodPost, "/public/v1/webhooks", map[string]any{"label": fmt.Sprintf("hook %d", i), "url": "http://127.0.0.1:9/hook"})
+		})
+	}
+	wg.Wait()
+	created, refused := 0, 0
+	for i, code := range codes {
+		switch {
+		case code == http.StatusCreated:
+			created++
+		case code == http.StatusBadRequest && strings.Contains(string(bodies[i]), tooMany):
+			refused++
+		default:
+			t.Errorf("creation %d = %d: %s", i, code, bodies[i])
+		}
+	}
+	if created != webhook.MaxPerAccount || refused != tries-webhook.MaxPerAccount {
+		t.Errorf("%d created and %d refused, want %d and %d", created, refused, webhook.MaxPerAccount, tries-webhook.MaxPerAccount)
+	}
+	ws := tn.webhooks()
+	if len(ws) != webhook.MaxPerAccount {
+		t.Fatalf("%d webhooks listed, want %d", len(ws), webhook.MaxPerAccount)
+	}
+	// A deletion makes room for exactly one more.
+	tn.do(http.MethodDelete, "/public/v1/webhooks/"+ws[0].ID, nil, http.StatusNoContent, nil)
+	if tn.createOne("after a delete") {
+		t.Fatal("a creation after a delete was refused")
+	}
+	if !tn.createOne("one too many") {
+		t.Error("a 51st webhook was created")
+	}
+}
+
+// An account that registered webhooks before the counter existed is counted
+// once, on its first creation or deletion, and then holds to the limit.
+func TestWebhooks_LimitCountsWebhooksMadeBeforeTheCounter(t *testing.T) {
+	a := running(t)
+	tn := newTenant(t, a)
+	for i := range 3 {
+		tn.createOne(fmt.Sprintf("old %d", i))
+	}
+	forget := func() {
+		t.Helper()
+		_, err := a.Table.Client.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{
+			TableName: &a.Table.Name, Key: dynamo.Key{PK: "WEBHOOKS#" + tn.id, SK: "COUNT"}.AV(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	forget()
+	for i := range webhook.MaxPerAccount - 3 {
+		if tn.createOne(fmt.Sprintf("new %d", i)) {
+			t.Fatalf("creation %d of %d was refused", i+4, webhook.MaxPerAccount)
+		}
+	}
+	if !tn.createOne("one too many") {
+		t.Fatal("a 51st webhook was created: the webhooks made before the counter were not counted")
+	}
+	// A deletion without a counter counts first, then takes one off.
+	forget()
+	tn.do(http.MethodDelete, "/public/v1/webhooks/"+tn.webhooks()[0].ID, nil, http.StatusNoContent, nil)
+	if tn.createOne("after a delete") {
+		t.Fatal("a creation after a delete was refused")
+	}
+	if !tn.createOne("one too many again") {
+		t.Error("a 51st webhook was created after a delete")
 	}
 }

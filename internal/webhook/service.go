@@ -63,19 +63,16 @@ func (s *Service) Create(ctx context.Context, actor account.Principal, in Input)
 	if err := s.validate(ctx, in, &w, true); err != nil {
 		return WithSecret{}, err
 	}
-	existing, err := s.store.webhooks(ctx, actor.AccountID)
-	if err != nil {
-		return WithSecret{}, err
-	}
-	if len(existing) >= MaxPerAccount {
-		return WithSecret{}, fault.Invalidf("an account can register at most %d webhooks; delete one first", MaxPerAccount)
-	}
 	secret := NewSecret()
 	ev, err := event.New(event.WebhookCreated, actor.AccountID, w, now)
 	if err != nil {
 		return WithSecret{}, err
 	}
-	if err := s.store.createWebhook(ctx, endpoint{Webhook: w, secrets: []secretItem{{Value: secret}}}, ev); err != nil {
+	err = s.store.createWebhook(ctx, endpoint{Webhook: w, secrets: []secretItem{{Value: secret}}}, ev)
+	if errors.Is(err, errLimit) {
+		return WithSecret{}, fault.Invalidf("an account can register at most %d webhooks; delete one first", MaxPerAccount)
+	}
+	if err != nil {
 		return WithSecret{}, err
 	}
 	return WithSecret{Webhook: w, Secret: secret}, nil

@@ -21,6 +21,8 @@ import (
 //	WEBHOOKS#<account> / WEBHOOK#<id>                  the webhook: settings, secrets, counters.
 //	                                                   An account's webhooks are one consistent
 //	                                                   Query, which is the fan-out of an event.
+//	WEBHOOKS#<account> / COUNT                         how many webhooks the account has: the limit
+//	                                                   is a condition of the create's transaction
 //	WHDELIVERIES#<account>#<webhook> / DELIVERY#<dl>   a delivery: the exact body, status, attempt
 //	                                                   count; DL ids start with the event's time,
 //	                                                   so the partition reads newest first

@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,12 +20,102 @@ import (
 // The writes of the registration API. Each commits its change and its event
 // in one transaction.
 
+// errLimit reports that the account has MaxPerAccount webhooks already.
+var errLimit = errors.New("webhook: account has the most webhooks it may have")
+
+// countTries bounds the transactions a create or delete makes while other
+// requests of the same account keep moving its counter.
+const countTries = 10
+
+// createWebhook stores the webhook and adds one to the account's counter in
+// the same transaction, on condition that the counter is below
+// MaxPerAccount: a count read before the write would let parallel creations
+// all pass it.
 func (s *DynamoStore) createWebhook(ctx context.Context, ep endpoint, ev event.Event) error {
-	err := s.table.Tx().Create("webhook", newWebhookItem(ep)).Emit(ev, s.retentionDays).Commit(ctx)
-	if err != nil {
-		return fmt.Errorf("webhook: create %s: %w", ep.ID, err)
+	n := expression.Name("n")
+	below := n.LessThan(expression.Value(MaxPerAccount))
+	for try := 1; ; try++ {
+		err := s.table.Tx().
+			Update("count", countKey(ep.Account), expression.Add(n, expression.Value(1)), &below).
+			Create("webhook", newWebhookItem(ep)).
+			Emit(ev, s.retentionDays).
+			Commit(ctx)
+		if err == nil {
+			return nil
+		}
+		if cf, ok := dynamo.AsConditionFailed(err); !ok || !cf.Failed("count") || try == countTries {
+			return fmt.Errorf("webhook: create %s: %w", ep.ID, err)
+		}
+		count, found, err := s.webhookCount(ctx, ep.Account)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			err = s.initCount(ctx, ep.Account)
+		case count >= MaxPerAccount:
+			return errLimit
+		default:
+			err = pause(ctx, try)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+}
+
+// countItem counts an account's webhooks. It sits in their partition under
+// a sort key outside WEBHOOK#, so the fan-out Query never reads it.
+type countItem struct {
+	dynamo.Key
+	Entity string `dynamodbav:"entity"`
+	N      int    `dynamodbav:"n"`
+}
+
+func countKey(account string) dynamo.Key {
+	return dynamo.Key{PK: "WEBHOOKS#" + account, SK: "COUNT"}
+}
+
+func (s *DynamoStore) webhookCount(ctx context.Context, account string) (int, bool, error) {
+	var it countItem
+	err := s.table.Get(ctx, countKey(account), &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("webhook: read the webhook count of %s: %w", account, err)
+	}
+	return it.N, true, nil
+}
+
+// initCount creates the counter of an account that registered webhooks
+// before counters existed, from the webhooks it has. Nothing can change
+// them meanwhile: creates and deletes need the counter to exist. Two
+// requests may count at once; the first to write wins and the other finds
+// its counter on the next try.
+func (s *DynamoStore) initCount(ctx context.Context, account string) error {
+	eps, err := s.webhooks(ctx, account)
+	if err != nil {
+		return err
+	}
+	err = s.table.Tx().Create("count", countItem{Key: countKey(account), Entity: "webhook_count", N: len(eps)}).Commit(ctx)
+	if _, ok := dynamo.AsConditionFailed(err); ok || err == nil {
+		return nil
+	}
+	return fmt.Errorf("webhook: count the webhooks of %s: %w", account, err)
+}
+
+// pause waits before the next try after another transaction held the
+// counter: up to 10 ms times the try, at random, so that the requests that
+// collided do not collide again.
+func pause(ctx context.Context, try int) error {
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(try) * int64(10*time.Millisecond))))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // unchanged is the optimistic lock of an update: the item still has the
@@ -59,9 +151,35 @@ func (s *DynamoStore) setSecrets(ctx context.Context, w Webhook, prev time.Time,
 	return s.table.Tx().Update("webhook", webhookKey(w.Account, w.ID), upd, &cond).Emit(ev, s.retentionDays).Commit(ctx)
 }
 
+// deleteWebhook removes the webhook and takes one off the account's
+// counter in the same transaction.
 func (s *DynamoStore) deleteWebhook(ctx context.Context, w Webhook, ev event.Event) error {
 	exists := expression.AttributeExists(expression.Name(dynamo.PK))
-	return s.table.Tx().Delete("webhook", webhookKey(w.Account, w.ID), &exists).Emit(ev, s.retentionDays).Commit(ctx)
+	n := expression.Name("n")
+	counted := expression.AttributeExists(n)
+	for try := 1; ; try++ {
+		err := s.table.Tx().
+			Delete("webhook", webhookKey(w.Account, w.ID), &exists).
+			Update("count", countKey(w.Account), expression.Add(n, expression.Value(-1)), &counted).
+			Emit(ev, s.retentionDays).
+			Commit(ctx)
+		// A webhook that failed its condition is gone already.
+		if cf, ok := dynamo.AsConditionFailed(err); !ok || cf.Failed("webhook") || try == countTries {
+			return err
+		}
+		_, found, err := s.webhookCount(ctx, w.Account)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			err = s.initCount(ctx, w.Account)
+		default:
+			err = pause(ctx, try)
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // createTestDelivery stores the delivery of a webhook.test event with the
