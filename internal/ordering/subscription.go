@@ -172,7 +172,9 @@ func (s *Service) changeOf(ctx context.Context, a fulfillment.StoredAsset, in Su
 		if a.Status == fulfillment.AssetSuspended {
 			return "", nil, fault.Invalidf("subscription %s is suspended; resume it before changing its auto-renewal", a.ID).WithPartnerCode(CodeSuspended)
 		}
-		if !live(a.Asset) {
+		// Auto-renewal may be set while the purchase is pending, but not
+		// once the subscription has ended.
+		if a.Status == fulfillment.AssetTerminated {
 			return "", nil, ended(a.Asset)
 		}
 	}
