@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/rql"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
@@ -149,8 +151,7 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	f, err := webhook.ParseDeliveryFilter(q.Get("status"), q.Get("event_type"))
+	f, err := deliveryFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -167,6 +168,31 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) e
 	w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%s", first, last, total))
 	writeJSON(w, http.StatusOK, page.Items)
 	return nil
+}
+
+// deliveryFilter reads the filters of a deliveries list: status and
+// event_type, as plain parameters or RQL, by equality only, since the list
+// is read from the table a page at a time rather than filtered in memory.
+// Anything else is refused, as the other lists refuse it.
+func deliveryFilter(q url.Values) (webhook.DeliveryFilter, error) {
+	parsed, err := rql.Parse(q, "status", "event_type")
+	if err != nil {
+		return webhook.DeliveryFilter{}, err
+	}
+	if len(parsed.Order) > 0 {
+		return webhook.DeliveryFilter{}, fault.Invalidf("deliveries are listed newest first; ordering() is not supported")
+	}
+	vals := map[string]string{}
+	for _, f := range parsed.Filters {
+		if f.Op != rql.Eq {
+			return webhook.DeliveryFilter{}, fault.Invalidf("%s filters by equality only (%s=value or eq(%s,value)), not %s", f.Field, f.Field, f.Field, f.Op)
+		}
+		if _, twice := vals[f.Field]; twice {
+			return webhook.DeliveryFilter{}, fault.Invalidf("%s is given more than once", f.Field)
+		}
+		vals[f.Field] = f.Values[0]
+	}
+	return webhook.ParseDeliveryFilter(vals["status"], vals["event_type"])
 }
 
 func (s *Server) redeliverWebhook(w http.ResponseWriter, r *http.Request) error {

@@ -67,6 +67,10 @@ func TestAPI_Webhooks(t *testing.T) {
 	if len(list) != 0 {
 		t.Errorf("failed filter lists %d", len(list))
 	}
+	f.do(http.MethodGet, path+"/deliveries?and(eq(status,succeeded),eq(event_type,webhook.test))", vend, nil, http.StatusOK, &list)
+	if len(list) != 1 || list[0].ID != d.ID {
+		t.Errorf("RQL filter lists %+v", list)
+	}
 	// Deliveries list newest first.
 	want := []string{d.ID}
 	for range 2 {
@@ -188,6 +192,13 @@ func TestAPI_WebhookBadInput(t *testing.T) {
 		{"bad status filter", "GET", path + "/deliveries?status=done", vend, nil, 400, "VAL_001", []string{"status must be one of"}},
 		{"bad event type filter", "GET", path + "/deliveries?event_type=nope", vend, nil, 400, "VAL_001", []string{"event_type"}},
 		{"bad limit", "GET", path + "/deliveries?limit=-1", vend, nil, 400, "VAL_001", []string{"limit"}},
+		{"unknown deliveries filter", "GET", path + "/deliveries?zzz=1", vend, nil, 400, "VAL_001", []string{"zzz", "allowed: status, event_type"}},
+		{"broken deliveries RQL", "GET", path + "/deliveries?eq(", vend, nil, 400, "VAL_001", []string{"RQL", "eq("}},
+		{"deliveries ordered by an unknown field", "GET", path + "/deliveries?ordering(zzz)", vend, nil, 400, "VAL_001", []string{"zzz"}},
+		{"deliveries ordered", "GET", path + "/deliveries?ordering(status)", vend, nil, 400, "VAL_001", []string{"newest first"}},
+		{"deliveries filtered by inequality", "GET", path + "/deliveries?status.ne=failed", vend, nil, 400, "VAL_001", []string{"equality", "ne"}},
+		{"deliveries status twice", "GET", path + "/deliveries?status=failed&eq(status,pending)", vend, nil, 400, "VAL_001", []string{"status", "more than once"}},
+		{"bad status in RQL", "GET", path + "/deliveries?eq(status,done)", vend, nil, 400, "VAL_001", []string{"status must be one of"}},
 		{"unknown delivery", "POST", path + "/deliveries/DL-0000000000000-0000000000000000/redeliver", vend, nil, 404, "OBJ_001", []string{"DL-0000000000000-0000000000000000"}},
 		{"recover without since", "POST", path + "/recover", vend, map[string]any{}, 400, "VAL_001", []string{"since must be an RFC 3339 time"}},
 		{"recover in the future", "POST", path + "/recover", vend, map[string]any{"since": "2999-01-01T00:00:00Z"}, 400, "VAL_001", []string{"future"}},
