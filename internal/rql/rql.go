@@ -252,8 +252,30 @@ func (q Query) check(allowed []string) error {
 	if len(bad) > 0 {
 		return fault.Invalidf("cannot filter or order by %s; allowed: %s", strings.Join(bad, ", "), strings.Join(allowed, ", "))
 	}
+	var msgs []string
+	for _, f := range q.Filters {
+		if !timeField(f.Field) {
+			continue
+		}
+		for _, v := range f.Values {
+			if _, ok := parseTime(v); !ok {
+				msgs = append(msgs, fmt.Sprintf("%s takes an RFC 3339 time (2026-01-31T10:00:00Z) or a date (2026-01-31), not %q", f.Field, v))
+			}
+		}
+	}
+	if len(msgs) > 0 {
+		return fault.InvalidList(msgs...)
+	}
 	return nil
 }
+
+// timeField reports whether a field holds times, by the API's naming:
+// created, updated, and names ending in _at or _utc. A filter on one that
+// is not a time would match nothing, so it is refused instead.
+func timeField(name string) bool {
+	return name == "created" || name == "updated" || strings.HasSuffix(name, "_at") || strings.HasSuffix(name, "_utc")
+}
+
 
 // Value reads a field of one list element as a string.
 type Value[T any] func(item T, field string) string
@@ -330,17 +352,22 @@ func canonical(v string) string {
 	if isWholeNumber(v) {
 		return strings.Repeat("0", numberWidth-len(v)) + v
 	}
+	if t, ok := parseTime(v); ok {
+		return t.UTC().Format(canonicalTime)
+	}
+	return v
+}
+
+// parseTime reads v as an RFC 3339 time, or a date as midnight UTC.
+func parseTime(v string) (time.Time, bool) {
 	if !looksLikeDate(v) {
-		return v
+		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil && len(v) == len(time.DateOnly) {
 		t, err = time.Parse(time.DateOnly, v)
 	}
-	if err != nil {
-		return v
-	}
-	return t.UTC().Format(canonicalTime)
+	return t, err == nil
 }
 
 // numberWidth is the width whole numbers are padded to; longer digit

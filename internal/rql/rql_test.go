@@ -41,6 +41,11 @@ func TestParse(t *testing.T) {
 		{name: "wrong arity", raw: "eq(status)", wantErr: "field and a value"},
 		{name: "and of values", raw: "and(status,draft)", wantErr: "expressions"},
 		{name: "too deep", raw: "and(and(and(and(and(and(and(and(and(eq(a,b))))))))))", wantErr: "deeper"},
+		{name: "time field, not a time", raw: "created.gt=notadate", wantErr: `created takes an RFC 3339 time`},
+		{name: "time field, impossible date", raw: "eq(created,2026-13-45)", wantErr: `"2026-13-45"`},
+		{name: "time field, one bad value of in", raw: "created.in=2026-01-01,yesterday", wantErr: `"yesterday"`},
+		{name: "time field, full time", raw: "created.le=2026-01-01T10:00:00.5%2B01:00",
+			want: Query{Filters: []Filter{{"created", Le, []string{"2026-01-01T10:00:00.5+01:00"}}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
