@@ -124,7 +124,7 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error {
 	var in webhook.RotateInput
 	if err := decodeOptionalJSON(r, &in); err != nil {
-		return err
+		return s.bodyError(r, err)
 	}
 	wh, err := s.cfg.Webhooks.RotateSecret(r.Context(), principal(r), r.PathValue("id"), in)
 	if err != nil {
@@ -204,10 +204,20 @@ func (s *Server) redeliverWebhook(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// bodyError answers a body that could not be decoded on a webhook's path:
+// 404 when the caller has no such webhook, whatever the body, as the
+// service answers for a body that decodes. A bad body costs one more read.
+func (s *Server) bodyError(r *http.Request, err error) error {
+	if _, getErr := s.cfg.Webhooks.Get(r.Context(), principal(r), r.PathValue("id")); getErr != nil {
+		return getErr
+	}
+	return err
+}
+
 func (s *Server) recoverWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in webhook.RecoverInput
 	if err := decodeJSON(r, &in, true); err != nil {
-		return err
+		return s.bodyError(r, err)
 	}
 	rec, err := s.cfg.Webhooks.Recover(r.Context(), principal(r), r.PathValue("id"), in)
 	if err != nil {

@@ -136,6 +136,7 @@ func TestAPI_Webhooks(t *testing.T) {
 		}
 		connectError(t, f.call(c.method, c.path, prov, body), http.StatusNotFound, "OBJ_001", created.ID)
 	}
+	connectError(t, f.call(http.MethodPost, path+"/recover", prov, map[string]any{}), http.StatusNotFound, "OBJ_001", created.ID)
 	var provList []webhook.Webhook
 	f.do(http.MethodGet, "/public/v1/webhooks", prov, nil, http.StatusOK, &provList)
 	if len(provList) != 0 {
@@ -146,6 +147,7 @@ func TestAPI_Webhooks(t *testing.T) {
 	f.do(http.MethodDelete, path, vend, nil, http.StatusNoContent, nil)
 	connectError(t, f.call(http.MethodGet, path, vend, nil), http.StatusNotFound, "OBJ_001")
 	connectError(t, f.call(http.MethodDelete, path, vend, nil), http.StatusNotFound, "OBJ_001")
+	connectError(t, f.call(http.MethodPost, path+"/recover", vend, map[string]any{}), http.StatusNotFound, "OBJ_001", created.ID)
 }
 
 func TestAPI_WebhookBadInput(t *testing.T) {
@@ -203,6 +205,12 @@ func TestAPI_WebhookBadInput(t *testing.T) {
 		{"recover without since", "POST", path + "/recover", vend, map[string]any{}, 400, "VAL_001", []string{"since must be an RFC 3339 time"}},
 		{"recover in the future", "POST", path + "/recover", vend, map[string]any{"since": "2999-01-01T00:00:00Z"}, 400, "VAL_001", []string{"future"}},
 		{"unknown webhook", "GET", "/public/v1/webhooks/WH-000-000-000", vend, nil, 404, "OBJ_001", []string{"WH-000-000-000"}},
+		// An unknown webhook is 404 whatever the body.
+		{"recover unknown webhook, empty object", "POST", "/public/v1/webhooks/WH-000-000-000/recover", vend, map[string]any{}, 404, "OBJ_001", []string{"WH-000-000-000"}},
+		{"recover unknown webhook, future", "POST", "/public/v1/webhooks/WH-000-000-000/recover", vend, map[string]any{"since": "2999-01-01T00:00:00Z"}, 404, "OBJ_001", []string{"WH-000-000-000"}},
+		{"recover unknown webhook, malformed", "POST", "/public/v1/webhooks/WH-000-000-000/recover", vend, `{"since": 5}`, 404, "OBJ_001", []string{"WH-000-000-000"}},
+		{"rotate unknown webhook, grace too long", "POST", "/public/v1/webhooks/WH-000-000-000/rotate-secret", vend, map[string]any{"grace_period_seconds": 700000}, 404, "OBJ_001", []string{"WH-000-000-000"}},
+		{"rotate unknown webhook, malformed", "POST", "/public/v1/webhooks/WH-000-000-000/rotate-secret", vend, `{"grace_period_seconds": "1d"}`, 404, "OBJ_001", []string{"WH-000-000-000"}},
 		{"wrong method", "PATCH", path, vend, nil, 405, "REQ_005", []string{"PATCH"}},
 	}
 	for _, tt := range tests {

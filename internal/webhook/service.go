@@ -194,8 +194,13 @@ type RotateInput struct {
 }
 
 // RotateSecret makes a new secret. The replaced one keeps signing for the
-// grace period, so receivers can switch without dropping a delivery.
+// grace period, so receivers can switch without dropping a delivery. The
+// webhook is looked up first: an unknown one is 404 whatever the body.
 func (s *Service) RotateSecret(ctx context.Context, actor account.Principal, id string, in RotateInput) (WithSecret, error) {
+	ep, err := s.get(ctx, actor, id)
+	if err != nil {
+		return WithSecret{}, err
+	}
 	grace := DefaultGrace
 	if in.GracePeriodSeconds != nil {
 		g := *in.GracePeriodSeconds
@@ -203,10 +208,6 @@ func (s *Service) RotateSecret(ctx context.Context, actor account.Principal, id 
 			return WithSecret{}, fault.Invalidf("grace_period_seconds must be between 0 and %d (7 days)", int64(MaxGrace/time.Second))
 		}
 		grace = time.Duration(g) * time.Second
-	}
-	ep, err := s.get(ctx, actor, id)
-	if err != nil {
-		return WithSecret{}, err
 	}
 	now := s.now().UTC()
 	secret := NewSecret()
@@ -360,8 +361,13 @@ type Recovery struct {
 }
 
 // Recover asks the dispatcher, through the outbox, to send every failed
-// delivery since a time again, one attempt each.
+// delivery since a time again, one attempt each. The webhook is looked up
+// first: an unknown one is 404 whatever the body.
 func (s *Service) Recover(ctx context.Context, actor account.Principal, id string, in RecoverInput) (Recovery, error) {
+	ep, err := s.get(ctx, actor, id)
+	if err != nil {
+		return Recovery{}, err
+	}
 	since, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(in.Since))
 	if err != nil {
 		return Recovery{}, fault.Invalidf("since must be an RFC 3339 time such as 2026-11-22T10:00:00Z (got %q)", in.Since)
@@ -369,10 +375,6 @@ func (s *Service) Recover(ctx context.Context, actor account.Principal, id strin
 	now := s.now().UTC()
 	if since.After(now) {
 		return Recovery{}, fault.Invalidf("since must not be in the future")
-	}
-	ep, err := s.get(ctx, actor, id)
-	if err != nil {
-		return Recovery{}, err
 	}
 	ev, err := event.New(event.WebhookRecoveryRequested, ep.Account, recoveryData{WebhookID: ep.ID, Since: since.UTC()}, now)
 	if err != nil {
