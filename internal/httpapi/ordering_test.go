@@ -78,6 +78,12 @@ func (s *shop) line(it catalog.Item, qty int) map[string]any {
 	return map[string]any{"offerId": s.offer(it), "quantity": qty, "provisioningContext": map[string]string{"param_tenant": "contoso"}}
 }
 
+// numbered gives an order line its lineItemNumber.
+func numbered(line map[string]any, n int) map[string]any {
+	line["lineItemNumber"] = n
+	return line
+}
+
 func (s *shop) call2(method, path string, body any, hdr ...string) response {
 	return s.call(method, path, s.provider.Token.Value, body, hdr...)
 }
@@ -295,6 +301,8 @@ func TestOrdering_Validation(t *testing.T) {
 		{"term not offered", map[string]any{"lineItems": []any{map[string]any{"offerId": s.offer(s.yearly), "quantity": 1, "termDuration": "P1M",
 			"provisioningContext": map[string]string{"param_tenant": "x"}}}}, 10010, []string{"P1M"}},
 		{"mixed billing cycles", map[string]any{"lineItems": []any{s.line(s.lab.item, 1), s.line(s.yearly, 1)}}, 10010, []string{"billed annual"}},
+		{"repeated line number", map[string]any{"lineItems": []any{numbered(s.line(s.lab.item, 1), 0), numbered(s.line(s.lab.item, 2), 0)}}, 10010, []string{"lineItemNumber 0"}},
+		{"negative line number", map[string]any{"lineItems": []any{numbered(s.line(s.lab.item, 1), -1)}}, 10010, []string{"lineItemNumber -1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

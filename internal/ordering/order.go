@@ -337,11 +337,18 @@ func newOrder(actor account.Principal, c Customer, now time.Time) Order {
 func (s *Service) resolveLines(ctx context.Context, actor account.Principal, c Customer, orderID string, in []LineInput, now time.Time) ([]resolved, error) {
 	rv := s.resolver(actor, c)
 	var out []resolved
+	seen := map[int]bool{}
 	for i, li := range in {
 		n := i
 		if li.LineItemNumber != nil {
 			n = *li.LineItemNumber
 		}
+		// Line numbers name the lines in errors, provisioning status and
+		// subscriptions, so they must tell them apart.
+		if n < 0 || seen[n] {
+			return nil, fault.Invalidf("lineItemNumber %d is negative or used by another line; number the lines 0, 1, 2…", n).WithPartnerCode(CodeInvalidInput)
+		}
+		seen[n] = true
 		r, lerr, err := rv.resolve(ctx, n, li, now)
 		if err != nil {
 			return nil, err
