@@ -28,10 +28,9 @@ func AWSConfig(_ context.Context, endpoint string) (aws.Config, error) {
 		Region:       region,
 		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("test", "test", "")),
 		BaseEndpoint: aws.String(endpoint),
-		// moto answers 500 when concurrent requests race inside it (its
-		// TransactWriteItems deep-copies a table another thread is
-		// writing). Those calls never took effect, so more retries than
-		// the SDK's default three ride out bursts of parallel writes.
+		// The emulator runs on one core beside the tests; more retries
+		// than the SDK's default three ride out a slow moment. Retried
+		// transactions are safe: the shim honours ClientRequestToken.
 		RetryMaxAttempts: 10,
 	}, nil
 }

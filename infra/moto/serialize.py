@@ -182,6 +182,51 @@ Table.query = query
 Table.put_item = _invalidating(Table.put_item)
 Table.delete_item = _invalidating(Table.delete_item)
 
+import hashlib  # noqa: E402
+import json as _json  # noqa: E402
+import time as _time  # noqa: E402
+
+from moto.dynamodb.exceptions import MockValidationException  # noqa: E402
+
+_handler_transact_write_items = DynamoHandler.transact_write_items
+_tokens = {}  # ClientRequestToken -> (monotonic time, digest of TransactItems)
+_TOKEN_TTL = 600  # DynamoDB keeps a token for 10 minutes
+
+
+class _IdempotentParameterMismatch(MockValidationException):
+    error_type = "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException"
+
+    def __init__(self):
+        super().__init__("The request uses the same client token as a previous, but non-identical request.")
+        self.error_type = _IdempotentParameterMismatch.error_type
+
+
+def handler_transact_write_items(self):
+    """DynamoDB answers a TransactWriteItems retried with the same
+    ClientRequestToken (the SDK fills one in and keeps it across its
+    retries) as it answered the first, without writing again; moto ignores
+    the token. A response lost on the way back (a reset connection under
+    load) made the SDK's retry fail the conditions the first attempt had
+    just satisfied: a 409 for a change that had succeeded."""
+    token = self.body.get("ClientRequestToken")
+    if not token:
+        return _handler_transact_write_items(self)
+    digest = hashlib.sha256(_json.dumps(self.body["TransactItems"], sort_keys=True).encode()).hexdigest()
+    now = _time.monotonic()
+    for t in [t for t, (at, _) in _tokens.items() if now - at > _TOKEN_TTL]:
+        del _tokens[t]
+    seen = _tokens.get(token)
+    if seen is not None:
+        if seen[1] != digest:
+            raise _IdempotentParameterMismatch()
+        return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+    result = _handler_transact_write_items(self)
+    _tokens[token] = (now, digest)
+    return result
+
+
+DynamoHandler.transact_write_items = handler_transact_write_items
+
 _serialised(DynamoHandler)
 _serialised(DynamoDBStreamsHandler)
 

@@ -268,3 +268,43 @@ func TestShim_Read(t *testing.T) {
 		})
 	}
 }
+
+// TestShim_RetriedTransaction: DynamoDB answers a TransactWriteItems sent
+// again with the same ClientRequestToken as it answered the first, without
+// writing again (the SDK keeps the token across its retries, so a lost
+// answer is retried safely), and refuses the token with another body.
+// moto alone ignores the token, and the retry fails its own conditions.
+func TestShim_RetriedTransaction(t *testing.T) {
+	ctx := context.Background()
+	cfg := shimConfig(t)
+	db := dynamodb.NewFromConfig(cfg)
+	table := createStreamTable(ctx, t, db)
+	create := func(pk, v string) *dynamodb.TransactWriteItemsInput {
+		item := key(pk)
+		item["v"] = &types.AttributeValueMemberS{Value: v}
+		return &dynamodb.TransactWriteItemsInput{
+			ClientRequestToken: aws.String("token-1"),
+			TransactItems: []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(table), Item: item,
+				ConditionExpression: aws.String("attribute_not_exists(pk)")}}},
+		}
+	}
+	if _, err := db.TransactWriteItems(ctx, create("once", "first")); err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	if _, err := db.TransactWriteItems(ctx, create("once", "first")); err != nil {
+		t.Errorf("the same transaction with the same token: %v, want the first answer", err)
+	}
+	var mismatch *types.IdempotentParameterMismatchException
+	if _, err := db.TransactWriteItems(ctx, create("once", "other")); !errors.As(err, &mismatch) {
+		t.Errorf("the same token with another body: %v, want IdempotentParameterMismatchException", err)
+	}
+	if diff := cmp.Diff(map[string]string{"pk": "once", "sk": "0", "v": "first"}, get(ctx, t, db, table, "once")); diff != "" {
+		t.Errorf("item after the retries (-want +got):\n%s", diff)
+	}
+	retry := create("once", "first")
+	retry.ClientRequestToken = aws.String("token-2")
+	var canceled *types.TransactionCanceledException
+	if _, err := db.TransactWriteItems(ctx, retry); !errors.As(err, &canceled) {
+		t.Errorf("the same transaction with a new token: %v, want its condition to fail", err)
+	}
+}
