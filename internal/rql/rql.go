@@ -276,7 +276,6 @@ func timeField(name string) bool {
 	return name == "created" || name == "updated" || strings.HasSuffix(name, "_at") || strings.HasSuffix(name, "_utc")
 }
 
-
 // Value reads a field of one list element as a string.
 type Value[T any] func(item T, field string) string
 
