@@ -127,6 +127,30 @@ func applyNames(t *testing.T, raw string, rows []row, value Value[row], fields .
 	return got
 }
 
+type applyCase struct {
+	raw  string
+	want []string
+}
+
+// checkApply runs each case on rows, whose created column is read as
+// field, and compares the names kept.
+func checkApply(t *testing.T, rows []row, field string, cases []applyCase) {
+	t.Helper()
+	value := func(r row, f string) string {
+		if f == "name" {
+			return r.name
+		}
+		return r.created
+	}
+	for _, tt := range cases {
+		t.Run(tt.raw, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, applyNames(t, tt.raw, rows, value, "name", field)); diff != "" {
+				t.Errorf("Apply (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestApply_Times: times come as RFC 3339 with as many fraction digits as
 // they need, so as strings "10:00:00.5Z" sorts before "10:00:00Z"; bounds
 // and ordering must see instants.
@@ -139,16 +163,7 @@ func TestApply_Times(t *testing.T) {
 		{name: "paris", created: "2026-01-01T11:00:00.25+01:00"},
 		{name: "none", created: ""},
 	}
-	value := func(r row, f string) string {
-		if f == "name" {
-			return r.name
-		}
-		return r.created
-	}
-	tests := []struct {
-		raw  string
-		want []string
-	}{
+	checkApply(t, rows, "created", []applyCase{
 		{"created.gt=2026-01-01T10:00:00Z", []string{"half", "next", "paris"}},
 		{"created.ge=2026-01-01T10:00:00Z", []string{"half", "whole", "next", "paris"}},
 		{"created.lt=2026-01-01T10:00:00Z", []string{"before", "none"}},
@@ -161,44 +176,21 @@ func TestApply_Times(t *testing.T) {
 		{"created.lt=2026-01-01", []string{"none"}},
 		{"ordering(created)", []string{"none", "before", "whole", "paris", "half", "next"}},
 		{"ordering(-created)", []string{"next", "half", "paris", "whole", "before", "none"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.raw, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, applyNames(t, tt.raw, rows, value, "name", "created")); diff != "" {
-				t.Errorf("Apply (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 // TestApply_Numbers: whole numbers (versions, quantities) are written with
 // as many digits as they need, so as strings "10" sorts before "9".
 func TestApply_Numbers(t *testing.T) {
 	rows := []row{{name: "nine", created: "9"}, {name: "ten", created: "10"}, {name: "two", created: "2"}}
-	value := func(r row, f string) string {
-		if f == "name" {
-			return r.name
-		}
-		return r.created
-	}
-	tests := []struct {
-		raw  string
-		want []string
-	}{
+	checkApply(t, rows, "version", []applyCase{
 		{"ordering(version)", []string{"two", "nine", "ten"}},
 		{"ordering(-version)", []string{"ten", "nine", "two"}},
 		{"version.gt=2", []string{"nine", "ten"}},
 		{"version.lt=10", []string{"nine", "two"}},
 		{"eq(version,10)", []string{"ten"}},
 		{"in(version,(2,10))", []string{"ten", "two"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.raw, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, applyNames(t, tt.raw, rows, value, "name", "version")); diff != "" {
-				t.Errorf("Apply (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestCanonical(t *testing.T) {
