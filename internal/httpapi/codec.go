@@ -137,17 +137,24 @@ func parsePaging(r *http.Request) (paging, error) {
 // writeList answers one page of items with Connect's Content-Range header,
 // "items 0-99/1234".
 func writeList[T any](w http.ResponseWriter, all []T, p paging) {
-	total := len(all)
-	start := min(p.Offset, total)
-	end := min(start+p.Limit, total)
-	page := all[start:end]
+	start := min(p.Offset, len(all))
+	writePage(w, all[start:min(start+p.Limit, len(all))], p.Offset, len(all))
+}
+
+// unknownTotal is the total of a list that was not read to its end.
+const unknownTotal = -1
+
+// writePage answers a page read at offset of a list of total items, or of
+// unknownTotal, which Content-Range writes "*".
+func writePage[T any](w http.ResponseWriter, page []T, offset, total int) {
 	if page == nil {
 		page = []T{}
 	}
-	last := end - 1
-	if last < start {
-		last = start
+	start, of := offset, "*"
+	if total != unknownTotal {
+		start, of = min(offset, total), strconv.Itoa(total)
 	}
-	w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%d", start, last, total))
+	last := max(start+len(page)-1, start)
+	w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%s", start, last, of))
 	writeJSON(w, http.StatusOK, page)
 }

@@ -263,14 +263,3 @@ func (s *Server) listUsageRecords(w http.ResponseWriter, r *http.Request) error 
 	writeList(w, rql.Apply(q, recs, usageRecordField), p)
 	return nil
 }
-
-// writePage answers a page read at offset of a list of total items.
-func writePage[T any](w http.ResponseWriter, page []T, offset, total int) {
-	if page == nil {
-		page = []T{}
-	}
-	start := min(offset, total)
-	last := max(start+len(page)-1, start)
-	w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%d", start, last, total))
-	writeJSON(w, http.StatusOK, page)
-}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -159,14 +158,11 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	total := "*"
+	total := unknownTotal
 	if page.Exact {
-		total = fmt.Sprint(page.Total)
+		total = page.Total
 	}
-	first := min(page.Offset, page.Total)
-	last := max(first+len(page.Items)-1, first)
-	w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%s", first, last, total))
-	writeJSON(w, http.StatusOK, page.Items)
+	writePage(w, page.Items, page.Offset, total)
 	return nil
 }
 
