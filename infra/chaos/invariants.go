@@ -124,6 +124,7 @@ type snapshot struct {
 	requests   map[string]request
 	purchases  map[string]int // asset id → purchase requests
 	events     []item
+	relayed    map[string][]string // event id → the routes its relay mark names
 	webhooks   []item
 	deliveries map[[2]string]int // (webhook, event) → delivery records
 	delStatus  map[[2]string]string
@@ -152,7 +153,7 @@ func Check(ctx context.Context, src Sources, exp Expect) (Report, error) {
 }
 
 func scan(ctx context.Context, src Sources) (*snapshot, error) {
-	s := &snapshot{assets: map[string]bool{}, requests: map[string]request{}, purchases: map[string]int{},
+	s := &snapshot{assets: map[string]bool{}, requests: map[string]request{}, purchases: map[string]int{}, relayed: map[string][]string{},
 		deliveries: map[[2]string]int{}, delStatus: map[[2]string]string{}, delID: map[[2]string]string{}}
 	p := dynamodb.NewScanPaginator(src.DynamoDB, &dynamodb.ScanInput{TableName: aws.String(src.Table), ConsistentRead: aws.Bool(true)})
 	for p.HasMorePages() {
@@ -192,6 +193,8 @@ func (s *snapshot) add(it item) error {
 		if rq.Type == "purchase" {
 			s.purchases[rq.Asset.ID]++
 		}
+	case strings.HasPrefix(it.PK, "EVENT#") && it.SK == "RELAYED":
+		s.relayed[it.ID] = it.Relayed
 	case strings.HasPrefix(it.PK, "EVENT#"):
 		s.events = append(s.events, it)
 	case it.Entity == "webhook":
@@ -284,7 +287,7 @@ func eventsOf(evs []item, t event.Type) map[string]int {
 func checkEvents(r *Report, s *snapshot) {
 	for _, e := range s.events {
 		for _, rt := range event.Routes(event.Type(e.Type)) {
-			if !slices.Contains(e.Relayed, string(rt)) {
+			if !slices.Contains(s.relayed[e.ID], string(rt)) {
 				r.violate("event %s (%s) was not relayed to %s", e.ID, e.Type, rt)
 			}
 		}

@@ -18,30 +18,44 @@ const EventPrefix = "EVENT#"
 
 // EventItem is how an event is stored in the outbox. Data is kept as the
 // JSON text the API produced, so the relay publishes it byte for byte.
+//
+// It carries no index key: nothing lists an account's events, and an index
+// key would put every event of a busy account into one index partition.
+// The relay records what it sent in a RelayMark beside it, so the (large)
+// event item is written once and never rewritten.
 type EventItem struct {
-	PK        string   `dynamodbav:"pk"`
-	SK        string   `dynamodbav:"sk"`
-	GSI1PK    string   `dynamodbav:"gsi1pk"`
-	GSI1SK    string   `dynamodbav:"gsi1sk"`
-	ID        string   `dynamodbav:"id"`
-	Type      string   `dynamodbav:"type"`
-	Created   string   `dynamodbav:"created"`
-	Account   string   `dynamodbav:"account"`
-	Data      string   `dynamodbav:"data"`
-	ExpiresAt int64    `dynamodbav:"expires_at"`
-	Relayed   []string `dynamodbav:"relayed,stringset,omitempty"`
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	ID        string `dynamodbav:"id"`
+	Type      string `dynamodbav:"type"`
+	Created   string `dynamodbav:"created"`
+	Account   string `dynamodbav:"account"`
+	Data      string `dynamodbav:"data"`
+	ExpiresAt int64  `dynamodbav:"expires_at"`
 }
 
 // EventKey is the key of event id's outbox item.
 func EventKey(id string) Key { return Key{PK: EventPrefix + id, SK: "EVENT"} }
 
-// NewEventItem stores e, expiring after retentionDays. The account index
-// lets an account's events be listed in time order.
+// RelayMark records the routes an event was published to. It shares the
+// event's partition and expiry, and is a few dozen bytes, so marking costs
+// one write unit whatever the event's size.
+type RelayMark struct {
+	PK        string   `dynamodbav:"pk"`
+	SK        string   `dynamodbav:"sk"`
+	ID        string   `dynamodbav:"id"`
+	Relayed   []string `dynamodbav:"relayed,stringset,omitempty"`
+	ExpiresAt int64    `dynamodbav:"expires_at"`
+}
+
+// RelayMarkKey is the key of event id's relay mark.
+func RelayMarkKey(id string) Key { return Key{PK: EventPrefix + id, SK: "RELAYED"} }
+
+// NewEventItem stores e, expiring after retentionDays.
 func NewEventItem(e event.Event, retentionDays int) EventItem {
 	k := EventKey(e.ID)
 	return EventItem{
 		PK: k.PK, SK: k.SK,
-		GSI1PK: "EVENTS#" + e.Account, GSI1SK: e.ID,
 		ID: e.ID, Type: string(e.Type), Created: e.Created.UTC().Format(time.RFC3339Nano),
 		Account: e.Account, Data: string(e.Data),
 		ExpiresAt: e.Created.Add(time.Duration(retentionDays) * 24 * time.Hour).Unix(),
@@ -60,10 +74,13 @@ func (it EventItem) Event() (event.Event, error) {
 	return event.Event{ID: it.ID, Type: event.Type(it.Type), Created: created, Account: it.Account, Data: json.RawMessage(it.Data)}, nil
 }
 
-// IsEventKey reports whether a stream record's keys belong to an outbox item.
+// IsEventKey reports whether a stream record's keys belong to an outbox
+// event item (not to its relay mark).
 func IsEventKey(keys map[string]events.DynamoDBAttributeValue) bool {
 	pk, ok := keys[PK]
-	return ok && pk.DataType() == events.DataTypeString && strings.HasPrefix(pk.String(), EventPrefix)
+	sk, okSK := keys[SK]
+	return ok && okSK && pk.DataType() == events.DataTypeString && strings.HasPrefix(pk.String(), EventPrefix) &&
+		sk.DataType() == events.DataTypeString && sk.String() == EventKey("").SK
 }
 
 // DecodeStreamImage decodes a Lambda stream image into out using the same

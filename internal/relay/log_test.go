@@ -25,7 +25,7 @@ func TestRelay_LogsCarryRequestID(t *testing.T) {
 		EventName: string(events.DynamoDBOperationTypeInsert),
 		Change: events.DynamoDBStreamRecord{
 			SequenceNumber: "100",
-			Keys:           map[string]events.DynamoDBAttributeValue{dynamo.PK: events.NewStringAttribute(dynamo.EventPrefix + "broken")},
+			Keys:           map[string]events.DynamoDBAttributeValue{dynamo.PK: events.NewStringAttribute(dynamo.EventPrefix + "broken"), dynamo.SK: events.NewStringAttribute("EVENT")},
 		},
 	}}}
 	lambdaCtx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "lambda-req-7"})

@@ -1,13 +1,12 @@
 // Package relay publishes the outbox: it reads the table's stream, and for
 // every committed event item sends the event to the SQS queue of each route
-// its type has. It marks what it sent on the event item, so that a batch the
-// stream delivers again is not published twice.
+// its type has. It marks what it sent in a small item beside the event, so
+// that a batch the stream delivers again is not published twice.
 package relay
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -57,10 +56,11 @@ func New(cfg Config) (*Relay, error) {
 
 // pending is one outbox event of the batch with the routes it still needs.
 type pending struct {
-	seq    string
-	ev     event.Event
-	body   string
-	routes []event.Route
+	seq     string
+	ev      event.Event
+	body    string
+	routes  []event.Route
+	expires int64 // the event item's expires_at, which its mark shares
 }
 
 // Handle publishes the events of a stream batch. Records are handled in
@@ -119,7 +119,7 @@ func (r *Relay) collect(ctx context.Context, records []events.DynamoDBEventRecor
 			r.cfg.Logger.ErrorContext(ctx, "relay: undecodable outbox record", slog.String("sequence", rec.Change.SequenceNumber), slog.String("error", err.Error()))
 			return out, rec.Change.SequenceNumber
 		}
-		out = append(out, pending{seq: rec.Change.SequenceNumber, ev: ev, body: string(body), routes: event.Routes(ev.Type)})
+		out = append(out, pending{seq: rec.Change.SequenceNumber, ev: ev, body: string(body), routes: event.Routes(ev.Type), expires: it.ExpiresAt})
 	}
 	return out, ""
 }
@@ -129,9 +129,9 @@ func (r *Relay) collect(ctx context.Context, records []events.DynamoDBEventRecor
 func (r *Relay) alreadyRelayed(ctx context.Context, batch []pending) (map[string][]string, error) {
 	keys := make([]dynamo.Key, len(batch))
 	for i, p := range batch {
-		keys[i] = dynamo.EventKey(p.ev.ID)
+		keys[i] = dynamo.RelayMarkKey(p.ev.ID)
 	}
-	items, err := dynamo.BatchGet[dynamo.EventItem](ctx, r.cfg.Table, dynamo.BatchRead{
+	items, err := dynamo.BatchGet[dynamo.RelayMark](ctx, r.cfg.Table, dynamo.BatchRead{
 		Keys: keys, Consistent: true, Projection: "id, relayed",
 	})
 	if err != nil {
@@ -172,7 +172,7 @@ func (r *Relay) publish(ctx context.Context, batch []pending) string {
 		sent := slices.DeleteFunc(slices.Clone(p.routes), func(rt event.Route) bool { return failed[i][rt] })
 		ok := len(failed[i]) == 0
 		if len(sent) > 0 {
-			if err := r.mark(ctx, p.ev.ID, sent); err != nil {
+			if err := r.mark(ctx, p, sent); err != nil {
 				// The sends happened; a retry re-sends, which consumers
 				// tolerate because they dedupe on the event id.
 				r.cfg.Logger.WarnContext(ctx, "relay: mark event", slog.String("event_id", p.ev.ID), slog.String("error", err.Error()))
@@ -218,31 +218,29 @@ func (r *Relay) send(ctx context.Context, rt event.Route, batch []pending, idxs 
 	return failed
 }
 
-func (r *Relay) mark(ctx context.Context, eventID string, sent []event.Route) error {
+// mark adds the routes sent to the event's relay mark. The mark is its own
+// small item, so this costs one write unit however large the event is, and
+// it expires with the event (an event replayed after expiry gets a mark
+// that DynamoDB removes at once).
+func (r *Relay) mark(ctx context.Context, p pending, sent []event.Route) error {
 	routes := make([]string, 0, len(sent))
 	for _, rt := range sent {
 		routes = append(routes, string(rt))
 	}
-	upd := expression.Add(expression.Name("relayed"), expression.Value(&types.AttributeValueMemberSS{Value: routes}))
-	// Only mark an item that exists: an UpdateItem on a missing key would
-	// create a stub item, for example when an expired event is replayed.
-	cond := expression.AttributeExists(expression.Name(dynamo.PK))
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	upd := expression.Add(expression.Name("relayed"), expression.Value(&types.AttributeValueMemberSS{Value: routes})).
+		Set(expression.Name("id"), expression.Value(p.ev.ID)).
+		Set(expression.Name(dynamo.TTLKey), expression.Value(p.expires))
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
 	if err != nil {
 		return err
 	}
 	_, err = r.cfg.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &r.cfg.Table.Name,
-		Key:                       dynamo.EventKey(eventID).AV(),
+		Key:                       dynamo.RelayMarkKey(p.ev.ID).AV(),
 		UpdateExpression:          expr.Update(),
-		ConditionExpression:       expr.Condition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 	})
-	var gone *types.ConditionalCheckFailedException
-	if errors.As(err, &gone) {
-		return nil
-	}
 	return err
 }
 

@@ -162,9 +162,9 @@ func TestRelay_EventReachesConsumers(t *testing.T) {
 			t.Errorf("usage event %s was routed to fulfillment", id)
 		}
 	}
-	// The outbox item records where it went.
-	var it dynamo.EventItem
-	if err := a.Table.Get(context.Background(), dynamo.EventKey(requests[0]), &it); err != nil {
+	// The event's relay mark records where it went.
+	var it dynamo.RelayMark
+	if err := a.Table.Get(context.Background(), dynamo.RelayMarkKey(requests[0]), &it); err != nil {
 		t.Fatal(err)
 	}
 	if len(it.Relayed) != 2 {
