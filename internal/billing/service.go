@@ -16,6 +16,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -157,7 +158,7 @@ type subscription struct {
 // subscriptions reads the provider's assets (one index Query) and, for
 // those ever activated, their requests (one Query each).
 func (b *Biller) subscriptions(ctx context.Context, provider string) (map[string]subscription, error) {
-	assets, err := fulfillment.Docs[fulfillment.Asset](ctx, b.cfg.Assets, dynamo.Partition{Index: dynamo.GSI3, PK: "ASSETS#P#" + provider})
+	assets, err := fulfillment.Docs[fulfillment.Asset](ctx, b.cfg.Assets, layout.ProviderAssets(provider))
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 // Partition names the items of one partition key, of the table or of an
 // index, optionally narrowed to sort keys that start with SKPrefix.
 type Partition struct {
-	Index    string // "", GSI1, GSI2 or GSI3
+	Index    string // "" for the table, or one of GSI1…GSI6
 	PK       string
 	SKPrefix string
 }

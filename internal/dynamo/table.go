@@ -34,11 +34,18 @@ var _ API = (*dynamodb.Client)(nil)
 
 // Key attribute names of the table and its indexes (template.yaml).
 const (
-	PK     = "pk"
-	SK     = "sk"
-	GSI1   = "gsi1"
-	GSI2   = "gsi2"
-	GSI3   = "gsi3"
+	PK   = "pk"
+	SK   = "sk"
+	GSI1 = "gsi1"
+	GSI2 = "gsi2"
+	GSI3 = "gsi3"
+	// GSI4 to GSI6 project keys only (template.yaml): they carry the lists
+	// that grow with every order, whose items change often. An index
+	// write there costs one unit whatever the item's size, and an update
+	// that leaves the index key alone costs the index nothing.
+	GSI4   = "gsi4"
+	GSI5   = "gsi5"
+	GSI6   = "gsi6"
 	TTLKey = "expires_at"
 )
 

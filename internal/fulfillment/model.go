@@ -15,6 +15,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/ident"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // Asset statuses.
@@ -223,20 +224,14 @@ func AssetOfRequest(requestID string) (string, bool) {
 // The asset and its requests share a partition, so that an asset with its
 // requests is one Query and a request is found from its id alone:
 //
-//	ASSET#<id> / ASSET            gsi1 ASSETS#V#<vendor>, gsi2 SUBS#<customer>, gsi3 ASSETS#P#<provider>
-//	ASSET#<id> / REQUEST#<id>     gsi1 REQUESTS#V#<vendor>#<status> (the vendor's queue by status),
-//	                              gsi2 REQUESTS#P#<provider>, gsi3 REQUESTS#V#<vendor>
+//	ASSET#<id> / ASSET            the asset
+//	ASSET#<id> / REQUEST#<id>     each of its requests
 //
-// Index sort keys are <created>#<id>, so lists come out in time order.
+// Their list keys, on the keys-only indexes, are internal/layout's.
 type Row struct {
-	PK      string `dynamodbav:"pk"`
-	SK      string `dynamodbav:"sk"`
-	GSI1PK  string `dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK  string `dynamodbav:"gsi1sk,omitempty"`
-	GSI2PK  string `dynamodbav:"gsi2pk,omitempty"`
-	GSI2SK  string `dynamodbav:"gsi2sk,omitempty"`
-	GSI3PK  string `dynamodbav:"gsi3pk,omitempty"`
-	GSI3SK  string `dynamodbav:"gsi3sk,omitempty"`
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+	layout.IndexKeys
 	Entity  string `dynamodbav:"entity"`
 	Doc     string `dynamodbav:"doc"`
 	Rev     int    `dynamodbav:"rev"`
@@ -258,6 +253,4 @@ func RequestKey(id string) dynamo.Key {
 	return dynamo.Key{PK: AssetPK(aid), SK: "REQUEST#" + id}
 }
 
-func sortKey(t time.Time, id string) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000000Z") + "#" + id
-}
+func sortKey(t time.Time, id string) string { return layout.SortKey(t, id) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // Renewal timing. A subscription that renews automatically gets its renew
@@ -24,7 +25,9 @@ const (
 // The renewal index lets the daily run find the subscriptions that end on
 // a day without scanning the table:
 //
-//	RENEWAL#<yyyy-mm-dd> / ASSET#<id>     one item per live subscription with a term
+//	RENEWAL#<yyyy-mm-dd>#<n> / ASSET#<id>     one item per live subscription with a term
+//
+// (sharded: layout.RenewalDay).
 //
 // SaveAsset keeps it in step in the same transaction as the asset: the
 // item appears when a purchase is approved, moves when a renewal extends
@@ -36,15 +39,13 @@ type renewalRow struct {
 	AssetID string `dynamodbav:"asset_id"`
 }
 
-func renewalPK(day time.Time) string { return "RENEWAL#" + day.UTC().Format(time.DateOnly) }
-
 // renewalEntry is the index key of an asset, if it belongs in the index.
 func renewalEntry(a Asset) (dynamo.Key, bool) {
 	live := a.Status == AssetActive || a.Status == AssetSuspended
 	if !live || a.Subscription.TermDuration == "" || a.Subscription.CommitmentEnd.IsZero() {
 		return dynamo.Key{}, false
 	}
-	return dynamo.Key{PK: renewalPK(a.Subscription.CommitmentEnd), SK: "ASSET#" + a.ID}, true
+	return dynamo.Key{PK: layout.RenewalDay(a.Subscription.CommitmentEnd).Key(a.ID), SK: "ASSET#" + a.ID}, true
 }
 
 // reindexRenewal adds to tx what moves an asset's index item from its
@@ -110,12 +111,14 @@ func (s *Service) Renew(ctx context.Context, log *slog.Logger) (RenewalReport, e
 func (s *Service) due(ctx context.Context, now time.Time) ([]string, error) {
 	var ids []string
 	for d := -RenewalGraceDays; d <= RenewalNoticeDays; d++ {
-		rows, err := dynamo.QueryAll[renewalRow](ctx, s.store.table, dynamo.Partition{PK: renewalPK(now.AddDate(0, 0, d))})
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			ids = append(ids, r.AssetID)
+		for _, part := range layout.RenewalDay(now.AddDate(0, 0, d)).Partitions() {
+			rows, err := dynamo.QueryAll[renewalRow](ctx, s.store.table, part)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rows {
+				ids = append(ids, r.AssetID)
+			}
 		}
 	}
 	slices.Sort(ids)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
-	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // Versions reads the product version an asset was bought on: its
@@ -69,9 +69,9 @@ func (s *Service) Requests(ctx context.Context, actor account.Principal, q Reque
 	case actor.Is(account.Vendor) && len(q.Statuses) > 0:
 		return s.queue(ctx, actor.AccountID, q.Statuses)
 	case actor.Is(account.Vendor):
-		return Docs[Request](ctx, s.store, dynamo.Partition{Index: dynamo.GSI3, PK: "REQUESTS#V#" + actor.AccountID})
+		return Docs[Request](ctx, s.store, layout.VendorRequests(actor.AccountID))
 	case actor.Is(account.Provider):
-		return Docs[Request](ctx, s.store, dynamo.Partition{Index: dynamo.GSI2, PK: "REQUESTS#P#" + actor.AccountID})
+		return Docs[Request](ctx, s.store, layout.ProviderRequests(actor.AccountID))
 	}
 	return nil, fault.Forbiddenf("requests are listed for vendor and provider accounts; the token belongs to a %s account", actor.AccountType)
 }
@@ -84,7 +84,7 @@ func (s *Service) queue(ctx context.Context, vendorID string, statuses []string)
 		if !slices.Contains(statuses, st) {
 			continue
 		}
-		rs, err := Docs[Request](ctx, s.store, dynamo.Partition{Index: dynamo.GSI1, PK: "REQUESTS#V#" + vendorID + "#" + st})
+		rs, err := Docs[Request](ctx, s.store, layout.VendorQueue(vendorID, st))
 		if err != nil {
 			return nil, err
 		}
@@ -101,9 +101,9 @@ func (s *Service) queue(ctx context.Context, vendorID string, statuses []string)
 func (s *Service) Assets(ctx context.Context, actor account.Principal) ([]Asset, error) {
 	switch {
 	case actor.Is(account.Vendor):
-		return Docs[Asset](ctx, s.store, dynamo.Partition{Index: dynamo.GSI1, PK: "ASSETS#V#" + actor.AccountID})
+		return Docs[Asset](ctx, s.store, layout.VendorAssets(actor.AccountID))
 	case actor.Is(account.Provider):
-		return Docs[Asset](ctx, s.store, dynamo.Partition{Index: dynamo.GSI3, PK: "ASSETS#P#" + actor.AccountID})
+		return Docs[Asset](ctx, s.store, layout.ProviderAssets(actor.AccountID))
 	}
 	return nil, fault.Forbiddenf("assets are listed for vendor and provider accounts; the token belongs to a %s account", actor.AccountType)
 }

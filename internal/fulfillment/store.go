@@ -11,6 +11,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // Store reads and writes assets and requests. Writes are added to a caller's
@@ -46,24 +47,16 @@ type StoredRequest struct {
 // AssetRow is the row of an asset.
 func AssetRow(a StoredAsset) Row {
 	k := AssetKey(a.ID)
-	r := Row{PK: k.PK, SK: k.SK, Entity: "asset", Doc: dynamo.MarshalDoc(a.Asset), Rev: a.Rev, NextReq: a.NextReq, LastApproved: a.LastApproved,
-		GSI1PK: "ASSETS#V#" + a.Vendor.ID, GSI1SK: sortKey(a.Created, a.ID),
-		GSI3PK: "ASSETS#P#" + a.Provider.ID, GSI3SK: sortKey(a.Created, a.ID)}
-	if c := a.Subscription.CustomerID; c != "" {
-		r.GSI2PK, r.GSI2SK = "SUBS#"+c, sortKey(a.Created, a.ID)
-	}
-	return r
+	return Row{PK: k.PK, SK: k.SK, Entity: "asset", Doc: dynamo.MarshalDoc(a.Asset), Rev: a.Rev, NextReq: a.NextReq, LastApproved: a.LastApproved,
+		IndexKeys: layout.AssetIndexes(a.ID, a.Vendor.ID, a.Provider.ID, a.Subscription.CustomerID, a.Created)}
 }
 
 // RequestRow is the row of a request; its queue index key follows its
-// status, so the vendor's queue by status is one Query.
+// status, so the vendor's queue in one status is one sharded list.
 func RequestRow(r StoredRequest) Row {
 	k := RequestKey(r.ID)
-	vendor, provider := r.Asset.Vendor.ID, r.Asset.Provider.ID
 	return Row{PK: k.PK, SK: k.SK, Entity: "request", Doc: dynamo.MarshalDoc(r.Request), Rev: r.Rev,
-		GSI1PK: "REQUESTS#V#" + vendor + "#" + r.Status, GSI1SK: sortKey(r.Created, r.ID),
-		GSI2PK: "REQUESTS#P#" + provider, GSI2SK: sortKey(r.Created, r.ID),
-		GSI3PK: "REQUESTS#V#" + vendor, GSI3SK: sortKey(r.Created, r.ID)}
+		IndexKeys: layout.RequestIndexes(r.ID, r.Asset.Vendor.ID, r.Asset.Provider.ID, r.Status, r.Created)}
 }
 
 // emit adds an event for each account.
@@ -178,14 +171,33 @@ func (s *Store) AssetWithRequests(ctx context.Context, id string) (StoredAsset, 
 	return *a, reqs, nil
 }
 
-// Docs decodes the rows of an index Query of assets or requests.
-func Docs[T any](ctx context.Context, s *Store, part dynamo.Partition) ([]T, error) {
-	rows, err := dynamo.QueryAll[Row](ctx, s.table, part)
+// Docs reads a list of assets or requests: its entries on a keys-only
+// index (every shard), then the rows themselves, 100 per BatchGetItem, in
+// the list's order. A row deleted between the two reads is left out.
+func Docs[T any](ctx context.Context, s *Store, list dynamo.Sharded) ([]T, error) {
+	entries, err := dynamo.AllEntries(ctx, s.table, list)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]T, 0, len(rows))
+	return docsOf[T](ctx, s, dynamo.Keys(entries))
+}
+
+// docsOf reads the rows at keys and decodes them in the order of keys.
+func docsOf[T any](ctx context.Context, s *Store, keys []dynamo.Key) ([]T, error) {
+	rows, err := dynamo.BatchGet[Row](ctx, s.table, dynamo.BatchRead{Keys: keys})
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[dynamo.Key]Row, len(rows))
 	for _, r := range rows {
+		byKey[dynamo.Key{PK: r.PK, SK: r.SK}] = r
+	}
+	out := make([]T, 0, len(rows))
+	for _, k := range keys {
+		r, ok := byKey[k]
+		if !ok {
+			continue
+		}
 		v, err := decode[T](r)
 		if err != nil {
 			return nil, err

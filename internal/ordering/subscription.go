@@ -14,6 +14,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // Partner Center codes of subscription changes.
@@ -32,7 +33,7 @@ func (s *Service) Subscriptions(ctx context.Context, actor account.Principal, cu
 	if _, err := s.Customer(ctx, actor, customerID); err != nil {
 		return nil, err
 	}
-	assets, err := fulfillment.Docs[fulfillment.Asset](ctx, s.store, dynamo.Partition{Index: dynamo.GSI2, PK: "SUBS#" + customerID})
+	assets, err := fulfillment.Docs[fulfillment.Asset](ctx, s.store, layout.CustomerSubscriptions(customerID))
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
-	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // CatalogSource is the part of the catalog usage files need.
@@ -79,7 +79,7 @@ func assetInfo(a fulfillment.Asset, reqs []fulfillment.StoredRequest) *AssetInfo
 
 func (s *storeAssets) ByParam(ctx context.Context, name, value string) ([]*AssetInfo, error) {
 	if s.vendor == nil {
-		all, err := fulfillment.Docs[fulfillment.Asset](ctx, s.store, dynamo.Partition{Index: dynamo.GSI1, PK: "ASSETS#V#" + s.file.Vendor.ID})
+		all, err := fulfillment.Docs[fulfillment.Asset](ctx, s.store, layout.VendorAssets(s.file.Vendor.ID))
 		if err != nil {
 			return nil, err
 		}

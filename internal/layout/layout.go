@@ -1,0 +1,110 @@
+// Package layout is the one home of the table's hot keys: the index keys
+// of requests, assets and subscriptions, and the renewal index. Every
+// package that writes or reads those keys calls these builders, so
+// resharding a key is a change to one function here.
+//
+// The lists an order adds to live on the keys-only indexes gsi4–gsi6 and
+// are write-sharded (dynamo.Sharded); gsi1–gsi3 (projecting whole items)
+// keep the catalog's, accounts', customers', usage files' and invoices'
+// lists, which change at the pace of people, not of orders.
+//
+//	request  gsi4 REQ#Q#<vendor>#<status>#<n>  the vendor's queue by status
+//	         gsi5 REQ#V#<vendor>#<n>           every request of the vendor
+//	         gsi6 REQ#P#<provider>#<n>         every request of the provider
+//	asset    gsi4 SUBS#<customer>              a customer's subscriptions
+//	         gsi5 AST#V#<vendor>#<n>           every asset of the vendor
+//	         gsi6 AST#P#<provider>#<n>         every asset of the provider
+//	renewal  pk   RENEWAL#<yyyy-mm-dd>#<n>     live subscriptions ending that day
+//
+// Index sort keys are <created>#<id> (SortKey), so a list merged from its
+// shards comes out in creation order.
+package layout
+
+import (
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+)
+
+// Shards is N for every sharded key. It is a constant rather than a
+// deployment setting because writers in one function and readers in
+// another must agree on it: it may only grow (readers then cover the old
+// shards too), and it is sized by the scale model (`make scale`, README).
+const Shards = dynamo.DefaultShards
+
+// SortKey orders an index entry by creation time, then id.
+func SortKey(t time.Time, id string) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z") + "#" + id
+}
+
+// VendorQueue is the vendor's requests in one status.
+func VendorQueue(vendor, status string) dynamo.Sharded {
+	return dynamo.Sharded{Index: dynamo.GSI4, Prefix: "REQ#Q#" + vendor + "#" + status, Shards: Shards}
+}
+
+// VendorRequests is every request of the vendor.
+func VendorRequests(vendor string) dynamo.Sharded {
+	return dynamo.Sharded{Index: dynamo.GSI5, Prefix: "REQ#V#" + vendor, Shards: Shards}
+}
+
+// ProviderRequests is every request of the provider.
+func ProviderRequests(provider string) dynamo.Sharded {
+	return dynamo.Sharded{Index: dynamo.GSI6, Prefix: "REQ#P#" + provider, Shards: Shards}
+}
+
+// VendorAssets is every asset of the vendor.
+func VendorAssets(vendor string) dynamo.Sharded {
+	return dynamo.Sharded{Index: dynamo.GSI5, Prefix: "AST#V#" + vendor, Shards: Shards}
+}
+
+// ProviderAssets is every asset of the provider.
+func ProviderAssets(provider string) dynamo.Sharded {
+	return dynamo.Sharded{Index: dynamo.GSI6, Prefix: "AST#P#" + provider, Shards: Shards}
+}
+
+// CustomerSubscriptions is a customer's subscriptions. One customer's
+// orders are a small part of any provider's, so it is one partition.
+func CustomerSubscriptions(customer string) dynamo.Sharded {
+	return dynamo.Sharded{Index: dynamo.GSI4, Prefix: "SUBS#" + customer, Shards: 1}
+}
+
+// RenewalDay is the renewal index of the subscriptions whose commitment
+// ends on day: table items, sharded because every approved purchase of
+// that day's term adds one.
+func RenewalDay(day time.Time) dynamo.Sharded {
+	return dynamo.Sharded{Prefix: "RENEWAL#" + day.UTC().Format(time.DateOnly), Shards: Shards}
+}
+
+// IndexKeys are the index key attributes of one item, on gsi4–gsi6.
+type IndexKeys struct {
+	GSI4PK string `dynamodbav:"gsi4pk,omitempty"`
+	GSI4SK string `dynamodbav:"gsi4sk,omitempty"`
+	GSI5PK string `dynamodbav:"gsi5pk,omitempty"`
+	GSI5SK string `dynamodbav:"gsi5sk,omitempty"`
+	GSI6PK string `dynamodbav:"gsi6pk,omitempty"`
+	GSI6SK string `dynamodbav:"gsi6sk,omitempty"`
+}
+
+// RequestIndexes are a request's index keys in status.
+func RequestIndexes(id, vendor, provider, status string, created time.Time) IndexKeys {
+	sk := SortKey(created, id)
+	return IndexKeys{
+		GSI4PK: VendorQueue(vendor, status).Key(id), GSI4SK: sk,
+		GSI5PK: VendorRequests(vendor).Key(id), GSI5SK: sk,
+		GSI6PK: ProviderRequests(provider).Key(id), GSI6SK: sk,
+	}
+}
+
+// AssetIndexes are an asset's index keys; customer is empty for an asset
+// that is no subscription of a Partner Center customer.
+func AssetIndexes(id, vendor, provider, customer string, created time.Time) IndexKeys {
+	sk := SortKey(created, id)
+	k := IndexKeys{
+		GSI5PK: VendorAssets(vendor).Key(id), GSI5SK: sk,
+		GSI6PK: ProviderAssets(provider).Key(id), GSI6SK: sk,
+	}
+	if customer != "" {
+		k.GSI4PK, k.GSI4SK = CustomerSubscriptions(customer).Key(id), sk
+	}
+	return k
+}
