@@ -27,6 +27,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/stacktest"
 )
 
@@ -230,10 +231,10 @@ func TestFulfillment_Queue(t *testing.T) {
 			t.Errorf("requests up to %s (-want +got):\n%s", upTo, diff)
 		}
 	})
-	t.Run("one Query of the status partition, no Scan", func(t *testing.T) {
+	t.Run("one Query per shard of the status list, no Scan", func(t *testing.T) {
 		s.counter.Reset()
 		s.do(http.MethodGet, "/public/v1/requests?status=pending", v, nil, http.StatusOK, nil)
-		if diff := cmp.Diff(map[string]int{"GetItem": 1, "Query": 1}, s.counter.Calls()); diff != "" {
+		if diff := cmp.Diff(map[string]int{"GetItem": 1, "Query": layout.Shards, "BatchGetItem": 1}, s.counter.Calls()); diff != "" {
 			t.Errorf("DynamoDB calls (-want +got):\n%s", diff)
 		}
 	})
@@ -442,8 +443,9 @@ func TestFulfillment_CallCounts(t *testing.T) {
 		{"approve", http.MethodPost, reqPath(p.request, "approve"), map[string]any{"template_id": s.lab.template.ID},
 			map[string]int{"GetItem": 2, "TransactGetItems": 1, "TransactWriteItems": 1}},
 		{"fail", http.MethodPost, reqPath(q.request, "fail"), map[string]any{"reason": "no"}, map[string]int{"GetItem": 1, "TransactGetItems": 1, "TransactWriteItems": 1}},
-		{"queue by status", http.MethodGet, "/public/v1/requests?status=pending", nil, map[string]int{"GetItem": 1, "Query": 1}},
-		{"queue by two statuses", http.MethodGet, "/public/v1/requests?in(status,(approved,failed))", nil, map[string]int{"GetItem": 1, "Query": 2}},
+		// the shards of each status list, then the page's rows.
+		{"queue by status", http.MethodGet, "/public/v1/requests?status=pending", nil, map[string]int{"GetItem": 1, "Query": layout.Shards, "BatchGetItem": 1}},
+		{"queue by two statuses", http.MethodGet, "/public/v1/requests?in(status,(approved,failed))", nil, map[string]int{"GetItem": 1, "Query": 2 * layout.Shards, "BatchGetItem": 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
