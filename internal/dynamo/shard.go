@@ -3,11 +3,18 @@ package dynamo
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
 	"strconv"
 	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Write sharding. One partition key takes at most 1,000 write units a
@@ -108,22 +115,27 @@ func AllEntries(ctx context.Context, t *Table, s Sharded) ([]IndexEntry, error) 
 }
 
 func partitionEntries(ctx context.Context, t *Table, p Partition) ([]IndexEntry, error) {
-	rows, err := QueryAll[map[string]any](ctx, t, p)
-	if err != nil {
-		return nil, err
-	}
-	_, skName := p.keyNames()
-	out := make([]IndexEntry, 0, len(rows))
-	for _, r := range rows {
-		pk, _ := r[PK].(string)
-		sk, _ := r[SK].(string)
-		sort, _ := r[skName].(string)
-		if pk == "" || sk == "" {
-			return nil, fmt.Errorf("dynamo: index %s item without a table key", p.Index)
+	var out []IndexEntry
+	var start map[string]types.AttributeValue
+	for {
+		in, err := p.Input(1000, start)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, IndexEntry{Key: Key{PK: pk, SK: sk}, SortKey: sort})
+		page, err := t.Query(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		got, err := entriesOf(p, page.Items)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if page.Next == nil {
+			return out, nil
+		}
+		start = page.Next
 	}
-	return out, nil
 }
 
 // Keys returns the table keys of entries, in order.
@@ -133,4 +145,154 @@ func Keys(entries []IndexEntry) []Key {
 		out[i] = e.Key
 	}
 	return out
+}
+
+// Range narrows a page of sharded lists: sort keys within [From, To) (each
+// bound optional), after the cursor After (before it when Desc), in
+// descending order when Desc.
+type Range struct {
+	From, To string
+	After    string
+	Desc     bool
+}
+
+// PageEntries reads the next n entries of the merged lists in r's order:
+// each shard of each list is asked for at most n entries past r.After, and
+// the merge keeps the first n. It costs one Query per shard whatever the
+// lists' size, each reading at most n keys-only entries, so a page costs
+// O(shards · n), not O(history). more reports whether entries remain.
+func PageEntries(ctx context.Context, t *Table, lists []Sharded, r Range, n int) (entries []IndexEntry, more bool, err error) {
+	var parts []Partition
+	for _, l := range lists {
+		parts = append(parts, l.Partitions()...)
+	}
+	results := make([][]IndexEntry, len(parts))
+	full := make([]bool, len(parts))
+	errs := make([]error, len(parts))
+	sem := make(chan struct{}, shardReaders)
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i], full[i], errs[i] = rangeEntries(ctx, t, p, r, n)
+		}()
+	}
+	wg.Wait()
+	for i, e := range errs {
+		if e != nil {
+			return nil, false, e
+		}
+		entries = append(entries, results[i]...)
+		more = more || full[i]
+	}
+	slices.SortFunc(entries, func(a, b IndexEntry) int {
+		if r.Desc {
+			return cmp.Compare(b.SortKey, a.SortKey)
+		}
+		return cmp.Compare(a.SortKey, b.SortKey)
+	})
+	if len(entries) > n {
+		entries, more = entries[:n], true
+	}
+	return entries, more, nil
+}
+
+// errEmptyRange is a range with nothing in it; no Query is needed.
+var errEmptyRange = errors.New("dynamo: empty range")
+
+// rangeEntries reads up to n entries of one partition within r. full
+// reports that the partition may hold more.
+func rangeEntries(ctx context.Context, t *Table, p Partition, r Range, n int) ([]IndexEntry, bool, error) {
+	in, err := p.rangeInput(r, int32(n+1))
+	if errors.Is(err, errEmptyRange) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var out []IndexEntry
+	for {
+		page, err := t.Query(ctx, in)
+		if err != nil {
+			return nil, false, err
+		}
+		got, err := entriesOf(p, page.Items)
+		if err != nil {
+			return nil, false, err
+		}
+		// A descending range with both bounds is a BETWEEN, which keeps
+		// the cursor's own entry: it was answered already.
+		got = slices.DeleteFunc(got, func(e IndexEntry) bool { return r.After != "" && e.SortKey == r.After })
+		out = append(out, got...)
+		if len(out) > n {
+			return out[:n], true, nil
+		}
+		if page.Next == nil {
+			return out, false, nil
+		}
+		in.ExclusiveStartKey = page.Next
+		in.Limit = aws.Int32(int32(n - len(out) + 1))
+	}
+}
+
+func entriesOf(p Partition, items []map[string]types.AttributeValue) ([]IndexEntry, error) {
+	var rows []map[string]any
+	if err := attributevalue.UnmarshalListOfMaps(items, &rows); err != nil {
+		return nil, fmt.Errorf("dynamo: decode %s: %w", p.PK, err)
+	}
+	_, skName := p.keyNames()
+	out := make([]IndexEntry, 0, len(rows))
+	for _, row := range rows {
+		pk, _ := row[PK].(string)
+		sk, _ := row[SK].(string)
+		sort, _ := row[skName].(string)
+		if pk == "" || sk == "" {
+			return nil, fmt.Errorf("dynamo: index %s item without a table key", p.Index)
+		}
+		out = append(out, IndexEntry{Key: Key{PK: pk, SK: sk}, SortKey: sort})
+	}
+	return out, nil
+}
+
+// rangeInput is the Query of the partition's sort keys within r.
+func (p Partition) rangeInput(r Range, limit int32) (*dynamodb.QueryInput, error) {
+	pkName, skName := p.keyNames()
+	kc := expression.Key(pkName).Equal(expression.Value(p.PK))
+	lo, hi := r.From, r.To
+	// The cursor is the last entry already answered: strictly past it.
+	if r.After != "" && !r.Desc && r.After >= lo {
+		lo = r.After + "\x00"
+	}
+	if r.After != "" && r.Desc && (hi == "" || r.After < hi) {
+		hi = r.After
+	}
+	switch {
+	case lo != "" && hi != "" && lo > hi:
+		return nil, errEmptyRange
+	case lo != "" && hi != "":
+		kc = kc.And(expression.Key(skName).Between(expression.Value(lo), expression.Value(hi)))
+	case lo != "":
+		kc = kc.And(expression.Key(skName).GreaterThanEqual(expression.Value(lo)))
+	case hi != "":
+		kc = kc.And(expression.Key(skName).LessThan(expression.Value(hi)))
+	}
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: build query of %s: %w", p.PK, err)
+	}
+	in := &dynamodb.QueryInput{
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		Limit:                     aws.Int32(limit),
+		ScanIndexForward:          aws.Bool(!r.Desc),
+	}
+	if p.Index != "" {
+		in.IndexName = aws.String(p.Index)
+	} else {
+		in.ConsistentRead = aws.Bool(true)
+	}
+	return in, nil
 }
