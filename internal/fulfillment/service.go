@@ -2,14 +2,11 @@ package fulfillment
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fault"
-	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // Versions reads the product version an asset was bought on: its
@@ -45,67 +42,6 @@ func (s *Service) Request(ctx context.Context, actor account.Principal, id strin
 		err = ErrNotFound
 	}
 	return r.Request, NotFound(err, "request", id)
-}
-
-// RequestQuery narrows what a request list reads from its index.
-type RequestQuery struct {
-	// Statuses, when set, has the vendor's queue read only these statuses'
-	// index partitions; the list's filters still apply afterwards.
-	Statuses []string
-}
-
-// Requests lists the vendor's queue or the provider's requests, in
-// creation order. A vendor asking for some statuses reads only their
-// partitions of the queue index (gsi1); nothing is scanned.
-//
-// Cost: each list reads the whole partition it names (one Query page per
-// MB of 2–3 KB requests) and the API filters and pages in memory, because
-// Content-Range counts every match. The pending and inquiring partitions
-// stay as small as the open queue; approved, failed, the vendor's gsi3
-// and the provider's gsi2 grow with all history (README: "What a list
-// costs as it grows").
-func (s *Service) Requests(ctx context.Context, actor account.Principal, q RequestQuery) ([]Request, error) {
-	switch {
-	case actor.Is(account.Vendor) && len(q.Statuses) > 0:
-		return s.queue(ctx, actor.AccountID, q.Statuses)
-	case actor.Is(account.Vendor):
-		return Docs[Request](ctx, s.store, layout.VendorRequests(actor.AccountID))
-	case actor.Is(account.Provider):
-		return Docs[Request](ctx, s.store, layout.ProviderRequests(actor.AccountID))
-	}
-	return nil, fault.Forbiddenf("requests are listed for vendor and provider accounts; the token belongs to a %s account", actor.AccountType)
-}
-
-// queue reads the vendor's requests in the given statuses, one Query per
-// known status.
-func (s *Service) queue(ctx context.Context, vendorID string, statuses []string) ([]Request, error) {
-	var out []Request
-	for _, st := range Statuses {
-		if !slices.Contains(statuses, st) {
-			continue
-		}
-		rs, err := Docs[Request](ctx, s.store, layout.VendorQueue(vendorID, st))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rs...)
-	}
-	slices.SortStableFunc(out, func(a, b Request) int {
-		return strings.Compare(sortKey(a.Created, a.ID), sortKey(b.Created, b.ID))
-	})
-	return out, nil
-}
-
-// Assets lists the vendor's or the provider's assets, in creation order,
-// reading the account's whole asset partition (see Requests on cost).
-func (s *Service) Assets(ctx context.Context, actor account.Principal) ([]Asset, error) {
-	switch {
-	case actor.Is(account.Vendor):
-		return Docs[Asset](ctx, s.store, layout.VendorAssets(actor.AccountID))
-	case actor.Is(account.Provider):
-		return Docs[Asset](ctx, s.store, layout.ProviderAssets(actor.AccountID))
-	}
-	return nil, fault.Forbiddenf("assets are listed for vendor and provider accounts; the token belongs to a %s account", actor.AccountType)
 }
 
 // Asset reads one asset the caller is a party to.

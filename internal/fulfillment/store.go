@@ -179,32 +179,8 @@ func Docs[T any](ctx context.Context, s *Store, list dynamo.Sharded) ([]T, error
 	if err != nil {
 		return nil, err
 	}
-	return docsOf[T](ctx, s, dynamo.Keys(entries))
-}
-
-// docsOf reads the rows at keys and decodes them in the order of keys.
-func docsOf[T any](ctx context.Context, s *Store, keys []dynamo.Key) ([]T, error) {
-	rows, err := dynamo.BatchGet[Row](ctx, s.table, dynamo.BatchRead{Keys: keys})
-	if err != nil {
-		return nil, err
-	}
-	byKey := make(map[dynamo.Key]Row, len(rows))
-	for _, r := range rows {
-		byKey[dynamo.Key{PK: r.PK, SK: r.SK}] = r
-	}
-	out := make([]T, 0, len(rows))
-	for _, k := range keys {
-		r, ok := byKey[k]
-		if !ok {
-			continue
-		}
-		v, err := decode[T](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	docs, _, err := docsAt[T](ctx, s, entries)
+	return docs, err
 }
 
 // NotFound turns ErrNotFound into the API's 404.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/rql"
@@ -82,13 +83,44 @@ func statusHint(q rql.Query) []string {
 	return nil
 }
 
+// listRequests answers a page of the vendor's queue or the provider's
+// requests, reading what it answers: the vendor's status filter picks the
+// status lists, created bounds and the created order are key conditions,
+// other filters apply to the rows read (listpage.go).
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	q, err := rql.Parse(r.URL.Query(), requestFields...)
 	if err != nil {
 		return err
 	}
-	reqs, err := s.cfg.Fulfillment.Requests(r.Context(), principal(r), fulfillment.RequestQuery{Statuses: statusHint(q)})
-	return list(w, r, reqs, err, requestField, requestFields...)
+	actor := principal(r)
+	lp, err := parseListPage(r, "requests", actor.AccountID, q)
+	if err != nil {
+		return err
+	}
+	lq := fulfillment.ListQuery[fulfillment.Request]{After: lp.after, Offset: lp.Offset, Limit: lp.Limit}
+	if lq.From, lq.To, lq.Desc, err = keyRange(q, "created"); err != nil {
+		return err
+	}
+	pushed := isTimeBound("created")
+	if actor.Is(account.Vendor) {
+		lq.Statuses = statusHint(q)
+		pushed = func(f rql.Filter) bool {
+			return isTimeBound("created")(f) || (len(lq.Statuses) > 0 && f.Field == "status" && (f.Op == rql.Eq || f.Op == rql.In))
+		}
+	}
+	rest := residual(q, pushed)
+	lq.Match = matcher(rest, requestField)
+	page, err := s.cfg.Fulfillment.RequestPage(r.Context(), actor, lq)
+	if err != nil {
+		return err
+	}
+	total := page.Total
+	if total < 0 && lq.Match == nil && lq.From == "" && lq.To == "" {
+		if total, err = s.cfg.Fulfillment.RequestCount(r.Context(), actor, lq.Statuses); err != nil {
+			return err
+		}
+	}
+	return writeListPage(w, r, lp, page, total)
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {

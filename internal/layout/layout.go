@@ -21,6 +21,8 @@
 package layout
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
@@ -108,3 +110,33 @@ func AssetIndexes(id, vendor, provider, customer string, created time.Time) Inde
 	}
 	return k
 }
+
+// Counts. Each list of gsi4–gsi6 has a count item, COUNT#<list prefix>,
+// which the relay keeps from the table's stream: per stream batch it adds
+// up how each row's list keys changed and writes one ADD per list. Its
+// write rate is the relay's batch rate, not the order rate, so it is not a
+// hot key, and a list answers its total with one read.
+
+// countSK is the sort key of every count item.
+const countSK = "COUNT"
+
+// CountKey is the key of list's count item.
+func CountKey(list dynamo.Sharded) dynamo.Key {
+	return dynamo.Key{PK: "COUNT#" + list.Prefix, SK: countSK}
+}
+
+// CountOf returns the count item of the list that index key pk (a shard
+// of a gsi4–gsi6 list) belongs to.
+func CountOf(pk string) (dynamo.Key, bool) {
+	i := strings.LastIndexByte(pk, '#')
+	if i < 0 {
+		return dynamo.Key{}, false
+	}
+	if _, err := strconv.Atoi(pk[i+1:]); err != nil {
+		return dynamo.Key{}, false
+	}
+	return dynamo.Key{PK: "COUNT#" + pk[:i], SK: countSK}, true
+}
+
+// CountedIndexes are the index key attributes whose lists are counted.
+var CountedIndexes = []string{dynamo.GSI4 + "pk", dynamo.GSI5 + "pk", dynamo.GSI6 + "pk"}

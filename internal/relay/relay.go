@@ -63,9 +63,10 @@ type pending struct {
 	expires int64 // the event item's expires_at, which its mark shares
 }
 
-// Handle publishes the events of a stream batch. Records are handled in
-// order; at the first failure it reports that record's sequence number, so
-// that Lambda retries from there and everything before it counts as done.
+// Handle publishes the events of a stream batch, then adds the batch's
+// changes to the list counts. Records are handled in order; at the first
+// failure it reports that record's sequence number, so that Lambda retries
+// from there and everything before it counts as done.
 func (r *Relay) Handle(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	// A batch mixes many events, so its lines carry the invocation's id; off
 	// Lambda, the first stream record's id stands in for it.
@@ -75,24 +76,48 @@ func (r *Relay) Handle(ctx context.Context, in events.DynamoDBEvent) (events.Dyn
 	}
 	ctx, _ = logging.WithScope(ctx, logging.InvocationID(ctx, first))
 	batch, failedAt := r.collect(ctx, in.Records)
-	if len(batch) > 0 {
-		sent, err := r.alreadyRelayed(ctx, batch)
-		if err != nil {
-			return failFrom(batch[0].seq), nil
-		}
-		for i := range batch {
-			batch[i].routes = slices.DeleteFunc(batch[i].routes, func(rt event.Route) bool {
-				return slices.Contains(sent[batch[i].ev.ID], string(rt))
-			})
-		}
-		if seq := r.publish(ctx, batch); seq != "" && (failedAt == "" || seqLess(seq, failedAt)) {
-			failedAt = seq
-		}
+	if seq := r.relay(ctx, batch); seq != "" && (failedAt == "" || seqLess(seq, failedAt)) {
+		failedAt = seq
+	}
+	if err := r.applyCounts(ctx, countDeltas(settled(in.Records, failedAt))); err != nil && len(in.Records) > 0 {
+		return failFrom(in.Records[0].Change.SequenceNumber), nil
 	}
 	if failedAt != "" {
 		return failFrom(failedAt), nil
 	}
 	return events.DynamoDBEventResponse{}, nil
+}
+
+// relay publishes the batch's events to the routes they still need and
+// returns the sequence number of the first that failed, or "".
+func (r *Relay) relay(ctx context.Context, batch []pending) string {
+	if len(batch) == 0 {
+		return ""
+	}
+	sent, err := r.alreadyRelayed(ctx, batch)
+	if err != nil {
+		return batch[0].seq
+	}
+	for i := range batch {
+		batch[i].routes = slices.DeleteFunc(batch[i].routes, func(rt event.Route) bool {
+			return slices.Contains(sent[batch[i].ev.ID], string(rt))
+		})
+	}
+	return r.publish(ctx, batch)
+}
+
+// settled returns the records before failedAt (all when it is ""): those
+// Lambda will not deliver again, whose list counts this batch applies.
+func settled(records []events.DynamoDBEventRecord, failedAt string) []events.DynamoDBEventRecord {
+	if failedAt == "" {
+		return records
+	}
+	for i, rec := range records {
+		if !seqLess(rec.Change.SequenceNumber, failedAt) {
+			return records[:i]
+		}
+	}
+	return records
 }
 
 // collect decodes the outbox inserts of the batch. A record that cannot be

@@ -51,7 +51,7 @@ type Query struct {
 }
 
 // reserved are query parameters that are not filters.
-var reserved = map[string]bool{"limit": true, "offset": true, "search": true, "select": true}
+var reserved = map[string]bool{"limit": true, "offset": true, "search": true, "select": true, "cursor": true}
 
 // Parse reads q. allowed lists the fields that may be filtered and ordered.
 func Parse(q url.Values, allowed ...string) (Query, error) {
@@ -356,6 +356,9 @@ func canonical(v string) string {
 	}
 	return v
 }
+
+// ParseTime reads a time filter's value as the filter compares it.
+func ParseTime(v string) (time.Time, bool) { return parseTime(v) }
 
 // parseTime reads v as an RFC 3339 time, or a date as midnight UTC.
 func parseTime(v string) (time.Time, bool) {

@@ -1,0 +1,220 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/layout"
+	"github.com/mercato-dev/mercato/internal/rql"
+)
+
+// The request and asset lists read what they answer (README: "What a list
+// reads"). Their keys carry the creation time, so created bounds and the
+// created order are key conditions, and the vendor's status filter picks
+// the status lists; every other filter is applied to the rows read, within
+// fulfillment.MatchBudget. Offsets past maxOffset are refused: deeper pages
+// follow the cursor of the Link header instead, which costs the same at
+// any depth.
+const maxOffset = 10000
+
+// cursorVersion changes when the cursor's content does.
+const cursorVersion = 1
+
+// listCursor continues a list after the last entry a page answered. It is
+// bound to the list, the account and the filters it was made for, so a
+// cursor used elsewhere is refused rather than misread. It carries no
+// secret and needs none: whatever a client writes in it, the read stays
+// inside the caller's own list.
+type listCursor struct {
+	V       int    `json:"v"`
+	List    string `json:"l"`
+	Account string `json:"a"`
+	Query   string `json:"q"`
+	After   string `json:"k"`
+}
+
+// listPage is what a list request asks for, parsed.
+type listPage struct {
+	paging
+	list, account, query string
+	after                string // from the cursor
+	cursor               bool   // the request named a cursor
+}
+
+func queryID(q rql.Query) string {
+	order := make([]string, len(q.Order))
+	for i, o := range q.Order {
+		order[i] = fmt.Sprintf("%s:%v", o.Field, o.Desc)
+	}
+	sum := sha256.Sum256([]byte(q.String() + "|" + strings.Join(order, ",")))
+	return hex.EncodeToString(sum[:8])
+}
+
+// parseListPage reads limit, offset and cursor for list of account's.
+func parseListPage(r *http.Request, list, account string, q rql.Query) (listPage, error) {
+	p, err := parsePaging(r)
+	if err != nil {
+		return listPage{}, err
+	}
+	lp := listPage{paging: p, list: list, account: account, query: queryID(q)}
+	raw, named := r.URL.Query()["cursor"]
+	if !named {
+		if p.Offset > maxOffset {
+			return listPage{}, fault.Invalidf("offset must be at most %d; page deeper with the cursor of the Link header", maxOffset)
+		}
+		return lp, nil
+	}
+	lp.cursor = true
+	if p.Offset != 0 {
+		return listPage{}, fault.Invalidf("offset cannot be combined with cursor")
+	}
+	if raw[0] == "" {
+		return lp, nil // the first page, in cursor mode
+	}
+	c, err := decodeCursor(raw[0])
+	if err != nil {
+		return listPage{}, err
+	}
+	switch {
+	case c.List != list:
+		return listPage{}, fault.Invalidf("the cursor belongs to another list")
+	case c.Account != account:
+		return listPage{}, fault.Invalidf("the cursor belongs to another account")
+	case c.Query != lp.query:
+		return listPage{}, fault.Invalidf("the cursor was made for other filters or another ordering; send the same ones, or start again without it")
+	}
+	lp.after = c.After
+	return lp, nil
+}
+
+func decodeCursor(raw string) (listCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	var c listCursor
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.V != cursorVersion || c.After == "" {
+		return listCursor{}, fault.Invalidf("the cursor is malformed; use the one a list answered, unchanged")
+	}
+	return c, nil
+}
+
+func (lp listPage) encode(after string) string {
+	b, _ := json.Marshal(listCursor{V: cursorVersion, List: lp.list, Account: lp.account, Query: lp.query, After: after})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// keyRange turns the created filters into sort-key bounds and the created
+// ordering into a direction. Any other ordering cannot be read in order
+// from the keys, and is refused.
+func keyRange(q rql.Query, timeField string) (from, to string, desc bool, err error) {
+	for _, o := range q.Order {
+		if o.Field != timeField {
+			return "", "", false, fault.Invalidf("this list is ordered by %s only (ordering=%s or ordering=-%s), not by %s", timeField, timeField, timeField, o.Field)
+		}
+		desc = o.Desc
+	}
+	for _, f := range q.Filters {
+		if f.Field != timeField {
+			continue
+		}
+		t, ok := rql.ParseTime(f.Values[0])
+		if !ok {
+			continue // rql refused non-times already; an in() of times stays a row filter
+		}
+		from, to = narrow(from, to, f.Op, t)
+	}
+	return from, to, desc, nil
+}
+
+// narrow tightens [from, to) by one comparison with t. Index sort keys are
+// <created>#<id>, so a bare time sorts before every key of that instant
+// and "<time>#~" after them.
+func narrow(from, to string, op rql.Op, t time.Time) (string, string) {
+	at := layout.SortKey(t, "")
+	at = at[:len(at)-1] // without the "#"
+	lo, hi := "", ""
+	switch op {
+	case rql.Gt:
+		lo = at + "#~"
+	case rql.Ge, rql.Eq:
+		lo = at
+	case rql.Lt:
+		hi = at
+	case rql.Le:
+		hi = at + "#~"
+	}
+	if op == rql.Eq {
+		hi = at + "#~"
+	}
+	if lo != "" && lo > from {
+		from = lo
+	}
+	if hi != "" && (to == "" || hi < to) {
+		to = hi
+	}
+	return from, to
+}
+
+// residual is q without the filters keys already applied.
+func residual(q rql.Query, pushed func(rql.Filter) bool) rql.Query {
+	var out rql.Query
+	for _, f := range q.Filters {
+		if !pushed(f) {
+			out.Filters = append(out.Filters, f)
+		}
+	}
+	return out
+}
+
+// matcher applies q's filters to one row; nil when there are none.
+func matcher[T any](q rql.Query, value rql.Value[T]) func(T) bool {
+	if len(q.Filters) == 0 {
+		return nil
+	}
+	return func(v T) bool { return len(rql.Apply(q, []T{v}, value)) == 1 }
+}
+
+// isTimeBound is a created comparison that keyRange turned into bounds.
+func isTimeBound(field string) func(rql.Filter) bool {
+	return func(f rql.Filter) bool {
+		if f.Field != field {
+			return false
+		}
+		_, ok := rql.ParseTime(f.Values[0])
+		return ok && f.Op != rql.In && f.Op != rql.Out && f.Op != rql.Ne
+	}
+}
+
+// writeListPage answers a page: Content-Range with the total (or "*" when
+// it is not known), and a Link to the next page when there is one.
+func writeListPage[T any](w http.ResponseWriter, r *http.Request, lp listPage, p fulfillment.Page[T], total int) error {
+	if p.Short && !lp.cursor {
+		return fulfillment.ErrBudget
+	}
+	if p.Next != "" {
+		next := url.Values{}
+		for k, v := range r.URL.Query() {
+			if k != "offset" && k != "cursor" {
+				next[k] = v
+			}
+		}
+		next.Set("cursor", lp.encode(p.Next))
+		w.Header().Set("Link", fmt.Sprintf("<%s?%s>; rel=\"next\"", r.URL.Path, next.Encode()))
+	}
+	offset := lp.Offset
+	if total < 0 {
+		total = unknownTotal
+	}
+	writePage(w, p.Items, offset, total)
+	return nil
+}

@@ -1,0 +1,107 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/layout"
+)
+
+// countDeltas adds up, over the records, how many rows entered and left
+// each counted list: a row whose list key changes leaves the old list and
+// enters the new one (a request changing status moves between queue
+// lists), an insert enters, a removal leaves.
+func countDeltas(records []events.DynamoDBEventRecord) map[dynamo.Key]int {
+	deltas := map[dynamo.Key]int{}
+	for _, rec := range records {
+		for _, attr := range layout.CountedIndexes {
+			before := streamString(rec.Change.OldImage, attr)
+			after := streamString(rec.Change.NewImage, attr)
+			if before == after {
+				continue
+			}
+			if k, ok := layout.CountOf(before); ok && before != "" {
+				deltas[k]--
+			}
+			if k, ok := layout.CountOf(after); ok && after != "" {
+				deltas[k]++
+			}
+		}
+	}
+	for k, d := range deltas {
+		if d == 0 {
+			delete(deltas, k)
+		}
+	}
+	return deltas
+}
+
+func streamString(img map[string]events.DynamoDBAttributeValue, name string) string {
+	v, ok := img[name]
+	if !ok || v.DataType() != events.DataTypeString {
+		return ""
+	}
+	return v.String()
+}
+
+// countWriters bounds the count updates of one batch in flight.
+const countWriters = 8
+
+// applyCounts writes each list's delta with one ADD. The ADDs are not a
+// transaction: concurrent relay batches add to the same items, and
+// transactions on one item cancel each other. The cost of that choice: a
+// relay invocation that dies after these writes and before Lambda records
+// the batch as done counts the batch again when it is retried (README:
+// "Totals").
+func (r *Relay) applyCounts(ctx context.Context, deltas map[dynamo.Key]int) error {
+	keys := make([]dynamo.Key, 0, len(deltas))
+	for k := range deltas {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].PK < keys[j].PK })
+	errs := make([]error, len(keys))
+	sem := make(chan struct{}, countWriters)
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = r.addCount(ctx, k, deltas[k])
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			r.cfg.Logger.ErrorContext(ctx, "relay: count", slog.String("list", keys[i].PK), slog.String("error", err.Error()))
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Relay) addCount(ctx context.Context, k dynamo.Key, delta int) error {
+	expr, err := expression.NewBuilder().WithUpdate(expression.Add(expression.Name("n"), expression.Value(delta))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = r.cfg.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &r.cfg.Table.Name,
+		Key:                       k.AV(),
+		UpdateExpression:          expr.Update(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if err != nil {
+		return fmt.Errorf("relay: add %d to %s: %w", delta, k.PK, err)
+	}
+	return nil
+}
