@@ -166,6 +166,11 @@ func PageEntries(ctx context.Context, t *Table, lists []Sharded, r Range, n int)
 	for _, l := range lists {
 		parts = append(parts, l.Partitions()...)
 	}
+	return PagePartitions(ctx, t, parts, r, n)
+}
+
+// PagePartitions is PageEntries over the partitions parts.
+func PagePartitions(ctx context.Context, t *Table, parts []Partition, r Range, n int) (entries []IndexEntry, more bool, err error) {
 	results := make([][]IndexEntry, len(parts))
 	full := make([]bool, len(parts))
 	errs := make([]error, len(parts))

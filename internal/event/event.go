@@ -50,6 +50,17 @@ const (
 	WebhookRecoveryRequested   Type = "webhook.recovery_requested"
 )
 
+// Jobs: a scheduled run commits one job event per bounded unit of work,
+// and a unit that has more to do commits its continuation, so that every
+// invocation is bounded whatever a tenant's size. Job events belong to the
+// platform, go to the consumer that runs them and to no webhook.
+const (
+	JobRenewal Type = "job.renewal"
+)
+
+// PlatformAccount is the account of the platform's own events (jobs).
+const PlatformAccount = "PLATFORM"
+
 // Event is the envelope delivered to queues and webhooks. Data is the full
 // object as the API returns it.
 type Event struct {
@@ -89,6 +100,9 @@ const (
 
 // Routes returns the consumers of events of type t.
 func Routes(t Type) []Route {
+	if t.Object() == "job" {
+		return []Route{RouteFulfillment}
+	}
 	routes := []Route{RouteWebhook}
 	switch t.Object() {
 	case "request", "asset", "order", "subscription":

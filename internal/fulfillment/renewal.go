@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/layout"
 )
@@ -68,19 +70,153 @@ type RenewalReport struct {
 	Skipped   []string `json:"skipped"`
 }
 
-// Renew is the daily run. It reads the index for the days from
-// RenewalGraceDays ago to RenewalNoticeDays ahead (one Query per day, then
-// one BatchGetItem per 100 assets) and, for each subscription with no
-// request open: asks the vendor to renew it with a renew request when
-// autoRenew is set, or expires it once its commitment has ended when it is
-// not. Every write is conditional on the asset's revision, so a second run,
-// or a change racing with this one, never acts twice.
-func (s *Service) Renew(ctx context.Context, log *slog.Logger) (RenewalReport, error) {
-	now := s.now().UTC()
-	ids, err := s.due(ctx, now)
-	if err != nil {
-		return RenewalReport{}, err
+// The daily run fans out. Scheduled (PlanRenewals) commits one
+// job.renewal event per day of the window and shard of the renewal index:
+// (RenewalGraceDays + 1 + RenewalNoticeDays) × layout.Shards units, each
+// routed by the relay to the fulfillment queue. A unit (RenewUnit) reads
+// at most RenewalPage index items, acts on them, and commits its
+// continuation as another job.renewal event when the shard has more. So
+// every invocation does a bounded amount of work whatever the tenant's
+// size; a unit that fails is retried alone by SQS (its message), and the
+// others go on. Every write is conditional on the asset's revision, so a
+// unit run twice (a redelivered message) never acts twice.
+
+// RenewalPage bounds the assets one unit decides: at about three writes
+// each, well within the function's timeout.
+const RenewalPage = 100
+
+// RenewalUnit is one page of one shard of one day of the renewal index.
+type RenewalUnit struct {
+	Day   string `json:"day"` // yyyy-mm-dd
+	Shard int    `json:"shard"`
+	After string `json:"after,omitempty"` // the last index key done
+	// Limit is the page: RenewalPage unless a caller bounds it tighter.
+	Limit int `json:"limit,omitempty"`
+}
+
+// RenewalUnits are the first units of a run at now.
+func RenewalUnits(now time.Time) []RenewalUnit {
+	var out []RenewalUnit
+	for d := -RenewalGraceDays; d <= RenewalNoticeDays; d++ {
+		day := now.UTC().AddDate(0, 0, d).Format(time.DateOnly)
+		for n := range layout.Shards {
+			out = append(out, RenewalUnit{Day: day, Shard: n})
+		}
 	}
+	return out
+}
+
+// PlanRenewals commits the first units of today's run as job.renewal
+// events, up to dynamo.MaxTxItems per transaction. It first asks each
+// partition of the window for one item (a bounded probe: days × shards
+// small Queries, whatever the tenant's size), so an empty shard costs no
+// unit.
+func (s *Service) PlanRenewals(ctx context.Context) (int, error) {
+	var units []RenewalUnit
+	for _, u := range RenewalUnits(s.now()) {
+		day, _ := time.Parse(time.DateOnly, u.Day)
+		_, more, err := dynamo.PagePartitions(ctx, s.store.table, []dynamo.Partition{layout.RenewalDay(day).Partitions()[u.Shard]}, dynamo.Range{}, 0)
+		if err != nil {
+			return 0, fmt.Errorf("renewal: plan: %w", err)
+		}
+		if more {
+			units = append(units, u)
+		}
+	}
+	for chunk := range slices.Chunk(units, dynamo.MaxTxItems) {
+		tx := s.store.table.Tx()
+		for _, u := range chunk {
+			if err := s.emitUnit(tx, u); err != nil {
+				return 0, err
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return 0, fmt.Errorf("renewal: plan: %w", err)
+		}
+	}
+	return len(units), nil
+}
+
+// jobRetentionDays keeps a job event's outbox item a day: a job is
+// consumed in minutes, and its item is never read again.
+const jobRetentionDays = 1
+
+func (s *Service) emitUnit(tx *dynamo.Tx, u RenewalUnit) error {
+	ev, err := event.New(event.JobRenewal, event.PlatformAccount, u, s.now())
+	if err != nil {
+		return err
+	}
+	tx.Emit(ev, jobRetentionDays)
+	return nil
+}
+
+// RenewUnit decides the subscriptions of one unit, and commits the
+// unit's continuation when its shard has more.
+func (s *Service) RenewUnit(ctx context.Context, log *slog.Logger, u RenewalUnit) (RenewalReport, error) {
+	rep, next, err := s.renewPage(ctx, log, u)
+	if err != nil || next == nil {
+		return rep, err
+	}
+	tx := s.store.table.Tx()
+	if err := s.emitUnit(tx, *next); err != nil {
+		return rep, err
+	}
+	return rep, tx.Commit(ctx)
+}
+
+// Renew runs a whole day's renewals in this invocation, unit after unit,
+// exactly as the fanned-out units do: for an operator's catch-up on a
+// small stack, and for tests. The schedule never calls it.
+func (s *Service) Renew(ctx context.Context, log *slog.Logger) (RenewalReport, error) {
+	var all RenewalReport
+	for _, u := range RenewalUnits(s.now()) {
+		for {
+			rep, next, err := s.renewPage(ctx, log, u)
+			all.Requested = append(all.Requested, rep.Requested...)
+			all.Expired = append(all.Expired, rep.Expired...)
+			all.Skipped = append(all.Skipped, rep.Skipped...)
+			if err != nil {
+				return all, err
+			}
+			if next == nil {
+				break
+			}
+			u = *next
+		}
+	}
+	return all, nil
+}
+
+// renewPage decides one unit's page of the index and returns the unit
+// that continues it, if the shard has more.
+func (s *Service) renewPage(ctx context.Context, log *slog.Logger, u RenewalUnit) (RenewalReport, *RenewalUnit, error) {
+	day, err := time.Parse(time.DateOnly, u.Day)
+	if err != nil || u.Shard < 0 || u.Shard >= layout.Shards {
+		return RenewalReport{}, nil, fmt.Errorf("renewal: unit %+v is not one PlanRenewals makes", u)
+	}
+	limit := u.Limit
+	if limit <= 0 || limit > RenewalPage {
+		limit = RenewalPage
+	}
+	shard := layout.RenewalDay(day).Partitions()[u.Shard]
+	entries, more, err := dynamo.PagePartitions(ctx, s.store.table, []dynamo.Partition{shard}, dynamo.Range{After: u.After}, limit)
+	if err != nil {
+		return RenewalReport{}, nil, err
+	}
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = strings.TrimPrefix(e.SK, "ASSET#")
+	}
+	rep, err := s.renewAll(ctx, log, ids)
+	if err != nil || !more {
+		return rep, nil, err
+	}
+	return rep, &RenewalUnit{Day: u.Day, Shard: u.Shard, After: entries[len(entries)-1].SortKey, Limit: u.Limit}, nil
+}
+
+// renewAll decides the assets ids, read consistently in one BatchGetItem.
+func (s *Service) renewAll(ctx context.Context, log *slog.Logger, ids []string) (RenewalReport, error) {
+	now := s.now().UTC()
 	assets, err := s.store.StoredAssets(ctx, ids)
 	if err != nil {
 		return RenewalReport{}, err
@@ -105,24 +241,6 @@ func (s *Service) Renew(ctx context.Context, log *slog.Logger) (RenewalReport, e
 		}
 	}
 	return rep, nil
-}
-
-// due lists the assets indexed on the days the run covers.
-func (s *Service) due(ctx context.Context, now time.Time) ([]string, error) {
-	var ids []string
-	for d := -RenewalGraceDays; d <= RenewalNoticeDays; d++ {
-		for _, part := range layout.RenewalDay(now.AddDate(0, 0, d)).Partitions() {
-			rows, err := dynamo.QueryAll[renewalRow](ctx, s.store.table, part)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range rows {
-				ids = append(ids, r.AssetID)
-			}
-		}
-	}
-	slices.Sort(ids)
-	return slices.Compact(ids), nil
 }
 
 // renewOne decides one subscription: "renew" when it asked for a renewal,

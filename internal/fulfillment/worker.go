@@ -30,10 +30,11 @@ type AccountReader interface {
 }
 
 // RequestService is what the worker asks of the requests (Service does):
-// auto-approvals and the daily renewal run.
+// auto-approvals, and the daily renewal run's plan and units.
 type RequestService interface {
 	AutoApprove(ctx context.Context, log *slog.Logger, requestID, mark string) (bool, error)
-	Renew(ctx context.Context, log *slog.Logger) (RenewalReport, error)
+	PlanRenewals(ctx context.Context) (int, error)
+	RenewUnit(ctx context.Context, log *slog.Logger, u RenewalUnit) (RenewalReport, error)
 }
 
 // MarkStore keeps the dedupe marks of the worker's effects (Store does):
@@ -86,6 +87,7 @@ func (w *Worker) Handlers() map[event.Type]consumer.EventFunc {
 	return map[event.Type]consumer.EventFunc{
 		event.RequestCreated: w.onRequest,
 		event.RequestUpdated: w.onRequest,
+		event.JobRenewal:     w.onRenewalUnit,
 	}
 }
 
@@ -192,11 +194,29 @@ func (w *Worker) link(r Request) string {
 // Scheduled is the daily run of FulfillmentFunction: the renewals.
 func (w *Worker) Scheduled(ctx context.Context, e events.EventBridgeEvent) error {
 	ctx, _ = logging.WithScope(ctx, e.ID)
-	rep, err := w.cfg.Service.Renew(ctx, w.log)
+	n, err := w.cfg.Service.PlanRenewals(ctx)
 	if err != nil {
 		return fmt.Errorf("fulfillment: renewals: %w", err)
 	}
-	w.log.InfoContext(ctx, "fulfillment: renewals done", slog.Int("requested", len(rep.Requested)),
-		slog.Int("expired", len(rep.Expired)), slog.Int("skipped", len(rep.Skipped)))
+	w.log.InfoContext(ctx, "fulfillment: renewal units planned", slog.Int("units", n))
+	return nil
+}
+
+// onRenewalUnit runs one unit of the renewal run. A failure fails this
+// message alone; SQS redelivers it, and the unit's conditional writes make
+// the second run act only where the first did not.
+func (w *Worker) onRenewalUnit(ctx context.Context, e event.Event) error {
+	var u RenewalUnit
+	if err := json.Unmarshal(e.Data, &u); err != nil {
+		return fmt.Errorf("event %s: data is not a renewal unit: %w", e.ID, err)
+	}
+	rep, err := w.cfg.Service.RenewUnit(ctx, w.log, u)
+	if err != nil {
+		return fmt.Errorf("fulfillment: renewal unit %s/%d: %w", u.Day, u.Shard, err)
+	}
+	if len(rep.Requested)+len(rep.Expired)+len(rep.Skipped) > 0 {
+		w.log.InfoContext(ctx, "fulfillment: renewal unit done", slog.String("day", u.Day), slog.Int("shard", u.Shard),
+			slog.Int("requested", len(rep.Requested)), slog.Int("expired", len(rep.Expired)), slog.Int("skipped", len(rep.Skipped)))
+	}
 	return nil
 }

@@ -28,7 +28,9 @@ func (f *fakeService) AutoApprove(_ context.Context, _ *slog.Logger, requestID, 
 	return false, nil
 }
 
-func (f *fakeService) Renew(context.Context, *slog.Logger) (RenewalReport, error) {
+func (f *fakeService) PlanRenewals(context.Context) (int, error) { return 0, nil }
+
+func (f *fakeService) RenewUnit(context.Context, *slog.Logger, RenewalUnit) (RenewalReport, error) {
 	return RenewalReport{}, nil
 }
 

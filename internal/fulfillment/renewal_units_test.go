@@ -1,0 +1,136 @@
+package fulfillment_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/layout"
+)
+
+// seedRenewals writes n renewal index items into one shard of day, for
+// assets that do not exist (a unit skips them), and returns their sort keys.
+func seedRenewals(t *testing.T, a *app.App, day time.Time, shard, n int, tag string) []string {
+	t.Helper()
+	pk := layout.RenewalDay(day).Partitions()[shard].PK
+	var sks []string
+	for i := range n {
+		sk := fmt.Sprintf("ASSET#AS-%s-0000-%04d", tag, i)
+		av, err := attributevalue.MarshalMap(map[string]string{"pk": pk, "sk": sk, "entity": "renewal", "asset_id": sk[len("ASSET#"):]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Table.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(a.Table.Name), Item: av}); err != nil {
+			t.Fatal(err)
+		}
+		sks = append(sks, sk)
+	}
+	return sks
+}
+
+// renewalJobs returns the units of the job.renewal events in the table.
+func renewalJobs(t *testing.T, a *app.App) []fulfillment.RenewalUnit {
+	t.Helper()
+	client, ok := a.Table.Client.(*dynamodb.Client)
+	if !ok {
+		t.Fatalf("table client is a %T", a.Table.Client)
+	}
+	expr, err := expression.NewBuilder().WithFilter(expression.Name("type").Equal(expression.Value(string(event.JobRenewal)))).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(a.Table.Name), FilterExpression: expr.Filter(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ConsistentRead: aws.Bool(true)})
+	var out []fulfillment.RenewalUnit
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []dynamo.EventItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			var u fulfillment.RenewalUnit
+			if err := json.Unmarshal([]byte(it.Data), &u); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Day+out[i].After < out[j].Day+out[j].After })
+	return out
+}
+
+// TestRenewal_Units: the scheduled run plans one unit per non-empty shard
+// of the window, and a unit reads one bounded page and commits its
+// continuation until the shard ends.
+func TestRenewal_Units(t *testing.T) {
+	env := harness.Env(t)
+	a := env.App(t, app.Options{})
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	now := time.Now().UTC()
+	ahead, behind := now.AddDate(0, 0, 3), now.AddDate(0, 0, -2)
+	sks := seedRenewals(t, a, ahead, 5, 5, "5555")
+	seedRenewals(t, a, behind, 9, 1, "9999")
+	seedRenewals(t, a, now.AddDate(0, 0, 30), 9, 1, "3030") // outside the window
+
+	t.Run("plan: one unit per non-empty shard of the window", func(t *testing.T) {
+		n, err := a.Requests.PlanRenewals(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []fulfillment.RenewalUnit{{Day: behind.Format(time.DateOnly), Shard: 9}, {Day: ahead.Format(time.DateOnly), Shard: 5}}
+		if diff := cmp.Diff(want, renewalJobs(t, a)); diff != "" || n != 2 {
+			t.Errorf("planned %d units (-want +got):\n%s", n, diff)
+		}
+	})
+	t.Run("a unit pages and continues", func(t *testing.T) {
+		u := fulfillment.RenewalUnit{Day: ahead.Format(time.DateOnly), Shard: 5, Limit: 2}
+		key := func(j fulfillment.RenewalUnit) string { return fmt.Sprintf("%s|%d|%s", j.Day, j.Shard, j.After) }
+		known := map[string]bool{}
+		for _, j := range renewalJobs(t, a) {
+			known[key(j)] = true
+		}
+		var afters []string
+		for range 5 {
+			if _, err := a.Requests.RenewUnit(ctx, log, u); err != nil {
+				t.Fatal(err)
+			}
+			var fresh []fulfillment.RenewalUnit
+			for _, j := range renewalJobs(t, a) {
+				if !known[key(j)] {
+					known[key(j)] = true
+					fresh = append(fresh, j)
+				}
+			}
+			if len(fresh) == 0 {
+				break // the shard ended: no continuation
+			}
+			if len(fresh) > 1 {
+				t.Fatalf("one unit committed %d continuations", len(fresh))
+			}
+			afters = append(afters, fresh[0].After)
+			u = fresh[0]
+		}
+		if diff := cmp.Diff([]string{sks[1], sks[3]}, afters); diff != "" {
+			t.Errorf("continuations after (-want +got):\n%s", diff)
+		}
+	})
+}
