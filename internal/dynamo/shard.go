@@ -301,3 +301,64 @@ func (p Partition) rangeInput(r Range, limit int32) (*dynamodb.QueryInput, error
 	}
 	return in, nil
 }
+
+// PageItems reads up to n whole items of partition p (of the table, or of an
+// index that projects them) whose sort key follows after, in sort-key
+// order, and returns the sort key to continue from when more follow.
+func PageItems[T any](ctx context.Context, t *Table, p Partition, after string, n int) (items []T, next string, err error) {
+	in, err := p.rangeInput(Range{After: after}, int32(n+1))
+	if err != nil {
+		return nil, "", err
+	}
+	if p.SKPrefix != "" {
+		if err := p.withPrefix(in, after); err != nil {
+			return nil, "", err
+		}
+	}
+	_, skName := p.keyNames()
+	var raw []map[string]types.AttributeValue
+	for len(raw) <= n {
+		page, err := t.Query(ctx, in)
+		if err != nil {
+			return nil, "", err
+		}
+		raw = append(raw, page.Items...)
+		if page.Next == nil {
+			break
+		}
+		in.ExclusiveStartKey = page.Next
+	}
+	if len(raw) > n {
+		raw = raw[:n]
+		var last string
+		if err := attributevalue.Unmarshal(raw[n-1][skName], &last); err != nil {
+			return nil, "", fmt.Errorf("dynamo: sort key of %s: %w", p.PK, err)
+		}
+		next = last
+	}
+	if err := attributevalue.UnmarshalListOfMaps(raw, &items); err != nil {
+		return nil, "", fmt.Errorf("dynamo: decode %s: %w", p.PK, err)
+	}
+	return items, next, nil
+}
+
+// withPrefix narrows in to sort keys that start with p.SKPrefix and follow
+// after: a range from max(prefix, after+) to the end of the prefix.
+func (p Partition) withPrefix(in *dynamodb.QueryInput, after string) error {
+	pkName, skName := p.keyNames()
+	lo := p.SKPrefix
+	if after != "" && after >= lo {
+		lo = after + "\x00"
+	}
+	hi := p.SKPrefix + "\xff"
+	kc := expression.Key(pkName).Equal(expression.Value(p.PK)).
+		And(expression.Key(skName).Between(expression.Value(lo), expression.Value(hi)))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return fmt.Errorf("dynamo: build query of %s: %w", p.PK, err)
+	}
+	in.KeyConditionExpression = expr.KeyCondition()
+	in.ExpressionAttributeNames = expr.Names()
+	in.ExpressionAttributeValues = expr.Values()
+	return nil
+}

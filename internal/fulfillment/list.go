@@ -67,6 +67,12 @@ func (s *Service) AssetPage(ctx context.Context, actor account.Principal, q List
 	return page(ctx, s.store, lists, q)
 }
 
+// Page reads one page of list, for the lists other packages own a view
+// of (a customer's subscriptions).
+func (s *Store) Page(ctx context.Context, list dynamo.Sharded, q ListQuery[Asset]) (Page[Asset], error) {
+	return page(ctx, s, []dynamo.Sharded{list}, q)
+}
+
 // page reads offset+limit matches of the lists in chunks: keys from every
 // shard (dynamo.PageEntries), then the rows of the chunk. Without Match one
 // chunk does; with it, chunks follow until the page is full, the lists end

@@ -164,7 +164,11 @@ func customerView(v any) any {
 }
 
 func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.cfg.Ordering.Customers(r.Context(), principal(r))
+	p, err := parsePCPage(r, "customers", principal(r).AccountID)
+	if err != nil {
+		return err
+	}
+	cs, next, err := s.cfg.Ordering.Customers(r.Context(), principal(r), p.size, p.cursor.after)
 	if err != nil {
 		return err
 	}
@@ -172,7 +176,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range cs {
 		views = append(views, customerView(c))
 	}
-	writeCollection(w, r, views)
+	writePCPage(w, r, p, views, next)
 	return nil
 }
 
@@ -198,7 +202,11 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) error {
-	os, err := s.cfg.Ordering.Orders(r.Context(), principal(r), r.PathValue("id"))
+	p, err := parsePCPage(r, "orders/"+r.PathValue("id"), principal(r).AccountID)
+	if err != nil {
+		return err
+	}
+	os, next, err := s.cfg.Ordering.Orders(r.Context(), principal(r), r.PathValue("id"), p.size, p.cursor.after)
 	if err != nil {
 		return err
 	}
@@ -206,7 +214,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) error {
 	for _, o := range os {
 		views = append(views, orderView(o))
 	}
-	writeCollection(w, r, views)
+	writePCPage(w, r, p, views, next)
 	return nil
 }
 
@@ -329,11 +337,16 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) error {
-	subs, err := s.cfg.Ordering.Subscriptions(r.Context(), principal(r), r.PathValue("id"), r.URL.Query().Get("order_id"))
+	orderID := r.URL.Query().Get("order_id")
+	p, err := parsePCPage(r, "subscriptions/"+r.PathValue("id")+"/"+orderID, principal(r).AccountID)
 	if err != nil {
 		return err
 	}
-	writeCollection(w, r, subs)
+	subs, next, err := s.cfg.Ordering.Subscriptions(r.Context(), principal(r), r.PathValue("id"), orderID, p.size, p.cursor.after)
+	if err != nil {
+		return err
+	}
+	writePCPage(w, r, p, subs, next)
 	return nil
 }
 

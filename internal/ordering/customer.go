@@ -149,11 +149,13 @@ func (s *Service) Customer(ctx context.Context, actor account.Principal, id stri
 	return c, err
 }
 
-// Customers lists the caller's customers.
-func (s *Service) Customers(ctx context.Context, actor account.Principal) ([]Customer, error) {
-	rows, err := dynamo.QueryAll[row](ctx, s.table, dynamo.Partition{Index: dynamo.GSI1, PK: "CUSTOMERS#" + actor.AccountID})
+// Customers reads a page of up to size of the caller's customers, in the
+// order they were created, after the sort key after; next continues it.
+func (s *Service) Customers(ctx context.Context, actor account.Principal, size int, after string) (cs []Customer, next string, err error) {
+	rows, next, err := dynamo.PageItems[row](ctx, s.table, dynamo.Partition{Index: dynamo.GSI1, PK: "CUSTOMERS#" + actor.AccountID}, after, size)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return decodeAll[Customer](rows)
+	cs, err = decodeAll[Customer](rows)
+	return cs, next, err
 }

@@ -424,14 +424,16 @@ func (s *Service) Order(ctx context.Context, actor account.Principal, customerID
 	return decode[Order](r)
 }
 
-// Orders lists a customer's orders, readable the moment they are placed.
-func (s *Service) Orders(ctx context.Context, actor account.Principal, customerID string) ([]Order, error) {
+// Orders reads a page of up to size of a customer's orders, readable the
+// moment they are placed, after the sort key after; next continues it.
+func (s *Service) Orders(ctx context.Context, actor account.Principal, customerID string, size int, after string) (os []Order, next string, err error) {
 	if _, err := s.Customer(ctx, actor, customerID); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	rows, err := dynamo.QueryAll[row](ctx, s.table, dynamo.Partition{PK: customerPK(customerID), SKPrefix: "ORDER#"})
+	rows, next, err := dynamo.PageItems[row](ctx, s.table, dynamo.Partition{PK: customerPK(customerID), SKPrefix: "ORDER#"}, after, size)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return decodeAll[Order](rows)
+	os, err = decodeAll[Order](rows)
+	return os, next, err
 }

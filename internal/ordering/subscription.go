@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -26,20 +25,24 @@ const (
 	CodeQuantityOutOfSpan = 2002   // quantity not within min and max
 )
 
-// Subscriptions lists a customer's subscriptions (its assets), optionally
-// those of one order, as the API shows them. A pending change request is
-// read for its quantity (one GetItem each).
-func (s *Service) Subscriptions(ctx context.Context, actor account.Principal, customerID, orderID string) ([]fulfillment.SubscriptionResource, error) {
+// Subscriptions reads a page of up to size of a customer's subscriptions
+// (its assets), optionally those of one order, as the API shows them,
+// after the sort key after; next continues it. The order filter applies to
+// the rows read (fulfillment.MatchBudget). The pending change requests of
+// the page are read in one batch, for their quantities.
+func (s *Service) Subscriptions(ctx context.Context, actor account.Principal, customerID, orderID string, size int, after string) ([]fulfillment.SubscriptionResource, string, error) {
 	if _, err := s.Customer(ctx, actor, customerID); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	assets, err := fulfillment.Docs[fulfillment.Asset](ctx, s.store, layout.CustomerSubscriptions(customerID))
-	if err != nil {
-		return nil, err
-	}
+	q := fulfillment.ListQuery[fulfillment.Asset]{After: after, Limit: size}
 	if orderID != "" {
-		assets = slices.DeleteFunc(assets, func(a fulfillment.Asset) bool { return a.Subscription.OrderID != orderID })
+		q.Match = func(a fulfillment.Asset) bool { return a.Subscription.OrderID == orderID }
 	}
+	page, err := s.store.Page(ctx, layout.CustomerSubscriptions(customerID), q)
+	if err != nil {
+		return nil, "", err
+	}
+	assets := page.Items
 	var changes []string
 	for _, a := range assets {
 		if p := a.PendingRequest; p != nil && p.Name == fulfillment.TypeChange {
@@ -49,7 +52,7 @@ func (s *Service) Subscriptions(ctx context.Context, actor account.Principal, cu
 	// One batch read for every pending change, not a read per subscription.
 	pending, err := s.store.Requests(ctx, changes)
 	if err != nil {
-		return nil, fmt.Errorf("ordering: pending changes of %s: %w", customerID, err)
+		return nil, "", fmt.Errorf("ordering: pending changes of %s: %w", customerID, err)
 	}
 	out := make([]fulfillment.SubscriptionResource, 0, len(assets))
 	for _, a := range assets {
@@ -61,7 +64,7 @@ func (s *Service) Subscriptions(ctx context.Context, actor account.Principal, cu
 		}
 		out = append(out, fulfillment.NewSubscriptionResource(a, r))
 	}
-	return out, nil
+	return out, page.Next, nil
 }
 
 // Subscription reads one subscription of a customer of the caller.
