@@ -17,9 +17,9 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
-	"github.com/mercato-dev/mercato/internal/stacktest"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
