@@ -20,9 +20,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 

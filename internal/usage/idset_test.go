@@ -11,9 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
 )
 
 // naiveDuplicates is what idSet.duplicates must find, with a map.

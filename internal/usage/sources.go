@@ -5,10 +5,10 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
 )
 
 // CatalogSource is the part of the catalog usage files need.
