@@ -16,6 +16,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
 // MaxUploadBytes bounds a multipart upload through the API; larger files
@@ -185,7 +186,7 @@ func (s *Service) Upload(ctx context.Context, actor account.Principal, id string
 func ptr[T any](v T) *T { return &v }
 
 func contentType(b []byte) string {
-	if IsXLSX(b) {
+	if sheet.IsXLSX(b) {
 		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	return "text/csv"
