@@ -188,7 +188,7 @@ func (tx *Tx) Commit(ctx context.Context) error {
 			return &fault.Error{Kind: fault.Conflict, Messages: []string{"the object was changed by another request; reload it and retry"}, Err: cf}
 		}
 	}
-	return fmt.Errorf("dynamo: transact %d items (%s): %w", len(tx.items), strings.Join(tx.labels, ", "), err)
+	return fmt.Errorf("dynamo: transact %d items (%s): %w", len(tx.items), strings.Join(tx.labels, ", "), Unavailable(err))
 }
 
 // AsConditionFailed returns the labels that failed when err came from a

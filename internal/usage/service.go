@@ -178,7 +178,7 @@ func (s *Service) Upload(ctx context.Context, actor account.Principal, id string
 	_, err = s.cfg.Objects.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.cfg.Bucket, Key: &key,
 		Body: bytes.NewReader(content), ContentLength: ptr(int64(len(content))), ContentType: ptr(contentType(content))})
 	if err != nil {
-		return File{}, fmt.Errorf("usage: put s3://%s/%s: %w", s.cfg.Bucket, key, err)
+		return File{}, fmt.Errorf("usage: put s3://%s/%s: %w", s.cfg.Bucket, key, dynamo.Unavailable(err))
 	}
 	return s.markProcessing(ctx, f, now)
 }
