@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -74,11 +73,7 @@ type answer struct {
 
 func (m *mockAPI) do(t *testing.T, method, path, accountType, body string) (answer, *httptest.ResponseRecorder) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, rd)
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	if accountType != "" {
 		req.Header.Set("Authorization", "ApiKey "+accountType)
 	}
