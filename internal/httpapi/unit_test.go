@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
@@ -73,12 +74,7 @@ type answer struct {
 
 func (m *mockAPI) do(t *testing.T, method, path, accountType, body string) (answer, *httptest.ResponseRecorder) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if accountType != "" {
-		req.Header.Set("Authorization", "ApiKey "+accountType)
-	}
-	rec := httptest.NewRecorder()
-	m.h.ServeHTTP(rec, req)
+	rec := stacktest.Call(t, m.h, method, path, stacktest.APIKey(accountType), body)
 	a := answer{status: rec.Code, retryAfter: rec.Header().Get("Retry-After")}
 	if rec.Code < 400 {
 		return a, rec
