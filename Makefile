@@ -43,7 +43,7 @@ FUZZTIME ?= 50000x
 # too), about 400 executions a second, so it runs a tenth of the count.
 FUZZ_TARGETS := internal/rql:FuzzParse internal/catalog:FuzzRender internal/httpapi:FuzzDecodeJSON \
 	internal/webhook:FuzzSignature internal/webhook:FuzzVerify internal/usage:FuzzParseQuantity internal/usage:FuzzFastTime \
-	internal/usage:FuzzSheetReader:10
+	internal/sheet:FuzzSheetReader:10
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		IFS=: read -r pkg fn div <<< "$$t"; n=$(FUZZTIME); \

@@ -18,7 +18,7 @@ import (
 
 	"github.com/mercato-dev/mercato/infra/chaos"
 	"github.com/mercato-dev/mercato/infra/localrun"
-	"github.com/mercato-dev/mercato/internal/stacktest"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 )
 
 // The fault suite (`make test-faults`) runs each scenario on one running

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/infra/chaos"
-	"github.com/mercato-dev/mercato/internal/stacktest"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 )
 
 // TestLoad is the bounded load test: hubs (one world each) post orders

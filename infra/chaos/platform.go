@@ -19,9 +19,9 @@ import (
 	"github.com/mercato-dev/mercato/infra/apiclient"
 	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/infra/stack"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/logging"
-	"github.com/mercato-dev/mercato/internal/stacktest"
 )
 
 // SQSHook stands in front of an SQS function's handler; it decides what

@@ -7,9 +7,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/internal/billing"
-	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 

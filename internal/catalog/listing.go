@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -331,7 +332,7 @@ func emitBoth(tx *dynamo.Tx, t event.Type, obj any, vendor, provider string, now
 func (s *Service) GetListingRequest(ctx context.Context, actor account.Principal, id string) (ListingRequest, error) {
 	var r row
 	err := s.table.Get(ctx, listingRequestKey(id), &r)
-	if err == dynamo.ErrNotFound {
+	if errors.Is(err, dynamo.ErrNotFound) {
 		return ListingRequest{}, fault.NotFoundf("listing request %s not found", id)
 	}
 	if err != nil {
@@ -424,7 +425,7 @@ func (s *Service) applyListing(ctx context.Context, lr ListingRequest, now time.
 			return Listing{}, err
 		}
 		l = prev
-	case err != dynamo.ErrNotFound:
+	case !errors.Is(err, dynamo.ErrNotFound):
 		return Listing{}, err
 	}
 	mp, err := s.marketplace(ctx, lr.Marketplace.ID)

@@ -6,6 +6,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -170,7 +171,7 @@ func (s *Service) GetMarketplace(ctx context.Context, actor account.Principal, i
 func (s *Service) marketplace(ctx context.Context, id string) (Marketplace, error) {
 	var it marketplaceItem
 	err := s.table.Get(ctx, marketplaceKey(id), &it)
-	if err == dynamo.ErrNotFound {
+	if errors.Is(err, dynamo.ErrNotFound) {
 		return Marketplace{}, fault.NotFoundf("marketplace %s not found", id)
 	}
 	if err != nil {

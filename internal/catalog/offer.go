@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -142,7 +143,7 @@ func (o Offer) Sellable() []Item {
 func (s *Service) ListedOn(ctx context.Context, productID, marketplaceID string) (Listing, error) {
 	var r row
 	err := s.table.Get(ctx, dynamo.Key{PK: productPK(productID), SK: listingSK(marketplaceID)}, &r)
-	if err == dynamo.ErrNotFound {
+	if errors.Is(err, dynamo.ErrNotFound) {
 		return Listing{}, fault.NotFoundf("product %s is not listed on marketplace %s", productID, marketplaceID)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -152,7 +153,7 @@ func (s *Service) Version(ctx context.Context, actor account.Principal, productI
 func (s *Service) VersionOf(ctx context.Context, productID string, n int) (Version, error) {
 	var r row
 	err := s.table.Get(ctx, versionKey(productID, n), &r)
-	if err == dynamo.ErrNotFound {
+	if errors.Is(err, dynamo.ErrNotFound) {
 		return Version{}, fault.NotFoundf("product %s has no version %d", productID, n)
 	}
 	if err != nil {

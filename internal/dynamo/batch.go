@@ -61,7 +61,7 @@ func batchGetAll[T any](ctx context.Context, t *Table, req map[string]types.Keys
 	for pause := batchFirstPause; ; pause = min(pause*2, batchMaxPause) {
 		res, err := t.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 		if err != nil {
-			return nil, fmt.Errorf("dynamo: batch get: %w", err)
+			return nil, fmt.Errorf("dynamo: batch get: %w", Unavailable(err))
 		}
 		var items []T
 		if err := attributevalue.UnmarshalListOfMaps(res.Responses[t.Name], &items); err != nil {
@@ -74,7 +74,7 @@ func batchGetAll[T any](ctx context.Context, t *Table, req map[string]types.Keys
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("dynamo: batch get: %w", ctx.Err())
+			return nil, fmt.Errorf("dynamo: batch get: %w", Unavailable(ctx.Err()))
 		case <-time.After(pause):
 		}
 	}

@@ -81,7 +81,7 @@ func (t *Table) Get(ctx context.Context, k Key, out any) error {
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return fmt.Errorf("dynamo: get %s/%s: %w", k.PK, k.SK, err)
+		return fmt.Errorf("dynamo: get %s/%s: %w", k.PK, k.SK, Unavailable(err))
 	}
 	if res.Item == nil {
 		return ErrNotFound
@@ -104,7 +104,7 @@ func (t *Table) Query(ctx context.Context, in *dynamodb.QueryInput) (Page, error
 	in.TableName = &t.Name
 	res, err := t.Client.Query(ctx, in)
 	if err != nil {
-		return Page{}, fmt.Errorf("dynamo: query: %w", err)
+		return Page{}, fmt.Errorf("dynamo: query: %w", Unavailable(err))
 	}
 	return Page{Items: res.Items, Next: res.LastEvaluatedKey}, nil
 }

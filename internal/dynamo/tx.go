@@ -24,6 +24,12 @@ const MaxTxItems = 100
 // it, and commits them with a single TransactWriteItems: either the change
 // and its events are stored, or neither is. No handler sends to a queue
 // directly; the relay publishes committed events from the table's stream.
+// One exception: the webhook dispatcher queues its own retry tasks (and a
+// recovery's manual attempts) on the webhook queue, because an SQS timer is
+// the only delayed delivery there is and a task is a timer, not a state
+// change. The task is queued before the attempt is recorded, and the
+// record is conditional on the attempt count, so a crash neither loses a
+// retry nor records an attempt twice.
 type Tx struct {
 	table *Table
 	items []types.TransactWriteItem
@@ -188,7 +194,7 @@ func (tx *Tx) Commit(ctx context.Context) error {
 			return &fault.Error{Kind: fault.Conflict, Messages: []string{"the object was changed by another request; reload it and retry"}, Err: cf}
 		}
 	}
-	return fmt.Errorf("dynamo: transact %d items (%s): %w", len(tx.items), strings.Join(tx.labels, ", "), err)
+	return fmt.Errorf("dynamo: transact %d items (%s): %w", len(tx.items), strings.Join(tx.labels, ", "), Unavailable(err))
 }
 
 // AsConditionFailed returns the labels that failed when err came from a

@@ -1,13 +1,10 @@
 package fulfillment_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -19,12 +16,12 @@ import (
 
 	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/infra/stack"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
-	"github.com/mercato-dev/mercato/internal/stacktest"
 )
 
 // These tests run the platform as `make run` does: the API handler, and
@@ -67,35 +64,14 @@ func verifySender(t *testing.T, env *stacktest.Env, from string) {
 // call sends a request to the API; body is nil or a JSON value.
 func (p *platform) call(method, path, token string, body any) (int, []byte) {
 	p.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	if token != "" {
-		req.Header.Set("Authorization", "ApiKey "+token)
-	}
-	rec := httptest.NewRecorder()
-	p.api.ServeHTTP(rec, req)
+	rec := stacktest.Call(p.t, p.api, method, path, stacktest.APIKey(token), body)
 	return rec.Code, rec.Body.Bytes()
 }
 
 // do sends a request, checks the status and decodes the answer into out.
 func (p *platform) do(method, path, token string, body any, want int, out any) {
 	p.t.Helper()
-	status, raw := p.call(method, path, token, body)
-	if status != want {
-		p.t.Fatalf("%s %s = %d, want %d: %s", method, path, status, want, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			p.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
-		}
-	}
+	stacktest.Do(p.t, p.api, method, path, stacktest.APIKey(token), body, want, out)
 }
 
 // eventually polls cond until it holds or the time is up.

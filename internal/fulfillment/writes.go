@@ -30,7 +30,7 @@ func (s *Store) Pair(ctx context.Context, requestID string) (StoredRequest, Stor
 		TransactItems: []types.TransactGetItem{get(RequestKey(requestID)), get(AssetKey(assetID))},
 	})
 	if err != nil {
-		return StoredRequest{}, StoredAsset{}, fmt.Errorf("fulfillment: read request %s and its asset: %w", requestID, err)
+		return StoredRequest{}, StoredAsset{}, fmt.Errorf("fulfillment: read request %s and its asset: %w", requestID, dynamo.Unavailable(err))
 	}
 	var rows [2]Row
 	for i, res := range out.Responses {

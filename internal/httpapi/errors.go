@@ -7,10 +7,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-
 	"github.com/mercato-dev/mercato/internal/fault"
 )
 
@@ -60,20 +56,22 @@ func isPartnerFace(path string) bool { return strings.HasPrefix(path, "/v1/") ||
 func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
 	fe, ok := fault.As(err)
 	if !ok {
-		switch {
-		case errors.Is(err, context.Canceled):
+		if errors.Is(err, context.Canceled) {
 			// The client went away; nobody reads this answer.
 			fe = &fault.Error{Kind: fault.Malformed, Messages: []string{"request canceled"}}
-		case transient(err):
-			// AWS throttled or dropped us past the SDK's own retries. Nothing
-			// was half-written (every change is one transaction), so the
-			// caller may send the same request again.
-			s.log.WarnContext(ctx, "dependency unavailable", slog.String("error", err.Error()))
-			w.Header().Set("Retry-After", "1")
-			fe = &fault.Error{Kind: fault.Unavailable, Messages: []string{"the service is briefly unavailable; send the same request again (with the same idempotency key) after Retry-After seconds"}}
-		default:
+		} else {
 			s.log.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
 			fe = &fault.Error{Kind: fault.Internal, Messages: []string{"internal error; quote the X-Request-Id header when reporting it"}}
+		}
+	}
+	if fe.Kind == fault.Unavailable {
+		// The storage layer met throttling or an outage past the SDK's own
+		// retries. Nothing was half-written (every change is one
+		// transaction), so the caller may send the same request again.
+		s.log.WarnContext(ctx, "dependency unavailable", slog.String("error", err.Error()))
+		w.Header().Set("Retry-After", "1")
+		if len(fe.Messages) == 0 {
+			fe = &fault.Error{Kind: fault.Unavailable, Messages: []string{"the service is briefly unavailable; send the same request again (with the same idempotency key) after Retry-After seconds"}}
 		}
 	}
 	k := kinds[fe.Kind]
@@ -100,18 +98,4 @@ func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, r *http.
 		code = k.code
 	}
 	writeJSON(w, k.status, connectError{ErrorCode: code, Errors: msgs})
-}
-
-// transient reports an error from AWS that a later identical request may
-// not meet: throttling, a 5xx, a reset or refused connection, a timeout,
-// or the SDK's retry quota running out under them.
-func transient(err error) bool {
-	var quota ratelimit.QuotaExceededError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &quota):
-		return true
-	case retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary:
-		return true
-	}
-	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
 }

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
+	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 )
 
@@ -11,8 +13,8 @@ func (s *Server) listingRoutes() []route {
 		{method: http.MethodPost, path: "/public/v1/listing-requests", access: vendorOnly, handle: s.submitListingRequest},
 		{method: http.MethodGet, path: "/public/v1/listing-requests", access: anyAccount, handle: s.listListingRequests},
 		{method: http.MethodGet, path: "/public/v1/listing-requests/{id}", access: anyAccount, handle: s.getListingRequest},
-		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/approve", access: providerOnly, handle: s.approveListingRequest},
-		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/reject", access: providerOnly, handle: s.rejectListingRequest},
+		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/approve", access: providerOnly, handle: s.decide(CatalogService.ApproveListingRequest)},
+		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/reject", access: providerOnly, handle: s.decide(CatalogService.RejectListingRequest)},
 		{method: http.MethodGet, path: "/public/v1/listings", access: anyAccount, handle: s.listListings},
 		{method: http.MethodGet, path: "/public/v1/listings/{id}", access: anyAccount, handle: s.getListing},
 	}
@@ -59,22 +61,17 @@ func decideBody(r *http.Request) (catalog.DecideInput, error) {
 	return in, decodeJSON(r, &in, true)
 }
 
-func (s *Server) approveListingRequest(w http.ResponseWriter, r *http.Request) error {
-	in, err := decideBody(r)
-	if err != nil {
-		return err
+// decide is the handler of a provider's decision on a listing request:
+// approve or reject, with an optional body.
+func (s *Server) decide(act func(CatalogService, context.Context, account.Principal, string, catalog.DecideInput) (catalog.ListingRequest, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		in, err := decideBody(r)
+		if err != nil {
+			return err
+		}
+		lr, err := act(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"), in)
+		return show(w, lr, err)
 	}
-	lr, err := s.cfg.Catalog.ApproveListingRequest(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, lr, err)
-}
-
-func (s *Server) rejectListingRequest(w http.ResponseWriter, r *http.Request) error {
-	in, err := decideBody(r)
-	if err != nil {
-		return err
-	}
-	lr, err := s.cfg.Catalog.RejectListingRequest(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, lr, err)
 }
 
 func listingField(l catalog.Listing, f string) string {

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/mercato-dev/mercato/internal/stacktest"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 )
 
 var harness = stacktest.New()

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/rql"
@@ -12,7 +14,7 @@ import (
 
 func (s *Server) productRoutes() []route {
 	const p = "/public/v1/products"
-	return []route{
+	rs := []route{
 		{method: http.MethodPost, path: p, access: vendorOnly, handle: s.createProduct},
 		{method: http.MethodGet, path: p, access: vendorOnly, handle: s.listProducts},
 		{method: http.MethodGet, path: p + "/{id}", access: anyAccount, handle: s.getProduct},
@@ -20,26 +22,11 @@ func (s *Server) productRoutes() []route {
 		{method: http.MethodPost, path: p + "/{id}/publish", access: vendorOnly, handle: s.publishProduct},
 		{method: http.MethodGet, path: p + "/{id}/versions", access: anyAccount, handle: s.listVersions},
 		{method: http.MethodGet, path: p + "/{id}/versions/{version}", access: anyAccount, handle: s.getVersion},
-
-		{method: http.MethodPost, path: p + "/{id}/items", access: vendorOnly, handle: s.createItem},
-		{method: http.MethodGet, path: p + "/{id}/items", access: anyAccount, handle: s.listItems},
-		{method: http.MethodGet, path: p + "/{id}/items/{item_id}", access: anyAccount, handle: s.getItem},
-		{method: http.MethodPut, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.updateItem},
-		{method: http.MethodDelete, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.deleteItem},
-
-		{method: http.MethodPost, path: p + "/{id}/parameters", access: vendorOnly, handle: s.createParameter},
-		{method: http.MethodGet, path: p + "/{id}/parameters", access: anyAccount, handle: s.listParameters},
-		{method: http.MethodGet, path: p + "/{id}/parameters/{param_id}", access: anyAccount, handle: s.getParameter},
-		{method: http.MethodPut, path: p + "/{id}/parameters/{param_id}", access: vendorOnly, handle: s.updateParameter},
-		{method: http.MethodDelete, path: p + "/{id}/parameters/{param_id}", access: vendorOnly, handle: s.deleteParameter},
-
-		{method: http.MethodPost, path: p + "/{id}/templates", access: vendorOnly, handle: s.createTemplate},
-		{method: http.MethodGet, path: p + "/{id}/templates", access: anyAccount, handle: s.listTemplates},
-		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}", access: anyAccount, handle: s.getTemplate},
-		{method: http.MethodPut, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.updateTemplate},
-		{method: http.MethodDelete, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.deleteTemplate},
 		{method: http.MethodPost, path: p + "/{id}/templates/{template_id}/preview", access: anyAccount, handle: s.previewTemplate},
 	}
+	rs = append(rs, childRoutes(s, p+"/{id}/items", "item_id", items)...)
+	rs = append(rs, childRoutes(s, p+"/{id}/parameters", "param_id", parameters)...)
+	return append(rs, childRoutes(s, p+"/{id}/templates", "template_id", templates)...)
 }
 
 // create decodes a strict body, calls fn and answers 201 with its result.
@@ -215,32 +202,6 @@ func itemField(it catalog.Item, f string) string {
 	return stamp(it.Created)
 }
 
-func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.ItemInput) (catalog.Item, error) {
-		return s.cfg.Catalog.CreateItem(r.Context(), principal(r), r.PathValue("id"), in)
-	})
-}
-
-func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.cfg.Catalog.ListItems(r.Context(), principal(r), r.PathValue("id"))
-	return list(w, r, items, err, itemField, "id", "mpn", "name", "type", "status", "created")
-}
-
-func (s *Server) getItem(w http.ResponseWriter, r *http.Request) error {
-	it, err := s.cfg.Catalog.GetItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"))
-	return show(w, it, err)
-}
-
-func (s *Server) updateItem(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in catalog.ItemInput) (catalog.Item, error) {
-		return s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), in)
-	})
-}
-
-func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.cfg.Catalog.DeleteItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id")))
-}
-
 func paramField(p catalog.Parameter, f string) string {
 	switch f {
 	case "id":
@@ -257,32 +218,6 @@ func paramField(p catalog.Parameter, f string) string {
 	return stamp(p.Created)
 }
 
-func (s *Server) createParameter(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
-		return s.cfg.Catalog.CreateParameter(r.Context(), principal(r), r.PathValue("id"), in)
-	})
-}
-
-func (s *Server) listParameters(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.cfg.Catalog.ListParameters(r.Context(), principal(r), r.PathValue("id"))
-	return list(w, r, ps, err, paramField, "id", "name", "type", "scope", "phase", "created")
-}
-
-func (s *Server) getParameter(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.cfg.Catalog.GetParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id"))
-	return show(w, p, err)
-}
-
-func (s *Server) updateParameter(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
-		return s.cfg.Catalog.UpdateParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id"), in)
-	})
-}
-
-func (s *Server) deleteParameter(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.cfg.Catalog.DeleteParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id")))
-}
-
 func templateField(t catalog.Template, f string) string {
 	switch f {
 	case "id":
@@ -297,30 +232,56 @@ func templateField(t catalog.Template, f string) string {
 	return stamp(t.Created)
 }
 
-func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
-		return s.cfg.Catalog.CreateTemplate(r.Context(), principal(r), r.PathValue("id"), in)
-	})
+// child is the five handlers of a resource under a product (an item, a
+// parameter, a template), which differ only in the service's methods.
+type child[T, In any] struct {
+	field  rql.Value[T]
+	fields []string
+	create func(CatalogService, context.Context, account.Principal, string, In) (T, error)
+	list   func(CatalogService, context.Context, account.Principal, string) ([]T, error)
+	get    func(CatalogService, context.Context, account.Principal, string, string) (T, error)
+	update func(CatalogService, context.Context, account.Principal, string, string, In) (T, error)
+	delete func(CatalogService, context.Context, account.Principal, string, string) error
 }
 
-func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
-	ts, err := s.cfg.Catalog.ListTemplates(r.Context(), principal(r), r.PathValue("id"))
-	return list(w, r, ts, err, templateField, "id", "type", "scope", "title", "created")
-}
+var (
+	items = child[catalog.Item, catalog.ItemInput]{itemField, []string{"id", "mpn", "name", "type", "status", "created"},
+		CatalogService.CreateItem, CatalogService.ListItems, CatalogService.GetItem, CatalogService.UpdateItem, CatalogService.DeleteItem}
+	parameters = child[catalog.Parameter, catalog.ParameterInput]{paramField, []string{"id", "name", "type", "scope", "phase", "created"},
+		CatalogService.CreateParameter, CatalogService.ListParameters, CatalogService.GetParameter, CatalogService.UpdateParameter, CatalogService.DeleteParameter}
+	templates = child[catalog.Template, catalog.TemplateInput]{templateField, []string{"id", "type", "scope", "title", "created"},
+		CatalogService.CreateTemplate, CatalogService.ListTemplates, CatalogService.GetTemplate, CatalogService.UpdateTemplate, CatalogService.DeleteTemplate}
+)
 
-func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.cfg.Catalog.GetTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"))
-	return show(w, t, err)
-}
-
-func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
-		return s.cfg.Catalog.UpdateTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in)
-	})
-}
-
-func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.cfg.Catalog.DeleteTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id")))
+// childRoutes routes base (the collection, under a product's {id}) and
+// base/{idParam}: the vendor writes, any account reads.
+func childRoutes[T, In any](s *Server, base, idParam string, c child[T, In]) []route {
+	one := base + "/{" + idParam + "}"
+	ids := func(r *http.Request) (string, string) { return r.PathValue("id"), r.PathValue(idParam) }
+	return []route{
+		{method: http.MethodPost, path: base, access: vendorOnly, handle: func(w http.ResponseWriter, r *http.Request) error {
+			return create(w, r, func(in In) (T, error) {
+				return c.create(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"), in)
+			})
+		}},
+		{method: http.MethodGet, path: base, access: anyAccount, handle: func(w http.ResponseWriter, r *http.Request) error {
+			all, err := c.list(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"))
+			return list(w, r, all, err, c.field, c.fields...)
+		}},
+		{method: http.MethodGet, path: one, access: anyAccount, handle: func(w http.ResponseWriter, r *http.Request) error {
+			product, id := ids(r)
+			v, err := c.get(s.cfg.Catalog, r.Context(), principal(r), product, id)
+			return show(w, v, err)
+		}},
+		{method: http.MethodPut, path: one, access: vendorOnly, handle: func(w http.ResponseWriter, r *http.Request) error {
+			product, id := ids(r)
+			return update(w, r, func(in In) (T, error) { return c.update(s.cfg.Catalog, r.Context(), principal(r), product, id, in) })
+		}},
+		{method: http.MethodDelete, path: one, access: vendorOnly, handle: func(w http.ResponseWriter, r *http.Request) error {
+			product, id := ids(r)
+			return noContent(w, c.delete(s.cfg.Catalog, r.Context(), principal(r), product, id))
+		}},
+	}
 }
 
 // previewInput is the optional body of a template preview.

@@ -12,30 +12,24 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mercato-dev/mercato/internal/account"
-	"github.com/mercato-dev/mercato/internal/billing"
-	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fault"
-	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ordering"
-	"github.com/mercato-dev/mercato/internal/usage"
-	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
 // Config holds what the handler needs. Every field is required unless noted.
 type Config struct {
-	Accounts *account.Service
-	Catalog  *catalog.Service
+	Accounts AccountService
+	Catalog  CatalogService
 	Ordering *ordering.Service
 
 	// Fulfillment is the vendor's queue, the request actions and the assets.
-	Fulfillment *fulfillment.Service
+	Fulfillment FulfillmentService
 
-	Webhooks *webhook.Service
+	Webhooks WebhookService
 
 	// Usage is usage files and records; Invoices the provider's invoices.
-	Usage    *usage.Service
-	Invoices *billing.Reader
+	Usage    UsageService
+	Invoices InvoiceService
 
 	Logger *slog.Logger
 	// Checks are the dependencies /healthz reports on.

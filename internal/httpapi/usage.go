@@ -32,10 +32,10 @@ func (s *Server) usageRoutes() []route {
 		{method: http.MethodGet, path: base + "/files/{id}", access: anyAccount, handle: s.getUsageFile},
 		{method: http.MethodGet, path: base + "/files/{id}/template", access: anyAccount, handle: s.usageTemplate},
 		{method: http.MethodPost, path: base + "/files/{id}/upload", access: anyAccount, maxBody: uploadBodyLimit, handle: s.uploadUsageFile},
-		{method: http.MethodPost, path: base + "/files/{id}/submit", access: anyAccount, handle: withoutNote(s.cfg.Usage.Submit)},
-		{method: http.MethodPost, path: base + "/files/{id}/accept", access: anyAccount, handle: usageTransition(s.cfg.Usage.Accept)},
-		{method: http.MethodPost, path: base + "/files/{id}/reject", access: anyAccount, handle: usageTransition(s.cfg.Usage.Reject)},
-		{method: http.MethodPost, path: base + "/files/{id}/close", access: anyAccount, handle: withoutNote(s.cfg.Usage.Close)},
+		{method: http.MethodPost, path: base + "/files/{id}/submit", access: anyAccount, handle: s.withoutNote(UsageService.Submit)},
+		{method: http.MethodPost, path: base + "/files/{id}/accept", access: anyAccount, handle: s.usageTransition(UsageService.Accept)},
+		{method: http.MethodPost, path: base + "/files/{id}/reject", access: anyAccount, handle: s.usageTransition(UsageService.Reject)},
+		{method: http.MethodPost, path: base + "/files/{id}/close", access: anyAccount, handle: s.withoutNote(UsageService.Close)},
 		{method: http.MethodGet, path: base + "/records", access: anyAccount, handle: s.listUsageRecords},
 	}
 }
@@ -181,26 +181,26 @@ func tooLargeUpload() error {
 
 // usageTransition is the handler of a usage file transition: the body is
 // an optional note (NoteInput; {} or nothing for those that take none).
-func usageTransition(act func(context.Context, account.Principal, string, usage.NoteInput) (usage.File, error)) handlerFunc {
+func (s *Server) usageTransition(act func(UsageService, context.Context, account.Principal, string, usage.NoteInput) (usage.File, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in usage.NoteInput
 		if err := decodeOptionalJSON(r, &in); err != nil {
 			return err
 		}
-		f, err := act(r.Context(), principal(r), r.PathValue("id"), in)
+		f, err := act(s.cfg.Usage, r.Context(), principal(r), r.PathValue("id"), in)
 		return show(w, f, err)
 	}
 }
 
 // withoutNote adapts a transition that takes no note: a note sent to it is
 // refused by the strict decoding of an empty body.
-func withoutNote(act func(context.Context, account.Principal, string) (usage.File, error)) handlerFunc {
+func (s *Server) withoutNote(act func(UsageService, context.Context, account.Principal, string) (usage.File, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var none struct{}
 		if err := decodeOptionalJSON(r, &none); err != nil {
 			return err
 		}
-		f, err := act(r.Context(), principal(r), r.PathValue("id"))
+		f, err := act(s.cfg.Usage, r.Context(), principal(r), r.PathValue("id"))
 		return show(w, f, err)
 	}
 }

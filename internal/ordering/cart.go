@@ -2,6 +2,7 @@ package ordering
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
@@ -136,7 +137,7 @@ func cartRow(owner string, sc storedCart, rev int) row {
 func (s *Service) cart(ctx context.Context, actor account.Principal, customerID, cartID string) (storedCart, int, error) {
 	var r row
 	err := s.table.Get(ctx, cartKey(customerID, cartID), &r)
-	if err == dynamo.ErrNotFound || (err == nil && r.Owner != actor.AccountID) {
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && r.Owner != actor.AccountID) {
 		return storedCart{}, 0, fault.NotFoundf("cart %s not found", cartID)
 	}
 	if err != nil {

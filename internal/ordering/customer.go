@@ -7,6 +7,7 @@ package ordering
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -138,7 +139,7 @@ func (s *Service) CreateCustomer(ctx context.Context, actor account.Principal, i
 func (s *Service) Customer(ctx context.Context, actor account.Principal, id string) (Customer, error) {
 	var r row
 	err := s.table.Get(ctx, dynamo.Key{PK: customerPK(id), SK: "CUSTOMER"}, &r)
-	if err == dynamo.ErrNotFound || (err == nil && r.Owner != actor.AccountID) {
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && r.Owner != actor.AccountID) {
 		return Customer{}, fault.NotFoundf("customer %s not found", id).WithPartnerCode(600008)
 	}
 	if err != nil {

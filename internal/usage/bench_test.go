@@ -20,9 +20,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
+	"github.com/mercato-dev/mercato/internal/sheet"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -109,9 +110,9 @@ func scanFile(path string, xlsx, anyRows bool) (int, error) {
 	if anyRows {
 		usage.LiftRowCap(v)
 	}
-	var rows usage.Rows
+	var rows sheet.Rows
 	if xlsx {
-		r, err := usage.OpenXLSXRows(path, os.TempDir())
+		r, err := sheet.OpenXLSX(path, os.TempDir())
 		if err != nil {
 			return 0, err
 		}
@@ -122,7 +123,7 @@ func scanFile(path string, xlsx, anyRows bool) (int, error) {
 			return 0, err
 		}
 		defer func() { _ = f.Close() }()
-		rows = usage.NewCSVRows(f)
+		rows = sheet.NewCSV(f)
 	}
 	defer func() { _ = rows.Close() }()
 	if err := v.Scan(context.Background(), rows, nil, nil); err != nil {

@@ -6,9 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -17,9 +15,9 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
-	"github.com/mercato-dev/mercato/internal/stacktest"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -36,27 +34,7 @@ type client struct {
 
 func (c client) do(method, path string, body any, want int, out any) []byte {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	rec := httptest.NewRecorder()
-	c.api.ServeHTTP(rec, req)
-	if rec.Code != want {
-		c.t.Fatalf("%s %s = %d, want %d: %s", method, path, rec.Code, want, rec.Body.Bytes())
-	}
-	if out != nil {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-			c.t.Fatalf("%s %s: %v", method, path, err)
-		}
-	}
-	return rec.Body.Bytes()
+	return stacktest.Do(c.t, c.api, method, path, "Bearer "+c.token, body, want, out)
 }
 
 type idOnly struct {

@@ -11,9 +11,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
+	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
 // naiveDuplicates is what idSet.duplicates must find, with a map.
@@ -91,7 +92,7 @@ func TestValidator_DuplicatesAcrossRuns(t *testing.T) {
 	dir := t.TempDir()
 	v := NewValidator(testFile(), Catalog{Items: []catalog.Item{testItem}}, oneAsset{})
 	v.seen = idSet{dir: dir, limit: 3}
-	if err := v.Scan(context.Background(), NewCSVRows(strings.NewReader(csvOfIDs(ids))), nil, nil); err != nil {
+	if err := v.Scan(context.Background(), sheet.NewCSV(strings.NewReader(csvOfIDs(ids))), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	rep := v.Report()
@@ -140,7 +141,7 @@ func TestValidator_ClaimsAreCapped(t *testing.T) {
 		}
 	}
 	v := NewValidator(testFile(), Catalog{Items: []catalog.Item{testItem}}, oneAsset{})
-	if err := v.Scan(context.Background(), NewCSVRows(strings.NewReader(csvOfIDs(ids))), claims, nil); err != nil {
+	if err := v.Scan(context.Background(), sheet.NewCSV(strings.NewReader(csvOfIDs(ids))), claims, nil); err != nil {
 		t.Fatal(err)
 	}
 	rep := v.Report()

@@ -20,6 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ident"
+	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
 // ObjectStore is the part of the S3 client usage files need.
@@ -281,17 +282,17 @@ func (p *Processor) scan(ctx context.Context, v *Validator, key, etag string, cl
 	}
 	defer func() { _ = obj.Body.Close() }()
 	br := bufio.NewReaderSize(obj.Body, 64<<10)
-	head, _ := br.Peek(len(zipMagic))
-	if !IsXLSX(head) {
-		rows := NewCSVRows(br)
+	head, _ := br.Peek(sheet.HeadLen)
+	if !sheet.IsXLSX(head) {
+		rows := sheet.NewCSV(br)
 		err := v.Scan(ctx, rows, claims, sink)
 		// Closing the body first ends a read ahead blocked on it, which
 		// closing the rows waits for.
 		_ = obj.Body.Close()
 		return errors.Join(err, rows.Close())
 	}
-	path, err := spool(br, p.cfg.TmpDir, MaxXLSXBytes)
-	var fe *FormatError
+	path, err := sheet.Spool(br, p.cfg.TmpDir, sheet.MaxXLSXBytes)
+	var fe *sheet.FormatError
 	if errors.As(err, &fe) {
 		v.FileError(fe.Msg)
 		return nil
@@ -300,7 +301,7 @@ func (p *Processor) scan(ctx context.Context, v *Validator, key, etag string, cl
 		return err
 	}
 	defer func() { _ = os.Remove(path) }()
-	rows, err := OpenXLSXRows(path, p.cfg.TmpDir)
+	rows, err := sheet.OpenXLSX(path, p.cfg.TmpDir)
 	if errors.As(err, &fe) {
 		v.FileError(fe.Msg)
 		return nil

@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"sync"
+
+	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
 // MaxRows bounds the rows of a file. It bounds processing time, not
@@ -129,7 +131,7 @@ func (c *claimChecker) wait(ctx context.Context) ([]string, int, error) {
 // not nil, receives each valid record in order. A file that cannot be read
 // as CSV or XLSX is a file error, not a failure: Scan fails only when
 // reading the object or a lookup fails, which is worth retrying.
-func (v *Validator) Scan(ctx context.Context, rows Rows, claims Claims, sink func(Record) error) error {
+func (v *Validator) Scan(ctx context.Context, rows sheet.Rows, claims Claims, sink func(Record) error) error {
 	var cc *claimChecker
 	if claims != nil {
 		cc = newClaimChecker(claims, v.file.Product.ID, v.file.ID)
@@ -183,7 +185,7 @@ func (v *Validator) addRowErrors(msgs []string, n int) {
 // readError ends the reading of the rows: at the end, at a file that
 // cannot be read as CSV or XLSX (a file error), or at an outage.
 func (v *Validator) readError(err error) error {
-	var fe *FormatError
+	var fe *sheet.FormatError
 	switch {
 	case errors.Is(err, io.EOF):
 		return nil
@@ -194,7 +196,7 @@ func (v *Validator) readError(err error) error {
 	return err
 }
 
-func (v *Validator) scanRows(ctx context.Context, rows Rows, cc *claimChecker, sink func(Record) error) error {
+func (v *Validator) scanRows(ctx context.Context, rows sheet.Rows, cc *claimChecker, sink func(Record) error) error {
 	for {
 		cells, row, err := rows.Next()
 		if err != nil {

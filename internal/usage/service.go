@@ -16,6 +16,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
 // MaxUploadBytes bounds a multipart upload through the API; larger files
@@ -177,7 +178,7 @@ func (s *Service) Upload(ctx context.Context, actor account.Principal, id string
 	_, err = s.cfg.Objects.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.cfg.Bucket, Key: &key,
 		Body: bytes.NewReader(content), ContentLength: ptr(int64(len(content))), ContentType: ptr(contentType(content))})
 	if err != nil {
-		return File{}, fmt.Errorf("usage: put s3://%s/%s: %w", s.cfg.Bucket, key, err)
+		return File{}, fmt.Errorf("usage: put s3://%s/%s: %w", s.cfg.Bucket, key, dynamo.Unavailable(err))
 	}
 	return s.markProcessing(ctx, f, now)
 }
@@ -185,7 +186,7 @@ func (s *Service) Upload(ctx context.Context, actor account.Principal, id string
 func ptr[T any](v T) *T { return &v }
 
 func contentType(b []byte) string {
-	if IsXLSX(b) {
+	if sheet.IsXLSX(b) {
 		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	return "text/csv"

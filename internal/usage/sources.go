@@ -5,9 +5,9 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
 	"github.com/mercato-dev/mercato/internal/layout"
 )
 

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
 )
 
 // MaxErrors is how many row messages a file's error_detail keeps; the

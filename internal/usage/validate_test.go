@@ -9,9 +9,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mercato-dev/mercato/internal/billing/timeline"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
+	"github.com/mercato-dev/mercato/internal/sheet"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -80,7 +81,7 @@ func scan(t *testing.T, body string, claims usage.Claims) usage.Report {
 	t.Helper()
 	cat := usage.Catalog{Items: []catalog.Item{minut, gbs, seats}, Prices: map[string]string{minut.ID: "0.06", gbs.ID: "0.10"}}
 	v := usage.NewValidator(testFile(), cat, newAssets())
-	if err := v.Scan(context.Background(), usage.NewCSVRows(strings.NewReader(body)), claims, nil); err != nil {
+	if err := v.Scan(context.Background(), sheet.NewCSV(strings.NewReader(body)), claims, nil); err != nil {
 		t.Fatal(err)
 	}
 	return v.Report()
@@ -213,7 +214,7 @@ func TestValidator_StatsAndLookupsPerFile(t *testing.T) {
 	cat := usage.Catalog{Items: []catalog.Item{minut, gbs, seats}, Prices: map[string]string{gbs.ID: "0.10"}}
 	v := usage.NewValidator(testFile(), cat, assets)
 	var recs []usage.Record
-	err := v.Scan(context.Background(), usage.NewCSVRows(strings.NewReader(b.String())), nil, func(r usage.Record) error {
+	err := v.Scan(context.Background(), sheet.NewCSV(strings.NewReader(b.String())), nil, func(r usage.Record) error {
 		recs = append(recs, r)
 		return nil
 	})

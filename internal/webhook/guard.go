@@ -100,12 +100,6 @@ type AddrError struct {
 
 func (e *AddrError) Error() string { return fmt.Sprintf("%s is %s", e.Addr, e.Reason) }
 
-// IsRefused reports whether err comes from the guard refusing an address.
-func IsRefused(err error) bool {
-	var ae *AddrError
-	return errors.As(err, &ae)
-}
-
 // CheckAddr reports why Mercato must not connect to addr, or nil when it
 // may. Loopback is allowed only when the guard allows HTTP to loopback.
 func (g *Guard) CheckAddr(addr netip.Addr) error {

@@ -19,13 +19,13 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/ident"
-	"github.com/mercato-dev/mercato/internal/stacktest"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
@@ -116,29 +116,13 @@ func newAccount(t *testing.T, a *app.App, typ account.Type, name string) *tenant
 
 func (tn *tenant) do(method, path string, body any, want int, out any) {
 	tn.t.Helper()
-	code, resp := tn.call(method, path, body)
-	if code != want {
-		tn.t.Fatalf("%s %s = %d, want %d: %s", method, path, code, want, resp)
-	}
-	if out != nil {
-		if err := json.Unmarshal(resp, out); err != nil {
-			tn.t.Fatal(err)
-		}
-	}
+	stacktest.Do(tn.t, tn.api, method, path, stacktest.APIKey(tn.token), body, want, out)
 }
 
 // call answers the status and body of a request of the tenant; unlike do,
 // it may run on goroutines other than the test's.
 func (tn *tenant) call(method, path string, body any) (int, []byte) {
-	var rd io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		rd = bytes.NewReader(raw)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.Header.Set("Authorization", "ApiKey "+tn.token)
-	rec := httptest.NewRecorder()
-	tn.api.ServeHTTP(rec, req)
+	rec := stacktest.Call(tn.t, tn.api, method, path, stacktest.APIKey(tn.token), body)
 	return rec.Code, rec.Body.Bytes()
 }
 

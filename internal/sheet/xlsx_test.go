@@ -1,4 +1,4 @@
-package usage
+package sheet
 
 import (
 	"archive/zip"
@@ -270,7 +270,7 @@ func TestSheetReader_File(t *testing.T) {
 	if err := os.WriteFile(path, zipOf(t, workbookXML(`<row r="3">`+inline("C3", "x")+`</row>`, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := OpenXLSXRows(path, t.TempDir())
+	rows, err := OpenXLSX(path, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestSheetReader_File(t *testing.T) {
 	if err := rows.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenXLSXRows(t.TempDir()+"/missing.xlsx", ""); err == nil {
+	if _, err := OpenXLSX(t.TempDir()+"/missing.xlsx", ""); err == nil {
 		t.Error("a missing file opened")
 	}
 }

@@ -1,4 +1,4 @@
-package usage
+package sheet
 
 import (
 	"bufio"
@@ -65,15 +65,15 @@ func (t *sharedStrings) moveToDisk() error {
 	sp := &sstSpill{}
 	t.spill = sp
 	var err error
-	if sp.text, err = os.CreateTemp(t.dir, "usage-sst-text-*"); err != nil {
-		return fmt.Errorf("usage: shared strings temp file: %w", err)
+	if sp.text, err = os.CreateTemp(t.dir, "sheet-sst-text-*"); err != nil {
+		return fmt.Errorf("sheet: shared strings temp file: %w", err)
 	}
-	if sp.offs, err = os.CreateTemp(t.dir, "usage-sst-offsets-*"); err != nil {
-		return fmt.Errorf("usage: shared strings temp file: %w", err)
+	if sp.offs, err = os.CreateTemp(t.dir, "sheet-sst-offsets-*"); err != nil {
+		return fmt.Errorf("sheet: shared strings temp file: %w", err)
 	}
 	sp.textW, sp.offsW = bufio.NewWriterSize(sp.text, 64<<10), bufio.NewWriterSize(sp.offs, 64<<10)
 	if _, err := sp.textW.WriteString(t.text.String()); err != nil {
-		return fmt.Errorf("usage: write shared strings: %w", err)
+		return fmt.Errorf("sheet: write shared strings: %w", err)
 	}
 	for _, end := range t.ends {
 		if err := sp.addEnd(int64(end)); err != nil {
@@ -89,7 +89,7 @@ func (sp *sstSpill) add(s []byte) error {
 		return formatErrorf("the workbook's shared strings are larger than %d MB; send the usage as CSV", maxSharedStrings>>20)
 	}
 	if _, err := sp.textW.Write(s); err != nil {
-		return fmt.Errorf("usage: write shared strings: %w", err)
+		return fmt.Errorf("sheet: write shared strings: %w", err)
 	}
 	return sp.addEnd(sp.size + int64(len(s)))
 }
@@ -98,7 +98,7 @@ func (sp *sstSpill) addEnd(end int64) error {
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], uint64(end))
 	if _, err := sp.offsW.Write(b[:]); err != nil {
-		return fmt.Errorf("usage: write shared strings: %w", err)
+		return fmt.Errorf("sheet: write shared strings: %w", err)
 	}
 	sp.size = end
 	sp.count++
@@ -113,7 +113,7 @@ func (t *sharedStrings) done() error {
 	}
 	sp := t.spill
 	if err := errors.Join(sp.textW.Flush(), sp.offsW.Flush()); err != nil {
-		return fmt.Errorf("usage: write shared strings: %w", err)
+		return fmt.Errorf("sheet: write shared strings: %w", err)
 	}
 	sp.textC, sp.offsC = newPageCache(sp.text), newPageCache(sp.offs)
 	return nil
@@ -207,7 +207,7 @@ func (c *pageCache) appendAt(dst []byte, off int64, n int) ([]byte, error) {
 		}
 		in := int(off % cachePage)
 		if in >= len(p) {
-			return dst, errors.New("usage: shared strings file is shorter than its offsets")
+			return dst, errors.New("sheet: shared strings file is shorter than its offsets")
 		}
 		k := min(n, len(p)-in)
 		dst = append(dst, p[in:in+k]...)
@@ -236,7 +236,7 @@ func (c *pageCache) page(n int64) ([]byte, error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		delete(c.slot, n)
 		pg.n = -1
-		return nil, fmt.Errorf("usage: read shared strings: %w", err)
+		return nil, fmt.Errorf("sheet: read shared strings: %w", err)
 	}
 	pg.data = pg.data[:k]
 	return pg.data, nil

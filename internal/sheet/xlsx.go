@@ -1,4 +1,4 @@
-package usage
+package sheet
 
 import (
 	"archive/zip"
@@ -44,15 +44,15 @@ const relTypeSST = "/sharedStrings"
 // serial numbers (the validator turns those into times), text from the
 // shared strings or the cell. Temporary files, for a large table of
 // shared strings, go to tmpDir ("" is the system's).
-func OpenXLSXRows(filename, tmpDir string) (Rows, error) {
+func OpenXLSX(filename, tmpDir string) (Rows, error) {
 	f, err := os.Open(filename)
 	if err != nil {
-		return nil, fmt.Errorf("usage: open xlsx: %w", err)
+		return nil, fmt.Errorf("sheet: open xlsx: %w", err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("usage: stat xlsx: %w", err)
+		return nil, fmt.Errorf("sheet: stat xlsx: %w", err)
 	}
 	rows, err := openXLSX(f, fi.Size(), tmpDir)
 	if err != nil {
@@ -125,7 +125,7 @@ func checkParts(f io.ReaderAt, size int64) error {
 	n := min(size, eocdLen+65535)
 	tail := make([]byte, n)
 	if _, err := f.ReadAt(tail, size-n); err != nil {
-		return fmt.Errorf("usage: read xlsx: %w", err)
+		return fmt.Errorf("sheet: read xlsx: %w", err)
 	}
 	i := bytes.LastIndex(tail, []byte("PK\x05\x06"))
 	if i < 0 || len(tail)-i < eocdLen {

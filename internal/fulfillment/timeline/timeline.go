@@ -2,7 +2,9 @@
 // requests: when it was active, suspended or terminated, and which item
 // quantities it had. Usage validation asks it whether an asset was active
 // during a record's interval; rating asks it for the quantities to charge
-// day by day.
+// day by day. It sits under fulfillment, which owns the requests it is
+// built from, so that usage and billing both import it and neither imports
+// the other for it.
 package timeline
 
 import (

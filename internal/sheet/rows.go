@@ -1,4 +1,8 @@
-package usage
+// Package sheet reads a table of rows from a CSV or XLSX file, one row at a
+// time and never the whole file, with the XLSX reader's own ZIP, XML and
+// shared-strings handling bounded in memory. It knows nothing of what the
+// rows mean: usage validates them.
+package sheet
 
 import (
 	"bufio"
@@ -10,7 +14,7 @@ import (
 	"os"
 )
 
-// Rows reads a usage file one row at a time, never the whole file.
+// Rows reads a file one row at a time, never the whole file.
 type Rows interface {
 	// Next returns the next row's cells and its 1-based row number, or
 	// io.EOF after the last row. The slice is reused by the next call.
@@ -19,13 +23,16 @@ type Rows interface {
 }
 
 // zipMagic starts every XLSX file (a ZIP archive).
-var zipMagic = []byte("PK\x03\x04")
+const zipMagic = "PK\x03\x04"
 
 // utf8BOM is what Excel puts before a CSV it saves as UTF-8.
 var utf8BOM = []byte("\xEF\xBB\xBF")
 
+// HeadLen is how many bytes of a file's start IsXLSX needs.
+const HeadLen = len(zipMagic)
+
 // IsXLSX reports whether the start of a file is an XLSX (ZIP) archive.
-func IsXLSX(head []byte) bool { return bytes.HasPrefix(head, zipMagic) }
+func IsXLSX(head []byte) bool { return bytes.HasPrefix(head, []byte(zipMagic)) }
 
 type csvRows struct {
 	r   *csv.Reader
@@ -36,7 +43,7 @@ type csvRows struct {
 // a few batches ahead of the caller's validation, which costs about as much
 // (see ahead.go). A UTF-8 byte order mark is skipped; rows may have
 // different numbers of fields. Close stops the goroutine.
-func NewCSVRows(r io.Reader) Rows {
+func NewCSV(r io.Reader) Rows {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if head, err := br.Peek(len(utf8BOM)); err == nil && bytes.Equal(head, utf8BOM) {
 		_, _ = br.Discard(len(utf8BOM))
@@ -63,13 +70,13 @@ func (c *csvRows) Next() ([]string, int, error) {
 
 func (c *csvRows) Close() error { return nil }
 
-// spool copies r to a temporary file in dir (at most limit bytes) for the
+// Spool copies r to a temporary file in dir (at most limit bytes) for the
 // XLSX reader: a ZIP archive is read from its end, its directory, and
 // needs random access. The caller removes the file.
-func spool(r io.Reader, dir string, limit int64) (string, error) {
-	tmp, err := os.CreateTemp(dir, "usage-*.xlsx")
+func Spool(r io.Reader, dir string, limit int64) (string, error) {
+	tmp, err := os.CreateTemp(dir, "sheet-*.xlsx")
 	if err != nil {
-		return "", fmt.Errorf("usage: temp file: %w", err)
+		return "", fmt.Errorf("sheet: temp file: %w", err)
 	}
 	n, err := io.Copy(tmp, io.LimitReader(r, limit+1))
 	if cerr := tmp.Close(); err == nil {
@@ -77,7 +84,7 @@ func spool(r io.Reader, dir string, limit int64) (string, error) {
 	}
 	if err != nil {
 		_ = os.Remove(tmp.Name())
-		return "", fmt.Errorf("usage: spool xlsx: %w", err)
+		return "", fmt.Errorf("sheet: spool xlsx: %w", err)
 	}
 	if n > limit {
 		_ = os.Remove(tmp.Name())

@@ -1,0 +1,187 @@
+package mock
+
+import (
+	"context"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/catalog"
+)
+
+// CatalogService stands in for catalog.Service: each method calls its Fn field.
+type CatalogService struct {
+	ApproveListingRequestFn func(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error)
+	CreateItemFn            func(ctx context.Context, actor account.Principal, productID string, in catalog.ItemInput) (catalog.Item, error)
+	CreateMarketplaceFn     func(ctx context.Context, actor account.Principal, in catalog.MarketplaceInput) (catalog.Marketplace, error)
+	CreateParameterFn       func(ctx context.Context, actor account.Principal, productID string, in catalog.ParameterInput) (catalog.Parameter, error)
+	CreateProductFn         func(ctx context.Context, actor account.Principal, in catalog.ProductInput) (catalog.Product, error)
+	CreateTemplateFn        func(ctx context.Context, actor account.Principal, productID string, in catalog.TemplateInput) (catalog.Template, error)
+	DeleteItemFn            func(ctx context.Context, actor account.Principal, productID, itemID string) error
+	DeleteParameterFn       func(ctx context.Context, actor account.Principal, productID, paramID string) error
+	DeleteTemplateFn        func(ctx context.Context, actor account.Principal, productID, templateID string) error
+	GetItemFn               func(ctx context.Context, actor account.Principal, productID, itemID string) (catalog.Item, error)
+	GetListingFn            func(ctx context.Context, actor account.Principal, id string) (catalog.Listing, error)
+	GetListingRequestFn     func(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
+	GetMarketplaceFn        func(ctx context.Context, actor account.Principal, id string) (catalog.Marketplace, error)
+	GetParameterFn          func(ctx context.Context, actor account.Principal, productID, paramID string) (catalog.Parameter, error)
+	GetProductFn            func(ctx context.Context, actor account.Principal, id string) (catalog.Product, error)
+	GetTemplateFn           func(ctx context.Context, actor account.Principal, productID, templateID string) (catalog.Template, error)
+	ListItemsFn             func(ctx context.Context, actor account.Principal, productID string) ([]catalog.Item, error)
+	ListListingRequestsFn   func(ctx context.Context, actor account.Principal) ([]catalog.ListingRequest, error)
+	ListListingsFn          func(ctx context.Context, actor account.Principal) ([]catalog.Listing, error)
+	ListMarketplacesFn      func(ctx context.Context, actor account.Principal) ([]catalog.Marketplace, error)
+	ListParametersFn        func(ctx context.Context, actor account.Principal, productID string) ([]catalog.Parameter, error)
+	ListProductsFn          func(ctx context.Context, actor account.Principal) ([]catalog.Product, error)
+	ListTemplatesFn         func(ctx context.Context, actor account.Principal, productID string) ([]catalog.Template, error)
+	ListVersionsFn          func(ctx context.Context, actor account.Principal, productID string) ([]catalog.Version, error)
+	PreviewTemplateFn       func(ctx context.Context, actor account.Principal, productID, templateID string, values map[string]string) (catalog.Preview, error)
+	ProviderOfferFn         func(ctx context.Context, actor account.Principal, productID, country string) (catalog.Offer, error)
+	ProviderProductsFn      func(ctx context.Context, actor account.Principal, country string) ([]catalog.Product, error)
+	PublishFn               func(ctx context.Context, actor account.Principal, productID string, in catalog.PublishInput) (catalog.Version, error)
+	RejectListingRequestFn  func(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error)
+	SubmitListingRequestFn  func(ctx context.Context, actor account.Principal, in catalog.ListingRequestInput) (catalog.ListingRequest, error)
+	UpdateItemFn            func(ctx context.Context, actor account.Principal, productID, itemID string, in catalog.ItemInput) (catalog.Item, error)
+	UpdateParameterFn       func(ctx context.Context, actor account.Principal, productID, paramID string, in catalog.ParameterInput) (catalog.Parameter, error)
+	UpdateProductFn         func(ctx context.Context, actor account.Principal, id string, in catalog.ProductInput) (catalog.Product, error)
+	UpdateTemplateFn        func(ctx context.Context, actor account.Principal, productID, templateID string, in catalog.TemplateInput) (catalog.Template, error)
+	VersionFn               func(ctx context.Context, actor account.Principal, productID string, n int) (catalog.Version, error)
+}
+
+func (s *CatalogService) ApproveListingRequest(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error) {
+	return s.ApproveListingRequestFn(ctx, actor, id, in)
+}
+
+func (s *CatalogService) CreateItem(ctx context.Context, actor account.Principal, productID string, in catalog.ItemInput) (catalog.Item, error) {
+	return s.CreateItemFn(ctx, actor, productID, in)
+}
+
+func (s *CatalogService) CreateMarketplace(ctx context.Context, actor account.Principal, in catalog.MarketplaceInput) (catalog.Marketplace, error) {
+	return s.CreateMarketplaceFn(ctx, actor, in)
+}
+
+func (s *CatalogService) CreateParameter(ctx context.Context, actor account.Principal, productID string, in catalog.ParameterInput) (catalog.Parameter, error) {
+	return s.CreateParameterFn(ctx, actor, productID, in)
+}
+
+func (s *CatalogService) CreateProduct(ctx context.Context, actor account.Principal, in catalog.ProductInput) (catalog.Product, error) {
+	return s.CreateProductFn(ctx, actor, in)
+}
+
+func (s *CatalogService) CreateTemplate(ctx context.Context, actor account.Principal, productID string, in catalog.TemplateInput) (catalog.Template, error) {
+	return s.CreateTemplateFn(ctx, actor, productID, in)
+}
+
+func (s *CatalogService) DeleteItem(ctx context.Context, actor account.Principal, productID string, itemID string) error {
+	return s.DeleteItemFn(ctx, actor, productID, itemID)
+}
+
+func (s *CatalogService) DeleteParameter(ctx context.Context, actor account.Principal, productID string, paramID string) error {
+	return s.DeleteParameterFn(ctx, actor, productID, paramID)
+}
+
+func (s *CatalogService) DeleteTemplate(ctx context.Context, actor account.Principal, productID string, templateID string) error {
+	return s.DeleteTemplateFn(ctx, actor, productID, templateID)
+}
+
+func (s *CatalogService) GetItem(ctx context.Context, actor account.Principal, productID string, itemID string) (catalog.Item, error) {
+	return s.GetItemFn(ctx, actor, productID, itemID)
+}
+
+func (s *CatalogService) GetListing(ctx context.Context, actor account.Principal, id string) (catalog.Listing, error) {
+	return s.GetListingFn(ctx, actor, id)
+}
+
+func (s *CatalogService) GetListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error) {
+	return s.GetListingRequestFn(ctx, actor, id)
+}
+
+func (s *CatalogService) GetMarketplace(ctx context.Context, actor account.Principal, id string) (catalog.Marketplace, error) {
+	return s.GetMarketplaceFn(ctx, actor, id)
+}
+
+func (s *CatalogService) GetParameter(ctx context.Context, actor account.Principal, productID string, paramID string) (catalog.Parameter, error) {
+	return s.GetParameterFn(ctx, actor, productID, paramID)
+}
+
+func (s *CatalogService) GetProduct(ctx context.Context, actor account.Principal, id string) (catalog.Product, error) {
+	return s.GetProductFn(ctx, actor, id)
+}
+
+func (s *CatalogService) GetTemplate(ctx context.Context, actor account.Principal, productID string, templateID string) (catalog.Template, error) {
+	return s.GetTemplateFn(ctx, actor, productID, templateID)
+}
+
+func (s *CatalogService) ListItems(ctx context.Context, actor account.Principal, productID string) ([]catalog.Item, error) {
+	return s.ListItemsFn(ctx, actor, productID)
+}
+
+func (s *CatalogService) ListListingRequests(ctx context.Context, actor account.Principal) ([]catalog.ListingRequest, error) {
+	return s.ListListingRequestsFn(ctx, actor)
+}
+
+func (s *CatalogService) ListListings(ctx context.Context, actor account.Principal) ([]catalog.Listing, error) {
+	return s.ListListingsFn(ctx, actor)
+}
+
+func (s *CatalogService) ListMarketplaces(ctx context.Context, actor account.Principal) ([]catalog.Marketplace, error) {
+	return s.ListMarketplacesFn(ctx, actor)
+}
+
+func (s *CatalogService) ListParameters(ctx context.Context, actor account.Principal, productID string) ([]catalog.Parameter, error) {
+	return s.ListParametersFn(ctx, actor, productID)
+}
+
+func (s *CatalogService) ListProducts(ctx context.Context, actor account.Principal) ([]catalog.Product, error) {
+	return s.ListProductsFn(ctx, actor)
+}
+
+func (s *CatalogService) ListTemplates(ctx context.Context, actor account.Principal, productID string) ([]catalog.Template, error) {
+	return s.ListTemplatesFn(ctx, actor, productID)
+}
+
+func (s *CatalogService) ListVersions(ctx context.Context, actor account.Principal, productID string) ([]catalog.Version, error) {
+	return s.ListVersionsFn(ctx, actor, productID)
+}
+
+func (s *CatalogService) PreviewTemplate(ctx context.Context, actor account.Principal, productID string, templateID string, values map[string]string) (catalog.Preview, error) {
+	return s.PreviewTemplateFn(ctx, actor, productID, templateID, values)
+}
+
+func (s *CatalogService) ProviderOffer(ctx context.Context, actor account.Principal, productID string, country string) (catalog.Offer, error) {
+	return s.ProviderOfferFn(ctx, actor, productID, country)
+}
+
+func (s *CatalogService) ProviderProducts(ctx context.Context, actor account.Principal, country string) ([]catalog.Product, error) {
+	return s.ProviderProductsFn(ctx, actor, country)
+}
+
+func (s *CatalogService) Publish(ctx context.Context, actor account.Principal, productID string, in catalog.PublishInput) (catalog.Version, error) {
+	return s.PublishFn(ctx, actor, productID, in)
+}
+
+func (s *CatalogService) RejectListingRequest(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error) {
+	return s.RejectListingRequestFn(ctx, actor, id, in)
+}
+
+func (s *CatalogService) SubmitListingRequest(ctx context.Context, actor account.Principal, in catalog.ListingRequestInput) (catalog.ListingRequest, error) {
+	return s.SubmitListingRequestFn(ctx, actor, in)
+}
+
+func (s *CatalogService) UpdateItem(ctx context.Context, actor account.Principal, productID string, itemID string, in catalog.ItemInput) (catalog.Item, error) {
+	return s.UpdateItemFn(ctx, actor, productID, itemID, in)
+}
+
+func (s *CatalogService) UpdateParameter(ctx context.Context, actor account.Principal, productID string, paramID string, in catalog.ParameterInput) (catalog.Parameter, error) {
+	return s.UpdateParameterFn(ctx, actor, productID, paramID, in)
+}
+
+func (s *CatalogService) UpdateProduct(ctx context.Context, actor account.Principal, id string, in catalog.ProductInput) (catalog.Product, error) {
+	return s.UpdateProductFn(ctx, actor, id, in)
+}
+
+func (s *CatalogService) UpdateTemplate(ctx context.Context, actor account.Principal, productID string, templateID string, in catalog.TemplateInput) (catalog.Template, error) {
+	return s.UpdateTemplateFn(ctx, actor, productID, templateID, in)
+}
+
+func (s *CatalogService) Version(ctx context.Context, actor account.Principal, productID string, n int) (catalog.Version, error) {
+	return s.VersionFn(ctx, actor, productID, n)
+}
