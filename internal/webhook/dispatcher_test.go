@@ -169,7 +169,7 @@ func TestDispatcher_FanOutOnceAndScheduleRetry(t *testing.T) {
 		t.Errorf("next attempt after %s, want 1m ±20%%", gap)
 	}
 	tasks := h.queue.tasks(t)
-	want := []task{{Kind: taskKind, Account: ep.Account, WebhookID: ep.ID, DeliveryID: id, Attempt: 2, Due: *a.NextAttempt}}
+	want := []task{{Kind: taskKind, Account: ep.Account, WebhookID: ep.ID, DeliveryID: id, EventID: e.ID, Attempt: 2, Due: *a.NextAttempt}}
 	if diff := cmp.Diff(want, tasks); diff != "" {
 		t.Errorf("tasks (-want +got):\n%s", diff)
 	}

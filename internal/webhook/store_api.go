@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -196,17 +200,17 @@ func (s *DynamoStore) request(ctx context.Context, w Webhook, ev event.Event) er
 }
 
 // deliveryWithAttempts reads a delivery and its attempts, newest first, with
-// one Query.
+// one consistent Query of the delivery's partition.
 func (s *DynamoStore) deliveryWithAttempts(ctx context.Context, account, webhookID, id string) (Delivery, error) {
-	in, err := dynamo.Partition{PK: deliveriesPK(account, webhookID), SKPrefix: "DELIVERY#" + id}.Input(1000, nil)
+	in, err := dynamo.Partition{PK: deliveryPK(account, webhookID, id)}.Input(1000, nil)
 	if err != nil {
 		return Delivery{}, err
 	}
-	in.ScanIndexForward = aws.Bool(false)
 	res, err := s.table.Query(ctx, in)
 	if err != nil {
 		return Delivery{}, fmt.Errorf("webhook: read delivery %s: %w", id, err)
 	}
+	var ds *deliveryState
 	var attempts []attemptItem
 	for _, av := range res.Items {
 		switch entityOf(av) {
@@ -221,12 +225,14 @@ func (s *DynamoStore) deliveryWithAttempts(ctx context.Context, account, webhook
 			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 				return Delivery{}, fmt.Errorf("webhook: decode delivery: %w", err)
 			}
-			if it.ID == id {
-				return it.state().view(attemptsOf(attempts, id)), nil
-			}
+			st := it.state()
+			ds = &st
 		}
 	}
-	return Delivery{}, ErrNotFound
+	if ds == nil {
+		return Delivery{}, ErrNotFound
+	}
+	return ds.view(newestFirst(attempts)), nil
 }
 
 func entityOf(av map[string]types.AttributeValue) string {
@@ -236,14 +242,39 @@ func entityOf(av map[string]types.AttributeValue) string {
 	return ""
 }
 
+// newestFirst returns the attempts by number, the latest first.
+func newestFirst(items []attemptItem) []Attempt {
+	slices.SortFunc(items, func(a, b attemptItem) int { return b.Number - a.Number })
+	out := make([]Attempt, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.attempt())
+	}
+	return out
+}
+
 // DeliveryFilter narrows a listing of deliveries; empty fields match all.
 type DeliveryFilter struct {
 	Status    string
 	EventType event.Type
 }
 
-func (f DeliveryFilter) match(d deliveryState) bool {
-	return (f.Status == "" || d.Status == f.Status) && (f.EventType == "" || d.EventType == f.EventType)
+// condition is the filter as a condition on the index's projected
+// attributes; false when it matches all.
+func (f DeliveryFilter) condition() (expression.ConditionBuilder, bool) {
+	var conds []expression.ConditionBuilder
+	if f.Status != "" {
+		conds = append(conds, expression.Name("status").Equal(expression.Value(f.Status)))
+	}
+	if f.EventType != "" {
+		conds = append(conds, expression.Name("event_type").Equal(expression.Value(string(f.EventType))))
+	}
+	switch len(conds) {
+	case 0:
+		return expression.ConditionBuilder{}, false
+	case 1:
+		return conds[0], true
+	}
+	return expression.And(conds[0], conds[1]), true
 }
 
 // DeliveryPage is one page of a webhook's deliveries, newest first.
@@ -262,71 +293,186 @@ type DeliveryPage struct {
 // a busy webhook does not read its whole month.
 const countUpTo = 1000
 
-// listDeliveries reads the delivery partition newest first, a page of up to
-// 1000 items at a time, and stops once it has the page asked for and has
-// counted countUpTo matching deliveries, or read them all.
+// listDeliveries reads the webhook's index shards (the failed ones, the
+// others, or both, as the status filter asks), each newest first, until it
+// has the page asked for and has counted countUpTo matching deliveries, or
+// read them all; merges them by id, which starts with the event's time;
+// and then reads the page's deliveries and their attempts.
 func (s *DynamoStore) listDeliveries(ctx context.Context, account, webhookID string, f DeliveryFilter, offset, limit int) (DeliveryPage, error) {
-	kc := expression.Key(dynamo.PK).Equal(expression.Value(deliveriesPK(account, webhookID))).
-		And(expression.Key(dynamo.SK).BeginsWith("DELIVERY#"))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	var parts []string
+	if f.Status != StatusFailed {
+		parts = s.shardKeys(account, webhookID, false)
+	}
+	if f.Status == "" || f.Status == StatusFailed {
+		parts = append(parts, s.shardKeys(account, webhookID, true)...)
+	}
+	need := offset + limit
+	found, err := s.readShards(ctx, parts, shardQuery{filter: f, keep: need, bound: max(need, countUpTo)})
 	if err != nil {
-		return DeliveryPage{}, err
+		return DeliveryPage{}, fmt.Errorf("webhook: list deliveries of %s: %w", webhookID, err)
 	}
-	page := DeliveryPage{Items: []Delivery{}, Offset: offset}
-	var attempts []attemptItem
-	var start map[string]types.AttributeValue
-	for {
-		res, err := s.table.Query(ctx, &dynamodb.QueryInput{
-			KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
-			ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(false),
-			ConsistentRead: aws.Bool(true), Limit: aws.Int32(1000), ExclusiveStartKey: start,
-		})
-		if err != nil {
-			return DeliveryPage{}, fmt.Errorf("webhook: list deliveries of %s: %w", webhookID, err)
-		}
-		for _, av := range res.Items {
-			if entityOf(av) == "webhook_attempt" {
-				var it attemptItem
-				if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-					return DeliveryPage{}, fmt.Errorf("webhook: decode attempt: %w", err)
-				}
-				attempts = append(attempts, it)
-				continue
-			}
-			var it deliveryItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-				return DeliveryPage{}, fmt.Errorf("webhook: decode delivery: %w", err)
-			}
-			// Descending order puts a delivery's attempts just before it;
-			// attempts that outlived their delivery's expiry are dropped.
-			mine := attemptsOf(attempts, it.ID)
-			attempts = nil
-			if !f.match(it.state()) {
-				continue
-			}
-			if page.Total >= offset && len(page.Items) < limit {
-				page.Items = append(page.Items, it.state().view(mine))
-			}
-			page.Total++
-			if page.Total > max(offset+limit, countUpTo) {
-				return page, nil
-			}
-		}
-		if res.Next == nil {
-			page.Exact = true
-			return page, nil
-		}
-		start = res.Next
+	page := DeliveryPage{Items: []Delivery{}, Offset: offset, Total: found.matched, Exact: found.exact}
+	ids := found.ids()
+	if offset >= len(ids) {
+		return page, nil
 	}
+	page.Items, err = s.views(ctx, account, webhookID, ids[offset:min(need, len(ids))])
+	return page, err
 }
 
-// attemptsOf returns the attempts of delivery id, in the order read.
-func attemptsOf(all []attemptItem, id string) []Attempt {
-	out := []Attempt{}
-	for _, it := range all {
-		if it.DeliveryID == id {
-			out = append(out, it.attempt())
+// views reads deliveries ids with their attempts, in the order of ids: a
+// BatchGetItem of the deliveries, then one of their attempts, whose keys
+// the attempt counts give. A delivery expired since the index was read is
+// left out.
+func (s *DynamoStore) views(ctx context.Context, account, webhookID string, ids []string) ([]Delivery, error) {
+	states, err := s.deliveries(ctx, account, webhookID, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]deliveryState, len(states))
+	var keys []dynamo.Key
+	for _, ds := range states {
+		byID[ds.ID] = ds
+		for n := 1; n <= ds.Attempts; n++ {
+			keys = append(keys, attemptKey(account, webhookID, ds.ID, n))
 		}
 	}
+	items, err := dynamo.BatchGet[attemptItem](ctx, s.table, dynamo.BatchRead{Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: read attempts: %w", err)
+	}
+	attempts := map[string][]attemptItem{}
+	for _, it := range items {
+		attempts[it.DeliveryID] = append(attempts[it.DeliveryID], it)
+	}
+	out := make([]Delivery, 0, len(ids))
+	for _, id := range ids {
+		if ds, ok := byID[id]; ok {
+			out = append(out, ds.view(newestFirst(attempts[id])))
+		}
+	}
+	return out, nil
+}
+
+// shardKeys are the index partitions of the webhook's deliveries: the
+// failed ones or the others.
+func (s *DynamoStore) shardKeys(account, webhookID string, failed bool) []string {
+	out := make([]string, s.shards)
+	for i := range out {
+		out[i] = shardKey(account, webhookID, failed, i)
+	}
 	return out
+}
+
+// shardQuery narrows a read of index shards.
+type shardQuery struct {
+	from   *expression.KeyConditionBuilder // on gsi7sk
+	filter DeliveryFilter
+	// keep is how many matching entries each shard keeps, newest first
+	// (the first keep of the merge are among them); 0 keeps all.
+	keep int
+	// bound stops the read once more entries than it matched over all
+	// shards; 0 reads everything.
+	bound int
+}
+
+// indexEntry is a delivery as gsi7 projects it.
+type indexEntry struct {
+	ID string `dynamodbav:"gsi7sk"`
+}
+
+// shardsRead is what a read of index shards found.
+type shardsRead struct {
+	entries []indexEntry // kept, newest first
+	matched int          // matching entries read
+	exact   bool         // every shard was read to its end
+}
+
+func (r shardsRead) ids() []string {
+	out := make([]string, len(r.entries))
+	for i, e := range r.entries {
+		out[i] = e.ID
+	}
+	return out
+}
+
+// shardReaders bounds the shard queries in flight for one read.
+const shardReaders = 16
+
+// readShards queries parts in parallel and merges what they kept, newest
+// first.
+func (s *DynamoStore) readShards(ctx context.Context, parts []string, q shardQuery) (shardsRead, error) {
+	var matched atomic.Int64
+	kept := make([][]indexEntry, len(parts))
+	ended := make([]bool, len(parts))
+	errs := make([]error, len(parts))
+	slots := make(chan struct{}, shardReaders)
+	var wg sync.WaitGroup
+	for i, pk := range parts {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			kept[i], ended[i], errs[i] = s.readShard(ctx, pk, q, len(parts), &matched)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return shardsRead{}, err
+	}
+	out := shardsRead{entries: slices.Concat(kept...), matched: int(matched.Load()), exact: !slices.Contains(ended, false)}
+	slices.SortFunc(out.entries, func(a, b indexEntry) int { return strings.Compare(b.ID, a.ID) })
+	return out, nil
+}
+
+// readShard reads one index partition newest first, a page at a time, to
+// its end or until more than q.bound entries matched over all shards. Its
+// pages are sized so that the first of each shard together reach the
+// bound.
+func (s *DynamoStore) readShard(ctx context.Context, pk string, q shardQuery, shards int, matched *atomic.Int64) ([]indexEntry, bool, error) {
+	kc := expression.Key("gsi7pk").Equal(expression.Value(pk))
+	if q.from != nil {
+		kc = kc.And(*q.from)
+	}
+	b := expression.NewBuilder().WithKeyCondition(kc)
+	if cond, ok := q.filter.condition(); ok {
+		b = b.WithFilter(cond)
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return nil, false, err
+	}
+	limit := int32(1000)
+	if q.bound > 0 {
+		limit = int32(min(1000, max(q.keep, q.bound/shards)+1))
+	}
+	var out []indexEntry
+	var start map[string]types.AttributeValue
+	for {
+		page, err := s.table.Query(ctx, &dynamodb.QueryInput{
+			IndexName: aws.String(deliveriesIndex), KeyConditionExpression: expr.KeyCondition(),
+			FilterExpression: expr.Filter(), ExpressionAttributeNames: expr.Names(),
+			ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(false),
+			Limit: aws.Int32(limit), ExclusiveStartKey: start,
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		var items []indexEntry
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, false, fmt.Errorf("webhook: decode deliveries index: %w", err)
+		}
+		for _, it := range items {
+			if q.keep <= 0 || len(out) < q.keep {
+				out = append(out, it)
+			}
+		}
+		total := matched.Add(int64(len(items)))
+		if page.Next == nil {
+			return out, true, nil
+		}
+		if q.bound > 0 && total > int64(q.bound) {
+			return out, false, nil
+		}
+		start = page.Next
+	}
 }
