@@ -743,6 +743,9 @@ func TestWebhooks_DuplicateMessagesMakeOneDeliveryRecord(t *testing.T) {
 		if len(ds) != 1 || ds[0].EventID != e.ID || len(as) != 1 {
 			t.Errorf("webhook %d: %d delivery items (%+v) and %d attempt items, want one of each for event %s", i, len(ds), ds, len(as), e.ID)
 		}
+		if len(ds) == 1 && ds[0].Body != "" {
+			t.Errorf("webhook %d: the delivery item stores the body (%d bytes); the event's item has it", i, len(ds[0].Body))
+		}
 		if n := len(rcvs[i].got()); n != 1 {
 			t.Errorf("webhook %d: %d requests, want 1", i, n)
 		}
