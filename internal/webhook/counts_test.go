@@ -10,8 +10,12 @@ import (
 func TestCounts_Apply(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	at := func(s int) *time.Time { v := t0.Add(time.Duration(s) * time.Second); return &v }
-	ok := func(s, n int) Attempt { return Attempt{Number: n, At: *at(s), Trigger: TriggerScheduled, StatusCode: 200} }
-	bad := func(s, n int) Attempt { return Attempt{Number: n, At: *at(s), Trigger: TriggerScheduled, StatusCode: 500} }
+	ok := func(s, n int) Attempt {
+		return Attempt{Number: n, At: *at(s), Trigger: TriggerScheduled, StatusCode: 200}
+	}
+	bad := func(s, n int) Attempt {
+		return Attempt{Number: n, At: *at(s), Trigger: TriggerScheduled, StatusCode: 500}
+	}
 	failing := Stats{Deliveries: 5, Successes: 3, Failures: 2, ConsecutiveFailures: 2, LastSuccess: at(-100), LastFailure: at(-10), FailingSince: at(-50)}
 	tests := []struct {
 		name     string
