@@ -119,8 +119,8 @@ func (d *Dispatcher) Handle(ctx context.Context, in events.SQSEvent) (events.SQS
 	var mu sync.Mutex
 	var resp events.SQSEventResponse
 	var wg sync.WaitGroup
-	t := newTally()
-	handle := func(ctx context.Context, msg events.SQSMessage) error { return d.message(ctx, msg, t) }
+	b := newBatch()
+	handle := func(ctx context.Context, msg events.SQSMessage) error { return d.message(ctx, msg, b) }
 	for _, msg := range in.Records {
 		wg.Go(func() {
 			r := consumer.Batch(ctx, d.log, "dispatcher", events.SQSEvent{Records: []events.SQSMessage{msg}}, handle)
@@ -130,22 +130,94 @@ func (d *Dispatcher) Handle(ctx context.Context, in events.SQSEvent) (events.SQS
 		})
 	}
 	wg.Wait()
-	d.flush(ctx, t)
+	d.flush(ctx, b)
 	return resp, nil
 }
 
-// flush writes the counts of t's attempts, one update per webhook. A
+// batch is what the messages of one batch share: the attempts to count at
+// its end, and each account's webhooks, read once for all its messages. A
+// vendor's peak brings thousands of events a second for one account; read
+// per event, its webhooks' partition would take several read units an
+// order. Read per batch, they are as fresh as the batch.
+type batch struct {
+	*tally
+	mu    sync.Mutex
+	hooks map[string]*hookList // by account
+}
+
+type hookList struct {
+	mu   sync.Mutex
+	read bool
+	eps  []endpoint
+}
+
+func newBatch() *batch { return &batch{tally: newTally(), hooks: map[string]*hookList{}} }
+
+func (b *batch) list(account string) *hookList {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l := b.hooks[account]
+	if l == nil {
+		l = &hookList{}
+		b.hooks[account] = l
+	}
+	return l
+}
+
+// webhooks returns the account's webhooks, read on the batch's first need
+// of them (a failed read is tried again by the next message).
+func (b *batch) webhooks(ctx context.Context, st store, account string) ([]endpoint, error) {
+	l := b.list(account)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.read {
+		eps, err := st.webhooks(ctx, account)
+		if err != nil {
+			return nil, err
+		}
+		l.eps, l.read = eps, true
+	}
+	return slices.Clone(l.eps), nil
+}
+
+// webhook returns one of the account's webhooks: from the batch's read,
+// or, for one it did not see, from the store.
+func (b *batch) webhook(ctx context.Context, st store, account, id string) (endpoint, error) {
+	eps, err := b.webhooks(ctx, st, account)
+	if err != nil {
+		return endpoint{}, err
+	}
+	if i := slices.IndexFunc(eps, func(ep endpoint) bool { return ep.ID == id }); i >= 0 {
+		return eps[i], nil
+	}
+	return st.webhook(ctx, account, id)
+}
+
+// deactivate marks a webhook the batch disabled, so that its later
+// messages deliver nothing more to it.
+func (b *batch) deactivate(account, id string) {
+	l := b.list(account)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range l.eps {
+		if l.eps[i].ID == id {
+			l.eps[i].Active = false
+		}
+	}
+}
+
+// flush writes the counts of b's attempts, one update per webhook. A
 // failed update is logged, not retried: the attempts are recorded, and
 // failing their messages would not count them again.
-func (d *Dispatcher) flush(ctx context.Context, t *tally) {
-	for k, c := range t.counts() {
+func (d *Dispatcher) flush(ctx context.Context, b *batch) {
+	for k, c := range b.counts() {
 		if err := d.store.count(ctx, k.account, k.id, c); err != nil {
 			d.log.WarnContext(ctx, "dispatcher: counters not updated", slog.String("webhook_id", k.id), slog.String("error", err.Error()))
 		}
 	}
 }
 
-func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage, t *tally) error {
+func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage, b *batch) error {
 	var probe struct {
 		Kind string `json:"kind"`
 	}
@@ -158,7 +230,7 @@ func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage, t *tall
 			return fmt.Errorf("dispatcher: message %s is not a valid attempt task", msg.MessageId)
 		}
 		logging.ScopeFrom(ctx).SetAccount(tk.Account)
-		return d.runTask(ctx, tk, t)
+		return d.runTask(ctx, tk, b)
 	}
 	var e event.Event
 	if err := json.Unmarshal([]byte(msg.Body), &e); err != nil || e.ID == "" || e.Type == "" {
@@ -166,15 +238,15 @@ func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage, t *tall
 	}
 	logging.ScopeFrom(ctx).SetAccount(e.Account)
 	n, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
-	return d.onEvent(ctx, e, n > 1, t)
+	return d.onEvent(ctx, e, n > 1, b)
 }
 
 // onEvent handles an event message; redelivered means SQS sent this very
 // message before, so the invocation that had it has ended.
-func (d *Dispatcher) onEvent(ctx context.Context, e event.Event, redelivered bool, t *tally) error {
+func (d *Dispatcher) onEvent(ctx context.Context, e event.Event, redelivered bool, b *batch) error {
 	switch e.Type {
 	case event.WebhookRedeliveryRequested:
-		return d.onRedelivery(ctx, e, t)
+		return d.onRedelivery(ctx, e, b)
 	case event.WebhookRecoveryRequested:
 		return d.onRecovery(ctx, e)
 	case event.WebhookTest:
@@ -184,7 +256,7 @@ func (d *Dispatcher) onEvent(ctx context.Context, e event.Event, redelivered boo
 	if !Deliverable(e.Type) {
 		return nil
 	}
-	return d.fanOut(ctx, e, redelivered, t)
+	return d.fanOut(ctx, e, redelivered, b)
 }
 
 // FanOut makes one delivery of e for every active webhook of e's account
@@ -192,13 +264,13 @@ func (d *Dispatcher) onEvent(ctx context.Context, e event.Event, redelivered boo
 // not be recorded, so that the event is retried; the retry finds the
 // deliveries that were made and does not make them again.
 func (d *Dispatcher) FanOut(ctx context.Context, e event.Event) error {
-	t := newTally()
-	defer d.flush(ctx, t)
-	return d.fanOut(ctx, e, false, t)
+	b := newBatch()
+	defer d.flush(ctx, b)
+	return d.fanOut(ctx, e, false, b)
 }
 
-func (d *Dispatcher) fanOut(ctx context.Context, e event.Event, redelivered bool, t *tally) error {
-	eps, err := d.store.webhooks(ctx, e.Account)
+func (d *Dispatcher) fanOut(ctx context.Context, e event.Event, redelivered bool, b *batch) error {
+	eps, err := b.webhooks(ctx, d.store, e.Account)
 	if err != nil {
 		return err
 	}
@@ -213,12 +285,12 @@ func (d *Dispatcher) fanOut(ctx context.Context, e event.Event, redelivered bool
 	if len(eps) == 1 {
 		// The common case runs inline: a goroutine would only grow a new
 		// stack for the HTTP call.
-		return d.deliverNew(ctx, eps[0], e, body, redelivered, t)
+		return d.deliverNew(ctx, eps[0], e, body, redelivered, b)
 	}
 	errs := make([]error, len(eps))
 	var wg sync.WaitGroup
 	for i, ep := range eps {
-		wg.Go(func() { errs[i] = d.deliverNew(ctx, ep, e, body, redelivered, t) })
+		wg.Go(func() { errs[i] = d.deliverNew(ctx, ep, e, body, redelivered, b) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -229,7 +301,7 @@ func (d *Dispatcher) fanOut(ctx context.Context, e event.Event, redelivered bool
 // its invocation failed or died after creating it, so nobody else will
 // attempt it) or by a duplicate of the event, which may still be working
 // on it: that one is left alone unless it has been idle past claimAfter.
-func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event, body []byte, redelivered bool, t *tally) error {
+func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event, body []byte, redelivered bool, b *batch) error {
 	now := d.cfg.Now().UTC()
 	ds := deliveryState{
 		ID: DeliveryID(e.ID, e.Created, ep.ID), WebhookID: ep.ID, Account: ep.Account,
@@ -250,7 +322,7 @@ func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event,
 	if !d.hasTime(ctx) {
 		return d.enqueue(ctx, taskOf(ds, 1, now))
 	}
-	_, _, err = d.attempt(ctx, ep, ds, 1, TriggerScheduled, t)
+	_, _, err = d.attempt(ctx, ep, ds, 1, TriggerScheduled, b)
 	return err
 }
 
@@ -265,7 +337,7 @@ func (d *Dispatcher) hasTime(ctx context.Context) bool {
 }
 
 // runTask makes the attempt a task asks for, once it is due.
-func (d *Dispatcher) runTask(ctx context.Context, t task, tl *tally) error {
+func (d *Dispatcher) runTask(ctx context.Context, t task, b *batch) error {
 	if wait := t.Due.Sub(d.cfg.Now()); wait > 0 {
 		if wait > time.Second {
 			return d.enqueue(ctx, t)
@@ -274,7 +346,7 @@ func (d *Dispatcher) runTask(ctx context.Context, t task, tl *tally) error {
 			return ctx.Err()
 		}
 	}
-	ep, err := d.store.webhook(ctx, t.Account, t.WebhookID)
+	ep, err := b.webhook(ctx, d.store, t.Account, t.WebhookID)
 	if errors.Is(err, ErrNotFound) {
 		d.log.InfoContext(ctx, "dispatcher: webhook deleted; attempt dropped", slog.String("webhook_id", t.WebhookID), slog.String("delivery_id", t.DeliveryID))
 		return nil
@@ -302,7 +374,7 @@ func (d *Dispatcher) runTask(ctx context.Context, t task, tl *tally) error {
 	if ds.Body == nil {
 		return d.abandon(ctx, ds, trigger, fmt.Sprintf("the event %s is no longer stored; the delivery was abandoned", ds.EventID))
 	}
-	_, _, err = d.attempt(ctx, ep, ds, ds.Attempts+1, trigger, tl)
+	_, _, err = d.attempt(ctx, ep, ds, ds.Attempts+1, trigger, b)
 	return err
 }
 
@@ -335,9 +407,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // attempt's task is queued before the attempt is recorded (a pending
 // delivery with attempts always has a task on the queue), and the record is
 // conditional on the attempt count (a duplicate task or event that sent the
-// same attempt records nothing). A recorded attempt is counted in t, which
+// same attempt records nothing). A recorded attempt is counted in b, which
 // its batch writes at its end.
-func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState, n int, trigger string, t *tally) (Attempt, deliveryState, error) {
+func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState, n int, trigger string, b *batch) (Attempt, deliveryState, error) {
 	a, res := d.send(ctx, ep, ds, n, trigger)
 	ds.Updated = a.At
 	ds.Status, ds.NextAttempt = d.outcome(a, res, trigger)
@@ -347,6 +419,7 @@ func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState,
 		if err := d.disable(ctx, ep, reason, a.At); err != nil {
 			return a, ds, err
 		}
+		b.deactivate(ep.Account, ep.ID)
 	}
 	if ds.NextAttempt != nil {
 		if err := d.enqueue(ctx, taskOf(ds, n+1, *ds.NextAttempt)); err != nil {
@@ -361,7 +434,7 @@ func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState,
 	if err != nil {
 		return a, ds, err
 	}
-	t.add(ds.Account, ds.WebhookID, a)
+	b.add(ds.Account, ds.WebhookID, a)
 	d.logAttempt(ctx, ds, a)
 	return a, ds, nil
 }
@@ -508,13 +581,13 @@ type recoveryData struct {
 	Since     time.Time `json:"since"`
 }
 
-func (d *Dispatcher) onRedelivery(ctx context.Context, e event.Event, t *tally) error {
+func (d *Dispatcher) onRedelivery(ctx context.Context, e event.Event, b *batch) error {
 	var r redeliveryData
 	if err := json.Unmarshal(e.Data, &r); err != nil || r.DeliveryID == "" {
 		return fmt.Errorf("dispatcher: bad %s data: %w", e.Type, err)
 	}
 	tk := task{Kind: taskKind, Account: e.Account, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID, EventID: r.EventID, Attempt: r.Attempt, Manual: true}
-	return d.runTask(ctx, tk, t)
+	return d.runTask(ctx, tk, b)
 }
 
 // onRecovery queues one manual attempt for every delivery of the webhook

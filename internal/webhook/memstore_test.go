@@ -20,6 +20,7 @@ type memStore struct {
 	attempts   map[string][]Attempt // delivery id
 	events     []event.Event
 	counted    int // counter updates
+	listed     int // reads of an account's webhooks
 }
 
 func newMemStore(eps ...endpoint) *memStore {
@@ -33,6 +34,7 @@ func newMemStore(eps ...endpoint) *memStore {
 func (m *memStore) webhooks(_ context.Context, account string) ([]endpoint, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.listed++
 	var out []endpoint
 	for _, ep := range m.endpoints {
 		if ep.Account == account {

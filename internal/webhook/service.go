@@ -285,9 +285,9 @@ func (s *Service) Test(ctx context.Context, actor account.Principal, id string) 
 	if err := s.store.createTestDelivery(ctx, ds, ev); err != nil {
 		return Delivery{}, err
 	}
-	t := newTally()
-	a, ds, err := s.disp.attempt(ctx, ep, ds, 1, TriggerTest, t)
-	s.disp.flush(ctx, t)
+	b := newBatch()
+	a, ds, err := s.disp.attempt(ctx, ep, ds, 1, TriggerTest, b)
+	s.disp.flush(ctx, b)
 	if err != nil {
 		return Delivery{}, err
 	}
