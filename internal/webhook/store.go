@@ -23,7 +23,8 @@ import (
 //
 //	WEBHOOKS#<account> / WEBHOOK#<id>        the webhook: settings, secrets, counters.
 //	                                         An account's webhooks are one consistent
-//	                                         Query, which is the fan-out of an event.
+//	                                         Query, which the dispatcher makes once a
+//	                                         batch for the fan-out of its events.
 //	WEBHOOKS#<account> / COUNT               how many webhooks the account has: the limit
 //	                                         is a condition of the create's transaction
 //	WHDELIVERY#<account>#<webhook>#<dl> /    a delivery: status, attempt count, the event's
