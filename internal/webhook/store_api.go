@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -307,7 +306,7 @@ func (s *DynamoStore) listDeliveries(ctx context.Context, account, webhookID str
 		parts = append(parts, s.shardKeys(account, webhookID, true)...)
 	}
 	need := offset + limit
-	found, err := s.readShards(ctx, parts, shardQuery{filter: f, keep: need, bound: max(need, countUpTo)})
+	found, err := s.readShards(ctx, parts, shardQuery{filter: f, need: need, bound: countUpTo})
 	if err != nil {
 		return DeliveryPage{}, fmt.Errorf("webhook: list deliveries of %s: %w", webhookID, err)
 	}
@@ -368,11 +367,11 @@ func (s *DynamoStore) shardKeys(account, webhookID string, failed bool) []string
 type shardQuery struct {
 	from   *expression.KeyConditionBuilder // on gsi7sk
 	filter DeliveryFilter
-	// keep is how many matching entries each shard keeps, newest first
-	// (the first keep of the merge are among them); 0 keeps all.
-	keep int
-	// bound stops the read once more entries than it matched over all
-	// shards; 0 reads everything.
+	// need is how many matching entries, newest first over all shards,
+	// the read must return; 0 returns all.
+	need int
+	// bound: the read goes on, for the count, until more than bound
+	// entries matched or every shard ended.
 	bound int
 }
 
@@ -383,7 +382,7 @@ type indexEntry struct {
 
 // shardsRead is what a read of index shards found.
 type shardsRead struct {
-	entries []indexEntry // kept, newest first
+	entries []indexEntry // the newest need matches, newest first
 	matched int          // matching entries read
 	exact   bool         // every shard was read to its end
 }
@@ -399,37 +398,82 @@ func (r shardsRead) ids() []string {
 // shardReaders bounds the shard queries in flight for one read.
 const shardReaders = 16
 
-// readShards queries parts in parallel and merges what they kept, newest
-// first.
+// shardCursor is how far one shard has been read, newest first.
+type shardCursor struct {
+	pk    string
+	start map[string]types.AttributeValue // nil before the first page
+	last  string                          // gsi7sk of the last item read: the rest is older
+	ended bool
+}
+
+// readShards merges the shards newest first, lazily: each round reads one
+// more page of every shard that may still hold one of the need newest
+// matches (its last item read is newer than the need-th found so far, or
+// fewer than need were found) or, while at most bound matched, of every
+// shard not ended. First pages hold about bound/shards items, so that the
+// first round usually ends it; each round doubles them, up to 1,000.
 func (s *DynamoStore) readShards(ctx context.Context, parts []string, q shardQuery) (shardsRead, error) {
-	var matched atomic.Int64
-	kept := make([][]indexEntry, len(parts))
-	ended := make([]bool, len(parts))
-	errs := make([]error, len(parts))
-	slots := make(chan struct{}, shardReaders)
-	var wg sync.WaitGroup
+	q.bound = max(q.bound, q.need)
+	limit := int32(1000)
+	if q.bound > 0 {
+		limit = int32(min(1000, max(10, q.bound/len(parts)+1)))
+	}
+	cursors := make([]shardCursor, len(parts))
 	for i, pk := range parts {
-		wg.Go(func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			kept[i], ended[i], errs[i] = s.readShard(ctx, pk, q, len(parts), &matched)
-		})
+		cursors[i].pk = pk
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return shardsRead{}, err
+	var found []indexEntry
+	for {
+		slices.SortFunc(found, func(a, b indexEntry) int { return strings.Compare(b.ID, a.ID) })
+		var next []int
+		for i, c := range cursors {
+			if !c.ended && (q.bound <= 0 || len(found) <= q.bound || c.start == nil || len(found) < q.need || (q.need > 0 && c.last > found[q.need-1].ID)) {
+				next = append(next, i)
+			}
+		}
+		if len(next) == 0 {
+			break
+		}
+		pages, err := s.readPages(ctx, cursors, next, q, limit)
+		if err != nil {
+			return shardsRead{}, err
+		}
+		for _, p := range pages {
+			found = append(found, p...)
+		}
+		limit = min(1000, 2*limit)
 	}
-	out := shardsRead{entries: slices.Concat(kept...), matched: int(matched.Load()), exact: !slices.Contains(ended, false)}
-	slices.SortFunc(out.entries, func(a, b indexEntry) int { return strings.Compare(b.ID, a.ID) })
+	out := shardsRead{entries: found, matched: len(found), exact: true}
+	for _, c := range cursors {
+		out.exact = out.exact && c.ended
+	}
+	if q.need > 0 && len(out.entries) > q.need {
+		out.entries = out.entries[:q.need]
+	}
 	return out, nil
 }
 
-// readShard reads one index partition newest first, a page at a time, to
-// its end or until more than q.bound entries matched over all shards. Its
-// pages are sized so that the first of each shard together reach the
-// bound.
-func (s *DynamoStore) readShard(ctx context.Context, pk string, q shardQuery, shards int, matched *atomic.Int64) ([]indexEntry, bool, error) {
-	kc := expression.Key("gsi7pk").Equal(expression.Value(pk))
+// readPages reads the next page of the shards at idx, shardReaders at a
+// time, and moves their cursors.
+func (s *DynamoStore) readPages(ctx context.Context, cursors []shardCursor, idx []int, q shardQuery, limit int32) ([][]indexEntry, error) {
+	pages := make([][]indexEntry, len(idx))
+	errs := make([]error, len(idx))
+	slots := make(chan struct{}, shardReaders)
+	var wg sync.WaitGroup
+	for j, i := range idx {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			pages[j], errs[j] = s.readPage(ctx, &cursors[i], q, limit)
+		})
+	}
+	wg.Wait()
+	return pages, errors.Join(errs...)
+}
+
+// readPage reads one page of a shard, newest first, from its cursor.
+func (s *DynamoStore) readPage(ctx context.Context, c *shardCursor, q shardQuery, limit int32) ([]indexEntry, error) {
+	kc := expression.Key("gsi7pk").Equal(expression.Value(c.pk))
 	if q.from != nil {
 		kc = kc.And(*q.from)
 	}
@@ -439,40 +483,24 @@ func (s *DynamoStore) readShard(ctx context.Context, pk string, q shardQuery, sh
 	}
 	expr, err := b.Build()
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	limit := int32(1000)
-	if q.bound > 0 {
-		limit = int32(min(1000, max(q.keep, q.bound/shards)+1))
+	page, err := s.table.Query(ctx, &dynamodb.QueryInput{
+		IndexName: aws.String(deliveriesIndex), KeyConditionExpression: expr.KeyCondition(),
+		FilterExpression: expr.Filter(), ExpressionAttributeNames: expr.Names(),
+		ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(false),
+		Limit: aws.Int32(limit), ExclusiveStartKey: c.start,
+	})
+	if err != nil {
+		return nil, err
 	}
-	var out []indexEntry
-	var start map[string]types.AttributeValue
-	for {
-		page, err := s.table.Query(ctx, &dynamodb.QueryInput{
-			IndexName: aws.String(deliveriesIndex), KeyConditionExpression: expr.KeyCondition(),
-			FilterExpression: expr.Filter(), ExpressionAttributeNames: expr.Names(),
-			ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(false),
-			Limit: aws.Int32(limit), ExclusiveStartKey: start,
-		})
-		if err != nil {
-			return nil, false, err
-		}
-		var items []indexEntry
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, false, fmt.Errorf("webhook: decode deliveries index: %w", err)
-		}
-		for _, it := range items {
-			if q.keep <= 0 || len(out) < q.keep {
-				out = append(out, it)
-			}
-		}
-		total := matched.Add(int64(len(items)))
-		if page.Next == nil {
-			return out, true, nil
-		}
-		if q.bound > 0 && total > int64(q.bound) {
-			return out, false, nil
-		}
-		start = page.Next
+	var items []indexEntry
+	if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+		return nil, fmt.Errorf("webhook: decode deliveries index: %w", err)
 	}
+	c.start, c.ended = page.Next, page.Next == nil
+	if sk, ok := page.Next["gsi7sk"].(*types.AttributeValueMemberS); ok {
+		c.last = sk.Value
+	}
+	return items, nil
 }
