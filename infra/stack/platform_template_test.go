@@ -158,6 +158,17 @@ func TestPlatformTemplate_Table(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("table %s (-want +got):\n%s", ids[0], diff)
 	}
+	// The webhook deliveries index projects only what their list filters
+	// on: a wider projection would cost every delivery write more.
+	var gsi7 map[string]any
+	for _, g := range asSlice(p["GlobalSecondaryIndexes"]) {
+		if asString(asMap(g)["IndexName"]) == "gsi7" {
+			gsi7 = asMap(asMap(g)["Projection"])
+		}
+	}
+	if asString(gsi7["ProjectionType"]) != "INCLUDE" || fmt.Sprint(gsi7["NonKeyAttributes"]) != "[status event_type]" {
+		t.Errorf("gsi7 projection = %v, want INCLUDE of status and event_type", gsi7)
+	}
 }
 
 func TestPlatformTemplate_Bucket(t *testing.T) {
@@ -213,7 +224,7 @@ func TestPlatformTemplate_TablePolicies(t *testing.T) {
 		"ApiFunction":         {{"BatchGetItem", "ConditionCheckItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
 		"RelayFunction":       {{"BatchGetItem", "GetItem", "UpdateItem"}, nil},
 		"FulfillmentFunction": {{"BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query"}, {"Query"}},
-		"DispatcherFunction":  {{"GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
+		"DispatcherFunction":  {{"BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
 		"UsageFunction":       {{"BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query"}, {"Query"}},
 		"BillingFunction":     {{"BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
 	}

@@ -127,7 +127,7 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 		Catalog:      catalog.NewService(table, now, cfg.EventRetentionDays),
 		now:          now,
 		webhookGuard: &webhook.Guard{AllowHTTPLoopback: cfg.AllowHTTPLoopback},
-		webhookStore: webhook.NewDynamoStore(table, cfg.EventRetentionDays),
+		webhookStore: webhook.NewDynamoStore(table, cfg.EventRetentionDays).WithDeliveryShards(cfg.WebhookDeliveryShards),
 	}
 	// The API makes test attempts only, which never schedule a retry: it
 	// gets no queue (and its role no SQS permission).

@@ -26,6 +26,10 @@ type Config struct {
 	MaxBodyBytes       int64
 	PublicBaseURL      string // optional: absolute base for links, e.g. http://127.0.0.1:8080
 	EventRetentionDays int
+	// WebhookDeliveryShards is how many index partitions a webhook's
+	// deliveries are spread over (0: webhook.DefaultDeliveryShards). It may
+	// grow, never shrink.
+	WebhookDeliveryShards int
 }
 
 // DefaultWebhookRetries is the Standard Webhooks / Svix schedule that
@@ -58,6 +62,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("MERCATO_ALLOW_HTTP_LOOPBACK"); v != "" {
 		if c.AllowHTTPLoopback, err = strconv.ParseBool(v); err != nil {
 			return Config{}, fmt.Errorf("config: MERCATO_ALLOW_HTTP_LOOPBACK: %w", err)
+		}
+	}
+	if v := getenv("MERCATO_WEBHOOK_DELIVERY_SHARDS"); v != "" {
+		if c.WebhookDeliveryShards, err = strconv.Atoi(v); err != nil || c.WebhookDeliveryShards < 1 {
+			return Config{}, fmt.Errorf("config: MERCATO_WEBHOOK_DELIVERY_SHARDS must be a positive integer, not %q", v)
 		}
 	}
 	if c.WebhookRetries, err = ParseSchedule(orDefault(getenv("MERCATO_WEBHOOK_RETRY_SCHEDULE"), DefaultWebhookRetries)); err != nil {

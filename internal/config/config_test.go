@@ -44,6 +44,16 @@ func TestFromEnv(t *testing.T) {
 		{name: "bad bool", env: map[string]string{"TABLE_NAME": "t", "MERCATO_ALLOW_HTTP_LOOPBACK": "maybe"}, wantErr: true},
 		{name: "bad schedule", env: map[string]string{"TABLE_NAME": "t", "MERCATO_WEBHOOK_RETRY_SCHEDULE": "5 parsecs"}, wantErr: true},
 		{name: "bad level", env: map[string]string{"TABLE_NAME": "t", "LOG_LEVEL": "loud"}, wantErr: true},
+		{
+			name: "webhook delivery shards",
+			env:  map[string]string{"TABLE_NAME": "t", "MERCATO_WEBHOOK_DELIVERY_SHARDS": "64"},
+			check: func(t *testing.T, c Config) {
+				if c.WebhookDeliveryShards != 64 {
+					t.Errorf("WebhookDeliveryShards = %d, want 64", c.WebhookDeliveryShards)
+				}
+			},
+		},
+		{name: "zero webhook delivery shards", env: map[string]string{"TABLE_NAME": "t", "MERCATO_WEBHOOK_DELIVERY_SHARDS": "0"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

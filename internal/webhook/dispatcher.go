@@ -98,35 +98,126 @@ const taskKind = "webhook.attempt"
 // attempt it makes; a task whose attempt was recorded already is dropped,
 // which makes duplicate messages harmless.
 type task struct {
-	Kind       string    `json:"kind"`
-	Account    string    `json:"account"`
-	WebhookID  string    `json:"webhook_id"`
-	DeliveryID string    `json:"delivery_id"`
-	Attempt    int       `json:"attempt"`
-	Due        time.Time `json:"due"`
-	Manual     bool      `json:"manual,omitempty"`
+	Kind       string `json:"kind"`
+	Account    string `json:"account"`
+	WebhookID  string `json:"webhook_id"`
+	DeliveryID string `json:"delivery_id"`
+	// EventID lets the attempt read the delivery and its body (the
+	// event's item) in one call; a task queued without it reads them in
+	// turn.
+	EventID string    `json:"event_id,omitempty"`
+	Attempt int       `json:"attempt"`
+	Due     time.Time `json:"due"`
+	Manual  bool      `json:"manual,omitempty"`
 }
 
 // Handle processes a batch. Messages run concurrently (one slow endpoint
 // must not hold up the batch), each with consumer.Batch's isolation: a
-// failure or panic fails that message only.
+// failure or panic fails that message only. The batch's attempts are
+// counted at its end, one update per webhook.
 func (d *Dispatcher) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
 	var mu sync.Mutex
 	var resp events.SQSEventResponse
 	var wg sync.WaitGroup
+	b := newBatch()
+	handle := func(ctx context.Context, msg events.SQSMessage) error { return d.message(ctx, msg, b) }
 	for _, msg := range in.Records {
 		wg.Go(func() {
-			r := consumer.Batch(ctx, d.log, "dispatcher", events.SQSEvent{Records: []events.SQSMessage{msg}}, d.message)
+			r := consumer.Batch(ctx, d.log, "dispatcher", events.SQSEvent{Records: []events.SQSMessage{msg}}, handle)
 			mu.Lock()
 			resp.BatchItemFailures = append(resp.BatchItemFailures, r.BatchItemFailures...)
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
+	d.flush(ctx, b)
 	return resp, nil
 }
 
-func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage) error {
+// batch is what the messages of one batch share: the attempts to count at
+// its end, and each account's webhooks, read once for all its messages. A
+// vendor's peak brings thousands of events a second for one account; read
+// per event, its webhooks' partition would take several read units an
+// order. Read per batch, they are as fresh as the batch.
+type batch struct {
+	*tally
+	mu    sync.Mutex
+	hooks map[string]*hookList // by account
+}
+
+type hookList struct {
+	mu   sync.Mutex
+	read bool
+	eps  []endpoint
+}
+
+func newBatch() *batch { return &batch{tally: newTally(), hooks: map[string]*hookList{}} }
+
+func (b *batch) list(account string) *hookList {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l := b.hooks[account]
+	if l == nil {
+		l = &hookList{}
+		b.hooks[account] = l
+	}
+	return l
+}
+
+// webhooks returns the account's webhooks, read on the batch's first need
+// of them (a failed read is tried again by the next message).
+func (b *batch) webhooks(ctx context.Context, st store, account string) ([]endpoint, error) {
+	l := b.list(account)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.read {
+		eps, err := st.webhooks(ctx, account)
+		if err != nil {
+			return nil, err
+		}
+		l.eps, l.read = eps, true
+	}
+	return slices.Clone(l.eps), nil
+}
+
+// webhook returns one of the account's webhooks: from the batch's read,
+// or, for one it did not see, from the store.
+func (b *batch) webhook(ctx context.Context, st store, account, id string) (endpoint, error) {
+	eps, err := b.webhooks(ctx, st, account)
+	if err != nil {
+		return endpoint{}, err
+	}
+	if i := slices.IndexFunc(eps, func(ep endpoint) bool { return ep.ID == id }); i >= 0 {
+		return eps[i], nil
+	}
+	return st.webhook(ctx, account, id)
+}
+
+// deactivate marks a webhook the batch disabled, so that its later
+// messages deliver nothing more to it.
+func (b *batch) deactivate(account, id string) {
+	l := b.list(account)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range l.eps {
+		if l.eps[i].ID == id {
+			l.eps[i].Active = false
+		}
+	}
+}
+
+// flush writes the counts of b's attempts, one update per webhook. A
+// failed update is logged, not retried: the attempts are recorded, and
+// failing their messages would not count them again.
+func (d *Dispatcher) flush(ctx context.Context, b *batch) {
+	for k, c := range b.counts() {
+		if err := d.store.count(ctx, k.account, k.id, c); err != nil {
+			d.log.WarnContext(ctx, "dispatcher: counters not updated", slog.String("webhook_id", k.id), slog.String("error", err.Error()))
+		}
+	}
+}
+
+func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage, b *batch) error {
 	var probe struct {
 		Kind string `json:"kind"`
 	}
@@ -134,12 +225,12 @@ func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage) error {
 		return fmt.Errorf("dispatcher: message %s is not JSON", msg.MessageId)
 	}
 	if probe.Kind == taskKind {
-		var t task
-		if err := json.Unmarshal([]byte(msg.Body), &t); err != nil || t.DeliveryID == "" || t.Attempt < 1 {
+		var tk task
+		if err := json.Unmarshal([]byte(msg.Body), &tk); err != nil || tk.DeliveryID == "" || tk.Attempt < 1 {
 			return fmt.Errorf("dispatcher: message %s is not a valid attempt task", msg.MessageId)
 		}
-		logging.ScopeFrom(ctx).SetAccount(t.Account)
-		return d.runTask(ctx, t)
+		logging.ScopeFrom(ctx).SetAccount(tk.Account)
+		return d.runTask(ctx, tk, b)
 	}
 	var e event.Event
 	if err := json.Unmarshal([]byte(msg.Body), &e); err != nil || e.ID == "" || e.Type == "" {
@@ -147,15 +238,15 @@ func (d *Dispatcher) message(ctx context.Context, msg events.SQSMessage) error {
 	}
 	logging.ScopeFrom(ctx).SetAccount(e.Account)
 	n, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
-	return d.onEvent(ctx, e, n > 1)
+	return d.onEvent(ctx, e, n > 1, b)
 }
 
 // onEvent handles an event message; redelivered means SQS sent this very
 // message before, so the invocation that had it has ended.
-func (d *Dispatcher) onEvent(ctx context.Context, e event.Event, redelivered bool) error {
+func (d *Dispatcher) onEvent(ctx context.Context, e event.Event, redelivered bool, b *batch) error {
 	switch e.Type {
 	case event.WebhookRedeliveryRequested:
-		return d.onRedelivery(ctx, e)
+		return d.onRedelivery(ctx, e, b)
 	case event.WebhookRecoveryRequested:
 		return d.onRecovery(ctx, e)
 	case event.WebhookTest:
@@ -165,17 +256,21 @@ func (d *Dispatcher) onEvent(ctx context.Context, e event.Event, redelivered boo
 	if !Deliverable(e.Type) {
 		return nil
 	}
-	return d.fanOut(ctx, e, redelivered)
+	return d.fanOut(ctx, e, redelivered, b)
 }
 
 // FanOut makes one delivery of e for every active webhook of e's account
 // whose filters match, and attempts each. It fails when any delivery could
 // not be recorded, so that the event is retried; the retry finds the
 // deliveries that were made and does not make them again.
-func (d *Dispatcher) FanOut(ctx context.Context, e event.Event) error { return d.fanOut(ctx, e, false) }
+func (d *Dispatcher) FanOut(ctx context.Context, e event.Event) error {
+	b := newBatch()
+	defer d.flush(ctx, b)
+	return d.fanOut(ctx, e, false, b)
+}
 
-func (d *Dispatcher) fanOut(ctx context.Context, e event.Event, redelivered bool) error {
-	eps, err := d.store.webhooks(ctx, e.Account)
+func (d *Dispatcher) fanOut(ctx context.Context, e event.Event, redelivered bool, b *batch) error {
+	eps, err := b.webhooks(ctx, d.store, e.Account)
 	if err != nil {
 		return err
 	}
@@ -190,12 +285,12 @@ func (d *Dispatcher) fanOut(ctx context.Context, e event.Event, redelivered bool
 	if len(eps) == 1 {
 		// The common case runs inline: a goroutine would only grow a new
 		// stack for the HTTP call.
-		return d.deliverNew(ctx, eps[0], e, body, redelivered)
+		return d.deliverNew(ctx, eps[0], e, body, redelivered, b)
 	}
 	errs := make([]error, len(eps))
 	var wg sync.WaitGroup
 	for i, ep := range eps {
-		wg.Go(func() { errs[i] = d.deliverNew(ctx, ep, e, body, redelivered) })
+		wg.Go(func() { errs[i] = d.deliverNew(ctx, ep, e, body, redelivered, b) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -206,7 +301,7 @@ func (d *Dispatcher) fanOut(ctx context.Context, e event.Event, redelivered bool
 // its invocation failed or died after creating it, so nobody else will
 // attempt it) or by a duplicate of the event, which may still be working
 // on it: that one is left alone unless it has been idle past claimAfter.
-func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event, body []byte, redelivered bool) error {
+func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event, body []byte, redelivered bool, b *batch) error {
 	now := d.cfg.Now().UTC()
 	ds := deliveryState{
 		ID: DeliveryID(e.ID, e.Created, ep.ID), WebhookID: ep.ID, Account: ep.Account,
@@ -222,12 +317,18 @@ func (d *Dispatcher) deliverNew(ctx context.Context, ep endpoint, e event.Event,
 			return nil
 		}
 		ds = existing
+		ds.Body = body
 	}
 	if !d.hasTime(ctx) {
-		return d.enqueue(ctx, task{Kind: taskKind, Account: ds.Account, WebhookID: ds.WebhookID, DeliveryID: ds.ID, Attempt: 1, Due: now})
+		return d.enqueue(ctx, taskOf(ds, 1, now))
 	}
-	_, _, err = d.attempt(ctx, ep, ds, 1, TriggerScheduled)
+	_, _, err = d.attempt(ctx, ep, ds, 1, TriggerScheduled, b)
 	return err
+}
+
+// taskOf is the task of attempt n of ds at due.
+func taskOf(ds deliveryState, n int, due time.Time) task {
+	return task{Kind: taskKind, Account: ds.Account, WebhookID: ds.WebhookID, DeliveryID: ds.ID, EventID: ds.EventID, Attempt: n, Due: due}
 }
 
 func (d *Dispatcher) hasTime(ctx context.Context) bool {
@@ -236,7 +337,7 @@ func (d *Dispatcher) hasTime(ctx context.Context) bool {
 }
 
 // runTask makes the attempt a task asks for, once it is due.
-func (d *Dispatcher) runTask(ctx context.Context, t task) error {
+func (d *Dispatcher) runTask(ctx context.Context, t task, b *batch) error {
 	if wait := t.Due.Sub(d.cfg.Now()); wait > 0 {
 		if wait > time.Second {
 			return d.enqueue(ctx, t)
@@ -245,7 +346,7 @@ func (d *Dispatcher) runTask(ctx context.Context, t task) error {
 			return ctx.Err()
 		}
 	}
-	ep, err := d.store.webhook(ctx, t.Account, t.WebhookID)
+	ep, err := b.webhook(ctx, d.store, t.Account, t.WebhookID)
 	if errors.Is(err, ErrNotFound) {
 		d.log.InfoContext(ctx, "dispatcher: webhook deleted; attempt dropped", slog.String("webhook_id", t.WebhookID), slog.String("delivery_id", t.DeliveryID))
 		return nil
@@ -253,7 +354,7 @@ func (d *Dispatcher) runTask(ctx context.Context, t task) error {
 	if err != nil {
 		return err
 	}
-	ds, err := d.store.delivery(ctx, t.Account, t.WebhookID, t.DeliveryID)
+	ds, err := d.store.delivery(ctx, t.Account, t.WebhookID, t.DeliveryID, t.EventID)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
@@ -263,22 +364,25 @@ func (d *Dispatcher) runTask(ctx context.Context, t task) error {
 	if ds.Attempts >= t.Attempt || (!t.Manual && ds.Status != StatusPending) {
 		return nil // done already: a duplicate or stale task
 	}
+	trigger := TriggerScheduled
 	if t.Manual {
-		_, _, err = d.attempt(ctx, ep, ds, ds.Attempts+1, TriggerManual)
-		return err
+		trigger = TriggerManual
 	}
-	if !ep.Active {
-		return d.abandon(ctx, ds, "the webhook is disabled; the delivery was abandoned")
+	if !t.Manual && !ep.Active {
+		return d.abandon(ctx, ds, trigger, "the webhook is disabled; the delivery was abandoned")
 	}
-	_, _, err = d.attempt(ctx, ep, ds, ds.Attempts+1, TriggerScheduled)
+	if ds.Body == nil {
+		return d.abandon(ctx, ds, trigger, fmt.Sprintf("the event %s is no longer stored; the delivery was abandoned", ds.EventID))
+	}
+	_, _, err = d.attempt(ctx, ep, ds, ds.Attempts+1, trigger, b)
 	return err
 }
 
-// abandon ends a scheduled delivery without a request, recording why.
-func (d *Dispatcher) abandon(ctx context.Context, ds deliveryState, why string) error {
+// abandon ends a delivery without a request, recording why.
+func (d *Dispatcher) abandon(ctx context.Context, ds deliveryState, trigger, why string) error {
 	now := d.cfg.Now().UTC()
 	ds.Status, ds.NextAttempt, ds.Updated = StatusFailed, nil, now
-	a := Attempt{Number: ds.Attempts + 1, At: now, Trigger: TriggerScheduled, Error: why}
+	a := Attempt{Number: ds.Attempts + 1, At: now, Trigger: trigger, Error: why}
 	if err := d.store.recordAttempt(ctx, ds, a); err != nil && !errors.Is(err, errStale) {
 		return err
 	}
@@ -303,8 +407,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // attempt's task is queued before the attempt is recorded (a pending
 // delivery with attempts always has a task on the queue), and the record is
 // conditional on the attempt count (a duplicate task or event that sent the
-// same attempt records nothing). Counters come last and are best-effort.
-func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState, n int, trigger string) (Attempt, deliveryState, error) {
+// same attempt records nothing). A recorded attempt is counted in b, which
+// its batch writes at its end.
+func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState, n int, trigger string, b *batch) (Attempt, deliveryState, error) {
 	a, res := d.send(ctx, ep, ds, n, trigger)
 	ds.Updated = a.At
 	ds.Status, ds.NextAttempt = d.outcome(a, res, trigger)
@@ -314,10 +419,10 @@ func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState,
 		if err := d.disable(ctx, ep, reason, a.At); err != nil {
 			return a, ds, err
 		}
+		b.deactivate(ep.Account, ep.ID)
 	}
 	if ds.NextAttempt != nil {
-		t := task{Kind: taskKind, Account: ds.Account, WebhookID: ds.WebhookID, DeliveryID: ds.ID, Attempt: n + 1, Due: *ds.NextAttempt}
-		if err := d.enqueue(ctx, t); err != nil {
+		if err := d.enqueue(ctx, taskOf(ds, n+1, *ds.NextAttempt)); err != nil {
 			return a, ds, err
 		}
 	}
@@ -329,9 +434,7 @@ func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState,
 	if err != nil {
 		return a, ds, err
 	}
-	if err := d.store.count(ctx, ds.Account, ds.WebhookID, a); err != nil {
-		d.log.WarnContext(ctx, "dispatcher: counters not updated", slog.String("webhook_id", ds.WebhookID), slog.String("error", err.Error()))
-	}
+	b.add(ds.Account, ds.WebhookID, a)
 	d.logAttempt(ctx, ds, a)
 	return a, ds, nil
 }
@@ -468,6 +571,7 @@ func delaySeconds(wait time.Duration) int32 {
 type redeliveryData struct {
 	WebhookID  string `json:"webhook_id"`
 	DeliveryID string `json:"delivery_id"`
+	EventID    string `json:"event_id,omitempty"`
 	Attempt    int    `json:"attempt"`
 }
 
@@ -477,12 +581,13 @@ type recoveryData struct {
 	Since     time.Time `json:"since"`
 }
 
-func (d *Dispatcher) onRedelivery(ctx context.Context, e event.Event) error {
+func (d *Dispatcher) onRedelivery(ctx context.Context, e event.Event, b *batch) error {
 	var r redeliveryData
 	if err := json.Unmarshal(e.Data, &r); err != nil || r.DeliveryID == "" {
 		return fmt.Errorf("dispatcher: bad %s data: %w", e.Type, err)
 	}
-	return d.runTask(ctx, task{Kind: taskKind, Account: e.Account, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID, Attempt: r.Attempt, Manual: true})
+	tk := task{Kind: taskKind, Account: e.Account, WebhookID: r.WebhookID, DeliveryID: r.DeliveryID, EventID: r.EventID, Attempt: r.Attempt, Manual: true}
+	return d.runTask(ctx, tk, b)
 }
 
 // onRecovery queues one manual attempt for every delivery of the webhook
@@ -500,7 +605,9 @@ func (d *Dispatcher) onRecovery(ctx context.Context, e event.Event) error {
 	for chunk := range slices.Chunk(failed, 10) {
 		entries := make([]sqstypes.SendMessageBatchRequestEntry, 0, len(chunk))
 		for i, ds := range chunk {
-			body, err := json.Marshal(task{Kind: taskKind, Account: e.Account, WebhookID: r.WebhookID, DeliveryID: ds.ID, Attempt: ds.Attempts + 1, Due: now, Manual: true})
+			tk := taskOf(ds, ds.Attempts+1, now)
+			tk.Manual = true
+			body, err := json.Marshal(tk)
 			if err != nil {
 				return err
 			}

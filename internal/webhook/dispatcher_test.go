@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -169,7 +170,7 @@ func TestDispatcher_FanOutOnceAndScheduleRetry(t *testing.T) {
 		t.Errorf("next attempt after %s, want 1m ±20%%", gap)
 	}
 	tasks := h.queue.tasks(t)
-	want := []task{{Kind: taskKind, Account: ep.Account, WebhookID: ep.ID, DeliveryID: id, Attempt: 2, Due: *a.NextAttempt}}
+	want := []task{{Kind: taskKind, Account: ep.Account, WebhookID: ep.ID, DeliveryID: id, EventID: e.ID, Attempt: 2, Due: *a.NextAttempt}}
 	if diff := cmp.Diff(want, tasks); diff != "" {
 		t.Errorf("tasks (-want +got):\n%s", diff)
 	}
@@ -179,6 +180,33 @@ func TestDispatcher_FanOutOnceAndScheduleRetry(t *testing.T) {
 	st := h.store.endpoint(ep.Account, ep.ID).Stats
 	if st.Deliveries != 1 || st.Failures != 1 || st.ConsecutiveFailures != 1 || st.FailingSince == nil {
 		t.Errorf("stats = %+v", st)
+	}
+}
+
+// A batch reads each account's webhooks once and writes each webhook's
+// counters once, however many of its messages are for them.
+func TestDispatcher_BatchReadsAndCountsOncePerWebhook(t *testing.T) {
+	rcv := newReceiver(t, 500, 204)
+	ep := testEndpoint(rcv.URL)
+	h := newHarness(t, ep)
+	var in events.SQSEvent
+	for i := range 10 {
+		body, err := json.Marshal(orderEvent(ep.Account))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Records = append(in.Records, events.SQSMessage{MessageId: fmt.Sprint("m", i), Body: string(body)})
+	}
+	resp, err := h.d.Handle(context.Background(), in)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("Handle = %+v, %v", resp, err)
+	}
+	if h.store.listed != 1 || h.store.counted != 1 || rcv.count() != 10 {
+		t.Errorf("%d reads of the webhooks and %d counter updates for %d attempts, want 1 and 1", h.store.listed, h.store.counted, rcv.count())
+	}
+	st := h.store.endpoint(ep.Account, ep.ID).Stats
+	if st.Deliveries != 10 || st.Failures != 1 || st.Successes != 9 {
+		t.Errorf("stats = %+v, want 10 deliveries, 1 failure, 9 successes", st)
 	}
 }
 

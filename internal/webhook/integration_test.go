@@ -628,32 +628,53 @@ func TestWebhooks_FiltersByEventTypeAndProduct(t *testing.T) {
 }
 
 // storedItem is what the tests read of the raw items of a webhook's
-// deliveries partition.
+// deliveries.
 type storedItem struct {
+	PK        string    `dynamodbav:"pk"`
 	SK        string    `dynamodbav:"sk"`
 	Entity    string    `dynamodbav:"entity"`
 	EventID   string    `dynamodbav:"event_id"`
 	Created   time.Time `dynamodbav:"created"`
 	At        time.Time `dynamodbav:"at"`
 	ExpiresAt int64     `dynamodbav:"expires_at"`
+	Body      string    `dynamodbav:"body"`
+	GSI7PK    string    `dynamodbav:"gsi7pk"`
 }
 
 // stored reads the delivery and attempt items of webhook id as they are in
-// the table, past the API.
+// the table, past the API: the delivery ids from every shard of the
+// deliveries index, then each delivery's own partition.
 func stored(t *testing.T, a *app.App, account, id string) (deliveries, attempts []storedItem) {
 	t.Helper()
-	items, err := dynamo.QueryAll[storedItem](context.Background(), a.Table, dynamo.Partition{PK: "WHDELIVERIES#" + account + "#" + id})
-	if err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	var ids []string
+	for _, group := range []string{"WHDELIVERIES#", "WHFAILED#"} {
+		for shard := range webhook.DefaultDeliveryShards {
+			keys, err := dynamo.QueryAll[struct {
+				ID string `dynamodbav:"gsi7sk"`
+			}](ctx, a.Table, dynamo.Partition{Index: "gsi7", PK: fmt.Sprintf("%s%s#%s#%d", group, account, id, shard)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range keys {
+				ids = append(ids, k.ID)
+			}
+		}
 	}
-	for _, it := range items {
-		switch it.Entity {
-		case "webhook_delivery":
-			deliveries = append(deliveries, it)
-		case "webhook_attempt":
-			attempts = append(attempts, it)
-		default:
-			t.Errorf("unexpected item %s (%s) in the deliveries partition", it.SK, it.Entity)
+	for _, dl := range ids {
+		items, err := dynamo.QueryAll[storedItem](ctx, a.Table, dynamo.Partition{PK: "WHDELIVERY#" + account + "#" + id + "#" + dl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			switch it.Entity {
+			case "webhook_delivery":
+				deliveries = append(deliveries, it)
+			case "webhook_attempt":
+				attempts = append(attempts, it)
+			default:
+				t.Errorf("unexpected item %s (%s) in the partition of delivery %s", it.SK, it.Entity, dl)
+			}
 		}
 	}
 	return deliveries, attempts
@@ -705,6 +726,9 @@ func TestWebhooks_DuplicateMessagesMakeOneDeliveryRecord(t *testing.T) {
 		ds, as := stored(t, a, tn.id, w.ID)
 		if len(ds) != 1 || ds[0].EventID != e.ID || len(as) != 1 {
 			t.Errorf("webhook %d: %d delivery items (%+v) and %d attempt items, want one of each for event %s", i, len(ds), ds, len(as), e.ID)
+		}
+		if len(ds) == 1 && ds[0].Body != "" {
+			t.Errorf("webhook %d: the delivery item stores the body (%d bytes); the event's item has it", i, len(ds[0].Body))
 		}
 		if n := len(rcvs[i].got()); n != 1 {
 			t.Errorf("webhook %d: %d requests, want 1", i, n)

@@ -19,6 +19,8 @@ type memStore struct {
 	deliveries map[string]deliveryState
 	attempts   map[string][]Attempt // delivery id
 	events     []event.Event
+	counted    int // counter updates
+	listed     int // reads of an account's webhooks
 }
 
 func newMemStore(eps ...endpoint) *memStore {
@@ -32,6 +34,7 @@ func newMemStore(eps ...endpoint) *memStore {
 func (m *memStore) webhooks(_ context.Context, account string) ([]endpoint, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.listed++
 	var out []endpoint
 	for _, ep := range m.endpoints {
 		if ep.Account == account {
@@ -61,7 +64,9 @@ func (m *memStore) createDelivery(_ context.Context, d deliveryState) (deliveryS
 	return d, true, nil
 }
 
-func (m *memStore) delivery(_ context.Context, _, _, id string) (deliveryState, error) {
+// delivery answers the body the delivery was made with: the memStore
+// stands for the event's item as well.
+func (m *memStore) delivery(_ context.Context, _, _, id, _ string) (deliveryState, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d, ok := m.deliveries[id]
@@ -84,7 +89,7 @@ func (m *memStore) recordAttempt(_ context.Context, d deliveryState, a Attempt) 
 	return nil
 }
 
-func (m *memStore) count(_ context.Context, account, webhookID string, a Attempt) error {
+func (m *memStore) count(_ context.Context, account, webhookID string, c counts) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := account + "#" + webhookID
@@ -92,24 +97,8 @@ func (m *memStore) count(_ context.Context, account, webhookID string, a Attempt
 	if !ok {
 		return nil
 	}
-	st := &ep.Stats
-	if a.Succeeded() {
-		st.Successes++
-		st.ConsecutiveFailures = 0
-		at := a.At
-		st.LastSuccess, st.FailingSince = &at, nil
-	} else {
-		st.Failures++
-		st.ConsecutiveFailures++
-		at := a.At
-		st.LastFailure = &at
-		if st.FailingSince == nil {
-			st.FailingSince = &at
-		}
-	}
-	if a.Number == 1 && a.Trigger != TriggerManual {
-		st.Deliveries++
-	}
+	m.counted++
+	ep.Stats = c.apply(ep.Stats)
 	m.endpoints[k] = ep
 	return nil
 }

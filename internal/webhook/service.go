@@ -285,7 +285,9 @@ func (s *Service) Test(ctx context.Context, actor account.Principal, id string) 
 	if err := s.store.createTestDelivery(ctx, ds, ev); err != nil {
 		return Delivery{}, err
 	}
-	a, ds, err := s.disp.attempt(ctx, ep, ds, 1, TriggerTest)
+	b := newBatch()
+	a, ds, err := s.disp.attempt(ctx, ep, ds, 1, TriggerTest, b)
+	s.disp.flush(ctx, b)
 	if err != nil {
 		return Delivery{}, err
 	}
@@ -336,7 +338,7 @@ func (s *Service) Redeliver(ctx context.Context, actor account.Principal, id, de
 		return Delivery{}, fault.Transitionf("delivery %s is pending: it is still being retried on its schedule; redeliver it once it has succeeded or failed", deliveryID)
 	}
 	ev, err := event.New(event.WebhookRedeliveryRequested, ep.Account,
-		redeliveryData{WebhookID: ep.ID, DeliveryID: d.ID, Attempt: d.AttemptCount + 1}, s.now().UTC())
+		redeliveryData{WebhookID: ep.ID, DeliveryID: d.ID, EventID: d.Event.ID, Attempt: d.AttemptCount + 1}, s.now().UTC())
 	if err != nil {
 		return Delivery{}, err
 	}

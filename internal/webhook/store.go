@@ -2,8 +2,11 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,15 +21,36 @@ import (
 
 // Item layout:
 //
-//	WEBHOOKS#<account> / WEBHOOK#<id>                  the webhook: settings, secrets, counters.
-//	                                                   An account's webhooks are one consistent
-//	                                                   Query, which is the fan-out of an event.
-//	WEBHOOKS#<account> / COUNT                         how many webhooks the account has: the limit
-//	                                                   is a condition of the create's transaction
-//	WHDELIVERIES#<account>#<webhook> / DELIVERY#<dl>   a delivery: the exact body, status, attempt
-//	                                                   count; DL ids start with the event's time,
-//	                                                   so the partition reads newest first
-//	WHDELIVERIES#… / DELIVERY#<dl>#A#<nnnn>            one attempt, sorted right after its delivery
+//	WEBHOOKS#<account> / WEBHOOK#<id>        the webhook: settings, secrets, counters.
+//	                                         An account's webhooks are one consistent
+//	                                         Query, which the dispatcher makes once a
+//	                                         batch for the fan-out of its events.
+//	WEBHOOKS#<account> / COUNT               how many webhooks the account has: the limit
+//	                                         is a condition of the create's transaction
+//	WHDELIVERY#<account>#<webhook>#<dl> /    a delivery: status, attempt count, the event's
+//	  DELIVERY                               id, type and time (not its body)
+//	WHDELIVERY#…#<dl> / A#<nnnn>             one attempt of it
+//
+// Each delivery has a partition of its own: at a vendor's peak one webhook
+// takes thousands of deliveries a second, several writes each, which no
+// single partition key could (1,000 write units a second). A webhook's
+// deliveries are listed through gsi7, whose key is written by the delivery
+// itself and spread over DeliveryShards partitions by a hash of its id:
+//
+//	gsi7pk WHDELIVERIES#<account>#<webhook>#<shard>   pending and succeeded deliveries
+//	gsi7pk WHFAILED#<account>#<webhook>#<shard>       failed ones, so that a recovery
+//	                                                  reads failures only
+//	gsi7sk <dl>                                       DL ids start with the event's time:
+//	                                                  each shard reads newest first
+//
+// gsi7 projects status and event_type (INCLUDE), what the list filters on;
+// an index item stays under 1 KB, and only a status change rewrites it (a
+// retry that leaves the delivery pending does not). Readers query every
+// shard and merge by the sort key.
+//
+// The body is not stored with the delivery: the first attempt sends the
+// event as its message carried it, and a retry or redelivery reads the
+// event's own item (EVENT#<id>, kept as long as the delivery).
 //
 // Deliveries and attempts expire with expires_at after the retention (30
 // days). The account is part of every key, so no id of another tenant can
@@ -77,16 +101,51 @@ func webhooksPartition(account string) dynamo.Partition {
 	return dynamo.Partition{PK: "WEBHOOKS#" + account, SKPrefix: "WEBHOOK#"}
 }
 
-func deliveriesPK(account, webhookID string) string {
-	return "WHDELIVERIES#" + account + "#" + webhookID
+// DefaultDeliveryShards is how many gsi7 partitions a webhook's deliveries
+// are spread over. Sized from the scale model: one webhook receiving every
+// delivery of a vendor at 1,000 orders/s takes up to 8 deliveries an
+// order; each writes its shard twice (made pending, then succeeded, or
+// removed when it fails), 16 index writes of 1 KB an order. 48 shards put
+// a third of a write unit an order on each, a third of what a partition
+// takes at that rate. The number may grow (readers query every shard below
+// it, which includes every shard written before) but never shrink.
+const DefaultDeliveryShards = 48
+
+// deliveriesIndex is the index that lists a webhook's deliveries.
+const deliveriesIndex = "gsi7"
+
+func deliveryPK(account, webhookID, id string) string {
+	return "WHDELIVERY#" + account + "#" + webhookID + "#" + id
 }
 
 func deliveryKey(account, webhookID, id string) dynamo.Key {
-	return dynamo.Key{PK: deliveriesPK(account, webhookID), SK: "DELIVERY#" + id}
+	return dynamo.Key{PK: deliveryPK(account, webhookID, id), SK: "DELIVERY"}
 }
 
 func attemptKey(account, webhookID, id string, n int) dynamo.Key {
-	return dynamo.Key{PK: deliveriesPK(account, webhookID), SK: fmt.Sprintf("DELIVERY#%s#A#%04d", id, n)}
+	return dynamo.Key{PK: deliveryPK(account, webhookID, id), SK: fmt.Sprintf("A#%04d", n)}
+}
+
+// deliveryShard is the gsi7 partition of delivery id: failed deliveries
+// sit apart from the others, in as many shards.
+func deliveryShard(account, webhookID, id string, failed bool, shards int) string {
+	return shardKey(account, webhookID, failed, shardOf(id, shards))
+}
+
+func shardKey(account, webhookID string, failed bool, shard int) string {
+	prefix := "WHDELIVERIES#"
+	if failed {
+		prefix = "WHFAILED#"
+	}
+	return prefix + account + "#" + webhookID + "#" + strconv.Itoa(shard)
+}
+
+// shardOf is FNV-1a of id modulo shards: computed, not random, so that a
+// delivery's index key is the same on every write.
+func shardOf(id string, shards int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return int(h.Sum32() % uint32(shards))
 }
 
 func (it webhookItem) endpoint() endpoint {
@@ -139,7 +198,8 @@ func (ep endpoint) keys(now time.Time) []Key {
 	return out
 }
 
-// deliveryState is a delivery as stored.
+// deliveryState is a delivery as stored, with the body it sends: the
+// event's envelope, which the store reads from the event's item.
 type deliveryState struct {
 	ID           string
 	WebhookID    string
@@ -176,19 +236,21 @@ type deliveryItem struct {
 	EventID      string     `dynamodbav:"event_id"`
 	EventType    string     `dynamodbav:"event_type"`
 	EventCreated time.Time  `dynamodbav:"event_created"`
-	Body         string     `dynamodbav:"body"`
 	Status       string     `dynamodbav:"status"`
 	Attempts     int        `dynamodbav:"attempts"`
 	NextAttempt  *time.Time `dynamodbav:"next_attempt,omitempty"`
 	Created      time.Time  `dynamodbav:"created"`
 	Updated      time.Time  `dynamodbav:"updated"`
 	ExpiresAt    int64      `dynamodbav:"expires_at"`
+	GSI7PK       string     `dynamodbav:"gsi7pk"`
+	GSI7SK       string     `dynamodbav:"gsi7sk"`
 }
 
+// state is the delivery without its body, which is the event's.
 func (it deliveryItem) state() deliveryState {
 	return deliveryState{
 		ID: it.ID, WebhookID: it.WebhookID, Account: it.Account, EventID: it.EventID,
-		EventType: event.Type(it.EventType), EventCreated: it.EventCreated, Body: []byte(it.Body),
+		EventType: event.Type(it.EventType), EventCreated: it.EventCreated,
 		Status: it.Status, Attempts: it.Attempts, NextAttempt: it.NextAttempt,
 		Created: it.Created, Updated: it.Updated,
 	}
@@ -227,12 +289,15 @@ type store interface {
 	// createDelivery stores d unless a delivery with its id exists, which it
 	// returns instead with created false.
 	createDelivery(ctx context.Context, d deliveryState) (existing deliveryState, created bool, err error)
-	delivery(ctx context.Context, account, webhookID, id string) (deliveryState, error)
+	// delivery reads a delivery with its body, the envelope of event
+	// eventID ("" when unknown: the delivery names it); without a body when
+	// the event is no longer stored.
+	delivery(ctx context.Context, account, webhookID, id, eventID string) (deliveryState, error)
 	// recordAttempt stores attempt a and d's new state, on condition that
 	// the delivery still has a.Number-1 attempts; errStale otherwise.
 	recordAttempt(ctx context.Context, d deliveryState, a Attempt) error
-	// count updates the webhook's counters after attempt a.
-	count(ctx context.Context, account, webhookID string, a Attempt) error
+	// count adds a batch's attempts to the webhook's counters.
+	count(ctx context.Context, account, webhookID string, c counts) error
 	// disable deactivates an active webhook and emits ev in the same
 	// transaction; false when it was no longer active.
 	disable(ctx context.Context, ep endpoint, reason string, at time.Time, ev event.Event) (bool, error)
@@ -246,12 +311,24 @@ var ErrNotFound = errors.New("webhook: not found")
 type DynamoStore struct {
 	table         *dynamo.Table
 	retentionDays int
+	shards        int
 }
 
 // NewDynamoStore returns a store on table; deliveries, attempts and events
-// are kept retentionDays.
+// are kept retentionDays. Deliveries are listed through
+// DefaultDeliveryShards index partitions per webhook unless
+// WithDeliveryShards says otherwise.
 func NewDynamoStore(table *dynamo.Table, retentionDays int) *DynamoStore {
-	return &DynamoStore{table: table, retentionDays: retentionDays}
+	return &DynamoStore{table: table, retentionDays: retentionDays, shards: DefaultDeliveryShards}
+}
+
+// WithDeliveryShards sets how many index partitions a webhook's deliveries
+// are spread over (see DefaultDeliveryShards); n below 1 keeps the default.
+func (s *DynamoStore) WithDeliveryShards(n int) *DynamoStore {
+	if n > 0 {
+		s.shards = n
+	}
+	return s
 }
 
 func (s *DynamoStore) expiry(t time.Time) int64 {
@@ -286,9 +363,10 @@ func (s *DynamoStore) newDeliveryItem(d deliveryState) deliveryItem {
 	return deliveryItem{
 		Key: deliveryKey(d.Account, d.WebhookID, d.ID), Entity: "webhook_delivery",
 		ID: d.ID, WebhookID: d.WebhookID, Account: d.Account, EventID: d.EventID,
-		EventType: string(d.EventType), EventCreated: d.EventCreated, Body: string(d.Body),
+		EventType: string(d.EventType), EventCreated: d.EventCreated,
 		Status: d.Status, Attempts: d.Attempts, NextAttempt: d.NextAttempt,
 		Created: d.Created, Updated: d.Updated, ExpiresAt: s.expiry(d.Created),
+		GSI7PK: deliveryShard(d.Account, d.WebhookID, d.ID, d.Status == StatusFailed, s.shards), GSI7SK: d.ID,
 	}
 }
 
@@ -310,7 +388,7 @@ func (s *DynamoStore) createDelivery(ctx context.Context, d deliveryState) (deli
 		var it deliveryItem
 		if err := attributevalue.UnmarshalMap(cf.Item, &it); err != nil || it.ID == "" {
 			// An emulator that does not return the item: read it.
-			existing, err := s.delivery(ctx, d.Account, d.WebhookID, d.ID)
+			existing, err := s.readDelivery(ctx, d.Account, d.WebhookID, d.ID)
 			return existing, false, err
 		}
 		return it.state(), false, nil
@@ -321,7 +399,11 @@ func (s *DynamoStore) createDelivery(ctx context.Context, d deliveryState) (deli
 	return d, true, nil
 }
 
-func (s *DynamoStore) delivery(ctx context.Context, account, webhookID, id string) (deliveryState, error) {
+// delivery reads a delivery and the event it carries with one consistent
+// BatchGetItem. A delivery whose event is no longer stored comes without a
+// body.
+// readDelivery reads a delivery item, without its body.
+func (s *DynamoStore) readDelivery(ctx context.Context, account, webhookID, id string) (deliveryState, error) {
 	var it deliveryItem
 	err := s.table.Get(ctx, deliveryKey(account, webhookID, id), &it)
 	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.Entity != "webhook_delivery") {
@@ -333,11 +415,96 @@ func (s *DynamoStore) delivery(ctx context.Context, account, webhookID, id strin
 	return it.state(), nil
 }
 
+// taskItem decodes either item of the read of a delivery with its event:
+// the delivery's fields, and the event item's type and data (its id,
+// account and created share the delivery's attribute names).
+type taskItem struct {
+	deliveryItem
+	Type string `dynamodbav:"type"`
+	Data string `dynamodbav:"data"`
+}
+
+// delivery reads a delivery with its body, the envelope of its event: one
+// consistent BatchGetItem when the caller knows the event (every task
+// names it), a read of the delivery and then of its event otherwise. A
+// delivery whose event is no longer stored comes without a body.
+func (s *DynamoStore) delivery(ctx context.Context, account, webhookID, id, eventID string) (deliveryState, error) {
+	keys := []dynamo.Key{deliveryKey(account, webhookID, id)}
+	if eventID != "" {
+		keys = append(keys, dynamo.EventKey(eventID))
+	}
+	items, err := dynamo.BatchGet[taskItem](ctx, s.table, dynamo.BatchRead{Keys: keys, Consistent: true})
+	if err != nil {
+		return deliveryState{}, fmt.Errorf("webhook: read delivery %s: %w", id, err)
+	}
+	var ds deliveryState
+	var ev *taskItem
+	for _, it := range items {
+		switch {
+		case it.Entity == "webhook_delivery":
+			ds = it.state()
+		case eventID != "" && it.Key == dynamo.EventKey(eventID):
+			ev = &it
+		}
+	}
+	if ds.ID == "" {
+		return deliveryState{}, ErrNotFound
+	}
+	if eventID == "" {
+		// A task queued before tasks named their event.
+		return s.withBody(ctx, ds)
+	}
+	if ev != nil && ev.ID == ds.EventID {
+		ds.Body, err = envelope(*ev)
+	}
+	return ds, err
+}
+
+// withBody reads the event of ds for its body.
+func (s *DynamoStore) withBody(ctx context.Context, ds deliveryState) (deliveryState, error) {
+	var it taskItem
+	err := s.table.Get(ctx, dynamo.EventKey(ds.EventID), &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return ds, nil
+	}
+	if err != nil {
+		return deliveryState{}, fmt.Errorf("webhook: read event %s: %w", ds.EventID, err)
+	}
+	ds.Body, err = envelope(it)
+	return ds, err
+}
+
+// envelope is the body of a delivery of the event item it: the envelope as
+// the relay published it, which the first attempt sent.
+func envelope(it taskItem) ([]byte, error) {
+	e, err := dynamo.EventItem{ID: it.ID, Type: it.Type, Created: it.Created.UTC().Format(time.RFC3339Nano), Account: it.Account, Data: it.Data}.Event()
+	if err != nil {
+		return nil, fmt.Errorf("webhook: %w", err)
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: encode event %s: %w", e.ID, err)
+	}
+	return body, nil
+}
+
+// recordAttempt is one transaction in the delivery's own partition: the
+// delivery's new state, on condition of its attempt count, and the attempt.
+// The delivery's index attributes are set only when they change, so that a
+// retry that leaves it pending writes no index item: status when it leaves
+// pending or a manual attempt ends, gsi7pk when it moves to or from the
+// failed shards.
 func (s *DynamoStore) recordAttempt(ctx context.Context, d deliveryState, a Attempt) error {
 	k := deliveryKey(d.Account, d.WebhookID, d.ID)
-	upd := expression.Set(expression.Name("status"), expression.Value(d.Status)).
-		Set(expression.Name("attempts"), expression.Value(a.Number)).
+	manual := a.Trigger == TriggerManual
+	upd := expression.Set(expression.Name("attempts"), expression.Value(a.Number)).
 		Set(expression.Name("updated"), expression.Value(d.Updated))
+	if d.Status != StatusPending || manual {
+		upd = upd.Set(expression.Name("status"), expression.Value(d.Status))
+	}
+	if d.Status == StatusFailed || manual {
+		upd = upd.Set(expression.Name("gsi7pk"), expression.Value(deliveryShard(d.Account, d.WebhookID, d.ID, d.Status == StatusFailed, s.shards)))
+	}
 	if d.NextAttempt != nil {
 		upd = upd.Set(expression.Name("next_attempt"), expression.Value(*d.NextAttempt))
 	} else {
@@ -356,26 +523,17 @@ func (s *DynamoStore) recordAttempt(ctx context.Context, d deliveryState, a Atte
 	return err
 }
 
-// count is a single UpdateItem outside the attempt's transaction: every
-// attempt of every delivery of a webhook updates the same item, and
-// transactions touching one item concurrently cancel each other. A crash
-// between the two writes loses one count, never an attempt record.
-func (s *DynamoStore) count(ctx context.Context, account, webhookID string, a Attempt) error {
-	one := expression.Value(1)
-	var upd expression.UpdateBuilder
-	if a.Succeeded() {
-		upd = expression.Add(expression.Name("successes"), one).
-			Set(expression.Name("consecutive_failures"), expression.Value(0)).
-			Set(expression.Name("last_success"), expression.Value(a.At)).
-			Remove(expression.Name("failing_since"))
-	} else {
-		upd = expression.Add(expression.Name("failures"), one).
-			Add(expression.Name("consecutive_failures"), one).
-			Set(expression.Name("last_failure"), expression.Value(a.At)).
-			Set(expression.Name("failing_since"), expression.IfNotExists(expression.Name("failing_since"), expression.Value(a.At)))
-	}
-	if a.Number == 1 && a.Trigger != TriggerManual {
-		upd = upd.Add(expression.Name("deliveries"), one)
+// count adds what a batch's attempts did to the webhook's counters: one
+// UpdateItem per webhook per batch, outside any attempt's transaction. The
+// webhook item takes the counts of every delivery of the webhook, which
+// per attempt would be thousands of writes a second at a vendor's peak;
+// per batch of up to 100 messages it is a tenth of a write an order. A
+// crash between the attempts' records and this write loses their counts,
+// never an attempt record.
+func (s *DynamoStore) count(ctx context.Context, account, webhookID string, c counts) error {
+	upd, ok := c.update()
+	if !ok {
+		return nil
 	}
 	expr, err := expression.NewBuilder().WithUpdate(upd).
 		WithCondition(expression.AttributeExists(expression.Name(dynamo.PK))).Build()
@@ -392,7 +550,7 @@ func (s *DynamoStore) count(ctx context.Context, account, webhookID string, a At
 		return nil // deleted meanwhile: nothing to count
 	}
 	if err != nil {
-		return fmt.Errorf("webhook: count attempt of %s: %w", webhookID, err)
+		return fmt.Errorf("webhook: count attempts of %s: %w", webhookID, err)
 	}
 	return nil
 }
@@ -416,36 +574,31 @@ func (s *DynamoStore) disable(ctx context.Context, ep endpoint, reason string, a
 	return true, nil
 }
 
+// failedSince reads the failed shards of the webhook's index from since
+// on, and then those deliveries.
 func (s *DynamoStore) failedSince(ctx context.Context, account, webhookID string, since time.Time) ([]deliveryState, error) {
-	kc := expression.Key(dynamo.PK).Equal(expression.Value(deliveriesPK(account, webhookID))).
-		And(expression.Key(dynamo.SK).Between(expression.Value("DELIVERY#"+sinceKey(since)), expression.Value("DELIVERY#DL-~")))
-	filter := expression.Name("entity").Equal(expression.Value("webhook_delivery")).
-		And(expression.Name("status").Equal(expression.Value(StatusFailed)))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).WithFilter(filter).Build()
+	from := expression.Key("gsi7sk").Between(expression.Value(sinceKey(since)), expression.Value("DL-~"))
+	found, err := s.readShards(ctx, s.shardKeys(account, webhookID, true), shardQuery{from: &from})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("webhook: failed deliveries of %s: %w", webhookID, err)
 	}
-	var out []deliveryState
-	var start map[string]types.AttributeValue
-	for {
-		page, err := s.table.Query(ctx, &dynamodb.QueryInput{
-			KeyConditionExpression: expr.KeyCondition(), FilterExpression: expr.Filter(),
-			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-			ConsistentRead: aws.Bool(true), ExclusiveStartKey: start,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("webhook: failed deliveries of %s: %w", webhookID, err)
-		}
-		var items []deliveryItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, fmt.Errorf("webhook: decode deliveries: %w", err)
-		}
-		for _, it := range items {
-			out = append(out, it.state())
-		}
-		if page.Next == nil {
-			return out, nil
-		}
-		start = page.Next
+	return s.deliveries(ctx, account, webhookID, found.ids(), true)
+}
+
+// deliveries reads the delivery items of ids (without bodies), in no
+// particular order.
+func (s *DynamoStore) deliveries(ctx context.Context, account, webhookID string, ids []string, consistent bool) ([]deliveryState, error) {
+	keys := make([]dynamo.Key, len(ids))
+	for i, id := range ids {
+		keys[i] = deliveryKey(account, webhookID, id)
 	}
+	items, err := dynamo.BatchGet[deliveryItem](ctx, s.table, dynamo.BatchRead{Keys: keys, Consistent: consistent})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: read deliveries of %s: %w", webhookID, err)
+	}
+	out := make([]deliveryState, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.state())
+	}
+	return out, nil
 }

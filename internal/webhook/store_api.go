@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -196,17 +199,17 @@ func (s *DynamoStore) request(ctx context.Context, w Webhook, ev event.Event) er
 }
 
 // deliveryWithAttempts reads a delivery and its attempts, newest first, with
-// one Query.
+// one consistent Query of the delivery's partition.
 func (s *DynamoStore) deliveryWithAttempts(ctx context.Context, account, webhookID, id string) (Delivery, error) {
-	in, err := dynamo.Partition{PK: deliveriesPK(account, webhookID), SKPrefix: "DELIVERY#" + id}.Input(1000, nil)
+	in, err := dynamo.Partition{PK: deliveryPK(account, webhookID, id)}.Input(1000, nil)
 	if err != nil {
 		return Delivery{}, err
 	}
-	in.ScanIndexForward = aws.Bool(false)
 	res, err := s.table.Query(ctx, in)
 	if err != nil {
 		return Delivery{}, fmt.Errorf("webhook: read delivery %s: %w", id, err)
 	}
+	var ds *deliveryState
 	var attempts []attemptItem
 	for _, av := range res.Items {
 		switch entityOf(av) {
@@ -221,12 +224,14 @@ func (s *DynamoStore) deliveryWithAttempts(ctx context.Context, account, webhook
 			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 				return Delivery{}, fmt.Errorf("webhook: decode delivery: %w", err)
 			}
-			if it.ID == id {
-				return it.state().view(attemptsOf(attempts, id)), nil
-			}
+			st := it.state()
+			ds = &st
 		}
 	}
-	return Delivery{}, ErrNotFound
+	if ds == nil {
+		return Delivery{}, ErrNotFound
+	}
+	return ds.view(newestFirst(attempts)), nil
 }
 
 func entityOf(av map[string]types.AttributeValue) string {
@@ -236,14 +241,39 @@ func entityOf(av map[string]types.AttributeValue) string {
 	return ""
 }
 
+// newestFirst returns the attempts by number, the latest first.
+func newestFirst(items []attemptItem) []Attempt {
+	slices.SortFunc(items, func(a, b attemptItem) int { return b.Number - a.Number })
+	out := make([]Attempt, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.attempt())
+	}
+	return out
+}
+
 // DeliveryFilter narrows a listing of deliveries; empty fields match all.
 type DeliveryFilter struct {
 	Status    string
 	EventType event.Type
 }
 
-func (f DeliveryFilter) match(d deliveryState) bool {
-	return (f.Status == "" || d.Status == f.Status) && (f.EventType == "" || d.EventType == f.EventType)
+// condition is the filter as a condition on the index's projected
+// attributes; false when it matches all.
+func (f DeliveryFilter) condition() (expression.ConditionBuilder, bool) {
+	var conds []expression.ConditionBuilder
+	if f.Status != "" {
+		conds = append(conds, expression.Name("status").Equal(expression.Value(f.Status)))
+	}
+	if f.EventType != "" {
+		conds = append(conds, expression.Name("event_type").Equal(expression.Value(string(f.EventType))))
+	}
+	switch len(conds) {
+	case 0:
+		return expression.ConditionBuilder{}, false
+	case 1:
+		return conds[0], true
+	}
+	return expression.And(conds[0], conds[1]), true
 }
 
 // DeliveryPage is one page of a webhook's deliveries, newest first.
@@ -262,71 +292,215 @@ type DeliveryPage struct {
 // a busy webhook does not read its whole month.
 const countUpTo = 1000
 
-// listDeliveries reads the delivery partition newest first, a page of up to
-// 1000 items at a time, and stops once it has the page asked for and has
-// counted countUpTo matching deliveries, or read them all.
+// listDeliveries reads the webhook's index shards (the failed ones, the
+// others, or both, as the status filter asks), each newest first, until it
+// has the page asked for and has counted countUpTo matching deliveries, or
+// read them all; merges them by id, which starts with the event's time;
+// and then reads the page's deliveries and their attempts.
 func (s *DynamoStore) listDeliveries(ctx context.Context, account, webhookID string, f DeliveryFilter, offset, limit int) (DeliveryPage, error) {
-	kc := expression.Key(dynamo.PK).Equal(expression.Value(deliveriesPK(account, webhookID))).
-		And(expression.Key(dynamo.SK).BeginsWith("DELIVERY#"))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	var parts []string
+	if f.Status != StatusFailed {
+		parts = s.shardKeys(account, webhookID, false)
+	}
+	if f.Status == "" || f.Status == StatusFailed {
+		parts = append(parts, s.shardKeys(account, webhookID, true)...)
+	}
+	need := offset + limit
+	found, err := s.readShards(ctx, parts, shardQuery{filter: f, need: need, bound: countUpTo})
 	if err != nil {
-		return DeliveryPage{}, err
+		return DeliveryPage{}, fmt.Errorf("webhook: list deliveries of %s: %w", webhookID, err)
 	}
-	page := DeliveryPage{Items: []Delivery{}, Offset: offset}
-	var attempts []attemptItem
-	var start map[string]types.AttributeValue
-	for {
-		res, err := s.table.Query(ctx, &dynamodb.QueryInput{
-			KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
-			ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(false),
-			ConsistentRead: aws.Bool(true), Limit: aws.Int32(1000), ExclusiveStartKey: start,
-		})
-		if err != nil {
-			return DeliveryPage{}, fmt.Errorf("webhook: list deliveries of %s: %w", webhookID, err)
-		}
-		for _, av := range res.Items {
-			if entityOf(av) == "webhook_attempt" {
-				var it attemptItem
-				if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-					return DeliveryPage{}, fmt.Errorf("webhook: decode attempt: %w", err)
-				}
-				attempts = append(attempts, it)
-				continue
-			}
-			var it deliveryItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-				return DeliveryPage{}, fmt.Errorf("webhook: decode delivery: %w", err)
-			}
-			// Descending order puts a delivery's attempts just before it;
-			// attempts that outlived their delivery's expiry are dropped.
-			mine := attemptsOf(attempts, it.ID)
-			attempts = nil
-			if !f.match(it.state()) {
-				continue
-			}
-			if page.Total >= offset && len(page.Items) < limit {
-				page.Items = append(page.Items, it.state().view(mine))
-			}
-			page.Total++
-			if page.Total > max(offset+limit, countUpTo) {
-				return page, nil
-			}
-		}
-		if res.Next == nil {
-			page.Exact = true
-			return page, nil
-		}
-		start = res.Next
+	page := DeliveryPage{Items: []Delivery{}, Offset: offset, Total: found.matched, Exact: found.exact}
+	ids := found.ids()
+	if offset >= len(ids) {
+		return page, nil
 	}
+	page.Items, err = s.views(ctx, account, webhookID, ids[offset:min(need, len(ids))])
+	return page, err
 }
 
-// attemptsOf returns the attempts of delivery id, in the order read.
-func attemptsOf(all []attemptItem, id string) []Attempt {
-	out := []Attempt{}
-	for _, it := range all {
-		if it.DeliveryID == id {
-			out = append(out, it.attempt())
+// views reads deliveries ids with their attempts, in the order of ids: a
+// BatchGetItem of the deliveries, then one of their attempts, whose keys
+// the attempt counts give. A delivery expired since the index was read is
+// left out.
+func (s *DynamoStore) views(ctx context.Context, account, webhookID string, ids []string) ([]Delivery, error) {
+	states, err := s.deliveries(ctx, account, webhookID, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]deliveryState, len(states))
+	var keys []dynamo.Key
+	for _, ds := range states {
+		byID[ds.ID] = ds
+		for n := 1; n <= ds.Attempts; n++ {
+			keys = append(keys, attemptKey(account, webhookID, ds.ID, n))
 		}
 	}
+	items, err := dynamo.BatchGet[attemptItem](ctx, s.table, dynamo.BatchRead{Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: read attempts: %w", err)
+	}
+	attempts := map[string][]attemptItem{}
+	for _, it := range items {
+		attempts[it.DeliveryID] = append(attempts[it.DeliveryID], it)
+	}
+	out := make([]Delivery, 0, len(ids))
+	for _, id := range ids {
+		if ds, ok := byID[id]; ok {
+			out = append(out, ds.view(newestFirst(attempts[id])))
+		}
+	}
+	return out, nil
+}
+
+// shardKeys are the index partitions of the webhook's deliveries: the
+// failed ones or the others.
+func (s *DynamoStore) shardKeys(account, webhookID string, failed bool) []string {
+	out := make([]string, s.shards)
+	for i := range out {
+		out[i] = shardKey(account, webhookID, failed, i)
+	}
 	return out
+}
+
+// shardQuery narrows a read of index shards.
+type shardQuery struct {
+	from   *expression.KeyConditionBuilder // on gsi7sk
+	filter DeliveryFilter
+	// need is how many matching entries, newest first over all shards,
+	// the read must return; 0 returns all.
+	need int
+	// bound: the read goes on, for the count, until more than bound
+	// entries matched or every shard ended.
+	bound int
+}
+
+// indexEntry is a delivery as gsi7 projects it.
+type indexEntry struct {
+	ID string `dynamodbav:"gsi7sk"`
+}
+
+// shardsRead is what a read of index shards found.
+type shardsRead struct {
+	entries []indexEntry // the newest need matches, newest first
+	matched int          // matching entries read
+	exact   bool         // every shard was read to its end
+}
+
+func (r shardsRead) ids() []string {
+	out := make([]string, len(r.entries))
+	for i, e := range r.entries {
+		out[i] = e.ID
+	}
+	return out
+}
+
+// shardReaders bounds the shard queries in flight for one read.
+const shardReaders = 16
+
+// shardCursor is how far one shard has been read, newest first.
+type shardCursor struct {
+	pk    string
+	start map[string]types.AttributeValue // nil before the first page
+	last  string                          // gsi7sk of the last item read: the rest is older
+	ended bool
+}
+
+// readShards merges the shards newest first, lazily: each round reads one
+// more page of every shard that may still hold one of the need newest
+// matches (its last item read is newer than the need-th found so far, or
+// fewer than need were found) or, while at most bound matched, of every
+// shard not ended. First pages hold about bound/shards items, so that the
+// first round usually ends it; each round doubles them, up to 1,000.
+func (s *DynamoStore) readShards(ctx context.Context, parts []string, q shardQuery) (shardsRead, error) {
+	q.bound = max(q.bound, q.need)
+	limit := int32(1000)
+	if q.bound > 0 {
+		limit = int32(min(1000, max(10, q.bound/len(parts)+1)))
+	}
+	cursors := make([]shardCursor, len(parts))
+	for i, pk := range parts {
+		cursors[i].pk = pk
+	}
+	var found []indexEntry
+	for {
+		slices.SortFunc(found, func(a, b indexEntry) int { return strings.Compare(b.ID, a.ID) })
+		var next []int
+		for i, c := range cursors {
+			if !c.ended && (q.bound <= 0 || len(found) <= q.bound || c.start == nil || len(found) < q.need || (q.need > 0 && c.last > found[q.need-1].ID)) {
+				next = append(next, i)
+			}
+		}
+		if len(next) == 0 {
+			break
+		}
+		pages, err := s.readPages(ctx, cursors, next, q, limit)
+		if err != nil {
+			return shardsRead{}, err
+		}
+		for _, p := range pages {
+			found = append(found, p...)
+		}
+		limit = min(1000, 2*limit)
+	}
+	out := shardsRead{entries: found, matched: len(found), exact: true}
+	for _, c := range cursors {
+		out.exact = out.exact && c.ended
+	}
+	if q.need > 0 && len(out.entries) > q.need {
+		out.entries = out.entries[:q.need]
+	}
+	return out, nil
+}
+
+// readPages reads the next page of the shards at idx, shardReaders at a
+// time, and moves their cursors.
+func (s *DynamoStore) readPages(ctx context.Context, cursors []shardCursor, idx []int, q shardQuery, limit int32) ([][]indexEntry, error) {
+	pages := make([][]indexEntry, len(idx))
+	errs := make([]error, len(idx))
+	slots := make(chan struct{}, shardReaders)
+	var wg sync.WaitGroup
+	for j, i := range idx {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			pages[j], errs[j] = s.readPage(ctx, &cursors[i], q, limit)
+		})
+	}
+	wg.Wait()
+	return pages, errors.Join(errs...)
+}
+
+// readPage reads one page of a shard, newest first, from its cursor.
+func (s *DynamoStore) readPage(ctx context.Context, c *shardCursor, q shardQuery, limit int32) ([]indexEntry, error) {
+	kc := expression.Key("gsi7pk").Equal(expression.Value(c.pk))
+	if q.from != nil {
+		kc = kc.And(*q.from)
+	}
+	b := expression.NewBuilder().WithKeyCondition(kc)
+	if cond, ok := q.filter.condition(); ok {
+		b = b.WithFilter(cond)
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.table.Query(ctx, &dynamodb.QueryInput{
+		IndexName: aws.String(deliveriesIndex), KeyConditionExpression: expr.KeyCondition(),
+		FilterExpression: expr.Filter(), ExpressionAttributeNames: expr.Names(),
+		ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(false),
+		Limit: aws.Int32(limit), ExclusiveStartKey: c.start,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var items []indexEntry
+	if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+		return nil, fmt.Errorf("webhook: decode deliveries index: %w", err)
+	}
+	c.start, c.ended = page.Next, page.Next == nil
+	if sk, ok := page.Next["gsi7sk"].(*types.AttributeValueMemberS); ok {
+		c.last = sk.Value
+	}
+	return items, nil
 }
