@@ -58,6 +58,15 @@ type KeyRow struct {
 	Shape                   string // "<index or table> <shaped partition key>"
 	Keys                    int    // concrete keys of that shape
 	WCU, RCU, ConsistentRCU float64
+	// Causes split the hottest concrete key's load per order by
+	// operation and DynamoDB call.
+	Causes []Cause
+}
+
+// Cause is what one operation's calls of one kind put on a key, per order.
+type Cause struct {
+	What     string
+	WCU, RCU float64
 }
 
 // Spread is a median and a maximum.
@@ -72,7 +81,10 @@ func Build(calls []Call, invs map[int64]Invocation, sh Shaper, orders, warm int)
 	rep := Report{Orders: orders}
 	ops := map[string]*OpRow{}
 	perInv := map[int64]int{}
-	type load struct{ wcu, rcu, crcu float64 }
+	type load struct {
+		wcu, rcu, crcu float64
+		by             map[string]*Cause
+	}
 	keys := map[string]*load{}
 	for _, inv := range invs {
 		o := opRow(ops, inv.Op)
@@ -97,6 +109,15 @@ func Build(calls []Call, invs map[int64]Invocation, sh Shaper, orders, warm int)
 			l.wcu += u.WCU
 			l.rcu += u.RCU
 			l.crcu += u.ConsistentRCU
+			if l.by == nil {
+				l.by = map[string]*Cause{}
+			}
+			why := c.Op + " · " + c.Name
+			if l.by[why] == nil {
+				l.by[why] = &Cause{What: why}
+			}
+			l.by[why].WCU += u.WCU
+			l.by[why].RCU += u.RCU
 		}
 	}
 	for _, o := range ops {
@@ -119,6 +140,15 @@ func Build(calls []Call, invs map[int64]Invocation, sh Shaper, orders, warm int)
 		}
 		k.Keys++
 		w, r, c := l.wcu/n, l.rcu/n, l.crcu/n
+		if limitOf(w, r) < limitOf(k.WCU, k.RCU) {
+			k.Causes = k.Causes[:0]
+			for _, cs := range l.by {
+				k.Causes = append(k.Causes, Cause{What: cs.What, WCU: cs.WCU / n, RCU: cs.RCU / n})
+			}
+			slices.SortFunc(k.Causes, func(a, b Cause) int {
+				return cmp.Or(cmp.Compare(b.WCU+b.RCU, a.WCU+a.RCU), strings.Compare(a.What, b.What))
+			})
+		}
 		k.WCU, k.RCU, k.ConsistentRCU = max(k.WCU, w), max(k.RCU, r), max(k.ConsistentRCU, c)
 		if lim := limitOf(w, r); lim < rep.Ceiling {
 			rep.Ceiling, rep.CeilingKey = lim, shape
@@ -205,8 +235,9 @@ func (r Report) Misses(t Targets) []string {
 	return m
 }
 
-// Print writes the report's tables; top bounds the key table (0: all).
-func (r Report) Print(w io.Writer, top int) {
+// Print writes the report's tables; top bounds the key table (0: all);
+// explain breaks the load of that many of the hottest shapes down by cause.
+func (r Report) Print(w io.Writer, top, explain int) {
 	n := float64(max(r.Orders, 1))
 	fmt.Fprintf(w, "workload: %d orders of %d lines from one provider hub for %d customers (a hub orders for many), %d approves by one vendor; relay, fulfillment worker and webhook dispatcher delivering to a local receiver (a webhook on each account)\n\n",
 		r.Orders, r.Lines, r.Customers, r.Approves)
@@ -230,6 +261,18 @@ func (r Report) Print(w io.Writer, top int) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+	for i, k := range r.Keys[:min(explain, len(r.Keys))] {
+		if i == 0 {
+			fmt.Fprintln(w, "where the hottest keys' load comes from (per order, by operation · DynamoDB call):")
+		}
+		fmt.Fprintf(w, "  %s\n", k.Shape)
+		for _, c := range k.Causes {
+			fmt.Fprintf(w, "    %-48s %7.2f WCU %7.2f RCU\n", c.What, c.WCU, c.RCU)
+		}
+	}
+	if explain > 0 {
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "warm order: %g round trips (median of the last %d; max %g) · warm approve: %g (median of the last %d; max %g)\n",
 		r.WarmOrder.Median, r.WarmOrder.N, r.WarmOrder.Max, r.WarmApprove.Median, r.WarmApprove.N, r.WarmApprove.Max)
 }

@@ -30,6 +30,7 @@ type options struct {
 	template   string
 	reportOnly bool
 	top        int
+	explain    int
 	run        scale.Config
 	targets    scale.Targets
 }
@@ -39,7 +40,8 @@ func main() {
 	flag.StringVar(&o.template, "template", "template.yaml", "SAM template to deploy")
 	flag.BoolVar(&o.reportOnly, "report-only", false, "print the model and exit 0 even when the targets are missed")
 	flag.IntVar(&o.top, "top", 0, "print only the hottest N key shapes (0: all)")
-	flag.IntVar(&o.run.Orders, "orders", 40, "orders placed while recording")
+	flag.IntVar(&o.explain, "explain", 3, "break the load of the N hottest key shapes down by operation and DynamoDB call")
+	flag.IntVar(&o.run.Orders, "orders", 16, "orders placed while recording")
 	flag.IntVar(&o.run.Lines, "lines", 2, "lines per order (1 or 2)")
 	flag.IntVar(&o.run.Customers, "customers", 10, "the hub's customers, ordered for in turn")
 	flag.IntVar(&o.run.Concurrency, "concurrency", 4, "orders in flight")
@@ -56,7 +58,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(2)
 	}
-	rep.Print(os.Stdout, o.top)
+	rep.Print(os.Stdout, o.top, o.explain)
 	fmt.Println(rep.Summary(o.targets))
 	if len(rep.Misses(o.targets)) > 0 && !o.reportOnly {
 		os.Exit(1)
