@@ -9,7 +9,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/stacktest"
 )
 
-// BenchmarkScale_Model runs the scale model as `make scale` does (16
+// BenchmarkScale_Model runs the scale model as `make scale` does (12
 // two-line orders) and reports its figures for `make bench`, each with
 // the target it is held to as its baseline.
 func BenchmarkScale_Model(b *testing.B) {
@@ -18,7 +18,7 @@ func BenchmarkScale_Model(b *testing.B) {
 	for b.Loop() {
 		var err error
 		rep, err = scale.Run(context.Background(), scale.Config{AWS: env.AWS, Stack: env.Stack, App: env.Config, Log: stacktest.Logger(b),
-			Orders: 16, Lines: 2, Customers: 10, Concurrency: 4, Quiet: 3 * time.Second})
+			Orders: 12, Lines: 2, Customers: 10, Concurrency: 4, Quiet: 3 * time.Second})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -206,14 +206,37 @@ func (r *Recorder) writeTargets(params any) []target {
 	return ts
 }
 
+// images reads the items ts name, whole and consistently, in as few
+// BatchGetItem calls as DynamoDB allows (100 keys each); nil for an item
+// that does not exist.
 func (r *Recorder) images(ctx context.Context, ts []target) ([]map[string]types.AttributeValue, error) {
+	ctx = context.WithoutCancel(ctx)
+	var found []map[string]types.AttributeValue
+	for start := 0; start < len(ts); start += 100 {
+		var keys []map[string]types.AttributeValue
+		for _, t := range ts[start:min(start+100, len(ts))] {
+			if !containsKey(keys, t.key) {
+				keys = append(keys, t.key)
+			}
+		}
+		req := map[string]types.KeysAndAttributes{r.schema.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+		for len(req) > 0 {
+			got, err := r.raw.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("read item images: %w", err)
+			}
+			found = append(found, got.Responses[r.schema.Table]...)
+			req = got.UnprocessedKeys
+		}
+	}
 	out := make([]map[string]types.AttributeValue, len(ts))
 	for i, t := range ts {
-		item, err := r.get(ctx, t.key)
-		if err != nil {
-			return nil, err
+		for _, item := range found {
+			if sameItem(r.schema.Key(item), t.key) {
+				out[i] = item
+				break
+			}
 		}
-		out[i] = item
 	}
 	return out, nil
 }

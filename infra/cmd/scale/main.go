@@ -41,7 +41,7 @@ func main() {
 	flag.BoolVar(&o.reportOnly, "report-only", false, "print the model and exit 0 even when the targets are missed")
 	flag.IntVar(&o.top, "top", 0, "print only the hottest N key shapes (0: all)")
 	flag.IntVar(&o.explain, "explain", 3, "break the load of the N hottest key shapes down by operation and DynamoDB call")
-	flag.IntVar(&o.run.Orders, "orders", 16, "orders placed while recording")
+	flag.IntVar(&o.run.Orders, "orders", 12, "orders placed while recording")
 	flag.IntVar(&o.run.Lines, "lines", 2, "lines per order (1 or 2)")
 	flag.IntVar(&o.run.Customers, "customers", 10, "the hub's customers, ordered for in turn")
 	flag.IntVar(&o.run.Concurrency, "concurrency", 4, "orders in flight")
