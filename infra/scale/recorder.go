@@ -20,6 +20,7 @@ type Call struct {
 	Inv   int64  // the invocation (HTTP request, handler batch) it belongs to
 	Name  string // the DynamoDB operation
 	Units []Unit
+	Items int // items read or written
 }
 
 // Recorder is client middleware that records every DynamoDB call with
@@ -48,6 +49,8 @@ type Recorder struct {
 type Invocation struct {
 	Op      string
 	Records int // the batch's records (SQS messages, stream records)
+	Took    time.Duration
+	start   time.Time
 }
 
 // NewRecorder records calls on the table of schema; raw reads item images
@@ -69,10 +72,24 @@ func (r *Recorder) Begin(ctx context.Context, op string, records int) context.Co
 	id := r.inv.Add(1)
 	if r.on.Load() {
 		r.mu.Lock()
-		r.invs[id] = Invocation{Op: op, Records: records}
+		r.invs[id] = Invocation{Op: op, Records: records, start: time.Now()}
 		r.mu.Unlock()
 	}
 	return context.WithValue(ctx, labelKey{}, label{op: op, inv: id})
+}
+
+// End ends the invocation ctx belongs to, for its duration.
+func (r *Recorder) End(ctx context.Context) {
+	lbl, ok := ctx.Value(labelKey{}).(label)
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if inv, ok := r.invs[lbl.inv]; ok {
+		inv.Took = time.Since(inv.start)
+		r.invs[lbl.inv] = inv
+	}
 }
 
 // Start forgets everything recorded and records from now on.
@@ -121,7 +138,7 @@ func (r *Recorder) handle(ctx context.Context, in middleware.InitializeInput, ne
 		out, md, err := next.HandleInitialize(ctx, in)
 		if err == nil {
 			var rerr error
-			call.Units, rerr = r.chargeRead(ctx, in.Parameters, out.Result)
+			call.Units, call.Items, rerr = r.chargeRead(ctx, in.Parameters, out.Result)
 			r.fail(rerr)
 		}
 		r.add(call)
@@ -134,6 +151,7 @@ func (r *Recorder) handle(ctx context.Context, in middleware.InitializeInput, ne
 	out, md, err := next.HandleInitialize(ctx, in)
 	cur, ierr := r.images(ctx, targets)
 	r.fail(ierr)
+	call.Items = len(targets)
 	if ierr == nil && len(old) == len(targets) {
 		for i, t := range targets {
 			call.Units = append(call.Units, r.schema.ChargeWrite(Write{Old: old[i], New: cur[i], Tx: t.tx, Check: t.check, Failed: err != nil}, r.rules)...)
@@ -255,7 +273,29 @@ func (r *Recorder) pk(item map[string]types.AttributeValue) string {
 	return v
 }
 
-func (r *Recorder) chargeRead(ctx context.Context, params, result any) ([]Unit, error) {
+func (r *Recorder) chargeRead(ctx context.Context, params, result any) ([]Unit, int, error) {
+	units, err := r.charge(ctx, params, result)
+	items := 0
+	switch out := result.(type) {
+	case *dynamodb.GetItemOutput:
+		if out.Item != nil {
+			items = 1
+		}
+	case *dynamodb.BatchGetItemOutput:
+		for _, its := range out.Responses {
+			items += len(its)
+		}
+	case *dynamodb.TransactGetItemsOutput:
+		items = len(out.Responses)
+	case *dynamodb.QueryOutput:
+		items = int(out.ScannedCount)
+	case *dynamodb.ScanOutput:
+		items = int(out.ScannedCount)
+	}
+	return units, items, err
+}
+
+func (r *Recorder) charge(ctx context.Context, params, result any) ([]Unit, error) {
 	switch in := params.(type) {
 	case *dynamodb.GetItemInput:
 		out, _ := result.(*dynamodb.GetItemOutput)

@@ -42,6 +42,8 @@ type Report struct {
 	MaxConsistentRCU       float64
 	MaxConsistentKey       string
 	TotalWCU, TotalRCU     float64
+	// Reads is the read-path model, when it ran.
+	Reads *ReadsReport
 }
 
 // OpRow is one operation's totals.

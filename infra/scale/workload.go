@@ -38,6 +38,9 @@ type Config struct {
 	Quiet       time.Duration
 	Drain       time.Duration // how long the pipeline may take to drain
 	Rules       Rules
+	// ReadsH, when > 0, runs the read-path model after the write path:
+	// the tenant seeded to ReadsH and 10·ReadsH orders.
+	ReadsH int
 }
 
 func (c *Config) defaults() {
@@ -102,9 +105,16 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err := drain(ctx, rec, cfg); err != nil {
 		return Report{}, err
 	}
+	var shared map[string]bool
+	if cfg.ReadsH > 0 {
+		if shared, _, err = ScanIDs(ctx, raw, schema.Table); err != nil {
+			return Report{}, err
+		}
+	}
 
 	rec.Start()
-	if err := placeOrders(ctx, p, w, cfg); err != nil {
+	seed, err := placeOrders(ctx, p, w, cfg)
+	if err != nil {
 		rec.Stop()
 		return Report{}, err
 	}
@@ -124,6 +134,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rep := Build(calls, invs, sh, cfg.Orders, cfg.Warm)
 	rep.Lines, rep.Customers = cfg.Lines, cfg.Customers
+	if cfg.ReadsH > 0 {
+		if rep.Reads, err = readsModel(ctx, cfg, rec, raw, schema, a, p, w, shared, seed); err != nil {
+			return Report{}, err
+		}
+	}
 	return rep, nil
 }
 
@@ -177,18 +192,23 @@ func orderBody(w *chaos.World, lines, i int) map[string]any {
 	return map[string]any{"lineItems": li, "billingCycle": "monthly"}
 }
 
-func placeOrders(ctx context.Context, p *chaos.Platform, w *chaos.World, cfg Config) error {
+// placeOrders places cfg.Orders orders and returns the first one's id.
+func placeOrders(ctx context.Context, p *chaos.Platform, w *chaos.World, cfg Config) (string, error) {
 	run := fmt.Sprintf("scale-%d", time.Now().UnixNano())
+	var first string
+	var once sync.Once
 	next := make(chan int)
 	errs := make(chan error, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for range cfg.Concurrency {
 		wg.Go(func() {
 			for i := range next {
-				if _, err := p.PlaceOrder(ctx, w, w.Customers[i%len(w.Customers)], fmt.Sprintf("%s-%d", run, i), orderBody(w, cfg.Lines, i), 5); err != nil {
+				placed, err := p.PlaceOrder(ctx, w, w.Customers[i%len(w.Customers)], fmt.Sprintf("%s-%d", run, i), orderBody(w, cfg.Lines, i), 5)
+				if err != nil {
 					errs <- err
 					return
 				}
+				once.Do(func() { first = placed.OrderID })
 			}
 		})
 	}
@@ -204,7 +224,7 @@ feed:
 	close(next)
 	wg.Wait()
 	close(errs)
-	return errors.Join(err, <-errs)
+	return first, errors.Join(err, <-errs)
 }
 
 // approveAll approves pending requests until want have been approved.
@@ -230,7 +250,9 @@ func approveAll(ctx context.Context, p *chaos.Platform, w *chaos.World, want int
 // its method and route.
 func (r *Recorder) HTTP(next http.Handler, sh Shaper) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		next.ServeHTTP(w, req.WithContext(r.Begin(req.Context(), apiOp(req.Method, req.URL.Path, sh), 1)))
+		ctx := r.Begin(req.Context(), apiOp(req.Method, req.URL.Path, sh), 1)
+		defer r.End(ctx)
+		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }
 
@@ -259,19 +281,25 @@ func (r *Recorder) Handlers(h localrun.Handlers) localrun.Handlers {
 	for name, next := range h.SQS {
 		op := batchOp(name)
 		h.SQS[name] = func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
-			return next(r.Begin(ctx, op, len(in.Records)), in)
+			ctx = r.Begin(ctx, op, len(in.Records))
+			defer r.End(ctx)
+			return next(ctx, in)
 		}
 	}
 	for name, next := range h.Stream {
 		op := batchOp(name)
 		h.Stream[name] = func(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-			return next(r.Begin(ctx, op, len(in.Records)), in)
+			ctx = r.Begin(ctx, op, len(in.Records))
+			defer r.End(ctx)
+			return next(ctx, in)
 		}
 	}
 	for name, next := range h.Schedule {
 		op := strings.ToLower(strings.TrimSuffix(name, "Function")) + " schedule"
 		h.Schedule[name] = func(ctx context.Context, in events.EventBridgeEvent) error {
-			return next(r.Begin(ctx, op, 1), in)
+			ctx = r.Begin(ctx, op, 1)
+			defer r.End(ctx)
+			return next(ctx, in)
 		}
 	}
 	return h

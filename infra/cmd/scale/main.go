@@ -47,6 +47,7 @@ func main() {
 	flag.IntVar(&o.run.Concurrency, "concurrency", 4, "orders in flight")
 	flag.IntVar(&o.run.Warm, "warm", 0, "how many of the last orders and approves count as warm (0: a quarter of -orders)")
 	flag.DurationVar(&o.run.Quiet, "quiet", 3*time.Second, "the pipeline has drained when no function called DynamoDB for this long")
+	flag.IntVar(&o.run.ReadsH, "reads", 0, "also run the read-path model (report only): seed the tenant to N and 10·N orders and print what list pages and jobs cost at each (0: skip)")
 	flag.Float64Var(&o.run.Rules.TxIndexFactor, "tx-index-factor", 1, "multiplier of the index writes of a transactional write (1: DynamoDB's documented rule, see README)")
 	flag.Float64Var(&o.targets.Ceiling, "target-ceiling", o.targets.Ceiling, "orders/s the ceiling must reach")
 	flag.Parse()
@@ -59,6 +60,9 @@ func main() {
 		os.Exit(2)
 	}
 	rep.Print(os.Stdout, o.top, o.explain)
+	if rep.Reads != nil {
+		rep.Reads.Print(os.Stdout)
+	}
 	fmt.Println(rep.Summary(o.targets))
 	if len(rep.Misses(o.targets)) > 0 && !o.reportOnly {
 		os.Exit(1)
