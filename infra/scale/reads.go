@@ -39,7 +39,7 @@ type Measure struct {
 // readsModel seeds the tenant of w to h and then 10·h orders by cloning
 // order seed's items and measures every list and job at each size.
 func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, a *app.App, p *chaos.Platform, w *chaos.World,
-	shared map[string]bool, seed string) (*ReadsReport, error) {
+	shared map[string]bool, seed, customer string) (*ReadsReport, error) {
 	ttl, err := raw.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(schema.Table)})
 	if err != nil {
 		return nil, fmt.Errorf("scale: describe the table's TTL: %w", err)
@@ -54,7 +54,7 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	}
 	c.Learn(items, seed, shared)
 	rr := &ReadsReport{H: cfg.ReadsH, Family: c.Family()}
-	lists := listEndpoints(w)
+	lists := listEndpoints(w, customer)
 	jobs := []struct {
 		name string
 		run  func(context.Context, events.EventBridgeEvent) error
@@ -112,9 +112,10 @@ func cmpErr(errs ...error) error {
 type listEndpoint struct{ name, path, token string }
 
 // listEndpoints are the lists that grow with a tenant's orders, as each
-// side calls them, first page.
-func listEndpoints(w *chaos.World) []listEndpoint {
-	v, p, c := w.Vendor.Token.Value, w.Provider.Token.Value, w.Customers[0]
+// side calls them, first page; customer is the seeded order's, whose
+// orders and subscriptions grow with the seeding.
+func listEndpoints(w *chaos.World, customer string) []listEndpoint {
+	v, p, c := w.Vendor.Token.Value, w.Provider.Token.Value, customer
 	return []listEndpoint{
 		{"vendor GET /public/v1/requests?limit=10", "/public/v1/requests?limit=10", v},
 		{"vendor GET /public/v1/requests?status=pending&limit=10", "/public/v1/requests?status=pending&limit=10", v},

@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 
 	rec.Start()
-	seed, err := placeOrders(ctx, p, w, cfg)
+	seed, customer, err := placeOrders(ctx, p, w, cfg)
 	if err != nil {
 		rec.Stop()
 		return Report{}, err
@@ -135,7 +135,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	rep := Build(calls, invs, sh, cfg.Orders, cfg.Warm)
 	rep.Lines, rep.Customers = cfg.Lines, cfg.Customers
 	if cfg.ReadsH > 0 {
-		if rep.Reads, err = readsModel(ctx, cfg, rec, raw, schema, a, p, w, shared, seed); err != nil {
+		if rep.Reads, err = readsModel(ctx, cfg, rec, raw, schema, a, p, w, shared, seed, customer); err != nil {
 			return Report{}, err
 		}
 	}
@@ -192,10 +192,10 @@ func orderBody(w *chaos.World, lines, i int) map[string]any {
 	return map[string]any{"lineItems": li, "billingCycle": "monthly"}
 }
 
-// placeOrders places cfg.Orders orders and returns the first one's id.
-func placeOrders(ctx context.Context, p *chaos.Platform, w *chaos.World, cfg Config) (string, error) {
+// placeOrders places cfg.Orders orders and returns the first placed:
+// its id and its customer.
+func placeOrders(ctx context.Context, p *chaos.Platform, w *chaos.World, cfg Config) (seed, customer string, err error) {
 	run := fmt.Sprintf("scale-%d", time.Now().UnixNano())
-	var first string
 	var once sync.Once
 	next := make(chan int)
 	errs := make(chan error, cfg.Concurrency)
@@ -203,16 +203,16 @@ func placeOrders(ctx context.Context, p *chaos.Platform, w *chaos.World, cfg Con
 	for range cfg.Concurrency {
 		wg.Go(func() {
 			for i := range next {
-				placed, err := p.PlaceOrder(ctx, w, w.Customers[i%len(w.Customers)], fmt.Sprintf("%s-%d", run, i), orderBody(w, cfg.Lines, i), 5)
+				cust := w.Customers[i%len(w.Customers)]
+				placed, err := p.PlaceOrder(ctx, w, cust, fmt.Sprintf("%s-%d", run, i), orderBody(w, cfg.Lines, i), 5)
 				if err != nil {
 					errs <- err
 					return
 				}
-				once.Do(func() { first = placed.OrderID })
+				once.Do(func() { seed, customer = placed.OrderID, cust })
 			}
 		})
 	}
-	var err error
 feed:
 	for i := range cfg.Orders {
 		select {
@@ -224,7 +224,7 @@ feed:
 	close(next)
 	wg.Wait()
 	close(errs)
-	return first, errors.Join(err, <-errs)
+	return seed, customer, errors.Join(err, <-errs)
 }
 
 // approveAll approves pending requests until want have been approved.
