@@ -96,7 +96,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	defer stop()
 
-	p := &chaos.Platform{App: a, API: &apiclient.Client{Base: srv.URL, HTTP: &http.Client{Timeout: time.Minute}}, Receiver: rcv}
+	// A generous timeout: at the read model's larger size, today's lists
+	// read whole partitions, and a page that takes minutes is a finding.
+	p := &chaos.Platform{App: a, API: &apiclient.Client{Base: srv.URL, HTTP: &http.Client{Timeout: 5 * time.Minute}}, Receiver: rcv}
 	w, err := p.NewWorld(ctx, cfg.Customers)
 	if err != nil {
 		return Report{}, fmt.Errorf("scale: set up the vendor and the hub: %w", err)

@@ -77,7 +77,11 @@ func run(ctx context.Context, o options) (scale.Report, error) {
 		if err != nil {
 			return scale.Report{}, fmt.Errorf("start moto_server: %w", err)
 		}
-		defer srv.Stop() //nolint:errcheck // the run's outcome is printed already
+		defer func() {
+			if err := srv.Stop(); err != nil {
+				fmt.Fprintln(os.Stderr, "scale: stop moto_server:", err)
+			}
+		}()
 		endpoint = srv.Endpoint()
 	}
 	awsCfg, err := moto.AWSConfig(ctx, endpoint)
