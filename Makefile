@@ -5,7 +5,7 @@ FUNCTIONS := api relay fulfillment dispatcher usage billing
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
-.PHONY: run test test-unit test-faults bench bench-raw fuzz lint invoke build clean demo \
+.PHONY: run test test-unit test-faults bench bench-raw scale fuzz lint invoke build clean demo \
 	$(addprefix build-,ApiFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
@@ -30,6 +30,10 @@ test-unit:
 ## bench: run the benchmarks and print one table of Mercato against each same-run baseline (raw output on stderr and in bin/bench.txt; BENCHFLAGS='-from bin/bench.txt -markdown' re-prints it for the README)
 bench:
 	$(GO) run ./infra/cmd/bench -go '$(GO)' $(BENCHFLAGS)
+
+## scale: the write-path scale model: one vendor's orders and approvals through the real handlers on the emulator, every DynamoDB call charged per table and index partition; prints the one-vendor ceiling and fails when the targets are missed (SCALEFLAGS=-report-only prints only)
+scale:
+	$(GO) run ./infra/cmd/scale $(SCALEFLAGS)
 
 ## bench-raw: every benchmark of the module (no tests), with allocations, as go test prints them
 bench-raw:

@@ -116,6 +116,7 @@ func TestParse_Sample(t *testing.T) {
 	for _, fn := range app.Functions() {
 		want = append(want, "BenchmarkColdStart/"+fn)
 	}
+	want = append(want, "BenchmarkScale_Model")
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("benchmarks (-want +got):\n%s", diff)
 	}
@@ -134,7 +135,7 @@ func TestTable_Sample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 19 + 2*len(app.Functions()); len(rows) != want {
+	if want := 23 + 2*len(app.Functions()); len(rows) != want {
 		t.Fatalf("%d rows, want %d", len(rows), want)
 	}
 	for _, r := range rows {

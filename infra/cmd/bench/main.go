@@ -90,6 +90,8 @@ func suites() []suite {
 		{"./internal/usage", "^BenchmarkPipeline_", "3x"},
 		// One iteration is a median of 5 starts of a function and of hello-world.
 		{"./infra/coldstart", "^BenchmarkColdStart$", "3x"},
+		// One iteration is a whole run of the scale model (`make scale`).
+		{"./infra/scale", "^BenchmarkScale_Model$", "1x"},
 	}
 }
 

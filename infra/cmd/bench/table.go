@@ -52,6 +52,7 @@ type Row struct {
 func specs(functions []string) []rowSpec {
 	const (
 		api, cost, disp, usage, cold = "API", "Cost", "Dispatcher", "Usage ingest", "Cold start"
+		scl, model                   = "Scale", "BenchmarkScale_Model"
 		order, approve, catalog      = "BenchmarkAPI_Order", "BenchmarkAPI_Approve", "BenchmarkAPI_CatalogRead"
 		dispatcher                   = "BenchmarkDispatcher_VsBareHTTP"
 		csv, xlsx                    = "BenchmarkPipeline_CSV1M", "BenchmarkPipeline_XLSX100k"
@@ -76,6 +77,10 @@ func specs(functions []string) []rowSpec {
 		{usage, "XLSX 100k rows: rows/s vs plain encoding/csv of the same rows", xlsx, figure{unit: "rows/s"}, figure{unit: "plain-csv-rows/s"}},
 		{usage, "XLSX 100k rows: rows/s vs plain encoding/xml of the same file", xlsx, figure{unit: "rows/s"}, figure{unit: "plain-xml-rows/s"}},
 		{usage, "XLSX 100k rows: peak RSS, MiB", xlsx, figure{unit: "peak-RSS-MiB"}, figure{}},
+		{scl, "one-vendor ceiling, orders/s (make scale), vs target", model, figure{unit: "ceiling-orders/s"}, figure{unit: "target-orders/s"}},
+		{scl, "warm order: DynamoDB round trips, vs target", model, figure{unit: "warm-order-round-trips"}, figure{unit: "target-order-round-trips"}},
+		{scl, "warm approve: DynamoDB round trips, vs target", model, figure{unit: "warm-approve-round-trips"}, figure{unit: "target-approve-round-trips"}},
+		{scl, "order and its approvals, webhooks, events: WCU per order", model, figure{unit: "WCU/order"}, figure{}},
 	}
 	for _, fn := range functions {
 		b := "BenchmarkColdStart/" + fn
