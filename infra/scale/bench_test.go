@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/infra/scale"
-	"github.com/mercato-dev/mercato/internal/stacktest"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 )
 
 // BenchmarkScale_Model runs the scale model as `make scale` does (12

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/infra/scale"
-	"github.com/mercato-dev/mercato/internal/stacktest"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 )
 
 var harness = stacktest.New()
