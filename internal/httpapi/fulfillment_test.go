@@ -231,9 +231,9 @@ func TestFulfillment_Queue(t *testing.T) {
 		}
 	})
 	t.Run("one Query of the status partition, no Scan", func(t *testing.T) {
-		s.counter.Reset()
-		s.do(http.MethodGet, "/public/v1/requests?status=pending", v, nil, http.StatusOK, nil)
-		if diff := cmp.Diff(map[string]int{"GetItem": 1, "Query": 1}, s.counter.Calls()); diff != "" {
+		c := s.instance(t, nil) // a cold instance, which reads the token
+		c.do(http.MethodGet, "/public/v1/requests?status=pending", v, nil, http.StatusOK, nil)
+		if diff := cmp.Diff(map[string]int{"GetItem": 1, "Query": 1}, c.counter.Calls()); diff != "" {
 			t.Errorf("DynamoDB calls (-want +got):\n%s", diff)
 		}
 	})
