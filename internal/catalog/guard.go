@@ -94,15 +94,11 @@ func (g *Guard) product(id string) *guarded {
 // Len is the number of checks Check adds.
 func (g *Guard) Len() int { return len(g.products) }
 
-// GuardLabel is the transaction label of a product's check, which a failed
-// transaction names.
-func GuardLabel(productID string) string { return "guard " + productID }
-
 // Check adds one ConditionCheck per product to tx, on the guard copy that
 // shardKey (the order's id) picks: the latest version and the listings
 // the order used from the cache are still current.
 func (g *Guard) Check(tx *dynamo.Tx, shardKey string) {
-	shard := GuardShard(shardKey)
+	shard := guardShard(shardKey)
 	for _, id := range slices.Sorted(maps.Keys(g.products)) {
 		p := g.products[id]
 		var conds []expression.ConditionBuilder
@@ -116,7 +112,7 @@ func (g *Guard) Check(tx *dynamo.Tx, shardKey string) {
 		if len(conds) > 1 {
 			cond = expression.And(conds[0], conds[1], conds[2:]...)
 		}
-		tx.Check(GuardLabel(id), guardKey(id, shard), cond)
+		tx.Check("guard "+id, guardKey(id, shard), cond)
 	}
 }
 
@@ -125,8 +121,8 @@ func unchanged(attr string, v expression.OperandBuilder) expression.ConditionBui
 	return expression.Or(expression.AttributeNotExists(n), n.Equal(v))
 }
 
-// GuardShard is the guard copy an order with id key checks.
-func GuardShard(key string) int {
+// guardShard is the guard copy an order with id key checks.
+func guardShard(key string) int {
 	h := fnv.New32a()
 	h.Write([]byte(key))
 	return int(h.Sum32() % GuardShards)
