@@ -151,9 +151,8 @@ func (s *Service) Version(ctx context.Context, actor account.Principal, productI
 }
 
 // VersionOf reads version n of a product, for whoever already holds a
-// reference to it (an order, a listing).
-// A published version never changes, so it is served from this instance's
-// cache when it is there.
+// reference to it (an order, a listing). A published version never
+// changes, so it is served from this instance's cache when it is there.
 func (s *Service) VersionOf(ctx context.Context, productID string, n int) (Version, error) {
 	ref := versionRef{productID, n}
 	if v, ok := s.versions.Get(ref); ok {
