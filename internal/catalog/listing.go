@@ -401,6 +401,9 @@ func (s *Service) decide(ctx context.Context, actor account.Principal, id, statu
 			return ListingRequest{}, err
 		}
 		tx.Put("listing", listingRow(l), nil)
+		// Orders that rely on a cached copy of the listing fail their
+		// check from now on, and read it again.
+		bumpGuards(tx, l.Product.ID, listingAttr(l.Marketplace.ID), lr.ID)
 		if err := emitBoth(tx, event.ListingUpdated, l, l.Vendor.ID, l.Provider.ID, now, s.retentionDays); err != nil {
 			return ListingRequest{}, err
 		}

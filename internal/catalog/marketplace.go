@@ -124,11 +124,12 @@ type Service struct {
 	table         *dynamo.Table
 	now           func() time.Time
 	retentionDays int
+	caches
 }
 
 // NewService returns a catalog service on table.
 func NewService(table *dynamo.Table, now func() time.Time, retentionDays int) *Service {
-	return &Service{table: table, now: now, retentionDays: retentionDays}
+	return &Service{table: table, now: now, retentionDays: retentionDays, caches: newCaches(now)}
 }
 
 // CreateMarketplace creates a marketplace owned by the calling provider.

@@ -80,6 +80,9 @@ func (s *Service) Publish(ctx context.Context, actor account.Principal, productI
 			return err
 		}
 		tx.Create("version", docRow(k.PK, k.SK, "version", v)).Emit(ev, s.retentionDays)
+		// Orders that rely on a cached latest version fail their check
+		// from now on, and read this one.
+		bumpGuards(tx, productID, "version", p.Version)
 		return nil
 	})
 	return v, err
@@ -149,8 +152,13 @@ func (s *Service) Version(ctx context.Context, actor account.Principal, productI
 }
 
 // VersionOf reads version n of a product, for whoever already holds a
-// reference to it (an order, a listing).
+// reference to it (an order, a listing). A published version never
+// changes, so it is served from this instance's cache when it is there.
 func (s *Service) VersionOf(ctx context.Context, productID string, n int) (Version, error) {
+	ref := versionRef{productID, n}
+	if v, ok := s.versions.Get(ref); ok {
+		return v, nil
+	}
 	var r row
 	err := s.table.Get(ctx, versionKey(productID, n), &r)
 	if errors.Is(err, dynamo.ErrNotFound) {
@@ -159,7 +167,11 @@ func (s *Service) VersionOf(ctx context.Context, productID string, n int) (Versi
 	if err != nil {
 		return Version{}, err
 	}
-	return decodeDoc[Version](r)
+	v, err := decodeDoc[Version](r)
+	if err == nil {
+		s.versions.Add(ref, v)
+	}
+	return v, err
 }
 
 // LatestVersion reads the newest published version of a product with one

@@ -27,7 +27,9 @@ import (
 
 // fixture is an API on a fresh stack with an admin, a vendor and a provider.
 type fixture struct {
-	t        testing.TB
+	t testing.TB
+	// env is the stack the app runs on, for instance to start another.
+	env      *stacktest.Env
 	app      *app.App
 	api      http.Handler
 	counter  *dynamo.Counter
@@ -41,7 +43,7 @@ func newFixture(t testing.TB) *fixture {
 	env := harness.Env(t)
 	counter := dynamo.NewCounter()
 	a := env.App(t, app.Options{DynamoOptions: []func(*dynamodbOptions){counter.Option}})
-	f := &fixture{t: t, app: a, api: a.API(), counter: counter}
+	f := &fixture{t: t, env: env, app: a, api: a.API(), counter: counter}
 	ctx := context.Background()
 	var err error
 	if f.admin, err = a.Accounts.Ensure(ctx, "test-admin", account.CreateAccountInput{Type: account.Admin, Name: "Test admin"}); err != nil {

@@ -22,16 +22,19 @@ import (
 )
 
 // BenchmarkAPI_Order measures orders per second through the whole handler
-// stack (auth, validation, catalog reads, one TransactWriteItems) against
+// stack (auth, validation, catalog facts, one TransactWriteItems) against
 // the emulator, and in the same run the emulator's own rate for a bare
 // TransactWriteItems of the same items, copied from a real order's
 // transaction: the ratio is Mercato's overhead per order. It also reports
 // the DynamoDB calls and capacity units of an order and of the bare
-// transaction, the least an order can cost.
+// transaction, the least an order can cost. The orders are a warm
+// instance's: the token, customer, listing and version come from its
+// caches, and the transaction checks the customer and the product's guard.
 func BenchmarkAPI_Order(b *testing.B) {
 	s, rec := newRecordingShop(b)
 	body := map[string]any{"lineItems": []any{s.line(s.lab.item, 2)}}
-	// Warm the emulator and the clients once, and copy the order's write.
+	// Warm the emulator, the clients and the instance's caches once, and
+	// copy the order's write (a cold one's, without the checks).
 	s.do(http.MethodPost, s.ordersPath(), s.provider.Token.Value, body, http.StatusCreated, nil)
 	items := bareItemsOf(b, rec.last())
 
@@ -170,7 +173,8 @@ func queryPartition(ctx context.Context, client dynamo.API, table, pk string) er
 
 // BenchmarkAPI_Approve measures approves per second through the whole
 // handler stack (auth, the request and its asset in one TransactGetItems,
-// the product version, one TransactWriteItems) against the emulator and,
+// the product version, one TransactWriteItems; warm, the token and the
+// version come from the instance's caches) against the emulator and,
 // in the same run, the emulator's rate for a bare TransactWriteItems of
 // the items the approve writes, copied from a real approve's transaction.
 // It reports the calls and capacity units of both. Each approve needs a

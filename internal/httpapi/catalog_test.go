@@ -490,12 +490,13 @@ func (f *catalogFixture) listedProduct(t testing.TB, name string, n int) (catalo
 	return p, items
 }
 
-// calls counts the DynamoDB calls of one GET that must answer 200.
+// calls counts the DynamoDB calls of one GET that must answer 200, on a
+// new instance: a cold start's, with the token and versions read.
 func (f *catalogFixture) calls(t testing.TB, token, path string) map[string]int {
 	t.Helper()
-	f.counter.Reset()
-	f.do(http.MethodGet, path, token, nil, http.StatusOK, nil)
-	return f.counter.Calls()
+	c := f.instance(t, nil)
+	c.do(http.MethodGet, path, token, nil, http.StatusOK, nil)
+	return c.counter.Calls()
 }
 
 // TestCatalog_CallCounts holds reads to a fixed number of DynamoDB calls

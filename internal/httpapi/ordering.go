@@ -48,6 +48,12 @@ func jsonAnswer(status int, view func(v any) any) renderer {
 // Partner Center's MS-RequestId): the same key and body replay the first
 // answer byte for byte; the same key with another body, or on another
 // path, is a 409.
+//
+// The key is not looked up first: every create writes its claim in its own
+// transaction under the condition that the key is unused, so a first use
+// costs no extra round trip. A retry fails that condition (or, if the
+// request has become invalid since, fails earlier) and is then answered
+// from the key's record.
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, raw []byte, render renderer, run func(*ordering.Claim) (any, error)) error {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
@@ -65,19 +71,30 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, raw []byte, 
 	}
 	p := principal(r)
 	claim := &ordering.Claim{Account: p.AccountID, Key: key, Hash: ordering.HashBody(raw) + ":" + r.URL.Path, Render: render}
-	if replayed, err := s.replay(w, r, claim); replayed || err != nil {
-		return err
-	}
 	v, err := run(claim)
 	if ordering.IsClaimConflict(err) {
-		// A concurrent request with the same key got there first: answer
-		// what it answered once it has committed.
+		// The key is used, maybe by a concurrent request that has not
+		// committed yet: answer what it answered once it has.
 		return s.awaitReplay(w, r, claim)
 	}
 	if err != nil {
-		return err
+		return s.replayOr(w, r, claim, err)
 	}
 	return writeRendered(w, render, v)
+}
+
+// replayOr answers a refused request from its key's record, if the key
+// was used before: the request may have become invalid since its first
+// answer (an offer unlisted, an order too late to retry). Failures of the
+// platform itself (5xx) are answered as they are, without another call.
+func (s *Server) replayOr(w http.ResponseWriter, r *http.Request, claim *ordering.Claim, err error) error {
+	if k := fault.KindOf(err); k == fault.Internal || k == fault.Unavailable || k == fault.Throttled {
+		return err
+	}
+	if replayed, rerr := s.replay(w, r, claim); replayed {
+		return rerr
+	}
+	return err
 }
 
 // awaitReplay waits briefly for a concurrent request with the same key to

@@ -85,7 +85,7 @@ func (s *Service) validateLines(ctx context.Context, actor account.Principal, c 
 	if len(in) > MaxLines {
 		return nil, fault.Invalidf("a cart holds at most %d lines (got %d)", MaxLines, len(in)).WithPartnerCode(CodeInvalidInput)
 	}
-	rv := s.resolver(actor, c)
+	rv := s.resolver(actor, c, nil)
 	rv.cart = true
 	out := make([]CartLine, 0, len(in))
 	for i, li := range in {
@@ -257,7 +257,7 @@ func (s *Service) checkoutTx(ctx context.Context, actor account.Principal, c Cus
 	tx := s.table.Tx()
 	for _, g := range names {
 		o := newOrder(actor, c, now)
-		lines, err := s.resolveLines(ctx, actor, c, o.ID, groups[g], now)
+		lines, err := s.resolveLines(ctx, actor, c, o.ID, groups[g], now, nil)
 		if err == nil {
 			err = o.fill(lines, g, "")
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/cache"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
@@ -28,11 +29,24 @@ type Service struct {
 	store         *fulfillment.Store
 	now           func() time.Time
 	retentionDays int
+	// customers caches customers for orders, which check the cached
+	// revision and owner in their transaction (see CreateOrder).
+	customers *cache.Cache[string, storedCustomer]
+}
+
+// CustomerCacheSize bounds the customers an instance keeps (about 1 KB
+// each). They need no lifetime: an order checks the one it used.
+const CustomerCacheSize = 4096
+
+type storedCustomer struct {
+	Customer
+	rev int
 }
 
 // NewService wires the ordering service.
 func NewService(table *dynamo.Table, cat *catalog.Service, store *fulfillment.Store, now func() time.Time, retentionDays int) *Service {
-	return &Service{table: table, catalog: cat, store: store, now: now, retentionDays: retentionDays}
+	return &Service{table: table, catalog: cat, store: store, now: now, retentionDays: retentionDays,
+		customers: cache.New[string, storedCustomer](CustomerCacheSize, 0, now)}
 }
 
 // Address is Partner Center's address.
@@ -119,6 +133,8 @@ type row struct {
 
 func customerPK(id string) string { return "CUSTOMER#" + id }
 
+func customerKey(id string) dynamo.Key { return dynamo.Key{PK: customerPK(id), SK: "CUSTOMER"} }
+
 // CreateCustomer adds a customer for the calling provider.
 func (s *Service) CreateCustomer(ctx context.Context, actor account.Principal, in CustomerInput, claim *Claim) (Customer, error) {
 	if err := in.validate(); err != nil {
@@ -137,17 +153,37 @@ func (s *Service) CreateCustomer(ctx context.Context, actor account.Principal, i
 
 // Customer reads one of the caller's customers.
 func (s *Service) Customer(ctx context.Context, actor account.Principal, id string) (Customer, error) {
+	sc, err := s.customer(ctx, actor, id)
+	return sc.Customer, err
+}
+
+func (s *Service) customer(ctx context.Context, actor account.Principal, id string) (storedCustomer, error) {
 	var r row
-	err := s.table.Get(ctx, dynamo.Key{PK: customerPK(id), SK: "CUSTOMER"}, &r)
+	err := s.table.Get(ctx, customerKey(id), &r)
 	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && r.Owner != actor.AccountID) {
-		return Customer{}, fault.NotFoundf("customer %s not found", id).WithPartnerCode(600008)
+		return storedCustomer{}, fault.NotFoundf("customer %s not found", id).WithPartnerCode(600008)
 	}
 	if err != nil {
-		return Customer{}, err
+		return storedCustomer{}, err
 	}
 	c, err := decode[Customer](r)
 	c.ProviderID = r.Owner
-	return c, err
+	return storedCustomer{Customer: c, rev: r.Rev}, err
+}
+
+// orderCustomer returns the customer for an order and its revision: when
+// warm, from the cache if it holds the caller's customer (cached is then
+// true, and the order must check it); otherwise read, and cached.
+func (s *Service) orderCustomer(ctx context.Context, actor account.Principal, id string, warm bool) (c Customer, rev int, cached bool, err error) {
+	if sc, ok := s.customers.Get(id); warm && ok && sc.ProviderID == actor.AccountID {
+		return sc.Customer, sc.rev, true, nil
+	}
+	sc, err := s.customer(ctx, actor, id)
+	if err != nil {
+		return Customer{}, 0, false, err
+	}
+	s.customers.Add(id, sc)
+	return sc.Customer, sc.rev, false, nil
 }
 
 // Customers reads a page of up to size of the caller's customers, in the

@@ -2,10 +2,13 @@ package ordering
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
@@ -123,21 +126,25 @@ type resolved struct {
 	curr    string
 }
 
-// resolver caches product versions and listings across the lines of one
-// order, so that three lines of one product read it once.
+// resolver keeps product versions and listings across the lines of one
+// order, so that three lines of one product use the same ones.
 type resolver struct {
 	s        *Service
 	actor    account.Principal
 	customer Customer
 	versions map[string]catalog.Version
 	listings map[string]catalog.Listing
+	// guard, when set, lets the catalog answer from its cache and records
+	// what it answered so, for the order's transaction to check; without
+	// it every fact is read from the table.
+	guard *catalog.Guard
 	// cart says the lines are a cart's, whose quantity errors have their
 	// own code.
 	cart bool
 }
 
-func (s *Service) resolver(actor account.Principal, c Customer) *resolver {
-	return &resolver{s: s, actor: actor, customer: c, versions: map[string]catalog.Version{}, listings: map[string]catalog.Listing{}}
+func (s *Service) resolver(actor account.Principal, c Customer, guard *catalog.Guard) *resolver {
+	return &resolver{s: s, actor: actor, customer: c, guard: guard, versions: map[string]catalog.Version{}, listings: map[string]catalog.Listing{}}
 }
 
 // resolve checks one line and builds its asset and purchase request.
@@ -267,7 +274,7 @@ func (rv *resolver) listing(ctx context.Context, productID, mpID string) (catalo
 	if l, ok := rv.listings[k]; ok {
 		return l, nil
 	}
-	l, err := rv.s.catalog.ListedOn(ctx, productID, mpID)
+	l, err := rv.s.catalog.OrderListing(ctx, productID, mpID, rv.guard)
 	if err == nil && l.Provider.ID != rv.actor.AccountID {
 		err = fault.NotFoundf("not listed")
 	}
@@ -281,7 +288,7 @@ func (rv *resolver) version(ctx context.Context, productID string) (catalog.Vers
 	if v, ok := rv.versions[productID]; ok {
 		return v, nil
 	}
-	v, err := rv.s.catalog.LatestVersion(ctx, productID)
+	v, err := rv.s.catalog.OrderVersion(ctx, productID, rv.guard)
 	if err == nil {
 		rv.versions[productID] = v
 	}
@@ -294,37 +301,86 @@ func NewOrderID() string { return fmt.Sprintf("%x", ident.Bytes(6)) }
 // CreateOrder places an order: every line is checked, then the order and
 // each line's asset and purchase request are written in one transaction
 // with their events, so it is all or nothing.
+//
+// A warm instance places it with that transaction alone: the customer,
+// listings and versions come from its caches, and the transaction checks
+// that they are still current (the customer's revision and owner, the
+// products' guards). If a check fails, or the cached facts reject the
+// order, it is placed again from facts read afresh, so a cache can cost a
+// retry but never change an answer.
 func (s *Service) CreateOrder(ctx context.Context, actor account.Principal, customerID string, in OrderInput, claim *Claim) (Order, error) {
-	c, err := s.Customer(ctx, actor, customerID)
+	o, cached, err := s.placeOrder(ctx, actor, customerID, in, claim, true)
+	if cached && err != nil && retryUncached(err) {
+		o, _, err = s.placeOrder(ctx, actor, customerID, in, claim, false)
+	}
+	return o, err
+}
+
+// errTooManyChecks says a warm order's checks would not fit its
+// transaction; read afresh, it needs none.
+var errTooManyChecks = errors.New("ordering: the order's cache checks exceed a transaction")
+
+// retryUncached reports whether a warm attempt's error may come from a
+// stale cache: a failed check, a conflict on a checked item, or a line the
+// cached catalog rejected. A claim conflict is the idempotency key's and
+// is answered from its record instead.
+func retryUncached(err error) bool {
+	if errors.Is(err, errTooManyChecks) {
+		return true
+	}
+	if IsClaimConflict(err) {
+		return false
+	}
+	return fault.Is(err, fault.Conflict) || fault.Is(err, fault.Invalid)
+}
+
+// placeOrder is one attempt at CreateOrder; warm lets it use the caches,
+// and cached reports that it did.
+func (s *Service) placeOrder(ctx context.Context, actor account.Principal, customerID string, in OrderInput, claim *Claim, warm bool) (Order, bool, error) {
+	c, rev, cachedCustomer, err := s.orderCustomer(ctx, actor, customerID, warm)
 	if err != nil {
-		return Order{}, err
+		return Order{}, false, err
 	}
 	if len(in.LineItems) == 0 {
-		return Order{}, fault.Invalidf("lineItems must hold at least one line").WithPartnerCode(CodeInvalidInput)
+		return Order{}, false, fault.Invalidf("lineItems must hold at least one line").WithPartnerCode(CodeInvalidInput)
 	}
 	if len(in.LineItems) > MaxLines {
-		return Order{}, fault.Invalidf("an order holds at most %d lines (got %d)", MaxLines, len(in.LineItems)).WithPartnerCode(CodeInvalidInput)
+		return Order{}, false, fault.Invalidf("an order holds at most %d lines (got %d)", MaxLines, len(in.LineItems)).WithPartnerCode(CodeInvalidInput)
+	}
+	var guard *catalog.Guard
+	if warm {
+		guard = &catalog.Guard{}
 	}
 	now := s.now().UTC()
 	o := newOrder(actor, c, now)
-	lines, err := s.resolveLines(ctx, actor, c, o.ID, in.LineItems, now)
+	lines, err := s.resolveLines(ctx, actor, c, o.ID, in.LineItems, now, guard)
+	cached := cachedCustomer || (guard != nil && guard.Len() > 0)
 	if err != nil {
-		return Order{}, err
+		return Order{}, cached, err
 	}
 	if err := o.fill(lines, in.BillingCycle, in.CurrencyCode); err != nil {
-		return Order{}, err
+		return Order{}, cached, err
 	}
 	tx := s.table.Tx()
 	if err := s.addOrder(tx, o, lines, now); err != nil {
-		return Order{}, err
+		return Order{}, cached, err
 	}
 	if err := claim.attach(tx, o, now); err != nil {
-		return Order{}, err
+		return Order{}, cached, err
+	}
+	if cachedCustomer {
+		tx.Check("customer", customerKey(c.ID), expression.Name("owner").Equal(expression.Value(actor.AccountID)).And(revIs(rev)))
+	}
+	if guard != nil {
+		guard.Check(tx, o.ID)
+	}
+	if cached && tx.Len() > dynamo.MaxTxItems {
+		return Order{}, cached, errTooManyChecks
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return Order{}, fmt.Errorf("ordering: create order: %w", err)
+		return Order{}, cached, fmt.Errorf("ordering: create order: %w", err)
 	}
-	return o, nil
+	return o, cached, nil
 }
 
 func newOrder(actor account.Principal, c Customer, now time.Time) Order {
@@ -334,8 +390,8 @@ func newOrder(actor account.Principal, c Customer, now time.Time) Order {
 
 // resolveLines checks every line and reports the first bad one as the
 // order's error, with its Partner Center code.
-func (s *Service) resolveLines(ctx context.Context, actor account.Principal, c Customer, orderID string, in []LineInput, now time.Time) ([]resolved, error) {
-	rv := s.resolver(actor, c)
+func (s *Service) resolveLines(ctx context.Context, actor account.Principal, c Customer, orderID string, in []LineInput, now time.Time, guard *catalog.Guard) ([]resolved, error) {
+	rv := s.resolver(actor, c, guard)
 	var out []resolved
 	seen := map[int]bool{}
 	for i, li := range in {
