@@ -177,7 +177,7 @@ func runtime(a *app.App, st *stack.Stack, awsCfg aws.Config, log *slog.Logger, o
 	if err != nil {
 		return nil, err
 	}
-	h := localrun.FromApp(hs)
+	h := hs
 	return localrun.New(localrun.Config{AWS: awsCfg, Stack: st, Handlers: h, Logger: log, FailedVisibility: o.failedVisibility})
 }
 
