@@ -10,7 +10,7 @@ LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
 run: bin/mercato-local
-	exec bin/mercato-local
+	exec bin/mercato-local $(RUNFLAGS)
 
 bin/mercato-local: FORCE
 	$(GO) build -o $@ ./infra/cmd/local

@@ -11,8 +11,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/billing"
@@ -31,7 +35,9 @@ import (
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/metrics"
 	"github.com/mercato-dev/mercato/internal/ordering"
+	"github.com/mercato-dev/mercato/internal/tracing"
 	"github.com/mercato-dev/mercato/internal/usage"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
@@ -43,6 +49,13 @@ type Options struct {
 	DynamoOptions []func(*dynamodb.Options)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Metrics is where the EMF metrics go: the function's stdout in
+	// Lambda, where CloudWatch Logs reads them.
+	// Nil writes none.
+	Metrics io.Writer
+	// Tracer traces the invocations, the AWS calls, the API's requests and
+	// the webhook attempts; nil traces nothing.
+	Tracer trace.TracerProvider
 }
 
 // App holds the clients and services the handlers share. The exported
@@ -58,9 +71,13 @@ type App struct {
 	// FulfillmentStore stores the assets and requests that the fulfillment
 	// service (httpapi.Config.Fulfillment) moves through their states.
 	FulfillmentStore *fulfillment.Store
+	// Metrics writes the business metrics; nil (no Options.Metrics) writes
+	// none.
+	Metrics *metrics.Recorder
 
-	aws aws.Config
-	now func() time.Time
+	aws    aws.Config
+	now    func() time.Time
+	tracer trace.TracerProvider
 
 	s3          *s3.Client
 	mailer      fulfillment.Mailer
@@ -87,7 +104,16 @@ func Boot(ctx context.Context) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: load AWS config: %w", err)
 	}
-	return New(cfg, awsCfg, logging.New(os.Stdout, cfg.LogLevel), Options{}), nil
+	opts := Options{Metrics: os.Stdout}
+	// Lambda runs an X-Ray daemon for functions with active tracing.
+	if addr := os.Getenv("AWS_XRAY_DAEMON_ADDRESS"); addr != "" {
+		exp, err := tracing.NewDaemonExporter(addr)
+		if err != nil {
+			return nil, err
+		}
+		opts.Tracer = tracing.NewProvider(exp)
+	}
+	return New(cfg, awsCfg, logging.New(os.Stdout, cfg.LogLevel), opts), nil
 }
 
 // Retryer is the retry policy of every AWS client: the SDK's standard
@@ -109,8 +135,18 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 	if now == nil {
 		now = time.Now
 	}
+	tp := tracing.OrNoop(opts.Tracer)
+	if opts.Tracer != nil {
+		awsCfg.APIOptions = slices.Clone(awsCfg.APIOptions)
+		otelaws.AppendMiddlewares(&awsCfg.APIOptions, otelaws.WithTracerProvider(tp), otelaws.WithTextMapPropagator(tracing.Propagator))
+	}
 	table := &dynamo.Table{Client: dynamodb.NewFromConfig(awsCfg, opts.DynamoOptions...), Name: cfg.TableName}
+	var m *metrics.Recorder
+	if opts.Metrics != nil {
+		m = metrics.New(opts.Metrics, cfg.MetricsNamespace, now)
+	}
 	return &App{
+		Metrics:          m,
 		Config:           cfg,
 		Log:              log,
 		Table:            table,
@@ -120,6 +156,7 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 		FulfillmentStore: fulfillment.NewStore(table, cfg.EventRetentionDays),
 		aws:              awsCfg,
 		now:              now,
+		tracer:           tp,
 		webhookGuard:     &webhook.Guard{AllowHTTPLoopback: cfg.AllowHTTPLoopback},
 		webhookStore:     webhook.NewDynamoStore(table, cfg.EventRetentionDays),
 	}
@@ -139,7 +176,7 @@ func (a *App) S3() *s3.Client {
 // Ordering is the ordering service: carts, orders and subscriptions.
 func (a *App) Ordering() *ordering.Service {
 	if a.ordering == nil {
-		a.ordering = ordering.NewService(a.Table, a.Catalog, a.FulfillmentStore, a.now, a.Config.EventRetentionDays)
+		a.ordering = ordering.NewService(a.Table, a.Catalog, a.FulfillmentStore, a.now, a.Config.EventRetentionDays, a.Metrics)
 	}
 	return a.ordering
 }
@@ -172,7 +209,14 @@ func (a *App) Webhooks() *webhook.Service {
 }
 
 func (a *App) webhookDispatcher(queue webhook.Queue) *webhook.Dispatcher {
+	// Only the dispatcher's attempts count toward the failure rate: a
+	// vendor's test attempts at an endpoint being set up are no outage.
+	var m *metrics.Recorder
+	if queue != nil {
+		m = a.Metrics
+	}
 	return webhook.NewDispatcher(webhook.DispatcherConfig{
+		Metrics:  m,
 		Store:    a.webhookStore,
 		Client:   webhook.NewClient(a.webhookGuard),
 		Queue:    queue,

@@ -16,6 +16,7 @@ func (a *App) fulfillmentWorker() *fulfillment.Worker {
 		BaseURL:  a.Config.PublicBaseURL,
 		Logger:   a.Log,
 		Now:      a.now,
+		Metrics:  a.Metrics,
 	})
 }
 

@@ -13,11 +13,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/httpapi"
 	"github.com/mercato-dev/mercato/internal/relay"
+	"github.com/mercato-dev/mercato/internal/tracing"
 )
 
 // SQSHandler is the signature of a queue consumer.
@@ -102,7 +107,32 @@ func (a *App) Handlers(fns ...Function) (Handlers, error) {
 	if err := errors.Join(errs...); err != nil {
 		return Handlers{}, err
 	}
+	tracer := a.tracer.Tracer("mercato/app")
+	for id, h := range hs.SQS {
+		hs.SQS[id] = traced(tracer, id, h)
+	}
+	for id, h := range hs.Stream {
+		hs.Stream[id] = traced(tracer, id, h)
+	}
+	for id, h := range hs.Schedule {
+		run := traced(tracer, id, func(ctx context.Context, e events.EventBridgeEvent) (struct{}, error) { return struct{}{}, h(ctx, e) })
+		hs.Schedule[id] = func(ctx context.Context, e events.EventBridgeEvent) error { _, err := run(ctx, e); return err }
+	}
 	return hs, nil
+}
+
+// traced runs h under a span of the invocation, the child of Lambda's own
+// segment when there is one; the consumers' spans hang below it.
+func traced[In, Out any](tracer trace.Tracer, name string, h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
+	return func(ctx context.Context, in In) (Out, error) {
+		ctx, span := tracer.Start(tracing.FromLambda(ctx), name, trace.WithSpanKind(trace.SpanKindServer))
+		defer span.End()
+		out, err := h(ctx, in)
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		return out, err
+	}
 }
 
 func build[H any](a *App, builder func(*App) (H, error), id string, into map[string]H) error {
@@ -124,6 +154,16 @@ func (a *App) API() http.Handler {
 }
 
 func (a *App) apiHandler() (http.Handler, error) {
+	// A request's span is the child of the invocation's (Lambda's segment);
+	// a trace header a client sends is not trusted with the trace.
+	return otelhttp.NewHandler(a.httpAPI(), "api",
+		otelhttp.WithTracerProvider(a.tracer),
+		otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator()),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "api " + r.Method }),
+	), nil
+}
+
+func (a *App) httpAPI() http.Handler {
 	return httpapi.New(httpapi.Config{
 		Accounts:     a.Accounts,
 		Catalog:      a.Catalog,
@@ -141,7 +181,7 @@ func (a *App) apiHandler() (http.Handler, error) {
 			{Name: "dynamodb", Ping: a.Table.Ping},
 			{Name: "s3", Ping: a.pingUsageBucket},
 		},
-	}), nil
+	})
 }
 
 // pingUsageBucket reaches S3 with HeadBucket, which also tells that the
@@ -164,7 +204,8 @@ func (a *App) Relay() (*relay.Relay, error) {
 			event.RouteWebhook:     a.Config.WebhookQueue,
 			event.RouteBilling:     a.Config.BillingQueue,
 		},
-		Logger: a.Log,
+		Logger:  a.Log,
+		Metrics: a.Metrics,
 	})
 }
 
@@ -197,8 +238,17 @@ func (a *App) LambdaHandler(name string) (LambdaHandler, error) {
 	return a.Handler(f)
 }
 
-// Handler builds f's Lambda handler.
+// Handler builds f's Lambda handler, which runs under a span of the
+// invocation.
 func (a *App) Handler(f Function) (LambdaHandler, error) {
+	h, err := a.handler(f)
+	if err != nil {
+		return nil, err
+	}
+	return LambdaHandler(traced(a.tracer.Tracer("mercato/app"), f.LogicalID(), h)), nil
+}
+
+func (a *App) handler(f Function) (LambdaHandler, error) {
 	switch {
 	case f.HTTP != nil:
 		h, err := f.HTTP(a)

@@ -42,7 +42,7 @@ func (a *App) UsageFiles() *usage.Service {
 // Biller rates usage and subscriptions and closes billing periods.
 func (a *App) Biller() *billing.Biller {
 	if a.biller == nil {
-		a.biller = billing.NewBiller(billing.Config{Table: a.Table, Usage: a.UsageStore(), Assets: a.FulfillmentStore, Logger: a.Log, Now: a.now})
+		a.biller = billing.NewBiller(billing.Config{Table: a.Table, Usage: a.UsageStore(), Assets: a.FulfillmentStore, Logger: a.Log, Now: a.now, Metrics: a.Metrics})
 	}
 	return a.biller
 }
@@ -51,7 +51,7 @@ func (a *App) Biller() *billing.Biller {
 func (a *App) UsageProcessor() *usage.Processor {
 	return usage.NewProcessor(usage.ProcessorConfig{
 		Store: a.UsageStore(), Objects: a.S3(), Bucket: a.Config.UsageBucket, Catalog: a.Catalog, Assets: a.FulfillmentStore,
-		Logger: a.Log, Now: a.now, TmpDir: os.TempDir(), MaxReceives: usageMaxReceives,
+		Logger: a.Log, Now: a.now, TmpDir: os.TempDir(), MaxReceives: usageMaxReceives, Metrics: a.Metrics,
 	})
 }
 

@@ -26,6 +26,7 @@ type Config struct {
 	MaxBodyBytes       int64
 	PublicBaseURL      string // optional: absolute base for links, e.g. http://127.0.0.1:8080
 	EventRetentionDays int
+	MetricsNamespace   string // CloudWatch namespace of the EMF metrics
 }
 
 // DefaultWebhookRetries is the Standard Webhooks / Svix schedule that
@@ -47,6 +48,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PublicBaseURL:      strings.TrimRight(getenv("MERCATO_PUBLIC_BASE_URL"), "/"),
 		MaxBodyBytes:       1 << 20,
 		EventRetentionDays: 30,
+		MetricsNamespace:   orDefault(getenv("MERCATO_METRICS_NAMESPACE"), "Mercato"),
 	}
 	if c.TableName == "" {
 		return Config{}, fmt.Errorf("config: TABLE_NAME is not set")

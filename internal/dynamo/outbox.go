@@ -30,6 +30,9 @@ type EventItem struct {
 	Data      string   `dynamodbav:"data"`
 	ExpiresAt int64    `dynamodbav:"expires_at"`
 	Relayed   []string `dynamodbav:"relayed,stringset,omitempty"`
+	// Trace is the X-Amzn-Trace-Id of the request that committed the
+	// event (Tx.Commit sets it), so that its trace goes on in the relay.
+	Trace string `dynamodbav:"trace,omitempty"`
 }
 
 // EventKey is the key of event id's outbox item.

@@ -18,6 +18,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ident"
+	"github.com/mercato-dev/mercato/internal/metrics"
 )
 
 // Service runs ordering.
@@ -27,11 +28,13 @@ type Service struct {
 	store         *fulfillment.Store
 	now           func() time.Time
 	retentionDays int
+	metrics       *metrics.Recorder
 }
 
-// NewService wires the ordering service.
-func NewService(table *dynamo.Table, cat *catalog.Service, store *fulfillment.Store, now func() time.Time, retentionDays int) *Service {
-	return &Service{table: table, catalog: cat, store: store, now: now, retentionDays: retentionDays}
+// NewService wires the ordering service; m counts orders placed and
+// refused (nil counts none).
+func NewService(table *dynamo.Table, cat *catalog.Service, store *fulfillment.Store, now func() time.Time, retentionDays int, m *metrics.Recorder) *Service {
+	return &Service{table: table, catalog: cat, store: store, now: now, retentionDays: retentionDays, metrics: m}
 }
 
 // Address is Partner Center's address.

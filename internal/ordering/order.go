@@ -295,6 +295,12 @@ func NewOrderID() string { return fmt.Sprintf("%x", ident.Bytes(6)) }
 // each line's asset and purchase request are written in one transaction
 // with their events, so it is all or nothing.
 func (s *Service) CreateOrder(ctx context.Context, actor account.Principal, customerID string, in OrderInput, claim *Claim) (Order, error) {
+	o, err := s.createOrder(ctx, actor, customerID, in, claim)
+	s.countPlaced(ctx, 1, err)
+	return o, err
+}
+
+func (s *Service) createOrder(ctx context.Context, actor account.Principal, customerID string, in OrderInput, claim *Claim) (Order, error) {
 	c, err := s.Customer(ctx, actor, customerID)
 	if err != nil {
 		return Order{}, err

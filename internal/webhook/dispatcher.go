@@ -19,6 +19,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/consumer"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/metrics"
 )
 
 // Queue is the part of the SQS client the dispatcher uses to schedule
@@ -62,6 +63,8 @@ type DispatcherConfig struct {
 	Concurrency int
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// Metrics records each attempt's outcome and latency; nil records none.
+	Metrics *metrics.Recorder
 }
 
 // Dispatcher is the webhook queue's consumer: it fans events out into
@@ -333,6 +336,7 @@ func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState,
 		d.log.WarnContext(ctx, "dispatcher: counters not updated", slog.String("webhook_id", ds.WebhookID), slog.String("error", err.Error()))
 	}
 	d.logAttempt(ctx, ds, a)
+	d.measure(ctx, a)
 	return a, ds, nil
 }
 
@@ -406,6 +410,17 @@ func (d *Dispatcher) disable(ctx context.Context, ep endpoint, reason string, at
 		d.log.WarnContext(ctx, "dispatcher: webhook disabled", slog.String("webhook_id", ep.ID), slog.String("reason", reason))
 	}
 	return err
+}
+
+// measure records a recorded attempt: the failure rate alarm divides
+// DeliveriesFailed by all attempts.
+func (d *Dispatcher) measure(ctx context.Context, a Attempt) {
+	name := metrics.DeliveriesFailed
+	if a.Succeeded() {
+		name = metrics.DeliveriesSucceeded
+	}
+	d.cfg.Metrics.Count(ctx, name, 1)
+	d.cfg.Metrics.Duration(ctx, metrics.DeliveryLatency, time.Duration(a.DurationMS)*time.Millisecond)
 }
 
 // logAttempt logs a failed attempt at Info and a successful one at Debug:
