@@ -131,4 +131,3 @@ func firstLine(in io.Reader) (string, error) {
 	}
 	return value, nil
 }
-
