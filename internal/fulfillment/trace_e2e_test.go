@@ -26,7 +26,8 @@ func TestFlow_Trace(t *testing.T) {
 	env := harness.Env(t)
 	spans := tracetest.NewInMemoryExporter()
 	tp := tracing.NewProvider(spans)
-	a := env.App(t, app.Options{Tracer: tp})
+	var logs syncBuffer
+	a := env.App(t, app.Options{Tracer: tp, Metrics: &logs})
 	verifySender(t, env, a.Config.EmailFrom)
 	env.RunApp(t, a, func(c *localrun.Config) { c.FailedVisibility = 200 * time.Millisecond })
 	p := &platform{t: t, env: env, app: a, api: a.API()}
@@ -100,6 +101,15 @@ func TestFlow_Trace(t *testing.T) {
 	}
 	if chain[0].SpanContext.SpanID() != root.SpanContext.SpanID() {
 		t.Errorf("the chain starts at %q, not at the order's API request: %v", chain[0].Name, got)
+	}
+	// The attempt is also in the metrics, as a success with its latency.
+	var delivered, latency bool
+	for _, pt := range parseEMF(t, logs.String()) {
+		delivered = delivered || pt.Name == "DeliveriesSucceeded"
+		latency = latency || (pt.Name == "DeliveryLatency" && pt.Unit == "Milliseconds")
+	}
+	if !delivered || !latency {
+		t.Errorf("EMF has DeliveriesSucceeded %v, DeliveryLatency %v: want both after the attempt", delivered, latency)
 	}
 }
 
