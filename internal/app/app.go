@@ -79,6 +79,9 @@ type App struct {
 	aws    aws.Config
 	now    func() time.Time
 	tracer trace.TracerProvider
+	// tracing is whether Options.Tracer was given: the API is wrapped for
+	// spans only then.
+	tracing bool
 
 	s3          *s3.Client
 	mailer      fulfillment.Mailer
@@ -158,6 +161,7 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 		aws:              awsCfg,
 		now:              now,
 		tracer:           tp,
+		tracing:          opts.Tracer != nil,
 		webhookGuard:     &webhook.Guard{AllowHTTPLoopback: cfg.AllowHTTPLoopback},
 		webhookStore:     webhook.NewDynamoStore(table, cfg.EventRetentionDays),
 	}

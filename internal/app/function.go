@@ -154,6 +154,9 @@ func (a *App) API() http.Handler {
 }
 
 func (a *App) apiHandler() (http.Handler, error) {
+	if !a.tracing {
+		return a.httpAPI(), nil
+	}
 	// A request's span is the child of the invocation's (Lambda's segment);
 	// a trace header a client sends is not trusted with the trace.
 	return otelhttp.NewHandler(a.httpAPI(), "api",
