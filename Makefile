@@ -5,12 +5,12 @@ FUNCTIONS := api relay fulfillment dispatcher usage billing
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
-.PHONY: run test test-unit test-faults bench bench-raw scale fuzz lint invoke build clean demo \
+.PHONY: run test test-unit test-faults bench bench-raw scale fuzz lint invoke admin build clean demo \
 	$(addprefix build-,ApiFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
 run: bin/mercato-local
-	exec bin/mercato-local
+	exec bin/mercato-local $(RUNFLAGS)
 
 bin/mercato-local: FORCE
 	$(GO) build -o $@ ./infra/cmd/local
@@ -70,6 +70,10 @@ demo: bin/mercato-local
 invoke:
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<$(subst $() ,|,$(FUNCTIONS))> EVENT=events/<file>.json"; exit 2; }
 	$(GO) run ./infra/cmd/invoke -fn $(FN) -event $(EVENT)
+
+## admin: a runbook step of more than one call (README, "Runbook"): make admin ARGS='disable-account -account VA-…'; ENV_FILE=.mercato/local.env runs it on the make run stack
+admin:
+	$(GO) run ./infra/cmd/admin $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(ARGS)
 
 ## build: every function as a Lambda bootstrap under bin/<name>/ (linux/arm64, as deployed)
 build:

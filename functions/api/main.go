@@ -4,4 +4,4 @@ package main
 
 import "github.com/mercato-dev/mercato/internal/app"
 
-func main() { app.Start("api") }
+func main() { app.Start(app.APIFunction) }

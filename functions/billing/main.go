@@ -4,4 +4,4 @@ package main
 
 import "github.com/mercato-dev/mercato/internal/app"
 
-func main() { app.Start("billing") }
+func main() { app.Start(app.BillingFunction) }

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mercato-dev/mercato/infra/chaos"
-	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/infra/stacktest"
+	"github.com/mercato-dev/mercato/internal/app"
 )
 
 // The fault suite (`make test-faults`) runs each scenario on one running
@@ -180,7 +180,7 @@ func (s *suite) baseline(ctx context.Context, t *testing.T) chaos.Expect {
 // dies; Lambda retries the whole batch.
 func (s *suite) relayDies(ctx context.Context, t *testing.T) chaos.Expect {
 	var crashes atomic.Int64
-	s.p.HookStream("RelayFunction", func(ctx context.Context, in events.DynamoDBEvent, next localrun.StreamHandler) (events.DynamoDBEventResponse, error) {
+	s.p.HookStream("RelayFunction", func(ctx context.Context, in events.DynamoDBEvent, next app.StreamHandler) (events.DynamoDBEventResponse, error) {
 		if len(in.Records) < 2 || crashes.Load() >= 4 {
 			return next(ctx, in)
 		}
@@ -219,7 +219,7 @@ func everyThird(failed *atomic.Int64) chaos.SQSHook {
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	n := 0
-	return func(ctx context.Context, in events.SQSEvent, next localrun.SQSHandler) (events.SQSEventResponse, error) {
+	return func(ctx context.Context, in events.SQSEvent, next app.SQSHandler) (events.SQSEventResponse, error) {
 		mu.Lock()
 		var before, after []string
 		pass := in

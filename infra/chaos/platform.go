@@ -26,10 +26,10 @@ import (
 
 // SQSHook stands in front of an SQS function's handler; it decides what
 // of the batch reaches next and what the function reports.
-type SQSHook func(ctx context.Context, in events.SQSEvent, next localrun.SQSHandler) (events.SQSEventResponse, error)
+type SQSHook func(ctx context.Context, in events.SQSEvent, next app.SQSHandler) (events.SQSEventResponse, error)
 
 // StreamHook stands in front of a stream function's handler.
-type StreamHook func(ctx context.Context, in events.DynamoDBEvent, next localrun.StreamHandler) (events.DynamoDBEventResponse, error)
+type StreamHook func(ctx context.Context, in events.DynamoDBEvent, next app.StreamHandler) (events.DynamoDBEventResponse, error)
 
 // Platform is the whole platform on a test stack, as `make run` runs it,
 // with every AWS call of the functions going through Proxy and Inject,
@@ -93,7 +93,7 @@ func Start(t testing.TB, env *stacktest.Env) *Platform {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.Run(t, p.hooked(localrun.FromApp(hs)), func(c *localrun.Config) {
+	env.Run(t, p.hooked(hs), func(c *localrun.Config) {
 		c.FailedVisibility, c.Logger = 500*time.Millisecond, log
 	})
 
@@ -121,7 +121,7 @@ func logger(t testing.TB) *slog.Logger {
 }
 
 // hooked puts a hook slot in front of every handler.
-func (p *Platform) hooked(h localrun.Handlers) localrun.Handlers {
+func (p *Platform) hooked(h app.Handlers) app.Handlers {
 	for name, next := range h.SQS {
 		h.SQS[name] = func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
 			p.mu.Lock()

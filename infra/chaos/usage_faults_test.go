@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mercato-dev/mercato/infra/chaos"
-	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/internal/app"
 )
 
 const crashRows = 400
@@ -66,7 +66,7 @@ func (s *suite) usageCrash(ctx context.Context, t *testing.T) chaos.Expect {
 	}
 	var mu sync.Mutex
 	kill := func() {}
-	s.p.HookSQS("UsageFunction", func(ctx context.Context, in events.SQSEvent, next localrun.SQSHandler) (events.SQSEventResponse, error) {
+	s.p.HookSQS("UsageFunction", func(ctx context.Context, in events.SQSEvent, next app.SQSHandler) (events.SQSEventResponse, error) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		mu.Lock()

@@ -20,6 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/infra/moto/mototest"
 	"github.com/mercato-dev/mercato/infra/stack"
+	"github.com/mercato-dev/mercato/internal/app"
 )
 
 var emulator = mototest.New()
@@ -63,7 +64,7 @@ func deploy(t *testing.T, file string) env {
 }
 
 // runtime builds a Runtime for e with handlers and fast test timings.
-func (e env) runtime(t *testing.T, h localrun.Handlers, tweak func(*localrun.Config)) *localrun.Runtime {
+func (e env) runtime(t *testing.T, h app.Handlers, tweak func(*localrun.Config)) *localrun.Runtime {
 	t.Helper()
 	cfg := localrun.Config{
 		AWS:              e.cfg,

@@ -19,37 +19,20 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mercato-dev/mercato/infra/stack"
+	"github.com/mercato-dev/mercato/internal/app"
 )
-
-// SQSHandler is the handler of a function with SQS event sources.
-type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
-
-// StreamHandler is the handler of a function with DynamoDB stream sources.
-type StreamHandler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
-
-// ScheduleHandler is the handler of a function with Schedule sources.
-type ScheduleHandler func(context.Context, events.EventBridgeEvent) error
-
-// Handlers maps function logical ids (e.g. "FulfillmentFunction") to their
-// handlers, by the kind of event source they consume.
-type Handlers struct {
-	SQS      map[string]SQSHandler
-	Stream   map[string]StreamHandler
-	Schedule map[string]ScheduleHandler
-}
 
 // Config configures a Runtime.
 type Config struct {
 	AWS      aws.Config
 	Stack    *stack.Stack
-	Handlers Handlers
+	Handlers app.Handlers
 	Logger   *slog.Logger // nil: slog.Default()
 	// PollWait is the SQS long-poll wait; default 1s so that cancellation
 	// is quick. SQS takes whole seconds up to 20; below half a second the
@@ -178,7 +161,7 @@ func (r *Runtime) newSource(fn stack.Function, ev stack.EventSource) (source, st
 
 // unusedHandlers reports handlers that no event source would ever call,
 // which is a wiring mistake just like a missing one.
-func unusedHandlers(h Handlers, used map[string]bool) []error {
+func unusedHandlers(h app.Handlers, used map[string]bool) []error {
 	var errs []error
 	check := func(kind string, ids []string) {
 		for _, id := range ids {

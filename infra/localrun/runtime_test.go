@@ -14,6 +14,7 @@ import (
 
 	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/infra/stack"
+	"github.com/mercato-dev/mercato/internal/app"
 )
 
 func TestRuntime_ScheduleFires(t *testing.T) {
@@ -35,7 +36,7 @@ func TestRuntime_ScheduleFires(t *testing.T) {
 		}
 		return nil
 	}
-	rt := e.runtime(t, localrun.Handlers{Schedule: map[string]localrun.ScheduleHandler{"BillingFunction": billing}}, func(c *localrun.Config) {
+	rt := e.runtime(t, app.Handlers{Schedule: map[string]app.ScheduleHandler{"BillingFunction": billing}}, func(c *localrun.Config) {
 		c.ScheduleEvery = map[string]time.Duration{"BillingFunction": 200 * time.Millisecond}
 	})
 	if diff := cmp.Diff([]string{"BillingFunction.Daily: Schedule rate(1 day), every 200ms (override)"}, rt.Sources()); diff != "" {
@@ -82,8 +83,8 @@ func TestRuntime_RunStopsPromptly(t *testing.T) {
 	relay := func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		return events.DynamoDBEventResponse{}, nil
 	}
-	rtSQS := sqsEnv.runtime(t, localrun.Handlers{SQS: map[string]localrun.SQSHandler{"WorkerFunction": hang, "PoisonFunction": noSQS}}, nil)
-	rtStream := streamEnv.runtime(t, localrun.Handlers{Stream: map[string]localrun.StreamHandler{"RelayFunction": relay}}, nil)
+	rtSQS := sqsEnv.runtime(t, app.Handlers{SQS: map[string]app.SQSHandler{"WorkerFunction": hang, "PoisonFunction": noSQS}}, nil)
+	rtStream := streamEnv.runtime(t, app.Handlers{Stream: map[string]app.StreamHandler{"RelayFunction": relay}}, nil)
 	stopSQS := start(t, rtSQS)
 	stopStream := start(t, rtStream)
 	sqsEnv.send(t, queue, "hang")
@@ -146,14 +147,14 @@ Resources:
 	tests := []struct {
 		name        string
 		tpl         *stack.Template
-		handlers    localrun.Handlers
+		handlers    app.Handlers
 		wantErrs    []string
 		wantSources []string
 	}{
 		{
 			name:     "missing sqs handler",
 			tpl:      tpl,
-			handlers: localrun.Handlers{SQS: map[string]localrun.SQSHandler{"WorkerFunction": noSQS}},
+			handlers: app.Handlers{SQS: map[string]app.SQSHandler{"WorkerFunction": noSQS}},
 			wantErrs: []string{"function PoisonFunction event Poison (SQS): no SQS handler registered for PoisonFunction"},
 		},
 		{
@@ -169,9 +170,9 @@ Resources:
 		{
 			name: "handler without a source",
 			tpl:  streamTpl,
-			handlers: localrun.Handlers{
-				Stream: map[string]localrun.StreamHandler{"RelayFunction": relay},
-				SQS:    map[string]localrun.SQSHandler{"RelayFunction": noSQS},
+			handlers: app.Handlers{
+				Stream: map[string]app.StreamHandler{"RelayFunction": relay},
+				SQS:    map[string]app.SQSHandler{"RelayFunction": noSQS},
 			},
 			wantErrs: []string{"SQS handler registered for RelayFunction, but the template gives it no SQS event source"},
 		},
@@ -183,7 +184,7 @@ Resources:
 		{
 			name:     "all sources handled",
 			tpl:      tpl,
-			handlers: localrun.Handlers{SQS: map[string]localrun.SQSHandler{"WorkerFunction": noSQS, "PoisonFunction": noSQS}},
+			handlers: app.Handlers{SQS: map[string]app.SQSHandler{"WorkerFunction": noSQS, "PoisonFunction": noSQS}},
 			wantSources: []string{
 				"PoisonFunction.Poison: SQS PoisonQueue (batch 10, partial batch failures)",
 				"WorkerFunction.Work: SQS WorkQueue (batch 10, partial batch failures)",
@@ -192,7 +193,7 @@ Resources:
 		{
 			name:     "stream source description",
 			tpl:      streamTpl,
-			handlers: localrun.Handlers{Stream: map[string]localrun.StreamHandler{"RelayFunction": relay}},
+			handlers: app.Handlers{Stream: map[string]app.StreamHandler{"RelayFunction": relay}},
 			wantSources: []string{
 				"RelayFunction.Stream: DynamoDB stream of Table (TRIM_HORIZON, batch 10, retries 2, bisect on error, partial batch failures, on failure RelayFailureQueue)",
 			},
@@ -200,7 +201,7 @@ Resources:
 		{
 			name:     "disabled schedule and http api need no handler",
 			tpl:      scheduleTpl,
-			handlers: localrun.Handlers{Schedule: map[string]localrun.ScheduleHandler{"BillingFunction": tick}},
+			handlers: app.Handlers{Schedule: map[string]app.ScheduleHandler{"BillingFunction": tick}},
 			wantSources: []string{
 				"BillingFunction.Daily: Schedule rate(1 day)",
 			},

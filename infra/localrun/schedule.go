@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mercato-dev/mercato/infra/stack"
+	"github.com/mercato-dev/mercato/internal/app"
 )
 
 // cronFallback is the period used for cron(...) expressions. Local runs are
@@ -24,12 +25,12 @@ const cronFallback = time.Hour
 type scheduleSource struct {
 	sourceBase
 	spec     stack.ScheduleSource
-	handler  ScheduleHandler
+	handler  app.ScheduleHandler
 	period   time.Duration
 	override bool
 }
 
-func newScheduleSource(b sourceBase, spec stack.ScheduleSource, h ScheduleHandler, override time.Duration) (*scheduleSource, error) {
+func newScheduleSource(b sourceBase, spec stack.ScheduleSource, h app.ScheduleHandler, override time.Duration) (*scheduleSource, error) {
 	s := &scheduleSource{sourceBase: b, spec: spec, handler: h, period: override, override: override > 0}
 	if s.override {
 		return s, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/mercato-dev/mercato/infra/stack"
+	"github.com/mercato-dev/mercato/internal/app"
 )
 
 // sqsMaxReceive is the most messages one ReceiveMessage returns.
@@ -29,7 +30,7 @@ const sqsMaxReceive = 10
 type sqsSource struct {
 	sourceBase
 	spec    stack.SQSSource
-	handler SQSHandler
+	handler app.SQSHandler
 
 	queueURL string
 	queueARN string

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/internal/app"
 )
 
 func noSQS(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
@@ -51,7 +52,7 @@ func TestRuntime_SQSPartialBatchFailure(t *testing.T) {
 		}
 		return resp, nil
 	}
-	rt := e.runtime(t, localrun.Handlers{SQS: map[string]localrun.SQSHandler{"WorkerFunction": worker, "PoisonFunction": noSQS}}, nil)
+	rt := e.runtime(t, app.Handlers{SQS: map[string]app.SQSHandler{"WorkerFunction": worker, "PoisonFunction": noSQS}}, nil)
 	start(t, rt)
 
 	eventually(t, 15*time.Second, "all 5 messages processed", func() bool { return len(processed.list()) == 5 })
@@ -119,7 +120,7 @@ func TestRuntime_SQSPoisonMessageGoesToDLQ(t *testing.T) {
 		invoked <- struct{}{}
 		return resp, nil
 	}
-	rt := e.runtime(t, localrun.Handlers{SQS: map[string]localrun.SQSHandler{"WorkerFunction": noSQS, "PoisonFunction": handler}}, nil)
+	rt := e.runtime(t, app.Handlers{SQS: map[string]app.SQSHandler{"WorkerFunction": noSQS, "PoisonFunction": handler}}, nil)
 	start(t, rt)
 
 	// More messages after the first failure, so that they share batches
@@ -189,7 +190,7 @@ func TestRuntime_SQSHandlerErrorAndPanicFailWholeBatch(t *testing.T) {
 				return events.SQSEventResponse{}, nil
 			}
 			// Sub-second PollWait: short polls with pauses between them.
-			rt := e.runtime(t, localrun.Handlers{SQS: map[string]localrun.SQSHandler{"WorkerFunction": worker, "PoisonFunction": noSQS}},
+			rt := e.runtime(t, app.Handlers{SQS: map[string]app.SQSHandler{"WorkerFunction": worker, "PoisonFunction": noSQS}},
 				func(c *localrun.Config) { c.PollWait = 200 * time.Millisecond })
 			start(t, rt)
 
@@ -224,7 +225,7 @@ func TestRuntime_SQSBatchLargerThanOneReceive(t *testing.T) {
 		// Without ReportBatchItemFailures the response is ignored.
 		return events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: ev.Records[0].MessageId}}}, nil
 	}
-	rt := e.runtime(t, localrun.Handlers{SQS: map[string]localrun.SQSHandler{"BatchFunction": handler}}, nil)
+	rt := e.runtime(t, app.Handlers{SQS: map[string]app.SQSHandler{"BatchFunction": handler}}, nil)
 	start(t, rt)
 
 	eventually(t, 10*time.Second, "queue empty", func() bool { return e.queueDepth(t, queue) == 0 })

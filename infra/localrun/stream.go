@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mercato-dev/mercato/infra/stack"
+	"github.com/mercato-dev/mercato/internal/app"
 )
 
 const (
@@ -74,7 +75,7 @@ type StreamBatchInfo struct {
 type streamSource struct {
 	sourceBase
 	spec    stack.StreamSource
-	handler StreamHandler
+	handler app.StreamHandler
 
 	streamARN  string
 	failureURL string

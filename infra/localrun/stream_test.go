@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/internal/app"
 )
 
 // putItems writes items item-00 … item-(n-1) in that order.
@@ -77,7 +78,7 @@ func TestRuntime_StreamInOrderExactlyOnce(t *testing.T) {
 		}
 		return events.DynamoDBEventResponse{}, nil
 	}
-	rt := e.runtime(t, localrun.Handlers{Stream: map[string]localrun.StreamHandler{"RelayFunction": relay}}, nil)
+	rt := e.runtime(t, app.Handlers{Stream: map[string]app.StreamHandler{"RelayFunction": relay}}, nil)
 	start(t, rt)
 	e.putItems(t, 30)
 
@@ -148,7 +149,7 @@ func TestRuntime_StreamPartialFailureRetriesFromFailedRecord(t *testing.T) {
 		return events.DynamoDBEventResponse{}, nil
 	}
 	e.putItems(t, 30)
-	rt := e.runtime(t, localrun.Handlers{Stream: map[string]localrun.StreamHandler{"RelayFunction": relay}}, nil)
+	rt := e.runtime(t, app.Handlers{Stream: map[string]app.StreamHandler{"RelayFunction": relay}}, nil)
 	start(t, rt)
 
 	eventually(t, 15*time.Second, "30 records processed", func() bool { return len(processed.list()) >= 30 })
@@ -207,7 +208,7 @@ func TestRuntime_StreamRetriesExhaustedGoesToOnFailureQueue(t *testing.T) {
 		return events.DynamoDBEventResponse{}, nil
 	}
 	e.putItems(t, 12)
-	rt := e.runtime(t, localrun.Handlers{Stream: map[string]localrun.StreamHandler{"RelayFunction": relay}}, nil)
+	rt := e.runtime(t, app.Handlers{Stream: map[string]app.StreamHandler{"RelayFunction": relay}}, nil)
 	start(t, rt)
 
 	failures := e.queueURL(t, "RelayFailureQueue")

@@ -55,12 +55,16 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	c.Learn(items, seed, shared)
 	rr := &ReadsReport{H: cfg.ReadsH, Family: c.Family()}
 	lists := listEndpoints(w, customer)
+	hs, err := a.Handlers(app.FulfillmentFunction, app.BillingFunction)
+	if err != nil {
+		return nil, err
+	}
 	jobs := []struct {
 		name string
-		run  func(context.Context, events.EventBridgeEvent) error
+		run  app.ScheduleHandler
 	}{
-		{"renewal run", a.Renewals()},
-		{"billing run", a.BillingSchedule()},
+		{"renewal run", hs.Schedule["FulfillmentFunction"]},
+		{"billing run", hs.Schedule["BillingFunction"]},
 	}
 	rr.Lists = make([]Measure, len(lists))
 	rr.Jobs = make([]Measure, len(jobs))

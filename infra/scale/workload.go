@@ -151,7 +151,7 @@ func runPipeline(ctx context.Context, cfg Config, a *app.App, rec *Recorder) (fu
 	if err != nil {
 		return nil, err
 	}
-	rt, err := localrun.New(localrun.Config{AWS: cfg.AWS, Stack: cfg.Stack, Handlers: rec.Handlers(localrun.FromApp(hs)),
+	rt, err := localrun.New(localrun.Config{AWS: cfg.AWS, Stack: cfg.Stack, Handlers: rec.Handlers(hs),
 		Logger: cfg.Log, PollWait: 200 * time.Millisecond})
 	if err != nil {
 		return nil, err
@@ -279,7 +279,7 @@ func apiOp(method, path string, sh Shaper) string {
 
 // Handlers labels every handler invocation with its function: the
 // RelayFunction's batches are "relay batch", and so on.
-func (r *Recorder) Handlers(h localrun.Handlers) localrun.Handlers {
+func (r *Recorder) Handlers(h app.Handlers) app.Handlers {
 	for name, next := range h.SQS {
 		op := batchOp(name)
 		h.SQS[name] = func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {

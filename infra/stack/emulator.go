@@ -19,9 +19,16 @@ var localRuntimeTypes = map[string]bool{
 	"AWS::Serverless::Api":     true,
 }
 
+// awsOnlyTypes are resources that exist only in AWS: alarms watch metrics
+// that the emulator never produces, and moto's CloudFormation cannot create
+// them. EmulatorBody leaves them out too.
+var awsOnlyTypes = map[string]bool{
+	"AWS::CloudWatch::Alarm": true,
+}
+
 // EmulatorBody derives from the parsed template the CloudFormation body the
 // emulator gets: plain CloudFormation (no Transform, no Globals), without the
-// functions and APIs the local runtime replaces, and without every resource,
+// functions and APIs the local runtime replaces, without the alarms, and without every resource,
 // condition-free output or DependsOn entry that refers to them (transitively).
 // The same body deploys on moto and on LocalStack. Parameters are all kept,
 // including those only the functions' environment uses: the stack records the
@@ -54,11 +61,53 @@ func (t *Template) EmulatorBody() ([]byte, error) {
 	if len(outputs) > 0 {
 		root["Outputs"] = outputs
 	}
+	if conds := usedConditions(root); len(conds) > 0 {
+		root["Conditions"] = conds
+	} else {
+		delete(root, "Conditions")
+	}
 	b, err := json.MarshalIndent(root, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("emulator template: %w", err)
 	}
 	return b, nil
+}
+
+// usedConditions returns the template's conditions that what the body keeps
+// still uses: a condition only dropped resources used (the alarms' topic)
+// would be an unused condition, which cfn-lint warns about.
+func usedConditions(root map[string]any) map[string]any {
+	all := asMap(root["Conditions"])
+	used := map[string]any{}
+	var visit func(v any)
+	visit = func(v any) {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				visit(e)
+			}
+		case map[string]any:
+			for k, e := range x {
+				name := ""
+				switch k {
+				case "Condition":
+					name = asString(e)
+				case "Fn::If":
+					if args, ok := e.([]any); ok && len(args) > 0 {
+						name = asString(args[0])
+					}
+				}
+				if c, ok := all[name]; ok && used[name] == nil {
+					used[name] = c
+					visit(c)
+				}
+				visit(e)
+			}
+		}
+	}
+	visit(root["Resources"])
+	visit(root["Outputs"])
+	return used
 }
 
 // EmulatorResourceIDs returns the logical ids EmulatorBody keeps, sorted.
@@ -84,7 +133,7 @@ func (t *Template) emulatorDropped() (map[string]bool, error) {
 	dropped := map[string]bool{}
 	for id, r := range t.Resources {
 		switch {
-		case localRuntimeTypes[r.Type]:
+		case localRuntimeTypes[r.Type], awsOnlyTypes[r.Type]:
 			dropped[id] = true
 		case strings.HasPrefix(r.Type, "AWS::Serverless::"):
 			return nil, fmt.Errorf("resource %s: %s needs the SAM transform, which the emulator body leaves out", id, r.Type)

@@ -1,8 +1,11 @@
 package stack
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -265,5 +268,115 @@ func TestPlatformTemplate_TablePolicies(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("DynamoDB actions by function, {table, indexes} (-want +got):\n%s", diff)
+	}
+}
+
+// translated runs template.yaml through the SAM translator (aws-sam-translator,
+// in the Python that ships cfn-lint) and returns its resources. Without that
+// Python the test skips, except in CI.
+func translated(t *testing.T) map[string]any {
+	t.Helper()
+	python, err := exec.LookPath("python3")
+	if err == nil {
+		err = exec.Command(python, "-c", "import samtranslator").Run()
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("aws-sam-translator is not importable from python3: %v", err)
+		}
+		t.Skipf("aws-sam-translator is not importable from python3: %v", err)
+	}
+	cmd := exec.Command(python, "testdata/sam_translate.py", "../../template.yaml")
+	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("SAM translator: %v\n%s", err, stderr.String())
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("translator output: %v", err)
+	}
+	return asMap(doc["Resources"])
+}
+
+func TestPlatformTemplate_Translated(t *testing.T) {
+	resources := translated(t)
+	alarms := map[string]map[string]any{}
+	for id, r := range resources {
+		if asString(asMap(r)["Type"]) == "AWS::CloudWatch::Alarm" {
+			alarms[id] = asMap(asMap(r)["Properties"])
+		}
+	}
+	want := []string{
+		"Api5xxRateAlarm", "ApiLatencyAlarm", "BillingDLQAlarm", "FulfillmentDLQAlarm", "FunctionErrorsAlarm",
+		"FunctionThrottlesAlarm", "RelayFailureQueueAlarm", "RelayIteratorAgeAlarm", "UsageDLQAlarm",
+		"UsageProcessingFailedAlarm", "WebhookDLQAlarm", "WebhookFailureRateAlarm",
+	}
+	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(alarms))); diff != "" {
+		t.Errorf("alarms of the translated template (-want +got):\n%s", diff)
+	}
+	topic := map[string]any{"Fn::If": []any{"HasAlarmTopic", []any{map[string]any{"Ref": "AlarmTopicArn"}}, map[string]any{"Ref": "AWS::NoValue"}}}
+	for id, p := range alarms {
+		if !cmp.Equal(p["AlarmActions"], any(topic)) || !cmp.Equal(p["OKActions"], any(topic)) {
+			t.Errorf("%s: AlarmActions %v, OKActions %v: want the optional AlarmTopicArn", id, p["AlarmActions"], p["OKActions"])
+		}
+	}
+	// Every DLQ and the stream's failure queue has its alarm.
+	tpl := platformTemplate(t)
+	for _, q := range tpl.LogicalIDs(TypeQueue) {
+		if strings.HasSuffix(q, "DLQ") || q == "RelayFailureQueue" {
+			if _, ok := alarms[q+"Alarm"]; !ok {
+				t.Errorf("queue %s has no alarm", q)
+			}
+		}
+	}
+
+	var functions, traced int
+	var stages []map[string]any
+	for _, r := range resources {
+		p := asMap(asMap(r)["Properties"])
+		switch asString(asMap(r)["Type"]) {
+		case "AWS::Lambda::Function":
+			functions++
+			if asMap(p["TracingConfig"])["Mode"] == "Active" {
+				traced++
+			}
+		case "AWS::ApiGatewayV2::Stage":
+			stages = append(stages, p)
+		}
+	}
+	if functions != 6 || traced != functions {
+		t.Errorf("%d of %d functions have active tracing, want all 6", traced, functions)
+	}
+	if len(stages) != 1 {
+		t.Fatalf("%d HTTP API stages, want 1", len(stages))
+	}
+	gotThrottle := asMap(stages[0]["DefaultRouteSettings"])
+	wantThrottle := map[string]any{
+		"ThrottlingRateLimit":  map[string]any{"Ref": "ApiThrottleRateLimit"},
+		"ThrottlingBurstLimit": map[string]any{"Ref": "ApiThrottleBurstLimit"},
+	}
+	if diff := cmp.Diff(wantThrottle, gotThrottle); diff != "" {
+		t.Errorf("stage DefaultRouteSettings (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlatformTemplate_EmulatorLeavesAlarmsOut: the alarms are AWS-only, and
+// no resource the emulator gets refers to one.
+func TestPlatformTemplate_EmulatorLeavesAlarmsOut(t *testing.T) {
+	tpl := platformTemplate(t)
+	ids, err := tpl.EmulatorResourceIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if tpl.Resources[id].Type == "AWS::CloudWatch::Alarm" {
+			t.Errorf("the emulator body keeps alarm %s", id)
+		}
+	}
+	if !slices.Contains(ids, "WebhookDLQ") {
+		t.Errorf("the emulator body lost WebhookDLQ: %v", ids)
 	}
 }

@@ -139,7 +139,7 @@ func TemplatePath() (string, error) {
 // Run drives the stack's event sources with h under infra/localrun, as
 // `make run` does, until the test ends. opts adjust the runtime's config
 // (compressed redelivery, say).
-func (e *Env) Run(t testing.TB, h localrun.Handlers, opts ...func(*localrun.Config)) {
+func (e *Env) Run(t testing.TB, h app.Handlers, opts ...func(*localrun.Config)) {
 	t.Helper()
 	cfg := localrun.Config{AWS: e.AWS, Stack: e.Stack, Handlers: h, Logger: Logger(t), PollWait: 200 * time.Millisecond}
 	for _, o := range opts {
@@ -167,7 +167,7 @@ func (e *Env) RunApp(t testing.TB, a *app.App, opts ...func(*localrun.Config)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Run(t, localrun.FromApp(hs), opts...)
+	e.Run(t, hs, opts...)
 }
 
 // Main runs a test package's tests and stops the harness's emulator after

@@ -1,19 +1,22 @@
 // Package app is the composition root: it builds the AWS clients and the
-// domain services once, and hands each function its handler. The Lambda
-// mains in functions/ and the local runtime both build their handlers here,
-// so the code that runs locally is the code that runs in Lambda.
+// domain services, and hands each function its handler. The Lambda mains in
+// functions/ and the local runtime both build their handlers here, so the
+// code that runs locally is the code that runs in Lambda.
+//
+// Each function is one entry of a typed table (function.go). Services are
+// built on first use, so a function builds, checks and links only what its
+// own handler reaches: the relay needs no bucket, the API no queue.
 package app
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
-	"net/http"
 	"os"
+	"slices"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -22,19 +25,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	//lint:ignore SA1019 otelaws still traces every SDK call; its successor, smithy-go's smithyoteltracing module, is not served by the Go module proxy
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/config"
-	"github.com/mercato-dev/mercato/internal/consumer"
 	"github.com/mercato-dev/mercato/internal/dynamo"
-	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
-	"github.com/mercato-dev/mercato/internal/httpapi"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/metrics"
 	"github.com/mercato-dev/mercato/internal/ordering"
-	"github.com/mercato-dev/mercato/internal/relay"
+	"github.com/mercato-dev/mercato/internal/tracing"
 	"github.com/mercato-dev/mercato/internal/usage"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
@@ -46,38 +50,51 @@ type Options struct {
 	DynamoOptions []func(*dynamodb.Options)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Metrics is where the EMF metrics go: the function's stdout in
+	// Lambda, where CloudWatch Logs reads them.
+	// Nil writes none.
+	Metrics io.Writer
+	// Tracer traces the invocations, the AWS calls, the API's requests and
+	// the webhook attempts; nil traces nothing.
+	Tracer trace.TracerProvider
 }
 
-// App holds the clients and services shared by every handler.
+// App holds the clients and services the handlers share. The exported
+// fields are cheap and always built; the rest is built on first use, by
+// the handler builders, before any handler runs.
 type App struct {
 	Config   config.Config
 	Log      *slog.Logger
 	Table    *dynamo.Table
 	SQS      *sqs.Client
-	S3       *s3.Client
 	Accounts *account.Service
 	Catalog  *catalog.Service
-	Store    *fulfillment.Store
-	Ordering *ordering.Service
-	Webhooks *webhook.Service
+	// FulfillmentStore stores the assets and requests that the fulfillment
+	// service (httpapi.Config.Fulfillment) moves through their states.
+	FulfillmentStore *fulfillment.Store
+	// Metrics writes the business metrics; nil (no Options.Metrics) writes
+	// none.
+	Metrics *metrics.Recorder
 
-	// Requests is the fulfillment queue with its transitions; Mailer sends
-	// the fulfillment worker's e-mails.
-	Requests *fulfillment.Service
-	Mailer   fulfillment.Mailer
+	aws    aws.Config
+	now    func() time.Time
+	tracer trace.TracerProvider
+	// tracing is whether Options.Tracer was given: the API is wrapped for
+	// spans only then.
+	tracing bool
 
-	// UsageFiles is the usage file API, UsageStore its storage; Biller
-	// rates and invoices, Invoices is the invoice API.
-	UsageFiles *usage.Service
-	UsageStore *usage.Store
-	Biller     *billing.Biller
-	Invoices   *billing.Reader
-
-	now func() time.Time
+	s3          *s3.Client
+	mailer      fulfillment.Mailer
+	ordering    *ordering.Service
+	fulfillment *fulfillment.Service
+	webhooks    *webhook.Service
 	// webhookGuard and webhookStore are shared by the dispatcher and the
 	// API's test attempts.
 	webhookGuard *webhook.Guard
 	webhookStore *webhook.DynamoStore
+	usageStore   *usage.Store
+	usageFiles   *usage.Service
+	biller       *billing.Biller
 }
 
 // Boot loads the configuration from the environment and builds the App, as
@@ -91,7 +108,16 @@ func Boot(ctx context.Context) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: load AWS config: %w", err)
 	}
-	return New(cfg, awsCfg, logging.New(os.Stdout, cfg.LogLevel), Options{}), nil
+	opts := Options{Metrics: os.Stdout}
+	// Lambda runs an X-Ray daemon for functions with active tracing.
+	if addr := os.Getenv("AWS_XRAY_DAEMON_ADDRESS"); addr != "" {
+		exp, err := tracing.NewDaemonExporter(addr)
+		if err != nil {
+			return nil, err
+		}
+		opts.Tracer = tracing.NewProvider(exp)
+	}
+	return New(cfg, awsCfg, logging.New(os.Stdout, cfg.LogLevel), opts), nil
 }
 
 // Retryer is the retry policy of every AWS client: the SDK's standard
@@ -113,35 +139,89 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 	if now == nil {
 		now = time.Now
 	}
-	table := &dynamo.Table{Client: dynamodb.NewFromConfig(awsCfg, opts.DynamoOptions...), Name: cfg.TableName}
-	// Emulators serve every bucket under one host, so they need path-style
-	// addresses; real S3 prefers virtual-hosted ones.
-	pathStyle := awsCfg.BaseEndpoint != nil
-	a := &App{
-		Config:       cfg,
-		Log:          log,
-		Table:        table,
-		SQS:          sqs.NewFromConfig(awsCfg),
-		S3:           s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
-		Accounts:     account.NewService(table, now, cfg.EventRetentionDays),
-		Catalog:      catalog.NewService(table, now, cfg.EventRetentionDays),
-		now:          now,
-		webhookGuard: &webhook.Guard{AllowHTTPLoopback: cfg.AllowHTTPLoopback},
-		webhookStore: webhook.NewDynamoStore(table, cfg.EventRetentionDays).WithDeliveryShards(cfg.WebhookDeliveryShards),
+	tp := tracing.OrNoop(opts.Tracer)
+	if opts.Tracer != nil {
+		awsCfg.APIOptions = slices.Clone(awsCfg.APIOptions)
+		otelaws.AppendMiddlewares(&awsCfg.APIOptions, otelaws.WithTracerProvider(tp), otelaws.WithTextMapPropagator(tracing.Propagator))
 	}
-	// The API makes test attempts only, which never schedule a retry: it
-	// gets no queue (and its role no SQS permission).
-	a.Store = fulfillment.NewStore(table, cfg.EventRetentionDays)
-	a.Ordering = ordering.NewService(table, a.Catalog, a.Store, now, cfg.EventRetentionDays)
-	a.Requests = fulfillment.NewService(a.Store, a.Catalog, now)
-	a.Mailer = &fulfillment.SESMailer{Client: sesv2.NewFromConfig(awsCfg), From: cfg.EmailFrom}
-	a.Webhooks = webhook.NewService(a.webhookStore, a.webhookGuard, a.webhookDispatcher(nil), now)
-	a.buildUsage()
-	return a
+	table := &dynamo.Table{Client: dynamodb.NewFromConfig(awsCfg, opts.DynamoOptions...), Name: cfg.TableName}
+	var m *metrics.Recorder
+	if opts.Metrics != nil {
+		m = metrics.New(opts.Metrics, cfg.MetricsNamespace, now)
+	}
+	return &App{
+		Metrics:          m,
+		Config:           cfg,
+		Log:              log,
+		Table:            table,
+		SQS:              sqs.NewFromConfig(awsCfg),
+		Accounts:         account.NewService(table, now, cfg.EventRetentionDays),
+		Catalog:          catalog.NewService(table, now, cfg.EventRetentionDays),
+		FulfillmentStore: fulfillment.NewStore(table, cfg.EventRetentionDays),
+		aws:              awsCfg,
+		now:              now,
+		tracer:           tp,
+		tracing:          opts.Tracer != nil,
+		webhookGuard:     &webhook.Guard{AllowHTTPLoopback: cfg.AllowHTTPLoopback},
+		webhookStore:     webhook.NewDynamoStore(table, cfg.EventRetentionDays).WithDeliveryShards(cfg.WebhookDeliveryShards),
+	}
+}
+
+// S3 is the client of the usage bucket.
+func (a *App) S3() *s3.Client {
+	if a.s3 == nil {
+		// Emulators serve every bucket under one host, so they need
+		// path-style addresses; real S3 prefers virtual-hosted ones.
+		pathStyle := a.aws.BaseEndpoint != nil
+		a.s3 = s3.NewFromConfig(a.aws, func(o *s3.Options) { o.UsePathStyle = pathStyle })
+	}
+	return a.s3
+}
+
+// Ordering is the ordering service: carts, orders and subscriptions.
+func (a *App) Ordering() *ordering.Service {
+	if a.ordering == nil {
+		a.ordering = ordering.NewService(a.Table, a.Catalog, a.FulfillmentStore, a.now, a.Config.EventRetentionDays, a.Metrics)
+	}
+	return a.ordering
+}
+
+// Fulfillment is the fulfillment service: the request queue and its
+// transitions (httpapi.Config.Fulfillment).
+func (a *App) Fulfillment() *fulfillment.Service {
+	if a.fulfillment == nil {
+		a.fulfillment = fulfillment.NewService(a.FulfillmentStore, a.Catalog, a.now)
+	}
+	return a.fulfillment
+}
+
+// Mailer sends the fulfillment worker's e-mails.
+func (a *App) Mailer() fulfillment.Mailer {
+	if a.mailer == nil {
+		a.mailer = &fulfillment.SESMailer{Client: sesv2.NewFromConfig(a.aws), From: a.Config.EmailFrom}
+	}
+	return a.mailer
+}
+
+// Webhooks is the webhook registration API. The API makes test attempts
+// only, which never schedule a retry: its dispatcher gets no queue (and its
+// role no SQS permission).
+func (a *App) Webhooks() *webhook.Service {
+	if a.webhooks == nil {
+		a.webhooks = webhook.NewService(a.webhookStore, a.webhookGuard, a.webhookDispatcher(nil), a.now)
+	}
+	return a.webhooks
 }
 
 func (a *App) webhookDispatcher(queue webhook.Queue) *webhook.Dispatcher {
+	// Only the dispatcher's attempts count toward the failure rate: a
+	// vendor's test attempts at an endpoint being set up are no outage.
+	var m *metrics.Recorder
+	if queue != nil {
+		m = a.Metrics
+	}
 	return webhook.NewDispatcher(webhook.DispatcherConfig{
+		Metrics:  m,
 		Store:    a.webhookStore,
 		Client:   webhook.NewClient(a.webhookGuard),
 		Queue:    queue,
@@ -150,87 +230,4 @@ func (a *App) webhookDispatcher(queue webhook.Queue) *webhook.Dispatcher {
 		Now:      a.now,
 		Logger:   a.Log,
 	})
-}
-
-// API returns the HTTP handler of the api function.
-func (a *App) API() http.Handler {
-	return httpapi.New(httpapi.Config{
-		Accounts:     a.Accounts,
-		Catalog:      a.Catalog,
-		Ordering:     a.Ordering,
-		Fulfillment:  a.Requests,
-		Webhooks:     a.Webhooks,
-		Usage:        a.UsageFiles,
-		Invoices:     a.Invoices,
-		Logger:       a.Log,
-		MaxBodyBytes: a.Config.MaxBodyBytes,
-		Now:          a.now,
-		// The API's dependencies: the table, and the usage bucket it uploads
-		// to and reads from. It sends to no queue.
-		Checks: []httpapi.Check{
-			{Name: "dynamodb", Ping: a.Table.Ping},
-			{Name: "s3", Ping: a.pingUsageBucket},
-		},
-	})
-}
-
-// pingUsageBucket reaches S3 with HeadBucket, which also tells that the
-// usage bucket exists and the role may use it.
-func (a *App) pingUsageBucket(ctx context.Context) error {
-	_, err := a.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(a.Config.UsageBucket)})
-	if err != nil {
-		return fmt.Errorf("head bucket %s: %w", a.Config.UsageBucket, err)
-	}
-	return nil
-}
-
-// Relay returns the stream handler of the relay function.
-func (a *App) Relay() (*relay.Relay, error) {
-	return relay.New(relay.Config{
-		Table: a.Table,
-		SQS:   a.SQS,
-		Queues: map[event.Route]string{
-			event.RouteFulfillment: a.Config.FulfillmentQueue,
-			event.RouteWebhook:     a.Config.WebhookQueue,
-			event.RouteBilling:     a.Config.BillingQueue,
-		},
-		Logger: a.Log,
-	})
-}
-
-// Fulfillment returns the fulfillment worker's queue handler: order
-// roll-ups, e-mails and auto-approval on request events.
-func (a *App) Fulfillment() *consumer.Events {
-	return &consumer.Events{Name: "fulfillment", Logger: a.Log, Handlers: a.fulfillmentWorker().Handlers()}
-}
-
-// Dispatcher returns the webhook dispatcher: the webhook queue's handler,
-// which schedules its retries on the same queue.
-func (a *App) Dispatcher() *webhook.Dispatcher {
-	return a.webhookDispatcher(a.SQS)
-}
-
-// Schedule returns the handler of a function's scheduled run.
-func (a *App) Schedule(name string) func(context.Context, events.EventBridgeEvent) error {
-	return func(ctx context.Context, e events.EventBridgeEvent) error {
-		ctx, _ = logging.WithScope(ctx, e.ID)
-		a.Log.InfoContext(ctx, name+": scheduled run", slog.Time("time", e.Time))
-		return nil
-	}
-}
-
-// Start is all a Lambda main does: boot once per cold start, then hand
-// function name's handler to lambda.Start. A boot failure exits non-zero so
-// that Lambda reports an init error rather than serving broken requests.
-func Start(name string) {
-	a, err := Boot(context.Background())
-	var h LambdaHandler
-	if err == nil {
-		h, err = a.LambdaHandler(name)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
 }

@@ -20,48 +20,65 @@ import (
 // the delivery after which the message would go to the DLQ.
 const usageMaxReceives = 5
 
-// buildUsage makes the usage file and billing services.
-func (a *App) buildUsage() {
-	a.UsageStore = usage.NewStore(a.Table, a.Config.EventRetentionDays)
-	a.UsageFiles = usage.NewService(usage.ServiceConfig{
-		Store: a.UsageStore, Catalog: a.Catalog, Objects: a.S3, Presign: s3.NewPresignClient(a.S3),
-		Bucket: a.Config.UsageBucket, Now: a.now,
-	})
-	a.Biller = billing.NewBiller(billing.Config{Table: a.Table, Usage: a.UsageStore, Assets: a.Store, Logger: a.Log, Now: a.now})
-	a.Invoices = billing.NewReader(a.Biller.Store())
+// UsageStore stores usage files and their rows.
+func (a *App) UsageStore() *usage.Store {
+	if a.usageStore == nil {
+		a.usageStore = usage.NewStore(a.Table, a.Config.EventRetentionDays)
+	}
+	return a.usageStore
+}
+
+// UsageFiles is the usage file API.
+func (a *App) UsageFiles() *usage.Service {
+	if a.usageFiles == nil {
+		a.usageFiles = usage.NewService(usage.ServiceConfig{
+			Store: a.UsageStore(), Catalog: a.Catalog, Objects: a.S3(), Presign: s3.NewPresignClient(a.S3()),
+			Bucket: a.Config.UsageBucket, Now: a.now,
+		})
+	}
+	return a.usageFiles
+}
+
+// Biller rates usage and subscriptions and closes billing periods.
+func (a *App) Biller() *billing.Biller {
+	if a.biller == nil {
+		a.biller = billing.NewBiller(billing.Config{Table: a.Table, Usage: a.UsageStore(), Assets: a.FulfillmentStore, Logger: a.Log, Now: a.now, Metrics: a.Metrics})
+	}
+	return a.biller
 }
 
 // UsageProcessor returns the usage function's processor of uploaded files.
 func (a *App) UsageProcessor() *usage.Processor {
 	return usage.NewProcessor(usage.ProcessorConfig{
-		Store: a.UsageStore, Objects: a.S3, Bucket: a.Config.UsageBucket, Catalog: a.Catalog, Assets: a.Store,
-		Logger: a.Log, Now: a.now, TmpDir: os.TempDir(), MaxReceives: usageMaxReceives,
+		Store: a.UsageStore(), Objects: a.S3(), Bucket: a.Config.UsageBucket, Catalog: a.Catalog, Assets: a.FulfillmentStore,
+		Logger: a.Log, Now: a.now, TmpDir: os.TempDir(), MaxReceives: usageMaxReceives, Metrics: a.Metrics,
 	})
 }
 
-// Usage returns the usage function's handler of S3 notifications: one
+// usageHandler is UsageFunction's handler of S3 notifications: one
 // uploaded file per message (BatchSize 1).
-func (a *App) Usage() func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+func (a *App) usageHandler() (SQSHandler, error) {
 	p := a.UsageProcessor()
 	return func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
 		return consumer.Batch(ctx, a.Log, "usage", in, p.HandleMessage), nil
-	}
+	}, nil
 }
 
-// Billing returns the billing function's queue handler: an accepted usage
+// billingHandler is BillingFunction's queue handler: an accepted usage
 // file is billed at once.
-func (a *App) Billing() *consumer.Events {
-	return &consumer.Events{Name: "billing", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{
-		event.UsageFileUpdated: a.Biller.OnUsageFile,
+func (a *App) billingHandler() (SQSHandler, error) {
+	c := &consumer.Events{Name: "billing", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{
+		event.UsageFileUpdated: a.Biller().OnUsageFile,
 	}}
+	return c.Handle, nil
 }
 
-// BillingSchedule returns the billing function's daily run over every
-// provider.
-func (a *App) BillingSchedule() func(context.Context, events.EventBridgeEvent) error {
+// billingSchedule is BillingFunction's daily run over every provider.
+func (a *App) billingSchedule() (ScheduleHandler, error) {
+	b := a.Biller()
 	return func(ctx context.Context, e events.EventBridgeEvent) error {
 		ctx, _ = logging.WithScope(ctx, e.ID)
 		a.Log.InfoContext(ctx, "billing: scheduled run", slog.Time("time", e.Time))
-		return a.Biller.Scheduled(ctx)
-	}
+		return b.Scheduled(ctx)
+	}, nil
 }

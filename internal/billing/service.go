@@ -17,6 +17,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
 	"github.com/mercato-dev/mercato/internal/layout"
+	"github.com/mercato-dev/mercato/internal/metrics"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -39,6 +40,8 @@ type Config struct {
 	Now    func() time.Time
 	// Workers bounds the BatchWriteItem calls in flight.
 	Workers int
+	// Metrics counts billing runs by trigger and outcome; nil counts none.
+	Metrics *metrics.Recorder
 }
 
 // Biller is the billing function: it claims accepted usage, rates it with
@@ -86,7 +89,18 @@ func (b *Biller) OnUsageFile(ctx context.Context, e event.Event) error {
 	if err := b.claim(ctx, stored); err != nil {
 		return err
 	}
-	return b.Run(ctx, f.Provider.ID)
+	err = b.Run(ctx, f.Provider.ID)
+	b.countRun(ctx, "file", err)
+	return err
+}
+
+// countRun counts one provider's billing run.
+func (b *Biller) countRun(ctx context.Context, trigger string, err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "failed"
+	}
+	b.cfg.Metrics.Count(ctx, metrics.BillingRuns, 1, metrics.Dimension{Name: "Trigger", Value: trigger}, metrics.Dimension{Name: "Outcome", Value: outcome})
 }
 
 // Scheduled runs every provider's billing: the daily schedule. Providers
@@ -102,7 +116,9 @@ func (b *Biller) Scheduled(ctx context.Context) error {
 	}
 	var errs []error
 	for _, p := range providers {
-		if err := b.Run(ctx, p.ID); err != nil {
+		err := b.Run(ctx, p.ID)
+		b.countRun(ctx, "schedule", err)
+		if err != nil {
 			b.cfg.Logger.ErrorContext(ctx, "billing: provider run failed", slog.String("provider", p.ID), slog.String("error", err.Error()))
 			errs = append(errs, err)
 		}

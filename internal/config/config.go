@@ -30,6 +30,7 @@ type Config struct {
 	// deliveries are spread over (0: webhook.DefaultDeliveryShards). It may
 	// grow, never shrink.
 	WebhookDeliveryShards int
+	MetricsNamespace      string // CloudWatch namespace of the EMF metrics
 }
 
 // DefaultWebhookRetries is the Standard Webhooks / Svix schedule that
@@ -51,6 +52,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PublicBaseURL:      strings.TrimRight(getenv("MERCATO_PUBLIC_BASE_URL"), "/"),
 		MaxBodyBytes:       1 << 20,
 		EventRetentionDays: 30,
+		MetricsNamespace:   orDefault(getenv("MERCATO_METRICS_NAMESPACE"), "Mercato"),
 	}
 	if c.TableName == "" {
 		return Config{}, fmt.Errorf("config: TABLE_NAME is not set")

@@ -13,9 +13,12 @@ import (
 	"runtime/debug"
 
 	"github.com/aws/aws-lambda-go/events"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/tracing"
 )
 
 // MessageFunc handles one SQS message.
@@ -25,9 +28,16 @@ type MessageFunc func(ctx context.Context, msg events.SQSMessage) error
 // ones. It never fails the whole batch for one message.
 func Batch(ctx context.Context, log *slog.Logger, name string, in events.SQSEvent, fn MessageFunc) events.SQSEventResponse {
 	var resp events.SQSEventResponse
+	tracer := trace.SpanFromContext(ctx).TracerProvider().Tracer("mercato/consumer")
 	for _, msg := range in.Records {
 		mctx, _ := logging.WithScope(ctx, msg.MessageId)
-		if err := safely(mctx, msg, fn); err != nil {
+		mctx, span := startMessage(mctx, tracer, name, msg)
+		err := safely(mctx, msg, fn)
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+		if err != nil {
 			log.WarnContext(mctx, name+": message failed; it will be retried",
 				slog.String("message_id", msg.MessageId),
 				slog.String("receive_count", msg.Attributes["ApproximateReceiveCount"]),
@@ -36,6 +46,18 @@ func Batch(ctx context.Context, log *slog.Logger, name string, in events.SQSEven
 		}
 	}
 	return resp
+}
+
+// startMessage starts the message's span: a child of the span the relay
+// published it under (the X-Amzn-Trace-Id message attribute), linked to the
+// invocation that received it.
+func startMessage(ctx context.Context, tracer trace.Tracer, name string, msg events.SQSMessage) (context.Context, trace.Span) {
+	var parent string
+	if a, ok := msg.MessageAttributes[tracing.HeaderKey]; ok && a.StringValue != nil {
+		parent = *a.StringValue
+	}
+	return tracer.Start(tracing.Extract(ctx, parent), name+" message",
+		trace.WithSpanKind(trace.SpanKindConsumer), trace.WithLinks(trace.LinkFromContext(ctx)))
 }
 
 func safely(ctx context.Context, msg events.SQSMessage, fn MessageFunc) (err error) {

@@ -32,6 +32,9 @@ type EventItem struct {
 	Account   string `dynamodbav:"account"`
 	Data      string `dynamodbav:"data"`
 	ExpiresAt int64  `dynamodbav:"expires_at"`
+	// Trace is the X-Amzn-Trace-Id of the request that committed the
+	// event (Tx.Commit sets it), so that its trace goes on in the relay.
+	Trace string `dynamodbav:"trace,omitempty"`
 }
 
 // EventKey is the key of event id's outbox item.
@@ -142,42 +145,4 @@ func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, err
 		return &types.AttributeValueMemberM{Value: m}, nil
 	}
 	return nil, fmt.Errorf("unsupported stream data type %v", v.DataType())
-}
-
-// ToStreamImage converts SDK attribute values to a Lambda stream image; the
-// local runtime and the sample events use it to build what Lambda delivers.
-func ToStreamImage(av map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	out := make(map[string]events.DynamoDBAttributeValue, len(av))
-	for k, v := range av {
-		out[k] = toStreamValue(v)
-	}
-	return out
-}
-
-func toStreamValue(v types.AttributeValue) events.DynamoDBAttributeValue {
-	switch t := v.(type) {
-	case *types.AttributeValueMemberS:
-		return events.NewStringAttribute(t.Value)
-	case *types.AttributeValueMemberN:
-		return events.NewNumberAttribute(t.Value)
-	case *types.AttributeValueMemberB:
-		return events.NewBinaryAttribute(t.Value)
-	case *types.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(t.Value)
-	case *types.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(t.Value)
-	case *types.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(t.Value)
-	case *types.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(t.Value)
-	case *types.AttributeValueMemberL:
-		list := make([]events.DynamoDBAttributeValue, 0, len(t.Value))
-		for _, e := range t.Value {
-			list = append(list, toStreamValue(e))
-		}
-		return events.NewListAttribute(list)
-	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(ToStreamImage(t.Value))
-	}
-	return events.NewNullAttribute()
 }

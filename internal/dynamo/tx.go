@@ -15,6 +15,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/ident"
+	"github.com/mercato-dev/mercato/internal/tracing"
 )
 
 // MaxTxItems is DynamoDB's limit on the items of one transaction.
@@ -35,6 +36,9 @@ type Tx struct {
 	items []types.TransactWriteItem
 	// what describes each item in errors, in item order
 	labels []string
+	// events are the indexes of the outbox event items, which Commit
+	// stamps with the trace of the request that commits them.
+	events []int
 	err    error
 }
 
@@ -133,7 +137,22 @@ func (tx *Tx) Check(label string, k Key, cond expression.ConditionBuilder) *Tx {
 // Emit adds the event to the transaction, to be published by the relay once
 // the transaction commits.
 func (tx *Tx) Emit(e event.Event, retentionDays int) *Tx {
+	tx.events = append(tx.events, len(tx.items))
 	return tx.Create("event "+string(e.Type), NewEventItem(e, retentionDays))
+}
+
+// stampTrace records ctx's trace on the event items, for the relay to
+// continue it (EventItem.Trace).
+func (tx *Tx) stampTrace(ctx context.Context) {
+	h := tracing.Header(ctx)
+	if h == "" {
+		return
+	}
+	for _, i := range tx.events {
+		if put := tx.items[i].Put; put != nil {
+			put.Item["trace"] = &types.AttributeValueMemberS{Value: h}
+		}
+	}
 }
 
 // ConditionFailedError reports which items of a transaction failed their
@@ -169,6 +188,7 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	if len(tx.items) > MaxTxItems {
 		return fmt.Errorf("dynamo: transaction of %d items exceeds %d", len(tx.items), MaxTxItems)
 	}
+	tx.stampTrace(ctx)
 	_, err := tx.table.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: tx.items,
 		// The token makes the SDK's own retries of this call idempotent.

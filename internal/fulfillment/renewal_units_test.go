@@ -92,7 +92,7 @@ func TestRenewal_Units(t *testing.T) {
 	seedRenewals(t, a, now.AddDate(0, 0, 30), 9, 1, "3030") // outside the window
 
 	t.Run("plan: one unit per non-empty shard of the window", func(t *testing.T) {
-		n, err := a.Requests.PlanRenewals(ctx)
+		n, err := a.Fulfillment().PlanRenewals(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestRenewal_Units(t *testing.T) {
 		}
 		var afters []string
 		for range 5 {
-			if _, err := a.Requests.RenewUnit(ctx, log, u); err != nil {
+			if _, err := a.Fulfillment().RenewUnit(ctx, log, u); err != nil {
 				t.Fatal(err)
 			}
 			var fresh []fulfillment.RenewalUnit

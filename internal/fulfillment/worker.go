@@ -15,6 +15,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/metrics"
 )
 
 // OrderRollup recomputes a Partner Center order from its lines' assets
@@ -58,6 +59,8 @@ type WorkerConfig struct {
 	Logger  *slog.Logger
 	// Now is the clock of the marks; time.Now when nil.
 	Now func() time.Time
+	// Metrics counts the requests' outcomes; nil counts none.
+	Metrics *metrics.Recorder
 }
 
 // Worker reacts to request events from the fulfillment queue: it rolls
@@ -129,6 +132,9 @@ func (w *Worker) forVendor(ctx context.Context, e event.Event, r Request) error 
 }
 
 func (w *Worker) forProvider(ctx context.Context, e event.Event, r Request) error {
+	if e.Type == event.RequestUpdated {
+		w.measure(ctx, e, r)
+	}
 	if e.Type != event.RequestUpdated || !Terminal(r.Status) || r.Type != TypePurchase {
 		return nil
 	}
@@ -136,6 +142,25 @@ func (w *Worker) forProvider(ctx context.Context, e event.Event, r Request) erro
 		return err
 	}
 	return w.mail(ctx, e, r.Asset.Provider.ID, func(to string) Mail { return purchaseStatusMail(r, to, w.link(r)) })
+}
+
+// measure counts a request's outcome from the provider's copy of its
+// event (one of the two copies, so once), and for an approved purchase the
+// time from its order to the approval. A redelivered event counts again:
+// the counts are at least once, like the queue.
+func (w *Worker) measure(ctx context.Context, e event.Event, r Request) {
+	kind := metrics.Dimension{Name: "Type", Value: r.Type}
+	switch r.Status {
+	case StatusApproved:
+		w.cfg.Metrics.Count(ctx, metrics.RequestsApproved, 1, kind)
+		if r.Type == TypePurchase {
+			w.cfg.Metrics.Duration(ctx, metrics.OrderToApproval, e.Created.Sub(r.Created))
+		}
+	case StatusFailed:
+		w.cfg.Metrics.Count(ctx, metrics.RequestsFailed, 1, kind)
+	case StatusInquiring:
+		w.cfg.Metrics.Count(ctx, metrics.RequestsInquired, 1, kind)
+	}
 }
 
 // rollUp updates the order of an ended purchase; the order and the dedupe

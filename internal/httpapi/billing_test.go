@@ -24,7 +24,7 @@ import (
 func seedHistory(t *testing.T, s *usageShop) fulfillment.Asset {
 	t.Helper()
 	ctx := context.Background()
-	real, err := s.app.Store.Asset(ctx, s.asset)
+	real, err := s.app.FulfillmentStore.Asset(ctx, s.asset)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func seedHistory(t *testing.T, s *usageShop) fulfillment.Asset {
 // billerAt is the billing function with its clock at now.
 func billerAt(t *testing.T, s *usageShop, now time.Time) *billing.Biller {
 	t.Helper()
-	return billing.NewBiller(billing.Config{Table: s.app.Table, Usage: s.app.UsageStore, Assets: s.app.Store,
+	return billing.NewBiller(billing.Config{Table: s.app.Table, Usage: s.app.UsageStore(), Assets: s.app.FulfillmentStore,
 		Logger: stacktest.Logger(t), Now: func() time.Time { return now }})
 }
 

@@ -414,11 +414,11 @@ func TestFulfillment_ConcurrentApprove(t *testing.T) {
 	if diff := cmp.Diff([]int{200, 409}, statuses); diff != "" {
 		t.Fatalf("statuses (-want +got):\n%s\n%v", diff, bodies)
 	}
-	a, err := s.app.Store.Asset(context.Background(), p.asset)
+	a, err := s.app.FulfillmentStore.Asset(context.Background(), p.asset)
 	if err != nil || a.Rev != 2 || a.Status != "active" {
 		t.Errorf("asset rev %d status %s (%v): want written exactly once", a.Rev, a.Status, err)
 	}
-	_, reqs, _ := s.app.Store.AssetWithRequests(context.Background(), p.asset)
+	_, reqs, _ := s.app.FulfillmentStore.AssetWithRequests(context.Background(), p.asset)
 	if len(reqs) != 1 || reqs[0].Rev != 3 { // created, filled, approved
 		t.Errorf("request revisions: %+v", reqs)
 	}
@@ -667,7 +667,11 @@ func deliver(t *testing.T, a *app.App, e event.Event) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := a.Fulfillment().Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-" + e.ID, Body: string(body)}}})
+	hs, err := a.Handlers(app.FulfillmentFunction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hs.SQS["FulfillmentFunction"](context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-" + e.ID, Body: string(body)}}})
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("worker failed %s: %v %v", e.Type, err, resp.BatchItemFailures)
 	}
@@ -676,7 +680,7 @@ func deliver(t *testing.T, a *app.App, e event.Event) {
 // requestEvent is the event the outbox would have sent account about r.
 func (s *shop) requestEvent(t *testing.T, typ event.Type, id, account string) event.Event {
 	t.Helper()
-	r, err := s.app.Store.Request(context.Background(), id)
+	r, err := s.app.FulfillmentStore.Request(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,13 +705,13 @@ func TestFulfillment_AutoApprove(t *testing.T) {
 
 	created := s.requestEvent(t, event.RequestCreated, p.request, s.vendor.ID)
 	deliver(t, s.app, created)
-	if r, _ := s.app.Store.Request(context.Background(), p.request); r.Status != "pending" {
+	if r, _ := s.app.FulfillmentStore.Request(context.Background(), p.request); r.Status != "pending" {
 		t.Fatalf("approved without its required fulfillment parameter: %s", r.Status)
 	}
 	// Why it waits is logged at warn, so that a product whose auto-approval
 	// can never pass (a misconfigured template) shows in the logs.
 	var logs bytes.Buffer
-	done, err := s.app.Requests.AutoApprove(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), p.request, "approve#probe")
+	done, err := s.app.Fulfillment().AutoApprove(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), p.request, "approve#probe")
 	if done || err != nil {
 		t.Fatalf("auto-approve without the parameter: %v %v", done, err)
 	}
@@ -730,7 +734,7 @@ func TestFulfillment_AutoApprove(t *testing.T) {
 	// The provider's copy of the approval rolls the order up, once.
 	approved := s.requestEvent(t, event.RequestUpdated, p.request, s.provider.ID)
 	deliver(t, s.app, approved)
-	before, _ := s.app.Store.Request(context.Background(), p.request)
+	before, _ := s.app.FulfillmentStore.Request(context.Background(), p.request)
 	deliver(t, s.app, approved)
 	var o struct {
 		Status string `json:"status"`
@@ -739,7 +743,7 @@ func TestFulfillment_AutoApprove(t *testing.T) {
 	if o.Status != "completed" {
 		t.Errorf("order status %s, want completed", o.Status)
 	}
-	if after, _ := s.app.Store.Request(context.Background(), p.request); after.Rev != before.Rev {
+	if after, _ := s.app.FulfillmentStore.Request(context.Background(), p.request); after.Rev != before.Rev {
 		t.Errorf("a redelivered event changed the request (rev %d → %d)", before.Rev, after.Rev)
 	}
 	// Suspensions of an auto-approve product need no vendor either.
@@ -771,14 +775,18 @@ func TestFulfillment_Renewal(t *testing.T) {
 	run := func(at time.Time) fulfillment.RenewalReport {
 		t.Helper()
 		clocked := s.env.App(t, app.Options{Now: func() time.Time { return at }})
-		rep, err := clocked.Requests.Renew(context.Background(), clocked.Log)
+		rep, err := clocked.Fulfillment().Renew(context.Background(), clocked.Log)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := clocked.Renewals()(context.Background(), events.EventBridgeEvent{ID: "run", Time: at}); err != nil {
+		hs, err := clocked.Handlers(app.FulfillmentFunction)
+		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := clocked.Requests.Renew(context.Background(), clocked.Log)
+		if err := hs.Schedule["FulfillmentFunction"](context.Background(), events.EventBridgeEvent{ID: "run", Time: at}); err != nil {
+			t.Fatal(err)
+		}
+		again, err := clocked.Fulfillment().Renew(context.Background(), clocked.Log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -789,7 +797,7 @@ func TestFulfillment_Renewal(t *testing.T) {
 	}
 	requests := func(asset string) []fulfillment.StoredRequest {
 		t.Helper()
-		_, reqs, err := s.app.Store.AssetWithRequests(context.Background(), asset)
+		_, reqs, err := s.app.FulfillmentStore.AssetWithRequests(context.Background(), asset)
 		if err != nil {
 			t.Fatal(err)
 		}

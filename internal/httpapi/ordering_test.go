@@ -183,7 +183,7 @@ func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
 		t.Errorf("activation links before fulfillment: %+v", links)
 	}
 	// The asset and its pending purchase request exist, with the tier.
-	st, reqs, err := s.app.Store.AssetWithRequests(t.Context(), sub)
+	st, reqs, err := s.app.FulfillmentStore.AssetWithRequests(t.Context(), sub)
 	if err != nil || len(reqs) != 1 {
 		t.Fatalf("asset %s: %v, %d requests", sub, err, len(reqs))
 	}
@@ -586,7 +586,7 @@ func TestOrdering_Concurrency(t *testing.T) {
 			ID string `json:"id"`
 		}
 		_ = json.Unmarshal(raw, &sub)
-		_, reqs, err := s.app.Store.AssetWithRequests(t.Context(), sub.ID)
+		_, reqs, err := s.app.FulfillmentStore.AssetWithRequests(t.Context(), sub.ID)
 		if !lines[sub.ID] || err != nil || len(reqs) != 1 {
 			t.Errorf("subscription %s: in an order %v, %d requests, %v", sub.ID, lines[sub.ID], len(reqs), err)
 		}
@@ -808,7 +808,7 @@ func TestOrdering_SubscriptionPatchRules(t *testing.T) {
 	}
 	// An increase is allowed after the window.
 	late.do(http.MethodPatch, path, pv, map[string]any{"quantity": 6}, http.StatusOK, nil)
-	if _, reqs, _ := s.app.Store.AssetWithRequests(t.Context(), p.asset); len(reqs) != 2 {
+	if _, reqs, _ := s.app.FulfillmentStore.AssetWithRequests(t.Context(), p.asset); len(reqs) != 2 {
 		t.Fatalf("%d requests, want the purchase and the one increase", len(reqs))
 	}
 	s.act(t, fulfillment.RequestID(p.asset, 2), "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
@@ -834,7 +834,7 @@ func TestOrdering_SubscriptionPatchRules(t *testing.T) {
 	q := s.order(t, 1)
 	s.approve(t, q.request)
 	partnerError(t, s.call2(http.MethodPatch, "/v1/customers/"+s.customer+"/subscriptions/"+q.asset, map[string]any{"status": "suspended"}), 400, 10010, "suspend")
-	if _, reqs, _ := s.app.Store.AssetWithRequests(t.Context(), q.asset); len(reqs) != 1 {
+	if _, reqs, _ := s.app.FulfillmentStore.AssetWithRequests(t.Context(), q.asset); len(reqs) != 1 {
 		t.Errorf("a refused suspension opened a request: %d requests", len(reqs))
 	}
 

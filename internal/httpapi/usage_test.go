@@ -414,7 +414,7 @@ func usageRecordElsewhere(t *testing.T, s *usageShop) {
 	base := "/public/v1/usage/files/" + first.ID
 	s.do(http.MethodPost, base+"/submit", s.vendor.Token.Value, nil, http.StatusOK, nil)
 	s.do(http.MethodPost, base+"/accept", s.provider.Token.Value, nil, http.StatusOK, nil)
-	if err := s.app.Biller.Run(context.Background(), s.provider.ID); err != nil {
+	if err := s.app.Biller().Run(context.Background(), s.provider.ID); err != nil {
 		t.Fatal(err)
 	}
 	second := s.newFile(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/account"
@@ -222,6 +223,10 @@ func (s *Service) Checkout(ctx context.Context, actor account.Principal, custome
 			return CheckoutResult{}, fault.Conflictf("cart %s is being checked out by another request", cartID).WithPartnerCode(CodeCartInProgress)
 		}
 		return CheckoutResult{}, err
+	}
+	s.countPlaced(ctx, len(res.Orders), nil)
+	for _, oe := range res.OrderErrors {
+		s.countRefused(ctx, strconv.Itoa(oe.Code))
 	}
 	return res, nil
 }

@@ -55,6 +55,12 @@ type PurchaseRequestInput struct {
 // CreatePurchaseRequest makes the same asset and purchase request an order
 // line makes, from Connect's request body.
 func (s *Service) CreatePurchaseRequest(ctx context.Context, actor account.Principal, in PurchaseRequestInput, claim *Claim) (fulfillment.Request, error) {
+	r, err := s.createPurchaseRequest(ctx, actor, in, claim)
+	s.countPlaced(ctx, 1, err)
+	return r, err
+}
+
+func (s *Service) createPurchaseRequest(ctx context.Context, actor account.Principal, in PurchaseRequestInput, claim *Claim) (fulfillment.Request, error) {
 	if in.Type != fulfillment.TypePurchase {
 		return fulfillment.Request{}, fault.Invalidf("type must be purchase (got %q); change, suspend, resume and cancel requests come from subscription changes", in.Type)
 	}

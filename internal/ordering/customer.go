@@ -20,6 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ident"
+	"github.com/mercato-dev/mercato/internal/metrics"
 )
 
 // Service runs ordering.
@@ -32,6 +33,7 @@ type Service struct {
 	// customers caches customers for orders, which check the cached
 	// revision and owner in their transaction (see CreateOrder).
 	customers *cache.Cache[string, storedCustomer]
+	metrics   *metrics.Recorder
 }
 
 // CustomerCacheSize bounds the customers an instance keeps (about 1 KB
@@ -43,10 +45,11 @@ type storedCustomer struct {
 	rev int
 }
 
-// NewService wires the ordering service.
-func NewService(table *dynamo.Table, cat *catalog.Service, store *fulfillment.Store, now func() time.Time, retentionDays int) *Service {
+// NewService wires the ordering service; m counts orders placed and
+// refused (nil counts none).
+func NewService(table *dynamo.Table, cat *catalog.Service, store *fulfillment.Store, now func() time.Time, retentionDays int, m *metrics.Recorder) *Service {
 	return &Service{table: table, catalog: cat, store: store, now: now, retentionDays: retentionDays,
-		customers: cache.New[string, storedCustomer](CustomerCacheSize, 0, now)}
+		customers: cache.New[string, storedCustomer](CustomerCacheSize, 0, now), metrics: m}
 }
 
 // Address is Partner Center's address.

@@ -313,6 +313,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor account.Principal, cust
 	if cached && err != nil && retryUncached(err) {
 		o, _, err = s.placeOrder(ctx, actor, customerID, in, claim, false)
 	}
+	s.countPlaced(ctx, 1, err)
 	return o, err
 }
 

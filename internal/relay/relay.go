@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,10 +20,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/metrics"
+	"github.com/mercato-dev/mercato/internal/tracing"
 )
 
 // SQS is the part of the SQS client the relay uses.
@@ -36,6 +40,8 @@ type Config struct {
 	SQS    SQS
 	Queues map[event.Route]string // route → queue URL
 	Logger *slog.Logger
+	// Metrics records each publication's lag; nil records none.
+	Metrics *metrics.Recorder
 }
 
 // Relay is the stream handler.
@@ -61,6 +67,9 @@ type pending struct {
 	body    string
 	routes  []event.Route
 	expires int64 // the event item's expires_at, which its mark shares
+	// trace is the X-Amzn-Trace-Id of the event's relay span, which the
+	// SQS message carries on to the consumer.
+	trace string
 }
 
 // Handle publishes the events of a stream batch, then adds the batch's
@@ -76,6 +85,7 @@ func (r *Relay) Handle(ctx context.Context, in events.DynamoDBEvent) (events.Dyn
 	}
 	ctx, _ = logging.WithScope(ctx, logging.InvocationID(ctx, first))
 	batch, failedAt := r.collect(ctx, in.Records)
+	defer r.trace(ctx, batch)()
 	if seq := r.relay(ctx, batch); seq != "" && (failedAt == "" || seqLess(seq, failedAt)) {
 		failedAt = seq
 	}
@@ -144,9 +154,29 @@ func (r *Relay) collect(ctx context.Context, records []events.DynamoDBEventRecor
 			r.cfg.Logger.ErrorContext(ctx, "relay: undecodable outbox record", slog.String("sequence", rec.Change.SequenceNumber), slog.String("error", err.Error()))
 			return out, rec.Change.SequenceNumber
 		}
-		out = append(out, pending{seq: rec.Change.SequenceNumber, ev: ev, body: string(body), routes: event.Routes(ev.Type), expires: it.ExpiresAt})
+		out = append(out, pending{seq: rec.Change.SequenceNumber, ev: ev, body: string(body), routes: event.Routes(ev.Type), expires: it.ExpiresAt, trace: it.Trace})
 	}
 	return out, ""
+}
+
+// trace starts one span per event, as a child of the request that committed
+// it, and points the event's message at that span; the returned function
+// ends the spans. The tracer is the invocation's (none: no spans).
+func (r *Relay) trace(ctx context.Context, batch []pending) func() {
+	tracer := trace.SpanFromContext(ctx).TracerProvider().Tracer("mercato/relay")
+	spans := make([]trace.Span, 0, len(batch))
+	for i := range batch {
+		p := &batch[i]
+		sctx, span := tracer.Start(tracing.Extract(ctx, p.trace), "relay "+string(p.ev.Type),
+			trace.WithSpanKind(trace.SpanKindProducer), trace.WithLinks(trace.LinkFromContext(ctx)))
+		p.trace = tracing.Header(sctx)
+		spans = append(spans, span)
+	}
+	return func() {
+		for _, s := range spans {
+			s.End()
+		}
+	}
 }
 
 // alreadyRelayed reads the routes each event was already sent to, with one
@@ -207,6 +237,9 @@ func (r *Relay) publish(ctx context.Context, batch []pending) string {
 		if !ok && firstFailed == "" {
 			firstFailed = p.seq
 		}
+		for _, rt := range sent {
+			r.cfg.Metrics.Duration(ctx, metrics.RelayLag, time.Since(p.ev.Created), metrics.Dimension{Name: "Route", Value: string(rt)})
+		}
 	}
 	return firstFailed
 }
@@ -225,6 +258,9 @@ func (r *Relay) send(ctx context.Context, rt event.Route, batch []pending, idxs 
 				"event_id":   {DataType: aws.String("String"), StringValue: aws.String(p.ev.ID)},
 			},
 		})
+		if p.trace != "" {
+			entries[len(entries)-1].MessageAttributes[tracing.HeaderKey] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(p.trace)}
+		}
 	}
 	res, err := r.cfg.SQS.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(r.cfg.Queues[rt]), Entries: entries})
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/dynamo"
@@ -33,7 +32,7 @@ type recorder struct {
 	seen map[string]map[string]int // function → event id → deliveries
 }
 
-func (r *recorder) handler(fn string) localrun.SQSHandler {
+func (r *recorder) handler(fn string) app.SQSHandler {
 	return func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -59,15 +58,15 @@ func (r *recorder) count(fn, id string) int {
 
 // stack runs the template's event sources with the given relay handler and
 // recording consumers, until the test ends.
-func stack(t *testing.T, relayHandler localrun.StreamHandler) (*app.App, *recorder) {
+func stack(t *testing.T, relayHandler app.StreamHandler) (*app.App, *recorder) {
 	t.Helper()
 	env := harness.Env(t)
 	a := env.App(t, app.Options{})
 	rec := &recorder{seen: map[string]map[string]int{}}
 	noop := func(context.Context, events.EventBridgeEvent) error { return nil }
-	env.Run(t, localrun.Handlers{
-		Stream: map[string]localrun.StreamHandler{"RelayFunction": relayHandler},
-		SQS: map[string]localrun.SQSHandler{
+	env.Run(t, app.Handlers{
+		Stream: map[string]app.StreamHandler{"RelayFunction": relayHandler},
+		SQS: map[string]app.SQSHandler{
 			"FulfillmentFunction": rec.handler("fulfillment"),
 			"DispatcherFunction":  rec.handler("dispatcher"),
 			"BillingFunction":     rec.handler("billing"),
@@ -75,7 +74,7 @@ func stack(t *testing.T, relayHandler localrun.StreamHandler) (*app.App, *record
 				return events.SQSEventResponse{}, nil
 			},
 		},
-		Schedule: map[string]localrun.ScheduleHandler{"FulfillmentFunction": noop, "BillingFunction": noop},
+		Schedule: map[string]app.ScheduleHandler{"FulfillmentFunction": noop, "BillingFunction": noop},
 	})
 	return a, rec
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ident"
+	"github.com/mercato-dev/mercato/internal/metrics"
 	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
@@ -55,6 +56,8 @@ type ProcessorConfig struct {
 	Catalog CatalogSource
 	Assets  *fulfillment.Store
 	Logger  *slog.Logger
+	// Metrics records rows processed and files invalid; nil records none.
+	Metrics *metrics.Recorder
 	Now     func() time.Time
 	// TmpDir holds XLSX files while they are read, and what the duplicate
 	// check and a large XLSX's shared strings spill ("" is the system's).
@@ -171,7 +174,7 @@ func (p *Processor) attempt(ctx context.Context, id, key string) error {
 	}
 	obj, err := p.cfg.Objects.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &p.cfg.Bucket, Key: &key})
 	if isMissing(err) {
-		return p.finish(ctx, f, StatusInvalid, Report{Count: 1, Detailed: "the uploaded object no longer exists; upload the file again"}, 0)
+		return p.finish(ctx, f, StatusInvalid, Report{Count: 1, Detailed: "the uploaded object no longer exists; upload the file again"}, 0, invalidObject)
 	}
 	if err != nil {
 		return fmt.Errorf("usage: head s3://%s/%s: %w", p.cfg.Bucket, key, err)
@@ -242,7 +245,7 @@ func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
 		return err
 	}
 	if v.Failed() {
-		return p.finish(ctx, f, StatusInvalid, v.Report(), 0)
+		return p.finish(ctx, f, StatusInvalid, v.Report(), 0, invalidRows)
 	}
 	v.reset()
 	n, err := p.writeRecords(ctx, f, v, key, etag)
@@ -253,7 +256,7 @@ func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
 	if v.Failed() || rep.Records != n {
 		return fmt.Errorf("usage: file %s changed between its passes (%d records, then %d)", f.ID, n, rep.Records)
 	}
-	return p.finish(ctx, f, StatusReady, rep, f.Gen)
+	return p.finish(ctx, f, StatusReady, rep, f.Gen, "")
 }
 
 // writeRecords reads the object again and writes each record under the
@@ -314,10 +317,19 @@ func (p *Processor) scan(ctx context.Context, v *Validator, key, etag string, cl
 	return v.Scan(ctx, rows, claims, sink)
 }
 
+// Why a file ends invalid, as the UsageFilesInvalid metric's Reason: its
+// rows, its object gone, or processing that failed on every delivery (which
+// alarms: the file was fine as far as anyone knows).
+const (
+	invalidRows       = "rows"
+	invalidObject     = "object"
+	invalidProcessing = "processing"
+)
+
 // finish records the outcome under the generation that started it. A
 // lost race (a newer processing started) deletes this run's records and
-// leaves the file to the newer one.
-func (p *Processor) finish(ctx context.Context, f Stored, status string, rep Report, recordsGen int) error {
+// leaves the file to the newer one. invalid says why an invalid file is.
+func (p *Processor) finish(ctx context.Context, f Stored, status string, rep Report, recordsGen int, invalid string) error {
 	before := f.Status
 	f.Status, f.RecordsGen, f.ErrorDetail = status, recordsGen, rep.Detailed
 	f.Records = RecordCounts{Valid: rep.Records, Invalid: rep.BadRows}
@@ -338,6 +350,11 @@ func (p *Processor) finish(ctx context.Context, f Stored, status string, rep Rep
 	}
 	p.cfg.Logger.InfoContext(ctx, "usage: processed", slog.String("file", f.ID), slog.String("status", status),
 		slog.Int("records", rep.Records), slog.Int("errors", rep.Count))
+	if status == StatusInvalid {
+		p.cfg.Metrics.Count(ctx, metrics.UsageFilesInvalid, 1, metrics.Dimension{Name: "Reason", Value: invalid})
+	} else {
+		p.cfg.Metrics.Count(ctx, metrics.UsageRowsProcessed, rep.Records)
+	}
 	// Older generations: the records the file had before (an invalid file
 	// keeps none), and those of runs that crashed or lost.
 	last := saved.Gen - 1
@@ -354,5 +371,5 @@ func (p *Processor) giveUp(ctx context.Context, id, key string) error {
 		return err
 	}
 	rep := Report{Count: 1, Detailed: "the file could not be processed (an internal error, retried); upload it again"}
-	return p.finish(ctx, f, StatusInvalid, rep, 0)
+	return p.finish(ctx, f, StatusInvalid, rep, 0, invalidProcessing)
 }

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 // Limits of one attempt.
@@ -66,7 +69,9 @@ func NewClient(g *Guard, opts ...ClientOption) *Client {
 	}
 	c.pinned = &pinnedTransport{guard: g, timeout: c.timeout, byAddr: map[netip.Addr]*http.Transport{}}
 	c.http = &http.Client{
-		Transport: c.pinned,
+		// Each attempt is a client span of the delivering invocation's trace
+		// (none when it has no span). No trace header goes to the vendor.
+		Transport: otelhttp.NewTransport(c.pinned, otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator())),
 		Timeout:   c.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse

@@ -19,6 +19,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/consumer"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/metrics"
 )
 
 // Queue is the part of the SQS client the dispatcher uses to schedule
@@ -62,6 +63,8 @@ type DispatcherConfig struct {
 	Concurrency int
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// Metrics records each attempt's outcome and latency; nil records none.
+	Metrics *metrics.Recorder
 }
 
 // Dispatcher is the webhook queue's consumer: it fans events out into
@@ -436,6 +439,7 @@ func (d *Dispatcher) attempt(ctx context.Context, ep endpoint, ds deliveryState,
 	}
 	b.add(ds.Account, ds.WebhookID, a)
 	d.logAttempt(ctx, ds, a)
+	d.measure(ctx, a)
 	return a, ds, nil
 }
 
@@ -509,6 +513,17 @@ func (d *Dispatcher) disable(ctx context.Context, ep endpoint, reason string, at
 		d.log.WarnContext(ctx, "dispatcher: webhook disabled", slog.String("webhook_id", ep.ID), slog.String("reason", reason))
 	}
 	return err
+}
+
+// measure records a recorded attempt: the failure rate alarm divides
+// DeliveriesFailed by all attempts.
+func (d *Dispatcher) measure(ctx context.Context, a Attempt) {
+	name := metrics.DeliveriesFailed
+	if a.Succeeded() {
+		name = metrics.DeliveriesSucceeded
+	}
+	d.cfg.Metrics.Count(ctx, name, 1)
+	d.cfg.Metrics.Duration(ctx, metrics.DeliveryLatency, time.Duration(a.DurationMS)*time.Millisecond)
 }
 
 // logAttempt logs a failed attempt at Info and a successful one at Debug:

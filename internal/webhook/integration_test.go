@@ -75,7 +75,7 @@ func start(t *testing.T, env *stacktest.Env) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := localrun.FromApp(hs)
+	h := hs
 	noop := func(context.Context, events.EventBridgeEvent) error { return nil }
 	for k := range hs.Schedule {
 		h.Schedule[k] = noop

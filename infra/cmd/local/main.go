@@ -29,6 +29,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/config"
 	"github.com/mercato-dev/mercato/internal/logging"
+	"github.com/mercato-dev/mercato/internal/tracing"
 )
 
 type options struct {
@@ -39,6 +40,8 @@ type options struct {
 	logLevel         string
 	webhookRetries   string
 	failedVisibility time.Duration
+	metrics          string
+	spans            string
 }
 
 func main() {
@@ -50,6 +53,8 @@ func main() {
 	flag.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	flag.StringVar(&o.webhookRetries, "webhook-retries", "1s,5s,15s,30s,1m,2m,5m", "webhook retry schedule; compressed locally so that retries can be watched")
 	flag.DurationVar(&o.failedVisibility, "failed-visibility", 0, "redeliver failed SQS messages after this long instead of the queue's visibility timeout (0 keeps Lambda's semantics)")
+	flag.StringVar(&o.metrics, "metrics", "", "file the functions' EMF metric lines go to, as in their CloudWatch logs ('-' for stderr; empty: none)")
+	flag.StringVar(&o.spans, "spans", "", "file the functions' spans go to as X-Ray segment documents, one a line ('-' for stderr; empty: no tracing)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -96,7 +101,23 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a := app.New(cfg, awsCfg, log, app.Options{})
+	metrics, closeMetrics, err := sink(o.metrics)
+	if err != nil {
+		return fmt.Errorf("-metrics: %w", err)
+	}
+	defer closeMetrics()
+	opts := app.Options{Metrics: metrics}
+	spans, closeSpans, err := sink(o.spans)
+	if err != nil {
+		return fmt.Errorf("-spans: %w", err)
+	}
+	defer closeSpans()
+	if spans != nil {
+		tp := tracing.NewProvider(tracing.NewFileExporter(spans))
+		defer func() { _ = tp.Shutdown(context.Background()) }()
+		opts.Tracer = tp
+	}
+	a := app.New(cfg, awsCfg, log, opts)
 	demo, err := seed(ctx, a)
 	if err != nil {
 		return fmt.Errorf("seed demo accounts: %w", err)
@@ -177,7 +198,7 @@ func runtime(a *app.App, st *stack.Stack, awsCfg aws.Config, log *slog.Logger, o
 	if err != nil {
 		return nil, err
 	}
-	h := localrun.FromApp(hs)
+	h := hs
 	return localrun.New(localrun.Config{AWS: awsCfg, Stack: st, Handlers: h, Logger: log, FailedVisibility: o.failedVisibility})
 }
 
@@ -207,4 +228,20 @@ func serve(ctx context.Context, ln net.Listener, a *app.App, rt *localrun.Runtim
 	}
 	fmt.Fprintln(os.Stderr, "mercato: stopped")
 	return err
+}
+
+// sink opens where a -metrics style flag points: nothing for "", stderr for
+// "-", else the file (appended to, so that runs add up).
+func sink(path string) (io.Writer, func(), error) {
+	switch path {
+	case "":
+		return nil, func() {}, nil
+	case "-":
+		return os.Stderr, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { _ = f.Close() }, nil
 }
