@@ -43,7 +43,8 @@ type fshop struct {
 	env stacktest.Env
 }
 
-func newFreshShop(t *testing.T) *fshop {
+// newFreshFixture is newFixture on a DynamoDB table of its own (see fshop).
+func newFreshFixture(t *testing.T) (*fixture, stacktest.Env) {
 	t.Helper()
 	env := *harness.Env(t)
 	env.Config.TableName = freshTable(t, &env)
@@ -56,6 +57,12 @@ func newFreshShop(t *testing.T) *fshop {
 	}
 	f.vendor = f.createAccount(account.Vendor, "Front Street Inc.")
 	f.provider = f.createAccount(account.Provider, "Apollo Hub")
+	return f, env
+}
+
+func newFreshShop(t *testing.T) *fshop {
+	t.Helper()
+	f, env := newFreshFixture(t)
 	cf := &catalogFixture{fixture: f}
 	f.do(http.MethodPost, "/public/v1/marketplaces", f.provider.Token.Value,
 		map[string]any{"name": "Apollo US", "currency": "USD", "countries": []string{"US", "CA"}}, http.StatusCreated, &cf.mp)
