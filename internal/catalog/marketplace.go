@@ -28,7 +28,7 @@ type Marketplace struct {
 	Name        string    `json:"name"`
 	Description string    `json:"description,omitempty"`
 	Currency    string    `json:"currency"`
-	Countries   []string  `json:"countries"`
+	Countries   Codes     `json:"countries"`
 	Owner       Ref       `json:"owner"`
 	Created     time.Time `json:"created"`
 }
@@ -44,7 +44,7 @@ type MarketplaceInput struct {
 	Name        string   `json:"name"`
 	Description string   `json:"description"`
 	Currency    string   `json:"currency"`
-	Countries   []string `json:"countries"`
+	Countries   Codes    `json:"countries"`
 }
 
 // normalize upper-cases codes, drops duplicate countries, and reports every

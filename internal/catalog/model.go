@@ -30,7 +30,7 @@ type Item struct {
 	Description string    `json:"description"`
 	Type        string    `json:"type"`
 	Period      string    `json:"period"`
-	Unit        string    `json:"unit"`
+	Unit        Code      `json:"unit"`
 	Precision   string    `json:"precision"`
 	MinQuantity int       `json:"min_quantity"`
 	MaxQuantity *int      `json:"max_quantity"` // nil: unlimited
@@ -47,7 +47,7 @@ type ItemInput struct {
 	Description *string `json:"description"`
 	Type        *string `json:"type"`
 	Period      *string `json:"period"`
-	Unit        *string `json:"unit"`
+	Unit        *Code   `json:"unit"`
 	Precision   *string `json:"precision"`
 	MinQuantity *int    `json:"min_quantity"`
 	MaxQuantity *int    `json:"max_quantity"`
@@ -89,7 +89,7 @@ func (in ItemInput) apply(it *Item, published bool) []string {
 	str(&it.Name, in.Name, "name", true)
 	str(&it.MPN, in.MPN, "mpn", true)
 	str(&it.Description, in.Description, "description", false)
-	str(&it.Unit, in.Unit, "unit", true)
+	str((*string)(&it.Unit), (*string)(in.Unit), "unit", true)
 	immutable := func(dst *string, src *string, field string, allowed ...string) {
 		if src == nil || *src == *dst {
 			return
@@ -170,7 +170,7 @@ func (it *Item) check() []string {
 func newItem(in ItemInput) (Item, []string) {
 	it := Item{Status: StatusDraft, Precision: PrecisionInteger}
 	var msgs []string
-	for field, v := range map[string]*string{"name": in.Name, "mpn": in.MPN, "type": in.Type, "unit": in.Unit} {
+	for field, v := range map[string]*string{"name": in.Name, "mpn": in.MPN, "type": in.Type, "unit": (*string)(in.Unit)} {
 		if v == nil {
 			msgs = append(msgs, field+" is required")
 		}

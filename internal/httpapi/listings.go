@@ -19,8 +19,9 @@ func (s *Server) listingRoutes() []route {
 }
 
 func (s *Server) submitListingRequest(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.ListingRequestInput) (catalog.ListingRequest, error) {
-		return s.cfg.Catalog.SubmitListingRequest(r.Context(), principal(r), in)
+	return create(w, r, func(in listingRequestInput) (listingRequestView, error) {
+		lr, err := s.cfg.Catalog.SubmitListingRequest(r.Context(), principal(r), in.input())
+		return viewListingRequest(lr), err
 	})
 }
 
@@ -30,6 +31,8 @@ func listingRequestField(lr catalog.ListingRequest, f string) string {
 		return lr.ID
 	case "status":
 		return lr.Status
+	case "state":
+		return viewListingRequest(lr).State
 	case "type":
 		return lr.Type
 	case "product.id":
@@ -42,12 +45,12 @@ func listingRequestField(lr catalog.ListingRequest, f string) string {
 
 func (s *Server) listListingRequests(w http.ResponseWriter, r *http.Request) error {
 	lrs, err := s.cfg.Catalog.ListListingRequests(r.Context(), principal(r))
-	return list(w, r, lrs, err, listingRequestField, "id", "status", "type", "product.id", "marketplace.id", "created")
+	return listAs(w, r, lrs, err, listingRequestField, viewListingRequest, "id", "status", "state", "type", "product.id", "marketplace.id", "created")
 }
 
 func (s *Server) getListingRequest(w http.ResponseWriter, r *http.Request) error {
 	lr, err := s.cfg.Catalog.GetListingRequest(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, lr, err)
+	return show(w, viewListingRequest(lr), err)
 }
 
 // decideBody reads the optional body of approve and reject.
@@ -65,7 +68,7 @@ func (s *Server) approveListingRequest(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	lr, err := s.cfg.Catalog.ApproveListingRequest(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, lr, err)
+	return show(w, viewListingRequest(lr), err)
 }
 
 func (s *Server) rejectListingRequest(w http.ResponseWriter, r *http.Request) error {
@@ -74,7 +77,7 @@ func (s *Server) rejectListingRequest(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	lr, err := s.cfg.Catalog.RejectListingRequest(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, lr, err)
+	return show(w, viewListingRequest(lr), err)
 }
 
 func listingField(l catalog.Listing, f string) string {

@@ -42,10 +42,11 @@ func (s *Server) productRoutes() []route {
 	}
 }
 
-// create decodes a strict body, calls fn and answers 201 with its result.
+// create decodes a strict body (less the answer's read-only properties,
+// see decodeWrite), calls fn and answers 201 with its result.
 func create[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
 	var in In
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := decodeWrite(r, &in, new(Out)); err != nil {
 		return err
 	}
 	out, err := fn(in)
@@ -59,7 +60,7 @@ func create[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Ou
 // update is create answering 200.
 func update[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
 	var in In
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := decodeWrite(r, &in, new(Out)); err != nil {
 		return err
 	}
 	out, err := fn(in)
@@ -129,24 +130,26 @@ func productField(p catalog.Product, f string) string {
 }
 
 func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.ProductInput) (catalog.Product, error) {
-		return s.cfg.Catalog.CreateProduct(r.Context(), principal(r), in)
+	return create(w, r, func(in productInput) (productView, error) {
+		p, err := s.cfg.Catalog.CreateProduct(r.Context(), principal(r), in.input())
+		return viewProduct(p), err
 	})
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
 	ps, err := s.cfg.Catalog.ListProducts(r.Context(), principal(r))
-	return list(w, r, ps, err, productField, "id", "name", "status", "category", "created", "updated")
+	return listAs(w, r, ps, err, productField, viewProduct, "id", "name", "status", "category", "created", "updated")
 }
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.cfg.Catalog.GetProduct(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, p, err)
+	return show(w, viewProduct(p), err)
 }
 
 func (s *Server) updateProduct(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in catalog.ProductInput) (catalog.Product, error) {
-		return s.cfg.Catalog.UpdateProduct(r.Context(), principal(r), r.PathValue("id"), in)
+	return update(w, r, func(in productInput) (productView, error) {
+		p, err := s.cfg.Catalog.UpdateProduct(r.Context(), principal(r), r.PathValue("id"), in.input())
+		return viewProduct(p), err
 	})
 }
 
@@ -182,12 +185,22 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return listQuery(w, r, q, vs, func(v catalog.Version, f string) string {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	kept := rql.Apply(q, vs, func(v catalog.Version, f string) string {
 		if f == "version" {
 			return strconv.Itoa(v.Version)
 		}
 		return stamp(v.PublishedAt)
 	})
+	views := make([]versionView, len(kept))
+	for i, v := range kept {
+		views[i] = viewVersion(v)
+	}
+	writeList(w, views, p)
+	return nil
 }
 
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
@@ -196,7 +209,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 		return fault.Invalidf("version must be a positive integer, not %q", r.PathValue("version"))
 	}
 	v, err := s.cfg.Catalog.Version(r.Context(), principal(r), r.PathValue("id"), n)
-	return show(w, v, err)
+	return show(w, viewVersion(v), err)
 }
 
 func itemField(it catalog.Item, f string) string {
@@ -216,24 +229,26 @@ func itemField(it catalog.Item, f string) string {
 }
 
 func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.ItemInput) (catalog.Item, error) {
-		return s.cfg.Catalog.CreateItem(r.Context(), principal(r), r.PathValue("id"), in)
+	return create(w, r, func(in itemInput) (itemView, error) {
+		it, err := s.cfg.Catalog.CreateItem(r.Context(), principal(r), r.PathValue("id"), in.input())
+		return viewItem(it), err
 	})
 }
 
 func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
 	items, err := s.cfg.Catalog.ListItems(r.Context(), principal(r), r.PathValue("id"))
-	return list(w, r, items, err, itemField, "id", "mpn", "name", "type", "status", "created")
+	return listAs(w, r, items, err, itemField, viewItem, "id", "mpn", "name", "type", "status", "created")
 }
 
 func (s *Server) getItem(w http.ResponseWriter, r *http.Request) error {
 	it, err := s.cfg.Catalog.GetItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"))
-	return show(w, it, err)
+	return show(w, viewItem(it), err)
 }
 
 func (s *Server) updateItem(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in catalog.ItemInput) (catalog.Item, error) {
-		return s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), in)
+	return update(w, r, func(in itemInput) (itemView, error) {
+		it, err := s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), in.input())
+		return viewItem(it), err
 	})
 }
 
@@ -299,23 +314,25 @@ func templateField(t catalog.Template, f string) string {
 
 func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
 	return create(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
-		return s.cfg.Catalog.CreateTemplate(r.Context(), principal(r), r.PathValue("id"), in)
+		t, err := s.cfg.Catalog.CreateTemplate(r.Context(), principal(r), r.PathValue("id"), in)
+		return viewTemplate(t), err
 	})
 }
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
 	ts, err := s.cfg.Catalog.ListTemplates(r.Context(), principal(r), r.PathValue("id"))
-	return list(w, r, ts, err, templateField, "id", "type", "scope", "title", "created")
+	return listAs(w, r, ts, err, templateField, viewTemplate, "id", "type", "scope", "title", "created")
 }
 
 func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.cfg.Catalog.GetTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"))
-	return show(w, t, err)
+	return show(w, viewTemplate(t), err)
 }
 
 func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) error {
 	return update(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
-		return s.cfg.Catalog.UpdateTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in)
+		t, err := s.cfg.Catalog.UpdateTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in)
+		return viewTemplate(t), err
 	})
 }
 
