@@ -41,10 +41,10 @@ type Ref struct {
 
 // MarketplaceInput is the body of POST /public/v1/marketplaces.
 type MarketplaceInput struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Currency    string   `json:"currency"`
-	Countries   Codes    `json:"countries"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Currency    string `json:"currency"`
+	Countries   Codes  `json:"countries"`
 }
 
 // normalize upper-cases codes, drops duplicate countries, and reports every

@@ -244,7 +244,7 @@ func (c *conformance) send(method, path, token, ctype string, raw []byte, want i
 		// Connect's specification answers some writes with the write's
 		// schema, whose ids are write-only; its own server answers them.
 		ExcludeWriteOnlyValidations: true,
-		MultiError:                 true,
+		MultiError:                  true,
 		// A deviation reads best as the path and the rule, without the
 		// whole schema and value.
 		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
