@@ -79,6 +79,9 @@ func loadConnect() (*connectSpec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", connectSpecPath, err)
 	}
+	patchConnectErrata(doc)
+	// Rendered templates are Markdown, which the library reads as text.
+	openapi3filter.RegisterBodyDecoder("text/markdown", openapi3filter.PlainBodyDecoder)
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("route %s: %w", connectSpecPath, err)
@@ -99,6 +102,21 @@ func normaliseConnectSpec(raw []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%s: expected header $refs used as schemas; has the document changed?", connectSpecPath)
 	}
 	return out, nil
+}
+
+// patchConnectErrata corrects, in memory, the published schemas that
+// contradict Connect's own service and SDKs, each recorded in the README's
+// table of differences:
+//   - dp.Subscription.params is an array of arrays of parameters; the
+//     service answers (and both SDKs read) an array of parameters, as every
+//     other asset schema of the document has it.
+func patchConnectErrata(doc *openapi3.T) {
+	if s := doc.Components.Schemas["dp.Subscription"]; s != nil && s.Value != nil {
+		if p := s.Value.Properties["params"]; p != nil && p.Value != nil && p.Value.Items != nil &&
+			p.Value.Items.Value != nil && p.Value.Items.Value.Type.Is("array") {
+			s.Value.Properties["params"] = openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: p.Value.Items.Value.Items})
+		}
+	}
 }
 
 // requireConnectSpec loads the specification, or skips the test when it is
@@ -454,11 +472,13 @@ func TestConformance_Connect(t *testing.T) {
 	req = obj(t, c.exchange(http.MethodGet, rid, v, nil, http.StatusOK))
 	c.exchange(http.MethodPost, rid+"/assign", v, map[string]any{"id": f.vendor.ID}, http.StatusOK)
 	c.exchange(http.MethodPost, rid+"/unassign", v, nil, http.StatusOK)
-	c.exchange(http.MethodPost, rid+"/inquire", v, map[string]any{"template_id": str(inq, "id")}, http.StatusOK)
 	c.exchange(http.MethodPut, rid, v, map[string]any{"asset": map[string]any{"params": []any{
-		map[string]any{"id": "param_admin_email", "value": "admin@contoso.example"}}}}, http.StatusOK)
-	c.exchange(http.MethodPost, rid+"/pend", v, nil, http.StatusOK)
+		map[string]any{"id": "param_admin_email", "value_error": "Please tell us the administrator's email"}}}}, http.StatusOK)
+	c.exchange(http.MethodPost, rid+"/inquire", v, map[string]any{"template_id": str(inq, "id")}, http.StatusOK)
 	c.exchange(http.MethodGet, rid+"/render", v, nil, http.StatusOK)
+	c.exchange(http.MethodPut, rid, v, map[string]any{"asset": map[string]any{"params": []any{
+		map[string]any{"id": "param_admin_email", "value": "admin@contoso.example", "value_error": ""}}}}, http.StatusOK)
+	c.exchange(http.MethodPost, rid+"/pend", v, nil, http.StatusOK)
 	c.exchange(http.MethodPost, rid+"/approve", v, map[string]any{"template_id": str(tpl, "id")}, http.StatusOK)
 	failing := purchase("ORDER-2")
 	c.exchange(http.MethodPost, "/public/v1/requests/"+str(failing, "id")+"/fail", v, map[string]any{"reason": "out of stock"}, http.StatusOK)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/rql"
 )
 
@@ -356,4 +357,108 @@ func (in listingRequestInput) input() catalog.ListingRequestInput {
 		out.Product.ID = *in.ProductID
 	}
 	return out
+}
+
+// requestView is a fulfillment request as Connect renders it: the
+// assignee is its id, and what a request does not have is left out rather
+// than null.
+type requestView struct {
+	fulfillment.Request
+	Asset                   assetView        `json:"asset"`
+	Assignee                string           `json:"assignee,omitempty"`
+	Template                *fulfillment.Ref `json:"template,omitempty"`
+	PreviousApprovedRequest *fulfillment.Ref `json:"previous_approved_request,omitempty"`
+}
+
+func viewRequest(req fulfillment.Request) requestView {
+	// Connect shows a request's item quantities as strings and an asset's
+	// as numbers.
+	asset := viewAsset(req.Asset)
+	asset.Items = req.Asset.Items
+	v := requestView{Request: req, Asset: asset, Template: req.Template,
+		PreviousApprovedRequest: req.PreviousApprovedRequest}
+	if req.Assignee != nil {
+		v.Assignee = req.Assignee.ID
+	}
+	return v
+}
+
+// assetView is an asset as Connect renders it. A parameter's id is the
+// name the vendor chose (param_admin_email), which Connect's SDKs look
+// parameters up by; quantities are numbers. Mercato has no hubs or
+// distribution contracts: the connection names the vendor, the provider
+// and, as its hub, the marketplace the asset was bought on.
+type assetView struct {
+	fulfillment.Asset
+	Items          any              `json:"items"`
+	Params         []assetParamView `json:"params"`
+	PendingRequest *fulfillment.Ref `json:"pending_request,omitempty"`
+	Template       *fulfillment.Ref `json:"template,omitempty"`
+	Connection     connectionView   `json:"connection"`
+	Contract       struct{}         `json:"contract"`
+}
+
+type assetItemView struct {
+	fulfillment.AssetItem
+	Quantity    json.Number `json:"quantity"`
+	OldQuantity json.Number `json:"old_quantity,omitempty"`
+}
+
+type assetParamView struct {
+	fulfillment.AssetParam
+	ID string `json:"id"`
+}
+
+type connectionView struct {
+	Type     string          `json:"type"`
+	Provider fulfillment.Ref `json:"provider"`
+	Vendor   fulfillment.Ref `json:"vendor"`
+	Hub      fulfillment.Ref `json:"hub"`
+}
+
+func viewAsset(a fulfillment.Asset) assetView {
+	items := make([]assetItemView, len(a.Items))
+	v := assetView{Asset: a, PendingRequest: a.PendingRequest, Template: a.Template, Items: items,
+		Params: make([]assetParamView, len(a.Params)),
+		Connection: connectionView{Type: "production", Provider: a.Provider, Vendor: a.Vendor, Hub: a.Marketplace}}
+	for i, it := range a.Items {
+		items[i] = assetItemView{AssetItem: it, Quantity: json.Number(cmp.Or(it.Quantity, "0")), OldQuantity: json.Number(it.OldQuantity)}
+	}
+	for i, p := range a.Params {
+		v.Params[i] = assetParamView{AssetParam: p, ID: cmp.Or(p.Name, p.ID)}
+	}
+	return v
+}
+
+// listingView is a listing as Connect renders it. Mercato keeps a
+// listing's prices on the listing itself: that is its one price list,
+// active while the product is listed. Mercato has no offers or
+// alternative price lists, whose ids are therefore null.
+type listingView struct {
+	catalog.Listing
+	Offer         nullRef      `json:"offer"`
+	Pricelist     pricelistRef `json:"pricelist"`
+	AltPricelist1 pricelistRef `json:"alt_pricelist_1"`
+	AltPricelist2 pricelistRef `json:"alt_pricelist_2"`
+}
+
+type nullRef struct {
+	ID *string `json:"id"`
+}
+
+type pricelistRef struct {
+	ID     *string `json:"id"`
+	Name   string  `json:"name"`
+	Status string  `json:"status"`
+}
+
+func viewListing(l catalog.Listing) listingView {
+	status := "active"
+	if l.Status != catalog.Listed {
+		status = "terminated"
+	}
+	id := l.ID
+	return listingView{Listing: l,
+		Pricelist:     pricelistRef{ID: &id, Name: l.Product.ID + " on " + l.Marketplace.ID, Status: status},
+		AltPricelist1: pricelistRef{Status: "draft"}, AltPricelist2: pricelistRef{Status: "draft"}}
 }

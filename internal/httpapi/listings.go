@@ -96,10 +96,10 @@ func listingField(l catalog.Listing, f string) string {
 
 func (s *Server) listListings(w http.ResponseWriter, r *http.Request) error {
 	ls, err := s.cfg.Catalog.ListListings(r.Context(), principal(r))
-	return list(w, r, ls, err, listingField, "id", "status", "product.id", "marketplace.id", "created")
+	return listAs(w, r, ls, err, listingField, viewListing, "id", "status", "product.id", "marketplace.id", "created")
 }
 
 func (s *Server) getListing(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.cfg.Catalog.GetListing(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, l, err)
+	return show(w, viewListing(l), err)
 }

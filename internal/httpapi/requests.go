@@ -88,12 +88,12 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reqs, err := s.cfg.Fulfillment.Requests(r.Context(), principal(r), fulfillment.RequestQuery{Statuses: statusHint(q)})
-	return list(w, r, reqs, err, requestField, requestFields...)
+	return listAs(w, r, reqs, err, requestField, viewRequest, requestFields...)
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
 	req, err := s.cfg.Fulfillment.Request(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
@@ -102,7 +102,7 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Update(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 // optionalBody decodes a strict body into v when there is one: the
@@ -124,7 +124,7 @@ func (s *Server) pendRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Pend(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) inquireRequest(w http.ResponseWriter, r *http.Request) error {
@@ -133,18 +133,20 @@ func (s *Server) inquireRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Inquire(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in fulfillment.ApproveInput) (fulfillment.Request, error) {
-		return s.cfg.Fulfillment.Approve(r.Context(), principal(r), r.PathValue("id"), in)
+	return update(w, r, func(in fulfillment.ApproveInput) (requestView, error) {
+		req, err := s.cfg.Fulfillment.Approve(r.Context(), principal(r), r.PathValue("id"), in)
+		return viewRequest(req), err
 	})
 }
 
 func (s *Server) failRequest(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in fulfillment.FailInput) (fulfillment.Request, error) {
-		return s.cfg.Fulfillment.Fail(r.Context(), principal(r), r.PathValue("id"), in)
+	return update(w, r, func(in fulfillment.FailInput) (requestView, error) {
+		req, err := s.cfg.Fulfillment.Fail(r.Context(), principal(r), r.PathValue("id"), in)
+		return viewRequest(req), err
 	})
 }
 
@@ -154,7 +156,7 @@ func (s *Server) assignRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Assign(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) unassignRequest(w http.ResponseWriter, r *http.Request) error {
@@ -162,7 +164,7 @@ func (s *Server) unassignRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Unassign(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request) error {
