@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -22,6 +24,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/mercato-dev/mercato/internal/httpapi"
+	"github.com/mercato-dev/mercato/internal/usage"
 )
 
 // connectSpecPath is where every checkout finds Connect's published
@@ -413,6 +416,10 @@ func TestConformance_Connect(t *testing.T) {
 	item["description"] = "Named users"
 	c.exchange(http.MethodPut, base+"/items/"+str(item, "id"), v, item, http.StatusOK)
 
+	ppu := obj(t, c.exchange(http.MethodPost, base+"/items", v, map[string]any{"name": "Recording minutes", "mpn": "MPN-246-MIN",
+		"description": "Minutes of recorded meetings", "type": "PPU", "precision": "Decimal(2)",
+		"unit": map[string]any{"id": "minutes", "name": "Minutes", "title": "Minutes"}, "product_version": 1}, http.StatusCreated))
+
 	params := list(t, c.exchange(http.MethodGet, base+"/parameters", v, nil, http.StatusOK))
 	c.exchange(http.MethodDelete, base+"/parameters/"+str(params[0], "id"), v, nil, http.StatusNoContent)
 	param := obj(t, c.exchange(http.MethodPost, base+"/parameters", v, map[string]any{"name": "param_admin_email",
@@ -443,7 +450,8 @@ func TestConformance_Connect(t *testing.T) {
 	c.exchange(http.MethodGet, base+"/versions/1", v, nil, http.StatusOK)
 	lr := obj(t, c.exchange(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "new",
 		"product_id": str(prd, "id"), "marketplace": str(mp, "id"),
-		"prices": []map[string]any{{"item": str(item, "id"), "price": "10", "terms": []string{"P1M"}}}}, http.StatusCreated))
+		"prices": []map[string]any{{"item": str(item, "id"), "price": "10", "terms": []string{"P1M"}},
+			{"item": str(ppu, "id"), "price": "0.05"}}}, http.StatusCreated))
 	c.exchange(http.MethodGet, "/public/v1/listing-requests", v, nil, http.StatusOK)
 	c.exchange(http.MethodGet, "/public/v1/listing-requests/"+str(lr, "id"), v, nil, http.StatusOK)
 	f.do(http.MethodPost, "/public/v1/listing-requests/"+str(lr, "id")+"/approve", p, nil, http.StatusOK, nil)
@@ -457,7 +465,7 @@ func TestConformance_Connect(t *testing.T) {
 			"external_id": externalID,
 			"product":     map[string]any{"id": str(prd, "id")},
 			"marketplace": map[string]any{"id": str(mp, "id")},
-			"items":       []any{map[string]any{"id": str(item, "id"), "quantity": 5}},
+			"items":       []any{map[string]any{"id": str(item, "id"), "quantity": 5}, map[string]any{"id": str(ppu, "id"), "quantity": 0}},
 			"params":      []any{map[string]any{"id": "param_tenant", "value": "contoso"}},
 			"tiers": map[string]any{"customer": map[string]any{"name": "Contoso Ltd", "external_id": "CUST-1", "tax_id": "US-123",
 				"contact_info": map[string]any{"address_line1": "1 Main St", "address_line2": "Floor 2", "city": "Redmond",
@@ -490,25 +498,62 @@ func TestConformance_Connect(t *testing.T) {
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset+"/requests", v, nil, http.StatusOK)
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset+"/render", v, nil, http.StatusOK)
 
-	conformUsage(t, c, f, str(prd, "id"), str(mp, "id"), asset)
+	conformUsage(t, c, f, str(prd, "id"), str(mp, "id"), asset, str(ppu, "mpn"))
 }
 
-// conformUsage drives the usage file operations: one file accepted and
-// closed, one rejected.
-func conformUsage(t *testing.T, c *conformance, f *fixture, product, marketplace, asset string) {
+// conformUsage drives the usage file operations: one file uploaded,
+// processed, submitted and accepted, then closed; one rejected.
+func conformUsage(t *testing.T, c *conformance, f *fixture, product, marketplace, asset, ppuMPN string) {
 	t.Helper()
 	v, p := f.vendor.Token.Value, f.provider.Token.Value
-	newFile := func(name string) map[string]any {
-		return obj(t, c.exchange(http.MethodPost, "/public/v1/usage/files", v, map[string]any{"name": name,
+	now := time.Now().UTC()
+	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	newFile := func(name string) string {
+		uf := obj(t, c.exchange(http.MethodPost, "/public/v1/usage/files", v, map[string]any{"name": name,
 			"description": "Monthly usage", "product": map[string]any{"id": product},
-			"contract": map[string]any{"id": marketplace}, "period": map[string]any{"from": "2026-12-01", "to": "2026-12-31"},
+			"contract": map[string]any{"id": marketplace},
+			"period":   map[string]any{"from": from.Format(time.DateOnly), "to": from.AddDate(0, 1, 0).Format(time.DateOnly)},
 			"currency": "USD"}, http.StatusCreated))
+		return str(uf, "id")
 	}
-	_ = asset
-	uf := newFile("December")
-	id := str(uf, "id")
+	upload := func(id string) {
+		start := now.Truncate(time.Second)
+		csv := strings.Join(usage.Columns, ",") + "\n" + fmt.Sprintf("r1,,item.mpn,%s,12.5,%s,%s,asset.id,%s\n",
+			ppuMPN, start.Format(time.DateTime), start.Add(time.Minute).Format(time.DateTime), asset)
+		ctype, body := multipartPart(t, "usage_file", "usage.csv", []byte(csv))
+		uf := obj(t, c.send(http.MethodPost, "/public/v1/usage/files/"+id+"/upload", v, ctype, body, http.StatusOK))
+		key, _ := uf["upload"].(map[string]any)["key"].(string)
+		if err := f.app.UsageProcessor().Process(context.Background(), key, false); err != nil {
+			t.Fatalf("process %s: %v", id, err)
+		}
+	}
+	id := newFile("December")
 	c.exchange(http.MethodGet, "/public/v1/usage/files", v, nil, http.StatusOK)
+	upload(id)
 	c.exchange(http.MethodGet, "/public/v1/usage/files/"+id, v, nil, http.StatusOK)
-	c.exchange(http.MethodGet, "/public/v1/usage/records", v, nil, http.StatusOK)
-	_ = p
+	c.exchange(http.MethodGet, "/public/v1/usage/records?usage_file.id="+id, v, nil, http.StatusOK)
+	c.exchange(http.MethodPost, "/public/v1/usage/files/"+id+"/submit", v, nil, http.StatusOK)
+	c.exchange(http.MethodPost, "/public/v1/usage/files/"+id+"/accept", p, map[string]any{"acceptance_note": "thanks"}, http.StatusOK)
+	c.exchange(http.MethodPost, "/public/v1/usage/files/"+id+"/close", v, nil, http.StatusOK)
+
+	other := newFile("December, again")
+	upload(other)
+	c.exchange(http.MethodPost, "/public/v1/usage/files/"+other+"/submit", v, nil, http.StatusOK)
+	c.exchange(http.MethodPost, "/public/v1/usage/files/"+other+"/reject", p, map[string]any{"rejection_note": "counted twice"}, http.StatusOK)
+}
+
+// multipartPart is a form with one file part named field.
+func multipartPart(t *testing.T, field, name string, content []byte) (string, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write(content)
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return mw.FormDataContentType(), buf.Bytes()
 }

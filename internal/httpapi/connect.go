@@ -9,11 +9,13 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/rql"
+	"github.com/mercato-dev/mercato/internal/usage"
 )
 
 // Connect's clients read an object, change a field and PUT it back. Connect
@@ -114,13 +116,16 @@ func listAs[T, V any](w http.ResponseWriter, r *http.Request, items []T, err err
 	}
 	kept := rql.Apply(q, items, value)
 	start := min(p.Offset, len(kept))
-	page := kept[start:min(start+p.Limit, len(kept))]
-	views := make([]V, len(page))
-	for i, it := range page {
-		views[i] = view(it)
-	}
-	writePage(w, views, p.Offset, len(kept))
+	writePage(w, mapViews(kept[start:min(start+p.Limit, len(kept))], view), p.Offset, len(kept))
 	return nil
+}
+
+func mapViews[T, V any](items []T, view func(T) V) []V {
+	out := make([]V, len(items))
+	for i, it := range items {
+		out[i] = view(it)
+	}
+	return out
 }
 
 // ref is Connect's reference to another object.
@@ -419,7 +424,7 @@ type connectionView struct {
 func viewAsset(a fulfillment.Asset) assetView {
 	items := make([]assetItemView, len(a.Items))
 	v := assetView{Asset: a, PendingRequest: a.PendingRequest, Template: a.Template, Items: items,
-		Params: make([]assetParamView, len(a.Params)),
+		Params:     make([]assetParamView, len(a.Params)),
 		Connection: connectionView{Type: "production", Provider: a.Provider, Vendor: a.Vendor, Hub: a.Marketplace}}
 	for i, it := range a.Items {
 		items[i] = assetItemView{AssetItem: it, Quantity: json.Number(cmp.Or(it.Quantity, "0")), OldQuantity: json.Number(it.OldQuantity)}
@@ -461,4 +466,50 @@ func viewListing(l catalog.Listing) listingView {
 	return listingView{Listing: l,
 		Pricelist:     pricelistRef{ID: &id, Name: l.Product.ID + " on " + l.Marketplace.ID, Status: status},
 		AltPricelist1: pricelistRef{Status: "draft"}, AltPricelist2: pricelistRef{Status: "draft"}}
+}
+
+// usageFileInput is a usage file in either dialect. Mercato has no
+// distribution contracts: a usage file is about a product on a
+// marketplace, and Connect's contract.id names that marketplace.
+type usageFileInput struct {
+	usage.CreateInput
+	Contract *catalog.RefInput `json:"contract"`
+}
+
+func (in usageFileInput) input() usage.CreateInput {
+	out := in.CreateInput
+	if in.Contract != nil && out.Marketplace.ID == "" {
+		out.Marketplace = *in.Contract
+	}
+	return out
+}
+
+// usageFileView is a usage file as Connect renders it: the period in
+// dates, the marketplace as the contract.
+type usageFileView struct {
+	usage.File
+	Period      periodView `json:"period"`
+	Contract    usage.Ref  `json:"contract"`
+	Environment string     `json:"environment"`
+}
+
+type periodView struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+func viewUsageFile(f usage.File) usageFileView {
+	return usageFileView{File: f, Contract: f.Marketplace, Environment: "production",
+		Period: periodView{From: f.Period.From.UTC().Format(time.DateOnly), To: f.Period.To.UTC().Format(time.DateOnly)}}
+}
+
+// usageRecordView is a usage record as Connect renders it: its file is
+// usagefile.
+type usageRecordView struct {
+	usage.Record
+	UsageFile usage.Ref `json:"usagefile"`
+}
+
+func viewUsageRecord(r usage.Record) usageRecordView {
+	return usageRecordView{Record: r, UsageFile: r.UsageFile}
 }
