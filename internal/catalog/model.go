@@ -23,20 +23,23 @@ const (
 
 // Item is a SKU of a product.
 type Item struct {
-	ID          string    `json:"id"`
-	LocalID     string    `json:"local_id"`
-	Name        string    `json:"name"`
-	MPN         string    `json:"mpn"`
-	Description string    `json:"description"`
-	Type        string    `json:"type"`
-	Period      string    `json:"period"`
-	Unit        Code      `json:"unit"`
-	Precision   string    `json:"precision"`
-	MinQuantity int       `json:"min_quantity"`
-	MaxQuantity *int      `json:"max_quantity"` // nil: unlimited
-	Status      string    `json:"status"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	ID          string `json:"id"`
+	LocalID     string `json:"local_id"`
+	Name        string `json:"name"`
+	MPN         string `json:"mpn"`
+	Description string `json:"description"`
+	Type        string `json:"type"`
+	Period      string `json:"period"`
+	Unit        Code   `json:"unit"`
+	Precision   string `json:"precision"`
+	MinQuantity int    `json:"min_quantity"`
+	MaxQuantity *int   `json:"max_quantity"` // nil: unlimited
+	Status      string `json:"status"`
+	// ProductVersion is the version of the product the item was last
+	// changed for: the one the next publish makes.
+	ProductVersion int       `json:"product_version,omitempty"`
+	Created        time.Time `json:"created"`
+	Updated        time.Time `json:"updated"`
 }
 
 // ItemInput is the body of POST and PUT /items; on PUT, fields left out

@@ -517,7 +517,8 @@ func conformUsage(t *testing.T, c *conformance, f *fixture, product, marketplace
 		return str(uf, "id")
 	}
 	upload := func(id string) {
-		start := now.Truncate(time.Second)
+		// After the asset's activation, which the usage must not precede.
+		start := time.Now().UTC().Truncate(time.Second).Add(time.Second)
 		csv := strings.Join(usage.Columns, ",") + "\n" + fmt.Sprintf("r1,,item.mpn,%s,12.5,%s,%s,asset.id,%s\n",
 			ppuMPN, start.Format(time.DateTime), start.Add(time.Minute).Format(time.DateTime), asset)
 		ctype, body := multipartPart(t, "usage_file", "usage.csv", []byte(csv))
@@ -530,7 +531,9 @@ func conformUsage(t *testing.T, c *conformance, f *fixture, product, marketplace
 	id := newFile("December")
 	c.exchange(http.MethodGet, "/public/v1/usage/files", v, nil, http.StatusOK)
 	upload(id)
-	c.exchange(http.MethodGet, "/public/v1/usage/files/"+id, v, nil, http.StatusOK)
+	if uf := obj(t, c.exchange(http.MethodGet, "/public/v1/usage/files/"+id, v, nil, http.StatusOK)); str(uf, "status") != usage.StatusReady {
+		t.Errorf("processed file = %s", truncate(fmt.Sprint(uf)))
+	}
 	c.exchange(http.MethodGet, "/public/v1/usage/records?usage_file.id="+id, v, nil, http.StatusOK)
 	c.exchange(http.MethodPost, "/public/v1/usage/files/"+id+"/submit", v, nil, http.StatusOK)
 	c.exchange(http.MethodPost, "/public/v1/usage/files/"+id+"/accept", p, map[string]any{"acceptance_note": "thanks"}, http.StatusOK)

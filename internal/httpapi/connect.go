@@ -504,12 +504,47 @@ func viewUsageFile(f usage.File) usageFileView {
 }
 
 // usageRecordView is a usage record as Connect renders it: its file is
-// usagefile.
+// usagefile, its quantity the number usage.
 type usageRecordView struct {
 	usage.Record
-	UsageFile usage.Ref `json:"usagefile"`
+	UsageFile usage.Ref   `json:"usagefile"`
+	Usage     json.Number `json:"usage"`
 }
 
 func viewUsageRecord(r usage.Record) usageRecordView {
-	return usageRecordView{Record: r, UsageFile: r.UsageFile}
+	return usageRecordView{Record: r, UsageFile: r.UsageFile, Usage: json.Number(cmp.Or(r.Quantity, "0"))}
+}
+
+// noteInput is the note of a usage file transition: Connect names it
+// acceptance_note or rejection_note.
+type noteInput struct {
+	usage.NoteInput
+	AcceptanceNote *string `json:"acceptance_note"`
+	RejectionNote  *string `json:"rejection_note"`
+}
+
+func (in noteInput) input() usage.NoteInput {
+	out := in.NoteInput
+	for _, n := range []*string{in.AcceptanceNote, in.RejectionNote} {
+		if n != nil && out.Note == "" {
+			out.Note = *n
+		}
+	}
+	return out
+}
+
+// usageFileCreated is the answer to a new usage file: Connect's names the
+// accounts and the marketplace by id, and the product flat.
+type usageFileCreated struct {
+	usageFileView
+	Vendor      string `json:"vendor"`
+	Provider    string `json:"provider"`
+	Marketplace string `json:"marketplace"`
+	ProductID   string `json:"product_id"`
+	ProductName string `json:"product_name"`
+}
+
+func viewUsageFileCreated(f usage.File) usageFileCreated {
+	return usageFileCreated{usageFileView: viewUsageFile(f), Vendor: f.Vendor.ID, Provider: f.Provider.ID,
+		Marketplace: f.Marketplace.ID, ProductID: f.Product.ID, ProductName: f.Product.Name}
 }

@@ -41,9 +41,9 @@ func (s *Server) usageRoutes() []route {
 }
 
 func (s *Server) createUsageFile(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in usageFileInput) (usageFileView, error) {
+	return create(w, r, func(in usageFileInput) (usageFileCreated, error) {
 		f, err := s.cfg.Usage.Create(r.Context(), principal(r), in.input())
-		return viewUsageFile(f), err
+		return viewUsageFileCreated(f), err
 	})
 }
 
@@ -186,11 +186,11 @@ func tooLargeUpload() error {
 // an optional note (NoteInput; {} or nothing for those that take none).
 func usageTransition(act func(context.Context, account.Principal, string, usage.NoteInput) (usage.File, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var in usage.NoteInput
+		var in noteInput
 		if err := decodeOptionalJSON(r, &in); err != nil {
 			return err
 		}
-		f, err := act(r.Context(), principal(r), r.PathValue("id"), in)
+		f, err := act(r.Context(), principal(r), r.PathValue("id"), in.input())
 		return show(w, viewUsageFile(f), err)
 	}
 }
