@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 )
@@ -12,7 +13,9 @@ import (
 // so that Connect clients' bodies and Connect-shaped answers decode into
 // the same types.
 
-// codeOf reads a code from "x" or {"id": "x"}; null and absent are "".
+// codeOf reads a code from "x", {"id": "x"} or, for a reference whose id
+// Connect keeps read-only (a category), {"name": "x"}; null and absent
+// are "".
 func codeOf(raw json.RawMessage) (string, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -20,12 +23,13 @@ func codeOf(raw json.RawMessage) (string, error) {
 	}
 	if raw[0] == '{' {
 		var ref struct {
-			ID string `json:"id"`
+			ID   string `json:"id"`
+			Name string `json:"name"`
 		}
 		if err := json.Unmarshal(raw, &ref); err != nil {
 			return "", err
 		}
-		return ref.ID, nil
+		return cmp.Or(ref.ID, ref.Name), nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
@@ -55,7 +59,8 @@ func (c *Codes) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Code is a code that decodes from "users" or {"id": "users", …}.
+// Code is a code that decodes from "users" or {"id": "users", …} (an
+// item's unit, a product's category).
 type Code string
 
 // UnmarshalJSON accepts both forms.

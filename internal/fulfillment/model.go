@@ -137,6 +137,23 @@ type AssetItem struct {
 	Price       string `json:"price"`
 }
 
+// UnmarshalJSON reads quantities as decimal strings or, as Connect shows an
+// asset's, as numbers.
+func (it *AssetItem) UnmarshalJSON(b []byte) error {
+	type plain AssetItem
+	var v struct {
+		plain
+		Quantity    json.Number `json:"quantity"`
+		OldQuantity json.Number `json:"old_quantity"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*it = AssetItem(v.plain)
+	it.Quantity, it.OldQuantity = v.Quantity.String(), v.OldQuantity.String()
+	return nil
+}
+
 // AssetParam is a parameter's value on an asset.
 type AssetParam struct {
 	ID         string `json:"id"`
@@ -233,6 +250,31 @@ type Request struct {
 	PreviousApprovedRequest *Ref      `json:"previous_approved_request"`
 	Created                 time.Time `json:"created"`
 	Updated                 time.Time `json:"updated"`
+}
+
+// UnmarshalJSON reads the assignee as a reference or, as Connect shows it,
+// as the assignee's id.
+func (r *Request) UnmarshalJSON(b []byte) error {
+	type plain Request
+	var v struct {
+		plain
+		Assignee json.RawMessage `json:"assignee"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = Request(v.plain)
+	r.Assignee = nil
+	var id string
+	switch {
+	case len(v.Assignee) == 0 || string(v.Assignee) == "null":
+	case json.Unmarshal(v.Assignee, &id) == nil:
+		r.Assignee = &Ref{ID: id}
+	default:
+		r.Assignee = &Ref{}
+		return json.Unmarshal(v.Assignee, r.Assignee)
+	}
+	return nil
 }
 
 // NewAssetID returns an asset id, AS-dddd-dddd-dddd.

@@ -186,16 +186,16 @@ type categoryRef struct {
 func viewProduct(p catalog.Product) productView {
 	v := productView{Product: p, PurchaseModel: "subscription"}
 	if p.Category != "" {
-		v.Category = &categoryRef{Name: p.Category}
+		v.Category = &categoryRef{Name: string(p.Category)}
 	}
 	return v
 }
 
 // productInput is a product write in either dialect: Connect nests the
-// category as {"name": …}.
+// category as {"name": …}, of which Mercato keeps the name.
 type productInput struct {
 	catalog.ProductInput
-	Category *categoryInput `json:"category"`
+	Category *catalog.Code `json:"category"`
 }
 
 func (in productInput) input() catalog.ProductInput {
@@ -205,28 +205,6 @@ func (in productInput) input() catalog.ProductInput {
 		out.Category = &c
 	}
 	return out
-}
-
-// categoryInput is a category given as a string or as Connect's
-// {"id", "name"} (the name is what Mercato keeps).
-type categoryInput string
-
-// UnmarshalJSON accepts both forms.
-func (c *categoryInput) UnmarshalJSON(b []byte) error {
-	var obj struct{ ID, Name string }
-	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
-		if err := json.Unmarshal(b, &obj); err != nil {
-			return err
-		}
-		*c = categoryInput(cmp.Or(obj.Name, obj.ID))
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return &json.UnmarshalTypeError{Value: "number or array", Type: reflect.TypeOf(s), Field: "category"}
-	}
-	*c = categoryInput(s)
-	return nil
 }
 
 // itemView is an item as Connect renders it. Mercato has no item groups

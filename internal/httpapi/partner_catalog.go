@@ -40,7 +40,7 @@ type pcProduct struct {
 }
 
 func toPCProduct(p catalog.Product, country string) pcProduct {
-	category := p.Category
+	category := string(p.Category)
 	if category == "" {
 		category = "Software"
 	}

@@ -122,7 +122,7 @@ func productField(p catalog.Product, f string) string {
 	case "status":
 		return p.Status
 	case "category":
-		return p.Category
+		return string(p.Category)
 	case "updated":
 		return stamp(p.Updated)
 	}
