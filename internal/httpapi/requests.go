@@ -8,6 +8,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -213,9 +214,10 @@ func prefersHTML(accept string) bool {
 }
 
 // decodeRequestUpdate reads PUT /requests/{id}. Only note and the asset
-// parameters' value and value_error may change; every other field is
-// refused by name, so a client that sends back a whole request learns at
-// once that its other changes were not applied.
+// parameters' value and value_error change. As Connect does, the other
+// properties of a request (what a client read and sends back) are ignored;
+// a name that is no property of a request, its asset or a parameter (a
+// typo) is refused by name.
 func decodeRequestUpdate(r *http.Request) (fulfillment.UpdateInput, error) {
 	var top map[string]json.RawMessage
 	if err := decodeJSON(r, &top, false); err != nil {
@@ -236,18 +238,28 @@ func decodeRequestUpdate(r *http.Request) (fulfillment.UpdateInput, error) {
 			}
 			in.Params, refused = ps, append(refused, ref...)
 		default:
-			refused = append(refused, k)
+			if !requestNames[strings.ToLower(k)] {
+				refused = append(refused, k)
+			}
 		}
 	}
 	if len(refused) > 0 {
 		msgs := make([]string, 0, len(refused))
 		for _, f := range refused {
-			msgs = append(msgs, fmt.Sprintf("field %s cannot be changed: PUT /public/v1/requests/{id} changes only note and asset.params[].value and value_error", f))
+			msgs = append(msgs, fmt.Sprintf("unknown field %s: PUT /public/v1/requests/{id} changes note and asset.params[].value and value_error", f))
 		}
 		return in, fault.InvalidList(msgs...)
 	}
 	return in, nil
 }
+
+// The properties a request, its asset and their parameters are read with:
+// sent back on PUT, they are ignored.
+var (
+	requestNames = jsonNames(reflect.TypeFor[requestView]())
+	assetNames   = jsonNames(reflect.TypeFor[assetView]())
+	paramNames   = jsonNames(reflect.TypeFor[assetParamView]())
+)
 
 func decodeAssetUpdate(raw json.RawMessage) ([]fulfillment.ParamInput, []string, error) {
 	var asset map[string]json.RawMessage
@@ -258,7 +270,9 @@ func decodeAssetUpdate(raw json.RawMessage) ([]fulfillment.ParamInput, []string,
 	var params []map[string]json.RawMessage
 	for _, k := range slices.Sorted(maps.Keys(asset)) {
 		if strings.ToLower(k) != "params" {
-			refused = append(refused, "asset."+k)
+			if !assetNames[strings.ToLower(k)] {
+				refused = append(refused, "asset."+k)
+			}
 			continue
 		}
 		if err := field(asset[k], "asset.params", &params); err != nil {
@@ -290,7 +304,9 @@ func decodeParamUpdate(i int, p map[string]json.RawMessage) (fulfillment.ParamIn
 		case "value_error":
 			err = field(p[k], name(k), &in.ValueError)
 		default:
-			refused = append(refused, name(k))
+			if !paramNames[strings.ToLower(k)] {
+				refused = append(refused, name(k))
+			}
 		}
 		if err != nil {
 			return in, nil, err
