@@ -142,8 +142,12 @@ func (it *Item) setStatus(status string, published bool) []string {
 		return nil
 	case status == StatusEndOfSale:
 		return []string{"only items of a published product can be marked endofsale; delete the item instead"}
+	case status == StatusPublished && it.Status == StatusEndOfSale:
+		// Back on sale (Connect's resumesale).
+		it.Status = status
+		return nil
 	}
-	return []string{fmt.Sprintf("status can only be set to endofsale (got %q)", status)}
+	return []string{fmt.Sprintf("status can only be set to endofsale, or from endofsale back to published (got %q)", status)}
 }
 
 // check enforces the rules across fields, after defaults.

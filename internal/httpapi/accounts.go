@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/fault"
 )
 
 func (s *Server) accountRoutes() []route {
@@ -11,6 +12,7 @@ func (s *Server) accountRoutes() []route {
 		{method: http.MethodGet, path: "/public/v1/auth/context", access: anyAccount, handle: s.authContext},
 		{method: http.MethodPost, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.createToken},
 		{method: http.MethodGet, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.listTokens},
+		{method: http.MethodGet, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.getToken},
 		{method: http.MethodDelete, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.deleteToken},
 		{method: http.MethodPost, path: "/public/v1/accounts", access: adminOnly, handle: s.createAccount},
 		{method: http.MethodGet, path: "/public/v1/accounts", access: anyAccount, handle: s.listAccounts},
@@ -78,6 +80,22 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 		}
 		return stamp(t.Created)
 	}, viewToken(principal(r)), "id", "name", "created")
+}
+
+// getToken reads one of the caller's tokens (another account's is 404).
+func (s *Server) getToken(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	toks, err := s.cfg.Accounts.ListTokens(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if t.ID == r.PathValue("id") {
+			writeJSON(w, http.StatusOK, viewToken(p)(t))
+			return nil
+		}
+	}
+	return fault.NotFoundf("token %s not found", r.PathValue("id"))
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {

@@ -391,6 +391,7 @@ func TestConformance_Connect(t *testing.T) {
 	tok := obj(t, c.exchange(http.MethodPost, "/public/v1/auth/tokens", v,
 		map[string]any{"name": "ci", "extension": map[string]any{"id": "EXT-1"}}, http.StatusCreated))
 	c.exchange(http.MethodGet, "/public/v1/auth/tokens", v, nil, http.StatusOK)
+	c.exchange(http.MethodGet, "/public/v1/auth/tokens/"+str(tok, "id"), v, nil, http.StatusOK)
 	c.exchange(http.MethodDelete, "/public/v1/auth/tokens/"+str(tok, "id"), v, nil, http.StatusNoContent)
 
 	// Marketplace.
@@ -444,14 +445,25 @@ func TestConformance_Connect(t *testing.T) {
 		"body": "spare", "scope": "asset", "type": "inquire"}, http.StatusCreated))
 	c.exchange(http.MethodDelete, base+"/templates/"+str(spare, "id"), v, nil, http.StatusNoContent)
 
-	// Publishing and listing are Mercato's own operations here.
-	f.do(http.MethodPost, base+"/publish", v, nil, http.StatusCreated, nil)
+	c.exchange(http.MethodGet, base+"/templates/"+str(tpl, "id")+"/preview", v, nil, http.StatusOK)
+	c.exchange(http.MethodGet, base+"/templates/"+str(tpl, "id")+"/render", v, nil, http.StatusOK)
+
+	// Connect publishes with POST /versions.
+	c.exchange(http.MethodPost, base+"/versions", v, nil, http.StatusCreated)
 	c.exchange(http.MethodGet, base+"/versions", v, nil, http.StatusOK)
 	c.exchange(http.MethodGet, base+"/versions/1", v, nil, http.StatusOK)
+	c.exchange(http.MethodGet, base+"/versions/1/items", v, nil, http.StatusOK)
+	c.exchange(http.MethodGet, base+"/versions/1/parameters", v, nil, http.StatusOK)
+	c.exchange(http.MethodGet, base+"/versions/1/templates", v, nil, http.StatusOK)
+	extra := obj(t, c.exchange(http.MethodPost, base+"/items", v, map[string]any{"name": "SKU Guests", "mpn": "MPN-246-GUESTS",
+		"description": "Guests", "type": "Reservation", "period": "Monthly", "unit": map[string]any{"id": "guests"}, "product_version": 2}, http.StatusCreated))
+	c.exchange(http.MethodPost, base+"/versions", v, map[string]any{}, http.StatusCreated)
+	c.exchange(http.MethodPost, base+"/items/"+str(extra, "id")+"/endsale", v, map[string]any{"end_of_sale_notes": "replaced by seats"}, http.StatusOK)
+	c.exchange(http.MethodPost, base+"/items/"+str(extra, "id")+"/resumesale", v, nil, http.StatusOK)
 	lr := obj(t, c.exchange(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "new",
 		"product_id": str(prd, "id"), "marketplace": str(mp, "id"),
 		"prices": []map[string]any{{"item": str(item, "id"), "price": "10", "terms": []string{"P1M"}},
-			{"item": str(ppu, "id"), "price": "0.05"}}}, http.StatusCreated))
+			{"item": str(ppu, "id"), "price": "0.05"}, {"item": str(extra, "id"), "price": "2"}}}, http.StatusCreated))
 	c.exchange(http.MethodGet, "/public/v1/listing-requests", v, nil, http.StatusOK)
 	c.exchange(http.MethodGet, "/public/v1/listing-requests/"+str(lr, "id"), v, nil, http.StatusOK)
 	f.do(http.MethodPost, "/public/v1/listing-requests/"+str(lr, "id")+"/approve", p, nil, http.StatusOK, nil)

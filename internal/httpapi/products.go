@@ -20,12 +20,19 @@ func (s *Server) productRoutes() []route {
 		{method: http.MethodPost, path: p + "/{id}/publish", access: vendorOnly, handle: s.publishProduct},
 		{method: http.MethodGet, path: p + "/{id}/versions", access: anyAccount, handle: s.listVersions},
 		{method: http.MethodGet, path: p + "/{id}/versions/{version}", access: anyAccount, handle: s.getVersion},
+		// Connect publishes with POST /versions; Mercato's /publish is the same.
+		{method: http.MethodPost, path: p + "/{id}/versions", access: vendorOnly, handle: s.publishProduct},
+		{method: http.MethodGet, path: p + "/{id}/versions/{version}/items", access: anyAccount, handle: s.listVersionItems},
+		{method: http.MethodGet, path: p + "/{id}/versions/{version}/parameters", access: anyAccount, handle: s.listVersionParameters},
+		{method: http.MethodGet, path: p + "/{id}/versions/{version}/templates", access: anyAccount, handle: s.listVersionTemplates},
 
 		{method: http.MethodPost, path: p + "/{id}/items", access: vendorOnly, handle: s.createItem},
 		{method: http.MethodGet, path: p + "/{id}/items", access: anyAccount, handle: s.listItems},
 		{method: http.MethodGet, path: p + "/{id}/items/{item_id}", access: anyAccount, handle: s.getItem},
 		{method: http.MethodPut, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.updateItem},
 		{method: http.MethodDelete, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.deleteItem},
+		{method: http.MethodPost, path: p + "/{id}/items/{item_id}/endsale", access: vendorOnly, handle: s.itemSale(catalog.StatusEndOfSale)},
+		{method: http.MethodPost, path: p + "/{id}/items/{item_id}/resumesale", access: vendorOnly, handle: s.itemSale(catalog.StatusPublished)},
 
 		{method: http.MethodPost, path: p + "/{id}/parameters", access: vendorOnly, handle: s.createParameter},
 		{method: http.MethodGet, path: p + "/{id}/parameters", access: anyAccount, handle: s.listParameters},
@@ -39,6 +46,8 @@ func (s *Server) productRoutes() []route {
 		{method: http.MethodPut, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.updateTemplate},
 		{method: http.MethodDelete, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.deleteTemplate},
 		{method: http.MethodPost, path: p + "/{id}/templates/{template_id}/preview", access: anyAccount, handle: s.previewTemplate},
+		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}/preview", access: anyAccount, handle: s.renderTemplate},
+		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}/render", access: anyAccount, handle: s.renderTemplate},
 	}
 }
 
@@ -204,12 +213,32 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.version(r)
+	return show(w, viewVersion(v), err)
+}
+
+// version reads the published version the path names.
+func (s *Server) version(r *http.Request) (catalog.Version, error) {
 	n, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil || n < 1 {
-		return fault.Invalidf("version must be a positive integer, not %q", r.PathValue("version"))
+		return catalog.Version{}, fault.Invalidf("version must be a positive integer, not %q", r.PathValue("version"))
 	}
-	v, err := s.cfg.Catalog.Version(r.Context(), principal(r), r.PathValue("id"), n)
-	return show(w, viewVersion(v), err)
+	return s.cfg.Catalog.Version(r.Context(), principal(r), r.PathValue("id"), n)
+}
+
+func (s *Server) listVersionItems(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.version(r)
+	return listAs(w, r, v.Items, err, itemField, viewItem, "id", "mpn", "name", "type", "status", "created")
+}
+
+func (s *Server) listVersionParameters(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.version(r)
+	return list(w, r, v.Parameters, err, paramField, "id", "name", "type", "scope", "phase", "created")
+}
+
+func (s *Server) listVersionTemplates(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.version(r)
+	return listAs(w, r, v.Templates, err, templateField, viewTemplate, "id", "type", "scope", "title", "created")
 }
 
 func itemField(it catalog.Item, f string) string {
@@ -250,6 +279,28 @@ func (s *Server) updateItem(w http.ResponseWriter, r *http.Request) error {
 		it, err := s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), in.input())
 		return viewItem(it), err
 	})
+}
+
+// saleInput is the optional body of endsale: Mercato has no replacement
+// items, and keeps no end-of-sale notes.
+type saleInput struct {
+	Replacement    *ref    `json:"replacement"`
+	EndOfSaleNotes *string `json:"end_of_sale_notes"`
+}
+
+// itemSale takes an item off sale (endofsale) or puts it back (published).
+func (s *Server) itemSale(status string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in saleInput
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return err
+		}
+		if in.Replacement != nil && in.Replacement.ID != "" {
+			return fault.Invalidf("replacement: Mercato has no replacement items; end the sale without one")
+		}
+		it, err := s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), catalog.ItemInput{Status: &status})
+		return show(w, viewItem(it), err)
+	}
 }
 
 func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) error {
@@ -343,6 +394,13 @@ func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
 // previewInput is the optional body of a template preview.
 type previewInput struct {
 	Values map[string]string `json:"values"`
+}
+
+// renderTemplate answers a template rendered with sample values, as the
+// JSON string Connect's preview and render answer.
+func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.cfg.Catalog.PreviewTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), nil)
+	return show(w, p.Body, err)
 }
 
 func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request) error {
