@@ -5,7 +5,7 @@ FUNCTIONS := api relay fulfillment dispatcher usage billing
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
-.PHONY: run test test-unit test-faults bench bench-raw scale fuzz lint invoke admin build clean demo \
+.PHONY: run test test-unit test-faults bench bench-raw scale fuzz lint invoke admin build clean demo sdk \
 	$(addprefix build-,ApiFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
@@ -65,6 +65,10 @@ lint:
 ## demo: play the seed documents' story through the public API, on the running `make run` stack or on one it starts
 demo: bin/mercato-local
 	$(GO) run ./infra/cmd/demo -start bin/mercato-local
+
+## sdk: start a stack of its own and drive its vendor queue with CloudBlue Connect's JavaScript SDK, verifying webhook deliveries with the standardwebhooks npm library (infra/conformance/js, pinned by its package-lock.json)
+sdk: bin/mercato-local
+	$(GO) run ./infra/cmd/sdkrun -start bin/mercato-local
 
 ## invoke: run one function's handler on a sample event against the local stack: make invoke FN=relay EVENT=events/relay.json
 invoke:

@@ -30,24 +30,25 @@ func TestUnknownPlaceholders(t *testing.T) {
 
 func TestNewItem(t *testing.T) {
 	s := func(v string) *string { return &v }
+	code := func(v string) *Code { c := Code(v); return &c }
 	tests := []struct {
 		name  string
 		in    ItemInput
 		check func(t *testing.T, it Item, msgs []string)
 	}{
-		{"reservation defaults", ItemInput{Name: s("Users"), MPN: s("M1"), Type: s("reservation"), Unit: s("users")},
+		{"reservation defaults", ItemInput{Name: s("Users"), MPN: s("M1"), Type: s("reservation"), Unit: code("users")},
 			func(t *testing.T, it Item, msgs []string) {
 				if len(msgs) > 0 || it.Period != PeriodMonthly || it.Precision != PrecisionInteger || it.MinQuantity != 1 || it.MaxQuantity != nil {
 					t.Errorf("item = %+v, %v", it, msgs)
 				}
 			}},
-		{"ppu is monthly with decimals", ItemInput{Name: s("GB"), MPN: s("M2"), Type: s("ppu"), Unit: s("GB")},
+		{"ppu is monthly with decimals", ItemInput{Name: s("GB"), MPN: s("M2"), Type: s("ppu"), Unit: code("GB")},
 			func(t *testing.T, it Item, msgs []string) {
 				if len(msgs) > 0 || it.Period != PeriodMonthly || Decimals(it.Precision) != 2 || it.MinQuantity != 0 {
 					t.Errorf("item = %+v, %v", it, msgs)
 				}
 			}},
-		{"ppu cannot be yearly", ItemInput{Name: s("GB"), MPN: s("M2"), Type: s("ppu"), Unit: s("GB"), Period: s("yearly")},
+		{"ppu cannot be yearly", ItemInput{Name: s("GB"), MPN: s("M2"), Type: s("ppu"), Unit: code("GB"), Period: s("yearly")},
 			func(t *testing.T, it Item, msgs []string) { wantMsg(t, msgs, "billed monthly") }},
 		{"missing fields", ItemInput{Name: s("x")},
 			func(t *testing.T, it Item, msgs []string) {
@@ -55,7 +56,7 @@ func TestNewItem(t *testing.T) {
 					t.Errorf("msgs (-want +got):\n%s", diff)
 				}
 			}},
-		{"bad enums", ItemInput{Name: s("x"), MPN: s("m"), Type: s("lease"), Unit: s("u"), Period: s("weekly")},
+		{"bad enums", ItemInput{Name: s("x"), MPN: s("m"), Type: s("lease"), Unit: code("u"), Period: s("weekly")},
 			func(t *testing.T, it Item, msgs []string) {
 				wantMsg(t, msgs, "type must be one of", "period must be one of")
 			}},

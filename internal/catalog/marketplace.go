@@ -29,7 +29,7 @@ type Marketplace struct {
 	Name        string    `json:"name"`
 	Description string    `json:"description,omitempty"`
 	Currency    string    `json:"currency"`
-	Countries   []string  `json:"countries"`
+	Countries   Codes     `json:"countries"`
 	Owner       Ref       `json:"owner"`
 	Created     time.Time `json:"created"`
 }
@@ -42,10 +42,10 @@ type Ref struct {
 
 // MarketplaceInput is the body of POST /public/v1/marketplaces.
 type MarketplaceInput struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Currency    string   `json:"currency"`
-	Countries   []string `json:"countries"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Currency    string `json:"currency"`
+	Countries   Codes  `json:"countries"`
 }
 
 // normalize upper-cases codes, drops duplicate countries, and reports every

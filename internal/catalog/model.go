@@ -23,20 +23,23 @@ const (
 
 // Item is a SKU of a product.
 type Item struct {
-	ID          string    `json:"id"`
-	LocalID     string    `json:"local_id"`
-	Name        string    `json:"name"`
-	MPN         string    `json:"mpn"`
-	Description string    `json:"description"`
-	Type        string    `json:"type"`
-	Period      string    `json:"period"`
-	Unit        string    `json:"unit"`
-	Precision   string    `json:"precision"`
-	MinQuantity int       `json:"min_quantity"`
-	MaxQuantity *int      `json:"max_quantity"` // nil: unlimited
-	Status      string    `json:"status"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	ID          string `json:"id"`
+	LocalID     string `json:"local_id"`
+	Name        string `json:"name"`
+	MPN         string `json:"mpn"`
+	Description string `json:"description"`
+	Type        string `json:"type"`
+	Period      string `json:"period"`
+	Unit        Code   `json:"unit"`
+	Precision   string `json:"precision"`
+	MinQuantity int    `json:"min_quantity"`
+	MaxQuantity *int   `json:"max_quantity"` // nil: unlimited
+	Status      string `json:"status"`
+	// ProductVersion is the version of the product the item was last
+	// changed for: the one the next publish makes.
+	ProductVersion int       `json:"product_version,omitempty"`
+	Created        time.Time `json:"created"`
+	Updated        time.Time `json:"updated"`
 }
 
 // ItemInput is the body of POST and PUT /items; on PUT, fields left out
@@ -47,7 +50,7 @@ type ItemInput struct {
 	Description *string `json:"description"`
 	Type        *string `json:"type"`
 	Period      *string `json:"period"`
-	Unit        *string `json:"unit"`
+	Unit        *Code   `json:"unit"`
 	Precision   *string `json:"precision"`
 	MinQuantity *int    `json:"min_quantity"`
 	MaxQuantity *int    `json:"max_quantity"`
@@ -89,7 +92,7 @@ func (in ItemInput) apply(it *Item, published bool) []string {
 	str(&it.Name, in.Name, "name", true)
 	str(&it.MPN, in.MPN, "mpn", true)
 	str(&it.Description, in.Description, "description", false)
-	str(&it.Unit, in.Unit, "unit", true)
+	str((*string)(&it.Unit), (*string)(in.Unit), "unit", true)
 	immutable := func(dst *string, src *string, field string, allowed ...string) {
 		if src == nil || *src == *dst {
 			return
@@ -139,8 +142,12 @@ func (it *Item) setStatus(status string, published bool) []string {
 		return nil
 	case status == StatusEndOfSale:
 		return []string{"only items of a published product can be marked endofsale; delete the item instead"}
+	case status == StatusPublished && it.Status == StatusEndOfSale:
+		// Back on sale (Connect's resumesale).
+		it.Status = status
+		return nil
 	}
-	return []string{fmt.Sprintf("status can only be set to endofsale (got %q)", status)}
+	return []string{fmt.Sprintf("status can only be set to endofsale, or from endofsale back to published (got %q)", status)}
 }
 
 // check enforces the rules across fields, after defaults.
@@ -170,7 +177,7 @@ func (it *Item) check() []string {
 func newItem(in ItemInput) (Item, []string) {
 	it := Item{Status: StatusDraft, Precision: PrecisionInteger}
 	var msgs []string
-	for field, v := range map[string]*string{"name": in.Name, "mpn": in.MPN, "type": in.Type, "unit": in.Unit} {
+	for field, v := range map[string]*string{"name": in.Name, "mpn": in.MPN, "type": in.Type, "unit": (*string)(in.Unit)} {
 		if v == nil {
 			msgs = append(msgs, field+" is required")
 		}

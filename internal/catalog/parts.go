@@ -53,6 +53,7 @@ func (s *Service) CreateItem(ctx context.Context, actor account.Principal, produ
 		n := st.head.NextItem
 		st.head.NextItem++
 		it.ID, it.LocalID, it.Created, it.Updated = itemID(productID, n), localID(n), now, now
+		it.ProductVersion = st.head.p.Version + 1
 		tx.Create("item", newItemRow(productID, it)).Create("mpn", uniqueRow(productID, "MPN#", it.MPN, it.ID))
 		out = it
 		return nil
@@ -73,7 +74,7 @@ func (s *Service) UpdateItem(ctx context.Context, actor account.Principal, produ
 		if msgs := in.apply(&it, st.head.p.Version > 0); len(msgs) > 0 {
 			return fault.InvalidList(msgs...)
 		}
-		it.Updated = s.now().UTC()
+		it.Updated, it.ProductVersion = s.now().UTC(), st.head.p.Version+1
 		tx.Put("item", newItemRow(productID, it), nil)
 		// The uniqueness row is keyed by the lowercased MPN: a change of case
 		// keeps the same row (deleting and re-creating one key in a single

@@ -27,7 +27,7 @@ type Product struct {
 	Name                string       `json:"name"`
 	ShortDescription    string       `json:"short_description"`
 	DetailedDescription string       `json:"detailed_description"`
-	Category            string       `json:"category"`
+	Category            Code         `json:"category"`
 	Icon                string       `json:"icon"`
 	Status              string       `json:"status"`
 	Version             int          `json:"version"`
@@ -96,7 +96,7 @@ func (in ProductInput) apply(p *Product, published bool) []string {
 	}
 	set(&p.ShortDescription, in.ShortDescription, "short_description", maxShort)
 	set(&p.DetailedDescription, in.DetailedDescription, "detailed_description", maxDescription)
-	set(&p.Category, in.Category, "category", maxName)
+	set((*string)(&p.Category), in.Category, "category", maxName)
 	if in.Icon != nil {
 		if *in.Icon != "" && !isHTTPURL(*in.Icon) {
 			msgs = append(msgs, fmt.Sprintf("icon must be an http(s) URL (got %q)", *in.Icon))

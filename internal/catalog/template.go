@@ -18,7 +18,10 @@ const (
 // to the provider when a request is approved (fulfillment) or needs more
 // information (inquire).
 type Template struct {
-	ID      string    `json:"id"`
+	ID string `json:"id"`
+	// Name is Connect's required name of the template; templates made
+	// before it existed show their title.
+	Name    string    `json:"name"`
 	Scope   string    `json:"scope"`
 	Type    string    `json:"type"`
 	Title   string    `json:"title"`
@@ -29,6 +32,7 @@ type Template struct {
 
 // TemplateInput is the body of POST and PUT /templates.
 type TemplateInput struct {
+	Name  *string `json:"name"`
 	Scope *string `json:"scope"`
 	Type  *string `json:"type"`
 	Title *string `json:"title"`
@@ -84,6 +88,13 @@ func (in TemplateInput) apply(t *Template) []string {
 			t.Title = v
 		}
 	}
+	if in.Name != nil {
+		if v := strings.TrimSpace(*in.Name); v == "" || len(v) > maxName {
+			msgs = append(msgs, fmt.Sprintf("name must not be empty and must be at most %d characters", maxName))
+		} else {
+			t.Name = v
+		}
+	}
 	if in.Body != nil {
 		if strings.TrimSpace(*in.Body) == "" || len(*in.Body) > maxBody {
 			msgs = append(msgs, fmt.Sprintf("body is required and must be at most %d bytes", maxBody))
@@ -95,6 +106,14 @@ func (in TemplateInput) apply(t *Template) []string {
 }
 
 func newTemplate(in TemplateInput) (Template, []string) {
+	// Connect clients send a name and may leave the title out; Mercato's
+	// first clients send a title only. Either names the other.
+	if in.Title == nil {
+		in.Title = in.Name
+	}
+	if in.Name == nil {
+		in.Name = in.Title
+	}
 	var msgs []string
 	for field, v := range map[string]*string{"title": in.Title, "body": in.Body, "type": in.Type} {
 		if v == nil {

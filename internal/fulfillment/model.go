@@ -6,6 +6,7 @@
 package fulfillment
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -46,27 +47,71 @@ const (
 // Ref is a reference to another object.
 type Ref = catalog.Ref
 
-// ContactInfo is how to reach a tier account.
+// ContactInfo is how to reach a tier account, in Connect's shape: the
+// address lines beside the contact person.
 type ContactInfo struct {
-	Email   string  `json:"email,omitempty"`
-	Phone   string  `json:"phone,omitempty"`
-	Address Address `json:"address"`
+	Address
+	Contact Contact `json:"contact"`
 }
 
 // Address is a postal address.
 type Address struct {
-	Line1      string `json:"address_line1,omitempty"`
+	Line1      string `json:"address_line1"`
 	Line2      string `json:"address_line2,omitempty"`
-	City       string `json:"city,omitempty"`
+	City       string `json:"city"`
 	State      string `json:"state,omitempty"`
-	PostalCode string `json:"postal_code,omitempty"`
-	Country    string `json:"country,omitempty"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+}
+
+// Contact is the person to reach.
+type Contact struct {
+	FirstName   string      `json:"first_name"`
+	LastName    string      `json:"last_name"`
+	Email       string      `json:"email"`
+	PhoneNumber PhoneNumber `json:"phone_number"`
+}
+
+// PhoneNumber is a phone number in Connect's parts.
+type PhoneNumber struct {
+	CountryCode string `json:"country_code,omitempty"`
+	AreaCode    string `json:"area_code,omitempty"`
+	PhoneNumber string `json:"phone_number,omitempty"`
+	Extension   string `json:"extension,omitempty"`
+}
+
+// UnmarshalJSON reads Connect's shape and the one assets were stored in
+// before it ({"email", "phone", "address": {…}}).
+func (c *ContactInfo) UnmarshalJSON(b []byte) error {
+	type plain ContactInfo
+	var v struct {
+		plain
+		Legacy *Address `json:"address"`
+		Email  string   `json:"email"`
+		Phone  string   `json:"phone"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = ContactInfo(v.plain)
+	if v.Legacy != nil {
+		c.Address = *v.Legacy
+	}
+	if v.Email != "" && c.Contact.Email == "" {
+		c.Contact.Email = v.Email
+	}
+	if v.Phone != "" && c.Contact.PhoneNumber == (PhoneNumber{}) {
+		c.Contact.PhoneNumber.PhoneNumber = v.Phone
+	}
+	return nil
 }
 
 // TierAccount is the customer or a reseller of the sales chain.
 type TierAccount struct {
 	ID          string      `json:"id,omitempty"`
 	ExternalID  string      `json:"external_id,omitempty"`
+	ExternalUID string      `json:"external_uid,omitempty"`
+	TaxID       string      `json:"tax_id,omitempty"`
 	Name        string      `json:"name"`
 	ContactInfo ContactInfo `json:"contact_info"`
 }
@@ -91,6 +136,23 @@ type AssetItem struct {
 	Quantity    string `json:"quantity"`
 	OldQuantity string `json:"old_quantity,omitempty"`
 	Price       string `json:"price"`
+}
+
+// UnmarshalJSON reads quantities as decimal strings or, as Connect shows an
+// asset's, as numbers.
+func (it *AssetItem) UnmarshalJSON(b []byte) error {
+	type plain AssetItem
+	var v struct {
+		plain
+		Quantity    json.Number `json:"quantity"`
+		OldQuantity json.Number `json:"old_quantity"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*it = AssetItem(v.plain)
+	it.Quantity, it.OldQuantity = v.Quantity.String(), v.OldQuantity.String()
+	return nil
 }
 
 // AssetParam is a parameter's value on an asset.
@@ -189,6 +251,31 @@ type Request struct {
 	PreviousApprovedRequest *Ref      `json:"previous_approved_request"`
 	Created                 time.Time `json:"created"`
 	Updated                 time.Time `json:"updated"`
+}
+
+// UnmarshalJSON reads the assignee as a reference or, as Connect shows it,
+// as the assignee's id.
+func (r *Request) UnmarshalJSON(b []byte) error {
+	type plain Request
+	var v struct {
+		plain
+		Assignee json.RawMessage `json:"assignee"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = Request(v.plain)
+	r.Assignee = nil
+	var id string
+	switch {
+	case len(v.Assignee) == 0 || string(v.Assignee) == "null":
+	case json.Unmarshal(v.Assignee, &id) == nil:
+		r.Assignee = &Ref{ID: id}
+	default:
+		r.Assignee = &Ref{}
+		return json.Unmarshal(v.Assignee, r.Assignee)
+	}
+	return nil
 }
 
 // NewAssetID returns an asset id, AS-dddd-dddd-dddd.

@@ -94,7 +94,7 @@ func orderedItems(v catalog.Version, l catalog.Listing, quantities map[string]st
 			continue
 		}
 		out = append(out, AssetItem{ID: it.ID, LocalID: it.LocalID, MPN: it.MPN, Name: it.Name, Type: it.Type,
-			Period: it.Period, Unit: it.Unit, Quantity: q, Price: price.Price})
+			Period: it.Period, Unit: string(it.Unit), Quantity: q, Price: price.Price})
 	}
 	return out, problems
 }

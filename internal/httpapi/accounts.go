@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/fault"
 )
 
 func (s *Server) accountRoutes() []route {
@@ -11,9 +12,10 @@ func (s *Server) accountRoutes() []route {
 		{method: http.MethodGet, path: "/public/v1/auth/context", access: anyAccount, handle: s.authContext},
 		{method: http.MethodPost, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.createToken},
 		{method: http.MethodGet, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.listTokens},
+		{method: http.MethodGet, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.getToken},
 		{method: http.MethodDelete, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.deleteToken},
 		{method: http.MethodPost, path: "/public/v1/accounts", access: adminOnly, handle: s.createAccount},
-		{method: http.MethodGet, path: "/public/v1/accounts", access: adminOnly, handle: s.listAccounts},
+		{method: http.MethodGet, path: "/public/v1/accounts", access: anyAccount, handle: s.listAccounts},
 		{method: http.MethodGet, path: "/public/v1/accounts/{id}", access: anyAccount, handle: s.getAccount},
 	}
 }
@@ -39,22 +41,37 @@ func (s *Server) authContext(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// tokenInput is a token write in either dialect. Connect names the
+// extension a token acts for; a Mercato token acts for its whole account,
+// so the extension is accepted and not kept.
+type tokenInput struct {
+	account.CreateTokenInput
+	Extension *ref `json:"extension"`
+}
+
+// newTokenView is a created token (its value shown once) as Connect
+// renders it.
+type newTokenView struct {
+	tokenView
+	Value string `json:"token"`
+}
+
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
-	var in account.CreateTokenInput
-	if err := decodeJSON(r, &in, true); err != nil {
+	var in tokenInput
+	if err := decodeWrite(r, &in, new(newTokenView)); err != nil {
 		return err
 	}
-	tok, err := s.cfg.Accounts.CreateToken(r.Context(), principal(r), in)
+	tok, err := s.cfg.Accounts.CreateToken(r.Context(), principal(r), in.CreateTokenInput)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, tok)
+	writeJSON(w, http.StatusCreated, newTokenView{tokenView: viewToken(principal(r))(tok.Token), Value: tok.Value})
 	return nil
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	toks, err := s.cfg.Accounts.ListTokens(r.Context(), principal(r))
-	return list(w, r, toks, err, func(t account.Token, f string) string {
+	return listAs(w, r, toks, err, func(t account.Token, f string) string {
 		switch f {
 		case "id":
 			return t.ID
@@ -62,7 +79,23 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 			return t.Name
 		}
 		return stamp(t.Created)
-	}, "id", "name", "created")
+	}, viewToken(principal(r)), "id", "name", "created")
+}
+
+// getToken reads one of the caller's tokens (another account's is 404).
+func (s *Server) getToken(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	toks, err := s.cfg.Accounts.ListTokens(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if t.ID == r.PathValue("id") {
+			writeJSON(w, http.StatusOK, viewToken(p)(t))
+			return nil
+		}
+	}
+	return fault.NotFoundf("token %s not found", r.PathValue("id"))
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
@@ -86,8 +119,21 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// listAccounts lists every account to an admin, and the caller's own
+// account to anyone else, as Connect does (connect-cli's "account add"
+// reads it with a plain token).
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
-	accts, err := s.cfg.Accounts.List(r.Context(), principal(r), account.Type(r.URL.Query().Get("type")))
+	p := principal(r)
+	var accts []account.Account
+	var err error
+	if p.Is(account.Admin) {
+		accts, err = s.cfg.Accounts.List(r.Context(), p, account.Type(r.URL.Query().Get("type")))
+	} else {
+		var own account.Account
+		if own, err = s.cfg.Accounts.Get(r.Context(), p, p.AccountID); err == nil {
+			accts = []account.Account{own}
+		}
+	}
 	return list(w, r, accts, err, func(a account.Account, f string) string {
 		switch f {
 		case "id":

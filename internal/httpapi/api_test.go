@@ -422,7 +422,12 @@ func TestAPI_Accounts(t *testing.T) {
 	f := newFixture(t)
 	// Admin-only endpoints refuse other account types with 403.
 	connectError(t, f.call(http.MethodPost, "/public/v1/accounts", f.vendor.Token.Value, map[string]any{"type": "vendor", "name": "x"}), http.StatusForbidden, "AUTH_002", "admin")
-	connectError(t, f.call(http.MethodGet, "/public/v1/accounts", f.provider.Token.Value, nil), http.StatusForbidden, "AUTH_002")
+	// Anyone else lists their own account, as on Connect.
+	var own []account.Account
+	f.do(http.MethodGet, "/public/v1/accounts", f.provider.Token.Value, nil, http.StatusOK, &own)
+	if len(own) != 1 || own[0].ID != f.provider.ID {
+		t.Errorf("a provider's accounts = %+v", own)
+	}
 	// Each account reads itself; another account's id is 404.
 	var got account.Account
 	f.do(http.MethodGet, "/public/v1/accounts/"+f.vendor.ID, f.vendor.Token.Value, nil, http.StatusOK, &got)

@@ -71,17 +71,17 @@ func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return writeListPage(w, r, lp, page, total)
+	return writeListPage(w, r, lp, page, total, viewAsset)
 }
 
 func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.cfg.Fulfillment.Asset(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, a.Asset, err)
+	return show(w, viewAsset(a.Asset), err)
 }
 
 func (s *Server) listAssetRequests(w http.ResponseWriter, r *http.Request) error {
 	reqs, err := s.cfg.Fulfillment.AssetRequests(r.Context(), principal(r), r.PathValue("id"))
-	return list(w, r, reqs, err, requestField, requestFields...)
+	return listAs(w, r, reqs, err, requestField, viewRequest, requestFields...)
 }
 
 func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request) error {

@@ -18,7 +18,11 @@ import (
 // the wrong type, or (when strict) a field the endpoint does not know.
 // Property names match in any case, as Partner Center clients expect.
 func decodeJSON(r *http.Request, v any, strict bool) error {
-	dec := json.NewDecoder(r.Body)
+	return decodeReader(r.Body, v, strict)
+}
+
+func decodeReader(body io.Reader, v any, strict bool) error {
+	dec := json.NewDecoder(body)
 	if strict {
 		dec.DisallowUnknownFields()
 	}

@@ -44,7 +44,8 @@ type fshop struct {
 	env stacktest.Env
 }
 
-func newFreshShop(t *testing.T) *fshop {
+// newFreshFixture is newFixture on a DynamoDB table of its own (see fshop).
+func newFreshFixture(t *testing.T) (*fixture, stacktest.Env) {
 	t.Helper()
 	env := *harness.Env(t)
 	env.Config.TableName = freshTable(t, &env)
@@ -57,6 +58,12 @@ func newFreshShop(t *testing.T) *fshop {
 	}
 	f.vendor = f.createAccount(account.Vendor, "Front Street Inc.")
 	f.provider = f.createAccount(account.Provider, "Apollo Hub")
+	return f, env
+}
+
+func newFreshShop(t *testing.T) *fshop {
+	t.Helper()
+	f, env := newFreshFixture(t)
 	cf := &catalogFixture{fixture: f}
 	f.do(http.MethodPost, "/public/v1/marketplaces", f.provider.Token.Value,
 		map[string]any{"name": "Apollo US", "currency": "USD", "countries": []string{"US", "CA"}}, http.StatusCreated, &cf.mp)
@@ -328,10 +335,18 @@ func TestFulfillment_ApprovePreconditions(t *testing.T) {
 			connectError(t, s.call(http.MethodPost, reqPath(p.request, "approve"), v, tt.body), tt.status, tt.code, tt.fragments...)
 		})
 	}
-	t.Run("PUT refuses every other field by name", func(t *testing.T) {
-		res := s.call(http.MethodPut, reqPath(p.request), v, map[string]any{"status": "approved", "note": "x",
-			"asset": map[string]any{"id": "AS-1", "params": []any{map[string]any{"id": "param_tenant", "title": "T", "value": "ok"}}}})
-		connectError(t, res, 400, "VAL_001", "field status cannot be changed", "field asset.id cannot be changed", "field asset.params[0].title cannot be changed")
+	t.Run("PUT ignores read-only fields and refuses unknown ones by name", func(t *testing.T) {
+		res := s.call(http.MethodPut, reqPath(p.request), v, map[string]any{"status": "approved", "notes": "x",
+			"asset": map[string]any{"id": "AS-1", "parms": []any{}, "params": []any{map[string]any{"id": "param_tenant", "title": "T", "valeu": "ok"}}}})
+		connectError(t, res, 400, "VAL_001", "unknown field notes", "unknown field asset.parms", "unknown field asset.params[0].valeu")
+		var back map[string]any
+		s.do(http.MethodGet, reqPath(p.request), v, nil, http.StatusOK, &back)
+		back["note"] = "read, changed and sent back"
+		var got fulfillment.Request
+		s.do(http.MethodPut, reqPath(p.request), v, back, http.StatusOK, &got)
+		if got.Note != "read, changed and sent back" || got.Status != fulfillment.StatusPending {
+			t.Errorf("round trip = note %q, status %s", got.Note, got.Status)
+		}
 		connectError(t, s.call(http.MethodPut, reqPath(p.request), v, map[string]any{"asset": map[string]any{"params": []any{
 			map[string]any{"id": "param_tenant", "value": 5}}}}), 400, "REQ_001", "asset.params[0].value")
 		connectError(t, s.call(http.MethodPut, reqPath(p.request), v, map[string]any{}), 400, "VAL_001", "nothing to change")

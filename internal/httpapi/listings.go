@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
-	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 )
 
@@ -13,16 +11,17 @@ func (s *Server) listingRoutes() []route {
 		{method: http.MethodPost, path: "/public/v1/listing-requests", access: vendorOnly, handle: s.submitListingRequest},
 		{method: http.MethodGet, path: "/public/v1/listing-requests", access: anyAccount, handle: s.listListingRequests},
 		{method: http.MethodGet, path: "/public/v1/listing-requests/{id}", access: anyAccount, handle: s.getListingRequest},
-		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/approve", access: providerOnly, handle: s.decide(CatalogService.ApproveListingRequest)},
-		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/reject", access: providerOnly, handle: s.decide(CatalogService.RejectListingRequest)},
+		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/approve", access: providerOnly, handle: s.approveListingRequest},
+		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/reject", access: providerOnly, handle: s.rejectListingRequest},
 		{method: http.MethodGet, path: "/public/v1/listings", access: anyAccount, handle: s.listListings},
 		{method: http.MethodGet, path: "/public/v1/listings/{id}", access: anyAccount, handle: s.getListing},
 	}
 }
 
 func (s *Server) submitListingRequest(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.ListingRequestInput) (catalog.ListingRequest, error) {
-		return s.cfg.Catalog.SubmitListingRequest(r.Context(), principal(r), in)
+	return create(w, r, func(in listingRequestInput) (listingRequestView, error) {
+		lr, err := s.cfg.Catalog.SubmitListingRequest(r.Context(), principal(r), in.input())
+		return viewListingRequest(lr), err
 	})
 }
 
@@ -32,6 +31,8 @@ func listingRequestField(lr catalog.ListingRequest, f string) string {
 		return lr.ID
 	case "status":
 		return lr.Status
+	case "state":
+		return viewListingRequest(lr).State
 	case "type":
 		return lr.Type
 	case "product.id":
@@ -44,12 +45,12 @@ func listingRequestField(lr catalog.ListingRequest, f string) string {
 
 func (s *Server) listListingRequests(w http.ResponseWriter, r *http.Request) error {
 	lrs, err := s.cfg.Catalog.ListListingRequests(r.Context(), principal(r))
-	return list(w, r, lrs, err, listingRequestField, "id", "status", "type", "product.id", "marketplace.id", "created")
+	return listAs(w, r, lrs, err, listingRequestField, viewListingRequest, "id", "status", "state", "type", "product.id", "marketplace.id", "created")
 }
 
 func (s *Server) getListingRequest(w http.ResponseWriter, r *http.Request) error {
 	lr, err := s.cfg.Catalog.GetListingRequest(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, lr, err)
+	return show(w, viewListingRequest(lr), err)
 }
 
 // decideBody reads the optional body of approve and reject.
@@ -61,17 +62,22 @@ func decideBody(r *http.Request) (catalog.DecideInput, error) {
 	return in, decodeJSON(r, &in, true)
 }
 
-// decide is the handler of a provider's decision on a listing request:
-// approve or reject, with an optional body.
-func (s *Server) decide(act func(CatalogService, context.Context, account.Principal, string, catalog.DecideInput) (catalog.ListingRequest, error)) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		in, err := decideBody(r)
-		if err != nil {
-			return err
-		}
-		lr, err := act(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"), in)
-		return show(w, lr, err)
+func (s *Server) approveListingRequest(w http.ResponseWriter, r *http.Request) error {
+	in, err := decideBody(r)
+	if err != nil {
+		return err
 	}
+	lr, err := s.cfg.Catalog.ApproveListingRequest(r.Context(), principal(r), r.PathValue("id"), in)
+	return show(w, viewListingRequest(lr), err)
+}
+
+func (s *Server) rejectListingRequest(w http.ResponseWriter, r *http.Request) error {
+	in, err := decideBody(r)
+	if err != nil {
+		return err
+	}
+	lr, err := s.cfg.Catalog.RejectListingRequest(r.Context(), principal(r), r.PathValue("id"), in)
+	return show(w, viewListingRequest(lr), err)
 }
 
 func listingField(l catalog.Listing, f string) string {
@@ -90,10 +96,10 @@ func listingField(l catalog.Listing, f string) string {
 
 func (s *Server) listListings(w http.ResponseWriter, r *http.Request) error {
 	ls, err := s.cfg.Catalog.ListListings(r.Context(), principal(r))
-	return list(w, r, ls, err, listingField, "id", "status", "product.id", "marketplace.id", "created")
+	return listAs(w, r, ls, err, listingField, viewListing, "id", "status", "product.id", "marketplace.id", "created")
 }
 
 func (s *Server) getListing(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.cfg.Catalog.GetListing(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, l, err)
+	return show(w, viewListing(l), err)
 }

@@ -195,9 +195,10 @@ func isTimeBound(field string) func(rql.Filter) bool {
 	}
 }
 
-// writeListPage answers a page: Content-Range with the total (or "*" when
-// it is not known), and a Link to the next page when there is one.
-func writeListPage[T any](w http.ResponseWriter, r *http.Request, lp listPage, p fulfillment.Page[T], total int) error {
+// writeListPage answers a page in its views: Content-Range with the total
+// (or "*" when it is not known), and a Link to the next page when there is
+// one.
+func writeListPage[T, V any](w http.ResponseWriter, r *http.Request, lp listPage, p fulfillment.Page[T], total int, view func(T) V) error {
 	if p.Short && !lp.cursor {
 		return fulfillment.ErrBudget
 	}
@@ -215,6 +216,6 @@ func writeListPage[T any](w http.ResponseWriter, r *http.Request, lp listPage, p
 	if total < 0 {
 		total = unknownTotal
 	}
-	writePage(w, p.Items, offset, total)
+	writePage(w, mapViews(p.Items, view), offset, total)
 	return nil
 }

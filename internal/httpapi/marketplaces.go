@@ -23,13 +23,13 @@ func (s *Server) createMarketplace(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, mp)
+	writeJSON(w, http.StatusCreated, viewMarketplace(mp))
 	return nil
 }
 
 func (s *Server) listMarketplaces(w http.ResponseWriter, r *http.Request) error {
 	mps, err := s.cfg.Catalog.ListMarketplaces(r.Context(), principal(r))
-	return list(w, r, mps, err, marketplaceField, "id", "name", "currency", "created")
+	return listAs(w, r, mps, err, marketplaceField, viewMarketplace, "id", "name", "currency", "created")
 }
 
 func marketplaceField(mp catalog.Marketplace, f string) string {
@@ -49,6 +49,6 @@ func (s *Server) getMarketplace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, mp)
+	writeJSON(w, http.StatusOK, viewMarketplace(mp))
 	return nil
 }

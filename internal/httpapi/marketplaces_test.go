@@ -16,7 +16,7 @@ func TestAPI_Marketplaces(t *testing.T) {
 	var mp catalog.Marketplace
 	f.do(http.MethodPost, "/public/v1/marketplaces", prov,
 		map[string]any{"name": "US & Canada", "currency": "usd", "countries": []string{"us", "CA", "US"}}, http.StatusCreated, &mp)
-	if mp.Currency != "USD" || !cmp.Equal(mp.Countries, []string{"CA", "US"}) || mp.Owner.ID != f.provider.ID {
+	if mp.Currency != "USD" || !cmp.Equal(mp.Countries, catalog.Codes{"CA", "US"}) || mp.Owner.ID != f.provider.ID {
 		t.Fatalf("marketplace = %+v", mp)
 	}
 

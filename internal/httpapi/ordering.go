@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ordering"
 )
 
@@ -397,7 +398,7 @@ func (s *Server) createPurchaseRequest(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, func(v any) any { return v }), func(c *ordering.Claim) (any, error) {
+	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, func(v any) any { return viewRequest(v.(fulfillment.Request)) }), func(c *ordering.Claim) (any, error) {
 		return s.cfg.Ordering.CreatePurchaseRequest(r.Context(), principal(r), in, c)
 	})
 }

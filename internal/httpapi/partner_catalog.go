@@ -40,7 +40,7 @@ type pcProduct struct {
 }
 
 func toPCProduct(p catalog.Product, country string) pcProduct {
-	category := p.Category
+	category := string(p.Category)
 	if category == "" {
 		category = "Software"
 	}
@@ -94,7 +94,7 @@ func toPCSku(o catalog.Offer, it catalog.Item, country string) pcSku {
 		MinimumQuantity: it.MinQuantity, MaximumQuantity: it.MaxQuantity,
 		SupportedBillingCycles: []string{catalog.BillingCycle(it)},
 		PurchasePrerequisites:  []string{}, ProvisioningVariables: provisioningVariables(o.Version),
-		Unit: it.Unit, ConsumptionType: consumption,
+		Unit: string(it.Unit), ConsumptionType: consumption,
 		Links: map[string]Link{
 			"self":           get(withCountry(base, country)),
 			"availabilities": get(withCountry(base+"/availabilities", country)),
@@ -159,7 +159,7 @@ func availabilities(o catalog.Offer, it catalog.Item, country string) []pcAvaila
 			DefaultCurrency: pcCurrency{Code: l.Currency, Symbol: catalog.CurrencySymbol(l.Currency)},
 			Segment:         "commercial", Country: country, IsPurchasable: true,
 			IsRenewable: it.Period != catalog.PeriodOneTime, Terms: terms,
-			Price:       pcPrice{Amount: price.Price, CurrencyCode: l.Currency, Unit: it.Unit, BillingCycle: catalog.BillingCycle(it)},
+			Price:       pcPrice{Amount: price.Price, CurrencyCode: l.Currency, Unit: string(it.Unit), BillingCycle: catalog.BillingCycle(it)},
 			Marketplace: l.Marketplace,
 			Links:       map[string]Link{"self": get(withCountry(base, country))},
 			Attributes:  attributes{ObjectType: "Availability"},

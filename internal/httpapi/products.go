@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/rql"
@@ -14,7 +12,7 @@ import (
 
 func (s *Server) productRoutes() []route {
 	const p = "/public/v1/products"
-	rs := []route{
+	return []route{
 		{method: http.MethodPost, path: p, access: vendorOnly, handle: s.createProduct},
 		{method: http.MethodGet, path: p, access: vendorOnly, handle: s.listProducts},
 		{method: http.MethodGet, path: p + "/{id}", access: anyAccount, handle: s.getProduct},
@@ -22,17 +20,42 @@ func (s *Server) productRoutes() []route {
 		{method: http.MethodPost, path: p + "/{id}/publish", access: vendorOnly, handle: s.publishProduct},
 		{method: http.MethodGet, path: p + "/{id}/versions", access: anyAccount, handle: s.listVersions},
 		{method: http.MethodGet, path: p + "/{id}/versions/{version}", access: anyAccount, handle: s.getVersion},
+		// Connect publishes with POST /versions; Mercato's /publish is the same.
+		{method: http.MethodPost, path: p + "/{id}/versions", access: vendorOnly, handle: s.publishProduct},
+		{method: http.MethodGet, path: p + "/{id}/versions/{version}/items", access: anyAccount, handle: s.listVersionItems},
+		{method: http.MethodGet, path: p + "/{id}/versions/{version}/parameters", access: anyAccount, handle: s.listVersionParameters},
+		{method: http.MethodGet, path: p + "/{id}/versions/{version}/templates", access: anyAccount, handle: s.listVersionTemplates},
+
+		{method: http.MethodPost, path: p + "/{id}/items", access: vendorOnly, handle: s.createItem},
+		{method: http.MethodGet, path: p + "/{id}/items", access: anyAccount, handle: s.listItems},
+		{method: http.MethodGet, path: p + "/{id}/items/{item_id}", access: anyAccount, handle: s.getItem},
+		{method: http.MethodPut, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.updateItem},
+		{method: http.MethodDelete, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.deleteItem},
+		{method: http.MethodPost, path: p + "/{id}/items/{item_id}/endsale", access: vendorOnly, handle: s.itemSale(catalog.StatusEndOfSale)},
+		{method: http.MethodPost, path: p + "/{id}/items/{item_id}/resumesale", access: vendorOnly, handle: s.itemSale(catalog.StatusPublished)},
+
+		{method: http.MethodPost, path: p + "/{id}/parameters", access: vendorOnly, handle: s.createParameter},
+		{method: http.MethodGet, path: p + "/{id}/parameters", access: anyAccount, handle: s.listParameters},
+		{method: http.MethodGet, path: p + "/{id}/parameters/{param_id}", access: anyAccount, handle: s.getParameter},
+		{method: http.MethodPut, path: p + "/{id}/parameters/{param_id}", access: vendorOnly, handle: s.updateParameter},
+		{method: http.MethodDelete, path: p + "/{id}/parameters/{param_id}", access: vendorOnly, handle: s.deleteParameter},
+
+		{method: http.MethodPost, path: p + "/{id}/templates", access: vendorOnly, handle: s.createTemplate},
+		{method: http.MethodGet, path: p + "/{id}/templates", access: anyAccount, handle: s.listTemplates},
+		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}", access: anyAccount, handle: s.getTemplate},
+		{method: http.MethodPut, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.updateTemplate},
+		{method: http.MethodDelete, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.deleteTemplate},
 		{method: http.MethodPost, path: p + "/{id}/templates/{template_id}/preview", access: anyAccount, handle: s.previewTemplate},
+		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}/preview", access: anyAccount, handle: s.renderTemplate},
+		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}/render", access: anyAccount, handle: s.renderTemplate},
 	}
-	rs = append(rs, childRoutes(s, p+"/{id}/items", "item_id", items)...)
-	rs = append(rs, childRoutes(s, p+"/{id}/parameters", "param_id", parameters)...)
-	return append(rs, childRoutes(s, p+"/{id}/templates", "template_id", templates)...)
 }
 
-// create decodes a strict body, calls fn and answers 201 with its result.
+// create decodes a strict body (less the answer's read-only properties,
+// see decodeWrite), calls fn and answers 201 with its result.
 func create[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
 	var in In
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := decodeWrite(r, &in, new(Out)); err != nil {
 		return err
 	}
 	out, err := fn(in)
@@ -46,7 +69,7 @@ func create[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Ou
 // update is create answering 200.
 func update[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
 	var in In
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := decodeWrite(r, &in, new(Out)); err != nil {
 		return err
 	}
 	out, err := fn(in)
@@ -108,7 +131,7 @@ func productField(p catalog.Product, f string) string {
 	case "status":
 		return p.Status
 	case "category":
-		return p.Category
+		return string(p.Category)
 	case "updated":
 		return stamp(p.Updated)
 	}
@@ -116,24 +139,26 @@ func productField(p catalog.Product, f string) string {
 }
 
 func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.ProductInput) (catalog.Product, error) {
-		return s.cfg.Catalog.CreateProduct(r.Context(), principal(r), in)
+	return create(w, r, func(in productInput) (productView, error) {
+		p, err := s.cfg.Catalog.CreateProduct(r.Context(), principal(r), in.input())
+		return viewProduct(p), err
 	})
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
 	ps, err := s.cfg.Catalog.ListProducts(r.Context(), principal(r))
-	return list(w, r, ps, err, productField, "id", "name", "status", "category", "created", "updated")
+	return listAs(w, r, ps, err, productField, viewProduct, "id", "name", "status", "category", "created", "updated")
 }
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.cfg.Catalog.GetProduct(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, p, err)
+	return show(w, viewProduct(p), err)
 }
 
 func (s *Server) updateProduct(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in catalog.ProductInput) (catalog.Product, error) {
-		return s.cfg.Catalog.UpdateProduct(r.Context(), principal(r), r.PathValue("id"), in)
+	return update(w, r, func(in productInput) (productView, error) {
+		p, err := s.cfg.Catalog.UpdateProduct(r.Context(), principal(r), r.PathValue("id"), in.input())
+		return viewProduct(p), err
 	})
 }
 
@@ -169,21 +194,51 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return listQuery(w, r, q, vs, func(v catalog.Version, f string) string {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	kept := rql.Apply(q, vs, func(v catalog.Version, f string) string {
 		if f == "version" {
 			return strconv.Itoa(v.Version)
 		}
 		return stamp(v.PublishedAt)
 	})
+	views := make([]versionView, len(kept))
+	for i, v := range kept {
+		views[i] = viewVersion(v)
+	}
+	writeList(w, views, p)
+	return nil
 }
 
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.version(r)
+	return show(w, viewVersion(v), err)
+}
+
+// version reads the published version the path names.
+func (s *Server) version(r *http.Request) (catalog.Version, error) {
 	n, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil || n < 1 {
-		return fault.Invalidf("version must be a positive integer, not %q", r.PathValue("version"))
+		return catalog.Version{}, fault.Invalidf("version must be a positive integer, not %q", r.PathValue("version"))
 	}
-	v, err := s.cfg.Catalog.Version(r.Context(), principal(r), r.PathValue("id"), n)
-	return show(w, v, err)
+	return s.cfg.Catalog.Version(r.Context(), principal(r), r.PathValue("id"), n)
+}
+
+func (s *Server) listVersionItems(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.version(r)
+	return listAs(w, r, v.Items, err, itemField, viewItem, "id", "mpn", "name", "type", "status", "created")
+}
+
+func (s *Server) listVersionParameters(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.version(r)
+	return list(w, r, v.Parameters, err, paramField, "id", "name", "type", "scope", "phase", "created")
+}
+
+func (s *Server) listVersionTemplates(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.version(r)
+	return listAs(w, r, v.Templates, err, templateField, viewTemplate, "id", "type", "scope", "title", "created")
 }
 
 func itemField(it catalog.Item, f string) string {
@@ -202,6 +257,56 @@ func itemField(it catalog.Item, f string) string {
 	return stamp(it.Created)
 }
 
+func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
+	return create(w, r, func(in itemInput) (itemView, error) {
+		it, err := s.cfg.Catalog.CreateItem(r.Context(), principal(r), r.PathValue("id"), in.input())
+		return viewItem(it), err
+	})
+}
+
+func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.cfg.Catalog.ListItems(r.Context(), principal(r), r.PathValue("id"))
+	return listAs(w, r, items, err, itemField, viewItem, "id", "mpn", "name", "type", "status", "created")
+}
+
+func (s *Server) getItem(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.cfg.Catalog.GetItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"))
+	return show(w, viewItem(it), err)
+}
+
+func (s *Server) updateItem(w http.ResponseWriter, r *http.Request) error {
+	return update(w, r, func(in itemInput) (itemView, error) {
+		it, err := s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), in.input())
+		return viewItem(it), err
+	})
+}
+
+// saleInput is the optional body of endsale: Mercato has no replacement
+// items, and keeps no end-of-sale notes.
+type saleInput struct {
+	Replacement    *ref    `json:"replacement"`
+	EndOfSaleNotes *string `json:"end_of_sale_notes"`
+}
+
+// itemSale takes an item off sale (endofsale) or puts it back (published).
+func (s *Server) itemSale(status string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in saleInput
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return err
+		}
+		if in.Replacement != nil && in.Replacement.ID != "" {
+			return fault.Invalidf("replacement: Mercato has no replacement items; end the sale without one")
+		}
+		it, err := s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), catalog.ItemInput{Status: &status})
+		return show(w, viewItem(it), err)
+	}
+}
+
+func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.cfg.Catalog.DeleteItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id")))
+}
+
 func paramField(p catalog.Parameter, f string) string {
 	switch f {
 	case "id":
@@ -218,6 +323,32 @@ func paramField(p catalog.Parameter, f string) string {
 	return stamp(p.Created)
 }
 
+func (s *Server) createParameter(w http.ResponseWriter, r *http.Request) error {
+	return create(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
+		return s.cfg.Catalog.CreateParameter(r.Context(), principal(r), r.PathValue("id"), in)
+	})
+}
+
+func (s *Server) listParameters(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.cfg.Catalog.ListParameters(r.Context(), principal(r), r.PathValue("id"))
+	return list(w, r, ps, err, paramField, "id", "name", "type", "scope", "phase", "created")
+}
+
+func (s *Server) getParameter(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.cfg.Catalog.GetParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id"))
+	return show(w, p, err)
+}
+
+func (s *Server) updateParameter(w http.ResponseWriter, r *http.Request) error {
+	return update(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
+		return s.cfg.Catalog.UpdateParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id"), in)
+	})
+}
+
+func (s *Server) deleteParameter(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.cfg.Catalog.DeleteParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id")))
+}
+
 func templateField(t catalog.Template, f string) string {
 	switch f {
 	case "id":
@@ -232,61 +363,44 @@ func templateField(t catalog.Template, f string) string {
 	return stamp(t.Created)
 }
 
-// child is the five handlers of a resource under a product (an item, a
-// parameter, a template), which differ only in the service's methods.
-type child[T, In any] struct {
-	field  rql.Value[T]
-	fields []string
-	create func(CatalogService, context.Context, account.Principal, string, In) (T, error)
-	list   func(CatalogService, context.Context, account.Principal, string) ([]T, error)
-	get    func(CatalogService, context.Context, account.Principal, string, string) (T, error)
-	update func(CatalogService, context.Context, account.Principal, string, string, In) (T, error)
-	delete func(CatalogService, context.Context, account.Principal, string, string) error
+func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
+	return create(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
+		t, err := s.cfg.Catalog.CreateTemplate(r.Context(), principal(r), r.PathValue("id"), in)
+		return viewTemplate(t), err
+	})
 }
 
-var (
-	items = child[catalog.Item, catalog.ItemInput]{itemField, []string{"id", "mpn", "name", "type", "status", "created"},
-		CatalogService.CreateItem, CatalogService.ListItems, CatalogService.GetItem, CatalogService.UpdateItem, CatalogService.DeleteItem}
-	parameters = child[catalog.Parameter, catalog.ParameterInput]{paramField, []string{"id", "name", "type", "scope", "phase", "created"},
-		CatalogService.CreateParameter, CatalogService.ListParameters, CatalogService.GetParameter, CatalogService.UpdateParameter, CatalogService.DeleteParameter}
-	templates = child[catalog.Template, catalog.TemplateInput]{templateField, []string{"id", "type", "scope", "title", "created"},
-		CatalogService.CreateTemplate, CatalogService.ListTemplates, CatalogService.GetTemplate, CatalogService.UpdateTemplate, CatalogService.DeleteTemplate}
-)
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.cfg.Catalog.ListTemplates(r.Context(), principal(r), r.PathValue("id"))
+	return listAs(w, r, ts, err, templateField, viewTemplate, "id", "type", "scope", "title", "created")
+}
 
-// childRoutes routes base (the collection, under a product's {id}) and
-// base/{idParam}: the vendor writes, any account reads.
-func childRoutes[T, In any](s *Server, base, idParam string, c child[T, In]) []route {
-	one := base + "/{" + idParam + "}"
-	ids := func(r *http.Request) (string, string) { return r.PathValue("id"), r.PathValue(idParam) }
-	return []route{
-		{method: http.MethodPost, path: base, access: vendorOnly, handle: func(w http.ResponseWriter, r *http.Request) error {
-			return create(w, r, func(in In) (T, error) {
-				return c.create(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"), in)
-			})
-		}},
-		{method: http.MethodGet, path: base, access: anyAccount, handle: func(w http.ResponseWriter, r *http.Request) error {
-			all, err := c.list(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"))
-			return list(w, r, all, err, c.field, c.fields...)
-		}},
-		{method: http.MethodGet, path: one, access: anyAccount, handle: func(w http.ResponseWriter, r *http.Request) error {
-			product, id := ids(r)
-			v, err := c.get(s.cfg.Catalog, r.Context(), principal(r), product, id)
-			return show(w, v, err)
-		}},
-		{method: http.MethodPut, path: one, access: vendorOnly, handle: func(w http.ResponseWriter, r *http.Request) error {
-			product, id := ids(r)
-			return update(w, r, func(in In) (T, error) { return c.update(s.cfg.Catalog, r.Context(), principal(r), product, id, in) })
-		}},
-		{method: http.MethodDelete, path: one, access: vendorOnly, handle: func(w http.ResponseWriter, r *http.Request) error {
-			product, id := ids(r)
-			return noContent(w, c.delete(s.cfg.Catalog, r.Context(), principal(r), product, id))
-		}},
-	}
+func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.cfg.Catalog.GetTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"))
+	return show(w, viewTemplate(t), err)
+}
+
+func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) error {
+	return update(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
+		t, err := s.cfg.Catalog.UpdateTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in)
+		return viewTemplate(t), err
+	})
+}
+
+func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.cfg.Catalog.DeleteTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id")))
 }
 
 // previewInput is the optional body of a template preview.
 type previewInput struct {
 	Values map[string]string `json:"values"`
+}
+
+// renderTemplate answers a template rendered with sample values, as the
+// JSON string Connect's preview and render answer.
+func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.cfg.Catalog.PreviewTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), nil)
+	return show(w, p.Body, err)
 }
 
 func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request) error {

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -120,12 +121,12 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return writeListPage(w, r, lp, page, total)
+	return writeListPage(w, r, lp, page, total, viewRequest)
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
 	req, err := s.cfg.Fulfillment.Request(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
@@ -134,7 +135,7 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Update(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 // optionalBody decodes a strict body into v when there is one: the
@@ -156,7 +157,7 @@ func (s *Server) pendRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Pend(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) inquireRequest(w http.ResponseWriter, r *http.Request) error {
@@ -165,18 +166,20 @@ func (s *Server) inquireRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Inquire(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in fulfillment.ApproveInput) (fulfillment.Request, error) {
-		return s.cfg.Fulfillment.Approve(r.Context(), principal(r), r.PathValue("id"), in)
+	return update(w, r, func(in fulfillment.ApproveInput) (requestView, error) {
+		req, err := s.cfg.Fulfillment.Approve(r.Context(), principal(r), r.PathValue("id"), in)
+		return viewRequest(req), err
 	})
 }
 
 func (s *Server) failRequest(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in fulfillment.FailInput) (fulfillment.Request, error) {
-		return s.cfg.Fulfillment.Fail(r.Context(), principal(r), r.PathValue("id"), in)
+	return update(w, r, func(in fulfillment.FailInput) (requestView, error) {
+		req, err := s.cfg.Fulfillment.Fail(r.Context(), principal(r), r.PathValue("id"), in)
+		return viewRequest(req), err
 	})
 }
 
@@ -186,7 +189,7 @@ func (s *Server) assignRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Assign(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) unassignRequest(w http.ResponseWriter, r *http.Request) error {
@@ -194,7 +197,7 @@ func (s *Server) unassignRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Unassign(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, req, err)
+	return show(w, viewRequest(req), err)
 }
 
 func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request) error {
@@ -243,9 +246,10 @@ func prefersHTML(accept string) bool {
 }
 
 // decodeRequestUpdate reads PUT /requests/{id}. Only note and the asset
-// parameters' value and value_error may change; every other field is
-// refused by name, so a client that sends back a whole request learns at
-// once that its other changes were not applied.
+// parameters' value and value_error change. As Connect does, the other
+// properties of a request (what a client read and sends back) are ignored;
+// a name that is no property of a request, its asset or a parameter (a
+// typo) is refused by name.
 func decodeRequestUpdate(r *http.Request) (fulfillment.UpdateInput, error) {
 	var top map[string]json.RawMessage
 	if err := decodeJSON(r, &top, false); err != nil {
@@ -266,18 +270,28 @@ func decodeRequestUpdate(r *http.Request) (fulfillment.UpdateInput, error) {
 			}
 			in.Params, refused = ps, append(refused, ref...)
 		default:
-			refused = append(refused, k)
+			if !requestNames[strings.ToLower(k)] {
+				refused = append(refused, k)
+			}
 		}
 	}
 	if len(refused) > 0 {
 		msgs := make([]string, 0, len(refused))
 		for _, f := range refused {
-			msgs = append(msgs, fmt.Sprintf("field %s cannot be changed: PUT /public/v1/requests/{id} changes only note and asset.params[].value and value_error", f))
+			msgs = append(msgs, fmt.Sprintf("unknown field %s: PUT /public/v1/requests/{id} changes note and asset.params[].value and value_error", f))
 		}
 		return in, fault.InvalidList(msgs...)
 	}
 	return in, nil
 }
+
+// The properties a request, its asset and their parameters are read with:
+// sent back on PUT, they are ignored.
+var (
+	requestNames = jsonNames(reflect.TypeFor[requestView]())
+	assetNames   = jsonNames(reflect.TypeFor[assetView]())
+	paramNames   = jsonNames(reflect.TypeFor[assetParamView]())
+)
 
 func decodeAssetUpdate(raw json.RawMessage) ([]fulfillment.ParamInput, []string, error) {
 	var asset map[string]json.RawMessage
@@ -288,7 +302,9 @@ func decodeAssetUpdate(raw json.RawMessage) ([]fulfillment.ParamInput, []string,
 	var params []map[string]json.RawMessage
 	for _, k := range slices.Sorted(maps.Keys(asset)) {
 		if strings.ToLower(k) != "params" {
-			refused = append(refused, "asset."+k)
+			if !assetNames[strings.ToLower(k)] {
+				refused = append(refused, "asset."+k)
+			}
 			continue
 		}
 		if err := field(asset[k], "asset.params", &params); err != nil {
@@ -320,7 +336,9 @@ func decodeParamUpdate(i int, p map[string]json.RawMessage) (fulfillment.ParamIn
 		case "value_error":
 			err = field(p[k], name(k), &in.ValueError)
 		default:
-			refused = append(refused, name(k))
+			if !paramNames[strings.ToLower(k)] {
+				refused = append(refused, name(k))
+			}
 		}
 		if err != nil {
 			return in, nil, err

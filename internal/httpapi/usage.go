@@ -41,8 +41,9 @@ func (s *Server) usageRoutes() []route {
 }
 
 func (s *Server) createUsageFile(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in usage.CreateInput) (usage.File, error) {
-		return s.cfg.Usage.Create(r.Context(), principal(r), in)
+	return create(w, r, func(in usageFileInput) (usageFileCreated, error) {
+		f, err := s.cfg.Usage.Create(r.Context(), principal(r), in.input())
+		return viewUsageFileCreated(f), err
 	})
 }
 
@@ -70,12 +71,12 @@ func usageFileField(f usage.File, field string) string {
 
 func (s *Server) listUsageFiles(w http.ResponseWriter, r *http.Request) error {
 	fs, err := s.cfg.Usage.List(r.Context(), principal(r))
-	return list(w, r, fs, err, usageFileField, "id", "name", "status", "external_id", "product.id", "marketplace.id", "vendor.id", "created", "updated")
+	return listAs(w, r, fs, err, usageFileField, viewUsageFile, "id", "name", "status", "external_id", "product.id", "marketplace.id", "vendor.id", "created", "updated")
 }
 
 func (s *Server) getUsageFile(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.cfg.Usage.Get(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, f, err)
+	return show(w, viewUsageFile(f), err)
 }
 
 // usageTemplate answers the template as an attachment, CSV unless
@@ -125,7 +126,9 @@ func (s *Server) uploadUsageFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, f)
+	// Connect answers 200 to an upload it goes on processing; the file's
+	// status says so.
+	writeJSON(w, http.StatusOK, viewUsageFile(f))
 	return nil
 }
 
@@ -183,12 +186,12 @@ func tooLargeUpload() error {
 // an optional note (NoteInput; {} or nothing for those that take none).
 func (s *Server) usageTransition(act func(UsageService, context.Context, account.Principal, string, usage.NoteInput) (usage.File, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var in usage.NoteInput
+		var in noteInput
 		if err := decodeOptionalJSON(r, &in); err != nil {
 			return err
 		}
-		f, err := act(s.cfg.Usage, r.Context(), principal(r), r.PathValue("id"), in)
-		return show(w, f, err)
+		f, err := act(s.cfg.Usage, r.Context(), principal(r), r.PathValue("id"), in.input())
+		return show(w, viewUsageFile(f), err)
 	}
 }
 
@@ -201,7 +204,7 @@ func (s *Server) withoutNote(act func(UsageService, context.Context, account.Pri
 			return err
 		}
 		f, err := act(s.cfg.Usage, r.Context(), principal(r), r.PathValue("id"))
-		return show(w, f, err)
+		return show(w, viewUsageFile(f), err)
 	}
 }
 
@@ -253,13 +256,13 @@ func (s *Server) listUsageRecords(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		writePage(w, recs, p.Offset, total)
+		writePage(w, mapViews(recs, viewUsageRecord), p.Offset, total)
 		return nil
 	}
 	recs, err := s.cfg.Usage.AllRecords(r.Context(), principal(r), fileID, maxFilteredRecords)
 	if err != nil {
 		return err
 	}
-	writeList(w, rql.Apply(q, recs, usageRecordField), p)
+	writeList(w, mapViews(rql.Apply(q, recs, usageRecordField), viewUsageRecord), p)
 	return nil
 }

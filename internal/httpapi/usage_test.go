@@ -116,13 +116,13 @@ func (s *usageShop) post(t *testing.T, path, ctype string, body []byte, token st
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
 
-// upload sends content as multipart and checks the 202.
+// upload sends content as multipart and checks the 200.
 func (s *usageShop) upload(t *testing.T, id string, content []byte) usage.File {
 	t.Helper()
 	ctype, body := multipartBody(t, "usage.csv", content)
 	res := s.post(t, "/public/v1/usage/files/"+id+"/upload", ctype, body, s.vendor.Token.Value)
 	var f usage.File
-	if res.status != http.StatusAccepted || json.Unmarshal(res.body, &f) != nil {
+	if res.status != http.StatusOK || json.Unmarshal(res.body, &f) != nil {
 		t.Fatalf("upload = %d %s", res.status, res.body)
 	}
 	if f.Status != usage.StatusProcessing || f.Upload == nil || f.Upload.Method != "multipart" {

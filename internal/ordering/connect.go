@@ -34,8 +34,11 @@ func (q *Quantity) UnmarshalJSON(b []byte) error {
 // PurchaseRequestInput is the body of POST /public/v1/requests, Connect's
 // asset purchase request from a provider hub.
 type PurchaseRequestInput struct {
-	Type  string `json:"type"`
-	Asset struct {
+	Type string `json:"type"`
+	// Marketplace is where Connect's clients may name the marketplace,
+	// besides asset.marketplace.
+	Marketplace *catalog.RefInput `json:"marketplace"`
+	Asset       struct {
 		ExternalID  string            `json:"external_id"`
 		ExternalUID string            `json:"external_uid"`
 		Product     catalog.RefInput  `json:"product"`
@@ -63,6 +66,9 @@ func (s *Service) CreatePurchaseRequest(ctx context.Context, actor account.Princ
 func (s *Service) createPurchaseRequest(ctx context.Context, actor account.Principal, in PurchaseRequestInput, claim *Claim) (fulfillment.Request, error) {
 	if in.Type != fulfillment.TypePurchase {
 		return fulfillment.Request{}, fault.Invalidf("type must be purchase (got %q); change, suspend, resume and cancel requests come from subscription changes", in.Type)
+	}
+	if in.Marketplace != nil && in.Asset.Marketplace.ID == "" {
+		in.Asset.Marketplace = *in.Marketplace
 	}
 	a := in.Asset
 	var msgs []string

@@ -258,11 +258,13 @@ const CancellationWindow = 7 * 24 * time.Hour
 
 func (rv *resolver) tiers(in LineInput) fulfillment.Tiers {
 	c := rv.customer
+	addr := c.BillingProfile.DefaultAddress
 	t := fulfillment.Tiers{Customer: fulfillment.TierAccount{ID: c.ID, Name: c.CompanyProfile.CompanyName,
-		ContactInfo: fulfillment.ContactInfo{Email: c.BillingProfile.Email, Address: fulfillment.Address{
-			Line1: c.BillingProfile.DefaultAddress.AddressLine1, City: c.BillingProfile.DefaultAddress.City,
-			State: c.BillingProfile.DefaultAddress.State, PostalCode: c.BillingProfile.DefaultAddress.PostalCode,
-			Country: c.BillingProfile.DefaultAddress.Country}}}}
+		ContactInfo: fulfillment.ContactInfo{
+			Contact: fulfillment.Contact{FirstName: addr.FirstName, LastName: addr.LastName, Email: c.BillingProfile.Email,
+				PhoneNumber: fulfillment.PhoneNumber{PhoneNumber: addr.PhoneNumber}},
+			Address: fulfillment.Address{Line1: addr.AddressLine1, Line2: addr.AddressLine2, City: addr.City,
+				State: addr.State, PostalCode: addr.PostalCode, Country: addr.Country}}}}
 	if in.PartnerIDOnRecord != "" {
 		t.Tier1 = &fulfillment.TierAccount{ExternalID: in.PartnerIDOnRecord, Name: "Partner " + in.PartnerIDOnRecord}
 	}

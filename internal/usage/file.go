@@ -9,6 +9,7 @@
 package usage
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,6 +40,31 @@ type Ref = catalog.Ref
 type Period struct {
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
+}
+
+// UnmarshalJSON reads RFC 3339 times or, as Connect shows a period, dates
+// (midnight UTC).
+func (p *Period) UnmarshalJSON(b []byte) error {
+	var raw struct{ From, To string }
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		s   string
+		dst *time.Time
+	}{{raw.From, &p.From}, {raw.To, &p.To}} {
+		if f.s == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, f.s)
+		if err != nil {
+			if t, err = time.Parse(time.DateOnly, f.s); err != nil {
+				return err
+			}
+		}
+		*f.dst = t
+	}
+	return nil
 }
 
 // ItemStat is the total quantity of one item in a file.
@@ -97,6 +123,41 @@ type File struct {
 	Submitted      *time.Time   `json:"submitted"`
 	Accepted       *time.Time   `json:"accepted"`
 	Closed         *time.Time   `json:"closed"`
+}
+
+// UnmarshalJSON reads the vendor, the provider and the marketplace as
+// references or, as Connect answers a new file, as bare ids.
+func (f *File) UnmarshalJSON(b []byte) error {
+	type plain File
+	var v struct {
+		plain
+		Vendor      json.RawMessage `json:"vendor"`
+		Provider    json.RawMessage `json:"provider"`
+		Marketplace json.RawMessage `json:"marketplace"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = File(v.plain)
+	for _, r := range []struct {
+		raw json.RawMessage
+		dst *Ref
+	}{{v.Vendor, &f.Vendor}, {v.Provider, &f.Provider}, {v.Marketplace, &f.Marketplace}} {
+		if err := refOf(r.raw, r.dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func refOf(raw json.RawMessage, dst *Ref) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if raw[0] == '"' {
+		return json.Unmarshal(raw, &dst.ID)
+	}
+	return json.Unmarshal(raw, dst)
 }
 
 // NewFileID returns a usage file id as Connect numbers them:

@@ -8,8 +8,9 @@ import (
 
 // ItemRef names the item of a record.
 type ItemRef struct {
-	ID  string `json:"id" dynamodbav:"id"`
-	MPN string `json:"mpn" dynamodbav:"mpn"`
+	ID   string `json:"id" dynamodbav:"id"`
+	MPN  string `json:"mpn" dynamodbav:"mpn"`
+	Name string `json:"name" dynamodbav:"name,omitempty"`
 }
 
 // Record is one valid row of a processed file: a quantity of an item used

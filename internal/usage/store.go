@@ -209,6 +209,7 @@ type recordRow struct {
 	Note        string `dynamodbav:"note,omitempty"`
 	ItemID      string `dynamodbav:"item_id"`
 	ItemMPN     string `dynamodbav:"item_mpn"`
+	ItemName    string `dynamodbav:"item_name,omitempty"`
 	AssetID     string `dynamodbav:"asset_id"`
 	Quantity    string `dynamodbav:"quantity"`
 	Price       string `dynamodbav:"price"`
@@ -225,7 +226,7 @@ func genPrefix(gen int) string { return fmt.Sprintf("REC#%06d#", gen) }
 
 func recordItem(fileID string, gen, seq int, r Record) (map[string]types.AttributeValue, error) {
 	return attributevalue.MarshalMap(recordRow{PK: FilePK(fileID), SK: RecordSK(gen, seq), Entity: "usage_record",
-		ID: RecordID(fileID, seq), RecordID: r.RecordID, Note: r.Note, ItemID: r.Item.ID, ItemMPN: r.Item.MPN,
+		ID: RecordID(fileID, seq), RecordID: r.RecordID, Note: r.Note, ItemID: r.Item.ID, ItemMPN: r.Item.MPN, ItemName: r.Item.Name,
 		AssetID: r.Asset.ID, Quantity: r.Quantity, Price: r.Price, Start: stampOf(r.Start), End: stampOf(r.End), Row: r.Row})
 }
 
@@ -233,7 +234,7 @@ func (rr recordRow) record(f File) Record {
 	start, _ := time.Parse(time.RFC3339, rr.Start)
 	end, _ := time.Parse(time.RFC3339, rr.End)
 	return Record{ID: rr.ID, RecordID: rr.RecordID, Note: rr.Note, Status: f.RecordStatus(),
-		UsageFile: Ref{ID: f.ID, Name: f.Name}, Product: f.Product, Item: ItemRef{ID: rr.ItemID, MPN: rr.ItemMPN},
+		UsageFile: Ref{ID: f.ID, Name: f.Name}, Product: f.Product, Item: ItemRef{ID: rr.ItemID, MPN: rr.ItemMPN, Name: rr.ItemName},
 		Asset: Ref{ID: rr.AssetID}, Quantity: rr.Quantity, Price: rr.Price, Currency: f.Currency,
 		Start: start.UTC(), End: end.UTC(), Row: rr.Row, DuplicateOf: rr.DuplicateOf}
 }

@@ -53,7 +53,7 @@ func templateRows(items []catalog.Item) [][]string {
 	header := append(append([]string{}, Columns...), referenceColumns...)
 	rows := [][]string{header}
 	for _, it := range items {
-		rows = append(rows, []string{"", "", "item.mpn", it.MPN, "", "", "", "asset.id", "", it.Name, it.Unit, it.Precision})
+		rows = append(rows, []string{"", "", "item.mpn", it.MPN, "", "", "", "asset.id", "", it.Name, string(it.Unit), it.Precision})
 	}
 	return rows
 }
@@ -88,7 +88,7 @@ func writeXLSXTemplate(w io.Writer, items []catalog.Item) error {
 	}
 	ref := [][]string{{"id", "mpn", "name", "unit", "precision", "description"}}
 	for _, it := range items {
-		ref = append(ref, []string{it.ID, it.MPN, it.Name, it.Unit, it.Precision, it.Description})
+		ref = append(ref, []string{it.ID, it.MPN, it.Name, string(it.Unit), it.Precision, it.Description})
 	}
 	if err := setRows(f, itemsSheet, ref); err != nil {
 		return err

@@ -243,7 +243,7 @@ func (v *Validator) Row(ctx context.Context, row int, cells []string) (Record, b
 	if err := v.seen.add(maphash.String(v.seed, rec.RecordID), row); err != nil {
 		return Record{}, false, err
 	}
-	rec.Item = ItemRef{ID: item.item.ID, MPN: item.item.MPN}
+	rec.Item = ItemRef{ID: item.item.ID, MPN: item.item.MPN, Name: item.item.Name}
 	rec.Asset = Ref{ID: asset.ID}
 	item.records++
 	v.records++

@@ -205,7 +205,7 @@ func runtime(a *app.App, st *stack.Stack, awsCfg aws.Config, log *slog.Logger, o
 // serve runs the API and the event sources until ctx is cancelled, then
 // shuts both down.
 func serve(ctx context.Context, ln net.Listener, a *app.App, rt *localrun.Runtime, ready func()) error {
-	srv := &http.Server{Handler: a.API(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: drainBody(a.API()), ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 2)
 	go func() { errs <- srv.Serve(ln) }()
 	rtCtx, cancel := context.WithCancel(ctx)

@@ -1,0 +1,528 @@
+package httpapi
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/rql"
+	"github.com/mercato-dev/mercato/internal/usage"
+)
+
+// Connect's clients read an object, change a field and PUT it back. Connect
+// ignores the read-only properties of such a body; so does Mercato. A
+// property is read-only here when the resource's answer has it and the
+// write's body does not (id, created, status…). A name that belongs to
+// neither is still refused, so a typo never passes silently.
+
+// decodeWrite decodes a strict write body into in, first dropping the
+// properties that only answer (the JSON names of answer's type that in's
+// type lacks).
+func decodeWrite(r *http.Request, in, answer any) error {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	if ignore := readOnlyNames(reflect.TypeOf(answer), reflect.TypeOf(in)); len(ignore) > 0 {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) == nil && m != nil {
+			n := len(m)
+			for k := range m {
+				if ignore[strings.ToLower(k)] {
+					delete(m, k)
+				}
+			}
+			if len(m) != n {
+				raw, _ = json.Marshal(m)
+			}
+		}
+	}
+	return decodeReader(bytes.NewReader(raw), in, true)
+}
+
+var readOnlyCache sync.Map // [2]reflect.Type → map[string]bool
+
+func readOnlyNames(answer, in reflect.Type) map[string]bool {
+	key := [2]reflect.Type{answer, in}
+	if v, ok := readOnlyCache.Load(key); ok {
+		return v.(map[string]bool)
+	}
+	writable := jsonNames(in)
+	ro := map[string]bool{}
+	for name := range jsonNames(answer) {
+		if !writable[name] {
+			ro[name] = true
+		}
+	}
+	readOnlyCache.Store(key, ro)
+	return ro
+}
+
+// jsonNames lists the lower-cased JSON property names of a struct type,
+// those of embedded structs included.
+func jsonNames(t reflect.Type) map[string]bool {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	names := map[string]bool{}
+	if t == nil || t.Kind() != reflect.Struct {
+		return names
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if f.Anonymous && tag == "" {
+			for n := range jsonNames(f.Type) {
+				names[n] = true
+			}
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		names[strings.ToLower(tag)] = true
+	}
+	return names
+}
+
+// listAs answers a page of items filtered and ordered by the request's RQL
+// on the allowed fields, each rendered by view.
+func listAs[T, V any](w http.ResponseWriter, r *http.Request, items []T, err error, value rql.Value[T], view func(T) V, allowed ...string) error {
+	if err != nil {
+		return err
+	}
+	q, err := rql.Parse(r.URL.Query(), allowed...)
+	if err != nil {
+		return err
+	}
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	kept := rql.Apply(q, items, value)
+	start := min(p.Offset, len(kept))
+	writePage(w, mapViews(kept[start:min(start+p.Limit, len(kept))], view), p.Offset, len(kept))
+	return nil
+}
+
+func mapViews[T, V any](items []T, view func(T) V) []V {
+	out := make([]V, len(items))
+	for i, it := range items {
+		out[i] = view(it)
+	}
+	return out
+}
+
+// ref is Connect's reference to another object.
+type ref struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+func refs(codes []string) []ref {
+	out := make([]ref, len(codes))
+	for i, c := range codes {
+		out[i] = ref{ID: c}
+	}
+	return out
+}
+
+// Connect spells item enums in its own case (Reservation, PPU, Monthly,
+// OneTime, Integer, Decimal(2)); Mercato stores them lower-case and accepts
+// either.
+var connectCase = map[string]string{
+	catalog.ItemReservation: "Reservation", catalog.ItemPPU: "PPU",
+	catalog.PeriodMonthly: "Monthly", catalog.PeriodOneTime: "OneTime", "yearly": "Yearly",
+	"integer": "Integer",
+}
+
+func connectSpelling(v string) string {
+	if c, ok := connectCase[v]; ok {
+		return c
+	}
+	if strings.HasPrefix(v, "decimal(") {
+		return "D" + v[1:]
+	}
+	return v
+}
+
+func lower(p *string) {
+	if p != nil {
+		*p = strings.ToLower(*p)
+	}
+}
+
+// purchaseModel is Connect's purchase model of every Mercato product: a
+// subscription that fulfillment requests change.
+const purchaseModel = "subscription"
+
+// productView is a product as Connect renders it.
+type productView struct {
+	catalog.Product
+	Category      *categoryRef `json:"category,omitempty"`
+	ExternalID    string       `json:"external_id"`
+	PurchaseModel string       `json:"purchase_model"`
+}
+
+type categoryRef struct {
+	Name string `json:"name"`
+}
+
+func viewProduct(p catalog.Product) productView {
+	v := productView{Product: p, PurchaseModel: "subscription"}
+	if p.Category != "" {
+		v.Category = &categoryRef{Name: string(p.Category)}
+	}
+	return v
+}
+
+// productInput is a product write in either dialect: Connect nests the
+// category as {"name": …}, of which Mercato keeps the name.
+type productInput struct {
+	catalog.ProductInput
+	Category *catalog.Code `json:"category"`
+}
+
+func (in productInput) input() catalog.ProductInput {
+	out := in.ProductInput
+	if in.Category != nil {
+		c := string(*in.Category)
+		out.Category = &c
+	}
+	return out
+}
+
+// itemView is an item as Connect renders it. Mercato has no item groups
+// or replacements: every item is in the product's one default group.
+type itemView struct {
+	catalog.Item
+	Type           string   `json:"type"`
+	Period         string   `json:"period"`
+	Precision      string   `json:"precision"`
+	Unit           unitRef  `json:"unit"`
+	ExternalID     string   `json:"external_id"`
+	DisplayName    string   `json:"display_name"`
+	Parent         struct{} `json:"parent"`
+	Replacement    struct{} `json:"replacement"`
+	EndOfSaleNotes string   `json:"end_of_sale_notes"`
+	Group          groupRef `json:"group"`
+}
+
+type unitRef struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Title string `json:"title"`
+}
+
+type groupRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	MPN  string `json:"mpn"`
+}
+
+func viewItem(it catalog.Item) itemView {
+	u := string(it.Unit)
+	return itemView{Item: it, Type: connectSpelling(it.Type), Period: connectSpelling(it.Period),
+		Precision: connectSpelling(it.Precision), Unit: unitRef{ID: u, Name: u, Title: u},
+		DisplayName: it.Name, Group: groupRef{ID: "default", Name: "Default", MPN: "default"}}
+}
+
+// itemInput is an item write in either dialect.
+type itemInput struct {
+	catalog.ItemInput
+	// ProductVersion is accepted and ignored: a vendor edits the product's
+	// draft, and publishing makes the next version.
+	ProductVersion *int `json:"product_version"`
+}
+
+func (in itemInput) input() catalog.ItemInput {
+	out := in.ItemInput
+	lower(out.Type)
+	lower(out.Period)
+	lower(out.Precision)
+	return out
+}
+
+// templateView shows the title as the name of a template made before
+// templates had names.
+func viewTemplate(t catalog.Template) catalog.Template {
+	if t.Name == "" {
+		t.Name = t.Title
+	}
+	return t
+}
+
+// marketplaceView is a marketplace as Connect renders it.
+type marketplaceView struct {
+	catalog.Marketplace
+	Countries []ref `json:"countries"`
+}
+
+func viewMarketplace(mp catalog.Marketplace) marketplaceView {
+	return marketplaceView{Marketplace: mp, Countries: refs(mp.Countries)}
+}
+
+// tokenView is a token as Connect renders it. Mercato's tokens act with
+// the whole account: no extension, no per-object permissions.
+type tokenView struct {
+	account.Token
+	Owner       named    `json:"owner"`
+	Extension   named    `json:"extension"`
+	Permissions []string `json:"permissions"`
+	Status      string   `json:"status"`
+}
+
+// named is a reference whose name Connect requires even when empty.
+type named struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// viewToken renders a token of the caller's own account (tokens are never
+// shown to another account).
+func viewToken(owner account.Principal) func(account.Token) tokenView {
+	return func(t account.Token) tokenView {
+		return tokenView{Token: t, Owner: named{ID: t.AccountID, Name: owner.AccountName}, Permissions: []string{}, Status: "active"}
+	}
+}
+
+// versionView is a published version as Connect renders a product
+// version: the product's required properties beside Mercato's snapshot.
+type versionView struct {
+	catalog.Version
+	ExternalID    string `json:"external_id"`
+	PurchaseModel string `json:"purchase_model"`
+}
+
+func viewVersion(v catalog.Version) versionView {
+	return versionView{Version: v, PurchaseModel: purchaseModel}
+}
+
+// Connect's listing request has a state where Mercato's has a status.
+var listingStates = map[string]string{
+	catalog.RequestPending: "reviewing", catalog.RequestApproved: "completed", catalog.RequestRejected: "canceled",
+}
+
+type listingRequestView struct {
+	catalog.ListingRequest
+	State string `json:"state"`
+}
+
+func viewListingRequest(lr catalog.ListingRequest) listingRequestView {
+	return listingRequestView{ListingRequest: lr, State: cmp.Or(listingStates[lr.Status], lr.Status)}
+}
+
+// listingRequestInput is a listing request in either dialect: Connect
+// names the product product_id.
+type listingRequestInput struct {
+	catalog.ListingRequestInput
+	ProductID *string `json:"product_id"`
+}
+
+func (in listingRequestInput) input() catalog.ListingRequestInput {
+	out := in.ListingRequestInput
+	if in.ProductID != nil && out.Product.ID == "" {
+		out.Product.ID = *in.ProductID
+	}
+	return out
+}
+
+// requestView is a fulfillment request as Connect renders it: the
+// assignee is its id, and what a request does not have is left out rather
+// than null.
+type requestView struct {
+	fulfillment.Request
+	Asset                   assetView        `json:"asset"`
+	Assignee                string           `json:"assignee,omitempty"`
+	Template                *fulfillment.Ref `json:"template,omitempty"`
+	PreviousApprovedRequest *fulfillment.Ref `json:"previous_approved_request,omitempty"`
+}
+
+func viewRequest(req fulfillment.Request) requestView {
+	// Connect shows a request's item quantities as strings and an asset's
+	// as numbers.
+	asset := viewAsset(req.Asset)
+	asset.Items = req.Asset.Items
+	v := requestView{Request: req, Asset: asset, Template: req.Template,
+		PreviousApprovedRequest: req.PreviousApprovedRequest}
+	if req.Assignee != nil {
+		v.Assignee = req.Assignee.ID
+	}
+	return v
+}
+
+// assetView is an asset as Connect renders it. A parameter's id is the
+// name the vendor chose (param_admin_email), which Connect's SDKs look
+// parameters up by; quantities are numbers. Mercato has no hubs or
+// distribution contracts: the connection names the vendor, the provider
+// and, as its hub, the marketplace the asset was bought on.
+type assetView struct {
+	fulfillment.Asset
+	Items          any              `json:"items"`
+	Params         []assetParamView `json:"params"`
+	PendingRequest *fulfillment.Ref `json:"pending_request,omitempty"`
+	Template       *fulfillment.Ref `json:"template,omitempty"`
+	Connection     connectionView   `json:"connection"`
+	Contract       struct{}         `json:"contract"`
+}
+
+type assetItemView struct {
+	fulfillment.AssetItem
+	Quantity    json.Number `json:"quantity"`
+	OldQuantity json.Number `json:"old_quantity,omitempty"`
+}
+
+type assetParamView struct {
+	fulfillment.AssetParam
+	ID string `json:"id"`
+}
+
+type connectionView struct {
+	Type     string          `json:"type"`
+	Provider fulfillment.Ref `json:"provider"`
+	Vendor   fulfillment.Ref `json:"vendor"`
+	Hub      fulfillment.Ref `json:"hub"`
+}
+
+func viewAsset(a fulfillment.Asset) assetView {
+	items := make([]assetItemView, len(a.Items))
+	v := assetView{Asset: a, PendingRequest: a.PendingRequest, Template: a.Template, Items: items,
+		Params:     make([]assetParamView, len(a.Params)),
+		Connection: connectionView{Type: "production", Provider: a.Provider, Vendor: a.Vendor, Hub: a.Marketplace}}
+	for i, it := range a.Items {
+		items[i] = assetItemView{AssetItem: it, Quantity: json.Number(cmp.Or(it.Quantity, "0")), OldQuantity: json.Number(it.OldQuantity)}
+	}
+	for i, p := range a.Params {
+		v.Params[i] = assetParamView{AssetParam: p, ID: cmp.Or(p.Name, p.ID)}
+	}
+	return v
+}
+
+// listingView is a listing as Connect renders it. Mercato keeps a
+// listing's prices on the listing itself: that is its one price list,
+// active while the product is listed. Mercato has no offers or
+// alternative price lists, whose ids are therefore null.
+type listingView struct {
+	catalog.Listing
+	Offer         nullRef      `json:"offer"`
+	Pricelist     pricelistRef `json:"pricelist"`
+	AltPricelist1 pricelistRef `json:"alt_pricelist_1"`
+	AltPricelist2 pricelistRef `json:"alt_pricelist_2"`
+}
+
+type nullRef struct {
+	ID *string `json:"id"`
+}
+
+type pricelistRef struct {
+	ID     *string `json:"id"`
+	Name   string  `json:"name"`
+	Status string  `json:"status"`
+}
+
+func viewListing(l catalog.Listing) listingView {
+	status := "active"
+	if l.Status != catalog.Listed {
+		status = "terminated"
+	}
+	id := l.ID
+	return listingView{Listing: l,
+		Pricelist:     pricelistRef{ID: &id, Name: l.Product.ID + " on " + l.Marketplace.ID, Status: status},
+		AltPricelist1: pricelistRef{Status: "draft"}, AltPricelist2: pricelistRef{Status: "draft"}}
+}
+
+// usageFileInput is a usage file in either dialect. Mercato has no
+// distribution contracts: a usage file is about a product on a
+// marketplace, and Connect's contract.id names that marketplace.
+type usageFileInput struct {
+	usage.CreateInput
+	Contract *catalog.RefInput `json:"contract"`
+}
+
+func (in usageFileInput) input() usage.CreateInput {
+	out := in.CreateInput
+	if in.Contract != nil && out.Marketplace.ID == "" {
+		out.Marketplace = *in.Contract
+	}
+	return out
+}
+
+// usageFileView is a usage file as Connect renders it: the period in
+// dates, the marketplace as the contract.
+type usageFileView struct {
+	usage.File
+	Period      periodView `json:"period"`
+	Contract    usage.Ref  `json:"contract"`
+	Environment string     `json:"environment"`
+}
+
+type periodView struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+func viewUsageFile(f usage.File) usageFileView {
+	return usageFileView{File: f, Contract: f.Marketplace, Environment: "production",
+		Period: periodView{From: f.Period.From.UTC().Format(time.DateOnly), To: f.Period.To.UTC().Format(time.DateOnly)}}
+}
+
+// usageRecordView is a usage record as Connect renders it: its file is
+// usagefile, its quantity the number usage.
+type usageRecordView struct {
+	usage.Record
+	UsageFile usage.Ref   `json:"usagefile"`
+	Usage     json.Number `json:"usage"`
+}
+
+func viewUsageRecord(r usage.Record) usageRecordView {
+	return usageRecordView{Record: r, UsageFile: r.UsageFile, Usage: json.Number(cmp.Or(r.Quantity, "0"))}
+}
+
+// noteInput is the note of a usage file transition: Connect names it
+// acceptance_note or rejection_note.
+type noteInput struct {
+	usage.NoteInput
+	AcceptanceNote *string `json:"acceptance_note"`
+	RejectionNote  *string `json:"rejection_note"`
+}
+
+func (in noteInput) input() usage.NoteInput {
+	out := in.NoteInput
+	for _, n := range []*string{in.AcceptanceNote, in.RejectionNote} {
+		if n != nil && out.Note == "" {
+			out.Note = *n
+		}
+	}
+	return out
+}
+
+// usageFileCreated is the answer to a new usage file: Connect's names the
+// accounts and the marketplace by id, and the product flat.
+type usageFileCreated struct {
+	usageFileView
+	Vendor      string `json:"vendor"`
+	Provider    string `json:"provider"`
+	Marketplace string `json:"marketplace"`
+	ProductID   string `json:"product_id"`
+	ProductName string `json:"product_name"`
+}
+
+func viewUsageFileCreated(f usage.File) usageFileCreated {
+	return usageFileCreated{usageFileView: viewUsageFile(f), Vendor: f.Vendor.ID, Provider: f.Provider.ID,
+		Marketplace: f.Marketplace.ID, ProductID: f.Product.ID, ProductName: f.Product.Name}
+}
