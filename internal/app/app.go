@@ -34,6 +34,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/httpapi"
 	"github.com/mercato-dev/mercato/internal/logging"
 	"github.com/mercato-dev/mercato/internal/ordering"
+	"github.com/mercato-dev/mercato/internal/portal"
 	"github.com/mercato-dev/mercato/internal/relay"
 	"github.com/mercato-dev/mercato/internal/usage"
 	"github.com/mercato-dev/mercato/internal/webhook"
@@ -155,16 +156,19 @@ func (a *App) webhookDispatcher(queue webhook.Queue) *webhook.Dispatcher {
 // API returns the HTTP handler of the api function.
 func (a *App) API() http.Handler {
 	return httpapi.New(httpapi.Config{
-		Accounts:     a.Accounts,
-		Catalog:      a.Catalog,
-		Ordering:     a.Ordering,
-		Fulfillment:  a.Requests,
-		Webhooks:     a.Webhooks,
-		Usage:        a.UsageFiles,
-		Invoices:     a.Invoices,
-		Logger:       a.Log,
-		MaxBodyBytes: a.Config.MaxBodyBytes,
-		Now:          a.now,
+		Accounts:      a.Accounts,
+		Catalog:       a.Catalog,
+		Ordering:      a.Ordering,
+		Fulfillment:   a.Requests,
+		Webhooks:      a.Webhooks,
+		Usage:         a.UsageFiles,
+		Invoices:      a.Invoices,
+		Sessions:      portal.NewSessions(a.Table, a.Accounts, a.now, a.Config.PortalSessionTTL),
+		Portal:        portal.NewAssets(portal.Built()),
+		PublicBaseURL: a.Config.PublicBaseURL,
+		Logger:        a.Log,
+		MaxBodyBytes:  a.Config.MaxBodyBytes,
+		Now:           a.now,
 		// The API's dependencies: the table, and the usage bucket it uploads
 		// to and reads from. It sends to no queue.
 		Checks: []httpapi.Check{

@@ -26,6 +26,7 @@ type Config struct {
 	MaxBodyBytes       int64
 	PublicBaseURL      string // optional: absolute base for links, e.g. http://127.0.0.1:8080
 	EventRetentionDays int
+	PortalSessionTTL   time.Duration // 0: the portal's default
 }
 
 // DefaultWebhookRetries is the Standard Webhooks / Svix schedule that
@@ -58,6 +59,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("MERCATO_ALLOW_HTTP_LOOPBACK"); v != "" {
 		if c.AllowHTTPLoopback, err = strconv.ParseBool(v); err != nil {
 			return Config{}, fmt.Errorf("config: MERCATO_ALLOW_HTTP_LOOPBACK: %w", err)
+		}
+	}
+	if v := getenv("MERCATO_PORTAL_SESSION_TTL"); v != "" {
+		if c.PortalSessionTTL, err = time.ParseDuration(v); err != nil || c.PortalSessionTTL <= 0 {
+			return Config{}, fmt.Errorf("config: MERCATO_PORTAL_SESSION_TTL: want a positive duration such as 8h, got %q", v)
 		}
 	}
 	if c.WebhookRetries, err = ParseSchedule(orDefault(getenv("MERCATO_WEBHOOK_RETRY_SCHEDULE"), DefaultWebhookRetries)); err != nil {

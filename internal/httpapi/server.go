@@ -18,6 +18,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ordering"
+	"github.com/mercato-dev/mercato/internal/portal"
 	"github.com/mercato-dev/mercato/internal/usage"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
@@ -36,6 +37,14 @@ type Config struct {
 	// Usage is usage files and records; Invoices the provider's invoices.
 	Usage    *usage.Service
 	Invoices *billing.Reader
+
+	// Sessions are the web portal's cookie sessions, accepted in place of a
+	// token; Portal serves the portal's files under /portal/. Both optional.
+	Sessions *portal.Sessions
+	Portal   http.Handler
+	// PublicBaseURL is the absolute base of sign-in links; empty: the
+	// request's own host.
+	PublicBaseURL string
 
 	Logger *slog.Logger
 	// Checks are the dependencies /healthz reports on.
@@ -98,6 +107,7 @@ func (s *Server) allRoutes() []route {
 	var rs []route
 	rs = append(rs, s.systemRoutes()...)
 	rs = append(rs, s.accountRoutes()...)
+	rs = append(rs, s.sessionRoutes()...)
 	rs = append(rs, s.marketplaceRoutes()...)
 	rs = append(rs, s.productRoutes()...)
 	rs = append(rs, s.listingRoutes()...)
@@ -136,6 +146,10 @@ func (s *Server) buildMux() *http.ServeMux {
 	mux.Handle("/", s.endpoint(route{access: public, handle: notFound}))
 	mux.Handle("/public/", s.endpoint(route{access: anyAccount, handle: notFound}))
 	mux.Handle("/v1/", s.endpoint(route{access: anyAccount, handle: notFound}))
+	if s.cfg.Portal != nil {
+		mux.Handle(portal.Prefix, s.cfg.Portal)
+		mux.Handle(strings.TrimSuffix(portal.Prefix, "/"), s.cfg.Portal)
+	}
 	return mux
 }
 
