@@ -26,7 +26,8 @@ export function Wizard() {
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<any>(null);
   const details = useLoad(
-    () => (product ? Promise.all([get<any[]>(`/public/v1/products/${product}/items`), get<any[]>(`/public/v1/products/${product}/parameters`)]) : Promise.resolve(null)),
+    // A provider reads what was published: the latest version's items and parameters.
+    () => (product ? get<any[]>(`/public/v1/products/${product}/versions`).then((vs) => { const v = vs[vs.length - 1]; return [v?.items ?? [], v?.parameters ?? []]; }) : Promise.resolve(null)),
     [product],
   );
   if (!listings.data) return <Loading err={listings.err} />;
