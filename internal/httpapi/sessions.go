@@ -151,6 +151,10 @@ type signInLinkBody struct {
 // the calling token, the way Svix's app-portal access works: a back office
 // calls it and hands the link to a user.
 func (s *Server) createSignInLink(w http.ResponseWriter, r *http.Request) error {
+	// No field is defined yet; a body, when sent, must still be valid.
+	if err := optionalBody(r, &struct{}{}); err != nil {
+		return err
+	}
 	if _, err := currentCookieSession(r); err == nil {
 		return fault.Forbiddenf("sign-in links are minted with an API token in the Authorization header, not from a portal session")
 	}
