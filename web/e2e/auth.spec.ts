@@ -80,3 +80,21 @@ test('an expired session sends the user back to sign in', async ({ page, context
     await stopStack(short);
   }
 });
+
+test('a one-time sign-in link opens one session', async ({ browser, request }) => {
+  const res = await request.post(url() + '/public/v1/auth/sign-in-links', { headers: { Authorization: 'ApiKey ' + tokens().provider } });
+  expect(res.status()).toBe(201);
+  const link = (await res.json()).url as string;
+  expect(link).toContain('/portal/#/sign-in/');
+
+  const first = await (await browser.newContext()).newPage();
+  await first.goto(link);
+  await expect(first.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(first.getByText('Apollo Hub')).toBeVisible();
+  expect(first.url()).not.toContain('sign-in');
+
+  const second = await (await browser.newContext()).newPage();
+  await second.goto(link);
+  await expect(second.getByRole('alert')).toContainText('sign-in link is not valid');
+  await shot(second, '6-06-sign-in-link-used');
+});

@@ -301,3 +301,27 @@ test('5. a usage file with a bad row is refused with its error, then fixed and a
   await expect(pf).toContainText('accepted');
   await shot(p, '5-03-usage-accepted');
 });
+
+test('6. the provider pages: catalog in Partner Center shapes, customers, invoices', async ({ browser }) => {
+  const p = await as(browser, tokens().provider);
+  await p.getByRole('link', { name: 'Catalog' }).click();
+  await p.getByRole('button', { name: 'Skus of ' + product }).click();
+  await expect(p.getByRole('row', { name: /^SKU Users/ })).toContainText('12.00 USD');
+  await shot(p, '8-01-catalog');
+
+  await p.getByRole('link', { name: 'Customers' }).click();
+  await p.getByRole('button', { name: 'Create customer' }).click();
+  await expect(p.getByRole('alert').first()).toBeVisible();
+  await p.getByLabel('Company name').fill('Contoso Ltd.');
+  await p.getByLabel('Billing email').fill('billing@contoso.example');
+  await p.getByLabel('City').fill('Redmond');
+  await p.getByLabel('Address').fill('1 Microsoft Way');
+  await p.getByLabel('Postal code').fill('98052');
+  await p.getByRole('button', { name: 'Create customer' }).click();
+  await expect(p.getByRole('heading', { name: 'Contoso Ltd.' })).toBeVisible();
+  await shot(p, '8-02-customer');
+
+  await p.getByRole('link', { name: 'Invoices' }).click();
+  await expect(p.getByRole('img', { name: /Charges by month/ })).toBeVisible();
+  await shot(p, '8-03-invoices');
+});

@@ -11,6 +11,7 @@ import { Tokens } from './pages/tokens';
 import { Usage } from './pages/usage';
 import { Wizard } from './pages/wizard';
 import { Subscriptions } from './pages/subscriptions';
+import { Catalog, CustomerPage, Customers, Invoices } from './pages/partner';
 
 function useHash() {
   const [hash, setHash] = useState(location.hash || '#/');
@@ -33,6 +34,9 @@ const vendorNav: [string, string][] = [
 const providerNav: [string, string][] = [
   ['/order', 'New order'],
   ['/subscriptions', 'Subscriptions'],
+  ['/customers', 'Customers'],
+  ['/catalog', 'Catalog'],
+  ['/invoices', 'Invoices'],
   ['/listings', 'Listing approvals'],
   ['/usage', 'Usage'],
   ['/webhooks', 'Webhooks'],
@@ -61,6 +65,12 @@ function route(path: string, s: Session) {
       return <Wizard />;
     case 'subscriptions':
       return <Subscriptions />;
+    case 'customers':
+      return b ? <CustomerPage id={b} /> : <Customers />;
+    case 'catalog':
+      return <Catalog />;
+    case 'invoices':
+      return <Invoices />;
     default:
       return vendor ? <Queue /> : <Wizard />;
   }

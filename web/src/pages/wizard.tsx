@@ -145,7 +145,8 @@ export function Wizard() {
               {ordering.map((p) => <><dt>{p.title || p.name}</dt><dd>{params[p.name] || '—'}</dd></>)}
             </dl>
           )}
-          <FormErrors err={err} fields={['tiers', 'item', 'external_id', 'external_uid', ...ordering.map((p) => p.name)]} />
+          {/* The fields live on other steps: every message is listed here too. */}
+          <FormErrors err={err} fields={[]} />
           <div class="nav-buttons">
             <button type="button" disabled={step === 0} onClick={() => setStep(step - 1)}>Back</button>
             <button type="submit" class="primary" disabled={!canNext || busy}>{step === steps.length - 1 ? 'Create' : 'Next'}</button>
