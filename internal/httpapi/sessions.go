@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"mime"
 	"net"
 	"net/http"
 	"strings"
@@ -91,6 +92,12 @@ func newSessionBody(sess portal.Session) sessionBody {
 }
 
 func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
+	// Only JSON: an HTML form of another site cannot send it without a CORS
+	// preflight, which this API never grants, so no page can sign a visitor
+	// in to an account of its choosing (login CSRF).
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return &fault.Error{Kind: fault.Unsupported, Messages: []string{"send the sign-in as Content-Type: application/json"}}
+	}
 	var in openSessionInput
 	if err := decodeJSON(r, &in, true); err != nil {
 		return err

@@ -69,7 +69,7 @@ type sessionAnswer struct {
 // signIn opens a session with body and keeps its cookie.
 func (c *portalClient) signIn(body string) sessionAnswer {
 	c.t.Helper()
-	rec := c.send(http.MethodPost, "/public/v1/auth/sessions", body)
+	rec := c.send(http.MethodPost, "/public/v1/auth/sessions", body, "Content-Type", "application/json")
 	if rec.Code != http.StatusCreated {
 		c.t.Fatalf("sign in = %d: %s", rec.Code, rec.Body)
 	}
@@ -103,7 +103,7 @@ func TestSessions_CookieAttributes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
 			c := &portalClient{t: t, api: f.api, host: tt.host}
-			rec := c.send(http.MethodPost, "/public/v1/auth/sessions", tokenBody(f.vendor.Token.Value))
+			rec := c.send(http.MethodPost, "/public/v1/auth/sessions", tokenBody(f.vendor.Token.Value), "Content-Type", "application/json")
 			if rec.Code != http.StatusCreated {
 				t.Fatalf("%d %s", rec.Code, rec.Body)
 			}
@@ -231,7 +231,7 @@ func TestSessions_SignInLink(t *testing.T) {
 	if s := c.signIn(`{"link":"` + code + `"}`); s.Account.ID != f.provider.ID {
 		t.Fatalf("link opened %+v", s)
 	}
-	again := c.send(http.MethodPost, "/public/v1/auth/sessions", `{"link":"`+code+`"}`)
+	again := c.send(http.MethodPost, "/public/v1/auth/sessions", `{"link":"`+code+`"}`, "Content-Type", "application/json")
 	connectError(t, response{status: again.Code, header: again.Header(), body: again.Body.Bytes()}, http.StatusUnauthorized, "AUTH_001", "sign-in link")
 
 	// A session cannot mint links: a stolen cookie must not outlive itself.
@@ -242,7 +242,7 @@ func TestSessions_SignInLink(t *testing.T) {
 
 	late := mint()
 	clk.Add(portal.LinkTTL)
-	rec = c.send(http.MethodPost, "/public/v1/auth/sessions", `{"link":"`+late+`"}`)
+	rec = c.send(http.MethodPost, "/public/v1/auth/sessions", `{"link":"`+late+`"}`, "Content-Type", "application/json")
 	if rec.Code != http.StatusUnauthorized {
 		t.Errorf("expired link = %d", rec.Code)
 	}
@@ -252,18 +252,21 @@ func TestSessions_BadSignIn(t *testing.T) {
 	f := newFixture(t)
 	c := &portalClient{t: t, api: f.api, host: "127.0.0.1:8181"}
 	tests := []struct {
-		name, body string
-		status     int
-		code       string
+		name, ct, body string
+		status         int
+		code           string
 	}{
-		{"neither", `{}`, http.StatusBadRequest, "VAL_001"},
-		{"both", `{"token":"a","link":"b"}`, http.StatusBadRequest, "VAL_001"},
-		{"unknown field", `{"tokn":"a"}`, http.StatusBadRequest, "VAL_001"},
-		{"wrong token", tokenBody(f.vendor.Token.ID + ":nope"), http.StatusUnauthorized, "AUTH_001"},
+		{"neither", "application/json", `{}`, http.StatusBadRequest, "VAL_001"},
+		{"both", "application/json", `{"token":"a","link":"b"}`, http.StatusBadRequest, "VAL_001"},
+		{"unknown field", "application/json", `{"tokn":"a"}`, http.StatusBadRequest, "VAL_001"},
+		{"wrong token", "application/json", tokenBody(f.vendor.Token.ID + ":nope"), http.StatusUnauthorized, "AUTH_001"},
+		// A form another site posts cannot be JSON (login CSRF).
+		{"form post", "application/x-www-form-urlencoded", "token=" + f.vendor.Token.Value, http.StatusUnsupportedMediaType, "REQ_004"},
+		{"text/plain JSON", "text/plain", tokenBody(f.vendor.Token.Value), http.StatusUnsupportedMediaType, "REQ_004"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := c.send(http.MethodPost, "/public/v1/auth/sessions", tt.body)
+			rec := c.send(http.MethodPost, "/public/v1/auth/sessions", tt.body, "Content-Type", tt.ct)
 			connectError(t, response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, tt.status, tt.code)
 			if len(rec.Result().Cookies()) != 0 {
 				t.Error("a refused sign-in set a cookie")

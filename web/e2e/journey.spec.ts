@@ -203,6 +203,8 @@ test('3. the vendor works the request in the queue; the provider sees the subscr
   await expect(v.locator('.page-head')).toContainText('approved');
   await expect(v.locator('#activation').locator('..')).toContainText('admin@fabrikam.example');
   await shot(v, '3-05-approved');
+  await v.getByRole('link', { name: 'Assets' }).click();
+  await expect(v.getByRole('row', { name: new RegExp(state.assetID!) })).toContainText('active');
 
   const p = await as(browser, tokens().provider);
   await p.getByRole('link', { name: 'Subscriptions' }).click();

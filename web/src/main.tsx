@@ -27,6 +27,7 @@ const vendorNav: [string, string][] = [
   ['/queue', 'Fulfillment queue'],
   ['/products', 'Products'],
   ['/listings', 'Listings'],
+  ['/assets', 'Assets'],
   ['/usage', 'Usage'],
   ['/webhooks', 'Webhooks'],
   ['/tokens', 'API tokens'],
@@ -65,6 +66,8 @@ function route(path: string, s: Session) {
       return <Wizard />;
     case 'subscriptions':
       return <Subscriptions />;
+    case 'assets':
+      return <Subscriptions title="Assets" />;
     case 'customers':
       return b ? <CustomerPage id={b} /> : <Customers />;
     case 'catalog':

@@ -3,13 +3,14 @@ import { call, get } from '../api';
 import { renderMarkdown } from '../markdown';
 import { Card, Loading, Page, Status, useLoad, when } from '../ui';
 
-// Subscriptions are the provider's assets, their pending requests and,
-// once active, the activation text the vendor approved them with.
-export function Subscriptions() {
+// Subscriptions are the caller's assets (a provider's subscriptions, a
+// vendor's assets), their pending requests and, once active, the activation
+// text the vendor approved them with.
+export function Subscriptions({ title = 'Subscriptions' }: { title?: string }) {
   const assets = useLoad(() => get<any[]>('/public/v1/assets?limit=200'), [], 5000);
   const [open, setOpen] = useState('');
   return (
-    <Page title="Subscriptions">
+    <Page title={title}>
       <p class="muted">Refreshes every 5 seconds.</p>
       {!assets.data ? <Loading err={assets.err} /> : (
         <table>
