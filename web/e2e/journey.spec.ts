@@ -321,6 +321,32 @@ test('6. the provider pages: catalog in Partner Center shapes, customers, invoic
   await p.getByLabel('Postal code').fill('98052');
   await p.getByRole('button', { name: 'Create customer' }).click();
   await expect(p.getByRole('heading', { name: 'Contoso Ltd.' })).toBeVisible();
+  const customer = /#\/customers\/([\w-]+)/.exec(p.url())![1];
+
+  // An order placed through Partner Center's API, worked by the vendor through
+  // the API: the customer's page shows its provisioning, activation link and
+  // subscription, which the provider suspends from the portal.
+  const api = p.request;
+  const auth = (t: string) => ({ Authorization: 'ApiKey ' + t });
+  const offer = `${state.productID}:0002:${process.env.E2E_MARKETPLACE}`;
+  const order = await (await api.post(`${url()}/v1/customers/${customer}/orders`, { headers: auth(tokens().provider), data: { lineItems: [{ offerId: offer, quantity: 3, lineItemNumber: 0 }], billingCycle: 'monthly' } })).json();
+  const sub = order.lineItems[0].subscriptionId as string;
+  const req = (await (await api.get(`${url()}/public/v1/requests?asset.id=${sub}&status=pending`, { headers: auth(tokens().vendor) })).json())[0];
+  await api.put(`${url()}/public/v1/requests/${req.id}`, { headers: auth(tokens().vendor), data: { asset: { params: [{ id: 'param_admin_email', value: 'admin@contoso.example' }] } } });
+  const tpl = (await (await api.get(`${url()}/public/v1/products/${state.productID}/templates`, { headers: auth(tokens().vendor) })).json()).find((t: any) => t.type === 'fulfillment');
+  expect((await api.post(`${url()}/public/v1/requests/${req.id}/approve`, { headers: auth(tokens().vendor), data: { template_id: tpl.id } })).status()).toBe(200);
+
+  const orderRow = p.locator('#orders').locator('..').getByRole('row', { name: new RegExp(order.id) });
+  await expect(orderRow).toContainText('completed', { timeout: 30_000 });
+  await expect(orderRow.getByRole('link', { name: /Activation of line/ })).toBeVisible();
+  const subCard = p.getByRole('region', { name: 'Subscription ' + sub });
+  await expect(subCard).toContainText('active');
+  // The product does not support suspend and resume: the API says so.
+  await subCard.getByRole('button', { name: 'Suspend' }).click();
+  await expect(subCard.getByRole('alert')).toContainText('does not support suspend and resume');
+  await subCard.getByLabel('Quantity').fill('4');
+  await subCard.getByRole('button', { name: 'Change quantity' }).click();
+  await expect(subCard).toContainText('pending change');
   await shot(p, '8-02-customer');
 
   await p.getByRole('link', { name: 'Invoices' }).click();

@@ -60,7 +60,9 @@ export async function call<T = any>(method: string, path: string, opts: Opts = {
     if (type.includes('json')) {
       const e = await res.json();
       code = e.error_code ?? String(e.code ?? res.status);
-      messages = e.errors ?? e.data ?? (e.description ? [e.description] : []);
+      // Partner Center errors may carry their sentence in description alone.
+      const list: string[] = e.errors ?? e.data ?? [];
+      messages = list.length ? list : [e.description ?? `HTTP ${res.status}`];
     } else {
       messages = [await res.text()];
     }
