@@ -5,15 +5,27 @@ FUNCTIONS := api relay fulfillment dispatcher usage billing
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
-.PHONY: run test test-unit test-faults bench bench-raw scale fuzz lint invoke admin build clean demo sdk \
+.PHONY: run test test-unit test-faults test-e2e portal bench bench-raw scale fuzz lint invoke admin build clean demo sdk \
 	$(addprefix build-,ApiFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
 run: bin/mercato-local
 	exec bin/mercato-local $(RUNFLAGS)
 
-bin/mercato-local: FORCE
+bin/mercato-local: FORCE portal
 	$(GO) build -o $@ ./infra/cmd/local
+
+## portal: build the web portal (web/, TypeScript + Preact by Vite) into internal/portal/dist/site, which the API binary embeds; run, build and sam build do it first
+PORTAL_SRC := $(shell find web/src -type f) web/index.html web/vite.config.ts web/tsconfig.json
+portal: internal/portal/dist/site/index.html
+internal/portal/dist/site/index.html: web/node_modules/.package-lock.json $(PORTAL_SRC)
+	cd web && npm run build
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+## test-e2e: the portal's browser tests (Playwright on Debian's /usr/bin/chromium) against bin/mercato-local on a free port; screenshots in web/e2e-output/screens
+test-e2e: bin/mercato-local
+	cd web && npx playwright test
 
 ## test: unit and integration tests (integration tests start moto_server, or use AWS_ENDPOINT_URL)
 test:
@@ -80,14 +92,14 @@ admin:
 	$(GO) run ./infra/cmd/admin $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(ARGS)
 
 ## build: every function as a Lambda bootstrap under bin/<name>/ (linux/arm64, as deployed)
-build:
+build: portal
 	@for fn in $(FUNCTIONS); do \
 		echo "build $$fn"; \
 		$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o bin/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
 
 # sam build runs these (BuildMethod: makefile), one per function of template.yaml.
-build-ApiFunction:
+build-ApiFunction: portal
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
 build-RelayFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/relay
@@ -101,6 +113,6 @@ build-BillingFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/billing
 
 clean:
-	rm -rf bin .aws-sam
+	rm -rf bin .aws-sam internal/portal/dist/site web/node_modules
 
 FORCE:

@@ -287,9 +287,17 @@ func (s *Service) Authenticate(ctx context.Context, header string) (Principal, e
 	if err != nil {
 		return Principal{}, err
 	}
-	hash := HashToken(value)
+	return s.AuthenticateHash(ctx, HashToken(value))
+}
+
+// AuthenticateHash resolves a token's stored hash (HashToken) to a
+// Principal with one GetItem, or none when this instance authenticated it
+// less than TokenCacheTTL ago. Portal sessions keep the hash of the token
+// that opened them, so that revoking the token ends them too.
+func (s *Service) AuthenticateHash(ctx context.Context, hash string) (Principal, error) {
 	it, ok := s.tokens.Get(hash)
 	if !ok {
+		var err error
 		it, err = s.getTokenAuth(ctx, hash)
 		if isNotFound(err) {
 			return Principal{}, fault.Unauthorizedf("the token is not valid")

@@ -21,6 +21,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/httpapi"
+	"github.com/mercato-dev/mercato/internal/portal"
 	"github.com/mercato-dev/mercato/internal/relay"
 	"github.com/mercato-dev/mercato/internal/tracing"
 )
@@ -168,16 +169,19 @@ func (a *App) apiHandler() (http.Handler, error) {
 
 func (a *App) httpAPI() http.Handler {
 	return httpapi.New(httpapi.Config{
-		Accounts:     a.Accounts,
-		Catalog:      a.Catalog,
-		Ordering:     a.Ordering(),
-		Fulfillment:  a.Fulfillment(),
-		Webhooks:     a.Webhooks(),
-		Usage:        a.UsageFiles(),
-		Invoices:     billing.NewReader(a.Biller().Store()),
-		Logger:       a.Log,
-		MaxBodyBytes: a.Config.MaxBodyBytes,
-		Now:          a.now,
+		Accounts:      a.Accounts,
+		Catalog:       a.Catalog,
+		Ordering:      a.Ordering(),
+		Fulfillment:   a.Fulfillment(),
+		Webhooks:      a.Webhooks(),
+		Usage:         a.UsageFiles(),
+		Invoices:      billing.NewReader(a.Biller().Store()),
+		Sessions:      portal.NewSessions(a.Table, a.Accounts, a.now, a.Config.PortalSessionTTL),
+		Portal:        portal.NewAssets(portal.Built()),
+		PublicBaseURL: a.Config.PublicBaseURL,
+		Logger:        a.Log,
+		MaxBodyBytes:  a.Config.MaxBodyBytes,
+		Now:           a.now,
 		// The API's dependencies: the table, and the usage bucket it uploads
 		// to and reads from. It sends to no queue.
 		Checks: []httpapi.Check{

@@ -30,7 +30,8 @@ type Config struct {
 	// deliveries are spread over (0: webhook.DefaultDeliveryShards). It may
 	// grow, never shrink.
 	WebhookDeliveryShards int
-	MetricsNamespace      string // CloudWatch namespace of the EMF metrics
+	MetricsNamespace      string        // CloudWatch namespace of the EMF metrics
+	PortalSessionTTL      time.Duration // 0: the portal's default
 }
 
 // DefaultWebhookRetries is the Standard Webhooks / Svix schedule that
@@ -69,6 +70,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("MERCATO_WEBHOOK_DELIVERY_SHARDS"); v != "" {
 		if c.WebhookDeliveryShards, err = strconv.Atoi(v); err != nil || c.WebhookDeliveryShards < 1 {
 			return Config{}, fmt.Errorf("config: MERCATO_WEBHOOK_DELIVERY_SHARDS must be a positive integer, not %q", v)
+		}
+	}
+	if v := getenv("MERCATO_PORTAL_SESSION_TTL"); v != "" {
+		if c.PortalSessionTTL, err = time.ParseDuration(v); err != nil || c.PortalSessionTTL <= 0 {
+			return Config{}, fmt.Errorf("config: MERCATO_PORTAL_SESSION_TTL: want a positive duration such as 8h, got %q", v)
 		}
 	}
 	if c.WebhookRetries, err = ParseSchedule(orDefault(getenv("MERCATO_WEBHOOK_RETRY_SCHEDULE"), DefaultWebhookRetries)); err != nil {

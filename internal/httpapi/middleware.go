@@ -116,12 +116,12 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, a access) (*htt
 	if a == public {
 		return r, nil
 	}
-	p, err := s.cfg.Accounts.Authenticate(ctx, r.Header.Get("Authorization"))
+	p, r, err := s.authenticate(ctx, r)
 	if err != nil {
 		return r, err
 	}
 	logging.ScopeFrom(ctx).SetAccount(p.AccountID)
-	r = r.WithContext(context.WithValue(ctx, principalKey{}, p))
+	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 	switch {
 	case a == adminOnly && !p.Is(account.Admin):
 		return r, fault.Forbiddenf("this endpoint is for admin accounts; the token belongs to a %s account", p.AccountType)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/ordering"
+	"github.com/mercato-dev/mercato/internal/portal"
 )
 
 // Config holds what the handler needs. Every field is required unless noted.
@@ -30,6 +31,14 @@ type Config struct {
 	// Usage is usage files and records; Invoices the provider's invoices.
 	Usage    UsageService
 	Invoices InvoiceService
+
+	// Sessions are the web portal's cookie sessions, accepted in place of a
+	// token; Portal serves the portal's files under /portal/. Both optional.
+	Sessions *portal.Sessions
+	Portal   http.Handler
+	// PublicBaseURL is the absolute base of sign-in links; empty: the
+	// request's own host.
+	PublicBaseURL string
 
 	Logger *slog.Logger
 	// Checks are the dependencies /healthz reports on.
@@ -92,6 +101,7 @@ func (s *Server) allRoutes() []route {
 	var rs []route
 	rs = append(rs, s.systemRoutes()...)
 	rs = append(rs, s.accountRoutes()...)
+	rs = append(rs, s.sessionRoutes()...)
 	rs = append(rs, s.marketplaceRoutes()...)
 	rs = append(rs, s.productRoutes()...)
 	rs = append(rs, s.listingRoutes()...)
@@ -130,6 +140,10 @@ func (s *Server) buildMux() *http.ServeMux {
 	mux.Handle("/", s.endpoint(route{access: public, handle: notFound}))
 	mux.Handle("/public/", s.endpoint(route{access: anyAccount, handle: notFound}))
 	mux.Handle("/v1/", s.endpoint(route{access: anyAccount, handle: notFound}))
+	if s.cfg.Portal != nil {
+		mux.Handle(portal.Prefix, s.cfg.Portal)
+		mux.Handle(strings.TrimSuffix(portal.Prefix, "/"), s.cfg.Portal)
+	}
 	return mux
 }
 

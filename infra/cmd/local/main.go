@@ -39,6 +39,7 @@ type options struct {
 	envFile          string
 	logLevel         string
 	webhookRetries   string
+	sessionTTL       time.Duration
 	failedVisibility time.Duration
 	metrics          string
 	spans            string
@@ -52,6 +53,7 @@ func main() {
 	flag.StringVar(&o.envFile, "env-file", localenv.DefaultPath, "where to write the demo tokens and resource names")
 	flag.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	flag.StringVar(&o.webhookRetries, "webhook-retries", "1s,5s,15s,30s,1m,2m,5m", "webhook retry schedule; compressed locally so that retries can be watched")
+	flag.DurationVar(&o.sessionTTL, "portal-session-ttl", 0, "how long a portal sign-in lasts (0: the default, 8h)")
 	flag.DurationVar(&o.failedVisibility, "failed-visibility", 0, "redeliver failed SQS messages after this long instead of the queue's visibility timeout (0 keeps Lambda's semantics)")
 	flag.StringVar(&o.metrics, "metrics", "", "file the functions' EMF metric lines go to, as in their CloudWatch logs ('-' for stderr; empty: none)")
 	flag.StringVar(&o.spans, "spans", "", "file the functions' spans go to as X-Ray segment documents, one a line ('-' for stderr; empty: no tracing)")
@@ -139,6 +141,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	return serve(ctx, ln, a, rt, func() {
 		demo.print(out, o.envFile)
+		fmt.Fprintf(out, "portal    %s/portal/  (sign in with a token above)\n", apiURL)
 		fmt.Fprintf(out, "mercato ready in %.1fs: API %s · emulator %s · stack %s · %d event sources · Ctrl-C stops everything\n",
 			time.Since(start).Seconds(), apiURL, endpoint, st.Name, len(rt.Sources()))
 	})
@@ -190,6 +193,9 @@ func deploy(ctx context.Context, awsCfg aws.Config, o options) (*stack.Stack, ma
 	// Only the local stack lets webhooks target http://127.0.0.1, so that a
 	// receiver on this machine can be tried without TLS.
 	env["MERCATO_ALLOW_HTTP_LOOPBACK"] = "true"
+	if o.sessionTTL > 0 {
+		env["MERCATO_PORTAL_SESSION_TTL"] = o.sessionTTL.String()
+	}
 	return st, env, nil
 }
 

@@ -1,0 +1,214 @@
+package httpapi
+
+import (
+	"context"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/portal"
+)
+
+// The web portal signs in with a session cookie instead of a token. The
+// cookie is HttpOnly and SameSite=Strict; a write made with it must also
+// carry the session's CSRF token in CSRFHeader, which a page of another
+// site cannot read.
+const (
+	SessionCookie = "mercato_session"
+	CSRFHeader    = "X-CSRF-Token"
+)
+
+type sessionKey struct{}
+
+// cookieSession is the session a request authenticated with.
+type cookieSession struct {
+	id string
+	portal.Session
+}
+
+func (s *Server) sessionRoutes() []route {
+	const p = "/public/v1/auth/sessions"
+	return []route{
+		{method: http.MethodPost, path: p, access: public, handle: s.openSession},
+		{method: http.MethodGet, path: p + "/current", access: anyAccount, handle: s.currentSession},
+		{method: http.MethodDelete, path: p + "/current", access: anyAccount, handle: s.closeSession},
+		{method: http.MethodPost, path: "/public/v1/auth/sign-in-links", access: anyAccount, handle: s.createSignInLink},
+	}
+}
+
+// authenticate resolves the caller from the Authorization header or, when
+// there is none, from the portal's session cookie. A cookie-authenticated
+// request that may change something must carry the session's CSRF token.
+func (s *Server) authenticate(ctx context.Context, r *http.Request) (account.Principal, *http.Request, error) {
+	header := r.Header.Get("Authorization")
+	c, err := r.Cookie(SessionCookie)
+	if header != "" || s.cfg.Sessions == nil || err != nil || c.Value == "" {
+		p, err := s.cfg.Accounts.Authenticate(ctx, header)
+		return p, r, err
+	}
+	sess, err := s.cfg.Sessions.Authenticate(ctx, c.Value)
+	if err != nil {
+		return account.Principal{}, r, err
+	}
+	if !safeMethod(r.Method) && !sess.CheckCSRF(r.Header.Get(CSRFHeader)) {
+		return account.Principal{}, r, fault.Forbiddenf("a write made with the portal's session cookie must carry the session's %s header; cross-site requests are refused", CSRFHeader)
+	}
+	r = r.WithContext(context.WithValue(ctx, sessionKey{}, cookieSession{id: c.Value, Session: sess}))
+	return sess.Principal, r, nil
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// openSessionInput is the body of POST /public/v1/auth/sessions: a token
+// pasted into the sign-in form, or the code of a sign-in link.
+type openSessionInput struct {
+	Token string `json:"token"`
+	Link  string `json:"link"`
+}
+
+// sessionBody answers the session endpoints. The CSRF token is readable
+// only by the portal's own origin, which the session cookie came from.
+type sessionBody struct {
+	Account struct {
+		ID   string       `json:"id"`
+		Type account.Type `json:"type"`
+		Name string       `json:"name"`
+	} `json:"account"`
+	CSRFToken string    `json:"csrf_token"`
+	Expires   time.Time `json:"expires"`
+}
+
+func newSessionBody(sess portal.Session) sessionBody {
+	var b sessionBody
+	b.Account.ID, b.Account.Type, b.Account.Name = sess.Principal.AccountID, sess.Principal.AccountType, sess.Principal.AccountName
+	b.CSRFToken, b.Expires = sess.CSRF, sess.Expires
+	return b
+}
+
+func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
+	// Only JSON: an HTML form of another site cannot send it without a CORS
+	// preflight, which this API never grants, so no page can sign a visitor
+	// in to an account of its choosing (login CSRF).
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return &fault.Error{Kind: fault.Unsupported, Messages: []string{"send the sign-in as Content-Type: application/json"}}
+	}
+	var in openSessionInput
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	in.Token, in.Link = strings.TrimSpace(in.Token), strings.TrimSpace(in.Link)
+	if (in.Token == "") == (in.Link == "") {
+		return fault.Invalidf("send either token (an API token) or link (the code of a sign-in link)")
+	}
+	open := func() (portal.Opened, error) { return s.cfg.Sessions.Open(r.Context(), in.Token) }
+	if in.Link != "" {
+		open = func() (portal.Opened, error) { return s.cfg.Sessions.Redeem(r.Context(), in.Link) }
+	}
+	o, err := open()
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, sessionCookie(r, o.ID, o.Expires))
+	writeJSON(w, http.StatusCreated, newSessionBody(o.Session))
+	return nil
+}
+
+func currentCookieSession(r *http.Request) (cookieSession, error) {
+	cs, ok := r.Context().Value(sessionKey{}).(cookieSession)
+	if !ok {
+		return cookieSession{}, fault.NotFoundf("this request has no portal session: it was authenticated with a token, not the session cookie")
+	}
+	return cs, nil
+}
+
+func (s *Server) currentSession(w http.ResponseWriter, r *http.Request) error {
+	cs, err := currentCookieSession(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newSessionBody(cs.Session))
+	return nil
+}
+
+func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) error {
+	cs, err := currentCookieSession(r)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Sessions.Close(r.Context(), cs.id); err != nil {
+		return err
+	}
+	http.SetCookie(w, sessionCookie(r, "", time.Unix(0, 0)))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type signInLinkBody struct {
+	URL     string    `json:"url"`
+	Expires time.Time `json:"expires"`
+}
+
+// createSignInLink mints a one-time link that opens a portal session as
+// the calling token, the way Svix's app-portal access works: a back office
+// calls it and hands the link to a user.
+func (s *Server) createSignInLink(w http.ResponseWriter, r *http.Request) error {
+	// No field is defined yet; a body, when sent, must still be valid.
+	if err := optionalBody(r, &struct{}{}); err != nil {
+		return err
+	}
+	if _, err := currentCookieSession(r); err == nil {
+		return fault.Forbiddenf("sign-in links are minted with an API token in the Authorization header, not from a portal session")
+	}
+	value, err := account.ParseAuthorization(r.Header.Get("Authorization"))
+	if err != nil {
+		return err
+	}
+	code, expires, err := s.cfg.Sessions.Link(r.Context(), principal(r), account.HashToken(value))
+	if err != nil {
+		return err
+	}
+	// The code travels in the fragment, which browsers never send to a
+	// server nor put in a Referer.
+	writeJSON(w, http.StatusCreated, signInLinkBody{URL: s.baseURL(r) + portal.Prefix + "#/sign-in/" + code, Expires: expires})
+	return nil
+}
+
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.PublicBaseURL != "" {
+		return s.cfg.PublicBaseURL
+	}
+	scheme := "https"
+	if r.TLS == nil && isLoopback(r.Host) {
+		scheme = "http"
+	}
+	return scheme + "://" + r.Host
+}
+
+// sessionCookie is Secure everywhere but on a loopback host served without
+// TLS (make run), where a browser would drop a Secure cookie.
+func sessionCookie(r *http.Request, value string, expires time.Time) *http.Cookie {
+	c := &http.Cookie{Name: SessionCookie, Value: value, Path: "/", Expires: expires,
+		HttpOnly: true, Secure: r.TLS != nil || !isLoopback(r.Host), SameSite: http.SameSiteStrictMode}
+	if value == "" {
+		c.MaxAge = -1
+	}
+	return c
+}
+
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}

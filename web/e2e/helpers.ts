@@ -1,0 +1,27 @@
+import { expect, type Page, type BrowserContext } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const url = () => process.env.E2E_URL!;
+export const tokens = () => ({ vendor: process.env.E2E_VENDOR_TOKEN!, provider: process.env.E2E_PROVIDER_TOKEN! });
+
+// Screenshots of every page a test passes through go to e2e-output/screens
+// (git-ignored); a few are copied to docs/portal for the README.
+const screens = join(dirname(fileURLToPath(import.meta.url)), '../e2e-output/screens');
+mkdirSync(screens, { recursive: true });
+
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(screens, name + '.png'), fullPage: true });
+}
+
+export async function signIn(page: Page, token: string, base = url()) {
+  await page.goto(base + '/portal/');
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+}
+
+export async function sessionCookie(ctx: BrowserContext) {
+  return (await ctx.cookies()).find((c) => c.name === 'mercato_session');
+}
