@@ -20,6 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ident"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // ObjectStore is the part of the S3 client usage files need.
@@ -256,12 +257,12 @@ func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
 }
 
 // writeRecords reads the object again and writes each record under the
-// file's new generation.
+// file's new generation, over layout.UsageRecordShards shards.
 func (p *Processor) writeRecords(ctx context.Context, f Stored, v *Validator, key, etag string) (int, error) {
 	w := NewBatchWriter(ctx, p.cfg.Store.table, p.cfg.Workers)
 	seq := 0
 	err := p.scan(ctx, v, key, etag, nil, func(r Record) error {
-		item, err := recordItem(f.ID, f.Gen, seq, r)
+		item, err := recordItem(f.ID, f.Gen, seq, layout.UsageRecordShards, r)
 		if err != nil {
 			return err
 		}
@@ -317,8 +318,12 @@ func (p *Processor) scan(ctx context.Context, v *Validator, key, etag string, cl
 // lost race (a newer processing started) deletes this run's records and
 // leaves the file to the newer one.
 func (p *Processor) finish(ctx context.Context, f Stored, status string, rep Report, recordsGen int) error {
-	before := f.Status
+	before, oldShards := f.Status, f.RecordShards
 	f.Status, f.RecordsGen, f.ErrorDetail = status, recordsGen, rep.Detailed
+	f.RecordShards = 0
+	if recordsGen != 0 {
+		f.RecordShards = layout.UsageRecordShards
+	}
 	f.Records = RecordCounts{Valid: rep.Records, Invalid: rep.BadRows}
 	f.Stats = Stats{Records: rep.Records, Errors: rep.Count, Items: rep.Stats}
 	if status == StatusInvalid {
@@ -330,7 +335,7 @@ func (p *Processor) finish(ctx context.Context, f Stored, status string, rep Rep
 	saved, err := p.cfg.Store.Save(ctx, f, before, p.cfg.Now().UTC())
 	if fault.Is(err, fault.Conflict) {
 		p.cfg.Logger.InfoContext(ctx, "usage: a newer processing took over the file", slog.String("file", f.ID), slog.Int("generation", f.Gen))
-		return p.cfg.Store.deleteGenerations(ctx, f.ID, f.Gen, f.Gen, p.cfg.Workers)
+		return p.cfg.Store.deleteGenerations(ctx, f.ID, f.Gen, f.Gen, layout.UsageRecordShards, p.cfg.Workers)
 	}
 	if err != nil {
 		return err
@@ -343,7 +348,7 @@ func (p *Processor) finish(ctx context.Context, f Stored, status string, rep Rep
 	if status == StatusInvalid {
 		last = saved.Gen
 	}
-	return p.cfg.Store.deleteGenerations(ctx, f.ID, 1, last, p.cfg.Workers)
+	return p.cfg.Store.deleteGenerations(ctx, f.ID, 1, last, max(oldShards, layout.UsageRecordShards), p.cfg.Workers)
 }
 
 // giveUp marks the file invalid after its last failed delivery.
