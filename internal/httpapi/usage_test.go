@@ -42,12 +42,18 @@ func newUsageShop(t *testing.T) *usageShop {
 // purchase buys qty users and the minutes, and approves the request.
 func (s *usageShop) purchase(t *testing.T, qty int) string {
 	t.Helper()
+	return s.purchaseFor(t, qty, "contoso")
+}
+
+// purchaseFor is purchase with the tenant parameter's value.
+func (s *usageShop) purchaseFor(t *testing.T, qty int, tenant string) string {
+	t.Helper()
 	var r fulfillment.Request
 	s.do(http.MethodPost, "/public/v1/requests", s.provider.Token.Value, map[string]any{"type": "purchase", "asset": map[string]any{
 		"product": map[string]any{"id": s.lab.product.ID}, "marketplace": map[string]any{"id": s.mp.ID},
 		"tiers":  map[string]any{"customer": map[string]any{"name": "Contoso Ltd"}},
 		"items":  []any{map[string]any{"id": s.lab.item.ID, "quantity": qty}, map[string]any{"id": s.ppu.ID, "quantity": 0}},
-		"params": []any{map[string]any{"id": "param_tenant", "value": "contoso"}},
+		"params": []any{map[string]any{"id": "param_tenant", "value": tenant}},
 	}}, http.StatusCreated, &r)
 	path := "/public/v1/requests/" + r.ID
 	s.do(http.MethodPut, path, s.vendor.Token.Value, map[string]any{"asset": map[string]any{"params": []any{
@@ -199,6 +205,8 @@ func TestUsage(t *testing.T) {
 		{"presigned upload", usagePresigned},
 		{"record id accepted in another file", usageRecordElsewhere},
 		{"bad input", usageBadInput},
+		{"records page across shards", usageRecordsAcrossShards},
+		{"parameter search by key", usageParamSearch},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s.t = t // the fixture reports to the running case

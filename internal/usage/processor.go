@@ -232,11 +232,11 @@ func (p *Processor) start(ctx context.Context, f Stored, key, etag string, size 
 
 // run validates the object, then writes its records when it is valid.
 func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
-	cat, err := fileCatalog(ctx, p.cfg.Catalog, f.File)
+	cat, version, err := fileCatalog(ctx, p.cfg.Catalog, f.File)
 	if err != nil {
 		return err
 	}
-	v := NewValidator(f.File, cat, NewStoreAssets(p.cfg.Assets, f.File))
+	v := NewValidator(f.File, cat, NewStoreAssets(p.cfg.Assets, f.File, version))
 	v.seen = newIDSet(p.cfg.TmpDir)
 	if err := p.scan(ctx, v, key, etag, p.cfg.Store, nil); err != nil {
 		return err
