@@ -79,6 +79,15 @@ func usageRecordsAcrossShards(t *testing.T, s *usageShop) {
 		})
 	}
 
+	// A filtered list reads the whole file: the six shards that hold it,
+	// not all 64.
+	var found []usage.Record
+	s.counter.Reset()
+	s.do(http.MethodGet, "/public/v1/usage/records?usage_file.id="+f.ID+"&record_id="+ids[n-1], s.vendor.Token.Value, nil, http.StatusOK, &found)
+	if len(found) != 1 || found[0].RecordID != ids[n-1] || !cmp.Equal(nonZero(s.counter.Calls()), map[string]int{"GetItem": 2, "Query": 6}) {
+		t.Errorf("filtered list = %+v, calls %v", found, s.counter.Calls())
+	}
+
 	// The same notification again is skipped, and a re-upload of the same
 	// content replaces the records: one copy of each, the same list.
 	if again := s.process(t, up); again.Updated != f.Updated {

@@ -15,7 +15,7 @@ import (
 // to disk past a million rows; messages are capped). A valid file's
 // records are written at up to 40,000 a second (DefaultWorkers, over
 // layout.UsageRecordShards partitions), after a first pass that checks
-// their claims, so two million rows take about 80 s of the usage
+// their claims, so two million rows take about 90 s of the usage
 // function's 300 s timeout (template.yaml; the model is in the README's
 // "Usage files"). A larger file would time out on every delivery and end
 // invalid as an internal error; refused at once, its vendor is told to
