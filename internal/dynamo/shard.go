@@ -3,18 +3,11 @@ package dynamo
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
 // Write sharding. One partition key takes at most 1,000 write units a
@@ -119,11 +112,6 @@ func partitionEntries(ctx context.Context, t *Table, p Partition) ([]IndexEntry,
 	if err != nil {
 		return nil, err
 	}
-	return entriesOf(p, rows)
-}
-
-// entriesOf reads the table key and the sort key of p's rows.
-func entriesOf(p Partition, rows []map[string]any) ([]IndexEntry, error) {
 	_, skName := p.keyNames()
 	out := make([]IndexEntry, 0, len(rows))
 	for _, r := range rows {
@@ -145,85 +133,4 @@ func Keys(entries []IndexEntry) []Key {
 		out[i] = e.Key
 	}
 	return out
-}
-
-// PageEntries reads one page of a sharded list in sort-key order: at most
-// limit entries whose sort key comes after after ("" for the first page).
-// It sends one Query per shard (Limit limit, from after; up to
-// shardReaders at once) and merges them, so a page costs N Queries of at
-// most limit items each, whatever the list's length. next is the sort key
-// to pass as after for the following page, "" when the list ends there.
-//
-// A shard whose answer stops short (DynamoDB's 1 MB page) bounds the page
-// to its last sort key, so that no entry it did not return is skipped.
-func PageEntries(ctx context.Context, t *Table, s Sharded, after string, limit int) (page []IndexEntry, next string, err error) {
-	if limit <= 0 {
-		return nil, "", fmt.Errorf("dynamo: page of %s: limit %d", s.Prefix, limit)
-	}
-	parts := s.Partitions()
-	results := make([][]IndexEntry, len(parts))
-	more := make([]bool, len(parts))
-	errs := make([]error, len(parts))
-	sem := make(chan struct{}, shardReaders)
-	var wg sync.WaitGroup
-	for i, p := range parts {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i], more[i], errs[i] = pageAfter(ctx, t, p, after, limit)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, "", err
-	}
-	var all []IndexEntry
-	bound, bounded := "", false
-	for i, r := range results {
-		all = append(all, r...)
-		if more[i] && len(r) > 0 && (!bounded || r[len(r)-1].SortKey < bound) {
-			bound, bounded = r[len(r)-1].SortKey, true
-		}
-	}
-	slices.SortFunc(all, func(a, b IndexEntry) int { return cmp.Compare(a.SortKey, b.SortKey) })
-	if bounded {
-		all = all[:sort.Search(len(all), func(i int) bool { return all[i].SortKey > bound })]
-	}
-	page = all[:min(len(all), limit)]
-	if len(all) > limit || bounded {
-		next = page[len(page)-1].SortKey
-	}
-	return page, next, nil
-}
-
-// pageAfter is one Query of up to limit entries of p after sort key
-// after, and whether p has more.
-func pageAfter(ctx context.Context, t *Table, p Partition, after string, limit int) ([]IndexEntry, bool, error) {
-	pkName, skName := p.keyNames()
-	kc := expression.Key(pkName).Equal(expression.Value(p.PK))
-	if after != "" {
-		kc = kc.And(expression.Key(skName).GreaterThan(expression.Value(after)))
-	}
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, false, fmt.Errorf("dynamo: build page query of %s: %w", p.PK, err)
-	}
-	in := &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
-		ExpressionAttributeValues: expr.Values(), Limit: aws.Int32(int32(limit))}
-	if p.Index != "" {
-		in.IndexName = aws.String(p.Index)
-	} else {
-		in.ConsistentRead = aws.Bool(true)
-	}
-	res, err := t.Query(ctx, in)
-	if err != nil {
-		return nil, false, err
-	}
-	var rows []map[string]any
-	if err := attributevalue.UnmarshalListOfMaps(res.Items, &rows); err != nil {
-		return nil, false, fmt.Errorf("dynamo: decode %s: %w", p.PK, err)
-	}
-	entries, err := entriesOf(p, rows)
-	return entries, res.Next != nil, err
 }
