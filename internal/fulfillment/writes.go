@@ -75,6 +75,7 @@ func (s *Store) SaveAsset(tx *dynamo.Tx, before Asset, a StoredAsset, now time.T
 	a.Rev++
 	tx.Put("asset", AssetRow(a), &cond)
 	reindexRenewal(tx, before, a.Asset)
+	reindexParams(tx, before, a.Asset)
 	if err := s.emit(tx, event.AssetUpdated, a.Asset, now, a.Vendor.ID, a.Provider.ID); err != nil {
 		return err
 	}

@@ -14,14 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -43,12 +42,18 @@ func newUsageShop(t *testing.T) *usageShop {
 // purchase buys qty users and the minutes, and approves the request.
 func (s *usageShop) purchase(t *testing.T, qty int) string {
 	t.Helper()
+	return s.purchaseFor(t, qty, "contoso")
+}
+
+// purchaseFor is purchase with the tenant parameter's value.
+func (s *usageShop) purchaseFor(t *testing.T, qty int, tenant string) string {
+	t.Helper()
 	var r fulfillment.Request
 	s.do(http.MethodPost, "/public/v1/requests", s.provider.Token.Value, map[string]any{"type": "purchase", "asset": map[string]any{
 		"product": map[string]any{"id": s.lab.product.ID}, "marketplace": map[string]any{"id": s.mp.ID},
 		"tiers":  map[string]any{"customer": map[string]any{"name": "Contoso Ltd"}},
 		"items":  []any{map[string]any{"id": s.lab.item.ID, "quantity": qty}, map[string]any{"id": s.ppu.ID, "quantity": 0}},
-		"params": []any{map[string]any{"id": "param_tenant", "value": "contoso"}},
+		"params": []any{map[string]any{"id": "param_tenant", "value": tenant}},
 	}}, http.StatusCreated, &r)
 	path := "/public/v1/requests/" + r.ID
 	s.do(http.MethodPut, path, s.vendor.Token.Value, map[string]any{"asset": map[string]any{"params": []any{
@@ -155,20 +160,19 @@ func (s *usageShop) records(t *testing.T, fileID string) ([]usage.Record, string
 	return recs, res.header.Get("Content-Range")
 }
 
-// recordItems counts the file's record items of every generation.
+// recordItems counts the file's record items of every generation, in
+// every shard.
 func recordItems(t *testing.T, f *fixture, fileID string) int {
 	t.Helper()
-	kc := expression.Key("pk").Equal(expression.Value(usage.FilePK(fileID))).And(expression.Key("sk").BeginsWith("REC#"))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		t.Fatal(err)
+	n := 0
+	for _, part := range layout.UsageRecords(fileID, layout.UsageRecordShards).Partitions() {
+		items, err := dynamo.QueryAll[map[string]any](context.Background(), f.app.Table, part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(items)
 	}
-	page, err := f.app.Table.Query(context.Background(), &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(page.Items)
+	return n
 }
 
 func usageEvents(t *testing.T, f *fixture, account, fileID string) []string {
@@ -201,6 +205,8 @@ func TestUsage(t *testing.T) {
 		{"presigned upload", usagePresigned},
 		{"record id accepted in another file", usageRecordElsewhere},
 		{"bad input", usageBadInput},
+		{"records page across shards", usageRecordsAcrossShards},
+		{"parameter search by key", usageParamSearch},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s.t = t // the fixture reports to the running case

@@ -15,20 +15,23 @@ import (
 // MaxRows bounds the rows of a file. It bounds processing time, not
 // memory, which no longer grows with the file (the duplicate check spills
 // to disk past a million rows; messages are capped). A valid file's
-// records are written at about 10,000 a second (8 BatchWriteItem calls of
-// 25 in flight, some 20 ms each), after a first pass that checks their
-// claims, so two million rows take most of the usage function's 300 s
-// timeout (template.yaml). A larger file would time out on every delivery
-// and end invalid as an internal error; refused at once, its vendor is
-// told to split it. Raise it together with the timeout.
+// records are written at up to 40,000 a second (DefaultWorkers, over
+// layout.UsageRecordShards partitions), after a first pass that checks
+// their claims, so two million rows take about 90 s of the usage
+// function's 300 s timeout (template.yaml; the model is in the README's
+// "Usage files"). A larger file would time out on every delivery and end
+// invalid as an internal error; refused at once, its vendor is told to
+// split it. Raise it together with the timeout.
 const MaxRows = 2_000_000
 
 // claimBatch is how many record ids one Claims call checks: DynamoDB's
 // BatchGetItem limit.
 const claimBatch = 100
 
-// claimWorkers bounds the Claims calls in flight while the file is read.
-const claimWorkers = 4
+// claimWorkers bounds the Claims calls in flight while the file is read:
+// 16 BatchGetItem calls of 100 ids at about 15 ms each check 100,000 ids a
+// second, which keeps ahead of reading at a Lambda's share of a core.
+const claimWorkers = 16
 
 type claimRef struct {
 	id  string

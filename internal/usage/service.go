@@ -2,11 +2,13 @@ package usage
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -342,6 +344,10 @@ func (s *Service) AllRecords(ctx context.Context, actor account.Principal, fileI
 		return nil, fault.Invalidf("usage file %s has %d records: filter its records by usage_file.id alone and page with limit and offset", fileID, f.Stats.Records)
 	}
 	var out []Record
-	err = s.cfg.Store.EachRecord(ctx, f, func(rs []Record) error { out = append(out, rs...); return nil })
-	return out, err
+	if err := s.cfg.Store.EachRecord(ctx, f, func(rs []Record) error { out = append(out, rs...); return nil }); err != nil {
+		return nil, err
+	}
+	// Shards are read one after the other; the list is in row order.
+	slices.SortFunc(out, func(a, b Record) int { return cmp.Compare(a.Row, b.Row) })
+	return out, nil
 }

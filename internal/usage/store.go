@@ -1,11 +1,14 @@
 package usage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,15 +19,19 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
-// A file and its records share a partition; claims are apart, one item
-// per record id, so that checking a record id is a key read:
+// A file is one item; its records are spread over shards, so that one
+// file's writes are not capped by one partition's 1,000 writes a second;
+// claims are apart, one item per record id, so that checking a record id
+// is a key read:
 //
 //	USAGEFILE#<id> / FILE                 the file; gsi1 UFILES#V#<vendor>, gsi2 UFILES#P#<provider>
 //	                                      (both <created>#<id>); once accepted, gsi3 UBILL#<provider>#<period>
 //	                                      (unclaimed until billing claims its records) / <id>
-//	USAGEFILE#<id> / REC#<gen>#<seq>      a record of processing generation gen
+//	UREC#<id>#<n> / REC#<gen>#<seq>       a record of processing generation gen, in shard n
+//	                                      (layout.UsageRecords, layout.RecordShard)
 //	URECID#<product>#<record id> / CLAIM  the accepted file that holds a record id
 //
 // Every processing of a file writes its records under a new generation and
@@ -45,6 +52,7 @@ type fileRow struct {
 	Rev           int    `dynamodbav:"rev"`
 	Gen           int    `dynamodbav:"gen"`
 	RecordsGen    int    `dynamodbav:"records_gen"`
+	RecordShards  int    `dynamodbav:"record_shards,omitempty"`
 	UploadKey     string `dynamodbav:"upload_key,omitempty"`
 	ProcessedKey  string `dynamodbav:"processed_key,omitempty"`
 	ProcessedETag string `dynamodbav:"processed_etag,omitempty"`
@@ -55,9 +63,12 @@ type fileRow struct {
 // Stored is a file with the bookkeeping of its row.
 type Stored struct {
 	File
-	Rev           int
-	Gen           int
-	RecordsGen    int
+	Rev        int
+	Gen        int
+	RecordsGen int
+	// RecordShards is the number of shards generation RecordsGen was
+	// written over.
+	RecordShards  int
 	UploadKey     string
 	ProcessedKey  string
 	ProcessedETag string
@@ -65,7 +76,7 @@ type Stored struct {
 	BillingPeriod string
 }
 
-// FilePK is the partition of a file and its records.
+// FilePK is the partition of a file.
 func FilePK(id string) string { return "USAGEFILE#" + id }
 
 func fileKey(id string) dynamo.Key { return dynamo.Key{PK: FilePK(id), SK: "FILE"} }
@@ -91,7 +102,7 @@ func toRow(s Stored) fileRow {
 	r := fileRow{PK: k.PK, SK: k.SK, Entity: "usage_file", Doc: string(doc), Rev: s.Rev, Gen: s.Gen,
 		GSI1PK: "UFILES#V#" + s.Vendor.ID, GSI1SK: sortKey(s.Created, s.ID),
 		GSI2PK: "UFILES#P#" + s.Provider.ID, GSI2SK: sortKey(s.Created, s.ID),
-		RecordsGen: s.RecordsGen, UploadKey: s.UploadKey, ProcessedKey: s.ProcessedKey, ProcessedETag: s.ProcessedETag,
+		RecordsGen: s.RecordsGen, RecordShards: s.RecordShards, UploadKey: s.UploadKey, ProcessedKey: s.ProcessedKey, ProcessedETag: s.ProcessedETag,
 		Claimed: s.Claimed, BillingPeriod: s.BillingPeriod}
 	if s.Billable() {
 		period := s.BillingPeriod
@@ -108,7 +119,7 @@ func fromRow(r fileRow) (Stored, error) {
 	if err := json.Unmarshal([]byte(r.Doc), &f); err != nil {
 		return Stored{}, fmt.Errorf("usage: decode file %s: %w", r.PK, err)
 	}
-	return Stored{File: f, Rev: r.Rev, Gen: r.Gen, RecordsGen: r.RecordsGen, UploadKey: r.UploadKey,
+	return Stored{File: f, Rev: r.Rev, Gen: r.Gen, RecordsGen: r.RecordsGen, RecordShards: r.RecordShards, UploadKey: r.UploadKey,
 		ProcessedKey: r.ProcessedKey, ProcessedETag: r.ProcessedETag, Claimed: r.Claimed, BillingPeriod: r.BillingPeriod}, nil
 }
 
@@ -224,8 +235,15 @@ func RecordSK(gen, seq int) string { return fmt.Sprintf("REC#%06d#%09d", gen, se
 
 func genPrefix(gen int) string { return fmt.Sprintf("REC#%06d#", gen) }
 
-func recordItem(fileID string, gen, seq int, r Record) (map[string]types.AttributeValue, error) {
-	return attributevalue.MarshalMap(recordRow{PK: FilePK(fileID), SK: RecordSK(gen, seq), Entity: "usage_record",
+// recordKey is the key of the seq-th record of generation gen of a file
+// whose records are spread over shards.
+func recordKey(fileID string, gen, seq, shards int) dynamo.Key {
+	return dynamo.Key{PK: dynamo.ShardKey(layout.UsageRecords(fileID, shards).Prefix, layout.RecordShard(seq, shards)), SK: RecordSK(gen, seq)}
+}
+
+func recordItem(fileID string, gen, seq, shards int, r Record) (map[string]types.AttributeValue, error) {
+	k := recordKey(fileID, gen, seq, shards)
+	return attributevalue.MarshalMap(recordRow{PK: k.PK, SK: k.SK, Entity: "usage_record",
 		ID: RecordID(fileID, seq), RecordID: r.RecordID, Note: r.Note, ItemID: r.Item.ID, ItemMPN: r.Item.MPN, ItemName: r.Item.Name,
 		AssetID: r.Asset.ID, Quantity: r.Quantity, Price: r.Price, Start: stampOf(r.Start), End: stampOf(r.End), Row: r.Row})
 }
@@ -239,44 +257,109 @@ func (rr recordRow) record(f File) Record {
 		Start: start.UTC(), End: end.UTC(), Row: rr.Row, DuplicateOf: rr.DuplicateOf}
 }
 
-// RecordPage reads up to limit records of the file from record offset
-// (the records of one generation are numbered from 0, so a page is a key
-// range, whatever the offset).
+// seqRange is the records of one shard that a page holds: sequence
+// numbers lo to hi, and none between them of another page.
+type seqRange struct{ shard, lo, hi int }
+
+// pageRanges are the shards' key ranges of the records from offset to
+// offset+limit-1: a page of consecutive records touches about
+// limit/RecordBlock shards, each over one contiguous range of its keys.
+func pageRanges(offset, limit, shards int) []seqRange {
+	byShard := map[int]*seqRange{}
+	var out []*seqRange
+	last := offset + limit - 1
+	for b := offset / layout.RecordBlock; b <= last/layout.RecordBlock; b++ {
+		lo, hi := max(b*layout.RecordBlock, offset), min((b+1)*layout.RecordBlock-1, last)
+		n := layout.RecordShard(lo, shards)
+		if r, ok := byShard[n]; ok {
+			r.hi = hi
+			continue
+		}
+		r := &seqRange{shard: n, lo: lo, hi: hi}
+		byShard[n] = r
+		out = append(out, r)
+	}
+	ranges := make([]seqRange, len(out))
+	for i, r := range out {
+		ranges[i] = *r
+	}
+	return ranges
+}
+
+// shardReaders bounds the shards one page or one walk of a file's records
+// reads at once.
+const shardReaders = 8
+
+// RecordPage reads up to limit records of the file from record offset, in
+// order. Records are numbered from 0 in each generation and spread over
+// the shards by number, so a page is a known key range in each shard it
+// touches, whatever the offset: one Query per shard touched, read at once.
 func (s *Store) RecordPage(ctx context.Context, f Stored, offset, limit int) ([]Record, error) {
 	if f.RecordsGen == 0 || limit <= 0 {
 		return nil, nil
 	}
-	lo, hi := RecordSK(f.RecordsGen, offset), RecordSK(f.RecordsGen, offset+limit-1)
-	kc := expression.Key(dynamo.PK).Equal(expression.Value(FilePK(f.ID))).And(expression.Key(dynamo.SK).Between(expression.Value(lo), expression.Value(hi)))
-	return s.queryRecords(ctx, f, kc, int32(min(limit, 1000)))
+	ranges := pageRanges(offset, limit, f.RecordShards)
+	pages := make([][]Record, len(ranges))
+	err := eachShard(ctx, len(ranges), func(ctx context.Context, i int) error {
+		r := ranges[i]
+		pk := recordKey(f.ID, f.RecordsGen, r.lo, f.RecordShards).PK
+		kc := expression.Key(dynamo.PK).Equal(expression.Value(pk)).
+			And(expression.Key(dynamo.SK).Between(expression.Value(RecordSK(f.RecordsGen, r.lo)), expression.Value(RecordSK(f.RecordsGen, r.hi))))
+		return s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
+			recs, err := decodeRecords(f, items)
+			pages[i] = append(pages[i], recs...)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Concat(pages...)
+	slices.SortFunc(out, func(a, b Record) int { return cmp.Compare(a.Row, b.Row) })
+	return out[:min(len(out), limit)], nil
 }
 
-// EachRecord calls fn with every record of the file, a page at a time.
+// eachShard runs fn for shards 0…n-1, up to shardReaders at once, and
+// returns the first error.
+func eachShard(ctx context.Context, n int, fn func(context.Context, int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, shardReaders)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = fn(ctx, i)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// EachRecord calls fn with every record of the file, a page at a time:
+// the shards one after the other, so in order within a shard only. Only
+// the shards that hold records are read: a file of 60 records, one Query
+// per 25 of them.
 func (s *Store) EachRecord(ctx context.Context, f Stored, fn func([]Record) error) error {
 	if f.RecordsGen == 0 {
 		return nil
 	}
-	kc := expression.Key(dynamo.PK).Equal(expression.Value(FilePK(f.ID))).And(expression.Key(dynamo.SK).BeginsWith(genPrefix(f.RecordsGen)))
-	return s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
-		recs, err := decodeRecords(f, items)
+	used := min(f.RecordShards, (f.Stats.Records+layout.RecordBlock-1)/layout.RecordBlock)
+	for _, part := range layout.UsageRecords(f.ID, f.RecordShards).Partitions()[:used] {
+		kc := expression.Key(dynamo.PK).Equal(expression.Value(part.PK)).And(expression.Key(dynamo.SK).BeginsWith(genPrefix(f.RecordsGen)))
+		err := s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
+			recs, err := decodeRecords(f, items)
+			if err != nil {
+				return err
+			}
+			return fn(recs)
+		})
 		if err != nil {
 			return err
 		}
-		return fn(recs)
-	})
-}
-
-func (s *Store) queryRecords(ctx context.Context, f Stored, kc expression.KeyConditionBuilder, limit int32) ([]Record, error) {
-	var out []Record
-	err := s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
-		recs, err := decodeRecords(f, items)
-		out = append(out, recs...)
-		return err
-	})
-	if len(out) > int(limit) {
-		out = out[:limit]
 	}
-	return out, err
+	return nil
 }
 
 func decodeRecords(f Stored, items []map[string]types.AttributeValue) ([]Record, error) {
@@ -317,26 +400,33 @@ func (s *Store) eachPage(ctx context.Context, kc expression.KeyConditionBuilder,
 }
 
 // deleteGenerations deletes the file's records of every generation in
-// [fromGen, toGen], reading only their keys.
-func (s *Store) deleteGenerations(ctx context.Context, fileID string, fromGen, toGen int, workers int) error {
+// [fromGen, toGen] from shards 0…shards-1 (the most any of those
+// generations was written over), reading only their keys.
+func (s *Store) deleteGenerations(ctx context.Context, fileID string, fromGen, toGen, shards, workers int) error {
 	if fromGen > toGen {
 		return nil
 	}
-	kc := expression.Key(dynamo.PK).Equal(expression.Value(FilePK(fileID))).
-		And(expression.Key(dynamo.SK).Between(expression.Value(genPrefix(fromGen)), expression.Value(genPrefix(toGen)+"~")))
 	w := NewBatchWriter(ctx, s.table, workers)
-	err := s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
-		for _, it := range items {
-			var k dynamo.Key
-			if err := attributevalue.UnmarshalMap(it, &k); err != nil {
-				return err
+	var err error
+	for _, part := range layout.UsageRecords(fileID, shards).Partitions() {
+		kc := expression.Key(dynamo.PK).Equal(expression.Value(part.PK)).
+			And(expression.Key(dynamo.SK).Between(expression.Value(genPrefix(fromGen)), expression.Value(genPrefix(toGen)+"~")))
+		err = s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
+			for _, it := range items {
+				var k dynamo.Key
+				if err := attributevalue.UnmarshalMap(it, &k); err != nil {
+					return err
+				}
+				if err := w.Delete(k); err != nil {
+					return err
+				}
 			}
-			if err := w.Delete(k); err != nil {
-				return err
-			}
+			return nil
+		})
+		if err != nil {
+			break
 		}
-		return nil
-	})
+	}
 	_, cerr := w.Close()
 	return errors.Join(err, cerr)
 }
@@ -430,7 +520,7 @@ func (s *Store) MarkDuplicate(ctx context.Context, f Stored, r Record) error {
 	if err != nil {
 		return err
 	}
-	k := dynamo.Key{PK: FilePK(f.ID), SK: RecordSK(f.RecordsGen, seq)}
+	k := recordKey(f.ID, f.RecordsGen, seq, f.RecordShards)
 	_, err = s.table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table.Name, Key: k.AV(),
 		UpdateExpression: expr.Update(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
 	if err != nil {

@@ -38,7 +38,8 @@ type Assets interface {
 	// ByID returns the asset with id, nil when there is none.
 	ByID(ctx context.Context, id string) (*AssetInfo, error)
 	// ByParam returns the file's product's assets on its marketplace whose
-	// parameter name holds value.
+	// parameter name holds value; it may stop at two, which is enough to
+	// tell one from many.
 	ByParam(ctx context.Context, name, value string) ([]*AssetInfo, error)
 }
 
@@ -405,7 +406,7 @@ func (v *Validator) findAsset(ctx context.Context, criteria, raw, value string) 
 	case 1:
 		return found[0], "", nil
 	}
-	return nil, fmt.Sprintf("%d assets have parameter %s = %q; search by asset.id", len(found), name, value), nil
+	return nil, fmt.Sprintf("more than one asset has parameter %s = %q; search by asset.id", name, value), nil
 }
 
 // maxCachedAssets bounds each of the validator's asset caches, whose

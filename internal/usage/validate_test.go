@@ -109,7 +109,7 @@ func TestValidator_Row(t *testing.T) {
 		{"asset suspended during interval", "r-1,,item.mpn,MIN,1,2026-11-10,2026-11-12,asset.id,AS-0000-0000-0004\n", "was not active for the whole interval"},
 		{"asset not yet active", "r-1,,item.mpn,MIN,1,2026-11-02,2026-11-06,asset.id,AS-0000-0000-0005\n", "asset AS-0000-0000-0005 was not active for the whole interval"},
 		{"parameter matches none", "r-1,,item.mpn,MIN,1,2026-11-02,2026-11-03,parameter.tenant,nobody\n", "has parameter tenant = \"nobody\""},
-		{"parameter matches two", "r-1,,item.mpn,MIN,1,2026-11-02,2026-11-03,parameter.tenant,twins\n", "2 assets have parameter tenant"},
+		{"parameter matches two", "r-1,,item.mpn,MIN,1,2026-11-02,2026-11-03,parameter.tenant,twins\n", "more than one asset has parameter tenant"},
 		{"bad asset criteria", "r-1,,item.mpn,MIN,1,2026-11-02,2026-11-03,asset.name,x\n", "asset_search_criteria must be asset.id or parameter.<name>"},
 		{"before the period", "r-1,,item.mpn,MIN,1,2026-10-31,2026-11-02,asset.id,AS-0000-0000-0001\n", "outside the file's period"},
 		{"after the period", "r-1,,item.mpn,MIN,1,2026-11-30,2026-12-02,asset.id,AS-0000-0000-0001\n", "outside the file's period"},
