@@ -60,6 +60,12 @@ type KeyRow struct {
 	Shape                   string // "<index or table> <shaped partition key>"
 	Keys                    int    // concrete keys of that shape
 	WCU, RCU, ConsistentRCU float64
+	// PerEntity marks a shape whose every order (or more) writes keys of
+	// its own (ASSET#<id>, EVENT#<id>): a concrete key's load comes from
+	// one entity's life, not from the order rate, so it does not bound the
+	// ceiling. Life is the largest WCU one such key took over the run.
+	PerEntity bool
+	Life      float64
 	// Causes split the hottest concrete key's load per order by
 	// operation and DynamoDB call.
 	Causes []Cause
@@ -75,6 +81,31 @@ type Cause struct {
 type Spread struct {
 	Median, Max float64
 	N           int
+}
+
+// boolOrder sorts false before true.
+func boolOrder(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// perEntity reports whether a key shape is one whose keys belong to single
+// entities: it has at least as many concrete keys as the run placed orders,
+// and is not a shard of a list (<n>). Such a key
+// takes one entity's writes over that entity's life (an asset's order,
+// approval and roll-ups), however fast orders come, so the per-order load
+// that bounds the ceiling does not apply to it; the report shows its
+// largest lifetime load instead.
+func perEntity(shape string, keys, orders int) bool {
+	if keys < orders {
+		return false
+	}
+	return !strings.Contains(shape, "<n>")
 }
 
 // Build aggregates recorded calls. warm is how many of the last orders
@@ -131,16 +162,23 @@ func Build(calls []Call, invs map[int64]Invocation, sh Shaper, orders, warm int)
 
 	n := float64(max(orders, 1))
 	shapes := map[string]*KeyRow{}
-	rep.Ceiling = math.Inf(1)
-	for name, l := range keys {
+	shapeOf := map[string]string{}
+	for name := range keys {
 		where, pk, _ := strings.Cut(name, " ")
 		shape := where + " " + sh.Shape(pk)
-		k := shapes[shape]
-		if k == nil {
-			k = &KeyRow{Shape: shape}
-			shapes[shape] = k
+		shapeOf[name] = shape
+		if shapes[shape] == nil {
+			shapes[shape] = &KeyRow{Shape: shape}
 		}
-		k.Keys++
+		shapes[shape].Keys++
+	}
+	for _, k := range shapes {
+		k.PerEntity = perEntity(k.Shape, k.Keys, orders)
+	}
+	rep.Ceiling = math.Inf(1)
+	for name, l := range keys {
+		shape := shapeOf[name]
+		k := shapes[shape]
 		w, r, c := l.wcu/n, l.rcu/n, l.crcu/n
 		if limitOf(w, r) < limitOf(k.WCU, k.RCU) {
 			k.Causes = k.Causes[:0]
@@ -152,6 +190,10 @@ func Build(calls []Call, invs map[int64]Invocation, sh Shaper, orders, warm int)
 			})
 		}
 		k.WCU, k.RCU, k.ConsistentRCU = max(k.WCU, w), max(k.RCU, r), max(k.ConsistentRCU, c)
+		k.Life = max(k.Life, l.wcu)
+		if k.PerEntity {
+			continue
+		}
 		if lim := limitOf(w, r); lim < rep.Ceiling {
 			rep.Ceiling, rep.CeilingKey = lim, shape
 		}
@@ -163,7 +205,7 @@ func Build(calls []Call, invs map[int64]Invocation, sh Shaper, orders, warm int)
 		rep.Keys = append(rep.Keys, *k)
 	}
 	slices.SortFunc(rep.Keys, func(a, b KeyRow) int {
-		return cmp.Or(cmp.Compare(limitOf(a.WCU, a.RCU), limitOf(b.WCU, b.RCU)), strings.Compare(a.Shape, b.Shape))
+		return cmp.Or(boolOrder(a.PerEntity, b.PerEntity), cmp.Compare(limitOf(a.WCU, a.RCU), limitOf(b.WCU, b.RCU)), strings.Compare(a.Shape, b.Shape))
 	})
 	rep.WarmOrder = warmSpread(invs, perInv, "order", warm)
 	rep.WarmApprove = warmSpread(invs, perInv, "approve", warm)
@@ -258,6 +300,10 @@ func (r Report) Print(w io.Writer, top, explain int) {
 		if top > 0 && i == top {
 			fmt.Fprintf(tw, "… %d more shapes\t\t\t\t\t\t\t\t\n", len(r.Keys)-top)
 			break
+		}
+		if k.PerEntity {
+			fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\tper entity (%.0f WCU in one key's life)\t—\t—\t\n", k.Shape, k.Keys, k.WCU, k.RCU, k.ConsistentRCU, k.Life)
+			continue
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t%s\t%.0f\t%.0f\t\n", k.Shape, k.Keys, k.WCU, k.RCU, k.ConsistentRCU, ceiling(limitOf(k.WCU, k.RCU)), 1000*k.WCU, 1000*k.RCU)
 	}

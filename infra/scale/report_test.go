@@ -59,3 +59,26 @@ func TestLimitOf(t *testing.T) {
 		}
 	}
 }
+
+func TestPerEntity(t *testing.T) {
+	tests := []struct {
+		shape        string
+		keys, orders int
+		want         bool
+	}{
+		{"table ASSET#<id>", 24, 12, true},
+		{"table EVENT#<id>", 192, 12, true},
+		{"table CUSTOMER#<id>", 10, 12, false},                   // a pool shared by the orders
+		{"gsi7 WHDELIVERIES#<provider>#<id>#<n>", 47, 12, false}, // a shard of an account's list
+		{"table RENEWAL#<date>#<n>", 18, 12, false},
+		{"table WEBHOOKS#<vendor>", 1, 12, false},
+		{"table IDEMPOTENCY#<provider>#<id>", 12, 12, true}, // one key per order
+	}
+	for _, tt := range tests {
+		t.Run(tt.shape, func(t *testing.T) {
+			if got := perEntity(tt.shape, tt.keys, tt.orders); got != tt.want {
+				t.Errorf("perEntity(%q, %d, %d) = %v, want %v", tt.shape, tt.keys, tt.orders, got, tt.want)
+			}
+		})
+	}
+}

@@ -339,5 +339,3 @@ func RequestKey(id string) dynamo.Key {
 	aid, _ := AssetOfRequest(id)
 	return dynamo.Key{PK: AssetPK(aid), SK: "REQUEST#" + id}
 }
-
-func sortKey(t time.Time, id string) string { return layout.SortKey(t, id) }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/cache"
 	"github.com/mercato-dev/mercato/internal/consumer"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
@@ -70,14 +71,26 @@ type WorkerConfig struct {
 type Worker struct {
 	cfg WorkerConfig
 	log *slog.Logger
+	// accounts keeps the accounts the worker mails, so that a busy
+	// vendor's account item is not read for every request event (at a
+	// month-end peak that one key would be read thousands of times a
+	// second). A changed address reaches the mails within AccountCacheTTL.
+	accounts *cache.Cache[string, account.Account]
 }
+
+// AccountCacheTTL bounds how long the worker mails a changed address's
+// predecessor; AccountCacheSize bounds the accounts it keeps.
+const (
+	AccountCacheTTL  = 5 * time.Minute
+	AccountCacheSize = 1024
+)
 
 // NewWorker returns the worker.
 func NewWorker(cfg WorkerConfig) *Worker {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Worker{cfg: cfg, log: cfg.Logger}
+	return &Worker{cfg: cfg, log: cfg.Logger, accounts: cache.New[string, account.Account](AccountCacheSize, AccountCacheTTL, cfg.Now)}
 }
 
 // system is who the worker acts as when it reads accounts.
@@ -184,6 +197,18 @@ func (w *Worker) rollUp(ctx context.Context, e event.Event, r Request) error {
 	return nil
 }
 
+// account reads an account through the worker's cache.
+func (w *Worker) account(ctx context.Context, id string) (account.Account, error) {
+	if a, ok := w.accounts.Get(id); ok {
+		return a, nil
+	}
+	a, err := w.cfg.Accounts.Get(ctx, system, id)
+	if err == nil {
+		w.accounts.Add(id, a)
+	}
+	return a, err
+}
+
 // mail sends one notification to an account's address, at least once: the
 // mark is written after SES accepted the mail, so a crash in between sends
 // it again rather than never.
@@ -192,7 +217,7 @@ func (w *Worker) mail(ctx context.Context, e event.Event, accountID string, buil
 	if done, err := w.cfg.Store.Marked(ctx, key); err != nil || done {
 		return err
 	}
-	acct, err := w.cfg.Accounts.Get(ctx, system, accountID)
+	acct, err := w.account(ctx, accountID)
 	if fault.Is(err, fault.NotFound) || (err == nil && acct.Email == "") {
 		w.log.WarnContext(ctx, "fulfillment: account has no e-mail address; notification not sent",
 			slog.String("account_id", accountID), slog.String("event_id", e.ID))

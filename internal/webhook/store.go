@@ -102,14 +102,16 @@ func webhooksPartition(account string) dynamo.Partition {
 }
 
 // DefaultDeliveryShards is how many gsi7 partitions a webhook's deliveries
-// are spread over. Sized from the scale model: one webhook receiving every
-// delivery of a vendor at 1,000 orders/s takes up to 8 deliveries an
-// order; each writes its shard twice (made pending, then succeeded, or
-// removed when it fails), 16 index writes of 1 KB an order. 48 shards put
-// a third of a write unit an order on each, a third of what a partition
-// takes at that rate. The number may grow (readers query every shard below
-// it, which includes every shard written before) but never shrink.
-const DefaultDeliveryShards = 48
+// are spread over. Sized from the scale model (`make scale`): the
+// provider's webhook takes about 20 deliveries per two-line order (order,
+// subscription, request and asset events as each moves), and each writes
+// its shard twice (made pending, then succeeded, or removed when it
+// fails): 40 index writes of 1 KB an order. 128 shards put under a third
+// of a write unit an order on each, a third of what a partition takes at
+// 1,000 orders/s, with room for larger orders. The number may grow
+// (readers query every shard below it, which includes every shard written
+// before) but never shrink.
+const DefaultDeliveryShards = 128
 
 // deliveriesIndex is the index that lists a webhook's deliveries.
 const deliveriesIndex = "gsi7"
