@@ -159,16 +159,17 @@ func docsAt[T any](ctx context.Context, s *Store, entries []dynamo.IndexEntry) (
 	return docs, sks, nil
 }
 
-// countRow is a list's count item (layout.CountKey), kept by the relay.
+// countRow is one of a list's count items (layout.CountKeys), kept by the
+// relay.
 type countRow struct {
 	N int `dynamodbav:"n"`
 }
 
 // count sums the count items of lists: one BatchGetItem.
 func (s *Service) count(ctx context.Context, lists []dynamo.Sharded) (int, error) {
-	keys := make([]dynamo.Key, len(lists))
-	for i, l := range lists {
-		keys[i] = layout.CountKey(l)
+	var keys []dynamo.Key
+	for _, l := range lists {
+		keys = append(keys, layout.CountKeys(l)...)
 	}
 	rows, err := dynamo.BatchGet[countRow](ctx, s.store.table, dynamo.BatchRead{Keys: keys})
 	if err != nil {

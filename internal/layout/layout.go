@@ -111,23 +111,33 @@ func AssetIndexes(id, vendor, provider, customer string, created time.Time) Inde
 	return k
 }
 
-// Counts. Each list of gsi4–gsi6 has a count item, COUNT#<list prefix>,
+// Counts. Each list of gsi4–gsi6 has count items, COUNT#<list prefix>#<m>,
 // which the relay keeps from the table's stream: per stream batch it adds
-// up how each row's list keys changed and writes one ADD per list. Its
-// write rate is the relay's batch rate, not the order rate, so it is not a
-// hot key, and a list answers its total with one read.
+// up how each row's list keys changed and writes one ADD per list, to the
+// count shard m its batch hashes to. A batch holds the records of about one
+// order at a vendor's peak, so one count item per list would take a write
+// per order; CountShards items take an eighth each, and a total is one
+// BatchGetItem of them.
+
+// CountShards is how many items a list's count is spread over. Like
+// Shards, it may grow but never shrink (readers sum every shard below it).
+const CountShards = 8
 
 // countSK is the sort key of every count item.
 const countSK = "COUNT"
 
-// CountKey is the key of list's count item.
-func CountKey(list dynamo.Sharded) dynamo.Key {
-	return dynamo.Key{PK: "COUNT#" + list.Prefix, SK: countSK}
+// CountKeys are the keys of list's count items.
+func CountKeys(list dynamo.Sharded) []dynamo.Key {
+	out := make([]dynamo.Key, CountShards)
+	for m := range CountShards {
+		out[m] = dynamo.Key{PK: dynamo.ShardKey("COUNT#"+list.Prefix, m), SK: countSK}
+	}
+	return out
 }
 
-// CountOf returns the count item of the list that index key pk (a shard
-// of a gsi4–gsi6 list) belongs to.
-func CountOf(pk string) (dynamo.Key, bool) {
+// CountOf returns count item m of the list that index key pk (a shard of a
+// gsi4–gsi6 list) belongs to.
+func CountOf(pk string, m int) (dynamo.Key, bool) {
 	i := strings.LastIndexByte(pk, '#')
 	if i < 0 {
 		return dynamo.Key{}, false
@@ -135,7 +145,7 @@ func CountOf(pk string) (dynamo.Key, bool) {
 	if _, err := strconv.Atoi(pk[i+1:]); err != nil {
 		return dynamo.Key{}, false
 	}
-	return dynamo.Key{PK: "COUNT#" + pk[:i], SK: countSK}, true
+	return dynamo.Key{PK: dynamo.ShardKey("COUNT#"+pk[:i], m), SK: countSK}, true
 }
 
 // CountedIndexes are the index key attributes whose lists are counted.

@@ -18,8 +18,9 @@ import (
 // countDeltas adds up, over the records, how many rows entered and left
 // each counted list: a row whose list key changes leaves the old list and
 // enters the new one (a request changing status moves between queue
-// lists), an insert enters, a removal leaves.
-func countDeltas(records []events.DynamoDBEventRecord) map[dynamo.Key]int {
+// lists), an insert enters, a removal leaves. The deltas go to count shard
+// m of each list.
+func countDeltas(records []events.DynamoDBEventRecord, m int) map[dynamo.Key]int {
 	deltas := map[dynamo.Key]int{}
 	for _, rec := range records {
 		for _, attr := range layout.CountedIndexes {
@@ -28,10 +29,10 @@ func countDeltas(records []events.DynamoDBEventRecord) map[dynamo.Key]int {
 			if before == after {
 				continue
 			}
-			if k, ok := layout.CountOf(before); ok && before != "" {
+			if k, ok := layout.CountOf(before, m); ok && before != "" {
 				deltas[k]--
 			}
-			if k, ok := layout.CountOf(after); ok && after != "" {
+			if k, ok := layout.CountOf(after, m); ok && after != "" {
 				deltas[k]++
 			}
 		}
@@ -42,6 +43,15 @@ func countDeltas(records []events.DynamoDBEventRecord) map[dynamo.Key]int {
 		}
 	}
 	return deltas
+}
+
+// countShard is the count shard a batch writes: a hash of its first
+// record, so that concurrent batches spread over the shards.
+func countShard(records []events.DynamoDBEventRecord) int {
+	if len(records) == 0 {
+		return 0
+	}
+	return dynamo.ShardOf(records[0].EventID+records[0].Change.SequenceNumber, layout.CountShards)
 }
 
 func streamString(img map[string]events.DynamoDBAttributeValue, name string) string {

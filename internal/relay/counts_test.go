@@ -26,7 +26,7 @@ func record(before, after map[string]string, seq string) events.DynamoDBEventRec
 	}}
 }
 
-func count(pk string) dynamo.Key { return dynamo.Key{PK: "COUNT#" + pk, SK: "COUNT"} }
+func count(pk string) dynamo.Key { return dynamo.Key{PK: "COUNT#" + pk + "#3", SK: "COUNT"} }
 
 func TestCountDeltas(t *testing.T) {
 	pending := map[string]string{"gsi4pk": "REQ#Q#VA-1#pending#3", "gsi5pk": "REQ#V#VA-1#3", "gsi6pk": "REQ#P#PA-1#3"}
@@ -51,7 +51,7 @@ func TestCountDeltas(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, countDeltas(tt.records)); diff != "" {
+			if diff := cmp.Diff(tt.want, countDeltas(tt.records, 3)); diff != "" {
 				t.Errorf("deltas (-want +got):\n%s", diff)
 			}
 		})

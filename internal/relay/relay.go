@@ -89,7 +89,7 @@ func (r *Relay) Handle(ctx context.Context, in events.DynamoDBEvent) (events.Dyn
 	if seq := r.relay(ctx, batch); seq != "" && (failedAt == "" || seqLess(seq, failedAt)) {
 		failedAt = seq
 	}
-	if err := r.applyCounts(ctx, countDeltas(settled(in.Records, failedAt))); err != nil && len(in.Records) > 0 {
+	if err := r.applyCounts(ctx, countDeltas(settled(in.Records, failedAt), countShard(in.Records))); err != nil && len(in.Records) > 0 {
 		return failFrom(in.Records[0].Change.SequenceNumber), nil
 	}
 	if failedAt != "" {
