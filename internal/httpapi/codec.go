@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/mercato-dev/mercato/internal/fault"
 )
@@ -55,7 +56,7 @@ func decodeError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fault.Malformedf("request body is not valid JSON: it ends too early")
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := jsonPath(typeErr.Field)
 		if field == "" {
 			return fault.Malformedf("request body must be %s, not %s", jsonKind(typeErr.Type), typeErr.Value)
 		}
@@ -65,6 +66,20 @@ func decodeError(err error) error {
 		return fault.Invalidf("unknown field %s", name)
 	}
 	return fault.Malformedf("request body is not valid JSON: %v", err)
+}
+
+// jsonPath is a type error's field path as the client wrote it: encoding/json
+// names an embedded struct's fields through the Go type (ProductInput.name),
+// which no client sent. JSON names here all start in lower case.
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != "" && !unicode.IsUpper(rune(p[0])) {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ".")
 }
 
 func jsonKind(t reflect.Type) string {
