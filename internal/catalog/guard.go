@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"maps"
 	"slices"
 	"time"
@@ -122,11 +121,7 @@ func unchanged(attr string, v expression.OperandBuilder) expression.ConditionBui
 }
 
 // guardShard is the guard copy an order with id key checks.
-func guardShard(key string) int {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	return int(h.Sum32() % GuardShards)
-}
+func guardShard(key string) int { return dynamo.ShardOf(key, GuardShards) }
 
 func guardKey(productID string, shard int) dynamo.Key {
 	return dynamo.Key{PK: fmt.Sprintf("GUARD#%s#%d", productID, shard), SK: "GUARD"}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -131,7 +130,7 @@ func attemptKey(account, webhookID, id string, n int) dynamo.Key {
 // deliveryShard is the gsi7 partition of delivery id: failed deliveries
 // sit apart from the others, in as many shards.
 func deliveryShard(account, webhookID, id string, failed bool, shards int) string {
-	return shardKey(account, webhookID, failed, shardOf(id, shards))
+	return shardKey(account, webhookID, failed, dynamo.ShardOf(id, shards))
 }
 
 func shardKey(account, webhookID string, failed bool, shard int) string {
@@ -140,14 +139,6 @@ func shardKey(account, webhookID string, failed bool, shard int) string {
 		prefix = "WHFAILED#"
 	}
 	return prefix + account + "#" + webhookID + "#" + strconv.Itoa(shard)
-}
-
-// shardOf is FNV-1a of id modulo shards: computed, not random, so that a
-// delivery's index key is the same on every write.
-func shardOf(id string, shards int) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(id))
-	return int(h.Sum32() % uint32(shards))
 }
 
 func (it webhookItem) endpoint() endpoint {
