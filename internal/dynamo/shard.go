@@ -87,56 +87,14 @@ const shardReaders = 8
 // AllEntries reads every entry of the sharded list (the shards at once,
 // up to shardReaders in flight) and returns them merged in sort-key order.
 // Use it where the list is bounded by something other than history; a list
-// that grows with history pages instead.
+// that grows with history pages instead (PageEntries).
 func AllEntries(ctx context.Context, t *Table, s Sharded) ([]IndexEntry, error) {
-	parts := s.Partitions()
-	results := make([][]IndexEntry, len(parts))
-	errs := make([]error, len(parts))
-	sem := make(chan struct{}, shardReaders)
-	var wg sync.WaitGroup
-	for i, p := range parts {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i], errs[i] = partitionEntries(ctx, t, p)
-		}()
-	}
-	wg.Wait()
-	var out []IndexEntry
-	for i, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, results[i]...)
-	}
-	slices.SortFunc(out, func(a, b IndexEntry) int { return cmp.Compare(a.SortKey, b.SortKey) })
-	return out, nil
+	entries, _, err := PagePartitions(ctx, t, s.Partitions(), Range{}, allEntries)
+	return entries, err
 }
 
-func partitionEntries(ctx context.Context, t *Table, p Partition) ([]IndexEntry, error) {
-	var out []IndexEntry
-	var start map[string]types.AttributeValue
-	for {
-		in, err := p.Input(1000, start)
-		if err != nil {
-			return nil, err
-		}
-		page, err := t.Query(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		got, err := entriesOf(p, page.Items)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, got...)
-		if page.Next == nil {
-			return out, nil
-		}
-		start = page.Next
-	}
-}
+// allEntries is a page size no bounded list reaches.
+const allEntries = 1 << 30
 
 // Keys returns the table keys of entries, in order.
 func Keys(entries []IndexEntry) []Key {
