@@ -18,7 +18,7 @@ func BenchmarkScale_Model(b *testing.B) {
 	for b.Loop() {
 		var err error
 		rep, err = scale.Run(context.Background(), scale.Config{AWS: env.AWS, Stack: env.Stack, App: env.Config, Log: stacktest.Logger(b),
-			Orders: 12, Lines: 2, Customers: 10, Concurrency: 4, Quiet: 3 * time.Second})
+			Orders: scale.DefaultOrders, Lines: 2, Customers: scale.DefaultCustomers, Concurrency: scale.DefaultConcurrency, Quiet: 3 * time.Second})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -62,6 +62,16 @@ func (c *Config) defaults() {
 	}
 }
 
+// The default workload, which `make scale`, `make bench` and the README
+// quote: enough orders for every customer to order three times (the last
+// quarter, counted as warm, orders for customers an instance has seen) and
+// for the shards of the sharded lists to fill evenly.
+const (
+	DefaultOrders      = 48
+	DefaultCustomers   = 16
+	DefaultConcurrency = 8
+)
+
 // Run builds the platform on the stack with the recorder on its DynamoDB
 // client, sets up one vendor and one provider hub (not recorded), then
 // records while the hub places the orders, the pipeline drains, the
