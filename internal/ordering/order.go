@@ -474,7 +474,7 @@ const MaxEventData = 200 << 10
 func (s *Service) Order(ctx context.Context, actor account.Principal, customerID, orderID string) (Order, error) {
 	var r row
 	err := s.table.Get(ctx, dynamo.Key{PK: customerPK(customerID), SK: "ORDER#" + orderID}, &r)
-	if err == dynamo.ErrNotFound || (err == nil && r.Owner != actor.AccountID) {
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && r.Owner != actor.AccountID) {
 		return Order{}, fault.NotFoundf("order %s not found", orderID)
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -97,7 +98,7 @@ func (c *Claim) attach(tx *dynamo.Tx, result any, now time.Time) error {
 func (s *Service) Remembered(ctx context.Context, account, key string) (*Record, error) {
 	var r row
 	err := s.table.Get(ctx, claimKey(account, key), &r)
-	if err == dynamo.ErrNotFound || (err == nil && r.ExpiresAt < s.now().Unix()) {
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && r.ExpiresAt < s.now().Unix()) {
 		return nil, nil
 	}
 	if err != nil {
