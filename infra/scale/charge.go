@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"math"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -83,9 +84,9 @@ func (s Schema) ChargeWrite(w Write, r Rules) []Unit {
 		tx = 2
 	}
 	if w.Check || w.Failed {
-		return []Unit{{PK: pk, WCU: tx * WriteUnits(ItemSize(w.Old))}}
+		return []Unit{{PK: pk, WCU: tx * WriteUnits(dynamo.ItemSize(w.Old))}}
 	}
-	units := []Unit{{PK: pk, WCU: tx * WriteUnits(max(ItemSize(w.Old), ItemSize(w.New)))}}
+	units := []Unit{{PK: pk, WCU: tx * WriteUnits(max(dynamo.ItemSize(w.Old), dynamo.ItemSize(w.New)))}}
 	f := 1.0
 	if w.Tx {
 		f = r.txIndexFactor()
@@ -103,14 +104,14 @@ func (s Schema) ChargeWrite(w Write, r Rules) []Unit {
 		switch {
 		case inOld && inNew && oh == nh && or == nr:
 			if !sameItem(po, pn) {
-				units = append(units, Unit{Index: ix.Name, PK: nh, WCU: f * WriteUnits(max(ItemSize(po), ItemSize(pn)))})
+				units = append(units, Unit{Index: ix.Name, PK: nh, WCU: f * WriteUnits(max(dynamo.ItemSize(po), dynamo.ItemSize(pn)))})
 			}
 		default:
 			if inOld {
-				units = append(units, Unit{Index: ix.Name, PK: oh, WCU: f * WriteUnits(ItemSize(po))})
+				units = append(units, Unit{Index: ix.Name, PK: oh, WCU: f * WriteUnits(dynamo.ItemSize(po))})
 			}
 			if inNew {
-				units = append(units, Unit{Index: ix.Name, PK: nh, WCU: f * WriteUnits(ItemSize(pn))})
+				units = append(units, Unit{Index: ix.Name, PK: nh, WCU: f * WriteUnits(dynamo.ItemSize(pn))})
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package scale
 import (
 	"context"
 	"fmt"
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"regexp"
 	"sync"
 	"sync/atomic"
@@ -309,7 +310,7 @@ func (r *Recorder) charge(ctx context.Context, params, result any) ([]Unit, erro
 				return nil, err
 			}
 		}
-		return []Unit{ChargeItemReads("", r.pk(in.Key), []int{ItemSize(item)}, aws.ToBool(in.ConsistentRead), 1)}, nil
+		return []Unit{ChargeItemReads("", r.pk(in.Key), []int{dynamo.ItemSize(item)}, aws.ToBool(in.ConsistentRead), 1)}, nil
 	case *dynamodb.BatchGetItemInput:
 		out, _ := result.(*dynamodb.BatchGetItemOutput)
 		kas, ok := in.RequestItems[r.schema.Table]
@@ -339,7 +340,7 @@ func (r *Recorder) charge(ctx context.Context, params, result any) ([]Unit, erro
 		}
 		sizes := make([]int, len(out.Items))
 		for i, it := range out.Items {
-			sizes[i] = ItemSize(it)
+			sizes[i] = dynamo.ItemSize(it)
 		}
 		return []Unit{ChargeQuery(aws.ToString(in.IndexName), "(scan)", sizes, aws.ToBool(in.ConsistentRead))}, nil
 	}
@@ -358,7 +359,7 @@ func (r *Recorder) chargeKeys(ctx context.Context, keys, unprocessed []map[strin
 		if err != nil {
 			return nil, err
 		}
-		units = append(units, ChargeItemReads("", r.pk(k), []int{ItemSize(item)}, consistent, factor))
+		units = append(units, ChargeItemReads("", r.pk(k), []int{dynamo.ItemSize(item)}, consistent, factor))
 	}
 	return units, nil
 }
@@ -396,7 +397,7 @@ func (r *Recorder) chargeQuery(ctx context.Context, in *dynamodb.QueryInput, out
 	}
 	sizes := make([]int, len(items))
 	for i, it := range items {
-		sizes[i] = ItemSize(it)
+		sizes[i] = dynamo.ItemSize(it)
 	}
 	return []Unit{ChargeQuery(index, pk, sizes, aws.ToBool(in.ConsistentRead) && index == "")}, nil
 }

@@ -85,7 +85,7 @@ func askCapacity(params any) float64 {
 		for _, it := range in.TransactItems {
 			size := 1
 			if it.Put != nil {
-				size = itemSize(it.Put.Item)
+				size = ItemSize(it.Put.Item)
 			}
 			units += 2 * float64((size+1023)/1024)
 		}
@@ -127,41 +127,6 @@ func reportedCapacity(result any) float64 {
 		return sum(out.ConsumedCapacity)
 	}
 	return 0
-}
-
-// itemSize approximates DynamoDB's item size: attribute names plus values.
-func itemSize(item map[string]types.AttributeValue) int {
-	n := 0
-	for k, v := range item {
-		n += len(k) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch t := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(t.Value)
-	case *types.AttributeValueMemberN:
-		return len(t.Value)/2 + 1
-	case *types.AttributeValueMemberB:
-		return len(t.Value)
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range t.Value {
-			n += len(s)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		return 3 + itemSize(t.Value)
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range t.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
-	}
-	return 1
 }
 
 func (c *Counter) add(op string) {

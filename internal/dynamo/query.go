@@ -33,6 +33,16 @@ func (p Partition) Input(limit int32, start map[string]types.AttributeValue) (*d
 	if p.SKPrefix != "" {
 		kc = kc.And(expression.Key(skName).BeginsWith(p.SKPrefix))
 	}
+	in, err := p.query(kc, limit)
+	if err != nil {
+		return nil, err
+	}
+	in.ExclusiveStartKey = start
+	return in, nil
+}
+
+// query is the Query of the partition under the key condition kc.
+func (p Partition) query(kc expression.KeyConditionBuilder, limit int32) (*dynamodb.QueryInput, error) {
 	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: build query of %s: %w", p.PK, err)
@@ -42,7 +52,6 @@ func (p Partition) Input(limit int32, start map[string]types.AttributeValue) (*d
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 		Limit:                     aws.Int32(limit),
-		ExclusiveStartKey:         start,
 	}
 	if p.Index != "" {
 		in.IndexName = aws.String(p.Index)

@@ -219,11 +219,18 @@ func entriesOf(p Partition, items []map[string]types.AttributeValue) ([]IndexEnt
 	return out, nil
 }
 
-// rangeInput is the Query of the partition's sort keys within r.
+// rangeInput is the Query of the partition's sort keys within r (and
+// within p.SKPrefix, when it is set).
 func (p Partition) rangeInput(r Range, limit int32) (*dynamodb.QueryInput, error) {
 	pkName, skName := p.keyNames()
 	kc := expression.Key(pkName).Equal(expression.Value(p.PK))
 	lo, hi := r.From, r.To
+	if p.SKPrefix != "" {
+		lo = max(lo, p.SKPrefix)
+		if end := p.SKPrefix + "\xff"; hi == "" || end < hi {
+			hi = end
+		}
+	}
 	// The cursor is the last entry already answered: strictly past it.
 	if r.After != "" && !r.Desc && r.After >= lo {
 		lo = r.After + "\x00"
@@ -241,22 +248,11 @@ func (p Partition) rangeInput(r Range, limit int32) (*dynamodb.QueryInput, error
 	case hi != "":
 		kc = kc.And(expression.Key(skName).LessThan(expression.Value(hi)))
 	}
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	in, err := p.query(kc, limit)
 	if err != nil {
-		return nil, fmt.Errorf("dynamo: build query of %s: %w", p.PK, err)
+		return nil, err
 	}
-	in := &dynamodb.QueryInput{
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		Limit:                     aws.Int32(limit),
-		ScanIndexForward:          aws.Bool(!r.Desc),
-	}
-	if p.Index != "" {
-		in.IndexName = aws.String(p.Index)
-	} else {
-		in.ConsistentRead = aws.Bool(true)
-	}
+	in.ScanIndexForward = aws.Bool(!r.Desc)
 	return in, nil
 }
 
@@ -265,13 +261,11 @@ func (p Partition) rangeInput(r Range, limit int32) (*dynamodb.QueryInput, error
 // order, and returns the sort key to continue from when more follow.
 func PageItems[T any](ctx context.Context, t *Table, p Partition, after string, n int) (items []T, next string, err error) {
 	in, err := p.rangeInput(Range{After: after}, int32(n+1))
+	if errors.Is(err, errEmptyRange) {
+		return nil, "", nil
+	}
 	if err != nil {
 		return nil, "", err
-	}
-	if p.SKPrefix != "" {
-		if err := p.withPrefix(in, after); err != nil {
-			return nil, "", err
-		}
 	}
 	_, skName := p.keyNames()
 	var raw []map[string]types.AttributeValue
@@ -298,25 +292,4 @@ func PageItems[T any](ctx context.Context, t *Table, p Partition, after string, 
 		return nil, "", fmt.Errorf("dynamo: decode %s: %w", p.PK, err)
 	}
 	return items, next, nil
-}
-
-// withPrefix narrows in to sort keys that start with p.SKPrefix and follow
-// after: a range from max(prefix, after+) to the end of the prefix.
-func (p Partition) withPrefix(in *dynamodb.QueryInput, after string) error {
-	pkName, skName := p.keyNames()
-	lo := p.SKPrefix
-	if after != "" && after >= lo {
-		lo = after + "\x00"
-	}
-	hi := p.SKPrefix + "\xff"
-	kc := expression.Key(pkName).Equal(expression.Value(p.PK)).
-		And(expression.Key(skName).Between(expression.Value(lo), expression.Value(hi)))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return fmt.Errorf("dynamo: build query of %s: %w", p.PK, err)
-	}
-	in.KeyConditionExpression = expr.KeyCondition()
-	in.ExpressionAttributeNames = expr.Names()
-	in.ExpressionAttributeValues = expr.Values()
-	return nil
 }

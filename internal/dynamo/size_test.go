@@ -1,7 +1,6 @@
-package scale
+package dynamo
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -11,7 +10,6 @@ type av = types.AttributeValue
 
 func s(v string) av   { return &types.AttributeValueMemberS{Value: v} }
 func n(v string) av   { return &types.AttributeValueMemberN{Value: v} }
-func pad(k int) av    { return s(strings.Repeat("x", k)) }
 func boolean() av     { return &types.AttributeValueMemberBOOL{Value: true} }
 func null() av        { return &types.AttributeValueMemberNULL{Value: true} }
 func list(v ...av) av { return &types.AttributeValueMemberL{Value: v} }
