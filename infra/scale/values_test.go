@@ -12,6 +12,4 @@ type av = types.AttributeValue
 func s(v string) av   { return &types.AttributeValueMemberS{Value: v} }
 func n(v string) av   { return &types.AttributeValueMemberN{Value: v} }
 func pad(k int) av    { return s(strings.Repeat("x", k)) }
-func boolean() av     { return &types.AttributeValueMemberBOOL{Value: true} }
-func null() av        { return &types.AttributeValueMemberNULL{Value: true} }
 func list(v ...av) av { return &types.AttributeValueMemberL{Value: v} }
