@@ -1,8 +1,10 @@
 package catalog
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -25,6 +27,27 @@ func TestUnknownPlaceholders(t *testing.T) {
 	got := unknownPlaceholders("{{ param_a }} {{ product.name }} {{ param_b }} {{ request.nope }}", params)
 	if diff := cmp.Diff([]string{"param_b", "request.nope"}, got); diff != "" {
 		t.Errorf("unknown (-want +got):\n%s", diff)
+	}
+}
+
+// TestDefaultActivationTemplate: the template a new product starts with is
+// valid as a vendor would write it, and names no parameter, so the vendor
+// can delete or rename the default parameter before editing it.
+func TestDefaultActivationTemplate(t *testing.T) {
+	d := defaultActivationTemplate(time.Now())
+	in, msgs := newTemplate(TemplateInput{Name: &d.Name, Title: &d.Title, Scope: &d.Scope, Type: &d.Type, Body: &d.Body})
+	in.ID, in.Created, in.Updated = d.ID, d.Created, d.Updated
+	if len(msgs) > 0 || !cmp.Equal(in, d) {
+		t.Errorf("the default template is not what its own input makes: %v\n%s", msgs, cmp.Diff(in, d))
+	}
+	if !strings.HasPrefix(d.ID, "TL-") || d.Type != TemplateFulfillment || d.Scope != ScopeAsset {
+		t.Errorf("default template = %+v, want an asset fulfillment template", d)
+	}
+	if unknown := unknownPlaceholders(d.Body, map[string]Parameter{}); len(unknown) > 0 {
+		t.Errorf("the default template needs parameters %v", unknown)
+	}
+	if p := Placeholders(d.Body); !slices.Contains(p, "asset.id") {
+		t.Errorf("placeholders = %v, want the asset id among them", p)
 	}
 }
 

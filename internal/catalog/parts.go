@@ -285,13 +285,15 @@ func (s *Service) CreateTemplate(ctx context.Context, actor account.Principal, p
 			return err
 		}
 		now := s.now().UTC()
-		t.ID, t.Created, t.Updated = ident.Digits("TL", 3, 3, 3), now, now
+		t.ID, t.Created, t.Updated = templateID(), now, now
 		tx.Create("template", newTemplateRow(productID, t))
 		out = t
 		return nil
 	})
 	return out, err
 }
+
+func templateID() string { return ident.Digits("TL", 3, 3, 3) }
 
 // UpdateTemplate changes a template.
 func (s *Service) UpdateTemplate(ctx context.Context, actor account.Principal, productID, templateID string, in TemplateInput) (Template, error) {

@@ -115,9 +115,9 @@ func isHTTPURL(s string) bool {
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
-// CreateProduct creates a draft product with one default item and one
-// default parameter, as the Connect lab starts, for the vendor to adjust or
-// delete.
+// CreateProduct creates a draft product with one default item, one default
+// parameter and a default activation template, as Connect starts the lab,
+// for the vendor to adjust or delete.
 func (s *Service) CreateProduct(ctx context.Context, actor account.Principal, in ProductInput) (Product, error) {
 	if !actor.Is(account.Vendor) {
 		return Product{}, fault.Forbiddenf("only vendor accounts create products")
@@ -132,12 +132,13 @@ func (s *Service) CreateProduct(ctx context.Context, actor account.Principal, in
 		return Product{}, fault.InvalidList(msgs...)
 	}
 	if p.Capabilities.AutoApprove.Enabled {
-		return Product{}, fault.Invalidf("auto_approve can be enabled once the product has a fulfillment template")
+		return Product{}, fault.Invalidf("auto_approve can be enabled once the product exists, naming one of its fulfillment templates")
 	}
 	h := &head{row: newHead(p), p: p}
 	h.NextItem, h.NextParam = 2, 2
 	item := defaultItem(p.ID, now)
 	param := defaultParameter(p.ID, now)
+	tpl := defaultActivationTemplate(now)
 	ev, err := event.New(event.ProductCreated, actor.AccountID, p, now)
 	if err != nil {
 		return Product{}, err
@@ -148,6 +149,7 @@ func (s *Service) CreateProduct(ctx context.Context, actor account.Principal, in
 		Create("mpn", uniqueRow(p.ID, "MPN#", item.MPN, item.ID)).
 		Create("parameter", newParamRow(p.ID, param)).
 		Create("parameter name", uniqueRow(p.ID, "PNAME#", param.Name, param.ID)).
+		Create("template", newTemplateRow(p.ID, tpl)).
 		Emit(ev, s.retentionDays)
 	if err := tx.Commit(ctx); err != nil {
 		return Product{}, fmt.Errorf("catalog: create product: %w", err)
@@ -167,6 +169,24 @@ func defaultParameter(productID string, now time.Time) Parameter {
 		Description: "An example ordering parameter; edit or delete it.", Type: ParamText, Scope: ScopeAsset,
 		Phase: PhaseOrdering, Created: now, Updated: now}
 }
+
+// defaultActivationTemplate is the asset fulfillment template Connect gives
+// a new product and the lab edits. Its body uses builtins only, so that the
+// vendor can delete or rename the default parameter first.
+func defaultActivationTemplate(now time.Time) Template {
+	return Template{ID: templateID(), Name: "Default Activation Template", Title: "Default Activation Template",
+		Scope: ScopeAsset, Type: TemplateFulfillment, Body: defaultActivationBody, Created: now, Updated: now}
+}
+
+const defaultActivationBody = `# Welcome to {{ product.name }}
+
+Dear {{ customer.name }},
+
+your subscription **{{ asset.id }}** is active.
+
+Edit this template to tell the customer how to sign in and get started. Any parameter of the product can
+be used here by its name in double braces.
+`
 
 // GetProduct reads a product. Vendors see their own; admins any.
 func (s *Service) GetProduct(ctx context.Context, actor account.Principal, id string) (Product, error) {

@@ -53,10 +53,15 @@ func (f *catalogFixture) buildLab(t testing.TB) labProduct {
 	base := "/public/v1/products/" + lab.product.ID
 	var items []catalog.Item
 	var params []catalog.Parameter
+	var templates []catalog.Template
 	f.do(http.MethodGet, base+"/items", v, nil, http.StatusOK, &items)
 	f.do(http.MethodGet, base+"/parameters", v, nil, http.StatusOK, &params)
-	if len(items) != 1 || len(params) != 1 {
-		t.Fatalf("a new product has %d items and %d parameters, want 1 and 1", len(items), len(params))
+	f.do(http.MethodGet, base+"/templates", v, nil, http.StatusOK, &templates)
+	if len(items) != 1 || len(params) != 1 || len(templates) != 1 {
+		t.Fatalf("a new product has %d items, %d parameters and %d templates, want 1, 1 and 1", len(items), len(params), len(templates))
+	}
+	if d := templates[0]; d.Name != "Default Activation Template" || d.Type != "fulfillment" || d.Scope != "asset" || !strings.Contains(d.Body, "{{ asset.id }}") {
+		t.Fatalf("default template = %+v, want the asset activation template", d)
 	}
 	f.do(http.MethodDelete, base+"/items/"+items[0].ID, v, nil, http.StatusNoContent, nil)
 	f.do(http.MethodDelete, base+"/parameters/"+params[0].ID, v, nil, http.StatusNoContent, nil)
@@ -69,10 +74,10 @@ func (f *catalogFixture) buildLab(t testing.TB) labProduct {
 		"name": "param_admin_email", "title": "Administrator email", "description": "Who administers the account",
 		"type": "text", "scope": "asset", "phase": "fulfillment", "constraints": map[string]any{"required": true},
 	}, http.StatusCreated, &lab.param)
-	f.do(http.MethodPost, base+"/templates", v, map[string]any{
-		"type": "fulfillment", "scope": "asset", "title": "Activation",
-		"body": "# Welcome\nYour administrator is **{{ param_admin_email }}**. Asset {{ asset.id }}.",
-	}, http.StatusCreated, &lab.template)
+	f.do(http.MethodPut, base+"/templates/"+templates[0].ID, v, map[string]any{
+		"title": "Activation",
+		"body":  "# Welcome\nYour administrator is **{{ param_admin_email }}**. Asset {{ asset.id }}.",
+	}, http.StatusOK, &lab.template)
 	return lab
 }
 
@@ -227,12 +232,16 @@ func TestCatalog_Rules(t *testing.T) {
 	v := f.vendor.Token.Value
 	base := "/public/v1/products/" + lab.product.ID
 
-	// Publishing needs items: a second product with its default item deleted.
+	// Publishing needs items and an activation template: a second product
+	// with its default item and template deleted.
 	var empty catalog.Product
 	f.do(http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Empty"}, http.StatusCreated, &empty)
 	var items []catalog.Item
+	var templates []catalog.Template
 	f.do(http.MethodGet, "/public/v1/products/"+empty.ID+"/items", v, nil, http.StatusOK, &items)
 	f.do(http.MethodDelete, "/public/v1/products/"+empty.ID+"/items/"+items[0].ID, v, nil, http.StatusNoContent, nil)
+	f.do(http.MethodGet, "/public/v1/products/"+empty.ID+"/templates", v, nil, http.StatusOK, &templates)
+	f.do(http.MethodDelete, "/public/v1/products/"+empty.ID+"/templates/"+templates[0].ID, v, nil, http.StatusNoContent, nil)
 	connectError(t, f.call(http.MethodPost, "/public/v1/products/"+empty.ID+"/publish", v, nil), 400, "VAL_001",
 		"at least one item", "fulfillment template")
 
