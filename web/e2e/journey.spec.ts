@@ -67,14 +67,16 @@ test('1. the vendor builds, publishes and lists the product; the provider approv
   await expect(v.getByRole('cell', { name: 'param_admin_email', exact: true })).toBeVisible();
   await shot(v, '1-04-parameters');
 
-  // The activation template, with its live preview.
+  // The default activation template, edited as the lab does, with its live
+  // preview.
   await v.getByRole('tab', { name: 'Templates' }).click();
-  const edit = v.getByRole('button', { name: /^Edit template/ }).first();
-  if (await edit.count()) await edit.click();
-  else await v.getByRole('button', { name: 'New template' }).click();
+  await expect(v.getByRole('table', { name: 'Templates' }).locator('tbody tr')).toHaveCount(1);
+  await v.getByRole('button', { name: 'Edit template Default Activation Template' }).click();
   const editor = v.locator('#template-editor').locator('..');
+  await expect(v.getByLabel('Type')).toHaveValue('fulfillment');
+  await expect(v.getByLabel('Scope')).toHaveValue('asset');
+  await expect(v.locator('.preview h1')).toHaveText('Welcome to Sample product');
   await v.getByLabel('Title').fill('Activation');
-  await v.getByLabel('Type').selectOption('fulfillment');
   await v.getByLabel('Body (Markdown)').fill('# Welcome to Connect Web Conference\nYour administrator account **{{ param_admin_email }}** is ready for asset {{ asset.id }}.');
   const preview = v.locator('.preview');
   await expect(preview.locator('h1')).toHaveText('Welcome to Connect Web Conference');
@@ -82,7 +84,8 @@ test('1. the vendor builds, publishes and lists the product; the provider approv
   await expect(preview).toContainText('AS-0000-0000-0000');
   await shot(v, '1-05-template-preview');
   await editor.getByRole('button', { name: 'Save template' }).click();
-  await expect(v.getByRole('cell', { name: /^Activation/ })).toBeVisible();
+  await expect(v.getByRole('cell', { name: /^Activation Default Activation Template/ })).toBeVisible();
+  await expect(v.getByRole('table', { name: 'Templates' }).locator('tbody tr')).toHaveCount(1);
 
   // Publish, then list.
   await v.getByRole('tab', { name: 'Publish and list' }).click();
@@ -206,13 +209,32 @@ test('3. the vendor works the request in the queue; the provider sees the subscr
   await v.getByRole('link', { name: 'Assets' }).click();
   await expect(v.getByRole('row', { name: new RegExp(state.assetID!) })).toContainText('active');
 
+  // The asset's own page: items, parameters, tiers, the request chain and
+  // the activation text.
+  await v.getByRole('link', { name: state.assetID! }).click();
+  await expect(v.getByRole('heading', { name: 'Asset ' + state.assetID })).toBeVisible();
+  await expect(v.locator('.page-head')).toContainText('active');
+  await expect(v.getByRole('table', { name: 'Items' }).getByRole('row', { name: /SKU Users/ })).toContainText('5');
+  await expect(v.getByRole('table', { name: 'Items' }).getByRole('row', { name: /Recording minutes/ })).toBeVisible();
+  await expect(v.getByRole('table', { name: 'Parameters' }).getByRole('row', { name: /Administrator email/ })).toContainText('admin@fabrikam.example');
+  await expect(v.locator('#tiers').locator('..')).toContainText('Fabrikam Inc.');
+  await expect(v.locator('#tiers').locator('..')).toContainText('Northwind Reseller');
+  const chain = v.locator('#chain').locator('..');
+  await expect(chain.getByRole('listitem')).toHaveCount(1);
+  await expect(chain.getByRole('listitem')).toContainText('purchase');
+  await expect(chain.getByRole('listitem')).toContainText('approved');
+  await expect(v.locator('#act-' + state.assetID).locator('..')).toContainText('admin@fabrikam.example');
+  await shot(v, '3-06-asset');
+  await chain.getByRole('link', { name: state.requestID! }).click();
+  await expect(v.getByRole('heading', { name: 'Request ' + state.requestID })).toBeVisible();
+
   const p = await as(browser, tokens().provider);
   await p.getByRole('link', { name: 'Subscriptions' }).click();
   const sub = p.getByRole('row', { name: new RegExp(state.assetID!) });
   await expect(sub).toContainText('active');
   await sub.getByRole('button', { name: 'Activation of ' + state.assetID }).click();
   await expect(p.locator('.preview')).toContainText('admin@fabrikam.example');
-  await shot(p, '3-06-subscription-active');
+  await shot(p, '3-07-subscription-active');
 });
 
 test('4. a webhook registered in the portal, a delivery inspected attempt by attempt, then redelivered', async ({ browser }) => {
@@ -260,6 +282,8 @@ test('5. a usage file with a bad row is refused with its error, then fixed and a
   const v = await as(browser, tokens().vendor);
   await v.getByRole('link', { name: 'Usage' }).click();
   await v.getByLabel('Name').fill('Recording minutes this month');
+  const listing = v.getByLabel('Product on marketplace');
+  await listing.selectOption((await listing.locator('option', { hasText: product }).getAttribute('value'))!);
   await v.getByRole('button', { name: 'Create usage file' }).click();
   const file = v.getByRole('row', { name: /Recording minutes this month/ });
   await expect(file).toContainText('draft');

@@ -10,7 +10,7 @@ import { Webhooks, WebhookPage } from './pages/webhooks';
 import { Tokens } from './pages/tokens';
 import { Usage } from './pages/usage';
 import { Wizard } from './pages/wizard';
-import { Subscriptions } from './pages/subscriptions';
+import { AssetPage, Subscriptions } from './pages/subscriptions';
 import { Catalog, CustomerPage, Customers, Invoices } from './pages/partner';
 
 function useHash() {
@@ -67,7 +67,7 @@ function route(path: string, s: Session) {
     case 'subscriptions':
       return <Subscriptions />;
     case 'assets':
-      return <Subscriptions title="Assets" />;
+      return b ? <AssetPage id={b} /> : <Subscriptions title="Assets" />;
     case 'customers':
       return b ? <CustomerPage id={b} /> : <Customers />;
     case 'catalog':

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get, patch, post } from '../api';
 import { Card, Field, FormErrors, Loading, Page, Status, useForm, useLoad, when } from '../ui';
 
@@ -131,7 +131,7 @@ export function CustomerPage({ id }: { id: string }) {
       <Card title="Subscriptions" id="subs">
         <p class="muted">
           Rules: quantity changes, suspend, resume and cancel become requests the vendor approves; suspend and resume only
-          when the product supports them; cancel only until the cancellation date shown; auto-renew renews at the end of the term.
+          when the product supports them; cancel only until the cancellation date shown; auto-renew changes at once (not while suspended) and renews at the end of the term.
         </p>
         {!subs.data ? <Loading err={subs.err} /> : subs.data.items.map((s) => <Subscription base={base} s={s} onChange={subs.reload} />)}
       </Card>
@@ -153,6 +153,10 @@ function OrderDetail({ base }: { base: string }) {
 
 function Subscription({ base, s, onChange }: { base: string; s: any; onChange: () => void }) {
   const f = useForm({ quantity: String(s.quantity ?? '') });
+  // The checkbox shows the value being saved until the answer, then the
+  // server's: a refused change springs back, next to the reason.
+  const [renew, setRenew] = useState<boolean | null>(null);
+  useEffect(() => { if (renew === !!s.autoRenewEnabled) setRenew(null); }, [renew, s.autoRenewEnabled]);
   const path = `${base}/subscriptions/${s.id}`;
   const change = (body: any) => f.submit(async () => { await patch(path, body); onChange(); });
   return (
@@ -160,16 +164,21 @@ function Subscription({ base, s, onChange }: { base: string; s: any; onChange: (
       <p>
         <strong>{s.offerName ?? s.friendlyName}</strong> {s.id} <Status s={s.status} /> · {s.billingCycle} {s.termDuration}
         {s.cancellationAllowedUntilDate && <> · cancel until {when(s.cancellationAllowedUntilDate)}</>}
+        {s.termDuration && <> · auto-renew {s.autoRenewEnabled ? 'on' : 'off'}</>}
         {s.pendingChange && <> · pending {s.pendingChange.type} ({s.pendingChange.requestId})</>}
       </p>
-      <form class="actions" onSubmit={(e) => { e.preventDefault(); change({ quantity: Number(f.values.quantity) }); }}>
+      {s.status !== 'deleted' && <form class="actions" onSubmit={(e) => { e.preventDefault(); change({ quantity: Number(f.values.quantity) }); }}>
         <Field label="Quantity" type="number" {...f.bind('quantity')} />
         <button type="submit" disabled={f.busy}>Change quantity</button>
         {s.status === 'active' && <button type="button" onClick={() => change({ status: 'suspended' })}>Suspend</button>}
         {s.status === 'suspended' && <button type="button" onClick={() => change({ status: 'active' })}>Resume</button>}
         <button type="button" class="danger" onClick={() => change({ status: 'deleted' })}>Cancel</button>
-        <label class="radio"><input type="checkbox" checked={!!s.autoRenewEnabled} onChange={(e) => change({ autoRenewEnabled: (e.target as HTMLInputElement).checked })} /> Auto-renew</label>
-      </form>
+        <label class="radio"><input type="checkbox" checked={renew ?? !!s.autoRenewEnabled} disabled={f.busy} onChange={(e) => {
+          const on = (e.target as HTMLInputElement).checked;
+          setRenew(on);
+          change({ autoRenewEnabled: on }).then((ok) => { if (!ok) setRenew(null); });
+        }} /> Auto-renew</label>
+      </form>}
       <FormErrors err={f.err} fields={['quantity']} />
     </section>
   );

@@ -259,7 +259,7 @@ function Templates({ base }: { base: string }) {
         <tbody>
           {templates.map((t) => (
             <tr>
-              <td>{t.title} <small>{t.id}</small></td>
+              <td>{t.title} <small>{t.name && t.name !== t.title ? t.name + ' · ' : ''}{t.id}</small></td>
               <td>{t.type}</td>
               <td>{t.scope}</td>
               <td><button type="button" onClick={() => setEditing(t)} aria-label={'Edit template ' + t.title}>Edit</button></td>
@@ -267,7 +267,7 @@ function Templates({ base }: { base: string }) {
           ))}
         </tbody>
       </table>
-      <button type="button" onClick={() => setEditing({ id: '', title: '', type: 'fulfillment', scope: 'asset', body: '' })}>New template</button>
+      <button type="button" onClick={() => setEditing({ id: '', name: '', title: '', type: 'fulfillment', scope: 'asset', body: '' })}>New template</button>
       {editing && <TemplateEditor key={editing.id || 'new'} base={base} t={editing} params={params} onSaved={() => { setEditing(null); data.reload(); }} />}
     </>
   );
@@ -279,7 +279,7 @@ const samples: Record<string, string> = {
 };
 
 function TemplateEditor({ base, t, params, onSaved }: { base: string; t: any; params: any[]; onSaved: () => void }) {
-  const f = useForm({ title: t.title, type: t.type, scope: t.scope, body: t.body });
+  const f = useForm({ name: t.name ?? '', title: t.title, type: t.type, scope: t.scope, body: t.body });
   const titles = Object.fromEntries(params.map((p) => [p.name, p.title || p.name]));
   const html = renderMarkdown(fill(f.values.body, (n) => samples[n] ?? `<${titles[n] ?? n}>`));
   return (
@@ -288,14 +288,18 @@ function TemplateEditor({ base, t, params, onSaved }: { base: string; t: any; pa
         onSubmit={(e) => {
           e.preventDefault();
           f.submit(async (v) => {
-            if (t.id) await put(base + '/templates/' + t.id, v);
-            else await post(base + '/templates', v);
+            // Left empty, the name stays as it was (or, on a new template,
+            // takes the title), as the API does with a name left out.
+            const body = { ...v, name: v.name.trim() || undefined };
+            if (t.id) await put(base + '/templates/' + t.id, body);
+            else await post(base + '/templates', body);
             onSaved();
           });
         }}
       >
         <div class="grid">
           <Field label="Title" {...f.bind('title')} />
+          <Field label="Template name" {...f.bind('name')} hint="Connect's name; empty: the title" />
           <Field label="Type" choices={[['fulfillment', 'Fulfillment (activation)'], ['inquire', 'Inquire']]} {...f.bind('type')} />
           <Field label="Scope" choices={[['asset', 'Asset'], ['tier1', 'Tier 1'], ['tier2', 'Tier 2']]} {...f.bind('scope')} />
         </div>
@@ -307,7 +311,7 @@ function TemplateEditor({ base, t, params, onSaved }: { base: string; t: any; pa
             <div class="preview" aria-labelledby="preview-h" aria-live="polite" dangerouslySetInnerHTML={{ __html: html }} />
           </div>
         </div>
-        <FormErrors err={f.err} fields={['title', 'type', 'scope', 'body']} />
+        <FormErrors err={f.err} fields={['title', 'name', 'type', 'scope', 'body']} />
         <button type="submit" disabled={f.busy}>Save template</button>
       </form>
     </Card>

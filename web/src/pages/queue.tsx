@@ -59,7 +59,6 @@ export function RequestPage({ id, session }: { id: string; session: Session }) {
   const r = req.data;
   const a = r.asset;
   const vendor = session.account.type === 'vendor';
-  const tiers = [['Customer', a.tiers?.customer], ['Tier 1 (reseller)', a.tiers?.tier1], ['Tier 2', a.tiers?.tier2]].filter(([, t]) => t) as [string, any][];
   return (
     <Page title={'Request ' + r.id} actions={<span>{r.type} <Status s={r.status} /></span>}>
       <div class="cols">
@@ -73,30 +72,45 @@ export function RequestPage({ id, session }: { id: string; session: Session }) {
             {r.reason && <><dt>Reason</dt><dd>{r.reason}</dd></>}
           </dl>
         </Card>
-        <Card title="Tiers" id="tiers">
-          <dl>
-            {tiers.map(([label, t]) => (
-              <><dt>{label}</dt><dd>{t.name} {t.id && <small>{t.id}</small>} {t.contact_info?.contact?.email}</dd></>
-            ))}
-          </dl>
-        </Card>
+        <Tiers a={a} />
       </div>
-      <table>
-        <caption>Items</caption>
-        <thead><tr><th>Item</th><th>MPN</th><th>Type</th><th>Quantity</th><th>Price</th></tr></thead>
-        <tbody>
-          {a.items.map((it: any) => (
-            <tr><td>{it.name}</td><td>{it.mpn}</td><td>{it.type} {it.period}</td><td>{it.quantity}{it.old_quantity ? ` (was ${it.old_quantity})` : ''}</td><td>{it.price}</td></tr>
-          ))}
-        </tbody>
-      </table>
+      <Items a={a} />
       <Chain assetID={a.id} current={r.id} />
       {vendor ? <Work r={r} onChange={req.reload} /> : <ParamsView params={a.params} />}
     </Page>
   );
 }
 
-function ParamsView({ params }: { params: any[] }) {
+// Tiers, Items, ParamsView and Chain show an asset, on its request's page
+// and on its own.
+export function Tiers({ a }: { a: any }) {
+  const tiers = [['Customer', a.tiers?.customer], ['Tier 1 (reseller)', a.tiers?.tier1], ['Tier 2', a.tiers?.tier2]].filter(([, t]) => t) as [string, any][];
+  return (
+    <Card title="Tiers" id="tiers">
+      <dl>
+        {tiers.map(([label, t]) => (
+          <><dt>{label}</dt><dd>{t.name} {t.id && <small>{t.id}</small>} {t.contact_info?.contact?.email}</dd></>
+        ))}
+      </dl>
+    </Card>
+  );
+}
+
+export function Items({ a }: { a: any }) {
+  return (
+    <table>
+      <caption>Items</caption>
+      <thead><tr><th>Item</th><th>MPN</th><th>Type</th><th>Quantity</th><th>Price</th></tr></thead>
+      <tbody>
+        {a.items.map((it: any) => (
+          <tr><td>{it.name}</td><td>{it.mpn}</td><td>{it.type} {it.period}</td><td>{it.quantity}{it.old_quantity ? ` (was ${it.old_quantity})` : ''}</td><td>{it.price}</td></tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function ParamsView({ params }: { params: any[] }) {
   return (
     <table>
       <caption>Parameters</caption>
@@ -106,7 +120,7 @@ function ParamsView({ params }: { params: any[] }) {
   );
 }
 
-function Chain({ assetID, current }: { assetID: string; current: string }) {
+export function Chain({ assetID, current }: { assetID: string; current: string }) {
   const chain = useLoad(() => get<any[]>(`/public/v1/assets/${assetID}/requests`), [assetID, current]);
   if (!chain.data) return <Loading err={chain.err} />;
   return (

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { call, get } from '../api';
 import { renderMarkdown } from '../markdown';
 import { Card, Loading, Page, Status, useLoad, when } from '../ui';
+import { Chain, Items, ParamsView, Tiers } from './queue';
 
 // Subscriptions are the caller's assets (a provider's subscriptions, a
 // vendor's assets), their pending requests and, once active, the activation
@@ -19,7 +20,7 @@ export function Subscriptions({ title = 'Subscriptions' }: { title?: string }) {
             {assets.data.map((a) => (
               <>
                 <tr>
-                  <td>{a.id}</td>
+                  <td><a href={'#/assets/' + a.id}>{a.id}</a></td>
                   <td>{a.product?.name ?? a.product?.id}</td>
                   <td>{a.tiers?.customer?.name}</td>
                   <td><Status s={a.status} /></td>
@@ -43,4 +44,34 @@ function ActivationText({ id }: { id: string }) {
   const text = useLoad(() => call<string>('GET', `/public/v1/assets/${id}/render`, { accept: 'text/markdown' }), [id]);
   if (!text.data) return <Loading err={text.err} />;
   return <Card title="Activation" id={'act-' + id}><div class="preview" dangerouslySetInnerHTML={{ __html: renderMarkdown(text.data) }} /></Card>;
+}
+
+// AssetPage is one asset: its items, parameters, tiers and the chain of
+// requests that made it what it is; it polls, as the list does.
+export function AssetPage({ id }: { id: string }) {
+  const asset = useLoad(() => get('/public/v1/assets/' + id), [id], 5000);
+  if (!asset.data) return <Loading err={asset.err} />;
+  const a = asset.data;
+  const pending = a.pending_request?.id ?? '';
+  return (
+    <Page title={'Asset ' + a.id} actions={<Status s={a.status} />}>
+      <div class="cols">
+        <Card title="Asset" id="asset">
+          <dl>
+            <dt>Product</dt><dd>{a.product?.name} <small>{a.product?.id}</small> v{a.version}</dd>
+            <dt>Marketplace</dt><dd>{a.marketplace?.name} <small>{a.marketplace?.id}</small></dd>
+            {a.external_id && <><dt>External id</dt><dd>{a.external_id}</dd></>}
+            <dt>Created</dt><dd>{when(a.created)}</dd>
+            {a.activated_at && <><dt>Activated</dt><dd>{when(a.activated_at)}</dd></>}
+            {pending && <><dt>Pending request</dt><dd><a href={'#/requests/' + pending}>{pending}</a> {a.pending_request?.name}</dd></>}
+          </dl>
+        </Card>
+        <Tiers a={a} />
+      </div>
+      <Items a={a} />
+      <ParamsView params={a.params ?? []} />
+      <Chain assetID={a.id} current={pending} />
+      {a.activated_at && <ActivationText id={a.id} />}
+    </Page>
+  );
 }

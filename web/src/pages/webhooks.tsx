@@ -95,7 +95,7 @@ export function WebhookPage({ id }: { id: string }) {
           <button type="button" onClick={() => run(async () => { await put(base, { active: !w.active }); return w.active ? 'Disabled.' : 'Enabled.'; })}>{w.active ? 'Disable' : 'Enable'}</button>
           <button type="button" class="danger" onClick={() => run(async () => { await del(base); location.hash = '#/webhooks'; return 'Deleted.'; })}>Delete</button>
         </div>
-        <form class="actions" onSubmit={(e) => { e.preventDefault(); run(async () => { await post(base + '/recover', { since: new Date(act.values.since).toISOString() }); return 'Recovery queued: every delivery that failed since then is sent once more.'; }); }}>
+        <form class="actions" onSubmit={(e) => { e.preventDefault(); run(async () => { await post(base + '/recover', { since: act.values.since && new Date(act.values.since).toISOString() }); return 'Recovery queued: every delivery that failed since then is sent once more.'; }); }}>
           <Field label="Recover failed deliveries since" type="datetime-local" {...act.bind('since')} />
           <button type="submit">Recover</button>
         </form>

@@ -1,0 +1,189 @@
+import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { shot, signIn, tokens, url } from './helpers';
+
+// e2e 7–8: the provider's subscription actions, and the webhook App
+// Portal's recovery and secret rotation. Each test sets up what it needs
+// through the public API, so it does not depend on the journey's order.
+
+async function as(browser: Browser, token: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, token);
+  return page;
+}
+
+// api calls the public API with a token, as a script would, and fails the
+// test on an answer other than the one expected.
+function api(req: APIRequestContext) {
+  return async (method: string, path: string, token: string, data?: unknown, want = 200): Promise<any> => {
+    const res = await req.fetch(url() + path, { method, data, headers: { Authorization: 'ApiKey ' + token } });
+    expect(res.status(), `${method} ${path}: ${await res.text()}`).toBe(want);
+    return res.status() === 204 ? undefined : res.json();
+  };
+}
+
+test('7. the provider suspends, resumes, switches auto-renew and cancels a subscription', async ({ browser }) => {
+  const p = await as(browser, tokens().provider);
+  const call = api(p.request);
+  const { vendor, provider } = tokens();
+  const mp = process.env.E2E_MARKETPLACE!;
+
+  // A product that supports suspend and resume, published with its default
+  // item and activation template, listed, and ordered for a new customer
+  // with a monthly term (so auto-renew applies).
+  const prd = await call('POST', '/public/v1/products', vendor, { name: 'Connect Backup Vault', capabilities: { suspend_resume_supported: true } }, 201);
+  const base = '/public/v1/products/' + prd.id;
+  const [item] = await call('GET', base + '/items', vendor);
+  const [tpl] = await call('GET', base + '/templates', vendor);
+  expect(tpl.name).toBe('Default Activation Template');
+  await call('POST', base + '/publish', vendor, undefined, 201);
+  const lr = await call('POST', '/public/v1/listing-requests', vendor, { product: prd.id, marketplace: mp, prices: [{ item: item.id, price: '9.00', terms: ['P1M'] }] }, 201);
+  await call('POST', `/public/v1/listing-requests/${lr.id}/approve`, provider);
+  const customer = await call('POST', '/v1/customers', provider, {
+    companyProfile: { companyName: 'Tailspin Toys' },
+    billingProfile: { email: 'it@tailspin.example', defaultAddress: { country: 'US', city: 'Austin', addressLine1: '1 Main St', postalCode: '73301' } },
+  }, 201);
+  const order = await call('POST', `/v1/customers/${customer.id}/orders`, provider, {
+    billingCycle: 'monthly', lineItems: [{ lineItemNumber: 0, offerId: `${prd.id}:${item.local_id}:${mp}`, quantity: 1, termDuration: 'P1M' }],
+  }, 201);
+  const sub = order.lineItems[0].subscriptionId as string;
+  // The vendor approves each request the provider's actions make, with the
+  // product's default activation template.
+  const approve = async (type: string) => {
+    const [r] = await call('GET', `/public/v1/requests?asset.id=${sub}&status=pending&type=${type}`, vendor);
+    expect(r, `a pending ${type} request of ${sub}`).toBeTruthy();
+    await call('POST', `/public/v1/requests/${r.id}/approve`, vendor, { template_id: tpl.id });
+  };
+  await approve('purchase');
+
+  await p.getByRole('link', { name: 'Customers' }).click();
+  await p.getByRole('link', { name: 'Tailspin Toys' }).click();
+  const card = p.getByRole('region', { name: 'Subscription ' + sub });
+  await expect(card.locator('.status')).toHaveText('active');
+  await expect(card).toContainText('auto-renew on');
+  await expect(p.getByText('cancel only until the cancellation date shown')).toBeVisible();
+
+  // Auto-renew applies at once: off, then on again.
+  const renew = card.getByRole('checkbox', { name: 'Auto-renew' });
+  await expect(renew).toBeChecked();
+  await renew.uncheck();
+  await expect(card).toContainText('auto-renew off');
+  await expect(renew).not.toBeChecked();
+  await renew.check();
+  await expect(card).toContainText('auto-renew on');
+  expect((await call('GET', `/v1/customers/${customer.id}/subscriptions/${sub}`, provider)).autoRenewEnabled).toBe(true);
+
+  // Suspend becomes a request the vendor approves.
+  await card.getByRole('button', { name: 'Suspend' }).click();
+  await expect(card).toContainText('pending suspend');
+  await shot(p, '7-01-suspend-pending');
+  await approve('suspend');
+  await expect(card.locator('.status')).toHaveText('suspended');
+  // A suspended subscription refuses an auto-renew change, with the
+  // reason; the checkbox springs back.
+  await renew.click();
+  await expect(card.getByRole('alert')).toContainText('resume it before changing its auto-renewal');
+  await expect(renew).toBeChecked();
+  await expect(card).toContainText('auto-renew on');
+
+  // Resume.
+  await card.getByRole('button', { name: 'Resume' }).click();
+  await expect(card).toContainText('pending resume');
+  await expect(card.getByRole('alert')).toHaveCount(0);
+  await approve('resume');
+  await expect(card.locator('.status')).toHaveText('active');
+  await shot(p, '7-02-resumed');
+
+  // Cancel: the subscription ends, and offers no more actions.
+  await card.getByRole('button', { name: 'Cancel' }).click();
+  await expect(card).toContainText('pending cancel');
+  await approve('cancel');
+  await expect(card.locator('.status')).toHaveText('deleted');
+  await expect(card.getByRole('button')).toHaveCount(0);
+  await shot(p, '7-03-cancelled');
+  const chain = await call('GET', `/public/v1/assets/${sub}/requests`, provider);
+  expect(chain.map((r: any) => `${r.type} ${r.status}`)).toEqual(['purchase approved', 'suspend approved', 'resume approved', 'cancel approved']);
+});
+
+test('8. a webhook recovered since a time, then its secret rotated', async ({ browser }) => {
+  let down = true;
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (b) => (body += b));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(down ? 503 : 204).end(down ? 'down' : '');
+    });
+  });
+  await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
+  const port = (receiver.address() as { port: number }).port;
+  try {
+    const v = await as(browser, tokens().vendor);
+    const started = Date.now();
+    await v.getByRole('link', { name: 'Webhooks' }).click();
+    await v.getByLabel('Label').fill('recovery receiver');
+    await v.getByLabel('URL').fill(`http://127.0.0.1:${port}/recover-me`);
+    await v.getByLabel('Event types').fill('webhook.test');
+    await v.getByRole('button', { name: 'Add endpoint' }).click();
+    const first = (await v.locator('code.secret').textContent())!.trim();
+    expect(first).toMatch(/^whsec_/);
+    await v.getByRole('link', { name: 'recovery receiver' }).click();
+    const status = v.getByRole('status').filter({ hasText: /Test event sent|Recovery|rotated/ });
+
+    // Two deliveries fail while the receiver is down.
+    for (let i = 0; i < 2; i++) {
+      await v.getByRole('button', { name: 'Send test event' }).click();
+      await expect(status).toContainText('Test event sent: failed');
+      await expect(v.getByRole('row').filter({ hasText: 'webhook.test' })).toHaveCount(i + 1);
+    }
+    await expect(v.getByRole('row').filter({ hasText: 'webhook.test' }).filter({ hasText: 'failed' })).toHaveCount(2);
+    down = false;
+
+    // Recover without a time is refused under the field; with one, both
+    // failed deliveries are sent again and succeed.
+    await v.getByRole('button', { name: 'Recover', exact: true }).click();
+    await expect(v.locator('.field.invalid', { hasText: 'Recover failed deliveries since' })).toContainText('since must be an RFC 3339 time');
+    await v.getByLabel('Recover failed deliveries since').fill(localMinute(started - 120_000));
+    await v.getByRole('button', { name: 'Recover', exact: true }).click();
+    await expect(status).toContainText('Recovery queued');
+    await expect(v.locator('.field.invalid')).toHaveCount(0);
+    await expect(v.getByRole('row').filter({ hasText: 'webhook.test' }).filter({ hasText: 'succeeded' })).toHaveCount(2, { timeout: 30_000 });
+    await expect(v.getByRole('row').filter({ hasText: '2 attempts' })).toHaveCount(2);
+    expect(received.length).toBe(4);
+    await shot(v, '8-01-webhook-recovered');
+
+    // Rotate the secret: a new one is shown once; the next delivery is
+    // signed with it and, during the grace period, with the old one too.
+    await v.getByRole('button', { name: 'Rotate secret' }).click();
+    await expect(status).toContainText('Secret rotated');
+    const second = (await v.locator('code.secret').textContent())!.trim();
+    expect(second).toMatch(/^whsec_/);
+    expect(second).not.toBe(first);
+    await shot(v, '8-02-secret-rotated');
+    await v.getByRole('button', { name: 'Send test event' }).click();
+    await expect(status).toContainText('Test event sent: succeeded');
+    const last = received[received.length - 1];
+    const signatures = String(last.headers['webhook-signature']).split(' ');
+    expect(signatures).toContain(sign(second, last.headers, last.body));
+    expect(signatures).toContain(sign(first, last.headers, last.body));
+    expect(signatures.length).toBe(2);
+  } finally {
+    receiver.close();
+  }
+});
+
+// sign is the Standard Webhooks signature of a delivery with secret.
+function sign(secret: string, h: IncomingHttpHeaders, body: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return 'v1,' + createHmac('sha256', key).update(`${h['webhook-id']}.${h['webhook-timestamp']}.${body}`).digest('base64');
+}
+
+// localMinute formats t for a datetime-local input, in the browser's (and
+// this process's) time zone.
+function localMinute(t: number): string {
+  const d = new Date(t);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
