@@ -152,7 +152,7 @@ test('8. a webhook recovered since a time, then its secret rotated', async ({ br
     await expect(v.getByRole('row').filter({ hasText: 'webhook.test' }).filter({ hasText: 'succeeded' })).toHaveCount(2, { timeout: 30_000 });
     await expect(v.getByRole('row').filter({ hasText: '2 attempts' })).toHaveCount(2);
     expect(received.length).toBe(4);
-    await shot(v, '8-01-webhook-recovered');
+    await shot(v, '9-01-webhook-recovered');
 
     // Rotate the secret: a new one is shown once; the next delivery is
     // signed with it and, during the grace period, with the old one too.
@@ -161,7 +161,7 @@ test('8. a webhook recovered since a time, then its secret rotated', async ({ br
     const second = (await v.locator('code.secret').textContent())!.trim();
     expect(second).toMatch(/^whsec_/);
     expect(second).not.toBe(first);
-    await shot(v, '8-02-secret-rotated');
+    await shot(v, '9-02-secret-rotated');
     await v.getByRole('button', { name: 'Send test event' }).click();
     await expect(status).toContainText('Test event sent: succeeded');
     const last = received[received.length - 1];

@@ -299,7 +299,7 @@ function TemplateEditor({ base, t, params, onSaved }: { base: string; t: any; pa
       >
         <div class="grid">
           <Field label="Title" {...f.bind('title')} />
-          <Field label="Template name" {...f.bind('name')} hint="Connect's name; empty: the title" />
+          <Field label="Template name" {...f.bind('name')} />
           <Field label="Type" choices={[['fulfillment', 'Fulfillment (activation)'], ['inquire', 'Inquire']]} {...f.bind('type')} />
           <Field label="Scope" choices={[['asset', 'Asset'], ['tier1', 'Tier 1'], ['tier2', 'Tier 2']]} {...f.bind('scope')} />
         </div>
