@@ -154,6 +154,8 @@ function Work({ r, onChange }: { r: any; onChange: () => void }) {
   const chosen = tpl || fulfillment[0]?.id || '';
   const paramBody = () => ({ asset: { params: a.params.map((p: any) => ({ id: p.id, value: values[p.id] ?? '', value_error: errors[p.id] ?? '' })) } });
   const run = (fn: () => Promise<unknown>) => act.submit(async () => { await fn(); onChange(); });
+  // A transition waits for the parameters being saved: it acts on them.
+  const busy = act.busy || save.busy;
   return (
     <>
       <Card title="Parameters" id="params">
@@ -176,8 +178,8 @@ function Work({ r, onChange }: { r: any; onChange: () => void }) {
           <div class="actions">
             <Field label="Inquire template" name="inquire_template" value={inqTpl} onInput={setInqTpl}
               choices={[['', 'none'], ...inquire.map((t): [string, string] => [t.id, t.title])]} />
-            <button type="button" disabled={act.busy || r.status === 'inquiring'} onClick={() => run(() => post(`/public/v1/requests/${r.id}/inquire`, inqTpl ? { template_id: inqTpl } : undefined))}>Inquire</button>
-            <button type="button" disabled={act.busy || r.status === 'pending'} onClick={() => run(() => post(`/public/v1/requests/${r.id}/pend`))}>Switch to pending</button>
+            <button type="button" disabled={busy || r.status === 'inquiring'} onClick={() => run(() => post(`/public/v1/requests/${r.id}/inquire`, inqTpl ? { template_id: inqTpl } : undefined))}>Inquire</button>
+            <button type="button" disabled={busy || r.status === 'pending'} onClick={() => run(() => post(`/public/v1/requests/${r.id}/pend`))}>Switch to pending</button>
           </div>
           <div class="approve">
             <Field label="Activation template" name="template_id" value={chosen} err={act.err} onInput={(v) => { setTpl(v); setPreview(''); }}
@@ -189,11 +191,11 @@ function Work({ r, onChange }: { r: any; onChange: () => void }) {
               setPreview(pv.body);
             }}>Preview activation</button>
             {preview && <div class="preview" aria-label="Activation preview" dangerouslySetInnerHTML={{ __html: renderMarkdown(preview) }} />}
-            <button type="button" class="primary" disabled={act.busy || r.status !== 'pending'} onClick={() => run(() => post(`/public/v1/requests/${r.id}/approve`, { template_id: chosen }))}>Approve</button>
+            <button type="button" class="primary" disabled={busy || r.status !== 'pending'} onClick={() => run(() => post(`/public/v1/requests/${r.id}/approve`, { template_id: chosen }))}>Approve</button>
           </div>
           <form class="fail" onSubmit={(e) => { e.preventDefault(); act.submit(async (v) => { await post(`/public/v1/requests/${r.id}/fail`, { reason: v.reason }); onChange(); }); }}>
             <Field label="Reason for failing" {...act.bind('reason')} />
-            <button type="submit" class="danger" disabled={act.busy}>Fail request</button>
+            <button type="submit" class="danger" disabled={busy}>Fail request</button>
           </form>
         </Card>
       )}
