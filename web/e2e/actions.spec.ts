@@ -3,8 +3,9 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { shot, signIn, tokens, url } from './helpers';
 
-// e2e 7–8: the provider's subscription actions, and the webhook App
-// Portal's recovery and secret rotation. Each test sets up what it needs
+// e2e 7–10: the provider's subscription actions, the webhook App Portal's
+// recovery and secret rotation, API tokens, and a request inquired with a
+// template and then failed. Each test sets up what it needs
 // through the public API, so it does not depend on the journey's order.
 
 async function as(browser: Browser, token: string): Promise<Page> {
@@ -23,31 +24,44 @@ function api(req: APIRequestContext) {
   };
 }
 
-test('7. the provider suspends, resumes, switches auto-renew and cancels a subscription', async ({ browser }) => {
-  const p = await as(browser, tokens().provider);
-  const call = api(p.request);
+type Call = ReturnType<typeof api>;
+
+// orderedProduct sets up through the API what a test of later steps needs:
+// a product (with body's extra fields) published with its default item and
+// activation template, and any extra templates; listed on the demo
+// marketplace; and ordered through Partner Center for a new customer with a
+// monthly term, the vendor's purchase request left pending.
+async function orderedProduct(call: Call, name: string, company: string, body: object = {}, templates: object[] = []) {
   const { vendor, provider } = tokens();
   const mp = process.env.E2E_MARKETPLACE!;
-
-  // A product that supports suspend and resume, published with its default
-  // item and activation template, listed, and ordered for a new customer
-  // with a monthly term (so auto-renew applies).
-  const prd = await call('POST', '/public/v1/products', vendor, { name: 'Connect Backup Vault', capabilities: { suspend_resume_supported: true } }, 201);
+  const prd = await call('POST', '/public/v1/products', vendor, { name, ...body }, 201);
   const base = '/public/v1/products/' + prd.id;
   const [item] = await call('GET', base + '/items', vendor);
   const [tpl] = await call('GET', base + '/templates', vendor);
-  expect(tpl.name).toBe('Default Activation Template');
+  const extra: any[] = [];
+  for (const t of templates) extra.push(await call('POST', base + '/templates', vendor, t, 201));
   await call('POST', base + '/publish', vendor, undefined, 201);
   const lr = await call('POST', '/public/v1/listing-requests', vendor, { product: prd.id, marketplace: mp, prices: [{ item: item.id, price: '9.00', terms: ['P1M'] }] }, 201);
   await call('POST', `/public/v1/listing-requests/${lr.id}/approve`, provider);
   const customer = await call('POST', '/v1/customers', provider, {
-    companyProfile: { companyName: 'Tailspin Toys' },
-    billingProfile: { email: 'it@tailspin.example', defaultAddress: { country: 'US', city: 'Austin', addressLine1: '1 Main St', postalCode: '73301' } },
+    companyProfile: { companyName: company },
+    billingProfile: { email: 'it@' + company.split(' ')[0].toLowerCase() + '.example', defaultAddress: { country: 'US', city: 'Austin', addressLine1: '1 Main St', postalCode: '73301' } },
   }, 201);
   const order = await call('POST', `/v1/customers/${customer.id}/orders`, provider, {
     billingCycle: 'monthly', lineItems: [{ lineItemNumber: 0, offerId: `${prd.id}:${item.local_id}:${mp}`, quantity: 1, termDuration: 'P1M' }],
   }, 201);
-  const sub = order.lineItems[0].subscriptionId as string;
+  return { prd, tpl, extra, customer: customer.id as string, sub: order.lineItems[0].subscriptionId as string };
+}
+
+test('7. the provider suspends, resumes, switches auto-renew and cancels a subscription', async ({ browser }) => {
+  const p = await as(browser, tokens().provider);
+  const call = api(p.request);
+  const { vendor, provider } = tokens();
+
+  // A product that supports suspend and resume, ordered for a new customer
+  // with a monthly term (so auto-renew applies).
+  const { tpl, sub, customer } = await orderedProduct(call, 'Connect Backup Vault', 'Tailspin Toys', { capabilities: { suspend_resume_supported: true } });
+  expect(tpl.name).toBe('Default Activation Template');
   // The vendor approves each request the provider's actions make, with the
   // product's default activation template.
   const approve = async (type: string) => {
@@ -59,6 +73,7 @@ test('7. the provider suspends, resumes, switches auto-renew and cancels a subsc
 
   await p.getByRole('link', { name: 'Customers' }).click();
   await p.getByRole('link', { name: 'Tailspin Toys' }).click();
+  await expect(p).toHaveURL(new RegExp('#/customers/' + customer));
   const card = p.getByRole('region', { name: 'Subscription ' + sub });
   await expect(card.locator('.status')).toHaveText('active');
   await expect(card).toContainText('auto-renew on');
@@ -72,7 +87,7 @@ test('7. the provider suspends, resumes, switches auto-renew and cancels a subsc
   await expect(renew).not.toBeChecked();
   await renew.check();
   await expect(card).toContainText('auto-renew on');
-  expect((await call('GET', `/v1/customers/${customer.id}/subscriptions/${sub}`, provider)).autoRenewEnabled).toBe(true);
+  expect((await call('GET', `/v1/customers/${customer}/subscriptions/${sub}`, provider)).autoRenewEnabled).toBe(true);
 
   // Suspend becomes a request the vendor approves.
   await card.getByRole('button', { name: 'Suspend' }).click();
@@ -187,3 +202,62 @@ function localMinute(t: number): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+
+test('9. an API token created in the portal works once shown, and stops when revoked', async ({ browser }) => {
+  const v = await as(browser, tokens().vendor);
+  const call = api(v.request);
+  await v.getByRole('link', { name: 'API tokens' }).click();
+  await v.getByRole('button', { name: 'Create token' }).click();
+  await expect(v.locator('.field.invalid', { hasText: 'Name' })).toContainText('name');
+  await v.getByLabel('Name').fill('ci deploys');
+  await v.getByRole('button', { name: 'Create token' }).click();
+  const secret = (await v.locator('code.secret').textContent())!.trim();
+  const row = v.getByRole('row', { name: /ci deploys/ });
+  await expect(row).toBeVisible();
+  await expect(row).not.toContainText(secret);
+  await shot(v, '10-01-token-created');
+  await call('GET', '/public/v1/products', secret);
+  await row.getByRole('button', { name: 'Revoke ci deploys' }).click();
+  await expect(row).toHaveCount(0);
+  await call('GET', '/public/v1/products', secret, undefined, 401);
+  // The session's own token still works: the portal stays signed in.
+  await v.reload();
+  await expect(v.getByRole('heading', { name: 'API tokens' })).toBeVisible();
+});
+
+test('10. the vendor inquires with a template, the provider reads why, the vendor fails the request with a reason', async ({ browser }) => {
+  const v = await as(browser, tokens().vendor);
+  const call = api(v.request);
+  const inquire = { type: 'inquire', scope: 'asset', title: 'Need the tenant', body: 'We need more details for {{ asset.id }}: see the parameters.' };
+  const { sub, extra: [inq] } = await orderedProduct(call, 'Connect Secure Mail', 'Litware Inc.', {}, [inquire]);
+  const [r] = await call('GET', `/public/v1/requests?asset.id=${sub}&status=pending`, tokens().vendor);
+
+  await v.goto(url() + '/portal/#/requests/' + r.id);
+  await expect(v.getByRole('heading', { name: 'Request ' + r.id })).toBeVisible();
+  await v.getByLabel('Message to the provider about Default parameter').fill('Which tenant should the mailboxes live in?');
+  await v.getByRole('button', { name: 'Save parameters' }).click();
+  await v.getByLabel('Inquire template').selectOption({ label: 'Need the tenant' });
+  await v.getByRole('button', { name: 'Inquire' }).click();
+  await expect(v.locator('.page-head')).toContainText('inquiring');
+
+  const p = await as(browser, tokens().provider);
+  await p.goto(url() + '/portal/#/requests/' + r.id);
+  await expect(p.locator('.page-head')).toContainText('inquiring');
+  await expect(p.getByRole('table', { name: 'Parameters' }).getByRole('row', { name: /Default parameter/ })).toContainText('Which tenant should the mailboxes live in?');
+  // The inquire template, rendered for this asset.
+  await expect(p.locator('#inquiry').locator('..')).toContainText(`We need more details for ${sub}: see the parameters.`);
+  expect((await call('GET', '/public/v1/requests/' + r.id, tokens().provider)).template.id).toBe(inq.id);
+  await shot(p, '10-02-inquiring-provider');
+
+  // Failing needs a reason; with one, the request ends and both see why.
+  await v.getByRole('button', { name: 'Fail request' }).click();
+  await expect(v.locator('.field.invalid', { hasText: 'Reason for failing' })).toContainText('reason is required');
+  await v.getByLabel('Reason for failing').fill('No tenant was named within the week');
+  await v.getByRole('button', { name: 'Fail request' }).click();
+  await expect(v.locator('.page-head')).toContainText('failed');
+  await expect(v.locator('#asset').locator('..')).toContainText('No tenant was named within the week');
+  await p.reload();
+  await expect(p.locator('.page-head')).toContainText('failed');
+  await expect(p.locator('#asset').locator('..')).toContainText('No tenant was named within the week');
+  await shot(p, '10-03-failed-provider');
+});

@@ -77,6 +77,7 @@ export function RequestPage({ id, session }: { id: string; session: Session }) {
       <Items a={a} />
       <Chain assetID={a.id} current={r.id} />
       {vendor ? <Work r={r} onChange={req.reload} /> : <ParamsView params={a.params} />}
+      {r.template && (r.status === 'approved' || r.status === 'inquiring') && <Rendered id={r.id} inquiry={r.status === 'inquiring'} vendor={vendor} />}
     </Page>
   );
 }
@@ -199,16 +200,17 @@ function Work({ r, onChange }: { r: any; onChange: () => void }) {
           </form>
         </Card>
       )}
-      {r.status === 'approved' && <Activation id={r.id} />}
     </>
   );
 }
 
-function Activation({ id }: { id: string }) {
-  const html = useLoad(() => call<string>('GET', `/public/v1/requests/${id}/render`, { accept: 'text/markdown' }), [id]);
+// Rendered is the request's template as the provider reads it: the
+// activation text once approved, the inquiry while inquiring with one.
+function Rendered({ id, inquiry, vendor }: { id: string; inquiry: boolean; vendor: boolean }) {
+  const html = useLoad(() => call<string>('GET', `/public/v1/requests/${id}/render`, { accept: 'text/markdown' }), [id, inquiry]);
   if (!html.data) return <Loading err={html.err} />;
   return (
-    <Card title="Activation sent to the provider" id="activation">
+    <Card title={`${inquiry ? 'Inquiry' : 'Activation'} ${vendor ? 'sent to the provider' : 'from the vendor'}`} id={inquiry ? 'inquiry' : 'activation'}>
       <div class="preview" dangerouslySetInnerHTML={{ __html: renderMarkdown(html.data) }} />
     </Card>
   );
