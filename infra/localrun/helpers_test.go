@@ -25,13 +25,7 @@ import (
 
 var emulator = mototest.New()
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := emulator.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop emulator:", err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(emulator.Main(m)) }
 
 // env is one deployed test stack and clients for it.
 type env struct {

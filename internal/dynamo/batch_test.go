@@ -3,7 +3,6 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 
@@ -17,9 +16,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/dynamo"
 )
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 type item struct {
 	PK    string `dynamodbav:"pk"`
@@ -54,7 +51,7 @@ func (h *holdBack) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemIn
 }
 
 func TestBatchGet(t *testing.T) {
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	ctx := context.Background()
 	counter := dynamo.NewCounter()
 	client := dynamodb.NewFromConfig(env.AWS, counter.Option)

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 )
 
@@ -42,7 +43,7 @@ type indexed struct {
 }
 
 func TestPageEntries(t *testing.T) {
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	ctx := context.Background()
 	counter := dynamo.NewCounter()
 	client := dynamodb.NewFromConfig(env.AWS, counter.Option)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +28,7 @@ import (
 // emulator, so events really go table stream → relay → fulfillment queue →
 // worker, and mail goes to the emulator's SES.
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 // platform is the API and the running event sources on one stack.
 type platform struct {
@@ -45,7 +42,7 @@ type platform struct {
 // with retries of failed messages compressed to a fraction of a second.
 func start(t *testing.T) *platform {
 	t.Helper()
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	a := env.App(t, app.Options{})
 	verifySender(t, env, a.Config.EmailFrom)
 	env.RunApp(t, a, func(c *localrun.Config) { c.FailedVisibility = 200 * time.Millisecond })

@@ -47,7 +47,7 @@ type fshop struct {
 // newFreshFixture is newFixture on a DynamoDB table of its own (see fshop).
 func newFreshFixture(t *testing.T) (*fixture, stacktest.Env) {
 	t.Helper()
-	env := *harness.Env(t)
+	env := *stacktest.Shared(t)
 	env.Config.TableName = freshTable(t, &env)
 	counter := dynamo.NewCounter()
 	a := env.App(t, app.Options{DynamoOptions: []func(*dynamodb.Options){counter.Option}})

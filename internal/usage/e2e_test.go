@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -21,9 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 // client calls the API handler as one account.
 type client struct {
@@ -132,7 +129,7 @@ func TestUsage_EndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the emulator")
 	}
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	a := env.App(t, app.Options{})
 	m := newMarket(t, a)
 	m.order(t)

@@ -22,7 +22,7 @@ import (
 )
 
 // Emulator is a lazily started emulator shared by the tests of one package.
-// Create it in TestMain with New and call Stop after m.Run.
+// Create it with New and run the package from TestMain with Main.
 type Emulator struct {
 	once     sync.Once
 	srv      *moto.Server
@@ -95,4 +95,21 @@ func (e *Emulator) Stop() error {
 		return nil
 	}
 	return e.srv.Stop()
+}
+
+// Main runs a test package's tests, then the after functions (what the
+// tests started on the emulator), then stops the emulator; a failure to
+// stop fails the run. Use it as os.Exit(e.Main(m)).
+func (e *Emulator) Main(m *testing.M, after ...func()) int {
+	code := m.Run()
+	for _, f := range after {
+		f()
+	}
+	if err := e.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop the emulator:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
 }
