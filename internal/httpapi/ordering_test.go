@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/catalog"
@@ -771,7 +772,7 @@ func (s *shop) cartLine(it catalog.Item, qty int) map[string]any {
 // at is the shop's API on the same table with the clock at now.
 func (s *shop) at(t *testing.T, now time.Time) *fixture {
 	t.Helper()
-	a := harness.Env(t).App(t, app.Options{Now: func() time.Time { return now }})
+	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return now }})
 	f := *s.fixture
 	f.t, f.app, f.api = t, a, a.API()
 	return &f
