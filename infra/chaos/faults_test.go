@@ -300,11 +300,5 @@ func (s *suite) resets(ctx context.Context, t *testing.T) chaos.Expect {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	stacktest.Eventually(t, 60*time.Second, what, cond)
 }

@@ -108,18 +108,6 @@ func start(t *testing.T, rt *localrun.Runtime) (stop func() time.Duration) {
 	return stop
 }
 
-// eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func (e env) queueURL(t *testing.T, logicalID string) string {
 	t.Helper()
 	url, err := e.st.QueueURL(context.Background(), logicalID)

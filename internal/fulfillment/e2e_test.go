@@ -74,13 +74,7 @@ func (p *platform) do(method, path, token string, body any, want int, out any) {
 // eventually polls cond until it holds or the time is up.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
+	stacktest.Eventually(t, 30*time.Second, what, cond)
 }
 
 // sentMail is a message the emulator's SES accepted.

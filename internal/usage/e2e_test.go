@@ -114,11 +114,7 @@ func run(t *testing.T, env *stacktest.Env, a *app.App) {
 // eventually polls until ok, for at most 30 s.
 func eventually(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen within 30 s", what)
-		}
-	}
+	stacktest.Eventually(t, 30*time.Second, what, ok)
 }
 
 // TestUsage_EndToEnd walks the acceptance through make run's

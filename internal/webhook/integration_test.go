@@ -201,13 +201,7 @@ func (r *receiver) got() []hit {
 // wait polls until cond holds, for at most 30 s.
 func wait(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	stacktest.Eventually(t, 30*time.Second, what, cond)
 }
 
 func verify(t *testing.T, secret string, h hit) {

@@ -113,3 +113,19 @@ func (e *Emulator) Main(m *testing.M, after ...func()) int {
 	}
 	return code
 }
+
+// Startable is for a test that starts the platform with its own emulator:
+// it skips the test when moto_server cannot be started, or fails it when
+// CI=true, as Endpoint does.
+func Startable(t testing.TB) {
+	t.Helper()
+	srv, err := moto.Start(context.Background(), moto.Options{})
+	if err == nil {
+		_ = srv.Stop()
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("moto_server unavailable: %v", err)
+	}
+	t.Skipf("moto_server unavailable: %v", err)
+}
