@@ -167,10 +167,8 @@ func (s *Server) updateProduct(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) publishProduct(w http.ResponseWriter, r *http.Request) error {
 	var in catalog.PublishInput
-	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &in, true); err != nil {
-			return err
-		}
+	if err := decodeOptionalJSON(r, &in); err != nil {
+		return err
 	}
 	v, err := s.cfg.Catalog.Publish(r.Context(), principal(r), r.PathValue("id"), in)
 	return respond(w, http.StatusCreated, v, err)
@@ -394,10 +392,8 @@ func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request) error {
 	var in previewInput
-	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &in, true); err != nil {
-			return err
-		}
+	if err := decodeOptionalJSON(r, &in); err != nil {
+		return err
 	}
 	p, err := s.cfg.Catalog.PreviewTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in.Values)
 	return show(w, p, err)

@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -84,24 +81,6 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	return noContent(w, s.cfg.Webhooks.Delete(r.Context(), principal(r), r.PathValue("id")))
-}
-
-// decodeOptionalJSON decodes a body that may be left out: an empty body
-// leaves v as it is.
-func decodeOptionalJSON(r *http.Request, v any) error {
-	raw, err := io.ReadAll(r.Body)
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		return decodeError(err)
-	}
-	if err != nil {
-		return fault.Malformedf("request body could not be read: %v", err)
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return decodeJSON(r, v, true)
 }
 
 func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error {
