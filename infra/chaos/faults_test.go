@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,9 +24,7 @@ import (
 // platform, in order, and after each one checks every invariant with
 // chaos.Settle. Scenarios share the stack, so each must leave it clean.
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 type suite struct {
 	t *testing.T
@@ -40,7 +37,7 @@ type suite struct {
 
 func TestFaults(t *testing.T) {
 	ctx := context.Background()
-	p := chaos.Start(t, harness.Env(t))
+	p := chaos.Start(t, stacktest.Shared(t))
 	w, err := p.NewWorld(ctx, 4)
 	if err != nil {
 		t.Fatal(err)
@@ -303,11 +300,5 @@ func (s *suite) resets(ctx context.Context, t *testing.T) chaos.Expect {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	stacktest.Eventually(t, 60*time.Second, what, cond)
 }

@@ -25,13 +25,7 @@ import (
 
 var emulator = mototest.New()
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := emulator.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop emulator:", err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(emulator.Main(m)) }
 
 // env is one deployed test stack and clients for it.
 type env struct {
@@ -112,18 +106,6 @@ func start(t *testing.T, rt *localrun.Runtime) (stop func() time.Duration) {
 	}
 	t.Cleanup(func() { stop() })
 	return stop
-}
-
-// eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func (e env) queueURL(t *testing.T, logicalID string) string {

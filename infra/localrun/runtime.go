@@ -26,6 +26,7 @@ import (
 
 	"github.com/mercato-dev/mercato/infra/stack"
 	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/sleep"
 )
 
 // Config configures a Runtime.
@@ -287,16 +288,7 @@ func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // pause waits d or until ctx is done, and reports whether ctx is still live.
-func pause(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+func pause(ctx context.Context, d time.Duration) bool { return sleep.For(ctx, d) == nil }
 
 func joinNonEmpty(parts ...string) string {
 	var out []string

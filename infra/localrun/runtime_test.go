@@ -14,6 +14,7 @@ import (
 
 	"github.com/mercato-dev/mercato/infra/localrun"
 	"github.com/mercato-dev/mercato/infra/stack"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
 )
 
@@ -44,7 +45,7 @@ func TestRuntime_ScheduleFires(t *testing.T) {
 	}
 	start(t, rt)
 
-	eventually(t, 5*time.Second, "three scheduled invocations", func() bool {
+	stacktest.Eventually(t, 5*time.Second, "three scheduled invocations", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(fired) >= 3

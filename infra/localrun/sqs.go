@@ -206,22 +206,17 @@ func (s *sqsSource) failedMessages(msgs []types.Message, resp events.SQSEventRes
 }
 
 func (s *sqsSource) deleteMessages(ctx context.Context, msgs []types.Message) error {
-	var errs []error
-	for chunk := range slices.Chunk(msgs, sqsMaxReceive) {
+	return inBatches(msgs, "delete", func(chunk []types.Message) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.DeleteMessageBatchRequestEntry, 0, len(chunk))
 		for i, m := range chunk {
 			entries = append(entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
 		}
 		out, err := s.rt.sqs.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(s.queueURL), Entries: entries})
 		if err != nil {
-			errs = append(errs, err)
-			continue
+			return nil, err
 		}
-		for _, f := range out.Failed {
-			errs = append(errs, fmt.Errorf("delete entry %s: %s", aws.ToString(f.Id), aws.ToString(f.Message)))
-		}
-	}
-	return errors.Join(errs...)
+		return out.Failed, nil
+	})
 }
 
 // expediteRetry shortens the visibility timeout of failed messages when
@@ -232,8 +227,7 @@ func (s *sqsSource) expediteRetry(ctx context.Context, msgs []types.Message) err
 		return nil
 	}
 	seconds := int32(math.Ceil(s.rt.cfg.FailedVisibility.Seconds()))
-	var errs []error
-	for chunk := range slices.Chunk(msgs, sqsMaxReceive) {
+	return inBatches(msgs, "change visibility", func(chunk []types.Message) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, 0, len(chunk))
 		for i, m := range chunk {
 			entries = append(entries, types.ChangeMessageVisibilityBatchRequestEntry{
@@ -242,11 +236,24 @@ func (s *sqsSource) expediteRetry(ctx context.Context, msgs []types.Message) err
 		}
 		out, err := s.rt.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(s.queueURL), Entries: entries})
 		if err != nil {
+			return nil, err
+		}
+		return out.Failed, nil
+	})
+}
+
+// inBatches calls send with msgs in batches that SQS accepts, and joins
+// the errors of every batch and of every entry that send reports failed.
+func inBatches(msgs []types.Message, what string, send func([]types.Message) ([]types.BatchResultErrorEntry, error)) error {
+	var errs []error
+	for chunk := range slices.Chunk(msgs, sqsMaxReceive) {
+		failed, err := send(chunk)
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		for _, f := range out.Failed {
-			errs = append(errs, fmt.Errorf("change visibility entry %s: %s", aws.ToString(f.Id), aws.ToString(f.Message)))
+		for _, f := range failed {
+			errs = append(errs, fmt.Errorf("%s entry %s: %s", what, aws.ToString(f.Id), aws.ToString(f.Message)))
 		}
 	}
 	return errors.Join(errs...)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
 )
 
@@ -55,8 +56,8 @@ func TestRuntime_SQSPartialBatchFailure(t *testing.T) {
 	rt := e.runtime(t, app.Handlers{SQS: map[string]app.SQSHandler{"WorkerFunction": worker, "PoisonFunction": noSQS}}, nil)
 	start(t, rt)
 
-	eventually(t, 15*time.Second, "all 5 messages processed", func() bool { return len(processed.list()) == 5 })
-	eventually(t, 5*time.Second, "queue empty", func() bool { return e.queueDepth(t, queue) == 0 })
+	stacktest.Eventually(t, 15*time.Second, "all 5 messages processed", func() bool { return len(processed.list()) == 5 })
+	stacktest.Eventually(t, 5*time.Second, "queue empty", func() bool { return e.queueDepth(t, queue) == 0 })
 
 	counts := map[string]int{}
 	for _, b := range delivered.list() {
@@ -133,11 +134,11 @@ func TestRuntime_SQSPoisonMessageGoesToDLQ(t *testing.T) {
 	e.send(t, queue, "e", "f", "g")
 
 	var inDLQ []string
-	eventually(t, 20*time.Second, "poison message in the DLQ", func() bool {
+	stacktest.Eventually(t, 20*time.Second, "poison message in the DLQ", func() bool {
 		inDLQ = append(inDLQ, e.drain(t, dlq)...)
 		return len(inDLQ) > 0
 	})
-	eventually(t, 5*time.Second, "queue empty", func() bool { return e.queueDepth(t, queue) == 0 })
+	stacktest.Eventually(t, 5*time.Second, "queue empty", func() bool { return e.queueDepth(t, queue) == 0 })
 
 	if diff := cmp.Diff([]string{"poison"}, inDLQ); diff != "" {
 		t.Errorf("DLQ (-want +got):\n%s", diff)
@@ -194,8 +195,8 @@ func TestRuntime_SQSHandlerErrorAndPanicFailWholeBatch(t *testing.T) {
 				func(c *localrun.Config) { c.PollWait = 200 * time.Millisecond })
 			start(t, rt)
 
-			eventually(t, 15*time.Second, "every message delivered twice", func() bool { return len(delivered.list()) >= 6 })
-			eventually(t, 5*time.Second, "queue empty", func() bool { return e.queueDepth(t, queue) == 0 })
+			stacktest.Eventually(t, 15*time.Second, "every message delivered twice", func() bool { return len(delivered.list()) >= 6 })
+			stacktest.Eventually(t, 5*time.Second, "queue empty", func() bool { return e.queueDepth(t, queue) == 0 })
 			for _, b := range []string{"x", "y", "z"} {
 				if n := delivered.count(b); n != 2 {
 					t.Errorf("%s delivered %d times, want 2 (whole first batch failed)", b, n)
@@ -228,7 +229,7 @@ func TestRuntime_SQSBatchLargerThanOneReceive(t *testing.T) {
 	rt := e.runtime(t, app.Handlers{SQS: map[string]app.SQSHandler{"BatchFunction": handler}}, nil)
 	start(t, rt)
 
-	eventually(t, 10*time.Second, "queue empty", func() bool { return e.queueDepth(t, queue) == 0 })
+	stacktest.Eventually(t, 10*time.Second, "queue empty", func() bool { return e.queueDepth(t, queue) == 0 })
 	mu.Lock()
 	defer mu.Unlock()
 	if diff := cmp.Diff([]int{15}, sizes); diff != "" {

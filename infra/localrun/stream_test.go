@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
 )
 
@@ -82,7 +83,7 @@ func TestRuntime_StreamInOrderExactlyOnce(t *testing.T) {
 	start(t, rt)
 	e.putItems(t, 30)
 
-	eventually(t, 15*time.Second, "30 records", func() bool { return len(seen.list()) >= 30 })
+	stacktest.Eventually(t, 15*time.Second, "30 records", func() bool { return len(seen.list()) >= 30 })
 	time.Sleep(500 * time.Millisecond) // nothing more may arrive
 	if diff := cmp.Diff(keys(0, 30), seen.list()); diff != "" {
 		t.Errorf("records in order, exactly once (-want +got):\n%s", diff)
@@ -152,7 +153,7 @@ func TestRuntime_StreamPartialFailureRetriesFromFailedRecord(t *testing.T) {
 	rt := e.runtime(t, app.Handlers{Stream: map[string]app.StreamHandler{"RelayFunction": relay}}, nil)
 	start(t, rt)
 
-	eventually(t, 15*time.Second, "30 records processed", func() bool { return len(processed.list()) >= 30 })
+	stacktest.Eventually(t, 15*time.Second, "30 records processed", func() bool { return len(processed.list()) >= 30 })
 	time.Sleep(500 * time.Millisecond)
 	if diff := cmp.Diff(keys(0, 30), processed.list()); diff != "" {
 		t.Errorf("processed in order, exactly once (-want +got):\n%s", diff)
@@ -213,11 +214,11 @@ func TestRuntime_StreamRetriesExhaustedGoesToOnFailureQueue(t *testing.T) {
 
 	failures := e.queueURL(t, "RelayFailureQueue")
 	var bodies []string
-	eventually(t, 15*time.Second, "on-failure message", func() bool {
+	stacktest.Eventually(t, 15*time.Second, "on-failure message", func() bool {
 		bodies = append(bodies, e.drain(t, failures)...)
 		return len(bodies) > 0
 	})
-	eventually(t, 10*time.Second, "the other 11 records processed", func() bool { return len(processed.list()) >= 11 })
+	stacktest.Eventually(t, 10*time.Second, "the other 11 records processed", func() bool { return len(processed.list()) >= 11 })
 	time.Sleep(500 * time.Millisecond)
 
 	want := append(keys(0, poison), keys(poison+1, 12)...)

@@ -13,7 +13,7 @@ import (
 // two-line orders) and reports its figures for `make bench`, each with
 // the target it is held to as its baseline.
 func BenchmarkScale_Model(b *testing.B) {
-	env := harness.Env(b)
+	env := stacktest.Shared(b)
 	var rep scale.Report
 	for b.Loop() {
 		var err error

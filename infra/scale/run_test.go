@@ -2,7 +2,6 @@ package scale_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,16 +10,14 @@ import (
 	"github.com/mercato-dev/mercato/infra/stacktest"
 )
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 // TestRun_Tiny runs the model for two orders and checks that it recorded
 // what the workload must cost whatever the layout: orders and approves
 // write, the relay and the webhook dispatcher run, some index partition is
 // written, and keys of the vendor and of the hub are charged.
 func TestRun_Tiny(t *testing.T) {
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	rep, err := scale.Run(ctx, scale.Config{AWS: env.AWS, Stack: env.Stack, App: env.Config, Log: stacktest.Logger(t),

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/mercato-dev/mercato/internal/sleep"
 )
 
 const (
@@ -166,7 +168,7 @@ func (s *Stack) waitCreated(ctx context.Context) (*cfntypes.Stack, error) {
 		case status != cfntypes.StackStatusCreateInProgress:
 			return nil, fmt.Errorf("create stack ended in %s: %s", status, s.failureReasons(ctx, desc))
 		}
-		if err := sleep(ctx, pollEvery); err != nil {
+		if err := sleep.For(ctx, pollEvery); err != nil {
 			return nil, fmt.Errorf("wait for stack: %w", err)
 		}
 	}
@@ -263,7 +265,7 @@ func deleteStack(ctx context.Context, cfn *cloudformation.Client, name string) e
 		if out.Stacks[0].StackStatus == cfntypes.StackStatusDeleteFailed {
 			return fmt.Errorf("delete failed: %s", aws.ToString(out.Stacks[0].StackStatusReason))
 		}
-		if err := sleep(ctx, pollEvery); err != nil {
+		if err := sleep.For(ctx, pollEvery); err != nil {
 			return fmt.Errorf("wait for delete: %w", err)
 		}
 	}
@@ -468,15 +470,4 @@ func (s *Stack) getAtt(ctx context.Context, logicalID, attr string) (string, err
 		return name + ".s3." + urlSuffix, err
 	}
 	return "", fmt.Errorf("Fn::GetAtt %s.%s (%s) is not supported by the local stack", logicalID, attr, typ)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

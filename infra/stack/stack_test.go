@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -26,13 +25,7 @@ import (
 
 var emulator = mototest.New()
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := emulator.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop emulator:", err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(emulator.Main(m)) }
 
 // uniqueName keeps stacks apart when AWS_ENDPOINT_URL points at a
 // persistent emulator.

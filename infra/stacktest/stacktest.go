@@ -28,8 +28,9 @@ import (
 	"github.com/mercato-dev/mercato/internal/logging"
 )
 
-// Harness deploys the stack on first use. Create one per test package and
-// call Stop from TestMain after m.Run.
+// Harness deploys the stack on first use. Most tests use the package's
+// shared one (Main and Shared); a test that needs a stack of its own
+// creates a Harness and calls Stop when it ends.
 type Harness struct {
 	emu  *mototest.Emulator
 	once sync.Once
@@ -170,12 +171,20 @@ func (e *Env) RunApp(t testing.TB, a *app.App, opts ...func(*localrun.Config)) {
 	e.Run(t, hs, opts...)
 }
 
-// Main runs a test package's tests and stops the harness's emulator after
-// them; a failure to stop fails the run. Use it as os.Exit(h.Main(m)).
-func (h *Harness) Main(m *testing.M) int {
-	code := m.Run()
-	if err := h.Stop(); err != nil && code == 0 {
-		code = 1
-	}
-	return code
+// shared is the test binary's harness. Go builds one binary per test
+// package, so the tests of a package share one stack.
+var shared = New()
+
+// Main runs a test package's tests, then the after functions (what the
+// tests started on the shared stack), then stops the emulator, and exits
+// with the tests' status. Call it from TestMain:
+//
+//	func TestMain(m *testing.M) { stacktest.Main(m) }
+func Main(m *testing.M, after ...func()) { os.Exit(shared.emu.Main(m, after...)) }
+
+// Shared returns the package's stack, deployed on first call (see
+// Harness.Env). Only a package whose TestMain calls Main may use it.
+func Shared(t testing.TB) *Env {
+	t.Helper()
+	return shared.Env(t)
 }

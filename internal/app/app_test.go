@@ -17,9 +17,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/app"
 )
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 // sampleFunction maps a file in events/ to its function: relay.json and
 // billing-schedule.json belong to relay and billing.
@@ -69,7 +67,7 @@ func decodeStrict(t *testing.T, raw []byte, target any) {
 }
 
 func TestApp_LambdaHandler_Samples(t *testing.T) {
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	a := env.App(t, app.Options{})
 	files, err := filepath.Glob("../../events/*.json")
 	if err != nil || len(files) == 0 {
@@ -155,7 +153,7 @@ func queueHas(t *testing.T, cfg aws.Config, url, needle string) bool {
 }
 
 func TestApp_LambdaHandler_Unknown(t *testing.T) {
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	a := env.App(t, app.Options{})
 	if _, err := a.LambdaHandler("nope"); err == nil {
 		t.Fatal("unknown function accepted")

@@ -3,7 +3,6 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 
@@ -17,9 +16,17 @@ import (
 	"github.com/mercato-dev/mercato/internal/dynamo"
 )
 
-var harness = stacktest.New()
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+// countedTable is the stack's table on a client whose calls the counter
+// counts.
+func countedTable(t *testing.T) (*dynamo.Table, *dynamo.Counter) {
+	t.Helper()
+	env := stacktest.Shared(t)
+	counter := dynamo.NewCounter()
+	client := dynamodb.NewFromConfig(env.AWS, counter.Option)
+	return &dynamo.Table{Client: client, Name: env.Config.TableName}, counter
+}
 
 type item struct {
 	PK    string `dynamodbav:"pk"`
@@ -54,11 +61,8 @@ func (h *holdBack) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemIn
 }
 
 func TestBatchGet(t *testing.T) {
-	env := harness.Env(t)
 	ctx := context.Background()
-	counter := dynamo.NewCounter()
-	client := dynamodb.NewFromConfig(env.AWS, counter.Option)
-	table := &dynamo.Table{Client: client, Name: env.Config.TableName}
+	table, counter := countedTable(t)
 	pk := fmt.Sprintf("BATCHTEST#%s", t.Name())
 	var stored []dynamo.Key
 	for i := range 230 {
@@ -67,7 +71,7 @@ func TestBatchGet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name), Item: av}); err != nil {
+		if _, err := table.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name), Item: av}); err != nil {
 			t.Fatal(err)
 		}
 		stored = append(stored, dynamo.Key{PK: it.PK, SK: it.SK})
@@ -107,7 +111,7 @@ func TestBatchGet(t *testing.T) {
 			counter.Reset()
 			tb := table
 			if tc.held {
-				tb = &dynamo.Table{Client: &holdBack{API: client}, Name: table.Name}
+				tb = &dynamo.Table{Client: &holdBack{API: table.Client}, Name: table.Name}
 			}
 			got, err := dynamo.BatchGet[item](ctx, tb, dynamo.BatchRead{Keys: tc.keys, Consistent: true})
 			if err != nil {

@@ -42,11 +42,8 @@ type indexed struct {
 }
 
 func TestPageEntries(t *testing.T) {
-	env := harness.Env(t)
 	ctx := context.Background()
-	counter := dynamo.NewCounter()
-	client := dynamodb.NewFromConfig(env.AWS, counter.Option)
-	table := &dynamo.Table{Client: client, Name: env.Config.TableName}
+	table, counter := countedTable(t)
 	list := dynamo.Sharded{Index: dynamo.GSI5, Prefix: "PAGETEST#" + t.Name(), Shards: 4}
 	other := dynamo.Sharded{Index: dynamo.GSI5, Prefix: "PAGETEST2#" + t.Name(), Shards: 4}
 	var all []string // sort keys in order: T00#…, T01#…, …
@@ -61,7 +58,7 @@ func TestPageEntries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name), Item: av}); err != nil {
+		if _, err := table.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name), Item: av}); err != nil {
 			t.Fatal(err)
 		}
 		all = append(all, sk)

@@ -32,29 +32,13 @@ func valueSize(v types.AttributeValue) int {
 	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
 		return 1
 	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range t.Value {
-			n += len(s)
-		}
-		return n
+		return sum(t.Value, func(s string) int { return len(s) })
 	case *types.AttributeValueMemberNS:
-		n := 0
-		for _, s := range t.Value {
-			n += numberSize(s)
-		}
-		return n
+		return sum(t.Value, numberSize)
 	case *types.AttributeValueMemberBS:
-		n := 0
-		for _, b := range t.Value {
-			n += len(b)
-		}
-		return n
+		return sum(t.Value, func(b []byte) int { return len(b) })
 	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range t.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
+		return 3 + sum(t.Value, func(e types.AttributeValue) int { return 1 + valueSize(e) })
 	case *types.AttributeValueMemberM:
 		n := 3
 		for k, e := range t.Value {
@@ -63,6 +47,15 @@ func valueSize(v types.AttributeValue) int {
 		return n
 	}
 	return 0
+}
+
+// sum is the sum of size(v) over vs.
+func sum[T any](vs []T, size func(T) int) int {
+	n := 0
+	for _, v := range vs {
+		n += size(v)
+	}
+	return n
 }
 
 // numberSize is 1 byte per two significant digits (leading and trailing

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +28,7 @@ import (
 // emulator, so events really go table stream → relay → fulfillment queue →
 // worker, and mail goes to the emulator's SES.
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 // platform is the API and the running event sources on one stack.
 type platform struct {
@@ -45,7 +42,7 @@ type platform struct {
 // with retries of failed messages compressed to a fraction of a second.
 func start(t *testing.T) *platform {
 	t.Helper()
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	a := env.App(t, app.Options{})
 	verifySender(t, env, a.Config.EmailFrom)
 	env.RunApp(t, a, func(c *localrun.Config) { c.FailedVisibility = 200 * time.Millisecond })
@@ -77,13 +74,7 @@ func (p *platform) do(method, path, token string, body any, want int, out any) {
 // eventually polls cond until it holds or the time is up.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
+	stacktest.Eventually(t, 30*time.Second, what, cond)
 }
 
 // sentMail is a message the emulator's SES accepted.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 )
@@ -100,7 +101,7 @@ func parseEMF(t *testing.T, log string) []emfPoint {
 // stream, relay, fulfillment worker) writes its business metrics to the
 // function log in EMF form, with bounded dimensions only.
 func TestFlow_Metrics(t *testing.T) {
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	var logs syncBuffer
 	a := env.App(t, app.Options{Metrics: &logs})
 	verifySender(t, env, a.Config.EmailFrom)

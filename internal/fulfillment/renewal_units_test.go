@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
@@ -81,7 +82,7 @@ func renewalJobs(t *testing.T, a *app.App) []fulfillment.RenewalUnit {
 // of the window, and a unit reads one bounded page and commits its
 // continuation until the shard ends.
 func TestRenewal_Units(t *testing.T) {
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	a := env.App(t, app.Options{})
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)

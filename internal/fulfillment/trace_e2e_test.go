@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/tracing"
 )
@@ -23,7 +24,7 @@ import (
 // hangs off the request, not off the TransactWriteItems call that stores
 // it: the item is stamped before the call starts.
 func TestFlow_Trace(t *testing.T) {
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	spans := tracetest.NewInMemoryExporter()
 	tp := tracing.NewProvider(spans)
 	var logs syncBuffer

@@ -62,11 +62,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tok, err := s.cfg.Accounts.CreateToken(r.Context(), principal(r), in.CreateTokenInput)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, newTokenView{tokenView: viewToken(principal(r))(tok.Token), Value: tok.Value})
-	return nil
+	return respond(w, http.StatusCreated, newTokenView{tokenView: viewToken(principal(r))(tok.Token), Value: tok.Value}, err)
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
@@ -99,11 +95,7 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
-	if err := s.cfg.Accounts.DeleteToken(r.Context(), principal(r), r.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, s.cfg.Accounts.DeleteToken(r.Context(), principal(r), r.PathValue("id")))
 }
 
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
@@ -112,11 +104,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := s.cfg.Accounts.CreateAccount(r.Context(), principal(r), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, c)
-	return nil
+	return respond(w, http.StatusCreated, c, err)
 }
 
 // listAccounts lists every account to an admin, and the caller's own
@@ -149,9 +137,5 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.cfg.Accounts.Get(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, a)
-	return nil
+	return show(w, a, err)
 }

@@ -40,7 +40,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	counter := dynamo.NewCounter()
 	a := env.App(t, app.Options{DynamoOptions: []func(*dynamodbOptions){counter.Option}})
 	f := &fixture{t: t, env: env, app: a, api: a.API(), counter: counter}
@@ -146,7 +146,7 @@ func TestAPI_Health(t *testing.T) {
 // TestAPI_HealthUnreachable points the API at a bucket that does not exist:
 // /healthz answers 503 and names s3 unreachable, the table still ok.
 func TestAPI_HealthUnreachable(t *testing.T) {
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	cfg := env.Config
 	cfg.UsageBucket = "mercato-no-such-bucket"
 	var logs bytes.Buffer // slog serialises the checks' writes
@@ -188,7 +188,7 @@ func TestAPI_HealthUnreachable(t *testing.T) {
 func TestAPI_AccessLogNamesRequestID(t *testing.T) {
 	f := newFixture(t)
 	var buf bytes.Buffer
-	api := app.New(f.app.Config, harness.Env(t).AWS, logging.New(&buf, slog.LevelInfo), app.Options{}).API()
+	api := app.New(f.app.Config, stacktest.Shared(t).AWS, logging.New(&buf, slog.LevelInfo), app.Options{}).API()
 	tests := []struct {
 		name, path, token, account string
 	}{

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
@@ -236,7 +237,7 @@ func newRecordingShop(b *testing.B) (*shop, *txRecorder) {
 	b.Helper()
 	s := newShop(b)
 	rec := &txRecorder{}
-	s.app = harness.Env(b).App(b, app.Options{DynamoOptions: []func(*dynamodb.Options){s.counter.Option, rec.option}})
+	s.app = stacktest.Shared(b).App(b, app.Options{DynamoOptions: []func(*dynamodb.Options){s.counter.Option, rec.option}})
 	s.api = s.app.API()
 	return s, rec
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +39,24 @@ func decodeReader(body io.Reader, v any, strict bool) error {
 		return fault.Malformedf("request body has data after the JSON value")
 	}
 	return nil
+}
+
+// decodeOptionalJSON decodes a strict body that may be left out: an empty
+// body (or one of white space) leaves v as it is.
+func decodeOptionalJSON(r *http.Request, v any) error {
+	raw, err := io.ReadAll(r.Body)
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return decodeError(err)
+	}
+	if err != nil {
+		return fault.Malformedf("request body could not be read: %v", err)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return decodeJSON(r, v, true)
 }
 
 func decodeError(err error) error {

@@ -14,7 +14,6 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
-	"github.com/mercato-dev/mercato/internal/rql"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -98,26 +97,6 @@ func jsonNames(t reflect.Type) map[string]bool {
 		names[strings.ToLower(tag)] = true
 	}
 	return names
-}
-
-// listAs answers a page of items filtered and ordered by the request's RQL
-// on the allowed fields, each rendered by view.
-func listAs[T, V any](w http.ResponseWriter, r *http.Request, items []T, err error, value rql.Value[T], view func(T) V, allowed ...string) error {
-	if err != nil {
-		return err
-	}
-	q, err := rql.Parse(r.URL.Query(), allowed...)
-	if err != nil {
-		return err
-	}
-	p, err := parsePaging(r)
-	if err != nil {
-		return err
-	}
-	kept := rql.Apply(q, items, value)
-	start := min(p.Offset, len(kept))
-	writePage(w, mapViews(kept[start:min(start+p.Limit, len(kept))], view), p.Offset, len(kept))
-	return nil
 }
 
 func mapViews[T, V any](items []T, view func(T) V) []V {

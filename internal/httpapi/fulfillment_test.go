@@ -24,7 +24,6 @@ import (
 	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
-	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
@@ -47,7 +46,7 @@ type fshop struct {
 // newFreshFixture is newFixture on a DynamoDB table of its own (see fshop).
 func newFreshFixture(t *testing.T) (*fixture, stacktest.Env) {
 	t.Helper()
-	env := *harness.Env(t)
+	env := *stacktest.Shared(t)
 	env.Config.TableName = freshTable(t, &env)
 	counter := dynamo.NewCounter()
 	a := env.App(t, app.Options{DynamoOptions: []func(*dynamodb.Options){counter.Option}})
@@ -69,17 +68,7 @@ func newFreshShop(t *testing.T) *fshop {
 		map[string]any{"name": "Apollo US", "currency": "USD", "countries": []string{"US", "CA"}}, http.StatusCreated, &cf.mp)
 	s := &shop{catalogFixture: cf}
 	s.lab = s.buildLab(t)
-	v := s.vendor.Token.Value
-	base := "/public/v1/products/" + s.lab.product.ID
-	s.do(http.MethodPost, base+"/parameters", v, map[string]any{"name": "param_tenant", "title": "Tenant name", "type": "subdomain",
-		"scope": "asset", "phase": "ordering", "constraints": map[string]any{"required": true}}, http.StatusCreated, nil)
-	s.do(http.MethodPut, base, v, map[string]any{"capabilities": map[string]any{"suspend_resume_supported": true}}, http.StatusOK, nil)
-	s.do(http.MethodPost, base+"/publish", v, nil, http.StatusCreated, nil)
-	var lr catalog.ListingRequest
-	s.do(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"product": s.lab.product.ID, "marketplace": s.mp.ID,
-		"prices": []map[string]any{{"item": s.lab.item.ID, "price": "10", "terms": []string{"P1M", "P1Y"}}}}, http.StatusCreated, &lr)
-	s.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", s.provider.Token.Value, nil, http.StatusOK, nil)
-	s.customer = s.newCustomer(t, s.provider.Token.Value)
+	s.open(t)
 	return &fshop{shop: s, env: env}
 }
 

@@ -96,21 +96,13 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	views := make([]pcInvoice, len(invs))
-	for i, inv := range invs {
-		views[i] = invoiceView(inv)
-	}
-	writeCollection(w, r, views)
+	writeCollection(w, r, mapViews(invs, invoiceView))
 	return nil
 }
 
 func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) error {
 	inv, err := s.cfg.Invoices.Invoice(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, invoiceView(inv))
-	return nil
+	return show(w, invoiceView(inv), err)
 }
 
 // pcLineItem is an invoice line: Partner Center's OneTimeInvoiceLineItem

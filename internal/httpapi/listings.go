@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
+	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
 )
 
@@ -53,30 +55,21 @@ func (s *Server) getListingRequest(w http.ResponseWriter, r *http.Request) error
 	return show(w, viewListingRequest(lr), err)
 }
 
-// decideBody reads the optional body of approve and reject.
-func decideBody(r *http.Request) (catalog.DecideInput, error) {
-	var in catalog.DecideInput
-	if r.ContentLength == 0 {
-		return in, nil
-	}
-	return in, decodeJSON(r, &in, true)
-}
-
 func (s *Server) approveListingRequest(w http.ResponseWriter, r *http.Request) error {
-	in, err := decideBody(r)
-	if err != nil {
-		return err
-	}
-	lr, err := s.cfg.Catalog.ApproveListingRequest(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, viewListingRequest(lr), err)
+	return s.decide(w, r, CatalogService.ApproveListingRequest)
 }
 
 func (s *Server) rejectListingRequest(w http.ResponseWriter, r *http.Request) error {
-	in, err := decideBody(r)
-	if err != nil {
+	return s.decide(w, r, CatalogService.RejectListingRequest)
+}
+
+// decide answers approve or reject, whose body (a note) is optional.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, act func(CatalogService, context.Context, account.Principal, string, catalog.DecideInput) (catalog.ListingRequest, error)) error {
+	var in catalog.DecideInput
+	if err := decodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
-	lr, err := s.cfg.Catalog.RejectListingRequest(r.Context(), principal(r), r.PathValue("id"), in)
+	lr, err := act(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"), in)
 	return show(w, viewListingRequest(lr), err)
 }
 

@@ -20,11 +20,7 @@ func (s *Server) createMarketplace(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	mp, err := s.cfg.Catalog.CreateMarketplace(r.Context(), principal(r), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, viewMarketplace(mp))
-	return nil
+	return respond(w, http.StatusCreated, viewMarketplace(mp), err)
 }
 
 func (s *Server) listMarketplaces(w http.ResponseWriter, r *http.Request) error {
@@ -46,9 +42,5 @@ func marketplaceField(mp catalog.Marketplace, f string) string {
 
 func (s *Server) getMarketplace(w http.ResponseWriter, r *http.Request) error {
 	mp, err := s.cfg.Catalog.GetMarketplace(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, viewMarketplace(mp))
-	return nil
+	return show(w, viewMarketplace(mp), err)
 }

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -34,111 +37,116 @@ func (s *Server) orderingRoutes() []route {
 	}
 }
 
-// renderer turns a created object into the answer the client gets, so that
-// the idempotency record can store exactly that answer.
-type renderer func(v any) (int, []byte, error)
-
-func jsonAnswer(status int, view func(v any) any) renderer {
-	return func(v any) (int, []byte, error) {
-		body, err := json.Marshal(view(v))
-		return status, append(body, '\n'), err
-	}
-}
-
 // idempotent runs a create with the request's Idempotency-Key (or
-// Partner Center's MS-RequestId): the same key and body replay the first
-// answer byte for byte; the same key with another body, or on another
-// path, is a 409.
+// Partner Center's MS-RequestId) and answers 201 with view of what it
+// created: the same key and body replay the first answer; the same key
+// with another body, or on another path, is a 409.
 //
 // The key is not looked up first: every create writes its claim in its own
 // transaction under the condition that the key is unused, so a first use
 // costs no extra round trip. A retry fails that condition (or, if the
 // request has become invalid since, fails earlier) and is then answered
-// from the key's record.
-func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, raw []byte, render renderer, run func(*ordering.Claim) (any, error)) error {
+// from the key's record: the object the first attempt created, shown by the
+// same view, so byte for byte the first answer.
+func idempotent[T, V any](s *Server, w http.ResponseWriter, r *http.Request, raw []byte, view func(T) V, run func(*ordering.Claim) (T, error)) error {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		key = r.Header.Get("MS-RequestId")
 	}
-	if key == "" {
-		v, err := run(nil)
-		if err != nil {
-			return err
-		}
-		return writeRendered(w, render, v)
-	}
 	if len(key) > 255 {
 		return fault.Invalidf("the idempotency key must be at most 255 characters")
 	}
-	p := principal(r)
-	claim := &ordering.Claim{Account: p.AccountID, Key: key, Hash: ordering.HashBody(raw) + ":" + r.URL.Path, Render: render}
+	var claim *ordering.Claim
+	if key != "" {
+		claim = &ordering.Claim{Account: principal(r).AccountID, Key: key, Hash: hashBody(raw) + ":" + r.URL.Path}
+	}
 	v, err := run(claim)
-	if ordering.IsClaimConflict(err) {
+	replayed := false
+	switch {
+	case err == nil:
+	case claim == nil:
+		return err
+	case ordering.IsClaimConflict(err):
 		// The key is used, maybe by a concurrent request that has not
 		// committed yet: answer what it answered once it has.
-		return s.awaitReplay(w, r, claim)
+		v, err = awaitReplay[T](s, r, claim)
+		replayed = true
+	default:
+		v, replayed, err = replayOr[T](s, r, claim, err)
 	}
 	if err != nil {
-		return s.replayOr(w, r, claim, err)
+		return err
 	}
-	return writeRendered(w, render, v)
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeJSON(w, http.StatusCreated, view(v))
+	return nil
+}
+
+// hashBody returns a hash of a JSON body that ignores white space and key
+// order, so that a client that re-serialises the same request retries it.
+func hashBody(raw []byte) string {
+	var v any
+	canon := raw
+	if json.Unmarshal(raw, &v) == nil {
+		if b, err := json.Marshal(v); err == nil {
+			canon = b
+		}
+	}
+	sum := sha256.Sum256(canon)
+	return hex.EncodeToString(sum[:])
 }
 
 // replayOr answers a refused request from its key's record, if the key
 // was used before: the request may have become invalid since its first
 // answer (an offer unlisted, an order too late to retry). Failures of the
 // platform itself (5xx) are answered as they are, without another call.
-func (s *Server) replayOr(w http.ResponseWriter, r *http.Request, claim *ordering.Claim, err error) error {
+func replayOr[T any](s *Server, r *http.Request, claim *ordering.Claim, err error) (T, bool, error) {
+	var none T
 	if k := fault.KindOf(err); k == fault.Internal || k == fault.Unavailable || k == fault.Throttled {
-		return err
+		return none, false, err
 	}
-	if replayed, rerr := s.replay(w, r, claim); replayed {
-		return rerr
+	v, found, rerr := remembered[T](s, r, claim)
+	if found || rerr != nil {
+		return v, found, rerr
 	}
-	return err
+	return none, false, err
 }
 
 // awaitReplay waits briefly for a concurrent request with the same key to
-// commit, then replays its answer; if it has not committed by then, the
-// client is told to retry.
-func (s *Server) awaitReplay(w http.ResponseWriter, r *http.Request, claim *ordering.Claim) error {
+// commit, then answers what it created; if it has not committed by then,
+// the client is told to retry.
+func awaitReplay[T any](s *Server, r *http.Request, claim *ordering.Claim) (T, error) {
 	for wait := 25 * time.Millisecond; wait < 2*time.Second; wait *= 2 {
-		if replayed, err := s.replay(w, r, claim); replayed || err != nil {
-			return err
+		if v, found, err := remembered[T](s, r, claim); found || err != nil {
+			return v, err
 		}
 		select {
 		case <-r.Context().Done():
-			return r.Context().Err()
+			var none T
+			return none, r.Context().Err()
 		case <-time.After(wait):
 		}
 	}
-	return fault.Conflictf("a request with idempotency key %q is in progress; retry it", claim.Key).WithPartnerCode(ordering.CodeOrderInProgress)
+	var none T
+	return none, fault.Conflictf("a request with idempotency key %q is in progress; retry it", claim.Key).WithPartnerCode(ordering.CodeOrderInProgress)
 }
 
-func (s *Server) replay(w http.ResponseWriter, r *http.Request, claim *ordering.Claim) (bool, error) {
+// remembered reads what the claim's key created, if it was used: found is
+// true then, and err a conflict if it was used for another request.
+func remembered[T any](s *Server, r *http.Request, claim *ordering.Claim) (v T, found bool, err error) {
 	rec, err := s.cfg.Ordering.Remembered(r.Context(), claim.Account, claim.Key)
 	if err != nil || rec == nil {
-		return false, err
+		return v, false, err
 	}
 	if rec.Hash != claim.Hash {
-		return true, fault.Conflictf("idempotency key %q was used with another request body or path", claim.Key)
+		return v, true, fault.Conflictf("idempotency key %q was used with another request body or path", claim.Key)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Idempotent-Replayed", "true")
-	w.WriteHeader(rec.Status)
-	_, err = io.WriteString(w, rec.Body)
-	return true, err
-}
-
-func writeRendered(w http.ResponseWriter, render renderer, v any) error {
-	status, body, err := render(v)
-	if err != nil {
-		return err
+	if err := json.Unmarshal(rec.Created, &v); err != nil {
+		return v, true, fmt.Errorf("decode the record of idempotency key %q: %w", claim.Key, err)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, err = w.Write(body)
-	return err
+	return v, true, nil
 }
 
 // decodeFor decodes a Partner Center body: lenient on unknown properties
@@ -165,7 +173,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, customerView), func(c *ordering.Claim) (any, error) {
+	return idempotent(s, w, r, raw, customerView, func(c *ordering.Claim) (ordering.Customer, error) {
 		return s.cfg.Ordering.CreateCustomer(r.Context(), principal(r), in, c)
 	})
 }
@@ -176,8 +184,7 @@ type pcCustomer struct {
 	Attributes attributes      `json:"attributes"`
 }
 
-func customerView(v any) any {
-	c := v.(ordering.Customer)
+func customerView(c ordering.Customer) pcCustomer {
 	return pcCustomer{Customer: c, Links: map[string]Link{"self": get("/v1/customers/" + c.ID)}, Attributes: attributes{ObjectType: "Customer"}}
 }
 
@@ -190,31 +197,21 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	views := make([]any, 0, len(cs))
-	for _, c := range cs {
-		views = append(views, customerView(c))
-	}
-	writePCPage(w, r, p, views, next)
+	writePCPage(w, r, p, mapViews(cs, customerView), next)
 	return nil
 }
 
 func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.cfg.Ordering.Customer(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, customerView(c))
-	return nil
+	return show(w, customerView(c), err)
 }
-
-func orderView(v any) any { return ordering.NewOrderResource(v.(ordering.Order)) }
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
 	in, raw, err := decodeRaw[ordering.OrderInput](r, false)
 	if err != nil {
 		return err
 	}
-	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, orderView), func(c *ordering.Claim) (any, error) {
+	return idempotent(s, w, r, raw, ordering.NewOrderResource, func(c *ordering.Claim) (ordering.Order, error) {
 		return s.cfg.Ordering.CreateOrder(r.Context(), principal(r), r.PathValue("id"), in, c)
 	})
 }
@@ -228,21 +225,13 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	views := make([]any, 0, len(os))
-	for _, o := range os {
-		views = append(views, orderView(o))
-	}
-	writePCPage(w, r, p, views, next)
+	writePCPage(w, r, p, mapViews(os, ordering.NewOrderResource), next)
 	return nil
 }
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) error {
 	o, err := s.cfg.Ordering.Order(r.Context(), principal(r), r.PathValue("id"), r.PathValue("order"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, orderView(o))
-	return nil
+	return show(w, ordering.NewOrderResource(o), err)
 }
 
 type pcProvisioning struct {
@@ -294,9 +283,8 @@ type pcCart struct {
 	Attributes attributes      `json:"attributes"`
 }
 
-func cartView(customerID string) func(v any) any {
-	return func(v any) any {
-		c := v.(ordering.Cart)
+func cartView(customerID string) func(ordering.Cart) pcCart {
+	return func(c ordering.Cart) pcCart {
 		base := "/v1/customers/" + customerID + "/carts/" + c.ID
 		return pcCart{Cart: c, Attributes: attributes{ObjectType: "Cart"},
 			Links: map[string]Link{"self": get(base), "checkout": {URI: base + "/checkout", Method: http.MethodPost, Headers: []string{}}}}
@@ -308,18 +296,14 @@ func (s *Server) createCart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, cartView(r.PathValue("id"))), func(c *ordering.Claim) (any, error) {
+	return idempotent(s, w, r, raw, cartView(r.PathValue("id")), func(c *ordering.Claim) (ordering.Cart, error) {
 		return s.cfg.Ordering.CreateCart(r.Context(), principal(r), r.PathValue("id"), in, c)
 	})
 }
 
 func (s *Server) getCart(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.cfg.Ordering.Cart(r.Context(), principal(r), r.PathValue("id"), r.PathValue("cart"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, cartView(r.PathValue("id"))(c))
-	return nil
+	return show(w, cartView(r.PathValue("id"))(c), err)
 }
 
 func (s *Server) updateCart(w http.ResponseWriter, r *http.Request) error {
@@ -328,17 +312,13 @@ func (s *Server) updateCart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := s.cfg.Ordering.UpdateCart(r.Context(), principal(r), r.PathValue("id"), r.PathValue("cart"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, cartView(r.PathValue("id"))(c))
-	return nil
+	return show(w, cartView(r.PathValue("id"))(c), err)
 }
 
 type pcCheckout struct {
-	Orders      []any                 `json:"orders"`
-	OrderErrors []ordering.OrderError `json:"orderErrors"`
-	Attributes  attributes            `json:"attributes"`
+	Orders      []ordering.OrderResource `json:"orders"`
+	OrderErrors []ordering.OrderError    `json:"orderErrors"`
+	Attributes  attributes               `json:"attributes"`
 }
 
 func (s *Server) checkout(w http.ResponseWriter, r *http.Request) error {
@@ -346,10 +326,7 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := pcCheckout{Orders: []any{}, OrderErrors: res.OrderErrors, Attributes: attributes{ObjectType: "CartCheckoutResult"}}
-	for _, o := range res.Orders {
-		out.Orders = append(out.Orders, orderView(o))
-	}
+	out := pcCheckout{Orders: mapViews(res.Orders, ordering.NewOrderResource), OrderErrors: res.OrderErrors, Attributes: attributes{ObjectType: "CartCheckoutResult"}}
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
@@ -370,11 +347,7 @@ func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.cfg.Ordering.SubscriptionResource(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return show(w, v, err)
 }
 
 func (s *Server) patchSubscription(w http.ResponseWriter, r *http.Request) error {
@@ -383,11 +356,7 @@ func (s *Server) patchSubscription(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	v, err := s.cfg.Ordering.PatchSubscription(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return show(w, v, err)
 }
 
 func (s *Server) createPurchaseRequest(w http.ResponseWriter, r *http.Request) error {
@@ -398,7 +367,7 @@ func (s *Server) createPurchaseRequest(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return s.idempotent(w, r, raw, jsonAnswer(http.StatusCreated, func(v any) any { return viewRequest(v.(fulfillment.Request)) }), func(c *ordering.Claim) (any, error) {
+	return idempotent(s, w, r, raw, viewRequest, func(c *ordering.Claim) (fulfillment.Request, error) {
 		return s.cfg.Ordering.CreatePurchaseRequest(r.Context(), principal(r), in, c)
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/catalog"
@@ -39,20 +40,27 @@ func newShop(t testing.TB) *shop {
 	base := "/public/v1/products/" + s.lab.product.ID
 	s.do(http.MethodPost, base+"/items", v, map[string]any{"name": "SKU Annual", "mpn": "MPN-246-ANNUAL", "type": "reservation", "period": "yearly", "unit": "users"}, http.StatusCreated, &s.yearly)
 	s.do(http.MethodPost, base+"/items", v, map[string]any{"name": "Recording minutes", "mpn": "MPN-246-MIN", "type": "ppu", "unit": "minutes"}, http.StatusCreated, &s.ppu)
+	s.open(t, map[string]any{"item": s.yearly.ID, "price": "100"}, map[string]any{"item": s.ppu.ID, "price": "0.05"})
+	return s
+}
+
+// open gives the lab product its required ordering parameter, publishes
+// it, lists it on the marketplace with the lab item at 10 and the other
+// prices given, and adds a customer of the provider.
+func (s *shop) open(t testing.TB, prices ...map[string]any) {
+	t.Helper()
+	v := s.vendor.Token.Value
+	base := "/public/v1/products/" + s.lab.product.ID
 	s.do(http.MethodPost, base+"/parameters", v, map[string]any{"name": "param_tenant", "title": "Tenant name", "type": "subdomain",
 		"scope": "asset", "phase": "ordering", "constraints": map[string]any{"required": true}}, http.StatusCreated, nil)
 	s.do(http.MethodPut, base, v, map[string]any{"capabilities": map[string]any{"suspend_resume_supported": true}}, http.StatusOK, nil)
 	s.do(http.MethodPost, base+"/publish", v, nil, http.StatusCreated, nil)
 	var lr catalog.ListingRequest
-	s.do(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"product": s.lab.product.ID, "marketplace": s.mp.ID,
-		"prices": []map[string]any{
-			{"item": s.lab.item.ID, "price": "10", "terms": []string{"P1M", "P1Y"}},
-			{"item": s.yearly.ID, "price": "100"},
-			{"item": s.ppu.ID, "price": "0.05"},
-		}}, http.StatusCreated, &lr)
+	prices = append([]map[string]any{{"item": s.lab.item.ID, "price": "10", "terms": []string{"P1M", "P1Y"}}}, prices...)
+	s.do(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"product": s.lab.product.ID, "marketplace": s.mp.ID, "prices": prices},
+		http.StatusCreated, &lr)
 	s.do(http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", s.provider.Token.Value, nil, http.StatusOK, nil)
 	s.customer = s.newCustomer(t, s.provider.Token.Value)
-	return s
 }
 
 func (s *shop) newCustomer(t testing.TB, token string) string {
@@ -771,7 +779,7 @@ func (s *shop) cartLine(it catalog.Item, qty int) map[string]any {
 // at is the shop's API on the same table with the clock at now.
 func (s *shop) at(t *testing.T, now time.Time) *fixture {
 	t.Helper()
-	a := harness.Env(t).App(t, app.Options{Now: func() time.Time { return now }})
+	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return now }})
 	f := *s.fixture
 	f.t, f.app, f.api = t, a, a.API()
 	return &f

@@ -54,44 +54,45 @@ func (s *Server) productRoutes() []route {
 // create decodes a strict body (less the answer's read-only properties,
 // see decodeWrite), calls fn and answers 201 with its result.
 func create[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
-	var in In
-	if err := decodeWrite(r, &in, new(Out)); err != nil {
-		return err
-	}
-	out, err := fn(in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, out)
-	return nil
+	return write(w, r, http.StatusCreated, fn)
 }
 
 // update is create answering 200.
 func update[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
+	return write(w, r, http.StatusOK, fn)
+}
+
+func write[In, Out any](w http.ResponseWriter, r *http.Request, status int, fn func(In) (Out, error)) error {
 	var in In
 	if err := decodeWrite(r, &in, new(Out)); err != nil {
 		return err
 	}
 	out, err := fn(in)
+	return respond(w, status, out, err)
+}
+
+// respond answers status with out, unless err.
+func respond[Out any](w http.ResponseWriter, status int, out Out, err error) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, status, out)
 	return nil
 }
 
-// show answers 200 with fn's result.
+// show answers 200 with out, unless err.
 func show[Out any](w http.ResponseWriter, out Out, err error) error {
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return respond(w, http.StatusOK, out, err)
 }
 
-// list answers a page of fn's result, filtered and ordered by the request's
-// RQL on the allowed fields.
+// list answers a page of items, filtered and ordered by the request's RQL
+// on the allowed fields.
 func list[T any](w http.ResponseWriter, r *http.Request, items []T, err error, value rql.Value[T], allowed ...string) error {
+	return listAs(w, r, items, err, value, func(it T) T { return it }, allowed...)
+}
+
+// listAs is list answering view(item) for each item.
+func listAs[T, V any](w http.ResponseWriter, r *http.Request, items []T, err error, value rql.Value[T], view func(T) V, allowed ...string) error {
 	if err != nil {
 		return err
 	}
@@ -99,16 +100,18 @@ func list[T any](w http.ResponseWriter, r *http.Request, items []T, err error, v
 	if err != nil {
 		return err
 	}
-	return listQuery(w, r, q, items, value)
+	return listQuery(w, r, q, items, value, view)
 }
 
-// listQuery answers a page of items filtered and ordered by q.
-func listQuery[T any](w http.ResponseWriter, r *http.Request, q rql.Query, items []T, value rql.Value[T]) error {
+// listQuery answers a page of view(item) for the items q keeps, in q's order.
+func listQuery[T, V any](w http.ResponseWriter, r *http.Request, q rql.Query, items []T, value rql.Value[T], view func(T) V) error {
 	p, err := parsePaging(r)
 	if err != nil {
 		return err
 	}
-	writeList(w, rql.Apply(q, items, value), p)
+	kept := rql.Apply(q, items, value)
+	start := min(p.Offset, len(kept))
+	writePage(w, mapViews(kept[start:min(start+p.Limit, len(kept))], view), p.Offset, len(kept))
 	return nil
 }
 
@@ -164,17 +167,11 @@ func (s *Server) updateProduct(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) publishProduct(w http.ResponseWriter, r *http.Request) error {
 	var in catalog.PublishInput
-	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &in, true); err != nil {
-			return err
-		}
-	}
-	v, err := s.cfg.Catalog.Publish(r.Context(), principal(r), r.PathValue("id"), in)
-	if err != nil {
+	if err := decodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, v)
-	return nil
+	v, err := s.cfg.Catalog.Publish(r.Context(), principal(r), r.PathValue("id"), in)
+	return respond(w, http.StatusCreated, v, err)
 }
 
 func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
@@ -194,22 +191,12 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	p, err := parsePaging(r)
-	if err != nil {
-		return err
-	}
-	kept := rql.Apply(q, vs, func(v catalog.Version, f string) string {
+	return listQuery(w, r, q, vs, func(v catalog.Version, f string) string {
 		if f == "version" {
 			return strconv.Itoa(v.Version)
 		}
 		return stamp(v.PublishedAt)
-	})
-	views := make([]versionView, len(kept))
-	for i, v := range kept {
-		views[i] = viewVersion(v)
-	}
-	writeList(w, views, p)
-	return nil
+	}, viewVersion)
 }
 
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
@@ -405,10 +392,8 @@ func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request) error {
 	var in previewInput
-	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &in, true); err != nil {
-			return err
-		}
+	if err := decodeOptionalJSON(r, &in); err != nil {
+		return err
 	}
 	p, err := s.cfg.Catalog.PreviewTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in.Values)
 	return show(w, p, err)

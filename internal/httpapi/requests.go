@@ -1,7 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -138,35 +138,31 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
 	return show(w, viewRequest(req), err)
 }
 
-// optionalBody decodes a strict body into v when there is one: the
-// actions whose body is optional accept none, {} or the fields they know.
-func optionalBody(r *http.Request, v any) error {
-	raw, err := io.ReadAll(r.Body)
-	if err != nil {
-		return decodeError(err)
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return decodeJSON(r, v, true)
+func (s *Server) pendRequest(w http.ResponseWriter, r *http.Request) error {
+	return act(s, w, r, withoutInput(FulfillmentService.Pend))
 }
 
-func (s *Server) pendRequest(w http.ResponseWriter, r *http.Request) error {
-	if err := optionalBody(r, &struct{}{}); err != nil {
+// act answers a request action whose body is optional: nothing, {} or the
+// fields of In.
+func act[In any](s *Server, w http.ResponseWriter, r *http.Request, action func(FulfillmentService, context.Context, account.Principal, string, In) (fulfillment.Request, error)) error {
+	var in In
+	if err := decodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
-	req, err := s.cfg.Fulfillment.Pend(r.Context(), principal(r), r.PathValue("id"))
+	req, err := action(s.cfg.Fulfillment, r.Context(), principal(r), r.PathValue("id"), in)
 	return show(w, viewRequest(req), err)
+}
+
+// withoutInput adapts an action that takes no input: a field sent to it is
+// refused by the strict decoding of an empty struct.
+func withoutInput(action func(FulfillmentService, context.Context, account.Principal, string) (fulfillment.Request, error)) func(FulfillmentService, context.Context, account.Principal, string, struct{}) (fulfillment.Request, error) {
+	return func(f FulfillmentService, ctx context.Context, actor account.Principal, id string, _ struct{}) (fulfillment.Request, error) {
+		return action(f, ctx, actor, id)
+	}
 }
 
 func (s *Server) inquireRequest(w http.ResponseWriter, r *http.Request) error {
-	var in fulfillment.InquireInput
-	if err := optionalBody(r, &in); err != nil {
-		return err
-	}
-	req, err := s.cfg.Fulfillment.Inquire(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, viewRequest(req), err)
+	return act(s, w, r, FulfillmentService.Inquire)
 }
 
 func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request) error {
@@ -184,20 +180,11 @@ func (s *Server) failRequest(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) assignRequest(w http.ResponseWriter, r *http.Request) error {
-	var in fulfillment.AssignInput
-	if err := optionalBody(r, &in); err != nil {
-		return err
-	}
-	req, err := s.cfg.Fulfillment.Assign(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, viewRequest(req), err)
+	return act(s, w, r, FulfillmentService.Assign)
 }
 
 func (s *Server) unassignRequest(w http.ResponseWriter, r *http.Request) error {
-	if err := optionalBody(r, &struct{}{}); err != nil {
-		return err
-	}
-	req, err := s.cfg.Fulfillment.Unassign(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewRequest(req), err)
+	return act(s, w, r, withoutInput(FulfillmentService.Unassign))
 }
 
 func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request) error {

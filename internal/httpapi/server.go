@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/fault"
-	"github.com/mercato-dev/mercato/internal/ordering"
 	"github.com/mercato-dev/mercato/internal/portal"
 )
 
@@ -21,7 +20,7 @@ import (
 type Config struct {
 	Accounts AccountService
 	Catalog  CatalogService
-	Ordering *ordering.Service
+	Ordering OrderingService
 
 	// Fulfillment is the vendor's queue, the request actions and the assets.
 	Fulfillment FulfillmentService

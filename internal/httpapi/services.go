@@ -8,6 +8,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/ordering"
 	"github.com/mercato-dev/mercato/internal/usage"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
@@ -64,6 +65,27 @@ type CatalogService interface {
 	UpdateProduct(ctx context.Context, actor account.Principal, id string, in catalog.ProductInput) (catalog.Product, error)
 	UpdateTemplate(ctx context.Context, actor account.Principal, productID, templateID string, in catalog.TemplateInput) (catalog.Template, error)
 	Version(ctx context.Context, actor account.Principal, productID string, n int) (catalog.Version, error)
+}
+
+// OrderingService is what the API asks of ordering.Service. A create
+// takes the request's idempotency claim, nil when it sent no key.
+type OrderingService interface {
+	Cart(ctx context.Context, actor account.Principal, customerID, cartID string) (ordering.Cart, error)
+	Checkout(ctx context.Context, actor account.Principal, customerID, cartID string) (ordering.CheckoutResult, error)
+	CreateCart(ctx context.Context, actor account.Principal, customerID string, in ordering.CartInput, claim *ordering.Claim) (ordering.Cart, error)
+	CreateCustomer(ctx context.Context, actor account.Principal, in ordering.CustomerInput, claim *ordering.Claim) (ordering.Customer, error)
+	CreateOrder(ctx context.Context, actor account.Principal, customerID string, in ordering.OrderInput, claim *ordering.Claim) (ordering.Order, error)
+	CreatePurchaseRequest(ctx context.Context, actor account.Principal, in ordering.PurchaseRequestInput, claim *ordering.Claim) (fulfillment.Request, error)
+	Customer(ctx context.Context, actor account.Principal, id string) (ordering.Customer, error)
+	Customers(ctx context.Context, actor account.Principal, size int, after string) ([]ordering.Customer, string, error)
+	Order(ctx context.Context, actor account.Principal, customerID, orderID string) (ordering.Order, error)
+	Orders(ctx context.Context, actor account.Principal, customerID string, size int, after string) ([]ordering.Order, string, error)
+	PatchSubscription(ctx context.Context, actor account.Principal, customerID, subID string, in ordering.SubscriptionPatch) (fulfillment.SubscriptionResource, error)
+	Provisioning(ctx context.Context, actor account.Principal, customerID, orderID string) (ordering.Order, []ordering.LineProvisioning, error)
+	Remembered(ctx context.Context, account, key string) (*ordering.Record, error)
+	SubscriptionResource(ctx context.Context, actor account.Principal, customerID, subID string) (fulfillment.SubscriptionResource, error)
+	Subscriptions(ctx context.Context, actor account.Principal, customerID, orderID string, size int, after string) ([]fulfillment.SubscriptionResource, string, error)
+	UpdateCart(ctx context.Context, actor account.Principal, customerID, cartID string, in ordering.CartInput) (ordering.Cart, error)
 }
 
 // FulfillmentService is what the API asks of fulfillment.Service.

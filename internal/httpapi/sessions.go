@@ -159,7 +159,7 @@ type signInLinkBody struct {
 // calls it and hands the link to a user.
 func (s *Server) createSignInLink(w http.ResponseWriter, r *http.Request) error {
 	// No field is defined yet; a body, when sent, must still be valid.
-	if err := optionalBody(r, &struct{}{}); err != nil {
+	if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
 		return err
 	}
 	if _, err := currentCookieSession(r); err == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/dynamo"
@@ -179,7 +180,7 @@ func TestSessions_Lifecycle(t *testing.T) {
 func TestSessions_Ends(t *testing.T) {
 	f := newFixture(t)
 	clk := &clock{now: time.Now()}
-	api := app.New(f.app.Config, harness.Env(t).AWS, f.app.Log, app.Options{Now: clk.Now}).API()
+	api := app.New(f.app.Config, stacktest.Shared(t).AWS, f.app.Log, app.Options{Now: clk.Now}).API()
 
 	t.Run("expired", func(t *testing.T) {
 		c := &portalClient{t: t, api: api, host: "127.0.0.1:8181"}
@@ -211,7 +212,7 @@ func TestSessions_Ends(t *testing.T) {
 func TestSessions_SignInLink(t *testing.T) {
 	f := newFixture(t)
 	clk := &clock{now: time.Now()}
-	api := app.New(f.app.Config, harness.Env(t).AWS, f.app.Log, app.Options{Now: clk.Now}).API()
+	api := app.New(f.app.Config, stacktest.Shared(t).AWS, f.app.Log, app.Options{Now: clk.Now}).API()
 	mint := func() string {
 		t.Helper()
 		req := httptest.NewRequest(http.MethodPost, "/public/v1/auth/sign-in-links", nil)

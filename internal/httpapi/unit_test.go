@@ -21,12 +21,14 @@ import (
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/httpapi"
 	"github.com/mercato-dev/mercato/internal/mock"
+	"github.com/mercato-dev/mercato/internal/ordering"
 )
 
 // The domain services satisfy the API's interfaces, and so do the mocks.
 var (
-	_ httpapi.CatalogService = (*catalog.Service)(nil)
-	_ httpapi.AccountService = (*account.Service)(nil)
+	_ httpapi.CatalogService  = (*catalog.Service)(nil)
+	_ httpapi.AccountService  = (*account.Service)(nil)
+	_ httpapi.OrderingService = (*ordering.Service)(nil)
 
 	_ httpapi.AccountService     = (*mock.AccountService)(nil)
 	_ httpapi.CatalogService     = (*mock.CatalogService)(nil)
@@ -34,14 +36,16 @@ var (
 	_ httpapi.WebhookService     = (*mock.WebhookService)(nil)
 	_ httpapi.UsageService       = (*mock.UsageService)(nil)
 	_ httpapi.InvoiceService     = (*mock.InvoiceService)(nil)
+	_ httpapi.OrderingService    = (*mock.OrderingService)(nil)
 )
 
 // mockAPI is the API on mock services: routing, decoding and the error
 // mapping, without the emulator. A token "ApiKey <type>" authenticates as
 // an account of that type.
 type mockAPI struct {
-	h       http.Handler
-	catalog *mock.CatalogService
+	h        http.Handler
+	catalog  *mock.CatalogService
+	ordering *mock.OrderingService
 }
 
 func newMockAPI(t *testing.T) *mockAPI {
@@ -53,9 +57,9 @@ func newMockAPI(t *testing.T) *mockAPI {
 		}
 		return account.Principal{AccountID: "XA-" + typ, AccountType: account.Type(typ), TokenID: "TK-1"}, nil
 	}}
-	m := &mockAPI{catalog: &mock.CatalogService{}}
+	m := &mockAPI{catalog: &mock.CatalogService{}, ordering: &mock.OrderingService{}}
 	m.h = httpapi.New(httpapi.Config{
-		Accounts: accounts, Catalog: m.catalog,
+		Accounts: accounts, Catalog: m.catalog, Ordering: m.ordering,
 		Fulfillment: &mock.FulfillmentService{}, Webhooks: &mock.WebhookService{},
 		Usage: &mock.UsageService{}, Invoices: &mock.InvoiceService{},
 		Logger: slog.New(slog.DiscardHandler),

@@ -96,17 +96,7 @@ func (s *usageShop) rows(ids []string, quantities []string) string {
 // multipartBody is a form with the file part.
 func multipartBody(t *testing.T, name string, content []byte) (string, []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, err := mw.CreateFormFile("file", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = fw.Write(content)
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return mw.FormDataContentType(), buf.Bytes()
+	return multipartPart(t, "file", name, content)
 }
 
 func (s *usageShop) post(t *testing.T, path, ctype string, body []byte, token string) response {

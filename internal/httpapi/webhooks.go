@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,11 +35,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	wh, err := s.cfg.Webhooks.Create(r.Context(), principal(r), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, wh)
-	return nil
+	return respond(w, http.StatusCreated, wh, err)
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
@@ -74,11 +67,7 @@ func (s *Server) webhookEventTypes(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	wh, err := s.cfg.Webhooks.Get(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, wh)
-	return nil
+	return show(w, wh, err)
 }
 
 func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -87,37 +76,11 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	wh, err := s.cfg.Webhooks.Update(r.Context(), principal(r), r.PathValue("id"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, wh)
-	return nil
+	return show(w, wh, err)
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	if err := s.cfg.Webhooks.Delete(r.Context(), principal(r), r.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// decodeOptionalJSON decodes a body that may be left out: an empty body
-// leaves v as it is.
-func decodeOptionalJSON(r *http.Request, v any) error {
-	raw, err := io.ReadAll(r.Body)
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		return decodeError(err)
-	}
-	if err != nil {
-		return fault.Malformedf("request body could not be read: %v", err)
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return decodeJSON(r, v, true)
+	return noContent(w, s.cfg.Webhooks.Delete(r.Context(), principal(r), r.PathValue("id")))
 }
 
 func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error {
@@ -126,20 +89,12 @@ func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) err
 		return s.bodyError(r, err)
 	}
 	wh, err := s.cfg.Webhooks.RotateSecret(r.Context(), principal(r), r.PathValue("id"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, wh)
-	return nil
+	return show(w, wh, err)
 }
 
 func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.cfg.Webhooks.Test(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return show(w, d, err)
 }
 
 // listWebhookDeliveries answers one page, newest first. Its Content-Range

@@ -121,9 +121,7 @@ func (s *Service) CreateCart(ctx context.Context, actor account.Principal, custo
 	cart := Cart{ID: ident.UUID(), CustomerID: c.ID, CreationTimestamp: now, LastModifiedTimestamp: now,
 		ExpirationTimestamp: now.Add(CartTTL), Status: CartActive, LineItems: lines}
 	tx := s.table.Tx().Create("cart", cartRow(actor.AccountID, storedCart{Cart: cart}, 1))
-	if err := claim.attach(tx, cart, now); err != nil {
-		return Cart{}, err
-	}
+	claim.attach(tx, cart, now)
 	return cart, tx.Commit(ctx)
 }
 

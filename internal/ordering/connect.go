@@ -125,8 +125,6 @@ func (s *Service) createPurchaseRequest(ctx context.Context, actor account.Princ
 	if err := s.store.AddPurchase(tx, asset, req, now); err != nil {
 		return fulfillment.Request{}, err
 	}
-	if err := claim.attach(tx, req, now); err != nil {
-		return fulfillment.Request{}, err
-	}
+	claim.attach(tx, req, now)
 	return req, tx.Commit(ctx)
 }

@@ -148,9 +148,7 @@ func (s *Service) CreateCustomer(ctx context.Context, actor account.Principal, i
 	r := docRow(customerPK(c.ID), "CUSTOMER", "customer", actor.AccountID, c)
 	r.GSI1PK, r.GSI1SK = "CUSTOMERS#"+actor.AccountID, now.Format(time.RFC3339Nano)+"#"+c.ID
 	tx := s.table.Tx().Create("customer", r)
-	if err := claim.attach(tx, c, now); err != nil {
-		return Customer{}, err
-	}
+	claim.attach(tx, c, now)
 	return c, tx.Commit(ctx)
 }
 

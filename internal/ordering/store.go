@@ -2,8 +2,6 @@ package ordering
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"time"
@@ -37,60 +35,42 @@ func decodeAll[T any](rows []row) ([]T, error) {
 const IdempotencyTTL = 24 * time.Hour
 
 // Claim is an idempotency key being used for the first time. The service
-// stores it, with the answer the caller will get, in the same transaction
-// as what the request creates: a retry then finds either nothing (the
-// first attempt did not commit) or the exact first answer.
+// stores it, with what the request created, in the same transaction as the
+// creation: a retry then finds either nothing (the first attempt did not
+// commit) or the very object the first attempt created, which the API
+// answers again as it answered it then.
 type Claim struct {
 	Account string
 	Key     string
-	Hash    string
-	// Render turns the created object into the response, as the HTTP
-	// layer will write it.
-	Render func(v any) (status int, body []byte, err error)
+	// Hash names the request the key was first used for; the API refuses
+	// the key for any other.
+	Hash string
 }
 
-// Record is a remembered answer.
+// Record is a remembered creation: the hash of its request and the object
+// it created, as JSON.
 type Record struct {
-	Hash   string `json:"hash"`
-	Status int    `json:"status"`
-	Body   string `json:"body"`
+	Hash    string          `json:"hash"`
+	Created json.RawMessage `json:"created"`
 }
 
 func claimKey(account, key string) dynamo.Key {
 	return dynamo.Key{PK: "IDEMPOTENCY#" + account + "#" + key, SK: "IDEMPOTENCY"}
 }
 
-// HashBody returns a hash of a JSON body that ignores white space and key
-// order, so that a client that re-serialises the same request retries it.
-func HashBody(raw []byte) string {
-	var v any
-	canon := raw
-	if json.Unmarshal(raw, &v) == nil {
-		if b, err := json.Marshal(v); err == nil {
-			canon = b
-		}
-	}
-	sum := sha256.Sum256(canon)
-	return hex.EncodeToString(sum[:])
-}
-
-// attach adds the claim to tx. A nil claim (no key sent) adds nothing.
-func (c *Claim) attach(tx *dynamo.Tx, result any, now time.Time) error {
+// attach adds the claim and what the request created to tx. A nil claim
+// (no key sent) adds nothing.
+func (c *Claim) attach(tx *dynamo.Tx, created any, now time.Time) {
 	if c == nil {
-		return nil
-	}
-	status, body, err := c.Render(result)
-	if err != nil {
-		return err
+		return
 	}
 	k := claimKey(c.Account, c.Key)
-	r := docRow(k.PK, k.SK, "idempotency", c.Account, Record{Hash: c.Hash, Status: status, Body: string(body)})
+	r := docRow(k.PK, k.SK, "idempotency", c.Account, Record{Hash: c.Hash, Created: json.RawMessage(dynamo.MarshalDoc(created))})
 	r.ExpiresAt = now.Add(IdempotencyTTL).Unix()
 	// DynamoDB deletes expired items up to days late: a record past its
 	// expiry is overwritten, as Remembered already ignores it.
 	cond := expression.AttributeNotExists(expression.Name("pk")).Or(expression.Name("expires_at").LessThan(expression.Value(now.Unix())))
 	tx.Put("idempotency", r, &cond)
-	return nil
 }
 
 // Remembered returns the record of a key, or nil. Expired records that

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,9 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/relay"
 )
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 // recorder counts the deliveries each queue consumer sees, by event id,
 // without any dedupe: a doubled publish shows up as a count of 2.
@@ -60,7 +57,7 @@ func (r *recorder) count(fn, id string) int {
 // recording consumers, until the test ends.
 func stack(t *testing.T, relayHandler app.StreamHandler) (*app.App, *recorder) {
 	t.Helper()
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	a := env.App(t, app.Options{})
 	rec := &recorder{seen: map[string]map[string]int{}}
 	noop := func(context.Context, events.EventBridgeEvent) error { return nil }

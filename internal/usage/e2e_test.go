@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -21,9 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 // client calls the API handler as one account.
 type client struct {
@@ -117,11 +114,7 @@ func run(t *testing.T, env *stacktest.Env, a *app.App) {
 // eventually polls until ok, for at most 30 s.
 func eventually(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen within 30 s", what)
-		}
-	}
+	stacktest.Eventually(t, 30*time.Second, what, ok)
 }
 
 // TestUsage_EndToEnd walks the acceptance through make run's
@@ -132,7 +125,7 @@ func TestUsage_EndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the emulator")
 	}
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	a := env.App(t, app.Options{})
 	m := newMarket(t, a)
 	m.order(t)

@@ -20,6 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/logging"
 	"github.com/mercato-dev/mercato/internal/metrics"
+	"github.com/mercato-dev/mercato/internal/sleep"
 )
 
 // Queue is the part of the SQS client the dispatcher uses to schedule
@@ -345,7 +346,7 @@ func (d *Dispatcher) runTask(ctx context.Context, t task, b *batch) error {
 		if wait > time.Second {
 			return d.enqueue(ctx, t)
 		}
-		if !sleep(ctx, wait) {
+		if sleep.For(ctx, wait) != nil {
 			return ctx.Err()
 		}
 	}
@@ -390,17 +391,6 @@ func (d *Dispatcher) abandon(ctx context.Context, ds deliveryState, trigger, why
 		return err
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // attempt sends delivery ds to ep as attempt n and records the outcome.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -29,8 +28,6 @@ import (
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
-var harness = stacktest.New()
-
 // The whole package shares one running stack: the relay and the dispatcher
 // driven by the local runtime, as `make run` drives them, with the retry
 // schedule compressed to seconds.
@@ -42,14 +39,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if stopStack != nil {
-		stopStack()
-	}
-	if err := harness.Stop(); err != nil && code == 0 {
-		code = 1
-	}
-	os.Exit(code)
+	stacktest.Main(m, func() {
+		if stopStack != nil {
+			stopStack()
+		}
+	})
 }
 
 const retryStep = time.Second
@@ -59,7 +53,7 @@ func running(t *testing.T) *app.App {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	stackOnce.Do(func() { stackApp, stackErr = start(t, env) })
 	if stackErr != nil {
 		t.Fatal(stackErr)
@@ -207,13 +201,7 @@ func (r *receiver) got() []hit {
 // wait polls until cond holds, for at most 30 s.
 func wait(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	stacktest.Eventually(t, 30*time.Second, what, cond)
 }
 
 func verify(t *testing.T, secret string, h hit) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/sleep"
 )
 
 // The writes of the registration API. Each commits its change and its event
@@ -111,14 +112,7 @@ func (s *DynamoStore) initCount(ctx context.Context, account string) error {
 // counter: up to 10 ms times the try, at random, so that the requests that
 // collided do not collide again.
 func pause(ctx context.Context, try int) error {
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(try) * int64(10*time.Millisecond))))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return sleep.For(ctx, time.Duration(rand.Int64N(int64(try)*int64(10*time.Millisecond))))
 }
 
 // unchanged is the optimistic lock of an update: the item still has the

@@ -116,7 +116,7 @@ func (w *keyWrites) update(key map[string]types.AttributeValue, expr string, nam
 // webhook item takes one counter update per batch, not per attempt.
 func TestWebhooks_BurstSpreadsItsWritesOverKeys(t *testing.T) {
 	a := running(t)
-	env := harness.Env(t)
+	env := stacktest.Shared(t)
 	writes := newKeyWrites()
 	rec := app.New(a.Config, env.AWS, stacktest.Logger(t), app.Options{DynamoOptions: []func(*dynamodb.Options){writes.option}})
 	tests := []struct {

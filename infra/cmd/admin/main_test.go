@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -15,9 +14,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/ident"
 )
 
-var harness = stacktest.New()
-
-func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+func TestMain(m *testing.M) { stacktest.Main(m) }
 
 // admin runs one command and decodes what it printed into out.
 func admin(t *testing.T, a *app.App, stdin string, out any, args ...string) error {
@@ -45,7 +42,7 @@ func authenticates(t *testing.T, a *app.App, value string) bool {
 // value alone, the account's other token still works; disabling the
 // account revokes the rest; a new token enables it again.
 func TestAdmin_Tokens(t *testing.T) {
-	a := harness.Env(t).App(t, app.Options{})
+	a := stacktest.Shared(t).App(t, app.Options{})
 	ctx := context.Background()
 	acct, err := a.Accounts.Ensure(ctx, "admin-"+ident.Secret(6), account.CreateAccountInput{Type: account.Vendor, Name: "Leaky Inc."})
 	if err != nil {
@@ -88,7 +85,7 @@ func TestAdmin_Tokens(t *testing.T) {
 }
 
 func TestAdmin_Usage(t *testing.T) {
-	a := harness.Env(t).App(t, app.Options{})
+	a := stacktest.Shared(t).App(t, app.Options{})
 	for _, args := range [][]string{nil, {"nope"}, {"disable-account"}, {"issue-token"}, {"disable-account", "-account", "VA-0000-0000"}} {
 		if err := admin(t, a, "", nil, args...); err == nil {
 			t.Errorf("admin %v succeeded", args)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mercato-dev/mercato/infra/moto"
+	"github.com/mercato-dev/mercato/infra/moto/mototest"
 )
 
 // TestDemo runs `make demo` end to end on a stack it starts, as CI does.
@@ -19,14 +19,7 @@ func TestDemo(t *testing.T) {
 		t.Skip("starts the platform")
 	}
 	if os.Getenv("AWS_ENDPOINT_URL") == "" {
-		srv, err := moto.Start(context.Background(), moto.Options{})
-		if err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("moto_server unavailable: %v", err)
-			}
-			t.Skipf("moto_server unavailable: %v", err)
-		}
-		_ = srv.Stop()
+		mototest.Startable(t)
 	}
 	bin := filepath.Join(t.TempDir(), "mercato-local")
 	if out, err := exec.Command("go", "build", "-o", bin, "../local").CombinedOutput(); err != nil {

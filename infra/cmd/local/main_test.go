@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mercato-dev/mercato/infra/moto"
+	"github.com/mercato-dev/mercato/infra/moto/mototest"
 	"github.com/mercato-dev/mercato/infra/stackproc"
 )
 
@@ -34,14 +34,7 @@ func requireMoto(t *testing.T) {
 		t.Setenv("AWS_ENDPOINT_URL", "")
 		os.Unsetenv("AWS_ENDPOINT_URL")
 	}
-	srv, err := moto.Start(context.Background(), moto.Options{})
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("moto_server unavailable: %v", err)
-		}
-		t.Skipf("moto_server unavailable: %v", err)
-	}
-	_ = srv.Stop()
+	mototest.Startable(t)
 }
 
 func build(t *testing.T) string {

@@ -22,7 +22,7 @@ import (
 )
 
 // Emulator is a lazily started emulator shared by the tests of one package.
-// Create it in TestMain with New and call Stop after m.Run.
+// Create it with New and run the package from TestMain with Main.
 type Emulator struct {
 	once     sync.Once
 	srv      *moto.Server
@@ -95,4 +95,37 @@ func (e *Emulator) Stop() error {
 		return nil
 	}
 	return e.srv.Stop()
+}
+
+// Main runs a test package's tests, then the after functions (what the
+// tests started on the emulator), then stops the emulator; a failure to
+// stop fails the run. Use it as os.Exit(e.Main(m)).
+func (e *Emulator) Main(m *testing.M, after ...func()) int {
+	code := m.Run()
+	for _, f := range after {
+		f()
+	}
+	if err := e.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop the emulator:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// Startable is for a test that starts the platform with its own emulator:
+// it skips the test when moto_server cannot be started, or fails it when
+// CI=true, as Endpoint does.
+func Startable(t testing.TB) {
+	t.Helper()
+	srv, err := moto.Start(context.Background(), moto.Options{})
+	if err == nil {
+		_ = srv.Stop()
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("moto_server unavailable: %v", err)
+	}
+	t.Skipf("moto_server unavailable: %v", err)
 }
