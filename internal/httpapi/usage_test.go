@@ -208,6 +208,7 @@ func TestUsage(t *testing.T) {
 		{"bad input", usageBadInput},
 		{"records page across shards", usageRecordsAcrossShards},
 		{"parameter search by key", usageParamSearch},
+		{"files list pages", usageFilesPaging},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s.t = t // the fixture reports to the running case
