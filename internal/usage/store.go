@@ -293,7 +293,7 @@ func recordKey(fileID string, gen, seq, shards int) dynamo.Key {
 // recordItem is the item of the seq-th record of generation gen: what
 // attributevalue.MarshalMap makes of its recordRow, built directly,
 // because the usage function writes up to MaxRows of them in one
-// invocation and reflection was a fifth of its CPU per row (README:
+// invocation and reflection was a sixth of its CPU per row (README:
 // "Usage at its stated limits"; TestRecordItem_MatchesMarshalMap keeps
 // the two the same).
 func recordItem(fileID string, gen, seq, shards int, r Record) map[string]types.AttributeValue {
