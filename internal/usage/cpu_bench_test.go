@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkValidateCPU measures the CPU time (user and system, every
-// goroutine) the first pass spends per CSV row, the figure that scales
+// goroutine) validation alone spends per CSV row, the figure that scales
 // to a Lambda's share of a core; the pipeline benchmarks measure rows a
 // second on this machine's two cores. One op is one pass over 200,000
 // rows.
