@@ -54,6 +54,10 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	}
 	c.Learn(items, seed, shared)
 	rr := &ReadsReport{H: cfg.ReadsH, Family: c.Family()}
+	um, err := newUsageModel(ctx, raw, schema, p, w, seed, customer)
+	if err != nil {
+		return nil, err
+	}
 	lists := listEndpoints(w, customer)
 	hs, err := a.Handlers(app.FulfillmentFunction, app.BillingFunction)
 	if err != nil {
@@ -100,7 +104,12 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 			}
 			rr.Jobs[j].setLargest(i, calls, invs)
 		}
+		if err := um.measure(ctx, rec, cfg, i, size); err != nil {
+			return nil, err
+		}
 	}
+	rr.Lists = append(rr.Lists, um.lists[:]...)
+	rr.Jobs = append(rr.Jobs, um.job)
 	return rr, nil
 }
 
@@ -179,7 +188,8 @@ func (rr *ReadsReport) Print(w io.Writer) {
 			m.Took[0].Round(time.Millisecond), m.Took[1].Round(time.Millisecond), ratio(float64(m.Items[0]), float64(m.Items[1])), m.RCU[0], m.RCU[1], m.WCU[0], m.WCU[1])
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "not measured yet: webhook recover (deliveries carry the TTL and are not seeded) and usage file processing")
+	fmt.Fprintln(w, "not measured yet: webhook recover (deliveries carry the TTL and are not seeded)")
+	fmt.Fprintf(w, "usage: the tenant has H = %d and then %d usage files; the processed file has %d rows at both sizes\n", rr.H, 10*rr.H, usageRows)
 }
 
 func ratio(a, b float64) string {

@@ -73,11 +73,26 @@ func (s *Store) Page(ctx context.Context, list dynamo.Sharded, q ListQuery[Asset
 	return page(ctx, s, []dynamo.Sharded{list}, q)
 }
 
-// page reads offset+limit matches of the lists in chunks: keys from every
-// shard (dynamo.PageEntries), then the rows of the chunk. Without Match one
-// chunk does; with it, chunks follow until the page is full, the lists end
-// or MatchBudget rows were read.
+// page reads one page of lists: their shards' entries, then the rows.
 func page[T any](ctx context.Context, s *Store, lists []dynamo.Sharded, q ListQuery[T]) (Page[T], error) {
+	var parts []dynamo.Partition
+	for _, l := range lists {
+		parts = append(parts, l.Partitions()...)
+	}
+	return ReadPage(ctx, s.table, parts, q, func(ctx context.Context, entries []dynamo.IndexEntry) ([]T, []string, error) {
+		return docsAt[T](ctx, s, entries)
+	})
+}
+
+// ReadPage reads offset+limit matches of the lists in partitions parts,
+// in chunks: keys from every partition (dynamo.PagePartitions), then the
+// chunk's rows, which rows reads (in the entries' order, with each row's
+// sort key; a row gone since the index was read is left out). Without
+// Match one chunk does; with it, chunks follow until the page is full, the
+// lists end or MatchBudget rows were read. Other stores' lists (usage
+// files) page through it too.
+func ReadPage[T any](ctx context.Context, t *dynamo.Table, parts []dynamo.Partition, q ListQuery[T],
+	rows func(context.Context, []dynamo.IndexEntry) ([]T, []string, error)) (Page[T], error) {
 	need := q.Offset + q.Limit
 	chunk := need
 	if q.Match != nil {
@@ -88,11 +103,11 @@ func page[T any](ctx context.Context, s *Store, lists []dynamo.Sharded, q ListQu
 	var keys []string
 	examined := 0
 	for {
-		entries, more, err := dynamo.PageEntries(ctx, s.table, lists, r, chunk)
+		entries, more, err := dynamo.PagePartitions(ctx, t, parts, r, chunk)
 		if err != nil {
 			return Page[T]{}, err
 		}
-		docs, sks, err := docsAt[T](ctx, s, entries)
+		docs, sks, err := rows(ctx, entries)
 		if err != nil {
 			return Page[T]{}, err
 		}
@@ -167,11 +182,18 @@ type countRow struct {
 
 // count sums the count items of lists: one BatchGetItem.
 func (s *Service) count(ctx context.Context, lists []dynamo.Sharded) (int, error) {
+	return Count(ctx, s.store.table, lists)
+}
+
+// Count sums the count items (layout.CountKeys) of lists on table t: one
+// BatchGetItem, whoever keeps them (the relay for gsi4–gsi6, the usage
+// store for its file lists).
+func Count(ctx context.Context, t *dynamo.Table, lists []dynamo.Sharded) (int, error) {
 	var keys []dynamo.Key
 	for _, l := range lists {
 		keys = append(keys, layout.CountKeys(l)...)
 	}
-	rows, err := dynamo.BatchGet[countRow](ctx, s.store.table, dynamo.BatchRead{Keys: keys})
+	rows, err := dynamo.BatchGet[countRow](ctx, t, dynamo.BatchRead{Keys: keys})
 	if err != nil {
 		return 0, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/rql"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
@@ -69,9 +70,38 @@ func usageFileField(f usage.File, field string) string {
 	return stamp(f.Created)
 }
 
+var usageFileFields = []string{"id", "name", "status", "external_id", "product.id", "marketplace.id", "vendor.id", "created", "updated"}
+
+// listUsageFiles answers a page of the vendor's or the provider's usage
+// files, as listRequests does: created bounds and the created order are
+// key conditions, other filters apply to the rows read (listpage.go); the
+// total comes from the list's count items when no filter narrows it.
 func (s *Server) listUsageFiles(w http.ResponseWriter, r *http.Request) error {
-	fs, err := s.cfg.Usage.List(r.Context(), principal(r))
-	return listAs(w, r, fs, err, usageFileField, viewUsageFile, "id", "name", "status", "external_id", "product.id", "marketplace.id", "vendor.id", "created", "updated")
+	q, err := rql.Parse(r.URL.Query(), usageFileFields...)
+	if err != nil {
+		return err
+	}
+	actor := principal(r)
+	lp, err := parseListPage(r, "usage-files", actor.AccountID, q)
+	if err != nil {
+		return err
+	}
+	lq := fulfillment.ListQuery[usage.File]{After: lp.after, Offset: lp.Offset, Limit: lp.Limit}
+	if lq.From, lq.To, lq.Desc, err = keyRange(q, "created"); err != nil {
+		return err
+	}
+	lq.Match = matcher(residual(q, isTimeBound("created")), usageFileField)
+	page, err := s.cfg.Usage.FilePage(r.Context(), actor, lq)
+	if err != nil {
+		return err
+	}
+	total := page.Total
+	if total < 0 && lq.Match == nil && lq.From == "" && lq.To == "" {
+		if total, err = s.cfg.Usage.FileCount(r.Context(), actor); err != nil {
+			return err
+		}
+	}
+	return writeListPage(w, r, lp, page, total, viewUsageFile)
 }
 
 func (s *Server) getUsageFile(w http.ResponseWriter, r *http.Request) error {

@@ -190,6 +190,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{"lifecycle", usageLifecycle},
 		{"ten good rows and a bad one", usageTenGoodOneBad},
+		{"a duplicate found after records were written", usageLateDuplicate},
 		{"processed twice", usageProcessedTwice},
 		{"xlsx", usageXLSX},
 		{"presigned upload", usagePresigned},
@@ -197,6 +198,7 @@ func TestUsage(t *testing.T) {
 		{"bad input", usageBadInput},
 		{"records page across shards", usageRecordsAcrossShards},
 		{"parameter search by key", usageParamSearch},
+		{"files list pages", usageFilesPaging},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s.t = t // the fixture reports to the running case
@@ -298,6 +300,27 @@ func usageTenGoodOneBad(t *testing.T, s *usageShop) {
 	f = s.process(t, s.upload(t, f.ID, []byte(s.rows(ids, qty))))
 	if f.Status != usage.StatusReady || f.Stats.Records != 11 || f.ErrorDetail != "" {
 		t.Fatalf("corrected file = %+v", f)
+	}
+}
+
+// usageLateDuplicate: records are written while the rows are read, so a
+// fault found only at the end (a record id repeated by the last row) comes
+// after several batches were written; the invalid file keeps none of them.
+func usageLateDuplicate(t *testing.T, s *usageShop) {
+	f := s.newFile(t)
+	const n = 3*layout.RecordBlock + 10
+	ids, qty := make([]string, n+1), make([]string, n+1)
+	for i := range n {
+		ids[i], qty[i] = fmt.Sprintf("late-%03d", i), "1"
+	}
+	ids[n], qty[n] = ids[0], "1"
+	f = s.process(t, s.upload(t, f.ID, []byte(s.rows(ids, qty))))
+	want := fmt.Sprintf("row %d: record_id is a duplicate of row 2's", n+2)
+	if f.Status != usage.StatusInvalid || f.Stats.Errors != 1 || f.ErrorDetail != want {
+		t.Fatalf("file = %+v, want the error %q", f, want)
+	}
+	if got := recordItems(t, s.fixture, f.ID); got != 0 {
+		t.Errorf("the invalid file kept %d record items", got)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -15,7 +16,8 @@ type UsageService struct {
 	CloseFn         func(ctx context.Context, actor account.Principal, id string) (usage.File, error)
 	CreateFn        func(ctx context.Context, actor account.Principal, in usage.CreateInput) (usage.File, error)
 	GetFn           func(ctx context.Context, actor account.Principal, id string) (usage.File, error)
-	ListFn          func(ctx context.Context, actor account.Principal) ([]usage.File, error)
+	FileCountFn     func(ctx context.Context, actor account.Principal) (int, error)
+	FilePageFn      func(ctx context.Context, actor account.Principal, q fulfillment.ListQuery[usage.File]) (fulfillment.Page[usage.File], error)
 	PresignUploadFn func(ctx context.Context, actor account.Principal, id string) (usage.UploadURL, error)
 	RecordsFn       func(ctx context.Context, actor account.Principal, fileID string, offset, limit int) ([]usage.Record, int, error)
 	RejectFn        func(ctx context.Context, actor account.Principal, id string, in usage.NoteInput) (usage.File, error)
@@ -44,8 +46,12 @@ func (s *UsageService) Get(ctx context.Context, actor account.Principal, id stri
 	return s.GetFn(ctx, actor, id)
 }
 
-func (s *UsageService) List(ctx context.Context, actor account.Principal) ([]usage.File, error) {
-	return s.ListFn(ctx, actor)
+func (s *UsageService) FileCount(ctx context.Context, actor account.Principal) (int, error) {
+	return s.FileCountFn(ctx, actor)
+}
+
+func (s *UsageService) FilePage(ctx context.Context, actor account.Principal, q fulfillment.ListQuery[usage.File]) (fulfillment.Page[usage.File], error) {
+	return s.FilePageFn(ctx, actor, q)
 }
 
 func (s *UsageService) PresignUpload(ctx context.Context, actor account.Principal, id string) (usage.UploadURL, error) {

@@ -2,9 +2,12 @@ package usage
 
 import (
 	"context"
+	"errors"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
 // LiftRowCap lets a validator read a file of any number of rows, for the
@@ -36,3 +39,18 @@ func CPUTime(tb testing.TB) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// OnePass is the usage function's pass over rows without S3: v validates
+// each row, record ids are checked against store's claims, and the
+// records of file f (generation 1) are written on store's table as they
+// are found. It returns how many were written.
+func OnePass(ctx context.Context, v *Validator, rows sheet.Rows, store *Store, f File) (int, error) {
+	w := NewBatchWriter(ctx, store.table, DefaultWorkers)
+	err := v.Scan(ctx, rows, store, recordSink(Stored{File: f, Gen: 1}, v, w))
+	n, cerr := w.Close()
+	return n, errors.Join(err, cerr)
+}
+
+// EndpointStore is a store on an endpoint that answers every call at once
+// (every write processed, no claim found), for the CPU benchmarks.
+func EndpointStore(tb testing.TB) *Store { return NewStore(endpointTable(tb, &batchEndpoint{}), 1) }

@@ -240,7 +240,14 @@ func (p *Processor) start(ctx context.Context, f Stored, key, etag string, size 
 	return p.cfg.Store.Save(ctx, f, before, now)
 }
 
-// run validates the object, then writes its records when it is valid.
+// run reads the object once: each row is validated and, while every row
+// so far is valid, its record is written under the file's new generation
+// at once (records stay invisible until finish points the file at that
+// generation). Validation and writing overlap: the claim reads, the
+// record writes and the parsing proceed together instead of one pass
+// after the other (README: "Usage at its stated limits"). A file found
+// invalid keeps no record: writing stops at its first bad row, and finish
+// deletes what was written before it.
 func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
 	cat, version, err := fileCatalog(ctx, p.cfg.Catalog, f.File)
 	if err != nil {
@@ -248,39 +255,35 @@ func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
 	}
 	v := NewValidator(f.File, cat, NewStoreAssets(p.cfg.Assets, f.File, version))
 	v.seen = newIDSet(p.cfg.TmpDir)
-	if err := p.scan(ctx, v, key, etag, p.cfg.Store, nil); err != nil {
-		return err
-	}
-	if v.Failed() {
-		return p.finish(ctx, f, StatusInvalid, v.Report(), 0, invalidRows)
-	}
-	v.reset()
-	n, err := p.writeRecords(ctx, f, v, key, etag)
-	if err != nil {
+	w := NewBatchWriter(ctx, p.cfg.Store.table, p.cfg.Workers)
+	err = p.scan(ctx, v, key, etag, p.cfg.Store, recordSink(f, v, w))
+	n, cerr := w.Close()
+	if err := errors.Join(err, cerr); err != nil {
 		return err
 	}
 	rep := v.Report()
-	if v.Failed() || rep.Records != n {
-		return fmt.Errorf("usage: file %s changed between its passes (%d records, then %d)", f.ID, n, rep.Records)
+	if v.Failed() {
+		return p.finish(ctx, f, StatusInvalid, rep, 0, invalidRows)
+	}
+	if rep.Records != n {
+		return fmt.Errorf("usage: file %s: %d valid records, %d written", f.ID, rep.Records, n)
 	}
 	return p.finish(ctx, f, StatusReady, rep, f.Gen, "")
 }
 
-// writeRecords reads the object again and writes each record under the
-// file's new generation, over layout.UsageRecordShards shards.
-func (p *Processor) writeRecords(ctx context.Context, f Stored, v *Validator, key, etag string) (int, error) {
-	w := NewBatchWriter(ctx, p.cfg.Store.table, p.cfg.Workers)
+// recordSink writes each valid record of v's file as the seq-th of the
+// file's generation, over layout.UsageRecordShards shards, until a row
+// fails: the file is invalid from then on and keeps no record.
+func recordSink(f Stored, v *Validator, w *BatchWriter) func(Record) error {
 	seq := 0
-	err := p.scan(ctx, v, key, etag, nil, func(r Record) error {
-		item, err := recordItem(f.ID, f.Gen, seq, layout.UsageRecordShards, r)
-		if err != nil {
-			return err
+	return func(r Record) error {
+		if v.Failed() {
+			return nil
 		}
+		item := recordItem(f.ID, f.Gen, seq, layout.UsageRecordShards, r)
 		seq++
 		return w.Put(item)
-	})
-	n, cerr := w.Close()
-	return n, errors.Join(err, cerr)
+	}
 }
 
 // scan streams the object through the validator: CSV straight from S3,

@@ -14,14 +14,13 @@ import (
 
 // MaxRows bounds the rows of a file. It bounds processing time, not
 // memory, which no longer grows with the file (the duplicate check spills
-// to disk past a million rows; messages are capped). A valid file's
-// records are written at up to 40,000 a second (DefaultWorkers, over
-// layout.UsageRecordShards partitions), after a first pass that checks
-// their claims, so two million rows take about 90 s of the usage
+// to disk past a million rows; messages are capped). A file is read once:
+// its records are written (at up to 40,000 a second, DefaultWorkers over
+// layout.UsageRecordShards partitions) while its rows are validated and
+// their claims read, so two million rows take about 62 s of the usage
 // function's 300 s timeout (template.yaml; the model is in the README's
-// "Usage files"). A larger file would time out on every delivery and end
-// invalid as an internal error; refused at once, its vendor is told to
-// split it. Raise it together with the timeout.
+// "Usage at its stated limits"). A larger file is refused at once, and its
+// vendor told to split it. Raise it together with the timeout.
 const MaxRows = 2_000_000
 
 // claimBatch is how many record ids one Claims call checks: DynamoDB's

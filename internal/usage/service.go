@@ -18,6 +18,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
@@ -121,27 +122,39 @@ func (s *Service) Get(ctx context.Context, actor account.Principal, id string) (
 	return f.File, err
 }
 
-// List returns the vendor's files, or the files of the provider's
-// marketplaces, oldest first: one Query of an index.
-func (s *Service) List(ctx context.Context, actor account.Principal) ([]File, error) {
-	var part dynamo.Partition
+// fileList is the list of files actor sees: the vendor's, or those of the
+// provider's marketplaces.
+func fileList(actor account.Principal) (dynamo.Sharded, error) {
 	switch {
 	case actor.Is(account.Vendor):
-		part = dynamo.Partition{Index: dynamo.GSI1, PK: "UFILES#V#" + actor.AccountID}
+		return VendorFiles(actor.AccountID), nil
 	case actor.Is(account.Provider):
-		part = dynamo.Partition{Index: dynamo.GSI2, PK: "UFILES#P#" + actor.AccountID}
-	default:
-		return nil, fault.Forbiddenf("usage files are listed by vendors and providers")
+		return ProviderFiles(actor.AccountID), nil
 	}
-	stored, err := s.cfg.Store.Query(ctx, part)
+	return dynamo.Sharded{}, fault.Forbiddenf("usage files are listed by vendors and providers")
+}
+
+// FilePage reads one page of the actor's files, as the request and asset
+// lists read theirs (fulfillment.ReadPage): the keys of the list's index
+// partition within q's created range and past its cursor, then those
+// files; q.Match filters within fulfillment.MatchBudget rows.
+func (s *Service) FilePage(ctx context.Context, actor account.Principal, q fulfillment.ListQuery[File]) (fulfillment.Page[File], error) {
+	l, err := fileList(actor)
 	if err != nil {
-		return nil, err
+		return fulfillment.Page[File]{}, err
 	}
-	out := make([]File, len(stored))
-	for i, f := range stored {
-		out[i] = f.File
+	part := dynamo.Partition{Index: l.Index, PK: l.Prefix}
+	return fulfillment.ReadPage(ctx, s.cfg.Store.table, []dynamo.Partition{part}, q, s.cfg.Store.filesAt)
+}
+
+// FileCount is the number of the actor's files, from the list's count
+// items.
+func (s *Service) FileCount(ctx context.Context, actor account.Principal) (int, error) {
+	l, err := fileList(actor)
+	if err != nil {
+		return 0, err
 	}
-	return out, nil
+	return fulfillment.Count(ctx, s.cfg.Store.table, []dynamo.Sharded{l})
 }
 
 // Template writes the file's template in format csv or xlsx.

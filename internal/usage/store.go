@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -100,8 +101,8 @@ func toRow(s Stored) fileRow {
 		panic(fmt.Sprintf("usage: marshal file: %v", err)) // plain strings and times
 	}
 	r := fileRow{PK: k.PK, SK: k.SK, Entity: "usage_file", Doc: string(doc), Rev: s.Rev, Gen: s.Gen,
-		GSI1PK: "UFILES#V#" + s.Vendor.ID, GSI1SK: sortKey(s.Created, s.ID),
-		GSI2PK: "UFILES#P#" + s.Provider.ID, GSI2SK: sortKey(s.Created, s.ID),
+		GSI1PK: VendorFiles(s.Vendor.ID).Prefix, GSI1SK: sortKey(s.Created, s.ID),
+		GSI2PK: ProviderFiles(s.Provider.ID).Prefix, GSI2SK: sortKey(s.Created, s.ID),
 		RecordsGen: s.RecordsGen, RecordShards: s.RecordShards, UploadKey: s.UploadKey, ProcessedKey: s.ProcessedKey, ProcessedETag: s.ProcessedETag,
 		Claimed: s.Claimed, BillingPeriod: s.BillingPeriod}
 	if s.Billable() {
@@ -152,7 +153,50 @@ func (s *Store) Get(ctx context.Context, id string) (Stored, error) {
 	return fromRow(r)
 }
 
-// Query reads the files of an index partition.
+// VendorFiles and ProviderFiles name a vendor's and a provider's file
+// lists for their count items (layout.CountKeys): the lists themselves
+// are the one gsi1 or gsi2 partition of the prefix. Files are created at
+// the pace of people, so the lists are not sharded; their counts are kept
+// in layout.CountShards items, a file counted in the one its id hashes
+// to, so that two files created at once seldom write the same item.
+func VendorFiles(vendor string) dynamo.Sharded {
+	return dynamo.Sharded{Index: dynamo.GSI1, Prefix: "UFILES#V#" + vendor}
+}
+
+// ProviderFiles is the provider's file list; see VendorFiles.
+func ProviderFiles(provider string) dynamo.Sharded {
+	return dynamo.Sharded{Index: dynamo.GSI2, Prefix: "UFILES#P#" + provider}
+}
+
+// filesAt reads the files of a list page's entries, in their order, with
+// each one's index sort key: one BatchGetItem per 100.
+func (s *Store) filesAt(ctx context.Context, entries []dynamo.IndexEntry) ([]File, []string, error) {
+	rows, err := dynamo.BatchGet[fileRow](ctx, s.table, dynamo.BatchRead{Keys: dynamo.Keys(entries)})
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[string]fileRow, len(rows))
+	for _, r := range rows {
+		byID[r.PK] = r
+	}
+	files := make([]File, 0, len(rows))
+	sks := make([]string, 0, len(rows))
+	for _, e := range entries {
+		r, ok := byID[e.PK]
+		if !ok {
+			continue
+		}
+		f, err := fromRow(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		files, sks = append(files, f.File), append(sks, e.SortKey)
+	}
+	return files, sks, nil
+}
+
+// Query reads the files of an index partition (billing's: a provider's
+// accepted files of a period).
 func (s *Store) Query(ctx context.Context, part dynamo.Partition) ([]Stored, error) {
 	rows, err := dynamo.QueryAll[fileRow](ctx, s.table, part)
 	if err != nil {
@@ -169,9 +213,14 @@ func (s *Store) Query(ctx context.Context, part dynamo.Partition) ([]Stored, err
 	return out, nil
 }
 
-// Create writes a new file with its event.
+// Create writes a new file with its event, and counts it in the
+// vendor's and the provider's file lists.
 func (s *Store) Create(ctx context.Context, f Stored, now time.Time) error {
 	tx := s.table.Tx().Create("usage file", toRow(f))
+	for _, l := range []dynamo.Sharded{VendorFiles(f.Vendor.ID), ProviderFiles(f.Provider.ID)} {
+		tx.Update("file count", layout.CountKeys(l)[dynamo.ShardOf(f.ID, layout.CountShards)],
+			expression.Add(expression.Name("n"), expression.Value(1)), nil)
+	}
 	if err := s.emit(tx, f.File, now); err != nil {
 		return err
 	}
@@ -241,11 +290,38 @@ func recordKey(fileID string, gen, seq, shards int) dynamo.Key {
 	return dynamo.Key{PK: dynamo.ShardKey(layout.UsageRecords(fileID, shards).Prefix, layout.RecordShard(seq, shards)), SK: RecordSK(gen, seq)}
 }
 
-func recordItem(fileID string, gen, seq, shards int, r Record) (map[string]types.AttributeValue, error) {
+// recordItem is the item of the seq-th record of generation gen: what
+// attributevalue.MarshalMap makes of its recordRow, built directly,
+// because the usage function writes up to MaxRows of them in one
+// invocation and reflection was a sixth of its CPU per row (README:
+// "Usage at its stated limits"; TestRecordItem_MatchesMarshalMap keeps
+// the two the same).
+func recordItem(fileID string, gen, seq, shards int, r Record) map[string]types.AttributeValue {
 	k := recordKey(fileID, gen, seq, shards)
-	return attributevalue.MarshalMap(recordRow{PK: k.PK, SK: k.SK, Entity: "usage_record",
-		ID: RecordID(fileID, seq), RecordID: r.RecordID, Note: r.Note, ItemID: r.Item.ID, ItemMPN: r.Item.MPN, ItemName: r.Item.Name,
-		AssetID: r.Asset.ID, Quantity: r.Quantity, Price: r.Price, Start: stampOf(r.Start), End: stampOf(r.End), Row: r.Row})
+	item := make(map[string]types.AttributeValue, 15)
+	str := func(name, v string) { item[name] = &types.AttributeValueMemberS{Value: v} }
+	optional := func(name, v string) {
+		if v != "" {
+			str(name, v)
+		}
+	}
+	str("pk", k.PK)
+	str("sk", k.SK)
+	str("entity", "usage_record")
+	str("id", RecordID(fileID, seq))
+	str("record_id", r.RecordID)
+	optional("note", r.Note)
+	str("item_id", r.Item.ID)
+	str("item_mpn", r.Item.MPN)
+	optional("item_name", r.Item.Name)
+	str("asset_id", r.Asset.ID)
+	str("quantity", r.Quantity)
+	str("price", r.Price)
+	str("start", stampOf(r.Start))
+	str("end", stampOf(r.End))
+	item["row"] = &types.AttributeValueMemberN{Value: strconv.Itoa(r.Row)}
+	optional("duplicate_of", r.DuplicateOf)
+	return item
 }
 
 func (rr recordRow) record(f File) Record {

@@ -3,7 +3,10 @@ package usage
 import (
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/mercato-dev/mercato/internal/layout"
 )
@@ -28,6 +31,36 @@ func TestPageRanges(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if diff := cmp.Diff(c.want, pageRanges(c.offset, c.limit, c.shards), cmp.AllowUnexported(seqRange{})); diff != "" {
 				t.Errorf("pageRanges(%d, %d, %d) (-want +got):\n%s", c.offset, c.limit, c.shards, diff)
+			}
+		})
+	}
+}
+
+// TestRecordItem_MatchesMarshalMap keeps the record item built by hand
+// the same as attributevalue's encoding of recordRow, which decodes it.
+func TestRecordItem_MatchesMarshalMap(t *testing.T) {
+	const file = "UF-2026-11-0000-0001"
+	full := benchRecord(7)
+	full.Note, full.Item.Name, full.DuplicateOf = "a note", "Minutes", "UF-2026-10-0000-0009"
+	for _, c := range []struct {
+		name string
+		rec  Record
+	}{
+		{"optional fields empty", benchRecord(3)},
+		{"every field", full},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, k := c.rec, recordKey(file, 2, 1234, layout.UsageRecordShards)
+			want, err := attributevalue.MarshalMap(recordRow{PK: k.PK, SK: k.SK, Entity: "usage_record",
+				ID: RecordID(file, 1234), RecordID: r.RecordID, Note: r.Note, ItemID: r.Item.ID, ItemMPN: r.Item.MPN, ItemName: r.Item.Name,
+				AssetID: r.Asset.ID, Quantity: r.Quantity, Price: r.Price, Start: stampOf(r.Start), End: stampOf(r.End), Row: r.Row,
+				DuplicateOf: r.DuplicateOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := recordItem(file, 2, 1234, layout.UsageRecordShards, r)
+			if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(types.AttributeValueMemberS{}, types.AttributeValueMemberN{})); diff != "" {
+				t.Errorf("recordItem (-MarshalMap +built):\n%s", diff)
 			}
 		})
 	}

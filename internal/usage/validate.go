@@ -108,17 +108,6 @@ func NewValidator(f File, c Catalog, assets Assets) *Validator {
 	return v
 }
 
-// reset forgets the rows seen, keeping the lookups, for a second pass
-// over the same file.
-func (v *Validator) reset() {
-	v.seen.close()
-	v.errs = errorList{}
-	v.badRows, v.records, v.header = 0, 0, false
-	for _, it := range v.byItemID {
-		it.total, it.records = quantitySum{}, 0
-	}
-}
-
 type errorList struct {
 	msgs  []string
 	count int

@@ -102,10 +102,7 @@ func TestBatchWriter_RetriesUnprocessedAndSpreadsShards(t *testing.T) {
 			e := &batchEndpoint{unprocessed: c.unprocessed, written: map[string]int{}}
 			w := NewBatchWriter(context.Background(), endpointTable(t, e), 8)
 			for seq := range n {
-				item, err := recordItem("UF-2026-11-0000-0001", 1, seq, layout.UsageRecordShards, benchRecord(seq))
-				if err != nil {
-					t.Fatal(err)
-				}
+				item := recordItem("UF-2026-11-0000-0001", 1, seq, layout.UsageRecordShards, benchRecord(seq))
 				if err := w.Put(item); err != nil {
 					t.Fatal(err)
 				}
@@ -145,10 +142,7 @@ func BenchmarkRecordWrite(b *testing.B) {
 	b.ResetTimer()
 	w := NewBatchWriter(context.Background(), table, 32)
 	for seq := range b.N {
-		item, err := recordItem("UF-2026-11-0000-0001", 1, seq, layout.UsageRecordShards, benchRecord(seq))
-		if err != nil {
-			b.Fatal(err)
-		}
+		item := recordItem("UF-2026-11-0000-0001", 1, seq, layout.UsageRecordShards, benchRecord(seq))
 		if seq == 0 {
 			size.Store(int64(itemSize(item)))
 		}
