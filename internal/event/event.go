@@ -34,6 +34,7 @@ const (
 	WebhookDisabled       Type = "webhook.disabled"
 	AccountCreated        Type = "account.created"
 	TokenCreated          Type = "token.created"
+	TokenUpdated          Type = "token.updated"
 	TokenDeleted          Type = "token.deleted"
 )
 

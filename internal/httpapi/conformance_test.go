@@ -391,7 +391,9 @@ func TestConformance_Connect(t *testing.T) {
 	tok := obj(t, c.exchange(http.MethodPost, "/public/v1/auth/tokens", v,
 		map[string]any{"name": "ci", "extension": map[string]any{"id": "EXT-1"}}, http.StatusCreated))
 	c.exchange(http.MethodGet, "/public/v1/auth/tokens", v, nil, http.StatusOK)
-	c.exchange(http.MethodGet, "/public/v1/auth/tokens/"+str(tok, "id"), v, nil, http.StatusOK)
+	tok = obj(t, c.exchange(http.MethodGet, "/public/v1/auth/tokens/"+str(tok, "id"), v, nil, http.StatusOK))
+	tok["description"], tok["external_id"] = "continuous integration", "CI-1"
+	c.exchange(http.MethodPut, "/public/v1/auth/tokens/"+str(tok, "id"), v, tok, http.StatusOK)
 	c.exchange(http.MethodDelete, "/public/v1/auth/tokens/"+str(tok, "id"), v, nil, http.StatusNoContent)
 
 	// Marketplace.

@@ -25,6 +25,7 @@ type AccountService interface {
 	Get(ctx context.Context, actor account.Principal, id string) (account.Account, error)
 	List(ctx context.Context, actor account.Principal, t account.Type) ([]account.Account, error)
 	ListTokens(ctx context.Context, actor account.Principal) ([]account.Token, error)
+	UpdateToken(ctx context.Context, actor account.Principal, tokenID string, in account.UpdateTokenInput) (account.Token, error)
 }
 
 // CatalogService is what the API asks of catalog.Service.
