@@ -69,18 +69,21 @@ type ListingRequest struct {
 
 // Listing is a product on sale on a marketplace.
 type Listing struct {
-	ID          string    `json:"id"`
-	Status      string    `json:"status"`
-	Product     Ref       `json:"product"`
-	Marketplace Ref       `json:"marketplace"`
-	Vendor      Ref       `json:"vendor"`
-	Provider    Ref       `json:"provider"`
-	Currency    string    `json:"currency"`
-	Countries   []string  `json:"countries"`
-	Prices      []Price   `json:"prices"`
-	Request     Ref       `json:"request"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	ID          string   `json:"id"`
+	Status      string   `json:"status"`
+	Product     Ref      `json:"product"`
+	Marketplace Ref      `json:"marketplace"`
+	Vendor      Ref      `json:"vendor"`
+	Provider    Ref      `json:"provider"`
+	Currency    string   `json:"currency"`
+	Countries   []string `json:"countries"`
+	Prices      []Price  `json:"prices"`
+	// EndOfSale is set while the product is at end of sale: the listing
+	// stays, for the subscriptions bought on it, and takes no purchases.
+	EndOfSale bool      `json:"end_of_sale,omitempty"`
+	Request   Ref       `json:"request"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
 }
 
 // PriceOf returns the listed price of an item (by id or local id).
@@ -163,6 +166,9 @@ func (s *Service) SubmitListingRequest(ctx context.Context, actor account.Princi
 	if err != nil {
 		return ListingRequest{}, err
 	}
+	if typ != ListingRemove && st.head.p.Status == StatusEndOfSale {
+		return ListingRequest{}, fault.Transitionf("product %s is at end of sale; resume its sale before listing it", st.head.p.ID)
+	}
 	var prices []Price
 	if typ != ListingRemove {
 		if prices, err = st.checkPrices(in.Prices, mp.Currency); err != nil {
@@ -176,9 +182,13 @@ func (s *Service) SubmitListingRequest(ctx context.Context, actor account.Princi
 		Product: Ref{ID: st.head.p.ID, Name: st.head.p.Name}, Version: st.head.p.Version,
 		Marketplace: Ref{ID: mp.ID, Name: mp.Name}, Vendor: st.head.p.Owner, Provider: mp.Owner,
 		Currency: mp.Currency, Prices: prices, Note: in.Note, Created: now, Updated: now}
+	// The product as read: an end of sale meanwhile refuses this request,
+	// since its approval would put the product on sale again.
+	unchangedProduct := expression.Name("rev").Equal(expression.Value(st.head.Rev))
 	tx := s.table.Tx().
 		Create("pending", row{PK: productPK(lr.Product.ID), SK: pendingSK(mp.ID), Entity: "lock", Doc: lr.ID}).
-		Create("listing request", listingRequestRow(lr))
+		Create("listing request", listingRequestRow(lr)).
+		Check("product", st.head.key(), unchangedProduct)
 	if err := emitBoth(tx, event.ListingRequestUpdated, lr, lr.Vendor.ID, lr.Provider.ID, now, s.retentionDays); err != nil {
 		return ListingRequest{}, err
 	}
@@ -186,7 +196,7 @@ func (s *Service) SubmitListingRequest(ctx context.Context, actor account.Princi
 		if cf, ok := dynamo.AsConditionFailed(err); ok && cf.Failed("pending") {
 			return ListingRequest{}, fault.Conflictf("a listing request for %s on %s is already pending", lr.Product.ID, mp.ID)
 		}
-		return ListingRequest{}, err
+		return ListingRequest{}, conflictMessage(err)
 	}
 	return lr, nil
 }

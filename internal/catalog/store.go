@@ -123,6 +123,9 @@ type state struct {
 	params    map[string]Parameter
 	templates map[string]Template
 	listings  map[string]Listing // by marketplace id
+	// openRequests are the marketplaces with a listing request of the
+	// product open (draft or in review), each holding the lock row.
+	openRequests map[string]bool
 }
 
 func (st *state) sortedItems() []Item {
@@ -157,7 +160,7 @@ func (s *Service) loadPartition(ctx context.Context, id string) (*state, error) 
 	if err != nil {
 		return nil, fmt.Errorf("catalog: load product %s: %w", id, err)
 	}
-	st := &state{items: map[string]Item{}, params: map[string]Parameter{}, templates: map[string]Template{}, listings: map[string]Listing{}}
+	st := &state{items: map[string]Item{}, params: map[string]Parameter{}, templates: map[string]Template{}, listings: map[string]Listing{}, openRequests: map[string]bool{}}
 	for _, r := range rows {
 		if err := st.add(r); err != nil {
 			return nil, err
@@ -199,6 +202,10 @@ func (st *state) add(r row) error {
 		var l Listing
 		if l, err = decodeDoc[Listing](r); err == nil {
 			st.listings[l.Marketplace.ID] = l
+		}
+	case "lock":
+		if mp, ok := strings.CutPrefix(r.SK, pendingSK("")); ok {
+			st.openRequests[mp] = true
 		}
 	}
 	return err

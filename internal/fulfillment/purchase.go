@@ -47,6 +47,9 @@ type PurchaseInput struct {
 // BuildPurchase makes the asset and its purchase request for a line, or
 // says every reason it cannot.
 func BuildPurchase(in PurchaseInput, now time.Time) (Asset, Request, []Problem) {
+	if in.Listing.EndOfSale {
+		return Asset{}, Request{}, []Problem{{ProblemItem, fmt.Sprintf("product %s is at end of sale: it takes no new purchases", in.Version.Product.ID)}}
+	}
 	var problems []Problem
 	items, ps := orderedItems(in.Version, in.Listing, in.Quantities)
 	problems = append(problems, ps...)

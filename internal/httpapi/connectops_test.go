@@ -53,3 +53,60 @@ func TestAPI_TokenUpdate(t *testing.T) {
 	f.do(http.MethodDelete, path, v, nil, http.StatusNoContent, nil)
 	connectError(t, f.call(http.MethodPut, path, v, map[string]any{"name": "gone"}), http.StatusNotFound, "OBJ_001")
 }
+
+// TestCatalog_ProductEndSale takes a listed product off sale: new purchases
+// are refused on both faces (the warm order's cached listing included),
+// the subscription bought before goes on, the sale resumes, and the
+// transitions and bad input are refused with nothing written.
+func TestCatalog_ProductEndSale(t *testing.T) {
+	s := newShop(t)
+	v, p := s.vendor.Token.Value, s.provider.Token.Value
+	base := "/public/v1/products/" + s.lab.product.ID
+	before := s.order(t, 1) // caches the listing and the version on this instance
+	s.approve(t, before.request)
+
+	connectError(t, s.call(http.MethodPost, base+"/endsale", v, map[string]any{"replacement": map[string]any{"id": "PRD-1"}}),
+		http.StatusBadRequest, "VAL_001", "replacement")
+	connectError(t, s.call(http.MethodPost, base+"/endsale", v, map[string]any{"notes": "x"}), http.StatusBadRequest, "VAL_001", "notes")
+	connectError(t, s.call(http.MethodPost, base+"/endsale", p, nil), http.StatusForbidden, "AUTH_002")
+	other := s.createAccount(account.Vendor, "Other Vendor")
+	connectError(t, s.call(http.MethodPost, base+"/endsale", other.Token.Value, nil), http.StatusNotFound, "OBJ_001")
+	connectError(t, s.call(http.MethodPost, base+"/resumesale", v, nil), http.StatusBadRequest, "REQ_003", "end of sale")
+
+	var prd map[string]any
+	s.do(http.MethodPost, base+"/endsale", v, map[string]any{"end_of_sale_notes": "replaced by Meet 2"}, http.StatusOK, &prd)
+	if prd["status"] != "endofsale" || prd["end_of_sale_notes"] != "replaced by Meet 2" {
+		t.Fatalf("product after endsale = %v", prd)
+	}
+	connectError(t, s.call(http.MethodPost, base+"/endsale", v, nil), http.StatusBadRequest, "REQ_003", "endofsale")
+	if !containsEvent(accountEvents(t, s.fixture, s.provider.ID), "listing.updated", s.mp.ID) {
+		t.Error("the provider was not told its listing ended its sale")
+	}
+
+	// No new purchases, warm or cold, on either face.
+	res := s.call2(http.MethodPost, s.ordersPath(), map[string]any{"lineItems": []any{s.line(s.lab.item, 1)}})
+	if res.status != http.StatusBadRequest || !strings.Contains(string(res.body), "end of sale") {
+		t.Errorf("order at end of sale = %d %s", res.status, res.body)
+	}
+	purchase := map[string]any{"type": "purchase", "asset": map[string]any{
+		"product": map[string]string{"id": s.lab.product.ID}, "marketplace": map[string]string{"id": s.mp.ID},
+		"tiers":  map[string]any{"customer": map[string]any{"name": "Contoso"}},
+		"items":  []any{map[string]any{"id": s.lab.item.ID, "quantity": "1"}},
+		"params": []any{map[string]any{"id": "param_tenant", "value": "contoso"}}}}
+	connectError(t, s.call2(http.MethodPost, "/public/v1/requests", purchase), http.StatusBadRequest, "VAL_001", "end of sale")
+	// A listing is not renewed either.
+	connectError(t, s.call(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "update",
+		"product": s.lab.product.ID, "marketplace": s.mp.ID, "prices": []map[string]any{{"item": s.lab.item.ID, "price": "12"}}}),
+		http.StatusBadRequest, "REQ_003", "end of sale")
+
+	// The subscription bought before goes on.
+	change := s.patch(t, before.asset, map[string]any{"quantity": 2})
+	s.act(t, change, "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
+
+	var resumed map[string]any
+	s.do(http.MethodPost, base+"/resumesale", v, nil, http.StatusOK, &resumed)
+	if resumed["status"] != "published" || resumed["end_of_sale_notes"] != nil {
+		t.Errorf("product after resumesale = %v", resumed)
+	}
+	s.order(t, 1)
+}

@@ -36,6 +36,7 @@ type CatalogService interface {
 	CreateParameter(ctx context.Context, actor account.Principal, productID string, in catalog.ParameterInput) (catalog.Parameter, error)
 	CreateProduct(ctx context.Context, actor account.Principal, in catalog.ProductInput) (catalog.Product, error)
 	CreateTemplate(ctx context.Context, actor account.Principal, productID string, in catalog.TemplateInput) (catalog.Template, error)
+	EndSale(ctx context.Context, actor account.Principal, id string, in catalog.EndSaleInput) (catalog.Product, error)
 	DeleteItem(ctx context.Context, actor account.Principal, productID, itemID string) error
 	DeleteParameter(ctx context.Context, actor account.Principal, productID, paramID string) error
 	DeleteTemplate(ctx context.Context, actor account.Principal, productID, templateID string) error
@@ -58,6 +59,7 @@ type CatalogService interface {
 	ProviderOffer(ctx context.Context, actor account.Principal, productID, country string) (catalog.Offer, error)
 	ProviderProducts(ctx context.Context, actor account.Principal, country string) ([]catalog.Product, error)
 	Publish(ctx context.Context, actor account.Principal, productID string, in catalog.PublishInput) (catalog.Version, error)
+	ResumeSale(ctx context.Context, actor account.Principal, id string) (catalog.Product, error)
 	RejectListingRequest(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error)
 	SubmitListingRequest(ctx context.Context, actor account.Principal, in catalog.ListingRequestInput) (catalog.ListingRequest, error)
 	UpdateItem(ctx context.Context, actor account.Principal, productID, itemID string, in catalog.ItemInput) (catalog.Item, error)

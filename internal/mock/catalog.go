@@ -9,6 +9,8 @@ import (
 
 // CatalogService stands in for catalog.Service: each method calls its Fn field.
 type CatalogService struct {
+	ResumeSaleFn            func(ctx context.Context, actor account.Principal, id string) (catalog.Product, error)
+	EndSaleFn               func(ctx context.Context, actor account.Principal, id string, in catalog.EndSaleInput) (catalog.Product, error)
 	ApproveListingRequestFn func(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error)
 	CreateItemFn            func(ctx context.Context, actor account.Principal, productID string, in catalog.ItemInput) (catalog.Item, error)
 	CreateMarketplaceFn     func(ctx context.Context, actor account.Principal, in catalog.MarketplaceInput) (catalog.Marketplace, error)
@@ -184,4 +186,12 @@ func (s *CatalogService) UpdateTemplate(ctx context.Context, actor account.Princ
 
 func (s *CatalogService) Version(ctx context.Context, actor account.Principal, productID string, n int) (catalog.Version, error) {
 	return s.VersionFn(ctx, actor, productID, n)
+}
+
+func (s *CatalogService) EndSale(ctx context.Context, actor account.Principal, id string, in catalog.EndSaleInput) (catalog.Product, error) {
+	return s.EndSaleFn(ctx, actor, id, in)
+}
+
+func (s *CatalogService) ResumeSale(ctx context.Context, actor account.Principal, id string) (catalog.Product, error) {
+	return s.ResumeSaleFn(ctx, actor, id)
 }
