@@ -462,6 +462,14 @@ func TestConformance_Connect(t *testing.T) {
 	c.exchange(http.MethodPost, base+"/versions", v, map[string]any{}, http.StatusCreated)
 	c.exchange(http.MethodPost, base+"/items/"+str(extra, "id")+"/endsale", v, map[string]any{"end_of_sale_notes": "replaced by seats"}, http.StatusOK)
 	c.exchange(http.MethodPost, base+"/items/"+str(extra, "id")+"/resumesale", v, nil, http.StatusOK)
+	// A draft, submitted, sent back, withdrawn.
+	draft := obj(t, c.exchange(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "new", "state": "draft",
+		"product_id": str(prd, "id"), "marketplace": str(mp, "id"),
+		"prices": []map[string]any{{"item": str(item, "id"), "price": "9"}, {"item": str(ppu, "id"), "price": "0.05"},
+			{"item": str(extra, "id"), "price": "2"}}}, http.StatusCreated))
+	c.exchange(http.MethodPost, "/public/v1/listing-requests/"+str(draft, "id")+"/submit", v, nil, http.StatusOK)
+	c.exchange(http.MethodPost, "/public/v1/listing-requests/"+str(draft, "id")+"/refine", p, nil, http.StatusOK)
+	c.exchange(http.MethodPost, "/public/v1/listing-requests/"+str(draft, "id")+"/cancel", v, nil, http.StatusOK)
 	lr := obj(t, c.exchange(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "new",
 		"product_id": str(prd, "id"), "marketplace": str(mp, "id"),
 		"prices": []map[string]any{{"item": str(item, "id"), "price": "10", "terms": []string{"P1M"}},

@@ -315,7 +315,8 @@ func viewVersion(v catalog.Version) versionView {
 
 // Connect's listing request has a state where Mercato's has a status.
 var listingStates = map[string]string{
-	catalog.RequestPending: "reviewing", catalog.RequestApproved: "completed", catalog.RequestRejected: "canceled",
+	catalog.RequestDraft: "draft", catalog.RequestPending: "reviewing", catalog.RequestApproved: "completed",
+	catalog.RequestRejected: "canceled", catalog.RequestCanceled: "canceled",
 }
 
 type listingRequestView struct {

@@ -110,3 +110,72 @@ func TestCatalog_ProductEndSale(t *testing.T) {
 	}
 	s.order(t, 1)
 }
+
+// TestCatalog_ListingRequestDrafts walks Connect's listing request states:
+// a draft holds the product's one open request on the marketplace, is
+// submitted (its prices checked again), refined back to draft by the
+// provider, canceled by the vendor; each wrong caller or state is refused
+// with nothing written.
+func TestCatalog_ListingRequestDrafts(t *testing.T) {
+	s := newShop(t)
+	v, p := s.vendor.Token.Value, s.provider.Token.Value
+	lrPath := func(id string, action ...string) string {
+		return strings.Join(append([]string{"/public/v1/listing-requests/" + id}, action...), "/")
+	}
+	body := func(state string, price string) map[string]any {
+		b := map[string]any{"type": "update", "product": s.lab.product.ID, "marketplace": s.mp.ID, "prices": []map[string]any{
+			{"item": s.lab.item.ID, "price": price}, {"item": s.yearly.ID, "price": "100"}, {"item": s.ppu.ID, "price": "0.05"}}}
+		if state != "" {
+			b["state"] = state
+		}
+		return b
+	}
+	type lrView struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		State  string `json:"state"`
+	}
+	expect := func(lr lrView, status, state string) {
+		t.Helper()
+		if lr.Status != status || lr.State != state {
+			t.Errorf("listing request %s is %s (%s), want %s (%s)", lr.ID, lr.Status, lr.State, status, state)
+		}
+	}
+	connectError(t, s.call(http.MethodPost, "/public/v1/listing-requests", v, body("approved", "12")), 400, "VAL_001", "state")
+
+	var draft lrView
+	s.do(http.MethodPost, "/public/v1/listing-requests", v, body("draft", "12"), http.StatusCreated, &draft)
+	expect(draft, "draft", "draft")
+	connectError(t, s.call(http.MethodPost, "/public/v1/listing-requests", v, body("", "13")), 409, "OBJ_002", "already open")
+	connectError(t, s.call(http.MethodPost, lrPath(draft.ID, "approve"), p, nil), 400, "REQ_003", "draft")
+	connectError(t, s.call(http.MethodPost, lrPath(draft.ID, "submit"), p, nil), 403, "AUTH_002")
+	other := s.createAccount(account.Vendor, "Other Vendor")
+	connectError(t, s.call(http.MethodPost, lrPath(draft.ID, "submit"), other.Token.Value, nil), 404, "OBJ_001")
+	connectError(t, s.call(http.MethodPost, lrPath(draft.ID, "refine"), v, nil), 400, "REQ_003", "only a pending request")
+
+	var got lrView
+	s.do(http.MethodPost, lrPath(draft.ID, "submit"), v, nil, http.StatusOK, &got)
+	expect(got, "pending", "reviewing")
+	s.do(http.MethodPost, lrPath(draft.ID, "submit"), v, nil, http.StatusOK, &got) // already in review: unchanged
+	expect(got, "pending", "reviewing")
+	s.do(http.MethodPost, lrPath(draft.ID, "refine"), p, nil, http.StatusOK, &got)
+	expect(got, "draft", "draft")
+	s.do(http.MethodPost, lrPath(draft.ID, "cancel"), v, nil, http.StatusOK, &got)
+	expect(got, "canceled", "canceled")
+	connectError(t, s.call(http.MethodPost, lrPath(draft.ID, "cancel"), v, nil), 400, "REQ_003", "canceled")
+	connectError(t, s.call(http.MethodPost, lrPath(draft.ID, "submit"), v, nil), 400, "REQ_003", "canceled")
+	if !containsEvent(accountEvents(t, s.fixture, s.provider.ID), "listing_request.updated", draft.ID) {
+		t.Error("the provider was not told of the draft's changes")
+	}
+
+	// The lock is free again. A draft is checked again when submitted: an
+	// item published since needs a price, and the refusal leaves it a draft.
+	var second lrView
+	s.do(http.MethodPost, "/public/v1/listing-requests", v, body("draft", "12"), http.StatusCreated, &second)
+	base := "/public/v1/products/" + s.lab.product.ID
+	s.do(http.MethodPost, base+"/items", v, map[string]any{"name": "SKU Guests", "mpn": "MPN-246-GUESTS", "type": "reservation", "unit": "guests"}, http.StatusCreated, nil)
+	s.do(http.MethodPost, base+"/publish", v, nil, http.StatusCreated, nil)
+	connectError(t, s.call(http.MethodPost, lrPath(second.ID, "submit"), v, nil), 400, "VAL_001", "MPN-246-GUESTS", "needs a price")
+	s.do(http.MethodGet, lrPath(second.ID), v, nil, http.StatusOK, &got)
+	expect(got, "draft", "draft")
+}

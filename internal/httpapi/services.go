@@ -37,6 +37,7 @@ type CatalogService interface {
 	CreateProduct(ctx context.Context, actor account.Principal, in catalog.ProductInput) (catalog.Product, error)
 	CreateTemplate(ctx context.Context, actor account.Principal, productID string, in catalog.TemplateInput) (catalog.Template, error)
 	EndSale(ctx context.Context, actor account.Principal, id string, in catalog.EndSaleInput) (catalog.Product, error)
+	CancelListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
 	DeleteItem(ctx context.Context, actor account.Principal, productID, itemID string) error
 	DeleteParameter(ctx context.Context, actor account.Principal, productID, paramID string) error
 	DeleteTemplate(ctx context.Context, actor account.Principal, productID, templateID string) error
@@ -59,8 +60,10 @@ type CatalogService interface {
 	ProviderOffer(ctx context.Context, actor account.Principal, productID, country string) (catalog.Offer, error)
 	ProviderProducts(ctx context.Context, actor account.Principal, country string) ([]catalog.Product, error)
 	Publish(ctx context.Context, actor account.Principal, productID string, in catalog.PublishInput) (catalog.Version, error)
+	RefineListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
 	ResumeSale(ctx context.Context, actor account.Principal, id string) (catalog.Product, error)
 	RejectListingRequest(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error)
+	SubmitDraft(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
 	SubmitListingRequest(ctx context.Context, actor account.Principal, in catalog.ListingRequestInput) (catalog.ListingRequest, error)
 	UpdateItem(ctx context.Context, actor account.Principal, productID, itemID string, in catalog.ItemInput) (catalog.Item, error)
 	UpdateParameter(ctx context.Context, actor account.Principal, productID, paramID string, in catalog.ParameterInput) (catalog.Parameter, error)

@@ -9,6 +9,9 @@ import (
 
 // CatalogService stands in for catalog.Service: each method calls its Fn field.
 type CatalogService struct {
+	RefineListingRequestFn  func(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
+	CancelListingRequestFn  func(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
+	SubmitDraftFn           func(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
 	ResumeSaleFn            func(ctx context.Context, actor account.Principal, id string) (catalog.Product, error)
 	EndSaleFn               func(ctx context.Context, actor account.Principal, id string, in catalog.EndSaleInput) (catalog.Product, error)
 	ApproveListingRequestFn func(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error)
@@ -194,4 +197,16 @@ func (s *CatalogService) EndSale(ctx context.Context, actor account.Principal, i
 
 func (s *CatalogService) ResumeSale(ctx context.Context, actor account.Principal, id string) (catalog.Product, error) {
 	return s.ResumeSaleFn(ctx, actor, id)
+}
+
+func (s *CatalogService) SubmitDraft(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error) {
+	return s.SubmitDraftFn(ctx, actor, id)
+}
+
+func (s *CatalogService) CancelListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error) {
+	return s.CancelListingRequestFn(ctx, actor, id)
+}
+
+func (s *CatalogService) RefineListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error) {
+	return s.RefineListingRequestFn(ctx, actor, id)
 }
