@@ -170,7 +170,7 @@ func (s *Service) SubmitListingRequest(ctx context.Context, actor account.Princi
 		Create("listing request", listingRequestRow(lr, 1))
 	if err := s.commitListingRequest(ctx, tx, st, lr, now); err != nil {
 		if cf, ok := dynamo.AsConditionFailed(err); ok && cf.Failed("pending") {
-			return ListingRequest{}, fault.Conflictf("a listing request for %s on %s is already open", lr.Product.ID, lr.Marketplace.ID)
+			return ListingRequest{}, fault.Conflictf("a listing request for %s on %s is already open (draft or pending)", lr.Product.ID, lr.Marketplace.ID)
 		}
 		return ListingRequest{}, err
 	}
