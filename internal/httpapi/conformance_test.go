@@ -520,6 +520,8 @@ func TestConformance_Connect(t *testing.T) {
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset+"/requests", v, nil, http.StatusOK)
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset+"/render", v, nil, http.StatusOK)
 
+	c.exchange(http.MethodGet, "/public/v1/usage/products/"+str(prd, "id")+"/template", v, nil, http.StatusOK)
+
 	// End of sale, and back.
 	c.exchange(http.MethodPost, base+"/endsale", v, map[string]any{"end_of_sale_notes": "replaced by Meet 2"}, http.StatusOK)
 	c.exchange(http.MethodPost, base+"/resumesale", v, nil, http.StatusOK)

@@ -1,13 +1,17 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/usage"
 )
 
 // TestAPI_TokenUpdate renames a token and changes its notes as Connect's
@@ -178,4 +182,37 @@ func TestCatalog_ListingRequestDrafts(t *testing.T) {
 	connectError(t, s.call(http.MethodPost, lrPath(second.ID, "submit"), v, nil), 400, "VAL_001", "MPN-246-GUESTS", "needs a price")
 	s.do(http.MethodGet, lrPath(second.ID), v, nil, http.StatusOK, &got)
 	expect(got, "draft", "draft")
+}
+
+// TestUsage_ProductTemplate answers Connect's template link, and the link
+// answers the template of the product's latest version.
+func TestUsage_ProductTemplate(t *testing.T) {
+	s := newShop(t)
+	v := s.vendor.Token.Value
+	path := "/public/v1/usage/products/" + s.lab.product.ID + "/template"
+	var link struct {
+		TemplateLink string `json:"template_link"`
+	}
+	s.do(http.MethodGet, path, v, nil, http.StatusOK, &link)
+	u, err := url.Parse(link.TemplateLink)
+	if err != nil || !u.IsAbs() || u.Path != path || u.Query().Get("format") != "xlsx" {
+		t.Fatalf("template_link = %q", link.TemplateLink)
+	}
+	res := s.do(http.MethodGet, u.RequestURI(), v, nil, http.StatusOK, nil)
+	if ct := res.header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") || !bytes.HasPrefix(res.body, []byte("PK")) {
+		t.Errorf("the link answers %q, %d bytes", ct, len(res.body))
+	}
+	res = s.do(http.MethodGet, path+"?format=csv", v, nil, http.StatusOK, nil)
+	if !strings.HasPrefix(string(res.body), strings.Join(usage.Columns, ",")) || !strings.Contains(string(res.body), s.ppu.MPN) ||
+		strings.Contains(string(res.body), s.yearly.MPN) {
+		t.Errorf("csv template = %s", res.body)
+	}
+
+	connectError(t, s.call(http.MethodGet, path+"?format=pdf", v, nil), 400, "VAL_001", "format")
+	connectError(t, s.call(http.MethodGet, path, s.provider.Token.Value, nil), 403, "AUTH_002")
+	other := s.createAccount(account.Vendor, "Other Vendor")
+	connectError(t, s.call(http.MethodGet, path, other.Token.Value, nil), 404, "OBJ_001")
+	var draft catalog.Product
+	s.do(http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Unpublished"}, http.StatusCreated, &draft)
+	connectError(t, s.call(http.MethodGet, "/public/v1/usage/products/"+draft.ID+"/template", v, nil), 400, "VAL_001", "no published version")
 }
