@@ -519,6 +519,10 @@ func TestConformance_Connect(t *testing.T) {
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset, v, nil, http.StatusOK)
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset+"/requests", v, nil, http.StatusOK)
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset+"/render", v, nil, http.StatusOK)
+	// The provider changes the asset as Connect's clients do.
+	chg := obj(t, c.exchange(http.MethodPost, "/public/v1/requests", p, map[string]any{"type": "change", "asset": map[string]any{
+		"id": asset, "items": []any{map[string]any{"id": str(item, "id"), "quantity": 6}}}}, http.StatusCreated))
+	f.do(http.MethodPost, "/public/v1/requests/"+str(chg, "id")+"/approve", v, map[string]any{"template_id": str(tpl, "id")}, http.StatusOK, nil)
 
 	c.exchange(http.MethodGet, "/public/v1/usage/products/"+str(prd, "id")+"/template", v, nil, http.StatusOK)
 

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -215,4 +217,63 @@ func TestUsage_ProductTemplate(t *testing.T) {
 	var draft catalog.Product
 	s.do(http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Unpublished"}, http.StatusCreated, &draft)
 	connectError(t, s.call(http.MethodGet, "/public/v1/usage/products/"+draft.ID+"/template", v, nil), 400, "VAL_001", "no published version")
+}
+
+// TestOrdering_ConnectAssetRequests opens change, suspend, resume and
+// cancel requests through POST /requests as Connect's provider clients do,
+// each under the rules of a subscription change.
+func TestOrdering_ConnectAssetRequests(t *testing.T) {
+	s := newShop(t)
+	placed := s.order(t, 2)
+	s.approve(t, placed.request)
+	post := func(typ string, asset map[string]any) response {
+		return s.call2(http.MethodPost, "/public/v1/requests", map[string]any{"type": typ, "asset": asset})
+	}
+	open := func(typ string, asset map[string]any) fulfillment.Request {
+		t.Helper()
+		res := post(typ, asset)
+		var r fulfillment.Request
+		if res.status != http.StatusCreated || json.Unmarshal(res.body, &r) != nil || r.Type != typ || r.Status != "pending" || r.Asset.ID != placed.asset {
+			t.Fatalf("%s request = %d %s", typ, res.status, res.body)
+		}
+		return r
+	}
+	id := map[string]any{"id": placed.asset}
+	items := func(qty any, itemID string) map[string]any {
+		return map[string]any{"id": placed.asset, "items": []any{map[string]any{"id": itemID, "quantity": qty}}}
+	}
+
+	connectError(t, post("change", map[string]any{"items": []any{}}), 400, "VAL_001", "asset.id is required", "asset.items must hold")
+	connectError(t, post("change", items("many", s.lab.item.ID)), 400, "VAL_001", "whole number")
+	connectError(t, post("change", items(2, s.lab.item.ID)), 400, "VAL_001", "sets every quantity")
+	connectError(t, post("change", items(3, "PRD-000-000-000-0001")), 400, "VAL_001", "every item of a change")
+	connectError(t, post("suspend", items(3, s.lab.item.ID)), 400, "VAL_001", "asset.items belong to change requests")
+	connectError(t, post("resume", id), 400, "REQ_003", "already")
+	connectError(t, post("purchase", id), 400, "VAL_001", "asset.id names an existing asset")
+	connectError(t, post("suspend", map[string]any{"id": "AS-0000-0000-0000"}), 404, "OBJ_001")
+	connectError(t, s.call(http.MethodPost, "/public/v1/requests", s.vendor.Token.Value, map[string]any{"type": "suspend", "asset": id}), 403, "AUTH_002")
+	rival := s.createAccount(account.Provider, "Rival Hub")
+	connectError(t, s.call(http.MethodPost, "/public/v1/requests", rival.Token.Value, map[string]any{"type": "suspend", "asset": id}), 404, "OBJ_001")
+
+	change := open("change", items("3", s.lab.item.ID))
+	if q := change.Asset.Items[0]; q.Quantity != "3" || q.OldQuantity != "2" {
+		t.Errorf("change items = %+v", change.Asset.Items)
+	}
+	connectError(t, post("suspend", id), 409, "OBJ_002", "pending change")
+	s.act(t, change.ID, "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
+	if a := s.asset(t, placed.asset); a.Quantity() != 3 {
+		t.Errorf("asset after the change = %+v", a.Items)
+	}
+
+	suspend := open("suspend", id)
+	s.act(t, suspend.ID, "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
+	connectError(t, post("suspend", id), 400, "REQ_003", "suspended already")
+	resume := open("resume", id)
+	s.act(t, resume.ID, "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
+	cancel := open("cancel", id)
+	s.act(t, cancel.ID, "approve", map[string]any{"template_id": s.lab.template.ID}, http.StatusOK)
+	if a := s.asset(t, placed.asset); a.Status != fulfillment.AssetTerminated {
+		t.Errorf("asset after the cancel is %s", a.Status)
+	}
+	connectError(t, post("suspend", id), 400, "REQ_003", "cannot change")
 }
