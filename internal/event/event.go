@@ -29,6 +29,8 @@ const (
 	ProductUpdated        Type = "product.updated"
 	ProductPublished      Type = "product.published"
 	ListingUpdated        Type = "listing.updated"
+	HubUpdated            Type = "hub.updated"
+	ConnectionUpdated     Type = "connection.updated"
 	UsageFileUpdated      Type = "usage_file.updated"
 	WebhookTest           Type = "webhook.test"
 	WebhookDisabled       Type = "webhook.disabled"

@@ -42,6 +42,7 @@ type PurchaseInput struct {
 	ExternalID   string
 	ExternalUID  string
 	Subscription Subscription
+	Connection   *Connection
 }
 
 // BuildPurchase makes the asset and its purchase request for a line, or
@@ -63,7 +64,7 @@ func BuildPurchase(in PurchaseInput, now time.Time) (Asset, Request, []Problem) 
 		Product: Ref{ID: in.Version.Product.ID, Name: in.Version.Product.Name}, Version: in.Version.Version,
 		Marketplace: in.Listing.Marketplace, Vendor: in.Listing.Vendor, Provider: in.Listing.Provider,
 		Currency: in.Listing.Currency, Tiers: in.Tiers, Items: items, Params: params,
-		Subscription: in.Subscription, Created: now, Updated: now,
+		Subscription: in.Subscription, Connection: in.Connection, Created: now, Updated: now,
 	}
 	if a.ExternalUID == "" {
 		a.ExternalUID = a.ID

@@ -481,10 +481,26 @@ func TestConformance_Connect(t *testing.T) {
 	listings := list(t, c.exchange(http.MethodGet, "/public/v1/listings", p, nil, http.StatusOK))
 	c.exchange(http.MethodGet, "/public/v1/listings/"+str(listings[0], "id"), p, nil, http.StatusOK)
 
+	// The provider's hub, and the product's connection to it.
+	hub := obj(t, c.exchange(http.MethodPost, "/public/v1/hubs", p, map[string]any{"name": "Apollo OA", "description": "Apollo's commerce",
+		"instance_id": "oa-apollo", "instance_type": "api"}, http.StatusCreated))
+	c.exchange(http.MethodGet, "/public/v1/hubs", p, nil, http.StatusOK)
+	hub = obj(t, c.exchange(http.MethodGet, "/public/v1/hubs/"+str(hub, "id"), p, nil, http.StatusOK))
+	hub["name"], hub["instance_id"], hub["instance_type"] = "Apollo Commerce", "oa-apollo", "api"
+	c.exchange(http.MethodPut, "/public/v1/hubs/"+str(hub, "id"), p, hub, http.StatusOK)
+	conn := obj(t, c.exchange(http.MethodPost, base+"/connections", v, map[string]any{"type": "production",
+		"provider": map[string]any{"id": f.provider.ID}, "vendor": map[string]any{"id": f.vendor.ID},
+		"hub": map[string]any{"id": str(hub, "id")}}, http.StatusCreated))
+	c.exchange(http.MethodGet, base+"/connections", v, nil, http.StatusOK)
+	conn = obj(t, c.exchange(http.MethodGet, base+"/connections/"+str(conn, "id"), v, nil, http.StatusOK))
+	conn["note"] = "the main hub"
+	c.exchange(http.MethodPut, base+"/connections/"+str(conn, "id"), v, conn, http.StatusOK)
+
 	// A provider's purchase, as Connect's clients send it.
 	purchase := func(externalID string) map[string]any {
 		return obj(t, c.exchange(http.MethodPost, "/public/v1/requests", p, map[string]any{"type": "purchase", "asset": map[string]any{
 			"external_id": externalID,
+			"connection":  map[string]any{"id": str(conn, "id")},
 			"product":     map[string]any{"id": str(prd, "id")},
 			"marketplace": map[string]any{"id": str(mp, "id")},
 			"items":       []any{map[string]any{"id": str(item, "id"), "quantity": 5}, map[string]any{"id": str(ppu, "id"), "quantity": 0}},

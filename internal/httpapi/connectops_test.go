@@ -277,3 +277,75 @@ func TestOrdering_ConnectAssetRequests(t *testing.T) {
 	}
 	connectError(t, post("suspend", id), 400, "REQ_003", "cannot change")
 }
+
+// TestCatalog_HubsAndConnections registers a provider's hub, connects the
+// vendor's product to it, and buys naming the connection: the asset
+// carries it as asset.connection, as Connect fills it.
+func TestCatalog_HubsAndConnections(t *testing.T) {
+	s := newShop(t)
+	v, p := s.vendor.Token.Value, s.provider.Token.Value
+	connectError(t, s.call(http.MethodPost, "/public/v1/hubs", p, map[string]any{"description": "x"}), 400, "VAL_001", "name is required")
+	connectError(t, s.call(http.MethodPost, "/public/v1/hubs", v, map[string]any{"name": "x"}), 403, "AUTH_002")
+	var hub map[string]any
+	s.do(http.MethodPost, "/public/v1/hubs", p, map[string]any{"name": "Apollo OA", "description": "Apollo's commerce",
+		"instance_id": "oa-1", "instance_type": "api"}, http.StatusCreated, &hub)
+	hubID, _ := hub["id"].(string)
+	hub["name"] = "Apollo Commerce"
+	var renamed map[string]any
+	s.do(http.MethodPut, "/public/v1/hubs/"+hubID, p, hub, http.StatusOK, &renamed)
+	if renamed["name"] != "Apollo Commerce" || renamed["description"] != "Apollo's commerce" {
+		t.Errorf("renamed hub = %v", renamed)
+	}
+	rival := s.createAccount(account.Provider, "Rival Hub")
+	connectError(t, s.call(http.MethodGet, "/public/v1/hubs/"+hubID, rival.Token.Value, nil), 404, "OBJ_001")
+	connectError(t, s.call(http.MethodPut, "/public/v1/hubs/"+hubID, rival.Token.Value, map[string]any{"name": "mine"}), 404, "OBJ_001")
+
+	conns := "/public/v1/products/" + s.lab.product.ID + "/connections"
+	connectError(t, s.call(http.MethodPost, conns, v, map[string]any{"type": "staging"}), 400, "VAL_001", "type must be", "hub.id is required")
+	connectError(t, s.call(http.MethodPost, conns, v, map[string]any{"hub": map[string]any{"id": hubID}, "provider": map[string]any{"id": rival.ID}}),
+		400, "VAL_001", "not the provider")
+	connectError(t, s.call(http.MethodPost, conns, v, map[string]any{"hub": map[string]any{"id": "HB-0000-0000"}}), 404, "OBJ_001")
+	var conn map[string]any
+	s.do(http.MethodPost, conns, v, map[string]any{"hub": map[string]any{"id": hubID}, "provider": map[string]any{"id": s.provider.ID},
+		"type": "production"}, http.StatusCreated, &conn)
+	connID, _ := conn["id"].(string)
+	if conn["status"] != "active" || str(conn, "hub", "name") != "Apollo Commerce" || str(conn, "provider", "id") != s.provider.ID {
+		t.Fatalf("connection = %v", conn)
+	}
+	connectError(t, s.call(http.MethodPost, conns, v, map[string]any{"hub": hubID}), 409, "OBJ_002", "already has a production connection")
+	conn["note"] = "main hub"
+	s.do(http.MethodPut, conns+"/"+connID, v, conn, http.StatusOK, &conn)
+	if conn["note"] != "main hub" {
+		t.Errorf("updated connection = %v", conn)
+	}
+	var listed []map[string]any
+	s.do(http.MethodGet, conns, v, nil, http.StatusOK, &listed)
+	if len(listed) != 1 || listed[0]["id"] != connID {
+		t.Errorf("connections = %v", listed)
+	}
+	if !containsEvent(accountEvents(t, s.fixture, s.provider.ID), "connection.updated", connID) {
+		t.Error("the provider was not told of the connection")
+	}
+
+	purchase := func(token string, connection any) response {
+		return s.call(http.MethodPost, "/public/v1/requests", token, map[string]any{"type": "purchase", "asset": map[string]any{
+			"product": s.lab.product.ID, "marketplace": s.mp.ID, "connection": connection,
+			"tiers":  map[string]any{"customer": map[string]any{"name": "Contoso"}},
+			"items":  []any{map[string]any{"id": s.lab.item.ID, "quantity": 1}},
+			"params": []any{map[string]any{"id": "param_tenant", "value": "contoso"}}}})
+	}
+	connectError(t, purchase(p, map[string]any{"id": "CT-0000-0000-0000"}), 400, "VAL_001", "not a connection of product")
+	res := purchase(p, map[string]any{"id": connID})
+	var req map[string]any
+	if res.status != http.StatusCreated || json.Unmarshal(res.body, &req) != nil {
+		t.Fatalf("purchase naming the connection = %d %s", res.status, res.body)
+	}
+	assetID := str(req, "asset", "id")
+	var asset map[string]any
+	s.do(http.MethodGet, "/public/v1/assets/"+assetID, v, nil, http.StatusOK, &asset)
+	want := map[string]any{"id": connID, "type": "production", "hub": map[string]any{"id": hubID, "name": "Apollo Commerce"},
+		"provider": map[string]any{"id": s.provider.ID, "name": s.provider.Name}, "vendor": map[string]any{"id": s.vendor.ID, "name": s.vendor.Name}}
+	if diff := cmp.Diff(want, asset["connection"]); diff != "" {
+		t.Errorf("asset.connection (-want +got):\n%s", diff)
+	}
+}

@@ -37,6 +37,14 @@ type CatalogService interface {
 	CreateProduct(ctx context.Context, actor account.Principal, in catalog.ProductInput) (catalog.Product, error)
 	CreateTemplate(ctx context.Context, actor account.Principal, productID string, in catalog.TemplateInput) (catalog.Template, error)
 	EndSale(ctx context.Context, actor account.Principal, id string, in catalog.EndSaleInput) (catalog.Product, error)
+	Connections(ctx context.Context, actor account.Principal, productID string) ([]catalog.Connection, error)
+	CreateConnection(ctx context.Context, actor account.Principal, productID string, in catalog.ConnectionInput) (catalog.Connection, error)
+	CreateHub(ctx context.Context, actor account.Principal, in catalog.HubInput) (catalog.Hub, error)
+	GetConnection(ctx context.Context, actor account.Principal, productID, id string) (catalog.Connection, error)
+	GetHub(ctx context.Context, actor account.Principal, id string) (catalog.Hub, error)
+	ListHubs(ctx context.Context, actor account.Principal) ([]catalog.Hub, error)
+	UpdateConnection(ctx context.Context, actor account.Principal, productID, id string, in catalog.ConnectionInput) (catalog.Connection, error)
+	UpdateHub(ctx context.Context, actor account.Principal, id string, in catalog.HubInput) (catalog.Hub, error)
 	CancelListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
 	DeleteItem(ctx context.Context, actor account.Principal, productID, itemID string) error
 	DeleteParameter(ctx context.Context, actor account.Principal, productID, paramID string) error

@@ -57,6 +57,9 @@ type PurchaseRequestInput struct {
 			ID    string `json:"id"`
 			Value string `json:"value"`
 		} `json:"params"`
+		// Connection names the product's connection to one of the
+		// provider's hubs.
+		Connection *catalog.RefInput `json:"connection"`
 	} `json:"asset"`
 }
 
@@ -176,6 +179,13 @@ func (s *Service) createPurchaseRequest(ctx context.Context, actor account.Princ
 	}
 	for _, p := range a.Params {
 		pin.Params[p.ID] = p.Value
+	}
+	if a.Connection != nil && a.Connection.ID != "" {
+		c, err := s.catalog.PurchaseConnection(ctx, actor, a.Product.ID, a.Connection.ID)
+		if err != nil {
+			return fulfillment.Request{}, err
+		}
+		pin.Connection = &fulfillment.Connection{ID: c.ID, Type: c.Type, Hub: fulfillment.Ref{ID: c.Hub.ID, Name: c.Hub.Name}}
 	}
 	now := s.now().UTC()
 	pin.Subscription.EffectiveStart, pin.Subscription.CancellationAllowedUntil = now, now.Add(CancellationWindow)
