@@ -50,11 +50,15 @@ func NewID(t Type) string {
 
 // Token is an API token as listed: never with its secret.
 type Token struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	AccountID string     `json:"account_id"`
-	Created   time.Time  `json:"created"`
-	Expires   *time.Time `json:"expires,omitempty"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Description and ExternalID are the owner's notes on the token
+	// (Connect's PUT /auth/tokens/{id}); they change nothing it may do.
+	Description string     `json:"description,omitempty"`
+	ExternalID  string     `json:"external_id,omitempty"`
+	AccountID   string     `json:"account_id"`
+	Created     time.Time  `json:"created"`
+	Expires     *time.Time `json:"expires,omitempty"`
 	// Hint is the end of the secret, so that a user can tell tokens apart.
 	Hint string `json:"hint"`
 }

@@ -250,6 +250,78 @@ func (s *Service) ListTokens(ctx context.Context, actor Principal) ([]Token, err
 	return out, nil
 }
 
+// UpdateTokenInput is the body of PUT /public/v1/auth/tokens/{id}: what
+// Connect lets a token's owner change. Fields left out keep their value.
+type UpdateTokenInput struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	ExternalID  *string `json:"external_id"`
+}
+
+// Connect's limits on a token's notes.
+const (
+	maxTokenDescription = 255
+	maxTokenExternalID  = 128
+)
+
+func (in UpdateTokenInput) apply(it *tokenListItem) error {
+	var msgs []string
+	if in.Name != nil {
+		if err := validateName("name", *in.Name, 100); err != nil {
+			msgs = append(msgs, err.Error())
+		} else {
+			it.Name = strings.TrimSpace(*in.Name)
+		}
+	}
+	if in.Description != nil {
+		if len(*in.Description) > maxTokenDescription {
+			msgs = append(msgs, fmt.Sprintf("description must be at most %d characters", maxTokenDescription))
+		} else {
+			it.Description = *in.Description
+		}
+	}
+	if in.ExternalID != nil {
+		if len(*in.ExternalID) > maxTokenExternalID {
+			msgs = append(msgs, fmt.Sprintf("external_id must be at most %d characters", maxTokenExternalID))
+		} else {
+			it.ExternalID = *in.ExternalID
+		}
+	}
+	if len(msgs) > 0 {
+		return fault.InvalidList(msgs...)
+	}
+	return nil
+}
+
+// UpdateToken renames one of the caller's tokens or changes its notes. What
+// the token may do and its secret do not change.
+func (s *Service) UpdateToken(ctx context.Context, actor Principal, tokenID string, in UpdateTokenInput) (Token, error) {
+	it, err := s.getTokenList(ctx, actor.AccountID, tokenID)
+	if isNotFound(err) {
+		return Token{}, fault.NotFoundf("token %s not found", tokenID)
+	}
+	if err != nil {
+		return Token{}, err
+	}
+	if err := in.apply(&it); err != nil {
+		return Token{}, err
+	}
+	ev, err := event.New(event.TokenUpdated, actor.AccountID, it.token(), s.now().UTC())
+	if err != nil {
+		return Token{}, err
+	}
+	// A token deleted meanwhile stays deleted.
+	exists := expression.AttributeExists(expression.Name(dynamo.PK))
+	err = s.table.Tx().Put("token", it, &exists).Emit(ev, s.retentionDays).Commit(ctx)
+	if fault.Is(err, fault.Conflict) {
+		return Token{}, fault.NotFoundf("token %s not found", tokenID)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("account: update token %s: %w", tokenID, err)
+	}
+	return it.token(), nil
+}
+
 // DeleteToken revokes one of the caller's tokens.
 func (s *Service) DeleteToken(ctx context.Context, actor Principal, tokenID string) error {
 	it, err := s.getTokenList(ctx, actor.AccountID, tokenID)

@@ -43,14 +43,16 @@ func (it accountItem) account() Account {
 
 type tokenListItem struct {
 	dynamo.Key
-	Entity    string     `dynamodbav:"entity"`
-	ID        string     `dynamodbav:"id"`
-	Name      string     `dynamodbav:"name"`
-	AccountID string     `dynamodbav:"account_id"`
-	Created   time.Time  `dynamodbav:"created"`
-	Expires   *time.Time `dynamodbav:"expires,omitempty"`
-	Hint      string     `dynamodbav:"hint"`
-	Hash      string     `dynamodbav:"hash"`
+	Entity      string     `dynamodbav:"entity"`
+	ID          string     `dynamodbav:"id"`
+	Name        string     `dynamodbav:"name"`
+	Description string     `dynamodbav:"description,omitempty"`
+	ExternalID  string     `dynamodbav:"external_id,omitempty"`
+	AccountID   string     `dynamodbav:"account_id"`
+	Created     time.Time  `dynamodbav:"created"`
+	Expires     *time.Time `dynamodbav:"expires,omitempty"`
+	Hint        string     `dynamodbav:"hint"`
+	Hash        string     `dynamodbav:"hash"`
 }
 
 func tokenListKey(accountID, tokenID string) dynamo.Key {
@@ -58,7 +60,8 @@ func tokenListKey(accountID, tokenID string) dynamo.Key {
 }
 
 func (it tokenListItem) token() Token {
-	return Token{ID: it.ID, Name: it.Name, AccountID: it.AccountID, Created: it.Created, Expires: it.Expires, Hint: it.Hint}
+	return Token{ID: it.ID, Name: it.Name, Description: it.Description, ExternalID: it.ExternalID,
+		AccountID: it.AccountID, Created: it.Created, Expires: it.Expires, Hint: it.Hint}
 }
 
 type tokenAuthItem struct {

@@ -100,7 +100,8 @@ func (g *Guard) Check(tx *dynamo.Tx, shardKey string) {
 	shard := guardShard(shardKey)
 	for _, id := range slices.Sorted(maps.Keys(g.products)) {
 		p := g.products[id]
-		var conds []expression.ConditionBuilder
+		// A product that ended its sale since its listing was cached.
+		conds := []expression.ConditionBuilder{expression.AttributeNotExists(expression.Name(endOfSaleAttr))}
 		if p.version > 0 {
 			conds = append(conds, unchanged("version", expression.Value(p.version)))
 		}

@@ -26,9 +26,11 @@ const (
 	ListingUpdate = "update"
 	ListingRemove = "remove"
 
+	RequestDraft    = "draft"
 	RequestPending  = "pending"
 	RequestApproved = "approved"
 	RequestRejected = "rejected"
+	RequestCanceled = "canceled"
 
 	Listed   = "listed"
 	Unlisted = "unlisted"
@@ -69,18 +71,21 @@ type ListingRequest struct {
 
 // Listing is a product on sale on a marketplace.
 type Listing struct {
-	ID          string    `json:"id"`
-	Status      string    `json:"status"`
-	Product     Ref       `json:"product"`
-	Marketplace Ref       `json:"marketplace"`
-	Vendor      Ref       `json:"vendor"`
-	Provider    Ref       `json:"provider"`
-	Currency    string    `json:"currency"`
-	Countries   []string  `json:"countries"`
-	Prices      []Price   `json:"prices"`
-	Request     Ref       `json:"request"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	ID          string   `json:"id"`
+	Status      string   `json:"status"`
+	Product     Ref      `json:"product"`
+	Marketplace Ref      `json:"marketplace"`
+	Vendor      Ref      `json:"vendor"`
+	Provider    Ref      `json:"provider"`
+	Currency    string   `json:"currency"`
+	Countries   []string `json:"countries"`
+	Prices      []Price  `json:"prices"`
+	// EndOfSale is set while the product is at end of sale: the listing
+	// stays, for the subscriptions bought on it, and takes no purchases.
+	EndOfSale bool      `json:"end_of_sale,omitempty"`
+	Request   Ref       `json:"request"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
 }
 
 // PriceOf returns the listed price of an item (by id or local id).
@@ -127,6 +132,9 @@ type ListingRequestInput struct {
 	Marketplace RefInput     `json:"marketplace"`
 	Prices      []PriceInput `json:"prices"`
 	Note        string       `json:"note"`
+	// State "draft" files the request as a draft for the vendor to submit
+	// later; left out (or "reviewing"), it goes to the provider at once.
+	State string `json:"state"`
 }
 
 func listingRequestKey(id string) dynamo.Key {
@@ -137,58 +145,95 @@ func pendingSK(marketplaceID string) string { return "PENDINGLR#" + marketplaceI
 
 // SubmitListingRequest checks the prices against the product's current
 // version and the marketplace's currency, and files the request for the
-// marketplace's provider. One request per product and marketplace can be
-// pending at a time.
+// marketplace's provider, or as the vendor's draft. One request per product
+// and marketplace can be open (draft or pending) at a time.
 func (s *Service) SubmitListingRequest(ctx context.Context, actor account.Principal, in ListingRequestInput) (ListingRequest, error) {
-	if !actor.Is(account.Vendor) {
-		return ListingRequest{}, fault.Forbiddenf("only vendor accounts submit listing requests")
+	status := RequestPending
+	switch in.State {
+	case "", "reviewing", RequestPending:
+	case RequestDraft:
+		status = RequestDraft
+	default:
+		return ListingRequest{}, fault.Invalidf("state must be draft, or left out to submit the request (got %q)", in.State)
 	}
 	if in.Product.ID == "" || in.Marketplace.ID == "" {
 		return ListingRequest{}, fault.Invalidf("product and marketplace are required")
 	}
-	st, err := s.load(ctx, actor, in.Product.ID)
+	now := s.now().UTC()
+	lr := ListingRequest{ID: ident.Digits("LSTR", 3, 3, 3, 3), Status: status, Note: in.Note, Created: now, Updated: now}
+	st, err := s.checkListingRequest(ctx, actor, &lr, in)
 	if err != nil {
 		return ListingRequest{}, err
 	}
+	tx := s.table.Tx().
+		Create("pending", row{PK: productPK(lr.Product.ID), SK: pendingSK(lr.Marketplace.ID), Entity: "lock", Doc: lr.ID}).
+		Create("listing request", listingRequestRow(lr, 1))
+	if err := s.commitListingRequest(ctx, tx, st, lr, now); err != nil {
+		if cf, ok := dynamo.AsConditionFailed(err); ok && cf.Failed("pending") {
+			return ListingRequest{}, fault.Conflictf("a listing request for %s on %s is already open (draft or pending)", lr.Product.ID, lr.Marketplace.ID)
+		}
+		return ListingRequest{}, err
+	}
+	return lr, nil
+}
+
+// checkListingRequest checks what in asks of the vendor's product on the
+// marketplace as it is now, and sets it on lr: the type, the version being
+// listed, the parties and the prices.
+func (s *Service) checkListingRequest(ctx context.Context, actor account.Principal, lr *ListingRequest, in ListingRequestInput) (*state, error) {
+	if !actor.Is(account.Vendor) {
+		return nil, fault.Forbiddenf("only vendor accounts submit listing requests")
+	}
+	st, err := s.load(ctx, actor, in.Product.ID)
+	if err != nil {
+		return nil, err
+	}
 	if st.head.p.Version == 0 {
-		return ListingRequest{}, fault.Invalidf("product %s must be published before it is listed", in.Product.ID)
+		return nil, fault.Invalidf("product %s must be published before it is listed", in.Product.ID)
 	}
 	mp, err := s.GetMarketplace(ctx, actor, in.Marketplace.ID)
 	if err != nil {
-		return ListingRequest{}, err
+		return nil, err
 	}
 	current, listed := st.listings[mp.ID]
 	listed = listed && current.Status == Listed
 	typ, err := listingType(in.Type, listed)
 	if err != nil {
-		return ListingRequest{}, err
+		return nil, err
+	}
+	if typ != ListingRemove && st.head.p.Status == StatusEndOfSale {
+		return nil, fault.Transitionf("product %s is at end of sale; resume its sale before listing it", st.head.p.ID)
 	}
 	var prices []Price
 	if typ != ListingRemove {
 		if prices, err = st.checkPrices(in.Prices, mp.Currency); err != nil {
-			return ListingRequest{}, err
+			return nil, err
 		}
 	} else if len(in.Prices) > 0 {
-		return ListingRequest{}, fault.Invalidf("a remove request carries no prices")
+		return nil, fault.Invalidf("a remove request carries no prices")
 	}
-	now := s.now().UTC()
-	lr := ListingRequest{ID: ident.Digits("LSTR", 3, 3, 3, 3), Type: typ, Status: RequestPending,
-		Product: Ref{ID: st.head.p.ID, Name: st.head.p.Name}, Version: st.head.p.Version,
-		Marketplace: Ref{ID: mp.ID, Name: mp.Name}, Vendor: st.head.p.Owner, Provider: mp.Owner,
-		Currency: mp.Currency, Prices: prices, Note: in.Note, Created: now, Updated: now}
-	tx := s.table.Tx().
-		Create("pending", row{PK: productPK(lr.Product.ID), SK: pendingSK(mp.ID), Entity: "lock", Doc: lr.ID}).
-		Create("listing request", listingRequestRow(lr))
+	lr.Type, lr.Prices, lr.Version, lr.Currency = typ, prices, st.head.p.Version, mp.Currency
+	lr.Product, lr.Marketplace = Ref{ID: st.head.p.ID, Name: st.head.p.Name}, Ref{ID: mp.ID, Name: mp.Name}
+	lr.Vendor, lr.Provider = st.head.p.Owner, mp.Owner
+	return st, nil
+}
+
+// commitListingRequest commits tx with the request's events, on the
+// condition that the product is still as checked: an end of sale meanwhile
+// refuses the request, since its approval would put the product on sale
+// again.
+func (s *Service) commitListingRequest(ctx context.Context, tx *dynamo.Tx, st *state, lr ListingRequest, now time.Time) error {
+	tx.Check("product", st.head.key(), expression.Name("rev").Equal(expression.Value(st.head.Rev)))
 	if err := emitBoth(tx, event.ListingRequestUpdated, lr, lr.Vendor.ID, lr.Provider.ID, now, s.retentionDays); err != nil {
-		return ListingRequest{}, err
+		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		if cf, ok := dynamo.AsConditionFailed(err); ok && cf.Failed("pending") {
-			return ListingRequest{}, fault.Conflictf("a listing request for %s on %s is already pending", lr.Product.ID, mp.ID)
+			return err
 		}
-		return ListingRequest{}, err
+		return conflictMessage(err)
 	}
-	return lr, nil
+	return nil
 }
 
 func listingType(typ string, listed bool) (string, error) {
@@ -296,13 +341,15 @@ func BillingCycle(it Item) string {
 	return "monthly"
 }
 
-func listingRequestRow(lr ListingRequest) row {
+// listingRequestRow is the request's item at revision rev, which each
+// change of its state raises by one.
+func listingRequestRow(lr ListingRequest, rev int) row {
 	k := listingRequestKey(lr.ID)
 	r := docRow(k.PK, k.SK, "listing_request", lr)
 	sk := lr.Created.Format(time.RFC3339Nano) + "#" + lr.ID
 	r.GSI1PK, r.GSI1SK = "LISTINGREQUESTS#V#"+lr.Vendor.ID, sk
 	r.GSI2PK, r.GSI2SK = "LISTINGREQUESTS#P#"+lr.Provider.ID, sk
-	r.Rev = 1
+	r.Rev = rev
 	return r
 }
 
@@ -330,22 +377,30 @@ func emitBoth(tx *dynamo.Tx, t event.Type, obj any, vendor, provider string, now
 // GetListingRequest reads a request its vendor or its marketplace's
 // provider may see.
 func (s *Service) GetListingRequest(ctx context.Context, actor account.Principal, id string) (ListingRequest, error) {
+	lr, _, err := s.readListingRequest(ctx, actor, id)
+	return lr, err
+}
+
+// readListingRequest reads a request the caller may see, with its
+// revision.
+func (s *Service) readListingRequest(ctx context.Context, actor account.Principal, id string) (ListingRequest, int, error) {
 	var r row
 	err := s.table.Get(ctx, listingRequestKey(id), &r)
 	if errors.Is(err, dynamo.ErrNotFound) {
-		return ListingRequest{}, fault.NotFoundf("listing request %s not found", id)
+		return ListingRequest{}, 0, fault.NotFoundf("listing request %s not found", id)
 	}
 	if err != nil {
-		return ListingRequest{}, err
+		return ListingRequest{}, 0, err
 	}
 	lr, err := decodeDoc[ListingRequest](r)
 	if err != nil {
-		return ListingRequest{}, err
+		return ListingRequest{}, 0, err
 	}
 	if !actor.Is(account.Admin) && actor.AccountID != lr.Vendor.ID && actor.AccountID != lr.Provider.ID {
-		return ListingRequest{}, fault.NotFoundf("listing request %s not found", id)
+		return ListingRequest{}, 0, fault.NotFoundf("listing request %s not found", id)
 	}
-	return lr, nil
+	// Requests from before revisions were kept are at their first.
+	return lr, max(r.Rev, 1), nil
 }
 
 // DecideInput is the body of approve and reject.
@@ -371,7 +426,7 @@ func (s *Service) decide(ctx context.Context, actor account.Principal, id, statu
 	if !actor.Is(account.Provider) {
 		return ListingRequest{}, fault.Forbiddenf("only the marketplace's provider decides listing requests")
 	}
-	lr, err := s.GetListingRequest(ctx, actor, id)
+	lr, rev, err := s.readListingRequest(ctx, actor, id)
 	if err != nil {
 		return ListingRequest{}, err
 	}
@@ -386,11 +441,9 @@ func (s *Service) decide(ctx context.Context, actor account.Principal, id, statu
 	if in.Note != "" {
 		lr.Note = in.Note
 	}
-	cond := expression.Name("rev").Equal(expression.Value(1))
-	r := listingRequestRow(lr)
-	r.Rev = 2
+	cond := expression.Name("rev").Equal(expression.Value(rev))
 	tx := s.table.Tx().
-		Put("listing request", r, &cond).
+		Put("listing request", listingRequestRow(lr, rev+1), &cond).
 		Delete("pending", dynamo.Key{PK: productPK(lr.Product.ID), SK: pendingSK(lr.Marketplace.ID)}, nil)
 	if err := emitBoth(tx, event.ListingRequestUpdated, lr, lr.Vendor.ID, lr.Provider.ID, now, s.retentionDays); err != nil {
 		return ListingRequest{}, err

@@ -32,6 +32,7 @@ type Product struct {
 	Status              string       `json:"status"`
 	Version             int          `json:"version"`
 	PublishedAt         *time.Time   `json:"published_at,omitempty"`
+	EndOfSaleNotes      string       `json:"end_of_sale_notes,omitempty"`
 	Capabilities        Capabilities `json:"capabilities"`
 	Owner               Ref          `json:"owner"`
 	Created             time.Time    `json:"created"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -123,6 +124,19 @@ type state struct {
 	params    map[string]Parameter
 	templates map[string]Template
 	listings  map[string]Listing // by marketplace id
+	// openRequests are the marketplaces with a listing request of the
+	// product open (draft or in review), each holding the lock row.
+	openRequests map[string]bool
+	connections  map[string]Connection
+}
+
+func (st *state) sortedConnections() []Connection {
+	out := make([]Connection, 0, len(st.connections))
+	for _, c := range st.connections {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Connection) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }
 
 func (st *state) sortedItems() []Item {
@@ -157,7 +171,7 @@ func (s *Service) loadPartition(ctx context.Context, id string) (*state, error) 
 	if err != nil {
 		return nil, fmt.Errorf("catalog: load product %s: %w", id, err)
 	}
-	st := &state{items: map[string]Item{}, params: map[string]Parameter{}, templates: map[string]Template{}, listings: map[string]Listing{}}
+	st := &state{items: map[string]Item{}, params: map[string]Parameter{}, templates: map[string]Template{}, listings: map[string]Listing{}, openRequests: map[string]bool{}, connections: map[string]Connection{}}
 	for _, r := range rows {
 		if err := st.add(r); err != nil {
 			return nil, err
@@ -199,6 +213,15 @@ func (st *state) add(r row) error {
 		var l Listing
 		if l, err = decodeDoc[Listing](r); err == nil {
 			st.listings[l.Marketplace.ID] = l
+		}
+	case "connection":
+		var c Connection
+		if c, err = decodeDoc[Connection](r); err == nil {
+			st.connections[c.ID] = c
+		}
+	case "lock":
+		if mp, ok := strings.CutPrefix(r.SK, pendingSK("")); ok {
+			st.openRequests[mp] = true
 		}
 	}
 	return err

@@ -68,7 +68,9 @@ func (s *Service) Publish(ctx context.Context, actor account.Principal, productI
 		now := s.now().UTC()
 		p := st.head.p
 		p.Version++
-		p.Status = StatusPublished
+		if p.Status != StatusEndOfSale {
+			p.Status = StatusPublished
+		}
 		p.PublishedAt = &now
 		p.Updated = now
 		st.head.p = p

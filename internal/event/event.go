@@ -29,11 +29,14 @@ const (
 	ProductUpdated        Type = "product.updated"
 	ProductPublished      Type = "product.published"
 	ListingUpdated        Type = "listing.updated"
+	HubUpdated            Type = "hub.updated"
+	ConnectionUpdated     Type = "connection.updated"
 	UsageFileUpdated      Type = "usage_file.updated"
 	WebhookTest           Type = "webhook.test"
 	WebhookDisabled       Type = "webhook.disabled"
 	AccountCreated        Type = "account.created"
 	TokenCreated          Type = "token.created"
+	TokenUpdated          Type = "token.updated"
 	TokenDeleted          Type = "token.deleted"
 )
 

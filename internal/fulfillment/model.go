@@ -188,21 +188,24 @@ type Subscription struct {
 
 // Asset is an instance of a product bought by a customer.
 type Asset struct {
-	ID             string       `json:"id"`
-	Status         string       `json:"status"`
-	ExternalID     string       `json:"external_id"`
-	ExternalUID    string       `json:"external_uid"`
-	Product        Ref          `json:"product"`
-	Version        int          `json:"version"`
-	Marketplace    Ref          `json:"marketplace"`
-	Vendor         Ref          `json:"vendor"`
-	Provider       Ref          `json:"provider"`
-	Currency       string       `json:"currency"`
-	Tiers          Tiers        `json:"tiers"`
-	Items          []AssetItem  `json:"items"`
-	Params         []AssetParam `json:"params"`
-	Subscription   Subscription `json:"subscription"`
-	PendingRequest *Ref         `json:"pending_request"`
+	ID           string       `json:"id"`
+	Status       string       `json:"status"`
+	ExternalID   string       `json:"external_id"`
+	ExternalUID  string       `json:"external_uid"`
+	Product      Ref          `json:"product"`
+	Version      int          `json:"version"`
+	Marketplace  Ref          `json:"marketplace"`
+	Vendor       Ref          `json:"vendor"`
+	Provider     Ref          `json:"provider"`
+	Currency     string       `json:"currency"`
+	Tiers        Tiers        `json:"tiers"`
+	Items        []AssetItem  `json:"items"`
+	Params       []AssetParam `json:"params"`
+	Subscription Subscription `json:"subscription"`
+	// Connection is the product's connection to the provider's hub that
+	// the purchase named, if it named one.
+	Connection     *Connection `json:"connection,omitempty"`
+	PendingRequest *Ref        `json:"pending_request"`
 	// Template is the fulfillment template of the last approved request,
 	// which GET /assets/{id}/render shows.
 	Template *Ref `json:"template"`
@@ -211,6 +214,14 @@ type Asset struct {
 	ActivatedAt *time.Time `json:"activated_at"`
 	Created     time.Time  `json:"created"`
 	Updated     time.Time  `json:"updated"`
+}
+
+// Connection is Connect's link between a product and a provider's hub, as
+// an asset keeps it.
+type Connection struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Hub  Ref    `json:"hub"`
 }
 
 // Param returns the asset's parameter named name.

@@ -42,11 +42,15 @@ type PurchaseInput struct {
 	ExternalID   string
 	ExternalUID  string
 	Subscription Subscription
+	Connection   *Connection
 }
 
 // BuildPurchase makes the asset and its purchase request for a line, or
 // says every reason it cannot.
 func BuildPurchase(in PurchaseInput, now time.Time) (Asset, Request, []Problem) {
+	if in.Listing.EndOfSale {
+		return Asset{}, Request{}, []Problem{{ProblemItem, fmt.Sprintf("product %s is at end of sale: it takes no new purchases", in.Version.Product.ID)}}
+	}
 	var problems []Problem
 	items, ps := orderedItems(in.Version, in.Listing, in.Quantities)
 	problems = append(problems, ps...)
@@ -60,7 +64,7 @@ func BuildPurchase(in PurchaseInput, now time.Time) (Asset, Request, []Problem) 
 		Product: Ref{ID: in.Version.Product.ID, Name: in.Version.Product.Name}, Version: in.Version.Version,
 		Marketplace: in.Listing.Marketplace, Vendor: in.Listing.Vendor, Provider: in.Listing.Provider,
 		Currency: in.Listing.Currency, Tiers: in.Tiers, Items: items, Params: params,
-		Subscription: in.Subscription, Created: now, Updated: now,
+		Subscription: in.Subscription, Connection: in.Connection, Created: now, Updated: now,
 	}
 	if a.ExternalUID == "" {
 		a.ExternalUID = a.ID

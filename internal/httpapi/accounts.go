@@ -13,6 +13,7 @@ func (s *Server) accountRoutes() []route {
 		{method: http.MethodPost, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.createToken},
 		{method: http.MethodGet, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.listTokens},
 		{method: http.MethodGet, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.getToken},
+		{method: http.MethodPut, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.updateToken},
 		{method: http.MethodDelete, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.deleteToken},
 		{method: http.MethodPost, path: "/public/v1/accounts", access: adminOnly, handle: s.createAccount},
 		{method: http.MethodGet, path: "/public/v1/accounts", access: anyAccount, handle: s.listAccounts},
@@ -92,6 +93,17 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return fault.NotFoundf("token %s not found", r.PathValue("id"))
+}
+
+// updateToken renames one of the caller's tokens or changes its notes, as
+// Connect's PUT does; a round trip of what GET answered is accepted.
+func (s *Server) updateToken(w http.ResponseWriter, r *http.Request) error {
+	var in account.UpdateTokenInput
+	if err := decodeWrite(r, &in, new(tokenView)); err != nil {
+		return err
+	}
+	t, err := s.cfg.Accounts.UpdateToken(r.Context(), principal(r), r.PathValue("id"), in)
+	return show(w, viewToken(principal(r))(t), err)
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {

@@ -391,7 +391,9 @@ func TestConformance_Connect(t *testing.T) {
 	tok := obj(t, c.exchange(http.MethodPost, "/public/v1/auth/tokens", v,
 		map[string]any{"name": "ci", "extension": map[string]any{"id": "EXT-1"}}, http.StatusCreated))
 	c.exchange(http.MethodGet, "/public/v1/auth/tokens", v, nil, http.StatusOK)
-	c.exchange(http.MethodGet, "/public/v1/auth/tokens/"+str(tok, "id"), v, nil, http.StatusOK)
+	tok = obj(t, c.exchange(http.MethodGet, "/public/v1/auth/tokens/"+str(tok, "id"), v, nil, http.StatusOK))
+	tok["description"], tok["external_id"] = "continuous integration", "CI-1"
+	c.exchange(http.MethodPut, "/public/v1/auth/tokens/"+str(tok, "id"), v, tok, http.StatusOK)
 	c.exchange(http.MethodDelete, "/public/v1/auth/tokens/"+str(tok, "id"), v, nil, http.StatusNoContent)
 
 	// Marketplace.
@@ -460,6 +462,14 @@ func TestConformance_Connect(t *testing.T) {
 	c.exchange(http.MethodPost, base+"/versions", v, map[string]any{}, http.StatusCreated)
 	c.exchange(http.MethodPost, base+"/items/"+str(extra, "id")+"/endsale", v, map[string]any{"end_of_sale_notes": "replaced by seats"}, http.StatusOK)
 	c.exchange(http.MethodPost, base+"/items/"+str(extra, "id")+"/resumesale", v, nil, http.StatusOK)
+	// A draft, submitted, sent back, withdrawn.
+	draft := obj(t, c.exchange(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "new", "state": "draft",
+		"product_id": str(prd, "id"), "marketplace": str(mp, "id"),
+		"prices": []map[string]any{{"item": str(item, "id"), "price": "9"}, {"item": str(ppu, "id"), "price": "0.05"},
+			{"item": str(extra, "id"), "price": "2"}}}, http.StatusCreated))
+	c.exchange(http.MethodPost, "/public/v1/listing-requests/"+str(draft, "id")+"/submit", v, nil, http.StatusOK)
+	c.exchange(http.MethodPost, "/public/v1/listing-requests/"+str(draft, "id")+"/refine", p, nil, http.StatusOK)
+	c.exchange(http.MethodPost, "/public/v1/listing-requests/"+str(draft, "id")+"/cancel", v, nil, http.StatusOK)
 	lr := obj(t, c.exchange(http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"type": "new",
 		"product_id": str(prd, "id"), "marketplace": str(mp, "id"),
 		"prices": []map[string]any{{"item": str(item, "id"), "price": "10", "terms": []string{"P1M"}},
@@ -471,10 +481,26 @@ func TestConformance_Connect(t *testing.T) {
 	listings := list(t, c.exchange(http.MethodGet, "/public/v1/listings", p, nil, http.StatusOK))
 	c.exchange(http.MethodGet, "/public/v1/listings/"+str(listings[0], "id"), p, nil, http.StatusOK)
 
+	// The provider's hub, and the product's connection to it.
+	hub := obj(t, c.exchange(http.MethodPost, "/public/v1/hubs", p, map[string]any{"name": "Apollo OA", "description": "Apollo's commerce",
+		"instance_id": "oa-apollo", "instance_type": "api"}, http.StatusCreated))
+	c.exchange(http.MethodGet, "/public/v1/hubs", p, nil, http.StatusOK)
+	hub = obj(t, c.exchange(http.MethodGet, "/public/v1/hubs/"+str(hub, "id"), p, nil, http.StatusOK))
+	hub["name"], hub["instance_id"], hub["instance_type"] = "Apollo Commerce", "oa-apollo", "api"
+	c.exchange(http.MethodPut, "/public/v1/hubs/"+str(hub, "id"), p, hub, http.StatusOK)
+	conn := obj(t, c.exchange(http.MethodPost, base+"/connections", v, map[string]any{"type": "production",
+		"provider": map[string]any{"id": f.provider.ID}, "vendor": map[string]any{"id": f.vendor.ID},
+		"hub": map[string]any{"id": str(hub, "id")}}, http.StatusCreated))
+	c.exchange(http.MethodGet, base+"/connections", v, nil, http.StatusOK)
+	conn = obj(t, c.exchange(http.MethodGet, base+"/connections/"+str(conn, "id"), v, nil, http.StatusOK))
+	conn["note"] = "the main hub"
+	c.exchange(http.MethodPut, base+"/connections/"+str(conn, "id"), v, conn, http.StatusOK)
+
 	// A provider's purchase, as Connect's clients send it.
 	purchase := func(externalID string) map[string]any {
 		return obj(t, c.exchange(http.MethodPost, "/public/v1/requests", p, map[string]any{"type": "purchase", "asset": map[string]any{
 			"external_id": externalID,
+			"connection":  map[string]any{"id": str(conn, "id")},
 			"product":     map[string]any{"id": str(prd, "id")},
 			"marketplace": map[string]any{"id": str(mp, "id")},
 			"items":       []any{map[string]any{"id": str(item, "id"), "quantity": 5}, map[string]any{"id": str(ppu, "id"), "quantity": 0}},
@@ -509,6 +535,16 @@ func TestConformance_Connect(t *testing.T) {
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset, v, nil, http.StatusOK)
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset+"/requests", v, nil, http.StatusOK)
 	c.exchange(http.MethodGet, "/public/v1/assets/"+asset+"/render", v, nil, http.StatusOK)
+	// The provider changes the asset as Connect's clients do.
+	chg := obj(t, c.exchange(http.MethodPost, "/public/v1/requests", p, map[string]any{"type": "change", "asset": map[string]any{
+		"id": asset, "items": []any{map[string]any{"id": str(item, "id"), "quantity": 6}}}}, http.StatusCreated))
+	f.do(http.MethodPost, "/public/v1/requests/"+str(chg, "id")+"/approve", v, map[string]any{"template_id": str(tpl, "id")}, http.StatusOK, nil)
+
+	c.exchange(http.MethodGet, "/public/v1/usage/products/"+str(prd, "id")+"/template", v, nil, http.StatusOK)
+
+	// End of sale, and back.
+	c.exchange(http.MethodPost, base+"/endsale", v, map[string]any{"end_of_sale_notes": "replaced by Meet 2"}, http.StatusOK)
+	c.exchange(http.MethodPost, base+"/resumesale", v, nil, http.StatusOK)
 
 	conformUsage(t, c, f, str(prd, "id"), str(mp, "id"), asset, str(ppu, "mpn"))
 }

@@ -294,7 +294,8 @@ func viewVersion(v catalog.Version) versionView {
 
 // Connect's listing request has a state where Mercato's has a status.
 var listingStates = map[string]string{
-	catalog.RequestPending: "reviewing", catalog.RequestApproved: "completed", catalog.RequestRejected: "canceled",
+	catalog.RequestDraft: "draft", catalog.RequestPending: "reviewing", catalog.RequestApproved: "completed",
+	catalog.RequestRejected: "canceled", catalog.RequestCanceled: "canceled",
 }
 
 type listingRequestView struct {
@@ -372,6 +373,7 @@ type assetParamView struct {
 }
 
 type connectionView struct {
+	ID       string          `json:"id,omitempty"`
 	Type     string          `json:"type"`
 	Provider fulfillment.Ref `json:"provider"`
 	Vendor   fulfillment.Ref `json:"vendor"`
@@ -383,6 +385,9 @@ func viewAsset(a fulfillment.Asset) assetView {
 	v := assetView{Asset: a, PendingRequest: a.PendingRequest, Template: a.Template, Items: items,
 		Params:     make([]assetParamView, len(a.Params)),
 		Connection: connectionView{Type: "production", Provider: a.Provider, Vendor: a.Vendor, Hub: a.Marketplace}}
+	if c := a.Connection; c != nil {
+		v.Connection.ID, v.Connection.Type, v.Connection.Hub = c.ID, c.Type, c.Hub
+	}
 	for i, it := range a.Items {
 		items[i] = assetItemView{AssetItem: it, Quantity: json.Number(cmp.Or(it.Quantity, "0")), OldQuantity: json.Number(it.OldQuantity)}
 	}

@@ -15,6 +15,9 @@ func (s *Server) listingRoutes() []route {
 		{method: http.MethodGet, path: "/public/v1/listing-requests/{id}", access: anyAccount, handle: s.getListingRequest},
 		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/approve", access: providerOnly, handle: s.approveListingRequest},
 		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/reject", access: providerOnly, handle: s.rejectListingRequest},
+		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/submit", access: vendorOnly, handle: s.moveListingRequest(CatalogService.SubmitDraft)},
+		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/cancel", access: vendorOnly, handle: s.moveListingRequest(CatalogService.CancelListingRequest)},
+		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/refine", access: anyAccount, handle: s.moveListingRequest(CatalogService.RefineListingRequest)},
 		{method: http.MethodGet, path: "/public/v1/listings", access: anyAccount, handle: s.listListings},
 		{method: http.MethodGet, path: "/public/v1/listings/{id}", access: anyAccount, handle: s.getListing},
 	}
@@ -71,6 +74,18 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, act func(Catalog
 	}
 	lr, err := act(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"), in)
 	return show(w, viewListingRequest(lr), err)
+}
+
+// moveListingRequest runs a change of a listing request's state that
+// takes no body (Connect's submit, cancel and refine).
+func (s *Server) moveListingRequest(move func(CatalogService, context.Context, account.Principal, string) (catalog.ListingRequest, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
+			return err
+		}
+		lr, err := move(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"))
+		return show(w, viewListingRequest(lr), err)
+	}
 }
 
 func listingField(l catalog.Listing, f string) string {

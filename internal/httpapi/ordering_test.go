@@ -514,7 +514,8 @@ func TestOrdering_ConnectPurchaseRequest(t *testing.T) {
 	if tenant == nil || tenant.Value != "sample" {
 		t.Errorf("params = %+v", req.Asset.Params)
 	}
-	connectError(t, s.call2(http.MethodPost, "/public/v1/requests", map[string]any{"type": "cancel"}), 400, "VAL_001", "purchase")
+	connectError(t, s.call2(http.MethodPost, "/public/v1/requests", map[string]any{"type": "cancel"}), 400, "VAL_001", "asset.id is required")
+	connectError(t, s.call2(http.MethodPost, "/public/v1/requests", map[string]any{"type": "renew"}), 400, "VAL_001", "purchase, change")
 	bad := map[string]any{"type": "purchase", "asset": map[string]any{"product": s.lab.product.ID, "marketplace": s.mp.ID,
 		"tiers": map[string]any{"customer": map[string]any{"name": "x"}}, "items": []any{map[string]any{"id": s.lab.item.ID, "quantity": "1000"}}}}
 	connectError(t, s.call2(http.MethodPost, "/public/v1/requests", bad), 400, "VAL_001", "maximum", "param_tenant")

@@ -18,6 +18,8 @@ func (s *Server) productRoutes() []route {
 		{method: http.MethodGet, path: p + "/{id}", access: anyAccount, handle: s.getProduct},
 		{method: http.MethodPut, path: p + "/{id}", access: vendorOnly, handle: s.updateProduct},
 		{method: http.MethodPost, path: p + "/{id}/publish", access: vendorOnly, handle: s.publishProduct},
+		{method: http.MethodPost, path: p + "/{id}/endsale", access: vendorOnly, handle: s.endProductSale},
+		{method: http.MethodPost, path: p + "/{id}/resumesale", access: vendorOnly, handle: s.resumeProductSale},
 		{method: http.MethodGet, path: p + "/{id}/versions", access: anyAccount, handle: s.listVersions},
 		{method: http.MethodGet, path: p + "/{id}/versions/{version}", access: anyAccount, handle: s.getVersion},
 		// Connect publishes with POST /versions; Mercato's /publish is the same.
@@ -163,6 +165,25 @@ func (s *Server) updateProduct(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.cfg.Catalog.UpdateProduct(r.Context(), principal(r), r.PathValue("id"), in.input())
 		return viewProduct(p), err
 	})
+}
+
+// endProductSale takes the product off sale everywhere; the body is
+// optional, as Connect's is.
+func (s *Server) endProductSale(w http.ResponseWriter, r *http.Request) error {
+	var in catalog.EndSaleInput
+	if err := decodeOptionalJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := s.cfg.Catalog.EndSale(r.Context(), principal(r), r.PathValue("id"), in)
+	return show(w, viewProduct(p), err)
+}
+
+func (s *Server) resumeProductSale(w http.ResponseWriter, r *http.Request) error {
+	if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
+		return err
+	}
+	p, err := s.cfg.Catalog.ResumeSale(r.Context(), principal(r), r.PathValue("id"))
+	return show(w, viewProduct(p), err)
 }
 
 func (s *Server) publishProduct(w http.ResponseWriter, r *http.Request) error {

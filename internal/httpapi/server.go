@@ -104,6 +104,7 @@ func (s *Server) allRoutes() []route {
 	rs = append(rs, s.marketplaceRoutes()...)
 	rs = append(rs, s.productRoutes()...)
 	rs = append(rs, s.listingRoutes()...)
+	rs = append(rs, s.hubRoutes()...)
 	rs = append(rs, s.partnerCatalogRoutes()...)
 	rs = append(rs, s.orderingRoutes()...)
 	rs = append(rs, s.fulfillmentRoutes()...)

@@ -26,6 +26,7 @@ type AccountService interface {
 	Get(ctx context.Context, actor account.Principal, id string) (account.Account, error)
 	List(ctx context.Context, actor account.Principal, t account.Type) ([]account.Account, error)
 	ListTokens(ctx context.Context, actor account.Principal) ([]account.Token, error)
+	UpdateToken(ctx context.Context, actor account.Principal, tokenID string, in account.UpdateTokenInput) (account.Token, error)
 }
 
 // CatalogService is what the API asks of catalog.Service.
@@ -36,6 +37,16 @@ type CatalogService interface {
 	CreateParameter(ctx context.Context, actor account.Principal, productID string, in catalog.ParameterInput) (catalog.Parameter, error)
 	CreateProduct(ctx context.Context, actor account.Principal, in catalog.ProductInput) (catalog.Product, error)
 	CreateTemplate(ctx context.Context, actor account.Principal, productID string, in catalog.TemplateInput) (catalog.Template, error)
+	EndSale(ctx context.Context, actor account.Principal, id string, in catalog.EndSaleInput) (catalog.Product, error)
+	Connections(ctx context.Context, actor account.Principal, productID string) ([]catalog.Connection, error)
+	CreateConnection(ctx context.Context, actor account.Principal, productID string, in catalog.ConnectionInput) (catalog.Connection, error)
+	CreateHub(ctx context.Context, actor account.Principal, in catalog.HubInput) (catalog.Hub, error)
+	GetConnection(ctx context.Context, actor account.Principal, productID, id string) (catalog.Connection, error)
+	GetHub(ctx context.Context, actor account.Principal, id string) (catalog.Hub, error)
+	ListHubs(ctx context.Context, actor account.Principal) ([]catalog.Hub, error)
+	UpdateConnection(ctx context.Context, actor account.Principal, productID, id string, in catalog.ConnectionInput) (catalog.Connection, error)
+	UpdateHub(ctx context.Context, actor account.Principal, id string, in catalog.HubInput) (catalog.Hub, error)
+	CancelListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
 	DeleteItem(ctx context.Context, actor account.Principal, productID, itemID string) error
 	DeleteParameter(ctx context.Context, actor account.Principal, productID, paramID string) error
 	DeleteTemplate(ctx context.Context, actor account.Principal, productID, templateID string) error
@@ -58,7 +69,10 @@ type CatalogService interface {
 	ProviderOffer(ctx context.Context, actor account.Principal, productID, country string) (catalog.Offer, error)
 	ProviderProducts(ctx context.Context, actor account.Principal, country string) ([]catalog.Product, error)
 	Publish(ctx context.Context, actor account.Principal, productID string, in catalog.PublishInput) (catalog.Version, error)
+	RefineListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
+	ResumeSale(ctx context.Context, actor account.Principal, id string) (catalog.Product, error)
 	RejectListingRequest(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error)
+	SubmitDraft(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
 	SubmitListingRequest(ctx context.Context, actor account.Principal, in catalog.ListingRequestInput) (catalog.ListingRequest, error)
 	UpdateItem(ctx context.Context, actor account.Principal, productID, itemID string, in catalog.ItemInput) (catalog.Item, error)
 	UpdateParameter(ctx context.Context, actor account.Principal, productID, paramID string, in catalog.ParameterInput) (catalog.Parameter, error)

@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/mercato-dev/mercato/internal/account"
@@ -38,6 +40,7 @@ func (s *Server) usageRoutes() []route {
 		{method: http.MethodPost, path: base + "/files/{id}/reject", access: anyAccount, handle: s.usageTransition(UsageService.Reject)},
 		{method: http.MethodPost, path: base + "/files/{id}/close", access: anyAccount, handle: s.withoutNote(UsageService.Close)},
 		{method: http.MethodGet, path: base + "/records", access: anyAccount, handle: s.listUsageRecords},
+		{method: http.MethodGet, path: base + "/products/{id}/template", access: vendorOnly, handle: s.productUsageTemplate},
 	}
 }
 
@@ -112,16 +115,54 @@ func (s *Server) getUsageFile(w http.ResponseWriter, r *http.Request) error {
 // usageTemplate answers the template as an attachment, CSV unless
 // format=xlsx.
 func (s *Server) usageTemplate(w http.ResponseWriter, r *http.Request) error {
+	format := cmp.Or(strings.ToLower(r.URL.Query().Get("format")), usage.FormatCSV)
+	id := r.PathValue("id")
+	return writeUsageTemplate(w, id, format, func(out io.Writer) error {
+		return s.cfg.Usage.Template(r.Context(), principal(r), id, format, out)
+	})
+}
+
+// templateLink is Connect's answer to GET /usage/products/{id}/template.
+type templateLink struct {
+	TemplateLink string `json:"template_link"`
+}
+
+// productUsageTemplate answers, as Connect does, a link to the usage
+// template of the product's latest version; the link is this route with
+// format=xlsx (or csv), which answers the file itself, to a caller with
+// the same token.
+func (s *Server) productUsageTemplate(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	p, err := s.cfg.Catalog.GetProduct(r.Context(), principal(r), id)
+	if err != nil {
+		return err
+	}
+	if p.Version == 0 {
+		return fault.Invalidf("product %s has no published version, whose usage a template describes", id)
+	}
 	format := strings.ToLower(r.URL.Query().Get("format"))
 	if format == "" {
-		format = usage.FormatCSV
+		link := s.baseURL(r) + "/public/v1/usage/products/" + url.PathEscape(id) + "/template?format=" + usage.FormatXLSX
+		writeJSON(w, http.StatusOK, templateLink{TemplateLink: link})
+		return nil
 	}
+	return writeUsageTemplate(w, id, format, func(out io.Writer) error {
+		v, err := s.cfg.Catalog.Version(r.Context(), principal(r), id, p.Version)
+		if err != nil {
+			return err
+		}
+		return usage.WriteTemplate(out, format, usage.PPUItems(v))
+	})
+}
+
+// writeUsageTemplate answers a usage template in format as an attachment
+// named after id.
+func writeUsageTemplate(w http.ResponseWriter, id, format string, write func(io.Writer) error) error {
 	if format != usage.FormatCSV && format != usage.FormatXLSX {
 		return fault.Invalidf("format must be csv or xlsx (got %q)", format)
 	}
-	id := r.PathValue("id")
 	var buf bytes.Buffer
-	if err := s.cfg.Usage.Template(r.Context(), principal(r), id, format, &buf); err != nil {
+	if err := write(&buf); err != nil {
 		return err
 	}
 	ctype := "text/csv; charset=utf-8"

@@ -15,6 +15,7 @@ type AccountService struct {
 	GetFn           func(ctx context.Context, actor account.Principal, id string) (account.Account, error)
 	ListFn          func(ctx context.Context, actor account.Principal, t account.Type) ([]account.Account, error)
 	ListTokensFn    func(ctx context.Context, actor account.Principal) ([]account.Token, error)
+	UpdateTokenFn   func(ctx context.Context, actor account.Principal, tokenID string, in account.UpdateTokenInput) (account.Token, error)
 }
 
 func (s *AccountService) Authenticate(ctx context.Context, header string) (account.Principal, error) {
@@ -43,4 +44,8 @@ func (s *AccountService) List(ctx context.Context, actor account.Principal, t ac
 
 func (s *AccountService) ListTokens(ctx context.Context, actor account.Principal) ([]account.Token, error) {
 	return s.ListTokensFn(ctx, actor)
+}
+
+func (s *AccountService) UpdateToken(ctx context.Context, actor account.Principal, tokenID string, in account.UpdateTokenInput) (account.Token, error) {
+	return s.UpdateTokenFn(ctx, actor, tokenID, in)
 }

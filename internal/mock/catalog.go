@@ -9,6 +9,19 @@ import (
 
 // CatalogService stands in for catalog.Service: each method calls its Fn field.
 type CatalogService struct {
+	UpdateHubFn             func(ctx context.Context, actor account.Principal, id string, in catalog.HubInput) (catalog.Hub, error)
+	UpdateConnectionFn      func(ctx context.Context, actor account.Principal, productID, id string, in catalog.ConnectionInput) (catalog.Connection, error)
+	ListHubsFn              func(ctx context.Context, actor account.Principal) ([]catalog.Hub, error)
+	GetHubFn                func(ctx context.Context, actor account.Principal, id string) (catalog.Hub, error)
+	GetConnectionFn         func(ctx context.Context, actor account.Principal, productID, id string) (catalog.Connection, error)
+	CreateHubFn             func(ctx context.Context, actor account.Principal, in catalog.HubInput) (catalog.Hub, error)
+	CreateConnectionFn      func(ctx context.Context, actor account.Principal, productID string, in catalog.ConnectionInput) (catalog.Connection, error)
+	ConnectionsFn           func(ctx context.Context, actor account.Principal, productID string) ([]catalog.Connection, error)
+	RefineListingRequestFn  func(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
+	CancelListingRequestFn  func(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
+	SubmitDraftFn           func(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error)
+	ResumeSaleFn            func(ctx context.Context, actor account.Principal, id string) (catalog.Product, error)
+	EndSaleFn               func(ctx context.Context, actor account.Principal, id string, in catalog.EndSaleInput) (catalog.Product, error)
 	ApproveListingRequestFn func(ctx context.Context, actor account.Principal, id string, in catalog.DecideInput) (catalog.ListingRequest, error)
 	CreateItemFn            func(ctx context.Context, actor account.Principal, productID string, in catalog.ItemInput) (catalog.Item, error)
 	CreateMarketplaceFn     func(ctx context.Context, actor account.Principal, in catalog.MarketplaceInput) (catalog.Marketplace, error)
@@ -184,4 +197,56 @@ func (s *CatalogService) UpdateTemplate(ctx context.Context, actor account.Princ
 
 func (s *CatalogService) Version(ctx context.Context, actor account.Principal, productID string, n int) (catalog.Version, error) {
 	return s.VersionFn(ctx, actor, productID, n)
+}
+
+func (s *CatalogService) EndSale(ctx context.Context, actor account.Principal, id string, in catalog.EndSaleInput) (catalog.Product, error) {
+	return s.EndSaleFn(ctx, actor, id, in)
+}
+
+func (s *CatalogService) ResumeSale(ctx context.Context, actor account.Principal, id string) (catalog.Product, error) {
+	return s.ResumeSaleFn(ctx, actor, id)
+}
+
+func (s *CatalogService) SubmitDraft(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error) {
+	return s.SubmitDraftFn(ctx, actor, id)
+}
+
+func (s *CatalogService) CancelListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error) {
+	return s.CancelListingRequestFn(ctx, actor, id)
+}
+
+func (s *CatalogService) RefineListingRequest(ctx context.Context, actor account.Principal, id string) (catalog.ListingRequest, error) {
+	return s.RefineListingRequestFn(ctx, actor, id)
+}
+
+func (s *CatalogService) Connections(ctx context.Context, actor account.Principal, productID string) ([]catalog.Connection, error) {
+	return s.ConnectionsFn(ctx, actor, productID)
+}
+
+func (s *CatalogService) CreateConnection(ctx context.Context, actor account.Principal, productID string, in catalog.ConnectionInput) (catalog.Connection, error) {
+	return s.CreateConnectionFn(ctx, actor, productID, in)
+}
+
+func (s *CatalogService) CreateHub(ctx context.Context, actor account.Principal, in catalog.HubInput) (catalog.Hub, error) {
+	return s.CreateHubFn(ctx, actor, in)
+}
+
+func (s *CatalogService) GetConnection(ctx context.Context, actor account.Principal, productID, id string) (catalog.Connection, error) {
+	return s.GetConnectionFn(ctx, actor, productID, id)
+}
+
+func (s *CatalogService) GetHub(ctx context.Context, actor account.Principal, id string) (catalog.Hub, error) {
+	return s.GetHubFn(ctx, actor, id)
+}
+
+func (s *CatalogService) ListHubs(ctx context.Context, actor account.Principal) ([]catalog.Hub, error) {
+	return s.ListHubsFn(ctx, actor)
+}
+
+func (s *CatalogService) UpdateConnection(ctx context.Context, actor account.Principal, productID, id string, in catalog.ConnectionInput) (catalog.Connection, error) {
+	return s.UpdateConnectionFn(ctx, actor, productID, id, in)
+}
+
+func (s *CatalogService) UpdateHub(ctx context.Context, actor account.Principal, id string, in catalog.HubInput) (catalog.Hub, error) {
+	return s.UpdateHubFn(ctx, actor, id, in)
 }

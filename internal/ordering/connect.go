@@ -3,7 +3,9 @@ package ordering
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mercato-dev/mercato/internal/account"
@@ -39,6 +41,9 @@ type PurchaseRequestInput struct {
 	// besides asset.marketplace.
 	Marketplace *catalog.RefInput `json:"marketplace"`
 	Asset       struct {
+		// ID names the asset a change, suspend, resume or cancel request
+		// is about.
+		ID          string            `json:"id"`
 		ExternalID  string            `json:"external_id"`
 		ExternalUID string            `json:"external_uid"`
 		Product     catalog.RefInput  `json:"product"`
@@ -52,20 +57,88 @@ type PurchaseRequestInput struct {
 			ID    string `json:"id"`
 			Value string `json:"value"`
 		} `json:"params"`
+		// Connection names the product's connection to one of the
+		// provider's hubs.
+		Connection *catalog.RefInput `json:"connection"`
 	} `json:"asset"`
 }
 
 // CreatePurchaseRequest makes the same asset and purchase request an order
 // line makes, from Connect's request body.
+// A change, suspend, resume or cancel request is opened on an existing
+// asset (asset.id), under the rules of a subscription change.
 func (s *Service) CreatePurchaseRequest(ctx context.Context, actor account.Principal, in PurchaseRequestInput, claim *Claim) (fulfillment.Request, error) {
+	switch in.Type {
+	case fulfillment.TypePurchase:
+	case fulfillment.TypeChange, fulfillment.TypeSuspend, fulfillment.TypeResume, fulfillment.TypeCancel:
+		return s.createAssetRequest(ctx, actor, in, claim)
+	default:
+		return fulfillment.Request{}, fault.Invalidf("type must be purchase, change, suspend, resume or cancel (got %q)", in.Type)
+	}
 	r, err := s.createPurchaseRequest(ctx, actor, in, claim)
 	s.countPlaced(ctx, 1, err)
 	return r, err
 }
 
+// assetStatuses are the subscription statuses that Connect's request types
+// ask for, as PATCH …/subscriptions/{id} takes them.
+var assetStatuses = map[string]string{
+	fulfillment.TypeSuspend: "suspended", fulfillment.TypeResume: "active", fulfillment.TypeCancel: "deleted",
+}
+
+// createAssetRequest opens a change, suspend, resume or cancel request on
+// one of the provider's assets: the request a subscription change makes.
+func (s *Service) createAssetRequest(ctx context.Context, actor account.Principal, in PurchaseRequestInput, claim *Claim) (fulfillment.Request, error) {
+	a := in.Asset
+	var msgs []string
+	if a.ID == "" {
+		msgs = append(msgs, fmt.Sprintf("asset.id is required: a %s request is about an existing asset", in.Type))
+	}
+	var patch SubscriptionPatch
+	if in.Type == fulfillment.TypeChange {
+		patch.quantities = map[string]int{}
+		for i, it := range a.Items {
+			q, err := strconv.Atoi(strings.TrimSpace(string(it.Quantity)))
+			if err != nil || q < 0 {
+				msgs = append(msgs, fmt.Sprintf("asset.items[%d].quantity must be a whole number (got %q)", i, it.Quantity))
+				continue
+			}
+			patch.quantities[it.ID] = q
+		}
+		if len(a.Items) == 0 {
+			msgs = append(msgs, "asset.items must hold the items whose quantity changes")
+		}
+	} else {
+		status := assetStatuses[in.Type]
+		patch.Status = &status
+		if len(a.Items) > 0 {
+			msgs = append(msgs, fmt.Sprintf("asset.items belong to change requests; a %s request takes the asset as it is", in.Type))
+		}
+	}
+	if len(msgs) > 0 {
+		return fulfillment.Request{}, fault.InvalidList(msgs...)
+	}
+	stored, err := s.store.Asset(ctx, a.ID)
+	if errors.Is(err, fulfillment.ErrNotFound) || (err == nil && stored.Provider.ID != actor.AccountID) {
+		return fulfillment.Request{}, fault.NotFoundf("asset %s not found", a.ID)
+	}
+	if err != nil {
+		return fulfillment.Request{}, err
+	}
+	now := s.now().UTC()
+	typ, items, err := s.changeOf(ctx, stored, patch, now)
+	if err != nil {
+		return fulfillment.Request{}, err
+	}
+	if typ == "" {
+		return fulfillment.Request{}, fault.Transitionf("asset %s is %s already: a %s request would change nothing", a.ID, stored.Status, in.Type)
+	}
+	return s.openRequest(ctx, stored, typ, items, claim, now)
+}
+
 func (s *Service) createPurchaseRequest(ctx context.Context, actor account.Principal, in PurchaseRequestInput, claim *Claim) (fulfillment.Request, error) {
-	if in.Type != fulfillment.TypePurchase {
-		return fulfillment.Request{}, fault.Invalidf("type must be purchase (got %q); change, suspend, resume and cancel requests come from subscription changes", in.Type)
+	if in.Asset.ID != "" {
+		return fulfillment.Request{}, fault.Invalidf("asset.id names an existing asset, and a purchase makes a new one; change it with type change, suspend, resume or cancel")
 	}
 	if in.Marketplace != nil && in.Asset.Marketplace.ID == "" {
 		in.Asset.Marketplace = *in.Marketplace
@@ -106,6 +179,13 @@ func (s *Service) createPurchaseRequest(ctx context.Context, actor account.Princ
 	}
 	for _, p := range a.Params {
 		pin.Params[p.ID] = p.Value
+	}
+	if a.Connection != nil && a.Connection.ID != "" {
+		c, err := s.catalog.PurchaseConnection(ctx, actor, a.Product.ID, a.Connection.ID)
+		if err != nil {
+			return fulfillment.Request{}, err
+		}
+		pin.Connection = &fulfillment.Connection{ID: c.ID, Type: c.Type, Hub: fulfillment.Ref{ID: c.Hub.ID, Name: c.Hub.Name}}
 	}
 	now := s.now().UTC()
 	pin.Subscription.EffectiveStart, pin.Subscription.CancellationAllowedUntil = now, now.Add(CancellationWindow)

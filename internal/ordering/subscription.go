@@ -105,6 +105,9 @@ type SubscriptionPatch struct {
 	Quantity         *int    `json:"quantity"`
 	Status           *string `json:"status"`
 	AutoRenewEnabled *bool   `json:"autoRenewEnabled"`
+	// quantities are a Connect change request's new quantities by item id
+	// (or local id), for a subscription of several reservation items.
+	quantities map[string]int
 }
 
 // PatchSubscription applies auto-renewal at once, and turns a quantity or
@@ -125,19 +128,33 @@ func (s *Service) PatchSubscription(ctx context.Context, actor account.Principal
 	if typ == "" {
 		return s.applyDirect(ctx, a, in, now)
 	}
+	r, err := s.openRequest(ctx, a, typ, items, nil, now)
+	if err != nil {
+		return fulfillment.SubscriptionResource{}, err
+	}
+	a.PendingRequest = &fulfillment.Ref{ID: r.ID, Name: r.Type}
+	return fulfillment.NewSubscriptionResource(a.Asset, &r), nil
+}
+
+// openRequest files a pending request of type typ on the asset, with the
+// asset's items as the request makes them, and the idempotency key's claim
+// when there is one.
+func (s *Service) openRequest(ctx context.Context, a fulfillment.StoredAsset, typ string, items []fulfillment.AssetItem, claim *Claim, now time.Time) (fulfillment.Request, error) {
 	tx := s.table.Tx()
 	r := fulfillment.Request{ID: fulfillment.RequestID(a.ID, a.NextReq), Type: typ, Status: fulfillment.StatusPending,
 		Marketplace: a.Marketplace, Created: now, Updated: now}
 	r.Asset = a.Asset
 	r.Asset.Items = items
 	if err := s.store.AddRequest(tx, a, r, now); err != nil {
-		return fulfillment.SubscriptionResource{}, err
+		return fulfillment.Request{}, err
+	}
+	if err := claim.attach(tx, r, now); err != nil {
+		return fulfillment.Request{}, err
 	}
 	if err := s.commitChange(ctx, tx); err != nil {
-		return fulfillment.SubscriptionResource{}, err
+		return fulfillment.Request{}, err
 	}
-	a.PendingRequest = &fulfillment.Ref{ID: r.ID, Name: r.Type}
-	return fulfillment.NewSubscriptionResource(a.Asset, &r), nil
+	return r, nil
 }
 
 // applyDirect saves a change that needs no request (auto-renewal), with
@@ -187,7 +204,7 @@ func (s *Service) changeOf(ctx context.Context, a fulfillment.StoredAsset, in Su
 		wantStatus = *in.Status
 	}
 	qty := a.Quantity()
-	wantQty := in.Quantity != nil && *in.Quantity != qty
+	wantQty := (in.Quantity != nil && *in.Quantity != qty) || in.quantities != nil
 	if wantStatus == "" && !wantQty {
 		return "", nil, nil
 	}
@@ -202,6 +219,10 @@ func (s *Service) changeOf(ctx context.Context, a fulfillment.StoredAsset, in Su
 	}
 	if !live(a.Asset) {
 		return "", nil, ended(a.Asset)
+	}
+	if wantQty && in.quantities != nil {
+		items, err := s.itemsChange(ctx, a, in.quantities, now)
+		return fulfillment.TypeChange, items, err
 	}
 	if wantQty {
 		items, err := s.quantityChange(ctx, a, *in.Quantity, now)
@@ -259,20 +280,51 @@ func (s *Service) quantityChange(ctx context.Context, a fulfillment.StoredAsset,
 	if idx < 0 {
 		return nil, fault.Invalidf("subscription %s is billed by usage and has no quantity", a.ID).WithPartnerCode(CodeInvalidInput)
 	}
-	if qty < a.Quantity() && now.After(a.Subscription.CancellationAllowedUntil) {
-		return nil, fault.Invalidf("seats can only be reduced until %s", a.Subscription.CancellationAllowedUntil.Format(time.RFC3339)).WithPartnerCode(CodeDecreaseWindow)
-	}
+	return s.itemsChange(ctx, a, map[string]int{a.Items[idx].ID: qty}, now)
+}
+
+// itemsChange sets new quantities on the subscription's reservation items
+// (by id or local id), each within its limits; a decrease only inside the
+// cancellation window. Items not named keep theirs.
+func (s *Service) itemsChange(ctx context.Context, a fulfillment.StoredAsset, quantities map[string]int, now time.Time) ([]fulfillment.AssetItem, error) {
 	v, err := s.catalog.VersionOf(ctx, a.Product.ID, a.Version)
 	if err != nil {
 		return nil, err
 	}
-	it, ok := v.Item(a.Items[idx].ID)
-	if !ok || qty < it.MinQuantity || (it.MaxQuantity != nil && qty > *it.MaxQuantity) {
-		return nil, fault.Invalidf("subscription quantity is not within minimum and maximum allowed quantity (%d to %s)", it.MinQuantity, maxString(it.MaxQuantity)).WithPartnerCode(CodeQuantityOutOfSpan)
-	}
 	items := append([]fulfillment.AssetItem(nil), a.Items...)
-	items[idx].OldQuantity = items[idx].Quantity
-	items[idx].Quantity = strconv.Itoa(qty)
+	changed, found := false, 0
+	for i, ai := range items {
+		qty, ok := quantities[ai.ID]
+		if !ok {
+			qty, ok = quantities[ai.LocalID]
+		}
+		if !ok {
+			continue
+		}
+		found++
+		if ai.Type != catalog.ItemReservation {
+			return nil, fault.Invalidf("item %s of subscription %s is billed by usage and has no quantity", ai.ID, a.ID).WithPartnerCode(CodeInvalidInput)
+		}
+		old, _ := strconv.Atoi(ai.Quantity)
+		if qty == old {
+			continue
+		}
+		if qty < old && now.After(a.Subscription.CancellationAllowedUntil) {
+			return nil, fault.Invalidf("seats can only be reduced until %s", a.Subscription.CancellationAllowedUntil.Format(time.RFC3339)).WithPartnerCode(CodeDecreaseWindow)
+		}
+		it, ok := v.Item(ai.ID)
+		if !ok || qty < it.MinQuantity || (it.MaxQuantity != nil && qty > *it.MaxQuantity) {
+			return nil, fault.Invalidf("subscription quantity is not within minimum and maximum allowed quantity (%d to %s)", it.MinQuantity, maxString(it.MaxQuantity)).WithPartnerCode(CodeQuantityOutOfSpan)
+		}
+		items[i].OldQuantity, items[i].Quantity = ai.Quantity, strconv.Itoa(qty)
+		changed = true
+	}
+	switch {
+	case found < len(quantities):
+		return nil, fault.Invalidf("every item of a change must be an item of subscription %s", a.ID).WithPartnerCode(CodeInvalidInput)
+	case !changed:
+		return nil, fault.Invalidf("the change sets every quantity to what subscription %s has", a.ID).WithPartnerCode(CodeInvalidInput)
+	}
 	return items, nil
 }
 
