@@ -148,9 +148,7 @@ func (s *Service) openRequest(ctx context.Context, a fulfillment.StoredAsset, ty
 	if err := s.store.AddRequest(tx, a, r, now); err != nil {
 		return fulfillment.Request{}, err
 	}
-	if err := claim.attach(tx, r, now); err != nil {
-		return fulfillment.Request{}, err
-	}
+	claim.attach(tx, r, now)
 	if err := s.commitChange(ctx, tx); err != nil {
 		return fulfillment.Request{}, err
 	}
