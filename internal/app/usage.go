@@ -65,15 +65,17 @@ func (a *App) usageHandler() (SQSHandler, error) {
 }
 
 // billingHandler is BillingFunction's queue handler: an accepted usage
-// file is billed at once.
+// file starts a run of its provider, and each job.billing unit is one
+// step of a run.
 func (a *App) billingHandler() (SQSHandler, error) {
 	c := &consumer.Events{Name: "billing", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{
 		event.UsageFileUpdated: a.Biller().OnUsageFile,
+		event.JobBilling:       a.Biller().OnUnit,
 	}}
 	return c.Handle, nil
 }
 
-// billingSchedule is BillingFunction's daily run over every provider.
+// billingSchedule is BillingFunction's daily start of every provider's run.
 func (a *App) billingSchedule() (ScheduleHandler, error) {
 	b := a.Biller()
 	return func(ctx context.Context, e events.EventBridgeEvent) error {
