@@ -184,6 +184,16 @@ func (b *Biller) start(ctx context.Context, provider string, force, emit bool) (
 	return st.Run, err
 }
 
+// Start starts a run of the provider through the billing queue, unless
+// one is in progress (then that run bills; not an error).
+func (b *Biller) Start(ctx context.Context, provider string) error {
+	_, err := b.start(ctx, provider, false, true)
+	if errors.Is(err, errRunning) {
+		return nil
+	}
+	return err
+}
+
 func (b *Biller) emitUnit(tx *dynamo.Tx, u Unit, now time.Time) error {
 	ev, err := event.New(event.JobBilling, event.PlatformAccount, u, now)
 	if err != nil {
