@@ -94,6 +94,9 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 			rec.End(jctx)
 			// A job that fans out finishes in the invocations it enqueued.
 			derr := drain(ctx, rec, cfg)
+			if job.name == "billing run" && derr == nil {
+				derr = settleBilling(ctx, a, rec, cfg)
+			}
 			calls, invs, rerr := rec.Stop()
 			if err = cmpErr(err, derr, rerr); err != nil {
 				return nil, fmt.Errorf("scale: %s: %w", job.name, err)

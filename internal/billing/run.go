@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -366,9 +367,13 @@ func (b *Biller) stepRate(ctx context.Context, st runState) (runState, error) {
 	if err != nil {
 		return st, err
 	}
+	rated, err := b.ratePage(ctx, st.provider(), entries, p)
+	if err != nil {
+		return st, err
+	}
 	w := usage.NewBatchWriter(ctx, b.cfg.Table, b.cfg.Workers)
-	for _, e := range entries {
-		if err = b.rateAsset(ctx, w, st.provider(), assetID(e), p, sum); err != nil {
+	for _, r := range rated {
+		if err = r.write(w, sum); err != nil {
 			break
 		}
 	}
@@ -387,26 +392,20 @@ func (b *Biller) stepRate(ctx context.Context, st runState) (runState, error) {
 	return st, nil
 }
 
-// rateAsset writes an asset's license lines of period p, deletes those of
-// its lines an earlier run wrote that it no longer charges, and adds them
-// to the totals.
-func (b *Biller) rateAsset(ctx context.Context, w *usage.BatchWriter, provider, id string, p Period, sum totals) error {
-	a, reqs, err := b.cfg.Assets.AssetWithRequests(ctx, id)
-	if errors.Is(err, fulfillment.ErrNotFound) {
-		return nil // an index entry ahead of its asset: nothing to charge yet
-	}
-	if err != nil || a.ActivatedAt == nil {
-		return err
-	}
-	rs := make([]fulfillment.Request, len(reqs))
-	for i, r := range reqs {
-		rs[i] = r.Request
-	}
-	lines := Recurring(a.Asset, timeline.Of(a.Asset, rs), p)
-	invoiceID := InvoiceID(provider, p, a.Currency)
+// ratedAsset is an asset's license lines of a period and the keys of the
+// lines an earlier run wrote for it.
+type ratedAsset struct {
+	invoiceID string
+	lines     []Line
+	old       []dynamo.Key
+}
+
+// write puts the lines, deletes the old ones it no longer charges, and
+// adds the lines to the totals.
+func (r ratedAsset) write(w *usage.BatchWriter, sum totals) error {
 	keep := map[string]bool{}
-	for _, l := range lines {
-		item, err := lineItem(invoiceID, l)
+	for _, l := range r.lines {
+		item, err := lineItem(r.invoiceID, l)
 		if err != nil {
 			return err
 		}
@@ -416,11 +415,7 @@ func (b *Biller) rateAsset(ctx context.Context, w *usage.BatchWriter, provider, 
 		}
 		sum.add(l)
 	}
-	old, err := b.store.assetLineKeys(ctx, invoiceID, a.ID)
-	if err != nil {
-		return err
-	}
-	for _, k := range old {
+	for _, k := range r.old {
 		if !keep[k.SK] {
 			if err := w.Delete(k); err != nil {
 				return err
@@ -428,6 +423,42 @@ func (b *Biller) rateAsset(ctx context.Context, w *usage.BatchWriter, provider, 
 		}
 	}
 	return nil
+}
+
+// ratePage rates the page's assets, Workers at a time (two Queries each).
+func (b *Biller) ratePage(ctx context.Context, provider string, entries []dynamo.IndexEntry, p Period) ([]ratedAsset, error) {
+	out := make([]ratedAsset, len(entries))
+	errs := make([]error, len(entries))
+	sem := make(chan struct{}, b.cfg.Workers)
+	var wg sync.WaitGroup
+	for i, e := range entries {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			out[i], errs[i] = b.rateAsset(ctx, provider, assetID(e), p)
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// rateAsset rates an asset's license lines of period p and reads the keys
+// of those an earlier run wrote.
+func (b *Biller) rateAsset(ctx context.Context, provider, id string, p Period) (ratedAsset, error) {
+	a, reqs, err := b.cfg.Assets.AssetWithRequests(ctx, id)
+	if errors.Is(err, fulfillment.ErrNotFound) {
+		return ratedAsset{}, nil // an index entry ahead of its asset: nothing to charge yet
+	}
+	if err != nil || a.ActivatedAt == nil {
+		return ratedAsset{}, err
+	}
+	rs := make([]fulfillment.Request, len(reqs))
+	for i, r := range reqs {
+		rs[i] = r.Request
+	}
+	r := ratedAsset{invoiceID: InvoiceID(provider, p, a.Currency), lines: Recurring(a.Asset, timeline.Of(a.Asset, rs), p)}
+	r.old, err = b.store.assetLineKeys(ctx, r.invoiceID, a.ID)
+	return r, err
 }
 
 // stepUsage rates the records of the period's next usage file.

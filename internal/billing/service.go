@@ -39,6 +39,8 @@ type Config struct {
 	// Page bounds the assets one unit of a run rates: RunPage when zero;
 	// tests set it lower to bill a small provider over several pages.
 	Page int
+	// Exports is where large reconciliation exports are written.
+	Exports Exports
 	// Metrics counts billing runs by trigger and outcome; nil counts none.
 	Metrics *metrics.Recorder
 }

@@ -332,3 +332,13 @@ func (s *Store) requestedAt(ctx context.Context, provider string) (int64, error)
 	}
 	return r.At, err
 }
+
+// RunInProgress reports whether a run of the provider is under way: its
+// units are queued or running.
+func (s *Store) RunInProgress(ctx context.Context, provider string) (bool, error) {
+	st, err := s.run(ctx, provider)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && st.Phase != phaseDone, err
+}

@@ -56,7 +56,8 @@ const (
 // platform, go to the consumer that runs them and to no webhook.
 const (
 	JobRenewal Type = "job.renewal"
-	JobBilling Type = "job.billing" // one step of a provider's billing run: the billing function's
+	JobBilling Type = "job.billing"        // one step of a provider's billing run: the billing function's
+	JobExport  Type = "job.billing_export" // one part of a large reconciliation export: the billing function's
 )
 
 // PlatformAccount is the account of the platform's own events (jobs).
@@ -101,7 +102,7 @@ const (
 
 // Routes returns the consumers of events of type t.
 func Routes(t Type) []Route {
-	if t == JobBilling {
+	if t == JobBilling || t == JobExport {
 		return []Route{RouteBilling}
 	}
 	if t.Object() == "job" {

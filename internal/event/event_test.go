@@ -23,6 +23,7 @@ func TestRoutes(t *testing.T) {
 		{TokenCreated, []Route{RouteWebhook}},
 		{JobRenewal, []Route{RouteFulfillment}},
 		{JobBilling, []Route{RouteBilling}},
+		{JobExport, []Route{RouteBilling}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.typ), func(t *testing.T) {
