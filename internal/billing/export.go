@@ -74,6 +74,9 @@ type Exports struct {
 	Objects *s3.Client
 	Presign *s3.PresignClient
 	Bucket  string
+	// InlineLines is the largest export answered inline:
+	// InlineExportLines when zero (tests set it lower).
+	InlineLines int
 }
 
 // ExportUnit is one part of an export: a job.billing_export event's data.
@@ -121,7 +124,11 @@ const exportRetentionDays = 7
 // export answers the export of inv, starting its units when it is large
 // and not written yet.
 func (r *Reader) export(ctx context.Context, inv Invoice) (ExportAnswer, error) {
-	if inv.OneTimeLines+inv.UsageLines <= InlineExportLines || r.exports.Objects == nil {
+	limit := r.exports.InlineLines
+	if limit <= 0 {
+		limit = InlineExportLines
+	}
+	if inv.OneTimeLines+inv.UsageLines <= limit || r.exports.Objects == nil {
 		return ExportAnswer{Inline: true}, nil
 	}
 	now := r.now().UTC()

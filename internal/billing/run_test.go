@@ -139,11 +139,23 @@ type queue struct {
 // fresh returns the job.billing events of provider not taken yet.
 func (q *queue) fresh(provider string) []events.SQSMessage {
 	q.t.Helper()
+	return q.take(event.JobBilling, func(data string) bool {
+		var u billing.Unit
+		if err := json.Unmarshal([]byte(data), &u); err != nil {
+			q.t.Fatal(err)
+		}
+		return u.Provider == provider
+	})
+}
+
+// take returns the events of type typ whose data match, not taken yet.
+func (q *queue) take(typ event.Type, match func(data string) bool) []events.SQSMessage {
+	q.t.Helper()
 	client, ok := q.a.Table.Client.(*dynamodb.Client)
 	if !ok {
 		q.t.Fatalf("table client is a %T", q.a.Table.Client)
 	}
-	expr, err := expression.NewBuilder().WithFilter(expression.Name("type").Equal(expression.Value(string(event.JobBilling)))).Build()
+	expr, err := expression.NewBuilder().WithFilter(expression.Name("type").Equal(expression.Value(string(typ)))).Build()
 	if err != nil {
 		q.t.Fatal(err)
 	}
@@ -160,11 +172,7 @@ func (q *queue) fresh(provider string) []events.SQSMessage {
 			q.t.Fatal(err)
 		}
 		for _, it := range items {
-			var u billing.Unit
-			if err := json.Unmarshal([]byte(it.Data), &u); err != nil {
-				q.t.Fatal(err)
-			}
-			if q.seen[it.ID] || u.Provider != provider {
+			if q.seen[it.ID] || !match(it.Data) {
 				continue
 			}
 			q.seen[it.ID] = true

@@ -40,8 +40,9 @@ var (
 // mapping, without the emulator. A token "ApiKey <type>" authenticates as
 // an account of that type.
 type mockAPI struct {
-	h       http.Handler
-	catalog *mock.CatalogService
+	h        http.Handler
+	catalog  *mock.CatalogService
+	invoices *mock.InvoiceService
 }
 
 func newMockAPI(t *testing.T) *mockAPI {
@@ -53,11 +54,11 @@ func newMockAPI(t *testing.T) *mockAPI {
 		}
 		return account.Principal{AccountID: "XA-" + typ, AccountType: account.Type(typ), TokenID: "TK-1"}, nil
 	}}
-	m := &mockAPI{catalog: &mock.CatalogService{}}
+	m := &mockAPI{catalog: &mock.CatalogService{}, invoices: &mock.InvoiceService{}}
 	m.h = httpapi.New(httpapi.Config{
 		Accounts: accounts, Catalog: m.catalog,
 		Fulfillment: &mock.FulfillmentService{}, Webhooks: &mock.WebhookService{},
-		Usage: &mock.UsageService{}, Invoices: &mock.InvoiceService{},
+		Usage: &mock.UsageService{}, Invoices: m.invoices,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	return m
