@@ -97,7 +97,8 @@ type runState struct {
 	Step    int    `dynamodbav:"step"`
 	Phase   string `dynamodbav:"phase"`
 	Period  string `dynamodbav:"period,omitempty"`
-	After   string `dynamodbav:"after,omitempty"` // rate: the last asset index key done; usage: the last file
+	Shard   int    `dynamodbav:"shard,omitempty"` // rate: the asset index shard being read
+	After   string `dynamodbav:"after,omitempty"` // rate: the last asset index key done in it; usage: the last file
 	Now     int64  `dynamodbav:"now"`             // the run's clock (Unix ms): which periods close
 	Updated int64  `dynamodbav:"updated"`         // Unix ms of the last step: a stale run is taken over
 	Limit   int    `dynamodbav:"limit,omitempty"` // the page: RunPage unless the starter bounds it tighter
@@ -315,7 +316,7 @@ func (b *Biller) stepStart(ctx context.Context, st runState) (runState, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Phase, st.Period, st.After, st.Sums = phaseRate, first.Key(), "", ""
+	st.Phase, st.Period, st.Shard, st.After, st.Sums = phaseRate, first.Key(), 0, "", ""
 	return st, nil
 }
 
@@ -363,7 +364,7 @@ func (b *Biller) stepRate(ctx context.Context, st runState) (runState, error) {
 	if err != nil {
 		return st, err
 	}
-	entries, more, err := dynamo.PageEntries(ctx, b.cfg.Table, []dynamo.Sharded{layout.ProviderAssets(st.provider())}, dynamo.Range{After: st.After}, st.page())
+	entries, shard, after, err := b.assetPage(ctx, st)
 	if err != nil {
 		return st, err
 	}
@@ -383,13 +384,35 @@ func (b *Biller) stepRate(ctx context.Context, st runState) (runState, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Sums = mustJSON(sum)
-	if more {
-		st.After = entries[len(entries)-1].SortKey
-		return st, nil
+	st.Sums, st.Shard, st.After = mustJSON(sum), shard, after
+	if shard == layout.Shards {
+		st.Phase, st.Shard, st.After = phaseUsage, 0, ""
 	}
-	st.Phase, st.After = phaseUsage, ""
 	return st, nil
+}
+
+// assetPage reads the next page of the provider's asset index: shard by
+// shard, each from its cursor, so that a page reads at most its size in
+// entries (and one Query per shard it finishes), whatever the provider's
+// size; merging the shards in order, as the API's lists do, would read up
+// to a page from every shard. It returns the cursor after the page; shard
+// layout.Shards when the index is done.
+func (b *Biller) assetPage(ctx context.Context, st runState) ([]dynamo.IndexEntry, int, string, error) {
+	parts := layout.ProviderAssets(st.provider()).Partitions()
+	var entries []dynamo.IndexEntry
+	shard, after := st.Shard, st.After
+	for shard < len(parts) && len(entries) < st.page() {
+		got, more, err := dynamo.PagePartitions(ctx, b.cfg.Table, parts[shard:shard+1], dynamo.Range{After: after}, st.page()-len(entries))
+		if err != nil {
+			return nil, 0, "", err
+		}
+		entries = append(entries, got...)
+		if more {
+			return entries, shard, got[len(got)-1].SortKey, nil
+		}
+		shard, after = shard+1, ""
+	}
+	return entries, shard, after, nil
 }
 
 // ratedAsset is an asset's license lines of a period and the keys of the
@@ -570,7 +593,7 @@ func (b *Biller) stepInvoice(ctx context.Context, st runState) (runState, error)
 	if PeriodOf(now).Before(p.Next()) {
 		return b.finish(ctx, st)
 	}
-	st.Phase, st.Period = phaseRate, p.Next().Key()
+	st.Phase, st.Period, st.Shard = phaseRate, p.Next().Key(), 0
 	return st, nil
 }
 

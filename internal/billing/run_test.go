@@ -37,7 +37,7 @@ var clock = time.Date(2026, 1, 2, 2, 0, 0, 0, time.UTC)
 // seedProvider writes n active assets of provider (TEST-ONLY rows, as the
 // approved purchases would leave them): one monthly reservation item at
 // 10 USD, quantity 1+i%5, activated on 2025-11-01 (asset i a minute after
-// asset i-1, so the asset index orders them by i). Every month from
+// asset i-1). Every month from
 // November costs 10 × the sum of the quantities.
 func seedProvider(t *testing.T, a *app.App, provider string, n int) []string {
 	t.Helper()
@@ -227,7 +227,7 @@ func TestRun_FailingUnit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Asset 2 is on the second page of November's rating (the third unit).
+	// Asset 2 is on one of the pages of November's rating.
 	bad := map[string]string{"pk": fulfillment.AssetPK(ids[2]), "sk": "REQUEST#broken", "entity": "request", "doc": "{"}
 	av, err := attributevalue.MarshalMap(bad)
 	if err != nil {
