@@ -17,7 +17,9 @@ const billingRunTimeout = 30 * time.Minute
 // until the pipeline is quiet. A run is a chain of units, and between two
 // of them the pipeline can be idle longer than drain's quiet period while
 // the next unit's event crosses the stream, the relay and the queue; so
-// drain alone would stop in the middle of the chain and measure part of it.
+// drain alone would stop in the middle of the chain and measure part of it
+// (or, at 10·H, find the pipeline never quiet for its Drain while units
+// follow each other, and fail).
 func settleBilling(ctx context.Context, a *app.App, rec *Recorder, cfg Config) error {
 	type acct struct {
 		ID string `dynamodbav:"id"`
