@@ -175,7 +175,7 @@ func (a *App) httpAPI() http.Handler {
 		Fulfillment:   a.Fulfillment(),
 		Webhooks:      a.Webhooks(),
 		Usage:         a.UsageFiles(),
-		Invoices:      billing.NewReader(a.Biller().Store()),
+		Invoices:      billing.NewReader(a.Biller().Store(), a.Exports(), a.now),
 		Sessions:      portal.NewSessions(a.Table, a.Accounts, a.now, a.Config.PortalSessionTTL),
 		Portal:        portal.NewAssets(portal.Built()),
 		PublicBaseURL: a.Config.PublicBaseURL,

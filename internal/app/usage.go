@@ -42,9 +42,16 @@ func (a *App) UsageFiles() *usage.Service {
 // Biller rates usage and subscriptions and closes billing periods.
 func (a *App) Biller() *billing.Biller {
 	if a.biller == nil {
-		a.biller = billing.NewBiller(billing.Config{Table: a.Table, Usage: a.UsageStore(), Assets: a.FulfillmentStore, Logger: a.Log, Now: a.now, Metrics: a.Metrics})
+		a.biller = billing.NewBiller(billing.Config{Table: a.Table, Usage: a.UsageStore(), Assets: a.FulfillmentStore, Logger: a.Log, Now: a.now, Metrics: a.Metrics,
+			Exports: a.Exports()})
 	}
 	return a.biller
+}
+
+// Exports is where large reconciliation exports are written: under
+// exports/ in the usage bucket (the usage function ignores those keys).
+func (a *App) Exports() billing.Exports {
+	return billing.Exports{Objects: a.S3(), Presign: s3.NewPresignClient(a.S3()), Bucket: a.Config.UsageBucket}
 }
 
 // UsageProcessor returns the usage function's processor of uploaded files.
@@ -65,15 +72,18 @@ func (a *App) usageHandler() (SQSHandler, error) {
 }
 
 // billingHandler is BillingFunction's queue handler: an accepted usage
-// file is billed at once.
+// file starts a run of its provider, and each job.billing unit is one
+// step of a run.
 func (a *App) billingHandler() (SQSHandler, error) {
 	c := &consumer.Events{Name: "billing", Logger: a.Log, Handlers: map[event.Type]consumer.EventFunc{
 		event.UsageFileUpdated: a.Biller().OnUsageFile,
+		event.JobBilling:       a.Biller().OnUnit,
+		event.JobExport:        a.Biller().OnExportUnit,
 	}}
 	return c.Handle, nil
 }
 
-// billingSchedule is BillingFunction's daily run over every provider.
+// billingSchedule is BillingFunction's daily start of every provider's run.
 func (a *App) billingSchedule() (ScheduleHandler, error) {
 	b := a.Biller()
 	return func(ctx context.Context, e events.EventBridgeEvent) error {

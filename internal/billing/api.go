@@ -4,16 +4,27 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
 )
 
 // Reader answers the invoice API: a provider reads its own invoices.
-type Reader struct{ store *Store }
+type Reader struct {
+	store   *Store
+	exports Exports
+	now     func() time.Time
+}
 
-// NewReader returns the invoice API over store.
-func NewReader(store *Store) *Reader { return &Reader{store: store} }
+// NewReader returns the invoice API over store; large exports are written
+// to exports (none when its zero value: every export is inline).
+func NewReader(store *Store, exports Exports, now func() time.Time) *Reader {
+	if now == nil {
+		now = time.Now
+	}
+	return &Reader{store: store, exports: exports, now: now}
+}
 
 func providerOnly(actor account.Principal) error {
 	if !actor.Is(account.Provider) {
@@ -65,4 +76,16 @@ func (r *Reader) EachLine(ctx context.Context, actor account.Principal, id strin
 		return Invoice{}, err
 	}
 	return inv, r.store.EachLine(ctx, id, fn)
+}
+
+// Export says how the reconciliation export of one of the provider's
+// invoices is answered: inline, at a presigned link, or later (its file is
+// being written; the call that finds none starts it).
+func (r *Reader) Export(ctx context.Context, actor account.Principal, id string) (Invoice, ExportAnswer, error) {
+	inv, err := r.Invoice(ctx, actor, id)
+	if err != nil {
+		return Invoice{}, ExportAnswer{}, err
+	}
+	ans, err := r.export(ctx, inv)
+	return inv, ans, err
 }

@@ -6,17 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"time"
 
-	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
-	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
-	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/metrics"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
@@ -40,6 +36,11 @@ type Config struct {
 	Now    func() time.Time
 	// Workers bounds the BatchWriteItem calls in flight.
 	Workers int
+	// Page bounds the assets one unit of a run rates: RunPage when zero;
+	// tests set it lower to bill a small provider over several pages.
+	Page int
+	// Exports is where large reconciliation exports are written.
+	Exports Exports
 	// Metrics counts billing runs by trigger and outcome; nil counts none.
 	Metrics *metrics.Recorder
 }
@@ -89,7 +90,13 @@ func (b *Biller) OnUsageFile(ctx context.Context, e event.Event) error {
 	if err := b.claim(ctx, stored); err != nil {
 		return err
 	}
-	err = b.Run(ctx, f.Provider.ID)
+	if err := b.store.requestRun(ctx, f.Provider.ID, b.cfg.Now().UTC().UnixMilli()); err != nil {
+		return err
+	}
+	_, err = b.start(ctx, f.Provider.ID, false, true)
+	if errors.Is(err, errRunning) {
+		return nil // the run in progress starts over when it ends (requestRun)
+	}
 	b.countRun(ctx, "file", err)
 	return err
 }
@@ -103,9 +110,12 @@ func (b *Biller) countRun(ctx context.Context, trigger string, err error) {
 	b.cfg.Metrics.Count(ctx, metrics.BillingRuns, 1, metrics.Dimension{Name: "Trigger", Value: trigger}, metrics.Dimension{Name: "Outcome", Value: outcome})
 }
 
-// Scheduled runs every provider's billing: the daily schedule. Providers
-// come from the account index, never a Scan; one provider's failure does
-// not stop the others.
+// Scheduled is the daily schedule: it starts a run of every provider
+// (run.go), whose units the billing queue brings back one step at a time.
+// Providers come from the account index, never a Scan; a provider whose
+// run is still in progress is left to it, and one provider's failure does
+// not stop the others. It costs two calls per provider, whatever the
+// providers' size.
 func (b *Biller) Scheduled(ctx context.Context) error {
 	type acct struct {
 		ID string `dynamodbav:"id"`
@@ -115,250 +125,21 @@ func (b *Biller) Scheduled(ctx context.Context) error {
 		return fmt.Errorf("billing: list providers: %w", err)
 	}
 	var errs []error
+	busy := 0
 	for _, p := range providers {
-		err := b.Run(ctx, p.ID)
+		_, err := b.start(ctx, p.ID, false, true)
+		if errors.Is(err, errRunning) {
+			busy++
+			continue
+		}
 		b.countRun(ctx, "schedule", err)
 		if err != nil {
-			b.cfg.Logger.ErrorContext(ctx, "billing: provider run failed", slog.String("provider", p.ID), slog.String("error", err.Error()))
+			b.cfg.Logger.ErrorContext(ctx, "billing: provider run not started", slog.String("provider", p.ID), slog.String("error", err.Error()))
 			errs = append(errs, err)
 		}
 	}
-	b.cfg.Logger.InfoContext(ctx, "billing: scheduled run done", slog.Int("providers", len(providers)), slog.Int("failed", len(errs)))
+	b.cfg.Logger.InfoContext(ctx, "billing: scheduled runs started", slog.Int("providers", len(providers)), slog.Int("in_progress", busy), slog.Int("failed", len(errs)))
 	return errors.Join(errs...)
-}
-
-// Run brings one provider's invoices up to date: it claims any accepted
-// file not claimed yet, then rates every period from the first one not
-// closed through the current one. Periods that ended (CloseGrace ago) are
-// closed; the current one stays open and is rated again next time. Running
-// it twice writes the same invoices.
-func (b *Biller) Run(ctx context.Context, provider string) error {
-	now := b.cfg.Now().UTC()
-	unclaimed, err := b.cfg.Usage.Query(ctx, dynamo.Partition{Index: dynamo.GSI3, PK: usage.BillingIndex(provider, usage.UnclaimedPeriod)})
-	if err != nil {
-		return err
-	}
-	for _, f := range unclaimed {
-		if err := b.claim(ctx, f); err != nil {
-			return err
-		}
-	}
-	subs, err := b.subscriptions(ctx, provider)
-	if err != nil {
-		return err
-	}
-	first, err := b.firstOpen(ctx, provider, subs, now)
-	if err != nil {
-		return err
-	}
-	for p := first; !PeriodOf(now).Before(p); p = p.Next() {
-		closing := !now.Before(p.End.Add(CloseGrace))
-		if err := b.bill(ctx, provider, p, subs, closing, now); err != nil {
-			return fmt.Errorf("billing: %s %s: %w", provider, p.Key(), err)
-		}
-		if closing {
-			if err := b.store.setClosedThrough(ctx, provider, p.Key()); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// subscription is an asset with its timeline.
-type subscription struct {
-	asset    fulfillment.Asset
-	timeline timeline.Timeline
-}
-
-// subscriptions reads the provider's assets (one index Query) and, for
-// those ever activated, their requests (one Query each).
-func (b *Biller) subscriptions(ctx context.Context, provider string) (map[string]subscription, error) {
-	assets, err := fulfillment.Docs[fulfillment.Asset](ctx, b.cfg.Assets, layout.ProviderAssets(provider))
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]subscription, len(assets))
-	for _, a := range assets {
-		if a.ActivatedAt == nil {
-			out[a.ID] = subscription{asset: a}
-			continue
-		}
-		st, reqs, err := b.cfg.Assets.AssetWithRequests(ctx, a.ID)
-		if err != nil {
-			return nil, err
-		}
-		rs := make([]fulfillment.Request, len(reqs))
-		for i, r := range reqs {
-			rs[i] = r.Request
-		}
-		out[a.ID] = subscription{asset: st.Asset, timeline: timeline.Of(st.Asset, rs)}
-	}
-	return out, nil
-}
-
-// firstOpen is the first period not closed yet: after the last closed one,
-// or, on a provider's first run, the period of its first activation (at
-// most maxBacklog periods back).
-func (b *Biller) firstOpen(ctx context.Context, provider string, subs map[string]subscription, now time.Time) (Period, error) {
-	closed, err := b.store.closedThrough(ctx, provider)
-	if err != nil {
-		return Period{}, err
-	}
-	if closed != "" {
-		p, err := ParsePeriod(closed)
-		return p.Next(), err
-	}
-	first := PeriodOf(now)
-	for _, s := range subs {
-		if len(s.timeline) > 0 && s.timeline[0].At.Before(first.Start) {
-			first = PeriodOf(s.timeline[0].At)
-		}
-	}
-	if oldest := PeriodOf(now.AddDate(0, -maxBacklog, 0)); first.Before(oldest) {
-		first = oldest
-	}
-	return first, nil
-}
-
-// bill rates period p into one invoice per currency.
-func (b *Biller) bill(ctx context.Context, provider string, p Period, subs map[string]subscription, closing bool, now time.Time) error {
-	files, err := b.cfg.Usage.Query(ctx, dynamo.Partition{Index: dynamo.GSI3, PK: usage.BillingIndex(provider, p.Key())})
-	if err != nil {
-		return err
-	}
-	invoices := map[string]*draft{}
-	get := func(currency string) *draft {
-		if invoices[currency] == nil {
-			invoices[currency] = &draft{inv: Invoice{ID: InvoiceID(provider, p, currency), Provider: catalog.Ref{ID: provider},
-				Period: p.Key(), Start: p.Start, End: p.End, Currency: currency, Status: InvoiceOpen, Created: now, Updated: now}}
-		}
-		return invoices[currency]
-	}
-	for _, id := range slices.Sorted(maps.Keys(subs)) {
-		s := subs[id]
-		for _, l := range Recurring(s.asset, s.timeline, p) {
-			get(l.Currency).add(l)
-		}
-	}
-	for _, f := range files {
-		get(f.Currency)
-	}
-	for _, currency := range slices.Sorted(maps.Keys(invoices)) {
-		d := invoices[currency]
-		if closing {
-			d.inv.Status = InvoiceClosed
-		}
-		if err := b.write(ctx, d, files, subs); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// draft is an invoice being rated.
-type draft struct {
-	inv   Invoice
-	lines []Line // license lines; usage lines are streamed
-}
-
-func (d *draft) add(l Line) {
-	d.lines = append(d.lines, l)
-	d.inv.OneTimeTotal = d.inv.OneTimeTotal.Add(l.Amount)
-	d.inv.OneTimeLines++
-}
-
-// write stores an invoice: its license lines (deleting any an earlier run
-// wrote that this one did not), the usage lines of its files, page by
-// page, then the invoice with its totals, unless it is closed already.
-func (b *Biller) write(ctx context.Context, d *draft, files []usage.Stored, subs map[string]subscription) error {
-	existing, err := b.store.Invoice(ctx, d.inv.ID)
-	switch {
-	case err == nil && existing.Status == InvoiceClosed:
-		return nil
-	case err == nil:
-		d.inv.Created = existing.Created
-	case !errors.Is(err, ErrNotFound):
-		return err
-	}
-	w := usage.NewBatchWriter(ctx, b.cfg.Table, b.cfg.Workers)
-	err = b.writeLines(ctx, w, d, files, subs)
-	if _, cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if d.inv.OneTimeLines+d.inv.UsageLines == 0 && existing.ID == "" {
-		return nil // nothing to bill: no invoice
-	}
-	d.inv.Total = d.inv.OneTimeTotal.Add(d.inv.UsageTotal)
-	err = b.store.putInvoice(ctx, d.inv)
-	if _, lost := dynamo.AsConditionFailed(err); lost {
-		return nil // closed by a concurrent run, with the same lines
-	}
-	return err
-}
-
-func (b *Biller) writeLines(ctx context.Context, w *usage.BatchWriter, d *draft, files []usage.Stored, subs map[string]subscription) error {
-	keep := map[string]bool{}
-	for _, l := range d.lines {
-		item, err := lineItem(d.inv.ID, l)
-		if err != nil {
-			return err
-		}
-		keep[linePrefix(l.BillingType)+l.Key] = true
-		if err := w.Put(item); err != nil {
-			return err
-		}
-	}
-	old, err := b.store.lineKeys(ctx, d.inv.ID, ProviderOneTime)
-	if err != nil {
-		return err
-	}
-	for _, k := range old {
-		if !keep[k.SK] {
-			if err := w.Delete(k); err != nil {
-				return err
-			}
-		}
-	}
-	for _, f := range files {
-		if f.Currency != d.inv.Currency {
-			continue
-		}
-		if err := b.usageLines(ctx, w, d, f, subs); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// usageLines rates a file's records, a page at a time. Records another
-// file was accepted with first are not billed.
-func (b *Biller) usageLines(ctx context.Context, w *usage.BatchWriter, d *draft, f usage.Stored, subs map[string]subscription) error {
-	return b.cfg.Usage.EachRecord(ctx, f, func(recs []usage.Record) error {
-		for _, r := range recs {
-			if r.DuplicateOf != "" {
-				continue
-			}
-			a := subs[r.Asset.ID].asset
-			l, err := Usage(f.File, r, a, assetItem(a, r.Item.ID))
-			if err != nil {
-				return err
-			}
-			item, err := lineItem(d.inv.ID, l)
-			if err != nil {
-				return err
-			}
-			if err := w.Put(item); err != nil {
-				return err
-			}
-			d.inv.UsageTotal = d.inv.UsageTotal.Add(l.Amount)
-			d.inv.UsageLines++
-		}
-		return nil
-	})
 }
 
 func assetItem(a fulfillment.Asset, itemID string) fulfillment.AssetItem {

@@ -59,6 +59,8 @@ func InvoiceID(provider string, p Period, currency string) string {
 //	INVOICE#<id> / LINE#O#<key>       a license line (keys name the source: R#<asset>#<item>#<first day>)
 //	INVOICE#<id> / LINE#U#<key>       a usage line (U#<record id>)
 //	BILLING#<provider> / STATE        the last period closed for the provider
+//	BILLING#<provider> / RUN          the provider's billing run: its step, cursor and totals (run.go)
+//	BILLING#<provider> / REQUESTED    when a run was last asked for by an accepted file
 //
 // Line keys are derived from what they charge, so a run that rates the
 // same thing again overwrites the same line.
@@ -155,10 +157,11 @@ func lineItem(invoiceID string, l Line) (map[string]types.AttributeValue, error)
 		Entity: "invoice_line", Doc: mustJSON(l)})
 }
 
-// lineKeys reads the keys of an invoice's lines of one billing type.
-func (s *Store) lineKeys(ctx context.Context, invoiceID, billingType string) ([]dynamo.Key, error) {
+// assetLineKeys reads the keys of an invoice's license lines of one asset:
+// one Query, whatever the invoice's size (line keys begin with the asset).
+func (s *Store) assetLineKeys(ctx context.Context, invoiceID, assetID string) ([]dynamo.Key, error) {
 	var out []dynamo.Key
-	err := s.eachLinePage(ctx, invoiceID, billingType, nil, 0, func(items []map[string]types.AttributeValue, _ map[string]types.AttributeValue) (bool, error) {
+	err := s.eachLinePage(ctx, invoiceID, linePrefix(ProviderOneTime)+"R#"+assetID+"#", nil, 0, func(items []map[string]types.AttributeValue, _ map[string]types.AttributeValue) (bool, error) {
 		for _, it := range items {
 			var k dynamo.Key
 			if err := attributevalue.UnmarshalMap(it, &k); err != nil {
@@ -181,7 +184,7 @@ func (s *Store) LinePage(ctx context.Context, invoiceID, billingType, token stri
 	}
 	var out []Line
 	next := ""
-	err = s.eachLinePage(ctx, invoiceID, billingType, start, int32(size), func(items []map[string]types.AttributeValue, last map[string]types.AttributeValue) (bool, error) {
+	err = s.eachLinePage(ctx, invoiceID, linePrefix(billingType), start, int32(size), func(items []map[string]types.AttributeValue, last map[string]types.AttributeValue) (bool, error) {
 		lines, err := decodeLines(items)
 		out = append(out, lines...)
 		if last != nil {
@@ -195,7 +198,7 @@ func (s *Store) LinePage(ctx context.Context, invoiceID, billingType, token stri
 // EachLine calls fn with every line of an invoice, license lines first.
 func (s *Store) EachLine(ctx context.Context, invoiceID string, fn func([]Line) error) error {
 	for _, bt := range []string{ProviderOneTime, ProviderUsage} {
-		err := s.eachLinePage(ctx, invoiceID, bt, nil, 0, func(items []map[string]types.AttributeValue, _ map[string]types.AttributeValue) (bool, error) {
+		err := s.eachLinePage(ctx, invoiceID, linePrefix(bt), nil, 0, func(items []map[string]types.AttributeValue, _ map[string]types.AttributeValue) (bool, error) {
 			lines, err := decodeLines(items)
 			if err != nil {
 				return false, err
@@ -223,12 +226,12 @@ func decodeLines(items []map[string]types.AttributeValue) ([]Line, error) {
 	return out, nil
 }
 
-// eachLinePage queries an invoice's lines of a type; fn says whether to
-// read the next page. limit 0 reads pages of DynamoDB's size.
-func (s *Store) eachLinePage(ctx context.Context, invoiceID, billingType string, start map[string]types.AttributeValue, limit int32,
+// eachLinePage queries an invoice's lines whose keys begin with prefix; fn
+// says whether to read the next page. limit 0 reads pages of DynamoDB's size.
+func (s *Store) eachLinePage(ctx context.Context, invoiceID, prefix string, start map[string]types.AttributeValue, limit int32,
 	fn func(items []map[string]types.AttributeValue, last map[string]types.AttributeValue) (bool, error)) error {
 	kc := expression.Key(dynamo.PK).Equal(expression.Value(invoicePK(invoiceID))).
-		And(expression.Key(dynamo.SK).BeginsWith(linePrefix(billingType)))
+		And(expression.Key(dynamo.SK).BeginsWith(prefix))
 	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
 		return fmt.Errorf("billing: build query: %w", err)
@@ -290,4 +293,52 @@ func (s *Store) setClosedThrough(ctx context.Context, provider, key string) erro
 		return nil // another run closed it (or a later period) first
 	}
 	return err
+}
+
+// run reads the provider's run item.
+func (s *Store) run(ctx context.Context, provider string) (runState, error) {
+	var st runState
+	err := s.table.Get(ctx, runKey(provider), &st)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return st, ErrNotFound
+	}
+	return st, err
+}
+
+type requestRow struct {
+	PK     string `dynamodbav:"pk"`
+	SK     string `dynamodbav:"sk"`
+	Entity string `dynamodbav:"entity"`
+	At     int64  `dynamodbav:"at"`
+}
+
+func requestKey(provider string) dynamo.Key {
+	return dynamo.Key{PK: "BILLING#" + provider, SK: "REQUESTED"}
+}
+
+// requestRun records that an accepted file asks for a run at now (Unix ms):
+// a run in progress that began before starts over when it ends.
+func (s *Store) requestRun(ctx context.Context, provider string, now int64) error {
+	k := requestKey(provider)
+	return s.table.Tx().Put("billing request", requestRow{PK: k.PK, SK: k.SK, Entity: "billing_request", At: now}, nil).Commit(ctx)
+}
+
+// requestedAt is when a run was last asked for (Unix ms; 0 never).
+func (s *Store) requestedAt(ctx context.Context, provider string) (int64, error) {
+	var r requestRow
+	err := s.table.Get(ctx, requestKey(provider), &r)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return 0, nil
+	}
+	return r.At, err
+}
+
+// RunInProgress reports whether a run of the provider is under way: its
+// units are queued or running.
+func (s *Store) RunInProgress(ctx context.Context, provider string) (bool, error) {
+	st, err := s.run(ctx, provider)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && st.Phase != phaseDone, err
 }

@@ -59,6 +59,8 @@ const (
 // platform, go to the consumer that runs them and to no webhook.
 const (
 	JobRenewal Type = "job.renewal"
+	JobBilling Type = "job.billing"        // one step of a provider's billing run: the billing function's
+	JobExport  Type = "job.billing_export" // one part of a large reconciliation export: the billing function's
 )
 
 // PlatformAccount is the account of the platform's own events (jobs).
@@ -103,6 +105,9 @@ const (
 
 // Routes returns the consumers of events of type t.
 func Routes(t Type) []Route {
+	if t == JobBilling || t == JobExport {
+		return []Route{RouteBilling}
+	}
 	if t.Object() == "job" {
 		return []Route{RouteFulfillment}
 	}

@@ -21,6 +21,9 @@ func TestRoutes(t *testing.T) {
 		{UsageFileUpdated, []Route{RouteBilling, RouteWebhook}},
 		{ListingRequestUpdated, []Route{RouteWebhook}},
 		{TokenCreated, []Route{RouteWebhook}},
+		{JobRenewal, []Route{RouteFulfillment}},
+		{JobBilling, []Route{RouteBilling}},
+		{JobExport, []Route{RouteBilling}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.typ), func(t *testing.T) {

@@ -232,29 +232,33 @@ func (s *Server) invoiceLineItems(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// reconciliationHeader are the columns of the reconciliation export: every
-// amount with what it was computed from.
-var reconciliationHeader = []string{
-	"invoice_id", "billing_provider", "line_key", "charge_type", "subscription_id", "customer_id", "order_id",
-	"product_id", "item_id", "sku_id", "marketplace_id", "charge_start", "charge_end", "billable_days", "cycle_days",
-	"quantity", "unit_price", "amount", "currency", "source_id", "usage_file_id", "usage_record_id",
-}
-
-// invoiceReconciliation streams the invoice's lines as CSV, then a total
-// row that equals the invoice's totalCharges.
+// invoiceReconciliation answers the invoice's lines as CSV, then a total
+// row that equals the invoice's totalCharges: streamed in the answer when
+// the invoice has at most billing.InlineExportLines lines; else written to
+// S3 by the billing function, answered 202 (Retry-After) until it is, then
+// 303 to a presigned link.
 func (s *Server) invoiceReconciliation(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	inv, err := s.cfg.Invoices.Invoice(r.Context(), principal(r), id)
+	inv, ans, err := s.cfg.Invoices.Export(r.Context(), principal(r), id)
 	if err != nil {
 		return err
+	}
+	switch {
+	case ans.URL != "":
+		http.Redirect(w, r, ans.URL, http.StatusSeeOther)
+		return nil
+	case !ans.Inline:
+		w.Header().Set("Retry-After", strconv.Itoa(exportRetrySeconds))
+		writeJSON(w, http.StatusAccepted, map[string]any{"status": "writing", "invoiceId": inv.ID, "retryAfter": exportRetrySeconds})
+		return nil
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-reconciliation.csv"`, url.PathEscape(id)))
 	cw := csv.NewWriter(w)
-	_ = cw.Write(reconciliationHeader)
+	_ = cw.Write(billing.ReconciliationHeader)
 	_, err = s.cfg.Invoices.EachLine(r.Context(), principal(r), id, func(lines []billing.Line) error {
 		for _, l := range lines {
-			if err := cw.Write(reconciliationRow(inv, l)); err != nil {
+			if err := cw.Write(billing.ReconciliationRow(inv, l)); err != nil {
 				return err
 			}
 		}
@@ -267,17 +271,10 @@ func (s *Server) invoiceReconciliation(w http.ResponseWriter, r *http.Request) e
 		cw.Flush()
 		return nil
 	}
-	total := make([]string, len(reconciliationHeader))
-	total[0], total[1], total[17], total[18] = inv.ID, "total", billing.Fixed(inv.Total, inv.Currency), inv.Currency
-	_ = cw.Write(total)
+	_ = cw.Write(billing.ReconciliationTotal(inv))
 	cw.Flush()
 	return cw.Error()
 }
 
-func reconciliationRow(inv billing.Invoice, l billing.Line) []string {
-	day := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	return []string{inv.ID, l.BillingType, l.Key, l.ChargeType, l.SubscriptionID, l.CustomerID, l.OrderID,
-		l.ProductID, l.ItemID, l.SkuID, l.MarketplaceID, day(l.ChargeStart), day(l.ChargeEnd), strconv.Itoa(l.Days),
-		strconv.Itoa(l.CycleDays), l.Quantity, l.UnitPrice, billing.Fixed(l.Amount, l.Currency), l.Currency, l.Source,
-		l.UsageFileID, l.UsageRecordID}
-}
+// exportRetrySeconds is when to ask again for an export being written.
+const exportRetrySeconds = 10

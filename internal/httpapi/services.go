@@ -156,6 +156,7 @@ type UsageService interface {
 
 // InvoiceService is what the API asks of billing.Reader.
 type InvoiceService interface {
+	Export(ctx context.Context, actor account.Principal, id string) (billing.Invoice, billing.ExportAnswer, error)
 	EachLine(ctx context.Context, actor account.Principal, id string, fn func([]billing.Line) error) (billing.Invoice, error)
 	Invoice(ctx context.Context, actor account.Principal, id string) (billing.Invoice, error)
 	Invoices(ctx context.Context, actor account.Principal) ([]billing.Invoice, error)

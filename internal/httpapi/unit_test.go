@@ -46,6 +46,7 @@ type mockAPI struct {
 	h        http.Handler
 	catalog  *mock.CatalogService
 	ordering *mock.OrderingService
+	invoices *mock.InvoiceService
 }
 
 func newMockAPI(t *testing.T) *mockAPI {
@@ -57,11 +58,11 @@ func newMockAPI(t *testing.T) *mockAPI {
 		}
 		return account.Principal{AccountID: "XA-" + typ, AccountType: account.Type(typ), TokenID: "TK-1"}, nil
 	}}
-	m := &mockAPI{catalog: &mock.CatalogService{}, ordering: &mock.OrderingService{}}
+	m := &mockAPI{catalog: &mock.CatalogService{}, ordering: &mock.OrderingService{}, invoices: &mock.InvoiceService{}}
 	m.h = httpapi.New(httpapi.Config{
 		Accounts: accounts, Catalog: m.catalog, Ordering: m.ordering,
 		Fulfillment: &mock.FulfillmentService{}, Webhooks: &mock.WebhookService{},
-		Usage: &mock.UsageService{}, Invoices: &mock.InvoiceService{},
+		Usage: &mock.UsageService{}, Invoices: m.invoices,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	return m

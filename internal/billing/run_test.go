@@ -1,0 +1,300 @@
+package billing_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/infra/stacktest"
+	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/billing"
+	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+)
+
+func TestMain(m *testing.M) { stacktest.Main(m) }
+
+// The biller's clock: 2026-01-02 closes November and December 2025 and
+// leaves January open.
+var clock = time.Date(2026, 1, 2, 2, 0, 0, 0, time.UTC)
+
+// seedProvider writes n active assets of provider (TEST-ONLY rows, as the
+// approved purchases would leave them): one monthly reservation item at
+// 10 USD, quantity 1+i%5, activated on 2025-11-01 (asset i a minute after
+// asset i-1). Every month from
+// November costs 10 × the sum of the quantities.
+func seedProvider(t *testing.T, a *app.App, provider string, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := range n {
+		at := time.Date(2025, 11, 1, 0, i, 0, 0, time.UTC)
+		as := fulfillment.Asset{ID: fulfillment.NewAssetID(), Status: fulfillment.AssetActive, Currency: "USD",
+			Product: fulfillment.Ref{ID: "PRD-000-000-001"}, Vendor: fulfillment.Ref{ID: "VA-000-001"}, Provider: fulfillment.Ref{ID: provider},
+			Items: []fulfillment.AssetItem{{ID: "PRD-000-000-001-0001", LocalID: "seat", Type: catalog.ItemReservation, Period: catalog.PeriodMonthly,
+				Quantity: fmt.Sprint(1 + i%5), Price: "10"}},
+			ActivatedAt: &at, Created: at, Updated: at}
+		if err := a.Table.Tx().Create("asset", fulfillment.AssetRow(fulfillment.StoredAsset{Asset: as, Rev: 1, NextReq: 2})).Commit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, as.ID)
+	}
+	return ids
+}
+
+func invoiceID(provider, yyyymm string) string {
+	return "IN-" + yyyymm + "-" + strings.ReplaceAll(strings.TrimPrefix(provider, "PA-"), "-", "") + "-USD"
+}
+
+// summary is what a provider's invoices say, oldest first: id, status,
+// total and license line count, and the amounts of each one's lines.
+func summary(t *testing.T, b *billing.Biller, provider string) []string {
+	t.Helper()
+	invs, err := b.Store().Invoices(context.Background(), provider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, inv := range invs {
+		var amounts []string
+		err := b.Store().EachLine(context.Background(), inv.ID, func(ls []billing.Line) error {
+			for _, l := range ls {
+				amounts = append(amounts, l.Amount.StringFixed(2))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(amounts)
+		out = append(out, fmt.Sprintf("%s %s %s lines=%d [%s]", inv.ID, inv.Status, inv.Total.StringFixed(2), inv.OneTimeLines, strings.Join(amounts, " ")))
+	}
+	return out
+}
+
+// want is the invoices of 7 assets seeded by seedProvider: quantities
+// 1 2 3 4 5 1 2, 18 seats at 10 USD a month.
+func want(provider string) []string {
+	lines := "[10.00 10.00 20.00 20.00 30.00 40.00 50.00]"
+	return []string{
+		invoiceID(provider, "202511") + " closed 180.00 lines=7 " + lines,
+		invoiceID(provider, "202512") + " closed 180.00 lines=7 " + lines,
+		invoiceID(provider, "202601") + " open 180.00 lines=7 " + lines,
+	}
+}
+
+func biller(t *testing.T, a *app.App, page int) *billing.Biller {
+	t.Helper()
+	return billing.NewBiller(billing.Config{Table: a.Table, Usage: a.UsageStore(), Assets: a.FulfillmentStore,
+		Logger: stacktest.Logger(t), Now: func() time.Time { return clock }, Page: page})
+}
+
+// TestRun_Pages: a run over a provider several pages large (7 assets, 2 a
+// page) writes the invoices a one-page run writes, and running again
+// changes nothing.
+func TestRun_Pages(t *testing.T) {
+	a := stacktest.Shared(t).App(t, app.Options{})
+	paged, whole := "PA-101-101", "PA-102-102"
+	seedProvider(t, a, paged, 7)
+	seedProvider(t, a, whole, 7)
+	for range 2 {
+		if err := biller(t, a, 2).Run(context.Background(), paged); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := biller(t, a, 0).Run(context.Background(), whole); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want(paged), summary(t, biller(t, a, 0), paged)); diff != "" {
+		t.Errorf("paged run (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want(whole), summary(t, biller(t, a, 0), whole)); diff != "" {
+		t.Errorf("one-page run (-want +got):\n%s", diff)
+	}
+}
+
+// queue is the billing queue as a test drives it: the job.billing events
+// committed to the outbox, each delivered as one SQS message.
+type queue struct {
+	t    *testing.T
+	a    *app.App
+	seen map[string]bool
+}
+
+// fresh returns the job.billing events of provider not taken yet.
+func (q *queue) fresh(provider string) []events.SQSMessage {
+	q.t.Helper()
+	return q.take(event.JobBilling, func(data string) bool {
+		var u billing.Unit
+		if err := json.Unmarshal([]byte(data), &u); err != nil {
+			q.t.Fatal(err)
+		}
+		return u.Provider == provider
+	})
+}
+
+// take returns the events of type typ whose data match, not taken yet.
+func (q *queue) take(typ event.Type, match func(data string) bool) []events.SQSMessage {
+	q.t.Helper()
+	client, ok := q.a.Table.Client.(*dynamodb.Client)
+	if !ok {
+		q.t.Fatalf("table client is a %T", q.a.Table.Client)
+	}
+	expr, err := expression.NewBuilder().WithFilter(expression.Name("type").Equal(expression.Value(string(typ)))).Build()
+	if err != nil {
+		q.t.Fatal(err)
+	}
+	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(q.a.Table.Name), FilterExpression: expr.Filter(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ConsistentRead: aws.Bool(true)})
+	var out []events.SQSMessage
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			q.t.Fatal(err)
+		}
+		var items []dynamo.EventItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			q.t.Fatal(err)
+		}
+		for _, it := range items {
+			if q.seen[it.ID] || !match(it.Data) {
+				continue
+			}
+			q.seen[it.ID] = true
+			e, err := it.Event()
+			if err != nil {
+				q.t.Fatal(err)
+			}
+			body, err := json.Marshal(e)
+			if err != nil {
+				q.t.Fatal(err)
+			}
+			out = append(out, events.SQSMessage{MessageId: e.ID, Body: string(body)})
+		}
+	}
+	return out
+}
+
+// deliver hands msgs to the billing function as one batch and returns the
+// ids of the messages it failed.
+func deliver(t *testing.T, h app.SQSHandler, msgs ...events.SQSMessage) []string {
+	t.Helper()
+	res, err := h(context.Background(), events.SQSEvent{Records: msgs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range res.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	return failed
+}
+
+// TestRun_FailingUnit: two providers' runs go through the billing queue's
+// handler, a unit at a time. One unit of the first fails (an unreadable
+// request row of an asset on its page): the batch reports that message
+// alone, the other provider's unit goes on. Once the row is repaired the
+// message is redelivered and the run ends exact; every unit delivered
+// twice, during the run and after it, bills nothing twice.
+func TestRun_FailingUnit(t *testing.T) {
+	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
+	hs, err := a.Handlers(app.BillingFunction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hs.SQS["BillingFunction"]
+	broken, healthy := "PA-201-201", "PA-202-202"
+	ids := seedProvider(t, a, broken, 7)
+	seedProvider(t, a, healthy, 7)
+	b := biller(t, a, 2)
+	for _, p := range []string{broken, healthy} {
+		if err := b.Start(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Asset 2 is on one of the pages of November's rating.
+	bad := map[string]string{"pk": fulfillment.AssetPK(ids[2]), "sk": "REQUEST#broken", "entity": "request", "doc": "{"}
+	av, err := attributevalue.MarshalMap(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Table.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(a.Table.Name), Item: av}); err != nil {
+		t.Fatal(err)
+	}
+
+	q := &queue{t: t, a: a, seen: map[string]bool{}}
+	var all []events.SQSMessage
+	var failedOnce []string
+	for range 100 {
+		batch := append(q.fresh(broken), q.fresh(healthy)...)
+		if len(batch) == 0 {
+			break
+		}
+		all = append(all, batch...)
+		failed := deliver(t, h, batch...)
+		if len(failed) == 0 {
+			// A duplicate of every message (SQS delivers at least
+			// once) finds its step done and does nothing.
+			if dup := deliver(t, h, batch...); len(dup) != 0 {
+				t.Fatalf("duplicates failed: %v", dup)
+			}
+			continue
+		}
+		if failedOnce != nil || len(failed) != 1 || len(batch) != 2 {
+			t.Fatalf("batch of %d: failed %v (failed before: %v)", len(batch), failed, failedOnce)
+		}
+		failedOnce = failed
+		// SQS redelivers the failed message alone; it fails until the
+		// row is repaired.
+		msg := batch[slices.IndexFunc(batch, func(m events.SQSMessage) bool { return m.MessageId == failed[0] })]
+		if again := deliver(t, h, msg); len(again) != 1 {
+			t.Fatalf("redelivery before the repair: failed %v", again)
+		}
+		if _, err := a.Table.Client.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{TableName: aws.String(a.Table.Name),
+			Key: dynamo.Key{PK: bad["pk"], SK: bad["sk"]}.AV()}); err != nil {
+			t.Fatal(err)
+		}
+		if again := deliver(t, h, msg); len(again) != 0 {
+			t.Fatalf("redelivery after the repair: failed %v", again)
+		}
+	}
+	if failedOnce == nil {
+		t.Fatal("no unit failed: the broken row was never read")
+	}
+	// 7 assets at 2 a page: per period start, 4 pages, no usage file,
+	// invoices; then done.
+	if perRun := len(all) / 2; perRun != 1+3*(4+1+1) {
+		t.Errorf("%d units in all, want %d per provider", len(all), 1+3*(4+1+1))
+	}
+	for _, p := range []string{broken, healthy} {
+		if diff := cmp.Diff(want(p), summary(t, b, p)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", p, diff)
+		}
+	}
+
+	// Every unit delivered again (a redelivery after a lost ack) is
+	// acknowledged and changes nothing.
+	if failed := deliver(t, h, all...); len(failed) != 0 {
+		t.Fatalf("duplicates failed: %v", failed)
+	}
+	if fresh := append(q.fresh(broken), q.fresh(healthy)...); len(fresh) != 0 {
+		t.Errorf("duplicates committed %d units", len(fresh))
+	}
+	for _, p := range []string{broken, healthy} {
+		if diff := cmp.Diff(want(p), summary(t, b, p)); diff != "" {
+			t.Errorf("%s after duplicates (-want +got):\n%s", p, diff)
+		}
+	}
+}
