@@ -177,7 +177,7 @@ func (s *Service) SubmitListingRequest(ctx context.Context, actor account.Princi
 		Marketplace: Ref{ID: mp.ID, Name: mp.Name}, Vendor: st.head.p.Owner, Provider: mp.Owner,
 		Currency: mp.Currency, Prices: prices, Note: in.Note, Created: now, Updated: now}
 	tx := s.table.Tx().
-		Create("pending", row{PK: productPK(lr.Product.ID), SK: pendingSK(mp.ID), Entity: "lock", Doc: lr.ID}).
+		Create("pending", row{Row: dynamo.Row{Key: dynamo.Key{PK: productPK(lr.Product.ID), SK: pendingSK(mp.ID)}, Entity: "lock", Doc: lr.ID}}).
 		Create("listing request", listingRequestRow(lr))
 	if err := emitBoth(tx, event.ListingRequestUpdated, lr, lr.Vendor.ID, lr.Provider.ID, now, s.retentionDays); err != nil {
 		return ListingRequest{}, err
@@ -338,7 +338,7 @@ func (s *Service) GetListingRequest(ctx context.Context, actor account.Principal
 	if err != nil {
 		return ListingRequest{}, err
 	}
-	lr, err := decodeDoc[ListingRequest](r)
+	lr, err := dynamo.Decode[ListingRequest](r)
 	if err != nil {
 		return ListingRequest{}, err
 	}
@@ -423,7 +423,7 @@ func (s *Service) applyListing(ctx context.Context, lr ListingRequest, now time.
 	l := Listing{ID: ident.Digits("LST", 3, 3, 3), Created: now}
 	switch err := s.table.Get(ctx, dynamo.Key{PK: productPK(lr.Product.ID), SK: listingSK(lr.Marketplace.ID)}, &r); {
 	case err == nil:
-		prev, err := decodeDoc[Listing](r)
+		prev, err := dynamo.Decode[Listing](r)
 		if err != nil {
 			return Listing{}, err
 		}
@@ -495,7 +495,7 @@ func queryDocs[T any](ctx context.Context, s *Service, part dynamo.Partition) ([
 	}
 	out := make([]T, 0, len(rows))
 	for _, r := range rows {
-		v, err := decodeDoc[T](r)
+		v, err := dynamo.Decode[T](r)
 		if err != nil {
 			return nil, err
 		}

@@ -35,9 +35,7 @@ const (
 // item appears when a purchase is approved, moves when a renewal extends
 // the commitment, and goes when the asset ends.
 type renewalRow struct {
-	PK      string `dynamodbav:"pk"`
-	SK      string `dynamodbav:"sk"`
-	Entity  string `dynamodbav:"entity"`
+	dynamo.Row
 	AssetID string `dynamodbav:"asset_id"`
 }
 
@@ -59,7 +57,7 @@ func reindexRenewal(tx *dynamo.Tx, before, after Asset) {
 		tx.Delete("renewal index", oldKey, nil)
 	}
 	if has && (!had || oldKey != newKey) {
-		tx.Put("renewal index", renewalRow{PK: newKey.PK, SK: newKey.SK, Entity: "renewal", AssetID: after.ID}, nil)
+		tx.Put("renewal index", renewalRow{Row: dynamo.Row{Key: newKey, Entity: "renewal"}, AssetID: after.ID}, nil)
 	}
 }
 

@@ -77,20 +77,10 @@ func RenewalDay(day time.Time) dynamo.Sharded {
 	return dynamo.Sharded{Prefix: "RENEWAL#" + day.UTC().Format(time.DateOnly), Shards: Shards}
 }
 
-// IndexKeys are the index key attributes of one item, on gsi4–gsi6.
-type IndexKeys struct {
-	GSI4PK string `dynamodbav:"gsi4pk,omitempty"`
-	GSI4SK string `dynamodbav:"gsi4sk,omitempty"`
-	GSI5PK string `dynamodbav:"gsi5pk,omitempty"`
-	GSI5SK string `dynamodbav:"gsi5sk,omitempty"`
-	GSI6PK string `dynamodbav:"gsi6pk,omitempty"`
-	GSI6SK string `dynamodbav:"gsi6sk,omitempty"`
-}
-
 // RequestIndexes are a request's index keys in status.
-func RequestIndexes(id, vendor, provider, status string, created time.Time) IndexKeys {
+func RequestIndexes(id, vendor, provider, status string, created time.Time) dynamo.Indexes {
 	sk := SortKey(created, id)
-	return IndexKeys{
+	return dynamo.Indexes{
 		GSI4PK: VendorQueue(vendor, status).Key(id), GSI4SK: sk,
 		GSI5PK: VendorRequests(vendor).Key(id), GSI5SK: sk,
 		GSI6PK: ProviderRequests(provider).Key(id), GSI6SK: sk,
@@ -99,9 +89,9 @@ func RequestIndexes(id, vendor, provider, status string, created time.Time) Inde
 
 // AssetIndexes are an asset's index keys; customer is empty for an asset
 // that is no subscription of a Partner Center customer.
-func AssetIndexes(id, vendor, provider, customer string, created time.Time) IndexKeys {
+func AssetIndexes(id, vendor, provider, customer string, created time.Time) dynamo.Indexes {
 	sk := SortKey(created, id)
-	k := IndexKeys{
+	k := dynamo.Indexes{
 		GSI5PK: VendorAssets(vendor).Key(id), GSI5SK: sk,
 		GSI6PK: ProviderAssets(provider).Key(id), GSI6SK: sk,
 	}

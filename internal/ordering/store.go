@@ -14,23 +14,7 @@ import (
 )
 
 func docRow(pk, sk, entity, owner string, v any) row {
-	return row{PK: pk, SK: sk, Entity: entity, Doc: dynamo.MarshalDoc(v), Owner: owner, Rev: 1}
-}
-
-func decode[T any](r row) (T, error) {
-	return dynamo.UnmarshalDoc[T](r.Doc, "ordering "+r.Entity+" "+r.PK+"/"+r.SK)
-}
-
-func decodeAll[T any](rows []row) ([]T, error) {
-	out := make([]T, 0, len(rows))
-	for _, r := range rows {
-		v, err := decode[T](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return row{Row: dynamo.DocRow(dynamo.Key{PK: pk, SK: sk}, entity, v), Owner: owner, Rev: 1}
 }
 
 // IdempotencyTTL is how long a key is remembered.
@@ -104,7 +88,7 @@ func (s *Service) Remembered(ctx context.Context, account, key string) (*Record,
 	if err != nil {
 		return nil, err
 	}
-	rec, err := decode[Record](r)
+	rec, err := dynamo.Decode[Record](r)
 	return &rec, err
 }
 

@@ -61,8 +61,7 @@ import (
 // table except in the create and rotate answers; no log line or event
 // carries them.
 type webhookItem struct {
-	dynamo.Key
-	Entity              string       `dynamodbav:"entity"`
+	dynamo.Row
 	ID                  string       `dynamodbav:"id"`
 	Account             string       `dynamodbav:"account"`
 	Label               string       `dynamodbav:"label"`
@@ -157,7 +156,7 @@ func (it webhookItem) endpoint() endpoint {
 func newWebhookItem(ep endpoint) webhookItem {
 	w := ep.Webhook
 	return webhookItem{
-		Key: webhookKey(w.Account, w.ID), Entity: "webhook", ID: w.ID, Account: w.Account,
+		Row: dynamo.Row{Key: webhookKey(w.Account, w.ID), Entity: "webhook"}, ID: w.ID, Account: w.Account,
 		Label: w.Label, Description: w.Description, URL: w.URL, Events: w.Events, Products: w.Products,
 		Active: w.Active, Secrets: ep.secrets, Created: w.Created, Updated: w.Updated,
 	}
@@ -221,8 +220,7 @@ func (d deliveryState) view(attempts []Attempt) Delivery {
 }
 
 type deliveryItem struct {
-	dynamo.Key
-	Entity       string     `dynamodbav:"entity"`
+	dynamo.Row
 	ID           string     `dynamodbav:"id"`
 	WebhookID    string     `dynamodbav:"webhook_id"`
 	Account      string     `dynamodbav:"account"`
@@ -235,8 +233,6 @@ type deliveryItem struct {
 	Created      time.Time  `dynamodbav:"created"`
 	Updated      time.Time  `dynamodbav:"updated"`
 	ExpiresAt    int64      `dynamodbav:"expires_at"`
-	GSI7PK       string     `dynamodbav:"gsi7pk"`
-	GSI7SK       string     `dynamodbav:"gsi7sk"`
 }
 
 // state is the delivery without its body, which is the event's.
@@ -250,8 +246,7 @@ func (it deliveryItem) state() deliveryState {
 }
 
 type attemptItem struct {
-	dynamo.Key
-	Entity      string     `dynamodbav:"entity"`
+	dynamo.Row
 	DeliveryID  string     `dynamodbav:"delivery_id"`
 	Number      int        `dynamodbav:"number"`
 	At          time.Time  `dynamodbav:"at"`
@@ -354,12 +349,12 @@ func (s *DynamoStore) webhook(ctx context.Context, account, id string) (endpoint
 
 func (s *DynamoStore) newDeliveryItem(d deliveryState) deliveryItem {
 	return deliveryItem{
-		Key: deliveryKey(d.Account, d.WebhookID, d.ID), Entity: "webhook_delivery",
+		Row: dynamo.Row{Key: deliveryKey(d.Account, d.WebhookID, d.ID), Entity: "webhook_delivery", Indexes: dynamo.Indexes{
+			GSI7PK: deliveryShard(d.Account, d.WebhookID, d.ID, d.Status == StatusFailed, s.shards), GSI7SK: d.ID}},
 		ID: d.ID, WebhookID: d.WebhookID, Account: d.Account, EventID: d.EventID,
 		EventType: string(d.EventType), EventCreated: d.EventCreated,
 		Status: d.Status, Attempts: d.Attempts, NextAttempt: d.NextAttempt,
 		Created: d.Created, Updated: d.Updated, ExpiresAt: s.expiry(d.Created),
-		GSI7PK: deliveryShard(d.Account, d.WebhookID, d.ID, d.Status == StatusFailed, s.shards), GSI7SK: d.ID,
 	}
 }
 
@@ -505,7 +500,7 @@ func (s *DynamoStore) recordAttempt(ctx context.Context, d deliveryState, a Atte
 	}
 	cond := expression.Name("attempts").Equal(expression.Value(a.Number - 1))
 	it := attemptItem{
-		Key: attemptKey(d.Account, d.WebhookID, d.ID, a.Number), Entity: "webhook_attempt", DeliveryID: d.ID,
+		Row: dynamo.Row{Key: attemptKey(d.Account, d.WebhookID, d.ID, a.Number), Entity: "webhook_attempt"}, DeliveryID: d.ID,
 		Number: a.Number, At: a.At, Trigger: a.Trigger, StatusCode: a.StatusCode, DurationMS: a.DurationMS,
 		Error: a.Error, Response: a.Response, NextAttempt: a.NextAttempt, ExpiresAt: s.expiry(a.At),
 	}

@@ -69,9 +69,8 @@ func (s *DynamoStore) createWebhook(ctx context.Context, ep endpoint, ev event.E
 // countItem counts an account's webhooks. It sits in their partition under
 // a sort key outside WEBHOOK#, so the fan-out Query never reads it.
 type countItem struct {
-	dynamo.Key
-	Entity string `dynamodbav:"entity"`
-	N      int    `dynamodbav:"n"`
+	dynamo.Row
+	N int `dynamodbav:"n"`
 }
 
 func countKey(account string) dynamo.Key {
@@ -100,7 +99,7 @@ func (s *DynamoStore) initCount(ctx context.Context, account string) error {
 	if err != nil {
 		return err
 	}
-	err = s.table.Tx().Create("count", countItem{Key: countKey(account), Entity: "webhook_count", N: len(eps)}).Commit(ctx)
+	err = s.table.Tx().Create("count", countItem{Row: dynamo.Row{Key: countKey(account), Entity: "webhook_count"}, N: len(eps)}).Commit(ctx)
 	if _, ok := dynamo.AsConditionFailed(err); ok || err == nil {
 		return nil
 	}
