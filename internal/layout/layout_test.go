@@ -1,6 +1,7 @@
 package layout_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -45,3 +46,5 @@ func TestRecordShard(t *testing.T) {
 		}
 	}
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // Item layout:
@@ -91,14 +91,6 @@ type secretItem struct {
 	Expires *time.Time `dynamodbav:"expires,omitempty"`
 }
 
-func webhookKey(account, id string) dynamo.Key {
-	return dynamo.Key{PK: "WEBHOOKS#" + account, SK: "WEBHOOK#" + id}
-}
-
-func webhooksPartition(account string) dynamo.Partition {
-	return dynamo.Partition{PK: "WEBHOOKS#" + account, SKPrefix: "WEBHOOK#"}
-}
-
 // DefaultDeliveryShards is how many gsi7 partitions a webhook's deliveries
 // are spread over. Sized from the scale model (`make scale`): the
 // provider's webhook takes about 20 deliveries per two-line order (order,
@@ -111,33 +103,10 @@ func webhooksPartition(account string) dynamo.Partition {
 // before) but never shrink.
 const DefaultDeliveryShards = 128
 
-// deliveriesIndex is the index that lists a webhook's deliveries.
-const deliveriesIndex = "gsi7"
-
-func deliveryPK(account, webhookID, id string) string {
-	return "WHDELIVERY#" + account + "#" + webhookID + "#" + id
-}
-
-func deliveryKey(account, webhookID, id string) dynamo.Key {
-	return dynamo.Key{PK: deliveryPK(account, webhookID, id), SK: "DELIVERY"}
-}
-
-func attemptKey(account, webhookID, id string, n int) dynamo.Key {
-	return dynamo.Key{PK: deliveryPK(account, webhookID, id), SK: fmt.Sprintf("A#%04d", n)}
-}
-
 // deliveryShard is the gsi7 partition of delivery id: failed deliveries
 // sit apart from the others, in as many shards.
 func deliveryShard(account, webhookID, id string, failed bool, shards int) string {
-	return shardKey(account, webhookID, failed, dynamo.ShardOf(id, shards))
-}
-
-func shardKey(account, webhookID string, failed bool, shard int) string {
-	prefix := "WHDELIVERIES#"
-	if failed {
-		prefix = "WHFAILED#"
-	}
-	return prefix + account + "#" + webhookID + "#" + strconv.Itoa(shard)
+	return layout.Deliveries(account, webhookID, failed, shards).Key(id)
 }
 
 func (it webhookItem) endpoint() endpoint {
@@ -156,7 +125,7 @@ func (it webhookItem) endpoint() endpoint {
 func newWebhookItem(ep endpoint) webhookItem {
 	w := ep.Webhook
 	return webhookItem{
-		Row: dynamo.Row{Key: webhookKey(w.Account, w.ID), Entity: "webhook"}, ID: w.ID, Account: w.Account,
+		Row: dynamo.Row{Key: layout.WebhookKey(w.Account, w.ID), Entity: "webhook"}, ID: w.ID, Account: w.Account,
 		Label: w.Label, Description: w.Description, URL: w.URL, Events: w.Events, Products: w.Products,
 		Active: w.Active, Secrets: ep.secrets, Created: w.Created, Updated: w.Updated,
 	}
@@ -324,7 +293,7 @@ func (s *DynamoStore) expiry(t time.Time) int64 {
 }
 
 func (s *DynamoStore) webhooks(ctx context.Context, account string) ([]endpoint, error) {
-	items, err := dynamo.QueryAll[webhookItem](ctx, s.table, webhooksPartition(account))
+	items, err := dynamo.QueryAll[webhookItem](ctx, s.table, layout.Webhooks(account))
 	if err != nil {
 		return nil, fmt.Errorf("webhook: list webhooks of %s: %w", account, err)
 	}
@@ -337,7 +306,7 @@ func (s *DynamoStore) webhooks(ctx context.Context, account string) ([]endpoint,
 
 func (s *DynamoStore) webhook(ctx context.Context, account, id string) (endpoint, error) {
 	var it webhookItem
-	err := s.table.Get(ctx, webhookKey(account, id), &it)
+	err := s.table.Get(ctx, layout.WebhookKey(account, id), &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return endpoint{}, ErrNotFound
 	}
@@ -349,7 +318,7 @@ func (s *DynamoStore) webhook(ctx context.Context, account, id string) (endpoint
 
 func (s *DynamoStore) newDeliveryItem(d deliveryState) deliveryItem {
 	return deliveryItem{
-		Row: dynamo.Row{Key: deliveryKey(d.Account, d.WebhookID, d.ID), Entity: "webhook_delivery", Indexes: dynamo.Indexes{
+		Row: dynamo.Row{Key: layout.DeliveryKey(d.Account, d.WebhookID, d.ID), Entity: "webhook_delivery", Indexes: dynamo.Indexes{
 			GSI7PK: deliveryShard(d.Account, d.WebhookID, d.ID, d.Status == StatusFailed, s.shards), GSI7SK: d.ID}},
 		ID: d.ID, WebhookID: d.WebhookID, Account: d.Account, EventID: d.EventID,
 		EventType: string(d.EventType), EventCreated: d.EventCreated,
@@ -393,7 +362,7 @@ func (s *DynamoStore) createDelivery(ctx context.Context, d deliveryState) (deli
 // readDelivery reads a delivery item, without its body.
 func (s *DynamoStore) readDelivery(ctx context.Context, account, webhookID, id string) (deliveryState, error) {
 	var it deliveryItem
-	err := s.table.Get(ctx, deliveryKey(account, webhookID, id), &it)
+	err := s.table.Get(ctx, layout.DeliveryKey(account, webhookID, id), &it)
 	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.Entity != "webhook_delivery") {
 		return deliveryState{}, ErrNotFound
 	}
@@ -417,7 +386,7 @@ type taskItem struct {
 // names it), a read of the delivery and then of its event otherwise. A
 // delivery whose event is no longer stored comes without a body.
 func (s *DynamoStore) delivery(ctx context.Context, account, webhookID, id, eventID string) (deliveryState, error) {
-	keys := []dynamo.Key{deliveryKey(account, webhookID, id)}
+	keys := []dynamo.Key{layout.DeliveryKey(account, webhookID, id)}
 	if eventID != "" {
 		keys = append(keys, dynamo.EventKey(eventID))
 	}
@@ -483,7 +452,7 @@ func envelope(it taskItem) ([]byte, error) {
 // pending or a manual attempt ends, gsi7pk when it moves to or from the
 // failed shards.
 func (s *DynamoStore) recordAttempt(ctx context.Context, d deliveryState, a Attempt) error {
-	k := deliveryKey(d.Account, d.WebhookID, d.ID)
+	k := layout.DeliveryKey(d.Account, d.WebhookID, d.ID)
 	manual := a.Trigger == TriggerManual
 	upd := expression.Set(expression.Name("attempts"), expression.Value(a.Number)).
 		Set(expression.Name("updated"), expression.Value(d.Updated))
@@ -500,7 +469,7 @@ func (s *DynamoStore) recordAttempt(ctx context.Context, d deliveryState, a Atte
 	}
 	cond := expression.Name("attempts").Equal(expression.Value(a.Number - 1))
 	it := attemptItem{
-		Row: dynamo.Row{Key: attemptKey(d.Account, d.WebhookID, d.ID, a.Number), Entity: "webhook_attempt"}, DeliveryID: d.ID,
+		Row: dynamo.Row{Key: layout.AttemptKey(d.Account, d.WebhookID, d.ID, a.Number), Entity: "webhook_attempt"}, DeliveryID: d.ID,
 		Number: a.Number, At: a.At, Trigger: a.Trigger, StatusCode: a.StatusCode, DurationMS: a.DurationMS,
 		Error: a.Error, Response: a.Response, NextAttempt: a.NextAttempt, ExpiresAt: s.expiry(a.At),
 	}
@@ -529,7 +498,7 @@ func (s *DynamoStore) count(ctx context.Context, account, webhookID string, c co
 		return err
 	}
 	_, err = s.table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table.Name, Key: webhookKey(account, webhookID).AV(),
+		TableName: &s.table.Name, Key: layout.WebhookKey(account, webhookID).AV(),
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	})
@@ -550,7 +519,7 @@ func (s *DynamoStore) disable(ctx context.Context, ep endpoint, reason string, a
 		Set(expression.Name("updated"), expression.Value(at))
 	cond := expression.Name("active").Equal(expression.Value(true))
 	err := s.table.Tx().
-		Update("webhook", webhookKey(ep.Account, ep.ID), upd, &cond).
+		Update("webhook", layout.WebhookKey(ep.Account, ep.ID), upd, &cond).
 		Emit(ev, s.retentionDays).
 		Commit(ctx)
 	if cf, ok := dynamo.AsConditionFailed(err); ok && cf.Failed("webhook") {
@@ -578,7 +547,7 @@ func (s *DynamoStore) failedSince(ctx context.Context, account, webhookID string
 func (s *DynamoStore) deliveries(ctx context.Context, account, webhookID string, ids []string, consistent bool) ([]deliveryState, error) {
 	keys := make([]dynamo.Key, len(ids))
 	for i, id := range ids {
-		keys[i] = deliveryKey(account, webhookID, id)
+		keys[i] = layout.DeliveryKey(account, webhookID, id)
 	}
 	items, err := dynamo.BatchGet[deliveryItem](ctx, s.table, dynamo.BatchRead{Keys: keys, Consistent: consistent})
 	if err != nil {
