@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -83,6 +86,20 @@ type webhookItem struct {
 	Created             time.Time    `dynamodbav:"created"`
 	Updated             time.Time    `dynamodbav:"updated"`
 }
+
+// statsItem is one of a webhook's counter copies
+// (layout.WebhookStats): what the batches that chose it counted. A
+// webhook's Stats are its item's (counted there before the copies
+// existed, and its failure streak) plus every copy's.
+type statsItem struct {
+	Deliveries  int64      `dynamodbav:"deliveries"`
+	Successes   int64      `dynamodbav:"successes"`
+	Failures    int64      `dynamodbav:"failures"`
+	LastSuccess *time.Time `dynamodbav:"last_success,omitempty"`
+	LastFailure *time.Time `dynamodbav:"last_failure,omitempty"`
+}
+
+const statsEntity = "webhook_stats"
 
 // secretItem is one signing secret; Expires is set on a secret replaced by a
 // rotation, which keeps signing until then.
@@ -253,8 +270,9 @@ type store interface {
 	// recordAttempt stores attempt a and d's new state, on condition that
 	// the delivery still has a.Number-1 attempts; errStale otherwise.
 	recordAttempt(ctx context.Context, d deliveryState, a Attempt) error
-	// count adds a batch's attempts to the webhook's counters.
-	count(ctx context.Context, account, webhookID string, c counts) error
+	// count adds a batch's attempts to the webhook's counters; failing is
+	// whether the webhook's streak was failing when the batch read it.
+	count(ctx context.Context, account, webhookID string, c counts, failing bool) error
 	// disable deactivates an active webhook and emits ev in the same
 	// transaction; false when it was no longer active.
 	disable(ctx context.Context, ep endpoint, reason string, at time.Time, ev event.Event) (bool, error)
@@ -304,16 +322,58 @@ func (s *DynamoStore) webhooks(ctx context.Context, account string) ([]endpoint,
 	return out, nil
 }
 
+// webhook reads a webhook with its counters: one consistent BatchGetItem
+// of its item and its counter copies.
 func (s *DynamoStore) webhook(ctx context.Context, account, id string) (endpoint, error) {
-	var it webhookItem
-	err := s.table.Get(ctx, layout.WebhookKey(account, id), &it)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return endpoint{}, ErrNotFound
-	}
+	keys := append([]dynamo.Key{layout.WebhookKey(account, id)}, layout.WebhookStatsKeys(account, id)...)
+	items, err := dynamo.BatchGet[webhookItem](ctx, s.table, dynamo.BatchRead{Keys: keys, Consistent: true})
 	if err != nil {
 		return endpoint{}, fmt.Errorf("webhook: read %s: %w", id, err)
 	}
-	return it.endpoint(), nil
+	i := slices.IndexFunc(items, func(it webhookItem) bool { return it.Entity == "webhook" })
+	if i < 0 {
+		return endpoint{}, ErrNotFound
+	}
+	ep := items[i].endpoint()
+	for _, it := range items {
+		if it.Entity == statsEntity {
+			ep.Stats = ep.Stats.plus(it.stats())
+		}
+	}
+	return ep, nil
+}
+
+// withStats adds their counter copies to eps' Stats: BatchGetItem calls of
+// WebhookStatsShards keys a webhook. The dispatcher reads webhooks without
+// them; only the API shows them.
+func (s *DynamoStore) withStats(ctx context.Context, account string, eps []endpoint) ([]endpoint, error) {
+	var keys []dynamo.Key
+	for _, ep := range eps {
+		keys = append(keys, layout.WebhookStatsKeys(account, ep.ID)...)
+	}
+	items, err := dynamo.BatchGet[webhookItem](ctx, s.table, dynamo.BatchRead{Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: read the counters of %s: %w", account, err)
+	}
+	copies := make(map[string][]statsItem, len(eps))
+	for _, it := range items {
+		id := webhookOfStats(it.PK)
+		copies[id] = append(copies[id], it.stats())
+	}
+	for i := range eps {
+		for _, c := range copies[layout.WebhookStats(account, eps[i].ID).Prefix] {
+			eps[i].Stats = eps[i].Stats.plus(c)
+		}
+	}
+	return eps, nil
+}
+
+// webhookOfStats is the prefix of counter copy pk, which names its webhook.
+func webhookOfStats(pk string) string { return pk[:max(strings.LastIndexByte(pk, '#'), 0)] }
+
+func (it webhookItem) stats() statsItem {
+	return statsItem{Deliveries: it.Deliveries, Successes: it.Successes, Failures: it.Failures,
+		LastSuccess: it.LastSuccess, LastFailure: it.LastFailure}
 }
 
 func (s *DynamoStore) newDeliveryItem(d deliveryState) deliveryItem {
@@ -480,36 +540,56 @@ func (s *DynamoStore) recordAttempt(ctx context.Context, d deliveryState, a Atte
 	return err
 }
 
-// count adds what a batch's attempts did to the webhook's counters: one
-// UpdateItem per webhook per batch, outside any attempt's transaction. The
-// webhook item takes the counts of every delivery of the webhook, which
-// per attempt would be thousands of writes a second at a vendor's peak;
-// per batch of up to 100 messages it is a tenth of a write an order. A
-// crash between the attempts' records and this write loses their counts,
-// never an attempt record.
-func (s *DynamoStore) count(ctx context.Context, account, webhookID string, c counts) error {
-	upd, ok := c.update()
+// count adds what a batch's attempts did to the webhook's counters,
+// outside any attempt's transaction: one UpdateItem of a counter copy
+// chosen at random, and one of the webhook item when the batch moved its
+// failure streak. Per attempt the counters would take thousands of writes
+// a second at a vendor's peak; per batch, spread over the copies, each
+// takes a few dozen (layout.WebhookStatsShards), and the webhook item,
+// which every batch reads, takes none while the webhook succeeds. A crash
+// between the attempts' records and these writes loses their counts, never
+// an attempt record.
+func (s *DynamoStore) count(ctx context.Context, account, webhookID string, c counts, failing bool) error {
+	upd, ok := c.statsUpdate()
 	if !ok {
 		return nil
 	}
-	expr, err := expression.NewBuilder().WithUpdate(upd).
-		WithCondition(expression.AttributeExists(expression.Name(dynamo.PK))).Build()
-	if err != nil {
-		return err
+	copyKey := layout.WebhookStatsKey(account, webhookID, rand.IntN(layout.WebhookStatsShards))
+	if err := s.update(ctx, copyKey, upd, nil); err != nil {
+		return fmt.Errorf("webhook: count attempts of %s: %w", webhookID, err)
 	}
-	_, err = s.table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table.Name, Key: layout.WebhookKey(account, webhookID).AV(),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
+	upd, ok = c.streakUpdate(failing)
+	if !ok {
+		return nil
+	}
+	exists := expression.AttributeExists(expression.Name(dynamo.PK))
+	err := s.update(ctx, layout.WebhookKey(account, webhookID), upd, &exists)
 	var gone *types.ConditionalCheckFailedException
 	if errors.As(err, &gone) {
 		return nil // deleted meanwhile: nothing to count
 	}
 	if err != nil {
-		return fmt.Errorf("webhook: count attempts of %s: %w", webhookID, err)
+		return fmt.Errorf("webhook: count the failures of %s: %w", webhookID, err)
 	}
 	return nil
+}
+
+// update is one UpdateItem of k, on condition cond when there is one.
+func (s *DynamoStore) update(ctx context.Context, k dynamo.Key, upd expression.UpdateBuilder, cond *expression.ConditionBuilder) error {
+	b := expression.NewBuilder().WithUpdate(upd)
+	if cond != nil {
+		b = b.WithCondition(*cond)
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table.Name, Key: k.AV(),
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	})
+	return err
 }
 
 func (s *DynamoStore) disable(ctx context.Context, ep endpoint, reason string, at time.Time, ev event.Event) (bool, error) {

@@ -157,11 +157,13 @@ func (s *DynamoStore) deleteWebhook(ctx context.Context, w Webhook, ev event.Eve
 	n := expression.Name("n")
 	counted := expression.AttributeExists(n)
 	for try := 1; ; try++ {
-		err := s.table.Tx().
+		tx := s.table.Tx().
 			Delete("webhook", layout.WebhookKey(w.Account, w.ID), &exists).
-			Update("count", layout.WebhookCountKey(w.Account), expression.Add(n, expression.Value(-1)), &counted).
-			Emit(ev, s.retentionDays).
-			Commit(ctx)
+			Update("count", layout.WebhookCountKey(w.Account), expression.Add(n, expression.Value(-1)), &counted)
+		for i, k := range layout.WebhookStatsKeys(w.Account, w.ID) {
+			tx.Delete(fmt.Sprintf("counters %d", i), k, nil)
+		}
+		err := tx.Emit(ev, s.retentionDays).Commit(ctx)
 		// A webhook that failed its condition is gone already.
 		if cf, ok := dynamo.AsConditionFailed(err); !ok || cf.Failed("webhook") || try == countTries {
 			return err
