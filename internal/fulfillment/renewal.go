@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
@@ -45,7 +44,7 @@ func renewalEntry(a Asset) (dynamo.Key, bool) {
 	if !live || a.Subscription.TermDuration == "" || a.Subscription.CommitmentEnd.IsZero() {
 		return dynamo.Key{}, false
 	}
-	return dynamo.Key{PK: layout.RenewalDay(a.Subscription.CommitmentEnd).Key(a.ID), SK: "ASSET#" + a.ID}, true
+	return layout.RenewalEntry(a.Subscription.CommitmentEnd, a.ID), true
 }
 
 // reindexRenewal adds to tx what moves an asset's index item from its
@@ -203,7 +202,7 @@ func (s *Service) renewPage(ctx context.Context, log *slog.Logger, u RenewalUnit
 	}
 	ids := make([]string, len(entries))
 	for i, e := range entries {
-		ids[i] = strings.TrimPrefix(e.SK, "ASSET#")
+		ids[i] = layout.RenewalAsset(e.SK)
 	}
 	rep, err := s.renewAll(ctx, log, ids)
 	if err != nil || !more {

@@ -77,6 +77,21 @@ func RenewalDay(day time.Time) dynamo.Sharded {
 	return dynamo.Sharded{Prefix: "RENEWAL#" + day.UTC().Format(time.DateOnly), Shards: Shards}
 }
 
+// RenewalEntry is the renewal index item of asset assetID, whose
+// commitment ends on day.
+func RenewalEntry(day time.Time, assetID string) dynamo.Key {
+	return dynamo.Key{PK: RenewalDay(day).Key(assetID), SK: assetSK(assetID)}
+}
+
+// RenewalAsset is the asset id of a renewal index item's sort key.
+func RenewalAsset(sk string) string { return strings.TrimPrefix(sk, assetSKPrefix) }
+
+// assetSK is the sort key of an index item that names an asset: a renewal
+// or a parameter lookup.
+func assetSK(assetID string) string { return assetSKPrefix + assetID }
+
+const assetSKPrefix = "ASSET#"
+
 // RequestIndexes are a request's index keys in status.
 func RequestIndexes(id, vendor, provider, status string, created time.Time) dynamo.Indexes {
 	sk := SortKey(created, id)
