@@ -21,14 +21,15 @@ import (
 	"github.com/mercato-dev/mercato/internal/layout"
 )
 
-// Item layout:
+// Item layout (the keys are built in internal/layout):
 //
-//	WEBHOOKS#<account> / WEBHOOK#<id>        the webhook: settings, secrets, counters.
+//	WEBHOOKS#<account> / WEBHOOK#<id>        the webhook: settings, secrets, failure streak.
 //	                                         An account's webhooks are one consistent
 //	                                         Query, which the dispatcher makes once a
 //	                                         batch for the fan-out of its events.
 //	WEBHOOKS#<account> / COUNT               how many webhooks the account has: the limit
 //	                                         is a condition of the create's transaction
+//	WHSTATS#<account>#<webhook>#<n> / STATS  delivery counters, in 16 copies that readers sum
 //	WHDELIVERY#<account>#<webhook>#<dl> /    a delivery: status, attempt count, the event's
 //	  DELIVERY                               id, type and time (not its body)
 //	WHDELIVERY#…#<dl> / A#<nnnn>             one attempt of it
