@@ -112,8 +112,7 @@ func (s *Service) Ensure(ctx context.Context, alias string, in CreateAccountInpu
 }
 
 type aliasItem struct {
-	dynamo.Key
-	Entity    string `dynamodbav:"entity"`
+	dynamo.Row
 	AccountID string `dynamodbav:"account_id"`
 }
 
@@ -133,7 +132,7 @@ func (s *Service) create(ctx context.Context, in CreateAccountInput, alias strin
 	}
 	tx := s.table.Tx()
 	if alias != "" {
-		tx.Create("alias", aliasItem{Key: aliasKey(alias), Entity: "alias", AccountID: acct.ID})
+		tx.Create("alias", aliasItem{Row: dynamo.Row{Key: aliasKey(alias), Entity: "alias"}, AccountID: acct.ID})
 	}
 	tx.Create("account", newAccountItem(acct)).
 		Create("token", tokItems.list).
@@ -193,9 +192,9 @@ func (s *Service) newToken(acct Account, name string, now time.Time) (NewToken, 
 	hash := HashToken(value)
 	tok := Token{ID: id, Name: name, AccountID: acct.ID, Created: now, Hint: hint(value)}
 	items := tokenItems{
-		list: tokenListItem{Key: tokenListKey(acct.ID, id), Entity: "token", ID: id, Name: name,
+		list: tokenListItem{Row: dynamo.Row{Key: tokenListKey(acct.ID, id), Entity: "token"}, ID: id, Name: name,
 			AccountID: acct.ID, Created: now, Hint: tok.Hint, Hash: hash},
-		auth: tokenAuthItem{Key: tokenAuthKey(hash), Entity: "token_hash", TokenID: id,
+		auth: tokenAuthItem{Row: dynamo.Row{Key: tokenAuthKey(hash), Entity: "token_hash"}, TokenID: id,
 			AccountID: acct.ID, AccountType: acct.Type, AccountName: acct.Name},
 	}
 	return NewToken{Token: tok, Value: value}, items

@@ -16,10 +16,7 @@ import (
 //	TOKEN#<sha256> / TOKEN          the token as authenticated, with the account
 //	                                denormalised so that authentication is one GetItem
 type accountItem struct {
-	dynamo.Key
-	GSI1PK  string    `dynamodbav:"gsi1pk"`
-	GSI1SK  string    `dynamodbav:"gsi1sk"`
-	Entity  string    `dynamodbav:"entity"`
+	dynamo.Row
 	ID      string    `dynamodbav:"id"`
 	Type    Type      `dynamodbav:"type"`
 	Name    string    `dynamodbav:"name"`
@@ -31,9 +28,9 @@ func accountKey(id string) dynamo.Key { return dynamo.Key{PK: "ACCOUNT#" + id, S
 
 func newAccountItem(a Account) accountItem {
 	return accountItem{
-		Key:    accountKey(a.ID),
-		GSI1PK: "ACCOUNTS#" + string(a.Type), GSI1SK: a.ID,
-		Entity: "account", ID: a.ID, Type: a.Type, Name: a.Name, Email: a.Email, Created: a.Created,
+		Row: dynamo.Row{Key: accountKey(a.ID), Entity: "account",
+			Indexes: dynamo.Indexes{GSI1PK: "ACCOUNTS#" + string(a.Type), GSI1SK: a.ID}},
+		ID: a.ID, Type: a.Type, Name: a.Name, Email: a.Email, Created: a.Created,
 	}
 }
 
@@ -42,8 +39,7 @@ func (it accountItem) account() Account {
 }
 
 type tokenListItem struct {
-	dynamo.Key
-	Entity      string     `dynamodbav:"entity"`
+	dynamo.Row
 	ID          string     `dynamodbav:"id"`
 	Name        string     `dynamodbav:"name"`
 	Description string     `dynamodbav:"description,omitempty"`
@@ -65,8 +61,7 @@ func (it tokenListItem) token() Token {
 }
 
 type tokenAuthItem struct {
-	dynamo.Key
-	Entity      string     `dynamodbav:"entity"`
+	dynamo.Row
 	TokenID     string     `dynamodbav:"token_id"`
 	AccountID   string     `dynamodbav:"account_id"`
 	AccountType Type       `dynamodbav:"account_type"`

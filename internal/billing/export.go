@@ -87,10 +87,8 @@ type ExportUnit struct {
 }
 
 type exportState struct {
-	PK      string   `dynamodbav:"pk"`
-	SK      string   `dynamodbav:"sk"`
-	Entity  string   `dynamodbav:"entity"`
-	Key     string   `dynamodbav:"key"`
+	dynamo.Row
+	Object  string   `dynamodbav:"key"` // the S3 object key
 	Upload  string   `dynamodbav:"upload,omitempty"`
 	Part    int32    `dynamodbav:"part"`
 	After   string   `dynamodbav:"after,omitempty"` // the last line key written
@@ -138,10 +136,10 @@ func (r *Reader) export(ctx context.Context, inv Invoice) (ExportAnswer, error) 
 	err := r.store.table.Get(ctx, k, &st)
 	switch {
 	case err == nil && st.Done:
-		req, err := r.exports.Presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(r.exports.Bucket), Key: aws.String(st.Key)},
+		req, err := r.exports.Presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(r.exports.Bucket), Key: aws.String(st.Object)},
 			s3.WithPresignExpires(exportLinkTTL))
 		if err != nil {
-			return ExportAnswer{}, fmt.Errorf("billing: presign export %s: %w", st.Key, err)
+			return ExportAnswer{}, fmt.Errorf("billing: presign export %s: %w", st.Object, err)
 		}
 		return ExportAnswer{URL: req.URL}, nil
 	case err == nil && now.Sub(time.UnixMilli(st.Updated)) < staleRun:
@@ -149,7 +147,7 @@ func (r *Reader) export(ctx context.Context, inv Invoice) (ExportAnswer, error) 
 	case err != nil && !errors.Is(err, dynamo.ErrNotFound):
 		return ExportAnswer{}, err
 	}
-	st = exportState{PK: k.PK, SK: k.SK, Entity: "invoice_export", Key: exportObject(inv, version), Part: 1, Updated: now.UnixMilli(),
+	st = exportState{Row: dynamo.Row{Key: k, Entity: "invoice_export"}, Object: exportObject(inv, version), Part: 1, Updated: now.UnixMilli(),
 		Expires: now.AddDate(0, 0, exportRetentionDays).Unix()}
 	cond := expression.AttributeNotExists(expression.Name(dynamo.PK)).Or(expression.Name("updated").LessThan(expression.Value(now.Add(-staleRun).UnixMilli())))
 	ev, err := event.New(event.JobExport, event.PlatformAccount, ExportUnit{Invoice: inv.ID, Version: version, Part: 1}, now)
@@ -199,9 +197,9 @@ func (b *Biller) ExportUnit(ctx context.Context, u ExportUnit) error {
 	next := st
 	if next.Upload == "" {
 		out, err := b.cfg.Exports.Objects.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(b.cfg.Exports.Bucket),
-			Key: aws.String(st.Key), ContentType: aws.String("text/csv; charset=utf-8")})
+			Key: aws.String(st.Object), ContentType: aws.String("text/csv; charset=utf-8")})
 		if err != nil {
-			return fmt.Errorf("billing: start upload of %s: %w", st.Key, err)
+			return fmt.Errorf("billing: start upload of %s: %w", st.Object, err)
 		}
 		next.Upload = aws.ToString(out.UploadId)
 	}
@@ -209,18 +207,18 @@ func (b *Biller) ExportUnit(ctx context.Context, u ExportUnit) error {
 	if err != nil {
 		return err
 	}
-	part, err := b.cfg.Exports.Objects.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(b.cfg.Exports.Bucket), Key: aws.String(st.Key),
+	part, err := b.cfg.Exports.Objects.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(b.cfg.Exports.Bucket), Key: aws.String(st.Object),
 		UploadId: aws.String(next.Upload), PartNumber: aws.Int32(u.Part), Body: bytes.NewReader(body)})
 	var gone *s3types.NoSuchUpload
 	if errors.As(err, &gone) && last {
 		// Completed by an attempt whose commit was lost.
-		if _, herr := b.cfg.Exports.Objects.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.cfg.Exports.Bucket), Key: aws.String(st.Key)}); herr == nil {
+		if _, herr := b.cfg.Exports.Objects.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.cfg.Exports.Bucket), Key: aws.String(st.Object)}); herr == nil {
 			next.Done = true
 			return b.commitExport(ctx, st, next, nil)
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("billing: upload part %d of %s: %w", u.Part, st.Key, err)
+		return fmt.Errorf("billing: upload part %d of %s: %w", u.Part, st.Object, err)
 	}
 	next.ETags = append(append([]string(nil), st.ETags...), aws.ToString(part.ETag))
 	next.After, next.Part = after, u.Part+1
@@ -236,9 +234,9 @@ func (b *Biller) ExportUnit(ctx context.Context, u ExportUnit) error {
 		parts[i] = s3types.CompletedPart{ETag: aws.String(tag), PartNumber: aws.Int32(int32(i + 1))}
 	}
 	_, err = b.cfg.Exports.Objects.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(b.cfg.Exports.Bucket),
-		Key: aws.String(st.Key), UploadId: aws.String(next.Upload), MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}})
+		Key: aws.String(st.Object), UploadId: aws.String(next.Upload), MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}})
 	if err != nil {
-		return fmt.Errorf("billing: complete upload of %s: %w", st.Key, err)
+		return fmt.Errorf("billing: complete upload of %s: %w", st.Object, err)
 	}
 	next.Done = true
 	return b.commitExport(ctx, st, next, nil)

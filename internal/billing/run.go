@@ -90,9 +90,7 @@ type Unit struct {
 
 // runState is the run item.
 type runState struct {
-	PK      string `dynamodbav:"pk"`
-	SK      string `dynamodbav:"sk"`
-	Entity  string `dynamodbav:"entity"`
+	dynamo.Row
 	Run     string `dynamodbav:"run"`
 	Step    int    `dynamodbav:"step"`
 	Phase   string `dynamodbav:"phase"`
@@ -164,7 +162,7 @@ var errRunning = errors.New("billing: a run of this provider is in progress")
 func (b *Biller) start(ctx context.Context, provider string, force, emit bool) (string, error) {
 	now := b.cfg.Now().UTC()
 	k := runKey(provider)
-	st := runState{PK: k.PK, SK: k.SK, Entity: "billing_run", Run: fmt.Sprintf("BR-%013x-%s", now.UnixMilli(), strings.ToLower(ident.Secret(6))),
+	st := runState{Row: dynamo.Row{Key: k, Entity: "billing_run"}, Run: fmt.Sprintf("BR-%013x-%s", now.UnixMilli(), strings.ToLower(ident.Secret(6))),
 		Phase: phaseStart, Now: now.UnixMilli(), Updated: now.UnixMilli(), Limit: b.cfg.Page}
 	tx := b.cfg.Table.Tx()
 	if force {
@@ -384,7 +382,7 @@ func (b *Biller) stepRate(ctx context.Context, st runState) (runState, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Sums, st.Shard, st.After = mustJSON(sum), shard, after
+	st.Sums, st.Shard, st.After = dynamo.DocJSON(sum), shard, after
 	if shard == layout.Shards {
 		st.Phase, st.Shard, st.After = phaseUsage, 0, ""
 	}
@@ -514,7 +512,7 @@ func (b *Biller) stepUsage(ctx context.Context, st runState) (runState, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Sums, st.After = mustJSON(sum), f.ID
+	st.Sums, st.After = dynamo.DocJSON(sum), f.ID
 	return st, nil
 }
 

@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -65,13 +64,8 @@ func InvoiceID(provider string, p Period, currency string) string {
 // Line keys are derived from what they charge, so a run that rates the
 // same thing again overwrites the same line.
 type invoiceRow struct {
-	PK     string `dynamodbav:"pk"`
-	SK     string `dynamodbav:"sk"`
-	GSI1PK string `dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK string `dynamodbav:"gsi1sk,omitempty"`
-	Entity string `dynamodbav:"entity"`
+	dynamo.Row
 	Status string `dynamodbav:"status,omitempty"`
-	Doc    string `dynamodbav:"doc"`
 }
 
 func invoicePK(id string) string { return "INVOICE#" + id }
@@ -85,18 +79,8 @@ func linePrefix(billingType string) string {
 	return "LINE#O#"
 }
 
-func mustJSON(v any) string {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("billing: marshal %T: %v", v, err))
-	}
-	return string(raw)
-}
-
 type stateRow struct {
-	PK            string `dynamodbav:"pk"`
-	SK            string `dynamodbav:"sk"`
-	Entity        string `dynamodbav:"entity"`
+	dynamo.Row
 	ClosedThrough string `dynamodbav:"closed_through"`
 }
 
@@ -120,9 +104,7 @@ func (s *Store) Invoice(ctx context.Context, id string) (Invoice, error) {
 		}
 		return Invoice{}, err
 	}
-	var inv Invoice
-	err := json.Unmarshal([]byte(r.Doc), &inv)
-	return inv, err
+	return dynamo.Decode[Invoice](r)
 }
 
 // Invoices reads a provider's invoices, oldest period first.
@@ -131,15 +113,7 @@ func (s *Store) Invoices(ctx context.Context, provider string) ([]Invoice, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Invoice, 0, len(rows))
-	for _, r := range rows {
-		var inv Invoice
-		if err := json.Unmarshal([]byte(r.Doc), &inv); err != nil {
-			return nil, fmt.Errorf("billing: decode invoice %s: %w", r.PK, err)
-		}
-		out = append(out, inv)
-	}
-	return out, nil
+	return dynamo.DecodeAll[Invoice](rows)
 }
 
 // putInvoice writes the invoice unless it is closed already: a closed
@@ -147,14 +121,13 @@ func (s *Store) Invoices(ctx context.Context, provider string) ([]Invoice, error
 func (s *Store) putInvoice(ctx context.Context, inv Invoice) error {
 	k := invoiceKey(inv.ID)
 	cond := expression.AttributeNotExists(expression.Name(dynamo.PK)).Or(expression.Name("status").Equal(expression.Value(InvoiceOpen)))
-	row := invoiceRow{PK: k.PK, SK: k.SK, GSI1PK: "INVOICES#" + inv.Provider.ID, GSI1SK: inv.Period + "#" + inv.ID,
-		Entity: "invoice", Status: inv.Status, Doc: mustJSON(inv)}
+	row := invoiceRow{Row: dynamo.DocRow(k, "invoice", inv), Status: inv.Status}
+	row.GSI1PK, row.GSI1SK = "INVOICES#"+inv.Provider.ID, inv.Period+"#"+inv.ID
 	return s.table.Tx().Put("invoice "+inv.ID, row, &cond).Commit(ctx)
 }
 
 func lineItem(invoiceID string, l Line) (map[string]types.AttributeValue, error) {
-	return attributevalue.MarshalMap(invoiceRow{PK: invoicePK(invoiceID), SK: linePrefix(l.BillingType) + l.Key,
-		Entity: "invoice_line", Doc: mustJSON(l)})
+	return attributevalue.MarshalMap(dynamo.DocRow(dynamo.Key{PK: invoicePK(invoiceID), SK: linePrefix(l.BillingType) + l.Key}, "invoice_line", l))
 }
 
 // assetLineKeys reads the keys of an invoice's license lines of one asset:
@@ -213,17 +186,11 @@ func (s *Store) EachLine(ctx context.Context, invoiceID string, fn func([]Line) 
 }
 
 func decodeLines(items []map[string]types.AttributeValue) ([]Line, error) {
-	var rows []invoiceRow
+	var rows []dynamo.Row
 	if err := attributevalue.UnmarshalListOfMaps(items, &rows); err != nil {
 		return nil, err
 	}
-	out := make([]Line, len(rows))
-	for i, r := range rows {
-		if err := json.Unmarshal([]byte(r.Doc), &out[i]); err != nil {
-			return nil, fmt.Errorf("billing: decode line %s: %w", r.SK, err)
-		}
-	}
-	return out, nil
+	return dynamo.DecodeAll[Line](rows)
 }
 
 // eachLinePage queries an invoice's lines whose keys begin with prefix; fn
@@ -288,7 +255,7 @@ func (s *Store) closedThrough(ctx context.Context, provider string) (string, err
 func (s *Store) setClosedThrough(ctx context.Context, provider, key string) error {
 	k := stateKey(provider)
 	cond := expression.AttributeNotExists(expression.Name(dynamo.PK)).Or(expression.Name("closed_through").LessThan(expression.Value(key)))
-	err := s.table.Tx().Put("billing state", stateRow{PK: k.PK, SK: k.SK, Entity: "billing_state", ClosedThrough: key}, &cond).Commit(ctx)
+	err := s.table.Tx().Put("billing state", stateRow{Row: dynamo.Row{Key: k, Entity: "billing_state"}, ClosedThrough: key}, &cond).Commit(ctx)
 	if _, lost := dynamo.AsConditionFailed(err); lost {
 		return nil // another run closed it (or a later period) first
 	}
@@ -306,10 +273,8 @@ func (s *Store) run(ctx context.Context, provider string) (runState, error) {
 }
 
 type requestRow struct {
-	PK     string `dynamodbav:"pk"`
-	SK     string `dynamodbav:"sk"`
-	Entity string `dynamodbav:"entity"`
-	At     int64  `dynamodbav:"at"`
+	dynamo.Row
+	At int64 `dynamodbav:"at"`
 }
 
 func requestKey(provider string) dynamo.Key {
@@ -320,7 +285,7 @@ func requestKey(provider string) dynamo.Key {
 // a run in progress that began before starts over when it ends.
 func (s *Store) requestRun(ctx context.Context, provider string, now int64) error {
 	k := requestKey(provider)
-	return s.table.Tx().Put("billing request", requestRow{PK: k.PK, SK: k.SK, Entity: "billing_request", At: now}, nil).Commit(ctx)
+	return s.table.Tx().Put("billing request", requestRow{Row: dynamo.Row{Key: k, Entity: "billing_request"}, At: now}, nil).Commit(ctx)
 }
 
 // requestedAt is when a run was last asked for (Unix ms; 0 never).

@@ -12,6 +12,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/cache"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // What an instance keeps of the catalog, so that a warm order reads none
@@ -30,15 +31,6 @@ const (
 	OfferCacheSize   = 1024
 	OfferCacheTTL    = 10 * time.Minute
 )
-
-// GuardShards is how many copies of a product's guard item there are. An
-// order checks one, chosen by its id, and a ConditionCheck is charged as a
-// write of the item (2 WCU for a guard, under 1 KB): at 1,000 orders/s of
-// one product each copy takes 125 WCU/s, an eighth of a partition's limit,
-// and concurrent orders rarely check the same copy at the same moment.
-// Publishing and listing changes write all copies in their transaction.
-// Changing it needs a deployment in which no instance runs the old value.
-const GuardShards = 16
 
 type versionRef struct {
 	product string
@@ -60,11 +52,12 @@ func newCaches(now func() time.Time) caches {
 }
 
 // Guard collects the cached catalog facts an order relied on, to check
-// them in the order's transaction. Its guard item per product is
+// them in the order's transaction. Its guard item per product has copies
+// (layout.ProductGuard) that hold
 //
-//	GUARD#<product>#<shard> / GUARD   version: the latest version
-//	                                  listing_<marketplace>: the id of the listing request
-//	                                  that last changed the listing there
+//	version                  the latest version
+//	listing_<marketplace>    the id of the listing request that last
+//	                         changed the listing there
 //
 // An attribute that is missing means no change since the guards were
 // introduced, so the fact read from the table then still holds: a table
@@ -97,7 +90,6 @@ func (g *Guard) Len() int { return len(g.products) }
 // shardKey (the order's id) picks: the latest version and the listings
 // the order used from the cache are still current.
 func (g *Guard) Check(tx *dynamo.Tx, shardKey string) {
-	shard := guardShard(shardKey)
 	for _, id := range slices.Sorted(maps.Keys(g.products)) {
 		p := g.products[id]
 		// A product that ended its sale since its listing was cached.
@@ -112,7 +104,7 @@ func (g *Guard) Check(tx *dynamo.Tx, shardKey string) {
 		if len(conds) > 1 {
 			cond = expression.And(conds[0], conds[1], conds[2:]...)
 		}
-		tx.Check("guard "+id, guardKey(id, shard), cond)
+		tx.Check("guard "+id, layout.GuardCopy(id, shardKey), cond)
 	}
 }
 
@@ -121,20 +113,13 @@ func unchanged(attr string, v expression.OperandBuilder) expression.ConditionBui
 	return expression.Or(expression.AttributeNotExists(n), n.Equal(v))
 }
 
-// guardShard is the guard copy an order with id key checks.
-func guardShard(key string) int { return dynamo.ShardOf(key, GuardShards) }
-
-func guardKey(productID string, shard int) dynamo.Key {
-	return dynamo.Key{PK: fmt.Sprintf("GUARD#%s#%d", productID, shard), SK: "GUARD"}
-}
-
 func listingAttr(marketplaceID string) string { return "listing_" + marketplaceID }
 
 // bumpGuards sets attr on every copy of the product's guard, in the
 // transaction that makes the change.
 func bumpGuards(tx *dynamo.Tx, productID, attr string, v any) {
-	for shard := range GuardShards {
-		tx.Update(fmt.Sprintf("guard %s %d", productID, shard), guardKey(productID, shard),
+	for shard, k := range layout.GuardCopies(productID) {
+		tx.Update(fmt.Sprintf("guard %s %d", productID, shard), k,
 			expression.Set(expression.Name(attr), expression.Value(v)), nil)
 	}
 }

@@ -113,7 +113,7 @@ func (s *Service) readHub(ctx context.Context, actor account.Principal, id strin
 	if err != nil {
 		return Hub{}, 0, err
 	}
-	h, err := decodeDoc[Hub](r)
+	h, err := dynamo.Decode[Hub](r)
 	if err != nil {
 		return Hub{}, 0, err
 	}
@@ -305,7 +305,7 @@ func (s *Service) PurchaseConnection(ctx context.Context, actor account.Principa
 	if err != nil {
 		return Connection{}, err
 	}
-	c, err := decodeDoc[Connection](r)
+	c, err := dynamo.Decode[Connection](r)
 	if err == nil && c.Provider.ID != actor.AccountID {
 		return Connection{}, fault.Invalidf("asset.connection %s is not a connection of product %s", id, productID)
 	}

@@ -166,7 +166,7 @@ func (s *Service) SubmitListingRequest(ctx context.Context, actor account.Princi
 		return ListingRequest{}, err
 	}
 	tx := s.table.Tx().
-		Create("pending", row{PK: productPK(lr.Product.ID), SK: pendingSK(lr.Marketplace.ID), Entity: "lock", Doc: lr.ID}).
+		Create("pending", row{Row: dynamo.Row{Key: dynamo.Key{PK: productPK(lr.Product.ID), SK: pendingSK(lr.Marketplace.ID)}, Entity: "lock", Doc: lr.ID}}).
 		Create("listing request", listingRequestRow(lr, 1))
 	if err := s.commitListingRequest(ctx, tx, st, lr, now); err != nil {
 		if cf, ok := dynamo.AsConditionFailed(err); ok && cf.Failed("pending") {
@@ -223,7 +223,7 @@ func (s *Service) checkListingRequest(ctx context.Context, actor account.Princip
 // refuses the request, since its approval would put the product on sale
 // again.
 func (s *Service) commitListingRequest(ctx context.Context, tx *dynamo.Tx, st *state, lr ListingRequest, now time.Time) error {
-	tx.Check("product", st.head.key(), expression.Name("rev").Equal(expression.Value(st.head.Rev)))
+	tx.Check("product", st.head.Key, expression.Name("rev").Equal(expression.Value(st.head.Rev)))
 	if err := emitBoth(tx, event.ListingRequestUpdated, lr, lr.Vendor.ID, lr.Provider.ID, now, s.retentionDays); err != nil {
 		return err
 	}
@@ -392,7 +392,7 @@ func (s *Service) readListingRequest(ctx context.Context, actor account.Principa
 	if err != nil {
 		return ListingRequest{}, 0, err
 	}
-	lr, err := decodeDoc[ListingRequest](r)
+	lr, err := dynamo.Decode[ListingRequest](r)
 	if err != nil {
 		return ListingRequest{}, 0, err
 	}
@@ -476,7 +476,7 @@ func (s *Service) applyListing(ctx context.Context, lr ListingRequest, now time.
 	l := Listing{ID: ident.Digits("LST", 3, 3, 3), Created: now}
 	switch err := s.table.Get(ctx, dynamo.Key{PK: productPK(lr.Product.ID), SK: listingSK(lr.Marketplace.ID)}, &r); {
 	case err == nil:
-		prev, err := decodeDoc[Listing](r)
+		prev, err := dynamo.Decode[Listing](r)
 		if err != nil {
 			return Listing{}, err
 		}
@@ -548,7 +548,7 @@ func queryDocs[T any](ctx context.Context, s *Service, part dynamo.Partition) ([
 	}
 	out := make([]T, 0, len(rows))
 	for _, r := range rows {
-		v, err := decodeDoc[T](r)
+		v, err := dynamo.Decode[T](r)
 		if err != nil {
 			return nil, err
 		}

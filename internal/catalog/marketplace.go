@@ -94,12 +94,7 @@ func validCountry(c string) bool {
 }
 
 type marketplaceItem struct {
-	dynamo.Key
-	GSI1PK      string    `dynamodbav:"gsi1pk"`
-	GSI1SK      string    `dynamodbav:"gsi1sk"`
-	GSI2PK      string    `dynamodbav:"gsi2pk"`
-	GSI2SK      string    `dynamodbav:"gsi2sk"`
-	Entity      string    `dynamodbav:"entity"`
+	dynamo.Row
 	ID          string    `dynamodbav:"id"`
 	Name        string    `dynamodbav:"name"`
 	Description string    `dynamodbav:"description,omitempty"`
@@ -148,8 +143,8 @@ func (s *Service) CreateMarketplace(ctx context.Context, actor account.Principal
 		return Marketplace{}, err
 	}
 	k := marketplaceKey(mp.ID)
-	it := marketplaceItem{Key: k, GSI1PK: "MARKETPLACES#" + actor.AccountID, GSI1SK: mp.ID,
-		GSI2PK: "MARKETPLACES", GSI2SK: mp.ID, Entity: "marketplace",
+	it := marketplaceItem{Row: dynamo.Row{Key: k, Entity: "marketplace", Indexes: dynamo.Indexes{
+		GSI1PK: "MARKETPLACES#" + actor.AccountID, GSI1SK: mp.ID, GSI2PK: "MARKETPLACES", GSI2SK: mp.ID}},
 		ID: mp.ID, Name: mp.Name, Description: mp.Description, Currency: mp.Currency, Countries: mp.Countries,
 		OwnerID: actor.AccountID, OwnerName: actor.AccountName, Created: now}
 	if err := s.table.Tx().Create("marketplace", it).Emit(ev, s.retentionDays).Commit(ctx); err != nil {

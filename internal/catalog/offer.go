@@ -76,7 +76,7 @@ func (s *Service) heads(ctx context.Context, ids []string) ([]Product, error) {
 	}
 	out := make([]Product, 0, len(rows))
 	for _, r := range rows {
-		p, err := decodeDoc[Product](r)
+		p, err := dynamo.Decode[Product](r)
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +149,7 @@ func (s *Service) ListedOn(ctx context.Context, productID, marketplaceID string)
 	if err != nil {
 		return Listing{}, err
 	}
-	l, err := decodeDoc[Listing](r)
+	l, err := dynamo.Decode[Listing](r)
 	if err == nil && l.Status != Listed {
 		return Listing{}, fault.NotFoundf("product %s is not listed on marketplace %s", productID, marketplaceID)
 	}

@@ -80,7 +80,7 @@ func (s *Service) UpdateItem(ctx context.Context, actor account.Principal, produ
 		// keeps the same row (deleting and re-creating one key in a single
 		// transaction is refused), while the item stores the new spelling.
 		if !sameUniqueKey(it.MPN, oldMPN) {
-			tx.Delete("old mpn", uniqueRow(productID, "MPN#", oldMPN, "").key(), nil).
+			tx.Delete("old mpn", uniqueRow(productID, "MPN#", oldMPN, "").Key, nil).
 				Create("mpn", uniqueRow(productID, "MPN#", it.MPN, it.ID))
 		}
 		out = it
@@ -100,8 +100,8 @@ func (s *Service) DeleteItem(ctx context.Context, actor account.Principal, produ
 		if st.head.p.Version > 0 {
 			return fault.Invalidf("items of a published product cannot be deleted; set its status to endofsale instead")
 		}
-		tx.Delete("item", newItemRow(productID, it).key(), nil).
-			Delete("mpn", uniqueRow(productID, "MPN#", it.MPN, "").key(), nil)
+		tx.Delete("item", newItemRow(productID, it).Key, nil).
+			Delete("mpn", uniqueRow(productID, "MPN#", it.MPN, "").Key, nil)
 		return nil
 	})
 	return err
@@ -191,7 +191,7 @@ func (s *Service) UpdateParameter(ctx context.Context, actor account.Principal, 
 		}
 		// As for MPNs, only a change beyond letter case moves the uniqueness row.
 		if !sameUniqueKey(p.Name, oldName) {
-			tx.Delete("old parameter name", uniqueRow(productID, "PNAME#", oldName, "").key(), nil).
+			tx.Delete("old parameter name", uniqueRow(productID, "PNAME#", oldName, "").Key, nil).
 				Create("parameter name", uniqueRow(productID, "PNAME#", p.Name, p.ID))
 		}
 		p.Updated = s.now().UTC()
@@ -212,8 +212,8 @@ func (s *Service) DeleteParameter(ctx context.Context, actor account.Principal, 
 		if users := st.templatesUsing(p.Name); len(users) > 0 {
 			return fault.Invalidf("parameter %s is used by templates %v; change them first", p.Name, users)
 		}
-		tx.Delete("parameter", newParamRow(productID, p).key(), nil).
-			Delete("parameter name", uniqueRow(productID, "PNAME#", p.Name, "").key(), nil)
+		tx.Delete("parameter", newParamRow(productID, p).Key, nil).
+			Delete("parameter name", uniqueRow(productID, "PNAME#", p.Name, "").Key, nil)
 		return nil
 	})
 	return err
@@ -330,7 +330,7 @@ func (s *Service) DeleteTemplate(ctx context.Context, actor account.Principal, p
 		if aa := st.head.p.Capabilities.AutoApprove; aa.Enabled && aa.TemplateID == t.ID {
 			return fault.Invalidf("template %s is the product's auto_approve template; disable auto_approve first", t.ID)
 		}
-		tx.Delete("template", newTemplateRow(productID, t).key(), nil)
+		tx.Delete("template", newTemplateRow(productID, t).Key, nil)
 		return nil
 	})
 	return err

@@ -13,6 +13,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // A product at end of sale takes no new purchases on any marketplace; its
@@ -27,7 +28,7 @@ const maxSaleNotes = 4000
 
 // saleTxFixed is what a sale change writes besides the listings: the
 // product and its event, and every guard copy.
-const saleTxFixed = 2 + GuardShards
+const saleTxFixed = 2 + layout.GuardShards
 
 // EndSaleInput is the optional body of POST /products/{id}/endsale.
 type EndSaleInput struct {
@@ -90,8 +91,8 @@ func (s *Service) setSale(ctx context.Context, actor account.Principal, id strin
 		if end {
 			upd = expression.Set(expression.Name(endOfSaleAttr), expression.Value(true))
 		}
-		for shard := range GuardShards {
-			tx.Update(fmt.Sprintf("guard %s %d", id, shard), guardKey(id, shard), upd, nil)
+		for shard, k := range layout.GuardCopies(id) {
+			tx.Update(fmt.Sprintf("guard %s %d", id, shard), k, upd, nil)
 		}
 		return nil
 	})

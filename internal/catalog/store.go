@@ -30,32 +30,17 @@ import (
 // Objects are stored as the JSON the API shows (doc), so that a snapshot, an
 // event and an answer are the same bytes; keys and counters sit beside it.
 type row struct {
-	PK        string `dynamodbav:"pk"`
-	SK        string `dynamodbav:"sk"`
-	GSI1PK    string `dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK    string `dynamodbav:"gsi1sk,omitempty"`
-	GSI2PK    string `dynamodbav:"gsi2pk,omitempty"`
-	GSI2SK    string `dynamodbav:"gsi2sk,omitempty"`
-	GSI3PK    string `dynamodbav:"gsi3pk,omitempty"`
-	GSI3SK    string `dynamodbav:"gsi3sk,omitempty"`
-	Entity    string `dynamodbav:"entity"`
-	Doc       string `dynamodbav:"doc"`
-	Rev       int    `dynamodbav:"rev,omitempty"`
-	NextItem  int    `dynamodbav:"next_item,omitempty"`
-	NextParam int    `dynamodbav:"next_param,omitempty"`
-	Version   int    `dynamodbav:"version,omitempty"`
+	dynamo.Row
+	Rev       int `dynamodbav:"rev,omitempty"`
+	NextItem  int `dynamodbav:"next_item,omitempty"`
+	NextParam int `dynamodbav:"next_param,omitempty"`
+	Version   int `dynamodbav:"version,omitempty"`
 }
 
 func productPK(id string) string { return "PRODUCT#" + id }
 
 func docRow(pk, sk, entity string, v any) row {
-	return row{PK: pk, SK: sk, Entity: entity, Doc: dynamo.MarshalDoc(v)}
-}
-
-func (r row) key() dynamo.Key { return dynamo.Key{PK: r.PK, SK: r.SK} }
-
-func decodeDoc[T any](r row) (T, error) {
-	return dynamo.UnmarshalDoc[T](r.Doc, "catalog "+r.Entity+" "+r.PK+"/"+r.SK)
+	return row{Row: dynamo.DocRow(dynamo.Key{PK: pk, SK: sk}, entity, v)}
 }
 
 // head is the product row with its counters.
@@ -98,7 +83,7 @@ func newTemplateRow(productID string, t Template) row {
 // uniqueRow claims value in the product's namespace prefix: creating it
 // fails when another object holds the value.
 func uniqueRow(productID, prefix, value, owner string) row {
-	return row{PK: productPK(productID), SK: prefix + uniqueKey(value), Entity: "unique", Doc: owner}
+	return row{Row: dynamo.Row{Key: dynamo.Key{PK: productPK(productID), SK: prefix + uniqueKey(value)}, Entity: "unique", Doc: owner}}
 }
 
 // uniqueKey is the form of a value its uniqueness row is keyed by: MPNs and
@@ -190,33 +175,33 @@ func (st *state) add(r row) error {
 	switch r.Entity {
 	case "product":
 		var p Product
-		if p, err = decodeDoc[Product](r); err == nil {
+		if p, err = dynamo.Decode[Product](r); err == nil {
 			st.head = &head{row: r, p: p}
 		}
 	case "item":
 		var it Item
-		if it, err = decodeDoc[Item](r); err == nil {
+		if it, err = dynamo.Decode[Item](r); err == nil {
 			st.items[it.ID] = it
 			st.itemOrder = append(st.itemOrder, it.ID)
 		}
 	case "parameter":
 		var p Parameter
-		if p, err = decodeDoc[Parameter](r); err == nil {
+		if p, err = dynamo.Decode[Parameter](r); err == nil {
 			st.params[p.ID] = p
 		}
 	case "template":
 		var t Template
-		if t, err = decodeDoc[Template](r); err == nil {
+		if t, err = dynamo.Decode[Template](r); err == nil {
 			st.templates[t.ID] = t
 		}
 	case "listing":
 		var l Listing
-		if l, err = decodeDoc[Listing](r); err == nil {
+		if l, err = dynamo.Decode[Listing](r); err == nil {
 			st.listings[l.Marketplace.ID] = l
 		}
 	case "connection":
 		var c Connection
-		if c, err = decodeDoc[Connection](r); err == nil {
+		if c, err = dynamo.Decode[Connection](r); err == nil {
 			st.connections[c.ID] = c
 		}
 	case "lock":
@@ -324,7 +309,7 @@ func (s *Service) vendorProducts(ctx context.Context, vendorID string) ([]*head,
 	}
 	out := make([]*head, 0, len(rows))
 	for _, r := range rows {
-		p, err := decodeDoc[Product](r)
+		p, err := dynamo.Decode[Product](r)
 		if err != nil {
 			return nil, err
 		}

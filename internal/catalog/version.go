@@ -135,7 +135,7 @@ func (s *Service) ListVersions(ctx context.Context, actor account.Principal, pro
 	}
 	out := make([]Version, 0, len(rows))
 	for _, r := range rows {
-		v, err := decodeDoc[Version](r)
+		v, err := dynamo.Decode[Version](r)
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +169,7 @@ func (s *Service) VersionOf(ctx context.Context, productID string, n int) (Versi
 	if err != nil {
 		return Version{}, err
 	}
-	v, err := decodeDoc[Version](r)
+	v, err := dynamo.Decode[Version](r)
 	if err == nil {
 		s.versions.Add(ref, v)
 	}
@@ -195,5 +195,5 @@ func (s *Service) LatestVersion(ctx context.Context, productID string) (Version,
 	if len(rows) == 0 {
 		return Version{}, fault.NotFoundf("product %s has no published version", productID)
 	}
-	return decodeDoc[Version](rows[0])
+	return dynamo.Decode[Version](rows[0])
 }

@@ -24,8 +24,7 @@ const EventPrefix = "EVENT#"
 // The relay records what it sent in a RelayMark beside it, so the (large)
 // event item is written once and never rewritten.
 type EventItem struct {
-	PK        string `dynamodbav:"pk"`
-	SK        string `dynamodbav:"sk"`
+	Key
 	ID        string `dynamodbav:"id"`
 	Type      string `dynamodbav:"type"`
 	Created   string `dynamodbav:"created"`
@@ -44,8 +43,7 @@ func EventKey(id string) Key { return Key{PK: EventPrefix + id, SK: "EVENT"} }
 // event's partition and expiry, and is a few dozen bytes, so marking costs
 // one write unit whatever the event's size.
 type RelayMark struct {
-	PK        string   `dynamodbav:"pk"`
-	SK        string   `dynamodbav:"sk"`
+	Key
 	ID        string   `dynamodbav:"id"`
 	Relayed   []string `dynamodbav:"relayed,stringset,omitempty"`
 	ExpiresAt int64    `dynamodbav:"expires_at"`
@@ -56,10 +54,9 @@ func RelayMarkKey(id string) Key { return Key{PK: EventPrefix + id, SK: "RELAYED
 
 // NewEventItem stores e, expiring after retentionDays.
 func NewEventItem(e event.Event, retentionDays int) EventItem {
-	k := EventKey(e.ID)
 	return EventItem{
-		PK: k.PK, SK: k.SK,
-		ID: e.ID, Type: string(e.Type), Created: e.Created.UTC().Format(time.RFC3339Nano),
+		Key: EventKey(e.ID),
+		ID:  e.ID, Type: string(e.Type), Created: e.Created.UTC().Format(time.RFC3339Nano),
 		Account: e.Account, Data: string(e.Data),
 		ExpiresAt: e.Created.Add(time.Duration(retentionDays) * 24 * time.Hour).Unix(),
 	}

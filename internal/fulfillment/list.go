@@ -165,7 +165,7 @@ func docsAt[T any](ctx context.Context, s *Store, entries []dynamo.IndexEntry) (
 		if !ok {
 			continue
 		}
-		v, err := decode[T](r)
+		v, err := dynamo.Decode[T](r)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/ident"
-	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // Asset statuses.
@@ -327,13 +326,9 @@ func AssetOfRequest(requestID string) (string, bool) {
 //
 // Their list keys, on the keys-only indexes, are internal/layout's.
 type Row struct {
-	PK string `dynamodbav:"pk"`
-	SK string `dynamodbav:"sk"`
-	layout.IndexKeys
-	Entity  string `dynamodbav:"entity"`
-	Doc     string `dynamodbav:"doc"`
-	Rev     int    `dynamodbav:"rev"`
-	NextReq int    `dynamodbav:"next_request,omitempty"`
+	dynamo.Row
+	Rev     int `dynamodbav:"rev"`
+	NextReq int `dynamodbav:"next_request,omitempty"`
 	// LastApproved is the asset's last approved request, which the next
 	// request records as its previous_approved_request.
 	LastApproved string `dynamodbav:"last_approved,omitempty"`

@@ -22,9 +22,7 @@ import (
 // yet). A terminated asset keeps its items: usage of its active days may
 // still come.
 type paramRow struct {
-	PK      string `dynamodbav:"pk"`
-	SK      string `dynamodbav:"sk"`
-	Entity  string `dynamodbav:"entity"`
+	dynamo.Row
 	AssetID string `dynamodbav:"asset_id"`
 }
 
@@ -60,7 +58,7 @@ func reindexParams(tx *dynamo.Tx, before, after Asset) {
 	}
 	for k := range has {
 		if !had[k] {
-			tx.Put("parameter index", paramRow{PK: k.PK, SK: k.SK, Entity: "asset_param", AssetID: after.ID}, nil)
+			tx.Put("parameter index", paramRow{Row: dynamo.Row{Key: k, Entity: "asset_param"}, AssetID: after.ID}, nil)
 		}
 	}
 }

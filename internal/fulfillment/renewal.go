@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
@@ -35,9 +34,7 @@ const (
 // item appears when a purchase is approved, moves when a renewal extends
 // the commitment, and goes when the asset ends.
 type renewalRow struct {
-	PK      string `dynamodbav:"pk"`
-	SK      string `dynamodbav:"sk"`
-	Entity  string `dynamodbav:"entity"`
+	dynamo.Row
 	AssetID string `dynamodbav:"asset_id"`
 }
 
@@ -47,7 +44,7 @@ func renewalEntry(a Asset) (dynamo.Key, bool) {
 	if !live || a.Subscription.TermDuration == "" || a.Subscription.CommitmentEnd.IsZero() {
 		return dynamo.Key{}, false
 	}
-	return dynamo.Key{PK: layout.RenewalDay(a.Subscription.CommitmentEnd).Key(a.ID), SK: "ASSET#" + a.ID}, true
+	return layout.RenewalEntry(a.Subscription.CommitmentEnd, a.ID), true
 }
 
 // reindexRenewal adds to tx what moves an asset's index item from its
@@ -59,7 +56,7 @@ func reindexRenewal(tx *dynamo.Tx, before, after Asset) {
 		tx.Delete("renewal index", oldKey, nil)
 	}
 	if has && (!had || oldKey != newKey) {
-		tx.Put("renewal index", renewalRow{PK: newKey.PK, SK: newKey.SK, Entity: "renewal", AssetID: after.ID}, nil)
+		tx.Put("renewal index", renewalRow{Row: dynamo.Row{Key: newKey, Entity: "renewal"}, AssetID: after.ID}, nil)
 	}
 }
 
@@ -205,7 +202,7 @@ func (s *Service) renewPage(ctx context.Context, log *slog.Logger, u RenewalUnit
 	}
 	ids := make([]string, len(entries))
 	for i, e := range entries {
-		ids[i] = strings.TrimPrefix(e.SK, "ASSET#")
+		ids[i] = layout.RenewalAsset(e.SK)
 	}
 	rep, err := s.renewAll(ctx, log, ids)
 	if err != nil || !more {

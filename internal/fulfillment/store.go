@@ -47,16 +47,18 @@ type StoredRequest struct {
 // AssetRow is the row of an asset.
 func AssetRow(a StoredAsset) Row {
 	k := AssetKey(a.ID)
-	return Row{PK: k.PK, SK: k.SK, Entity: "asset", Doc: dynamo.MarshalDoc(a.Asset), Rev: a.Rev, NextReq: a.NextReq, LastApproved: a.LastApproved,
-		IndexKeys: layout.AssetIndexes(a.ID, a.Vendor.ID, a.Provider.ID, a.Subscription.CustomerID, a.Created)}
+	r := Row{Row: dynamo.DocRow(k, "asset", a.Asset), Rev: a.Rev, NextReq: a.NextReq, LastApproved: a.LastApproved}
+	r.Indexes = layout.AssetIndexes(a.ID, a.Vendor.ID, a.Provider.ID, a.Subscription.CustomerID, a.Created)
+	return r
 }
 
 // RequestRow is the row of a request; its queue index key follows its
 // status, so the vendor's queue in one status is one sharded list.
 func RequestRow(r StoredRequest) Row {
 	k := RequestKey(r.ID)
-	return Row{PK: k.PK, SK: k.SK, Entity: "request", Doc: dynamo.MarshalDoc(r.Request), Rev: r.Rev,
-		IndexKeys: layout.RequestIndexes(r.ID, r.Asset.Vendor.ID, r.Asset.Provider.ID, r.Status, r.Created)}
+	row := Row{Row: dynamo.DocRow(k, "request", r.Request), Rev: r.Rev}
+	row.Indexes = layout.RequestIndexes(r.ID, r.Asset.Vendor.ID, r.Asset.Provider.ID, r.Status, r.Created)
+	return row
 }
 
 // emit adds an event for each account.
@@ -102,10 +104,6 @@ func (s *Store) AddRequest(tx *dynamo.Tx, a StoredAsset, r Request, now time.Tim
 // ErrNotFound reports an unknown asset or request.
 var ErrNotFound = errors.New("fulfillment: not found")
 
-func decode[T any](r Row) (T, error) {
-	return dynamo.UnmarshalDoc[T](r.Doc, "fulfillment "+r.Entity+" "+r.SK)
-}
-
 // Asset reads an asset.
 func (s *Store) Asset(ctx context.Context, id string) (StoredAsset, error) {
 	if !ValidAssetID(id) {
@@ -118,7 +116,7 @@ func (s *Store) Asset(ctx context.Context, id string) (StoredAsset, error) {
 		}
 		return StoredAsset{}, err
 	}
-	a, err := decode[Asset](r)
+	a, err := dynamo.Decode[Asset](r)
 	return StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}, err
 }
 
@@ -134,7 +132,7 @@ func (s *Store) Request(ctx context.Context, id string) (StoredRequest, error) {
 		}
 		return StoredRequest{}, err
 	}
-	req, err := decode[Request](r)
+	req, err := dynamo.Decode[Request](r)
 	return StoredRequest{Request: req, Rev: r.Rev}, err
 }
 
@@ -152,13 +150,13 @@ func (s *Store) AssetWithRequests(ctx context.Context, id string) (StoredAsset, 
 	for _, r := range rows {
 		switch r.Entity {
 		case "asset":
-			v, err := decode[Asset](r)
+			v, err := dynamo.Decode[Asset](r)
 			if err != nil {
 				return StoredAsset{}, nil, err
 			}
 			a = &StoredAsset{Asset: v, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}
 		case "request":
-			v, err := decode[Request](r)
+			v, err := dynamo.Decode[Request](r)
 			if err != nil {
 				return StoredAsset{}, nil, err
 			}
@@ -220,7 +218,7 @@ func (s *Store) StoredAssets(ctx context.Context, ids []string) (map[string]Stor
 	}
 	out := make(map[string]StoredAsset, len(rows))
 	for _, r := range rows {
-		a, err := decode[Asset](r)
+		a, err := dynamo.Decode[Asset](r)
 		if err != nil {
 			return nil, err
 		}
@@ -244,7 +242,7 @@ func (s *Store) Requests(ctx context.Context, ids []string) (map[string]Request,
 	}
 	out := make(map[string]Request, len(rows))
 	for _, r := range rows {
-		req, err := decode[Request](r)
+		req, err := dynamo.Decode[Request](r)
 		if err != nil {
 			return nil, err
 		}

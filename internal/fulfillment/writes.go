@@ -44,11 +44,11 @@ func (s *Store) Pair(ctx context.Context, requestID string) (StoredRequest, Stor
 	if len(out.Responses) != len(rows) {
 		return StoredRequest{}, StoredAsset{}, ErrNotFound
 	}
-	r, err := decode[Request](rows[0])
+	r, err := dynamo.Decode[Request](rows[0])
 	if err != nil {
 		return StoredRequest{}, StoredAsset{}, err
 	}
-	a, err := decode[Asset](rows[1])
+	a, err := dynamo.Decode[Asset](rows[1])
 	return StoredRequest{Request: r, Rev: rows[0].Rev},
 		StoredAsset{Asset: a, Rev: rows[1].Rev, NextReq: rows[1].NextReq, LastApproved: rows[1].LastApproved}, err
 }
@@ -91,10 +91,8 @@ func (s *Store) SaveAsset(tx *dynamo.Tx, before Asset, a StoredAsset, now time.T
 // done. It expires once no redelivery of the event can come (SQS keeps a
 // message at most 14 days).
 type markRow struct {
-	PK        string `dynamodbav:"pk"`
-	SK        string `dynamodbav:"sk"`
-	Entity    string `dynamodbav:"entity"`
-	ExpiresAt int64  `dynamodbav:"expires_at"`
+	dynamo.Row
+	ExpiresAt int64 `dynamodbav:"expires_at"`
 }
 
 const markTTL = 15 * 24 * time.Hour
@@ -109,7 +107,7 @@ func markKey(key string) dynamo.Key { return dynamo.Key{PK: "DEDUPE#" + key, SK:
 // MarkLabel) when the effect was already committed.
 func (s *Store) Mark(tx *dynamo.Tx, key string, now time.Time) {
 	k := markKey(key)
-	tx.Create(MarkLabel, markRow{PK: k.PK, SK: k.SK, Entity: "dedupe", ExpiresAt: now.Add(markTTL).Unix()})
+	tx.Create(MarkLabel, markRow{Row: dynamo.Row{Key: k, Entity: "dedupe"}, ExpiresAt: now.Add(markTTL).Unix()})
 }
 
 // Marked reports whether the dedupe mark key exists.

@@ -77,20 +77,25 @@ func RenewalDay(day time.Time) dynamo.Sharded {
 	return dynamo.Sharded{Prefix: "RENEWAL#" + day.UTC().Format(time.DateOnly), Shards: Shards}
 }
 
-// IndexKeys are the index key attributes of one item, on gsi4–gsi6.
-type IndexKeys struct {
-	GSI4PK string `dynamodbav:"gsi4pk,omitempty"`
-	GSI4SK string `dynamodbav:"gsi4sk,omitempty"`
-	GSI5PK string `dynamodbav:"gsi5pk,omitempty"`
-	GSI5SK string `dynamodbav:"gsi5sk,omitempty"`
-	GSI6PK string `dynamodbav:"gsi6pk,omitempty"`
-	GSI6SK string `dynamodbav:"gsi6sk,omitempty"`
+// RenewalEntry is the renewal index item of asset assetID, whose
+// commitment ends on day.
+func RenewalEntry(day time.Time, assetID string) dynamo.Key {
+	return dynamo.Key{PK: RenewalDay(day).Key(assetID), SK: assetSK(assetID)}
 }
 
+// RenewalAsset is the asset id of a renewal index item's sort key.
+func RenewalAsset(sk string) string { return strings.TrimPrefix(sk, assetSKPrefix) }
+
+// assetSK is the sort key of an index item that names an asset: a renewal
+// or a parameter lookup.
+func assetSK(assetID string) string { return assetSKPrefix + assetID }
+
+const assetSKPrefix = "ASSET#"
+
 // RequestIndexes are a request's index keys in status.
-func RequestIndexes(id, vendor, provider, status string, created time.Time) IndexKeys {
+func RequestIndexes(id, vendor, provider, status string, created time.Time) dynamo.Indexes {
 	sk := SortKey(created, id)
-	return IndexKeys{
+	return dynamo.Indexes{
 		GSI4PK: VendorQueue(vendor, status).Key(id), GSI4SK: sk,
 		GSI5PK: VendorRequests(vendor).Key(id), GSI5SK: sk,
 		GSI6PK: ProviderRequests(provider).Key(id), GSI6SK: sk,
@@ -99,9 +104,9 @@ func RequestIndexes(id, vendor, provider, status string, created time.Time) Inde
 
 // AssetIndexes are an asset's index keys; customer is empty for an asset
 // that is no subscription of a Partner Center customer.
-func AssetIndexes(id, vendor, provider, customer string, created time.Time) IndexKeys {
+func AssetIndexes(id, vendor, provider, customer string, created time.Time) dynamo.Indexes {
 	sk := SortKey(created, id)
-	k := IndexKeys{
+	k := dynamo.Indexes{
 		GSI5PK: VendorAssets(vendor).Key(id), GSI5SK: sk,
 		GSI6PK: ProviderAssets(provider).Key(id), GSI6SK: sk,
 	}

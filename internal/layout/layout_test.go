@@ -1,9 +1,12 @@
 package layout_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/layout"
 )
 
@@ -43,5 +46,16 @@ func TestRecordShard(t *testing.T) {
 		if got := layout.RecordShard(c.seq, c.n); got != c.want {
 			t.Errorf("RecordShard(%d, %d) = %d, want %d", c.seq, c.n, got, c.want)
 		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestRenewalEntry(t *testing.T) {
+	day := time.Date(2027, 1, 31, 15, 0, 0, 0, time.UTC)
+	k := layout.RenewalEntry(day, "AS-1")
+	want := "RENEWAL#2027-01-31#" + itoa(dynamo.ShardOf("AS-1", layout.Shards))
+	if k.PK != want || k.SK != "ASSET#AS-1" || layout.RenewalAsset(k.SK) != "AS-1" {
+		t.Errorf("renewal entry %+v, want pk %s, sk ASSET#AS-1", k, want)
 	}
 }

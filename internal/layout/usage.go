@@ -63,4 +63,4 @@ func AssetParamValue(product, marketplace, paramID, value string) string {
 const maxParamKeyValue = 128
 
 // AssetParamSK is the sort key of an asset's lookup item.
-func AssetParamSK(assetID string) string { return "ASSET#" + assetID }
+func AssetParamSK(assetID string) string { return assetSK(assetID) }

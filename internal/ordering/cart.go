@@ -142,7 +142,7 @@ func (s *Service) cart(ctx context.Context, actor account.Principal, customerID,
 	if err != nil {
 		return storedCart{}, 0, err
 	}
-	sc, err := decode[storedCart](r)
+	sc, err := dynamo.Decode[storedCart](r)
 	sc.CustomerID = customerID
 	return sc, r.Rev, err
 }

@@ -122,14 +122,9 @@ func (in *CustomerInput) validate() error {
 //	CUSTOMER#<id> / ORDER#<id>     an order
 //	CUSTOMER#<id> / CART#<id>      a cart
 type row struct {
-	PK     string `dynamodbav:"pk"`
-	SK     string `dynamodbav:"sk"`
-	GSI1PK string `dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK string `dynamodbav:"gsi1sk,omitempty"`
-	Entity string `dynamodbav:"entity"`
-	Doc    string `dynamodbav:"doc"`
-	Owner  string `dynamodbav:"owner"`
-	Rev    int    `dynamodbav:"rev"`
+	dynamo.Row
+	Owner string `dynamodbav:"owner"`
+	Rev   int    `dynamodbav:"rev"`
 	// ExpiresAt lets DynamoDB delete carts and idempotency records.
 	ExpiresAt int64 `dynamodbav:"expires_at,omitempty"`
 }
@@ -167,7 +162,7 @@ func (s *Service) customer(ctx context.Context, actor account.Principal, id stri
 	if err != nil {
 		return storedCustomer{}, err
 	}
-	c, err := decode[Customer](r)
+	c, err := dynamo.Decode[Customer](r)
 	c.ProviderID = r.Owner
 	return storedCustomer{Customer: c, rev: r.Rev}, err
 }
@@ -194,6 +189,6 @@ func (s *Service) Customers(ctx context.Context, actor account.Principal, size i
 	if err != nil {
 		return nil, "", err
 	}
-	cs, err = decodeAll[Customer](rows)
+	cs, err = dynamo.DecodeAll[Customer](rows)
 	return cs, next, err
 }

@@ -478,7 +478,7 @@ func (s *Service) Order(ctx context.Context, actor account.Principal, customerID
 	if err != nil {
 		return Order{}, err
 	}
-	return decode[Order](r)
+	return dynamo.Decode[Order](r)
 }
 
 // Orders reads a page of up to size of a customer's orders, readable the
@@ -491,6 +491,6 @@ func (s *Service) Orders(ctx context.Context, actor account.Principal, customerI
 	if err != nil {
 		return nil, "", err
 	}
-	os, err = decodeAll[Order](rows)
+	os, err = dynamo.DecodeAll[Order](rows)
 	return os, next, err
 }

@@ -26,7 +26,7 @@ func (s *Service) RollUp(ctx context.Context, customerID, orderID string, extra 
 	if err != nil {
 		return false, err
 	}
-	o, err := decode[Order](r)
+	o, err := dynamo.Decode[Order](r)
 	if err != nil || o.Status != OrderPending {
 		return false, err
 	}

@@ -12,23 +12,7 @@ import (
 )
 
 func docRow(pk, sk, entity, owner string, v any) row {
-	return row{PK: pk, SK: sk, Entity: entity, Doc: dynamo.MarshalDoc(v), Owner: owner, Rev: 1}
-}
-
-func decode[T any](r row) (T, error) {
-	return dynamo.UnmarshalDoc[T](r.Doc, "ordering "+r.Entity+" "+r.PK+"/"+r.SK)
-}
-
-func decodeAll[T any](rows []row) ([]T, error) {
-	out := make([]T, 0, len(rows))
-	for _, r := range rows {
-		v, err := decode[T](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return row{Row: dynamo.DocRow(dynamo.Key{PK: pk, SK: sk}, entity, v), Owner: owner, Rev: 1}
 }
 
 // IdempotencyTTL is how long a key is remembered.
@@ -65,7 +49,7 @@ func (c *Claim) attach(tx *dynamo.Tx, created any, now time.Time) {
 		return
 	}
 	k := claimKey(c.Account, c.Key)
-	r := docRow(k.PK, k.SK, "idempotency", c.Account, Record{Hash: c.Hash, Created: json.RawMessage(dynamo.MarshalDoc(created))})
+	r := docRow(k.PK, k.SK, "idempotency", c.Account, Record{Hash: c.Hash, Created: json.RawMessage(dynamo.DocJSON(created))})
 	r.ExpiresAt = now.Add(IdempotencyTTL).Unix()
 	// DynamoDB deletes expired items up to days late: a record past its
 	// expiry is overwritten, as Remembered already ignores it.
@@ -84,7 +68,7 @@ func (s *Service) Remembered(ctx context.Context, account, key string) (*Record,
 	if err != nil {
 		return nil, err
 	}
-	rec, err := decode[Record](r)
+	rec, err := dynamo.Decode[Record](r)
 	return &rec, err
 }
 

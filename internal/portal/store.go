@@ -15,8 +15,7 @@ import (
 // Both carry expires_at, the table's TTL attribute; the code checks the
 // expiry itself too, since TTL deletion lags.
 type sessionItem struct {
-	dynamo.Key
-	Entity    string    `dynamodbav:"entity"`
+	dynamo.Row
 	AccountID string    `dynamodbav:"account_id"`
 	TokenHash string    `dynamodbav:"token_hash"`
 	CSRF      string    `dynamodbav:"csrf"`
@@ -29,8 +28,7 @@ func sessionKey(id string) dynamo.Key {
 }
 
 type linkItem struct {
-	dynamo.Key
-	Entity    string    `dynamodbav:"entity"`
+	dynamo.Row
 	AccountID string    `dynamodbav:"account_id"`
 	TokenHash string    `dynamodbav:"token_hash"`
 	Expires   time.Time `dynamodbav:"expires"`

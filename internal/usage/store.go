@@ -3,7 +3,6 @@ package usage
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -40,16 +39,7 @@ import (
 // So a processing that crashed, or one that lost a race with a newer
 // upload, never mixes its records with the current ones.
 type fileRow struct {
-	PK            string `dynamodbav:"pk"`
-	SK            string `dynamodbav:"sk"`
-	GSI1PK        string `dynamodbav:"gsi1pk"`
-	GSI1SK        string `dynamodbav:"gsi1sk"`
-	GSI2PK        string `dynamodbav:"gsi2pk"`
-	GSI2SK        string `dynamodbav:"gsi2sk"`
-	GSI3PK        string `dynamodbav:"gsi3pk,omitempty"`
-	GSI3SK        string `dynamodbav:"gsi3sk,omitempty"`
-	Entity        string `dynamodbav:"entity"`
-	Doc           string `dynamodbav:"doc"`
+	dynamo.Row
 	Rev           int    `dynamodbav:"rev"`
 	Gen           int    `dynamodbav:"gen"`
 	RecordsGen    int    `dynamodbav:"records_gen"`
@@ -96,15 +86,11 @@ func BillingIndex(provider, period string) string { return "UBILL#" + provider +
 
 func toRow(s Stored) fileRow {
 	k := fileKey(s.ID)
-	doc, err := json.Marshal(s.File)
-	if err != nil {
-		panic(fmt.Sprintf("usage: marshal file: %v", err)) // plain strings and times
-	}
-	r := fileRow{PK: k.PK, SK: k.SK, Entity: "usage_file", Doc: string(doc), Rev: s.Rev, Gen: s.Gen,
-		GSI1PK: VendorFiles(s.Vendor.ID).Prefix, GSI1SK: sortKey(s.Created, s.ID),
-		GSI2PK: ProviderFiles(s.Provider.ID).Prefix, GSI2SK: sortKey(s.Created, s.ID),
+	r := fileRow{Row: dynamo.DocRow(k, "usage_file", s.File), Rev: s.Rev, Gen: s.Gen,
 		RecordsGen: s.RecordsGen, RecordShards: s.RecordShards, UploadKey: s.UploadKey, ProcessedKey: s.ProcessedKey, ProcessedETag: s.ProcessedETag,
 		Claimed: s.Claimed, BillingPeriod: s.BillingPeriod}
+	r.GSI1PK, r.GSI1SK = VendorFiles(s.Vendor.ID).Prefix, sortKey(s.Created, s.ID)
+	r.GSI2PK, r.GSI2SK = ProviderFiles(s.Provider.ID).Prefix, sortKey(s.Created, s.ID)
 	if s.Billable() {
 		period := s.BillingPeriod
 		if !s.Claimed {
@@ -116,9 +102,9 @@ func toRow(s Stored) fileRow {
 }
 
 func fromRow(r fileRow) (Stored, error) {
-	var f File
-	if err := json.Unmarshal([]byte(r.Doc), &f); err != nil {
-		return Stored{}, fmt.Errorf("usage: decode file %s: %w", r.PK, err)
+	f, err := dynamo.Decode[File](r)
+	if err != nil {
+		return Stored{}, fmt.Errorf("usage: %w", err)
 	}
 	return Stored{File: f, Rev: r.Rev, Gen: r.Gen, RecordsGen: r.RecordsGen, RecordShards: r.RecordShards, UploadKey: r.UploadKey,
 		ProcessedKey: r.ProcessedKey, ProcessedETag: r.ProcessedETag, Claimed: r.Claimed, BillingPeriod: r.BillingPeriod}, nil
@@ -261,9 +247,7 @@ func (s *Store) emit(tx *dynamo.Tx, f File, now time.Time) error {
 
 // recordRow is a record as stored.
 type recordRow struct {
-	PK          string `dynamodbav:"pk"`
-	SK          string `dynamodbav:"sk"`
-	Entity      string `dynamodbav:"entity"`
+	dynamo.Row
 	ID          string `dynamodbav:"id"`
 	RecordID    string `dynamodbav:"record_id"`
 	Note        string `dynamodbav:"note,omitempty"`
@@ -275,7 +259,7 @@ type recordRow struct {
 	Price       string `dynamodbav:"price"`
 	Start       string `dynamodbav:"start"`
 	End         string `dynamodbav:"end"`
-	Row         int    `dynamodbav:"row"`
+	Line        int    `dynamodbav:"row"`
 	DuplicateOf string `dynamodbav:"duplicate_of,omitempty"`
 }
 
@@ -330,7 +314,7 @@ func (rr recordRow) record(f File) Record {
 	return Record{ID: rr.ID, RecordID: rr.RecordID, Note: rr.Note, Status: f.RecordStatus(),
 		UsageFile: Ref{ID: f.ID, Name: f.Name}, Product: f.Product, Item: ItemRef{ID: rr.ItemID, MPN: rr.ItemMPN, Name: rr.ItemName},
 		Asset: Ref{ID: rr.AssetID}, Quantity: rr.Quantity, Price: rr.Price, Currency: f.Currency,
-		Start: start.UTC(), End: end.UTC(), Row: rr.Row, DuplicateOf: rr.DuplicateOf}
+		Start: start.UTC(), End: end.UTC(), Row: rr.Line, DuplicateOf: rr.DuplicateOf}
 }
 
 // seqRange is the records of one shard that a page holds: sequence
@@ -513,9 +497,7 @@ func claimKey(productID, recordID string) dynamo.Key {
 }
 
 type claimRow struct {
-	PK       string `dynamodbav:"pk"`
-	SK       string `dynamodbav:"sk"`
-	Entity   string `dynamodbav:"entity"`
+	dynamo.Row
 	RecordID string `dynamodbav:"record_id"`
 	File     string `dynamodbav:"file"`
 	Record   string `dynamodbav:"record"`
@@ -551,7 +533,7 @@ func (s *Store) Claim(ctx context.Context, f Stored, recs []Record) ([]Record, e
 		for _, r := range pending {
 			cond := expression.AttributeNotExists(expression.Name(dynamo.PK)).Or(expression.Name("file").Equal(expression.Value(f.ID)))
 			k := claimKey(f.Product.ID, r.RecordID)
-			tx.Put(r.RecordID, claimRow{PK: k.PK, SK: k.SK, Entity: "usage_claim", RecordID: r.RecordID, File: f.ID, Record: r.ID}, &cond)
+			tx.Put(r.RecordID, claimRow{Row: dynamo.Row{Key: k, Entity: "usage_claim"}, RecordID: r.RecordID, File: f.ID, Record: r.ID}, &cond)
 		}
 		err := tx.Commit(ctx)
 		cf, ok := dynamo.AsConditionFailed(err)

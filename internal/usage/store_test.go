@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/layout"
 )
 
@@ -51,9 +52,9 @@ func TestRecordItem_MatchesMarshalMap(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, k := c.rec, recordKey(file, 2, 1234, layout.UsageRecordShards)
-			want, err := attributevalue.MarshalMap(recordRow{PK: k.PK, SK: k.SK, Entity: "usage_record",
+			want, err := attributevalue.MarshalMap(recordRow{Row: dynamo.Row{Key: k, Entity: "usage_record"},
 				ID: RecordID(file, 1234), RecordID: r.RecordID, Note: r.Note, ItemID: r.Item.ID, ItemMPN: r.Item.MPN, ItemName: r.Item.Name,
-				AssetID: r.Asset.ID, Quantity: r.Quantity, Price: r.Price, Start: stampOf(r.Start), End: stampOf(r.End), Row: r.Row,
+				AssetID: r.Asset.ID, Quantity: r.Quantity, Price: r.Price, Start: stampOf(r.Start), End: stampOf(r.End), Line: r.Row,
 				DuplicateOf: r.DuplicateOf})
 			if err != nil {
 				t.Fatal(err)

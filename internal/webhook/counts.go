@@ -64,13 +64,20 @@ func (c counts) apply(st Stats) Stats {
 	return st
 }
 
-// update is apply as an update expression; false when there is nothing to
-// count.
-func (c counts) update() (expression.UpdateBuilder, bool) {
+// apply is carried out by two updates (DynamoStore.count): the totals and
+// the times of the last success and failure go to one of the webhook's
+// counter copies (statsUpdate), which readers sum; the failure streak,
+// which the dispatcher reads with the webhook to disable it, goes to the
+// webhook item (streakUpdate), and only when the batch changes it.
+
+// statsUpdate adds the batch to a counter copy; false when there is
+// nothing to count.
+func (c counts) statsUpdate() (expression.UpdateBuilder, bool) {
 	var upd expression.UpdateBuilder
 	if c.Successes == 0 && c.Failures == 0 && c.Deliveries == 0 {
 		return upd, false
 	}
+	upd = upd.Set(expression.Name("entity"), expression.Value(statsEntity))
 	add := func(name string, n int64) {
 		if n > 0 {
 			upd = upd.Add(expression.Name(name), expression.Value(n))
@@ -82,21 +89,57 @@ func (c counts) update() (expression.UpdateBuilder, bool) {
 	if c.LastFailure != nil {
 		upd = upd.Set(expression.Name("last_failure"), expression.Value(*c.LastFailure))
 	}
-	switch {
-	case c.Successes > 0 && c.Streak == 0:
-		upd = upd.Set(expression.Name("last_success"), expression.Value(*c.LastSuccess)).
-			Set(expression.Name("consecutive_failures"), expression.Value(0)).
-			Remove(expression.Name("failing_since"))
-	case c.Successes > 0:
-		upd = upd.Set(expression.Name("last_success"), expression.Value(*c.LastSuccess)).
-			Set(expression.Name("consecutive_failures"), expression.Value(c.Streak)).
-			Set(expression.Name("failing_since"), expression.Value(*c.StreakStart))
-	case c.Streak > 0:
-		add("consecutive_failures", c.Streak)
-		upd = upd.Set(expression.Name("failing_since"),
-			expression.IfNotExists(expression.Name("failing_since"), expression.Value(*c.StreakStart)))
+	if c.LastSuccess != nil {
+		upd = upd.Set(expression.Name("last_success"), expression.Value(*c.LastSuccess))
 	}
 	return upd, true
+}
+
+// streakUpdate moves the webhook's failure streak; false when the batch
+// leaves it as it is: a batch of successes only, for a webhook that was
+// not failing when the batch read it (failing), which is every batch of a
+// healthy webhook, so that its item takes no write at a peak.
+func (c counts) streakUpdate(failing bool) (expression.UpdateBuilder, bool) {
+	var upd expression.UpdateBuilder
+	switch {
+	case c.Successes > 0 && c.Streak == 0:
+		if !failing {
+			return upd, false
+		}
+		upd = upd.Set(expression.Name("consecutive_failures"), expression.Value(0)).
+			Remove(expression.Name("failing_since"))
+	case c.Successes > 0:
+		upd = upd.Set(expression.Name("consecutive_failures"), expression.Value(c.Streak)).
+			Set(expression.Name("failing_since"), expression.Value(*c.StreakStart))
+	case c.Streak > 0:
+		upd = upd.Add(expression.Name("consecutive_failures"), expression.Value(c.Streak)).
+			Set(expression.Name("failing_since"),
+				expression.IfNotExists(expression.Name("failing_since"), expression.Value(*c.StreakStart)))
+	default:
+		return upd, false
+	}
+	return upd, true
+}
+
+// failing reports whether the webhook's streak, as read, may need a
+// success to end it.
+func (st Stats) failing() bool { return st.ConsecutiveFailures > 0 || st.FailingSince != nil }
+
+// plus adds a counter copy's totals and last times to st.
+func (st Stats) plus(c statsItem) Stats {
+	st.Deliveries += c.Deliveries
+	st.Successes += c.Successes
+	st.Failures += c.Failures
+	st.LastSuccess = later(st.LastSuccess, c.LastSuccess)
+	st.LastFailure = later(st.LastFailure, c.LastFailure)
+	return st
+}
+
+func later(a, b *time.Time) *time.Time {
+	if a == nil || (b != nil && b.After(*a)) {
+		return b
+	}
+	return a
 }
 
 // hookRef names a webhook.

@@ -46,12 +46,35 @@ func TestCounts_Apply(t *testing.T) {
 			if diff := cmp.Diff(tt.want, c.apply(tt.before)); diff != "" {
 				t.Errorf("stats (-want +got):\n%s", diff)
 			}
-			if _, ok := c.update(); !ok {
-				t.Error("no update for a batch with attempts")
+			if _, ok := c.statsUpdate(); !ok {
+				t.Error("no counter update for a batch with attempts")
+			}
+			// The webhook item is written when the streak moves: a success
+			// of a failing webhook, or a failure.
+			moves := c.Streak > 0 || (c.Successes > 0 && tt.before.failing())
+			if _, ok := c.streakUpdate(tt.before.failing()); ok != moves {
+				t.Errorf("streak update %v, want %v", ok, moves)
 			}
 		})
 	}
-	if _, ok := (counts{}).update(); ok {
-		t.Error("an update for a batch without attempts")
+	if _, ok := (counts{}).statsUpdate(); ok {
+		t.Error("a counter update for a batch without attempts")
+	}
+	if _, ok := (counts{}).streakUpdate(true); ok {
+		t.Error("a streak update for a batch without attempts")
+	}
+}
+
+// TestStats_Plus: a webhook's Stats are its item's plus its counter copies'.
+func TestStats_Plus(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	at := func(s int) *time.Time { v := t0.Add(time.Duration(s) * time.Second); return &v }
+	item := Stats{Deliveries: 3, Successes: 2, Failures: 1, ConsecutiveFailures: 1, LastSuccess: at(1), LastFailure: at(2), FailingSince: at(2)}
+	got := item.plus(statsItem{Deliveries: 5, Successes: 5, LastSuccess: at(9)}).
+		plus(statsItem{Deliveries: 1, Failures: 1, LastFailure: at(-3)}).
+		plus(statsItem{})
+	want := Stats{Deliveries: 9, Successes: 7, Failures: 2, ConsecutiveFailures: 1, LastSuccess: at(9), LastFailure: at(2), FailingSince: at(2)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
 	}
 }

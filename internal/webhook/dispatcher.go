@@ -197,6 +197,16 @@ func (b *batch) webhook(ctx context.Context, st store, account, id string) (endp
 	return st.webhook(ctx, account, id)
 }
 
+// failing reports whether the batch read webhook k with a failure streak,
+// or did not read it: only then may a success need to end a streak.
+func (b *batch) failing(k hookRef) bool {
+	l := b.list(k.account)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i := slices.IndexFunc(l.eps, func(ep endpoint) bool { return ep.ID == k.id })
+	return i < 0 || l.eps[i].Stats.failing()
+}
+
 // deactivate marks a webhook the batch disabled, so that its later
 // messages deliver nothing more to it.
 func (b *batch) deactivate(account, id string) {
@@ -215,7 +225,7 @@ func (b *batch) deactivate(account, id string) {
 // failing their messages would not count them again.
 func (d *Dispatcher) flush(ctx context.Context, b *batch) {
 	for k, c := range b.counts() {
-		if err := d.store.count(ctx, k.account, k.id, c); err != nil {
+		if err := d.store.count(ctx, k.account, k.id, c, b.failing(k)); err != nil {
 			d.log.WarnContext(ctx, "dispatcher: counters not updated", slog.String("webhook_id", k.id), slog.String("error", err.Error()))
 		}
 	}

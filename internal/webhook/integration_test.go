@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/go-cmp/cmp"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/mercato-dev/mercato/infra/localrun"
@@ -263,6 +264,12 @@ func TestWebhooks_OrderEventsArriveSignedAndVerify(t *testing.T) {
 	tn.do(http.MethodGet, "/public/v1/webhooks/"+w.ID, nil, http.StatusOK, &got)
 	if got.Stats.Deliveries != 2 || got.Stats.Successes != 2 || got.Stats.LastSuccess == nil {
 		t.Errorf("stats = %+v", got.Stats)
+	}
+	// The list sums the same counter copies.
+	var listed []webhook.Webhook
+	tn.do(http.MethodGet, "/public/v1/webhooks", nil, http.StatusOK, &listed)
+	if len(listed) != 1 || !cmp.Equal(listed[0].Stats, got.Stats) {
+		t.Errorf("listed %+v, want the stats %+v", listed, got.Stats)
 	}
 }
 

@@ -89,7 +89,7 @@ func (m *memStore) recordAttempt(_ context.Context, d deliveryState, a Attempt) 
 	return nil
 }
 
-func (m *memStore) count(_ context.Context, account, webhookID string, c counts) error {
+func (m *memStore) count(_ context.Context, account, webhookID string, c counts, _ bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := account + "#" + webhookID

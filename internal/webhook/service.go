@@ -123,6 +123,9 @@ func (s *Service) List(ctx context.Context, actor account.Principal) ([]Webhook,
 	if err != nil {
 		return nil, err
 	}
+	if eps, err = s.store.withStats(ctx, actor.AccountID, eps); err != nil {
+		return nil, err
+	}
 	out := make([]Webhook, 0, len(eps))
 	for _, ep := range eps {
 		out = append(out, ep.Webhook)

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,16 +18,18 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
-// Item layout:
+// Item layout (the keys are built in internal/layout):
 //
-//	WEBHOOKS#<account> / WEBHOOK#<id>        the webhook: settings, secrets, counters.
+//	WEBHOOKS#<account> / WEBHOOK#<id>        the webhook: settings, secrets, failure streak.
 //	                                         An account's webhooks are one consistent
 //	                                         Query, which the dispatcher makes once a
 //	                                         batch for the fan-out of its events.
 //	WEBHOOKS#<account> / COUNT               how many webhooks the account has: the limit
 //	                                         is a condition of the create's transaction
+//	WHSTATS#<account>#<webhook>#<n> / STATS  delivery counters, in 16 copies that readers sum
 //	WHDELIVERY#<account>#<webhook>#<dl> /    a delivery: status, attempt count, the event's
 //	  DELIVERY                               id, type and time (not its body)
 //	WHDELIVERY#…#<dl> / A#<nnnn>             one attempt of it
@@ -61,8 +65,7 @@ import (
 // table except in the create and rotate answers; no log line or event
 // carries them.
 type webhookItem struct {
-	dynamo.Key
-	Entity              string       `dynamodbav:"entity"`
+	dynamo.Row
 	ID                  string       `dynamodbav:"id"`
 	Account             string       `dynamodbav:"account"`
 	Label               string       `dynamodbav:"label"`
@@ -85,19 +88,25 @@ type webhookItem struct {
 	Updated             time.Time    `dynamodbav:"updated"`
 }
 
+// statsItem is one of a webhook's counter copies
+// (layout.WebhookStats): what the batches that chose it counted. A
+// webhook's Stats are its item's (counted there before the copies
+// existed, and its failure streak) plus every copy's.
+type statsItem struct {
+	Deliveries  int64      `dynamodbav:"deliveries"`
+	Successes   int64      `dynamodbav:"successes"`
+	Failures    int64      `dynamodbav:"failures"`
+	LastSuccess *time.Time `dynamodbav:"last_success,omitempty"`
+	LastFailure *time.Time `dynamodbav:"last_failure,omitempty"`
+}
+
+const statsEntity = "webhook_stats"
+
 // secretItem is one signing secret; Expires is set on a secret replaced by a
 // rotation, which keeps signing until then.
 type secretItem struct {
 	Value   string     `dynamodbav:"value"`
 	Expires *time.Time `dynamodbav:"expires,omitempty"`
-}
-
-func webhookKey(account, id string) dynamo.Key {
-	return dynamo.Key{PK: "WEBHOOKS#" + account, SK: "WEBHOOK#" + id}
-}
-
-func webhooksPartition(account string) dynamo.Partition {
-	return dynamo.Partition{PK: "WEBHOOKS#" + account, SKPrefix: "WEBHOOK#"}
 }
 
 // DefaultDeliveryShards is how many gsi7 partitions a webhook's deliveries
@@ -112,33 +121,10 @@ func webhooksPartition(account string) dynamo.Partition {
 // before) but never shrink.
 const DefaultDeliveryShards = 128
 
-// deliveriesIndex is the index that lists a webhook's deliveries.
-const deliveriesIndex = "gsi7"
-
-func deliveryPK(account, webhookID, id string) string {
-	return "WHDELIVERY#" + account + "#" + webhookID + "#" + id
-}
-
-func deliveryKey(account, webhookID, id string) dynamo.Key {
-	return dynamo.Key{PK: deliveryPK(account, webhookID, id), SK: "DELIVERY"}
-}
-
-func attemptKey(account, webhookID, id string, n int) dynamo.Key {
-	return dynamo.Key{PK: deliveryPK(account, webhookID, id), SK: fmt.Sprintf("A#%04d", n)}
-}
-
 // deliveryShard is the gsi7 partition of delivery id: failed deliveries
 // sit apart from the others, in as many shards.
 func deliveryShard(account, webhookID, id string, failed bool, shards int) string {
-	return shardKey(account, webhookID, failed, dynamo.ShardOf(id, shards))
-}
-
-func shardKey(account, webhookID string, failed bool, shard int) string {
-	prefix := "WHDELIVERIES#"
-	if failed {
-		prefix = "WHFAILED#"
-	}
-	return prefix + account + "#" + webhookID + "#" + strconv.Itoa(shard)
+	return layout.Deliveries(account, webhookID, failed, shards).Key(id)
 }
 
 func (it webhookItem) endpoint() endpoint {
@@ -157,7 +143,7 @@ func (it webhookItem) endpoint() endpoint {
 func newWebhookItem(ep endpoint) webhookItem {
 	w := ep.Webhook
 	return webhookItem{
-		Key: webhookKey(w.Account, w.ID), Entity: "webhook", ID: w.ID, Account: w.Account,
+		Row: dynamo.Row{Key: layout.WebhookKey(w.Account, w.ID), Entity: "webhook"}, ID: w.ID, Account: w.Account,
 		Label: w.Label, Description: w.Description, URL: w.URL, Events: w.Events, Products: w.Products,
 		Active: w.Active, Secrets: ep.secrets, Created: w.Created, Updated: w.Updated,
 	}
@@ -221,8 +207,7 @@ func (d deliveryState) view(attempts []Attempt) Delivery {
 }
 
 type deliveryItem struct {
-	dynamo.Key
-	Entity       string     `dynamodbav:"entity"`
+	dynamo.Row
 	ID           string     `dynamodbav:"id"`
 	WebhookID    string     `dynamodbav:"webhook_id"`
 	Account      string     `dynamodbav:"account"`
@@ -235,8 +220,6 @@ type deliveryItem struct {
 	Created      time.Time  `dynamodbav:"created"`
 	Updated      time.Time  `dynamodbav:"updated"`
 	ExpiresAt    int64      `dynamodbav:"expires_at"`
-	GSI7PK       string     `dynamodbav:"gsi7pk"`
-	GSI7SK       string     `dynamodbav:"gsi7sk"`
 }
 
 // state is the delivery without its body, which is the event's.
@@ -250,8 +233,7 @@ func (it deliveryItem) state() deliveryState {
 }
 
 type attemptItem struct {
-	dynamo.Key
-	Entity      string     `dynamodbav:"entity"`
+	dynamo.Row
 	DeliveryID  string     `dynamodbav:"delivery_id"`
 	Number      int        `dynamodbav:"number"`
 	At          time.Time  `dynamodbav:"at"`
@@ -289,8 +271,9 @@ type store interface {
 	// recordAttempt stores attempt a and d's new state, on condition that
 	// the delivery still has a.Number-1 attempts; errStale otherwise.
 	recordAttempt(ctx context.Context, d deliveryState, a Attempt) error
-	// count adds a batch's attempts to the webhook's counters.
-	count(ctx context.Context, account, webhookID string, c counts) error
+	// count adds a batch's attempts to the webhook's counters; failing is
+	// whether the webhook's streak was failing when the batch read it.
+	count(ctx context.Context, account, webhookID string, c counts, failing bool) error
 	// disable deactivates an active webhook and emits ev in the same
 	// transaction; false when it was no longer active.
 	disable(ctx context.Context, ep endpoint, reason string, at time.Time, ev event.Event) (bool, error)
@@ -329,7 +312,7 @@ func (s *DynamoStore) expiry(t time.Time) int64 {
 }
 
 func (s *DynamoStore) webhooks(ctx context.Context, account string) ([]endpoint, error) {
-	items, err := dynamo.QueryAll[webhookItem](ctx, s.table, webhooksPartition(account))
+	items, err := dynamo.QueryAll[webhookItem](ctx, s.table, layout.Webhooks(account))
 	if err != nil {
 		return nil, fmt.Errorf("webhook: list webhooks of %s: %w", account, err)
 	}
@@ -340,26 +323,68 @@ func (s *DynamoStore) webhooks(ctx context.Context, account string) ([]endpoint,
 	return out, nil
 }
 
+// webhook reads a webhook with its counters: one consistent BatchGetItem
+// of its item and its counter copies.
 func (s *DynamoStore) webhook(ctx context.Context, account, id string) (endpoint, error) {
-	var it webhookItem
-	err := s.table.Get(ctx, webhookKey(account, id), &it)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return endpoint{}, ErrNotFound
-	}
+	keys := append([]dynamo.Key{layout.WebhookKey(account, id)}, layout.WebhookStatsKeys(account, id)...)
+	items, err := dynamo.BatchGet[webhookItem](ctx, s.table, dynamo.BatchRead{Keys: keys, Consistent: true})
 	if err != nil {
 		return endpoint{}, fmt.Errorf("webhook: read %s: %w", id, err)
 	}
-	return it.endpoint(), nil
+	i := slices.IndexFunc(items, func(it webhookItem) bool { return it.Entity == "webhook" })
+	if i < 0 {
+		return endpoint{}, ErrNotFound
+	}
+	ep := items[i].endpoint()
+	for _, it := range items {
+		if it.Entity == statsEntity {
+			ep.Stats = ep.Stats.plus(it.stats())
+		}
+	}
+	return ep, nil
+}
+
+// withStats adds their counter copies to eps' Stats: BatchGetItem calls of
+// WebhookStatsShards keys a webhook. The dispatcher reads webhooks without
+// them; only the API shows them.
+func (s *DynamoStore) withStats(ctx context.Context, account string, eps []endpoint) ([]endpoint, error) {
+	var keys []dynamo.Key
+	for _, ep := range eps {
+		keys = append(keys, layout.WebhookStatsKeys(account, ep.ID)...)
+	}
+	items, err := dynamo.BatchGet[webhookItem](ctx, s.table, dynamo.BatchRead{Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: read the counters of %s: %w", account, err)
+	}
+	copies := make(map[string][]statsItem, len(eps))
+	for _, it := range items {
+		id := webhookOfStats(it.PK)
+		copies[id] = append(copies[id], it.stats())
+	}
+	for i := range eps {
+		for _, c := range copies[layout.WebhookStats(account, eps[i].ID).Prefix] {
+			eps[i].Stats = eps[i].Stats.plus(c)
+		}
+	}
+	return eps, nil
+}
+
+// webhookOfStats is the prefix of counter copy pk, which names its webhook.
+func webhookOfStats(pk string) string { return pk[:max(strings.LastIndexByte(pk, '#'), 0)] }
+
+func (it webhookItem) stats() statsItem {
+	return statsItem{Deliveries: it.Deliveries, Successes: it.Successes, Failures: it.Failures,
+		LastSuccess: it.LastSuccess, LastFailure: it.LastFailure}
 }
 
 func (s *DynamoStore) newDeliveryItem(d deliveryState) deliveryItem {
 	return deliveryItem{
-		Key: deliveryKey(d.Account, d.WebhookID, d.ID), Entity: "webhook_delivery",
+		Row: dynamo.Row{Key: layout.DeliveryKey(d.Account, d.WebhookID, d.ID), Entity: "webhook_delivery", Indexes: dynamo.Indexes{
+			GSI7PK: deliveryShard(d.Account, d.WebhookID, d.ID, d.Status == StatusFailed, s.shards), GSI7SK: d.ID}},
 		ID: d.ID, WebhookID: d.WebhookID, Account: d.Account, EventID: d.EventID,
 		EventType: string(d.EventType), EventCreated: d.EventCreated,
 		Status: d.Status, Attempts: d.Attempts, NextAttempt: d.NextAttempt,
 		Created: d.Created, Updated: d.Updated, ExpiresAt: s.expiry(d.Created),
-		GSI7PK: deliveryShard(d.Account, d.WebhookID, d.ID, d.Status == StatusFailed, s.shards), GSI7SK: d.ID,
 	}
 }
 
@@ -398,7 +423,7 @@ func (s *DynamoStore) createDelivery(ctx context.Context, d deliveryState) (deli
 // readDelivery reads a delivery item, without its body.
 func (s *DynamoStore) readDelivery(ctx context.Context, account, webhookID, id string) (deliveryState, error) {
 	var it deliveryItem
-	err := s.table.Get(ctx, deliveryKey(account, webhookID, id), &it)
+	err := s.table.Get(ctx, layout.DeliveryKey(account, webhookID, id), &it)
 	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.Entity != "webhook_delivery") {
 		return deliveryState{}, ErrNotFound
 	}
@@ -422,7 +447,7 @@ type taskItem struct {
 // names it), a read of the delivery and then of its event otherwise. A
 // delivery whose event is no longer stored comes without a body.
 func (s *DynamoStore) delivery(ctx context.Context, account, webhookID, id, eventID string) (deliveryState, error) {
-	keys := []dynamo.Key{deliveryKey(account, webhookID, id)}
+	keys := []dynamo.Key{layout.DeliveryKey(account, webhookID, id)}
 	if eventID != "" {
 		keys = append(keys, dynamo.EventKey(eventID))
 	}
@@ -488,7 +513,7 @@ func envelope(it taskItem) ([]byte, error) {
 // pending or a manual attempt ends, gsi7pk when it moves to or from the
 // failed shards.
 func (s *DynamoStore) recordAttempt(ctx context.Context, d deliveryState, a Attempt) error {
-	k := deliveryKey(d.Account, d.WebhookID, d.ID)
+	k := layout.DeliveryKey(d.Account, d.WebhookID, d.ID)
 	manual := a.Trigger == TriggerManual
 	upd := expression.Set(expression.Name("attempts"), expression.Value(a.Number)).
 		Set(expression.Name("updated"), expression.Value(d.Updated))
@@ -505,7 +530,7 @@ func (s *DynamoStore) recordAttempt(ctx context.Context, d deliveryState, a Atte
 	}
 	cond := expression.Name("attempts").Equal(expression.Value(a.Number - 1))
 	it := attemptItem{
-		Key: attemptKey(d.Account, d.WebhookID, d.ID, a.Number), Entity: "webhook_attempt", DeliveryID: d.ID,
+		Row: dynamo.Row{Key: layout.AttemptKey(d.Account, d.WebhookID, d.ID, a.Number), Entity: "webhook_attempt"}, DeliveryID: d.ID,
 		Number: a.Number, At: a.At, Trigger: a.Trigger, StatusCode: a.StatusCode, DurationMS: a.DurationMS,
 		Error: a.Error, Response: a.Response, NextAttempt: a.NextAttempt, ExpiresAt: s.expiry(a.At),
 	}
@@ -516,36 +541,56 @@ func (s *DynamoStore) recordAttempt(ctx context.Context, d deliveryState, a Atte
 	return err
 }
 
-// count adds what a batch's attempts did to the webhook's counters: one
-// UpdateItem per webhook per batch, outside any attempt's transaction. The
-// webhook item takes the counts of every delivery of the webhook, which
-// per attempt would be thousands of writes a second at a vendor's peak;
-// per batch of up to 100 messages it is a tenth of a write an order. A
-// crash between the attempts' records and this write loses their counts,
-// never an attempt record.
-func (s *DynamoStore) count(ctx context.Context, account, webhookID string, c counts) error {
-	upd, ok := c.update()
+// count adds what a batch's attempts did to the webhook's counters,
+// outside any attempt's transaction: one UpdateItem of a counter copy
+// chosen at random, and one of the webhook item when the batch moved its
+// failure streak. Per attempt the counters would take thousands of writes
+// a second at a vendor's peak; per batch, spread over the copies, each
+// takes a few dozen (layout.WebhookStatsShards), and the webhook item,
+// which every batch reads, takes none while the webhook succeeds. A crash
+// between the attempts' records and these writes loses their counts, never
+// an attempt record.
+func (s *DynamoStore) count(ctx context.Context, account, webhookID string, c counts, failing bool) error {
+	upd, ok := c.statsUpdate()
 	if !ok {
 		return nil
 	}
-	expr, err := expression.NewBuilder().WithUpdate(upd).
-		WithCondition(expression.AttributeExists(expression.Name(dynamo.PK))).Build()
-	if err != nil {
-		return err
+	copyKey := layout.WebhookStatsKey(account, webhookID, rand.IntN(layout.WebhookStatsShards))
+	if err := s.update(ctx, copyKey, upd, nil); err != nil {
+		return fmt.Errorf("webhook: count attempts of %s: %w", webhookID, err)
 	}
-	_, err = s.table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table.Name, Key: webhookKey(account, webhookID).AV(),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
+	upd, ok = c.streakUpdate(failing)
+	if !ok {
+		return nil
+	}
+	exists := expression.AttributeExists(expression.Name(dynamo.PK))
+	err := s.update(ctx, layout.WebhookKey(account, webhookID), upd, &exists)
 	var gone *types.ConditionalCheckFailedException
 	if errors.As(err, &gone) {
 		return nil // deleted meanwhile: nothing to count
 	}
 	if err != nil {
-		return fmt.Errorf("webhook: count attempts of %s: %w", webhookID, err)
+		return fmt.Errorf("webhook: count the failures of %s: %w", webhookID, err)
 	}
 	return nil
+}
+
+// update is one UpdateItem of k, on condition cond when there is one.
+func (s *DynamoStore) update(ctx context.Context, k dynamo.Key, upd expression.UpdateBuilder, cond *expression.ConditionBuilder) error {
+	b := expression.NewBuilder().WithUpdate(upd)
+	if cond != nil {
+		b = b.WithCondition(*cond)
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table.Name, Key: k.AV(),
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	})
+	return err
 }
 
 func (s *DynamoStore) disable(ctx context.Context, ep endpoint, reason string, at time.Time, ev event.Event) (bool, error) {
@@ -555,7 +600,7 @@ func (s *DynamoStore) disable(ctx context.Context, ep endpoint, reason string, a
 		Set(expression.Name("updated"), expression.Value(at))
 	cond := expression.Name("active").Equal(expression.Value(true))
 	err := s.table.Tx().
-		Update("webhook", webhookKey(ep.Account, ep.ID), upd, &cond).
+		Update("webhook", layout.WebhookKey(ep.Account, ep.ID), upd, &cond).
 		Emit(ev, s.retentionDays).
 		Commit(ctx)
 	if cf, ok := dynamo.AsConditionFailed(err); ok && cf.Failed("webhook") {
@@ -583,7 +628,7 @@ func (s *DynamoStore) failedSince(ctx context.Context, account, webhookID string
 func (s *DynamoStore) deliveries(ctx context.Context, account, webhookID string, ids []string, consistent bool) ([]deliveryState, error) {
 	keys := make([]dynamo.Key, len(ids))
 	for i, id := range ids {
-		keys[i] = deliveryKey(account, webhookID, id)
+		keys[i] = layout.DeliveryKey(account, webhookID, id)
 	}
 	items, err := dynamo.BatchGet[deliveryItem](ctx, s.table, dynamo.BatchRead{Keys: keys, Consistent: consistent})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/sleep"
 )
 
@@ -40,7 +41,7 @@ func (s *DynamoStore) createWebhook(ctx context.Context, ep endpoint, ev event.E
 	below := n.LessThan(expression.Value(MaxPerAccount))
 	for try := 1; ; try++ {
 		err := s.table.Tx().
-			Update("count", countKey(ep.Account), expression.Add(n, expression.Value(1)), &below).
+			Update("count", layout.WebhookCountKey(ep.Account), expression.Add(n, expression.Value(1)), &below).
 			Create("webhook", newWebhookItem(ep)).
 			Emit(ev, s.retentionDays).
 			Commit(ctx)
@@ -70,18 +71,13 @@ func (s *DynamoStore) createWebhook(ctx context.Context, ep endpoint, ev event.E
 // countItem counts an account's webhooks. It sits in their partition under
 // a sort key outside WEBHOOK#, so the fan-out Query never reads it.
 type countItem struct {
-	dynamo.Key
-	Entity string `dynamodbav:"entity"`
-	N      int    `dynamodbav:"n"`
-}
-
-func countKey(account string) dynamo.Key {
-	return dynamo.Key{PK: "WEBHOOKS#" + account, SK: "COUNT"}
+	dynamo.Row
+	N int `dynamodbav:"n"`
 }
 
 func (s *DynamoStore) webhookCount(ctx context.Context, account string) (int, bool, error) {
 	var it countItem
-	err := s.table.Get(ctx, countKey(account), &it)
+	err := s.table.Get(ctx, layout.WebhookCountKey(account), &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return 0, false, nil
 	}
@@ -101,7 +97,7 @@ func (s *DynamoStore) initCount(ctx context.Context, account string) error {
 	if err != nil {
 		return err
 	}
-	err = s.table.Tx().Create("count", countItem{Key: countKey(account), Entity: "webhook_count", N: len(eps)}).Commit(ctx)
+	err = s.table.Tx().Create("count", countItem{Row: dynamo.Row{Key: layout.WebhookCountKey(account), Entity: "webhook_count"}, N: len(eps)}).Commit(ctx)
 	if _, ok := dynamo.AsConditionFailed(err); ok || err == nil {
 		return nil
 	}
@@ -138,14 +134,14 @@ func (s *DynamoStore) updateSettings(ctx context.Context, w Webhook, prev time.T
 			Set(expression.Name("consecutive_failures"), expression.Value(0))
 	}
 	cond := unchanged(prev)
-	return s.table.Tx().Update("webhook", webhookKey(w.Account, w.ID), upd, &cond).Emit(ev, s.retentionDays).Commit(ctx)
+	return s.table.Tx().Update("webhook", layout.WebhookKey(w.Account, w.ID), upd, &cond).Emit(ev, s.retentionDays).Commit(ctx)
 }
 
 func (s *DynamoStore) setSecrets(ctx context.Context, w Webhook, prev time.Time, secrets []secretItem, ev event.Event) error {
 	upd := expression.Set(expression.Name("secrets"), expression.Value(secrets)).
 		Set(expression.Name("updated"), expression.Value(w.Updated))
 	cond := unchanged(prev)
-	return s.table.Tx().Update("webhook", webhookKey(w.Account, w.ID), upd, &cond).Emit(ev, s.retentionDays).Commit(ctx)
+	return s.table.Tx().Update("webhook", layout.WebhookKey(w.Account, w.ID), upd, &cond).Emit(ev, s.retentionDays).Commit(ctx)
 }
 
 // deleteWebhook removes the webhook and takes one off the account's
@@ -155,11 +151,13 @@ func (s *DynamoStore) deleteWebhook(ctx context.Context, w Webhook, ev event.Eve
 	n := expression.Name("n")
 	counted := expression.AttributeExists(n)
 	for try := 1; ; try++ {
-		err := s.table.Tx().
-			Delete("webhook", webhookKey(w.Account, w.ID), &exists).
-			Update("count", countKey(w.Account), expression.Add(n, expression.Value(-1)), &counted).
-			Emit(ev, s.retentionDays).
-			Commit(ctx)
+		tx := s.table.Tx().
+			Delete("webhook", layout.WebhookKey(w.Account, w.ID), &exists).
+			Update("count", layout.WebhookCountKey(w.Account), expression.Add(n, expression.Value(-1)), &counted)
+		for i, k := range layout.WebhookStatsKeys(w.Account, w.ID) {
+			tx.Delete(fmt.Sprintf("counters %d", i), k, nil)
+		}
+		err := tx.Emit(ev, s.retentionDays).Commit(ctx)
 		// A webhook that failed its condition is gone already.
 		if cf, ok := dynamo.AsConditionFailed(err); !ok || cf.Failed("webhook") || try == countTries {
 			return err
@@ -189,13 +187,13 @@ func (s *DynamoStore) createTestDelivery(ctx context.Context, ds deliveryState, 
 // webhook still exists.
 func (s *DynamoStore) request(ctx context.Context, w Webhook, ev event.Event) error {
 	exists := expression.AttributeExists(expression.Name(dynamo.PK))
-	return s.table.Tx().Check("webhook", webhookKey(w.Account, w.ID), exists).Emit(ev, s.retentionDays).Commit(ctx)
+	return s.table.Tx().Check("webhook", layout.WebhookKey(w.Account, w.ID), exists).Emit(ev, s.retentionDays).Commit(ctx)
 }
 
 // deliveryWithAttempts reads a delivery and its attempts, newest first, with
 // one consistent Query of the delivery's partition.
 func (s *DynamoStore) deliveryWithAttempts(ctx context.Context, account, webhookID, id string) (Delivery, error) {
-	in, err := dynamo.Partition{PK: deliveryPK(account, webhookID, id)}.Input(1000, nil)
+	in, err := dynamo.Partition{PK: layout.DeliveryKey(account, webhookID, id).PK}.Input(1000, nil)
 	if err != nil {
 		return Delivery{}, err
 	}
@@ -327,7 +325,7 @@ func (s *DynamoStore) views(ctx context.Context, account, webhookID string, ids 
 	for _, ds := range states {
 		byID[ds.ID] = ds
 		for n := 1; n <= ds.Attempts; n++ {
-			keys = append(keys, attemptKey(account, webhookID, ds.ID, n))
+			keys = append(keys, layout.AttemptKey(account, webhookID, ds.ID, n))
 		}
 	}
 	items, err := dynamo.BatchGet[attemptItem](ctx, s.table, dynamo.BatchRead{Keys: keys})
@@ -352,7 +350,7 @@ func (s *DynamoStore) views(ctx context.Context, account, webhookID string, ids 
 func (s *DynamoStore) shardKeys(account, webhookID string, failed bool) []string {
 	out := make([]string, s.shards)
 	for i := range out {
-		out[i] = shardKey(account, webhookID, failed, i)
+		out[i] = dynamo.ShardKey(layout.Deliveries(account, webhookID, failed, s.shards).Prefix, i)
 	}
 	return out
 }
@@ -480,7 +478,7 @@ func (s *DynamoStore) readPage(ctx context.Context, c *shardCursor, q shardQuery
 		return nil, err
 	}
 	page, err := s.table.Query(ctx, &dynamodb.QueryInput{
-		IndexName: aws.String(deliveriesIndex), KeyConditionExpression: expr.KeyCondition(),
+		IndexName: aws.String(layout.DeliveriesIndex), KeyConditionExpression: expr.KeyCondition(),
 		FilterExpression: expr.Filter(), ExpressionAttributeNames: expr.Names(),
 		ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(false),
 		Limit: aws.Int32(limit), ExclusiveStartKey: c.start,

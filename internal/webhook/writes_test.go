@@ -112,8 +112,11 @@ func (w *keyWrites) update(key map[string]types.AttributeValue, expr string, nam
 // A burst of deliveries to one webhook writes no partition key, of the
 // table or of gsi7, in proportion to the burst: each delivery writes its
 // own partition, at most twice gsi7 (made, then succeeded or moved to the
-// failed shards, whose put is one more), spread over the shards; and the
-// webhook item takes one counter update per batch, not per attempt.
+// failed shards, whose put is one more), spread over the shards; the
+// webhook's counters take one update per batch, not per attempt, on one of
+// their copies; and the webhook item, which every batch reads, takes a
+// write only while its failure streak moves (once a batch while it fails,
+// none while it succeeds).
 func TestWebhooks_BurstSpreadsItsWritesOverKeys(t *testing.T) {
 	a := running(t)
 	env := stacktest.Shared(t)
@@ -164,13 +167,19 @@ func TestWebhooks_BurstSpreadsItsWritesOverKeys(t *testing.T) {
 			const n = batches * perBatch
 			writes.mu.Lock()
 			defer writes.mu.Unlock()
-			deliveryPartitions := 0
+			deliveryPartitions, counters := 0, 0
+			wantStreak := 0
+			if tt.answer >= 300 {
+				wantStreak = batches
+			}
+			if c := writes.table["WEBHOOKS#"+tn.id]; c != wantStreak {
+				t.Errorf("the webhook's partition took %d writes for %d batches of %d attempts, want %d", c, batches, perBatch, wantStreak)
+			}
 			for pk, c := range writes.table {
 				switch {
 				case pk == "WEBHOOKS#"+tn.id:
-					if c != batches {
-						t.Errorf("the webhook's partition took %d writes for %d batches of %d attempts, want one a batch", c, batches, perBatch)
-					}
+				case strings.HasPrefix(pk, "WHSTATS#"+tn.id+"#"+w.ID+"#"):
+					counters += c
 				case strings.HasPrefix(pk, "WHDELIVERY#"+tn.id+"#"+w.ID+"#"):
 					deliveryPartitions++
 					if c != 3 { // the delivery, then its update and its attempt
@@ -182,6 +191,9 @@ func TestWebhooks_BurstSpreadsItsWritesOverKeys(t *testing.T) {
 			}
 			if deliveryPartitions != n {
 				t.Errorf("%d delivery partitions written, want %d", deliveryPartitions, n)
+			}
+			if counters != batches {
+				t.Errorf("the counter copies took %d writes for %d batches, want one a batch", counters, batches)
 			}
 			live, failed, hottest := 0, 0, 0
 			for pk, c := range writes.index {
