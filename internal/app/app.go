@@ -86,7 +86,7 @@ func (a *App) S3() *s3.Client {
 // Ordering is the ordering service: carts, orders and subscriptions.
 func (a *App) Ordering() *ordering.Service {
 	if a.ordering == nil {
-		a.ordering = fulfillmentfn.Ordering(a.Base, a.Core)
+		a.ordering = services.Ordering(a.Base, a.Core)
 	}
 	return a.ordering
 }
@@ -95,7 +95,7 @@ func (a *App) Ordering() *ordering.Service {
 // transitions (httpapi.Config.Fulfillment).
 func (a *App) Fulfillment() *fulfillment.Service {
 	if a.fulfillment == nil {
-		a.fulfillment = fulfillmentfn.Fulfillment(a.Base, a.Core)
+		a.fulfillment = services.Fulfillment(a.Base, a.Core)
 	}
 	return a.fulfillment
 }

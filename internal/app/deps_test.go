@@ -26,9 +26,9 @@ func TestFunctions_LinkOnlyTheirHandler(t *testing.T) {
 		"relay":       {otelhttp, excelize, m + "account", m + "catalog", m + "fulfillment", m + "ordering", m + "webhook", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 		"dispatcher":  {excelize, m + "fulfillment", m + "ordering", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 		"fulfillment": {otelhttp, excelize, m + "webhook", m + "usage", m + "billing", m + "relay"},
-		"usage":       {otelhttp, excelize, m + "webhook", m + "ordering", m + "billing", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
-		"billing":     {otelhttp, excelize, m + "webhook", m + "ordering", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
-		"api":         {m + "app", m + "relay"},
+		"usage":       {otelhttp, excelize, m + "webhook", m + "billing", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"billing":     {otelhttp, excelize, m + "webhook", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"api":         {m + "app", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 	}
 	for _, fn := range app.Functions() {
 		t.Run(fn, func(t *testing.T) {

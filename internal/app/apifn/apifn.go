@@ -15,7 +15,6 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/app/billingfn"
 	"github.com/mercato-dev/mercato/internal/app/dispatcherfn"
-	"github.com/mercato-dev/mercato/internal/app/fulfillmentfn"
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/app/services"
 	"github.com/mercato-dev/mercato/internal/app/usagefn"
@@ -94,8 +93,8 @@ func NewServices(b *function.Base, c services.Core) Services {
 	objects := usagefn.S3(b)
 	usageStore := usagefn.Store(b)
 	return Services{
-		Ordering:    fulfillmentfn.Ordering(b, c),
-		Fulfillment: fulfillmentfn.Fulfillment(b, c),
+		Ordering:    services.Ordering(b, c),
+		Fulfillment: services.Fulfillment(b, c),
 		Webhooks:    dispatcherfn.Service(b, dispatcherfn.NewWebhooks(b)),
 		Usage:       usagefn.Files(b, c, usageStore, objects),
 		Biller:      billingfn.Biller(b, c, usageStore),

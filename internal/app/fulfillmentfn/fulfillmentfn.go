@@ -1,6 +1,6 @@
-// Package fulfillmentfn builds FulfillmentFunction's handlers (order
-// roll-ups, e-mails and auto-approval on request events; the daily
-// renewals) and the ordering and fulfillment services the API shares.
+// Package fulfillmentfn builds FulfillmentFunction's handlers: order
+// roll-ups, e-mails and auto-approval on request events, and the daily
+// renewals.
 package fulfillmentfn
 
 import (
@@ -13,17 +13,6 @@ import (
 	"github.com/mercato-dev/mercato/internal/fulfillment/sesmail"
 	"github.com/mercato-dev/mercato/internal/ordering"
 )
-
-// Ordering is the ordering service: carts, orders and subscriptions.
-func Ordering(b *function.Base, c services.Core) *ordering.Service {
-	return ordering.NewService(b.Table, c.Catalog, c.FulfillmentStore, b.Now, b.Config.EventRetentionDays, b.Metrics)
-}
-
-// Fulfillment is the fulfillment service: the request queue and its
-// transitions.
-func Fulfillment(b *function.Base, c services.Core) *fulfillment.Service {
-	return fulfillment.NewService(c.FulfillmentStore, c.Catalog, b.Now)
-}
 
 // Mailer sends the fulfillment worker's e-mails.
 func Mailer(b *function.Base) fulfillment.Mailer {
@@ -62,6 +51,6 @@ func Handler(b *function.Base, w *fulfillment.Worker) function.SQSHandler {
 // and the daily renewals.
 func Lambda(b *function.Base) (function.LambdaHandler, error) {
 	c := services.NewCore(b)
-	w := NewWorker(b, c, Worker{Ordering: Ordering(b, c), Fulfillment: Fulfillment(b, c), Mailer: Mailer(b)})
+	w := NewWorker(b, c, Worker{Ordering: services.Ordering(b, c), Fulfillment: services.Fulfillment(b, c), Mailer: Mailer(b)})
 	return function.SQSOrSchedule(Handler(b, w), w.Scheduled), nil
 }

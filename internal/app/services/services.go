@@ -1,5 +1,6 @@
 // Package services builds the domain services that more than one function
-// uses, on a function.Base.
+// uses, on a function.Base. Building one links its package, not more: the
+// constructors are cheap, and none of these packages does work at init.
 package services
 
 import (
@@ -7,6 +8,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/ordering"
 )
 
 // Core are the cheap services that the API, the fulfillment worker, usage
@@ -27,4 +29,15 @@ func NewCore(b *function.Base) Core {
 		Catalog:          catalog.NewService(b.Table, b.Now, days),
 		FulfillmentStore: fulfillment.NewStore(b.Table, days),
 	}
+}
+
+// Ordering is the ordering service: carts, orders and subscriptions.
+func Ordering(b *function.Base, c Core) *ordering.Service {
+	return ordering.NewService(b.Table, c.Catalog, c.FulfillmentStore, b.Now, b.Config.EventRetentionDays, b.Metrics)
+}
+
+// Fulfillment is the fulfillment service: the request queue and its
+// transitions.
+func Fulfillment(b *function.Base, c Core) *fulfillment.Service {
+	return fulfillment.NewService(c.FulfillmentStore, c.Catalog, b.Now)
 }
