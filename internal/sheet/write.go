@@ -44,9 +44,10 @@ func writeXLSXParts(zw *zip.Writer, sheets []Sheet) error {
 	types := `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
 		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
 		`<Default Extension="xml" ContentType="application/xml"/>` +
-		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>`
+		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+		`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>`
 	book := `<workbook xmlns="` + mainNS + `" xmlns:r="` + officeRel + `"><sheets>`
-	rels := `<Relationships xmlns="` + pkgRelNS + `">`
+	rels := `<Relationships xmlns="` + pkgRelNS + `"><Relationship Id="rIdStyles" Type="` + officeRel + `/styles" Target="styles.xml"/>`
 	for i, s := range sheets {
 		n := strconv.Itoa(i + 1)
 		types += `<Override PartName="/xl/worksheets/sheet` + n + `.xml" ContentType="` + sheetMime + `"/>`
@@ -58,6 +59,7 @@ func writeXLSXParts(zw *zip.Writer, sheets []Sheet) error {
 		{"_rels/.rels", `<Relationships xmlns="` + pkgRelNS + `"><Relationship Id="rId1" Type="` + officeRel + `/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
 		{"xl/workbook.xml", book + `</sheets></workbook>`},
 		{"xl/_rels/workbook.xml.rels", rels + `</Relationships>`},
+		{"xl/styles.xml", styles},
 	}
 	for _, p := range parts {
 		f, err := zw.Create(p.name)
@@ -79,6 +81,19 @@ func writeXLSXParts(zw *zip.Writer, sheets []Sheet) error {
 	}
 	return nil
 }
+
+// styles is the default style sheet (one font, the two fills every
+// workbook has, one border, the Normal style): without it a spreadsheet
+// program, or excelize, that formats a cell of the file (a date typed into
+// the template) has no style table to add to.
+const styles = `<styleSheet xmlns="` + mainNS + `">` +
+	`<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>` +
+	`<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>` +
+	`<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
+	`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>` +
+	`<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>` +
+	`<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>` +
+	`</styleSheet>`
 
 func writeWorksheet(w io.Writer, rows [][]string) error {
 	bw := bufio.NewWriter(w)

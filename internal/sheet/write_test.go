@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
@@ -47,6 +48,10 @@ func TestWriteXLSX_ReadsBack(t *testing.T) {
 		if diff := cmp.Diff(trimmed(s.Rows), got); diff != "" {
 			t.Errorf("%s read by excelize (-want +got):\n%s", s.Name, diff)
 		}
+	}
+	// A date typed into the workbook needs a style: the style table is there.
+	if err := f.SetCellValue(sheets[1].Name, "C2", time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Errorf("excelize cannot set a date cell: %v", err)
 	}
 	rows, err := openXLSX(bytes.NewReader(buf.Bytes()), int64(buf.Len()), t.TempDir())
 	if err != nil {
