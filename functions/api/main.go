@@ -2,6 +2,9 @@
 // handler behind aws-lambda-go-api-proxy.
 package main
 
-import "github.com/mercato-dev/mercato/internal/app"
+import (
+	"github.com/mercato-dev/mercato/internal/app/apifn"
+	"github.com/mercato-dev/mercato/internal/app/function"
+)
 
-func main() { app.Start(app.APIFunction) }
+func main() { function.Start("api", apifn.Lambda) }

@@ -2,6 +2,9 @@
 // invoices, on accepted usage files from its queue and on a daily schedule.
 package main
 
-import "github.com/mercato-dev/mercato/internal/app"
+import (
+	"github.com/mercato-dev/mercato/internal/app/billingfn"
+	"github.com/mercato-dev/mercato/internal/app/function"
+)
 
-func main() { app.Start(app.BillingFunction) }
+func main() { function.Start("billing", billingfn.Lambda) }

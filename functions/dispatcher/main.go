@@ -2,6 +2,9 @@
 // to the endpoints accounts registered.
 package main
 
-import "github.com/mercato-dev/mercato/internal/app"
+import (
+	"github.com/mercato-dev/mercato/internal/app/dispatcherfn"
+	"github.com/mercato-dev/mercato/internal/app/function"
+)
 
-func main() { app.Start(app.DispatcherFunction) }
+func main() { function.Start("dispatcher", dispatcherfn.Lambda) }

@@ -2,6 +2,9 @@
 // and order events from its SQS queue, and runs the daily renewal schedule.
 package main
 
-import "github.com/mercato-dev/mercato/internal/app"
+import (
+	"github.com/mercato-dev/mercato/internal/app/fulfillmentfn"
+	"github.com/mercato-dev/mercato/internal/app/function"
+)
 
-func main() { app.Start(app.FulfillmentFunction) }
+func main() { function.Start("fulfillment", fulfillmentfn.Lambda) }

@@ -2,6 +2,9 @@
 // outbox events to their SQS queues.
 package main
 
-import "github.com/mercato-dev/mercato/internal/app"
+import (
+	"github.com/mercato-dev/mercato/internal/app/function"
+	"github.com/mercato-dev/mercato/internal/app/relayfn"
+)
 
-func main() { app.Start(app.RelayFunction) }
+func main() { function.Start("relay", relayfn.Lambda) }

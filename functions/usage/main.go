@@ -2,6 +2,9 @@
 // validates the files.
 package main
 
-import "github.com/mercato-dev/mercato/internal/app"
+import (
+	"github.com/mercato-dev/mercato/internal/app/function"
+	"github.com/mercato-dev/mercato/internal/app/usagefn"
+)
 
-func main() { app.Start(app.UsageFunction) }
+func main() { function.Start("usage", usagefn.Lambda) }

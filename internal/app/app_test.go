@@ -89,15 +89,27 @@ func TestApp_LambdaHandler_Samples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := a.LambdaHandler(fn)
+			shared, err := a.LambdaHandler(fn)
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := h(context.Background(), again)
+			// The handler the function's own binary builds, on services of
+			// its own, answers the same sample.
+			f, err := app.Lookup(fn)
 			if err != nil {
-				t.Fatalf("%s: %v", fn, err)
+				t.Fatal(err)
 			}
-			checkResponse(t, fn, resp)
+			own, err := f.Lambda(a.Base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range []app.LambdaHandler{shared, own} {
+				resp, err := h(context.Background(), again)
+				if err != nil {
+					t.Fatalf("%s: %v", fn, err)
+				}
+				checkResponse(t, fn, resp)
+			}
 		})
 	}
 	for _, fn := range app.Functions() {

@@ -5,10 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 )
 
 // Mail is a plain-text e-mail.
@@ -21,34 +17,6 @@ type Mail struct {
 // Mailer sends e-mail.
 type Mailer interface {
 	Send(ctx context.Context, m Mail) error
-}
-
-// SESAPI is the part of the SES v2 client the mailer uses.
-type SESAPI interface {
-	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
-}
-
-// SESMailer sends through Amazon SES from a verified identity.
-type SESMailer struct {
-	Client SESAPI
-	From   string
-}
-
-// Send sends m as UTF-8 text.
-func (s *SESMailer) Send(ctx context.Context, m Mail) error {
-	utf8 := aws.String("UTF-8")
-	_, err := s.Client.SendEmail(ctx, &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(s.From),
-		Destination:      &sestypes.Destination{ToAddresses: m.To},
-		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
-			Subject: &sestypes.Content{Data: aws.String(m.Subject), Charset: utf8},
-			Body:    &sestypes.Body{Text: &sestypes.Content{Data: aws.String(m.Text), Charset: utf8}},
-		}},
-	})
-	if err != nil {
-		return fmt.Errorf("fulfillment: send %q: %w", m.Subject, err)
-	}
-	return nil
 }
 
 // mailTime is how the notifications of 000_* write times ("6/25/20, 8:03

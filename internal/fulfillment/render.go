@@ -1,13 +1,6 @@
 package fulfillment
 
 import (
-	"bytes"
-	"fmt"
-
-	"github.com/microcosm-cc/bluemonday"
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
-
 	"github.com/mercato-dev/mercato/internal/catalog"
 )
 
@@ -39,22 +32,4 @@ func values(a Asset, requestID string) func(string) string {
 		}
 		return paramValue(a, name)
 	}
-}
-
-// markdown converts with GitHub's flavour (tables, links, strikethrough);
-// raw HTML in the template is not passed through (goldmark's default).
-var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
-
-// sanitizer is the policy for HTML shown to users: parameter values come
-// from providers and vendors, so whatever they typed can never become a
-// script, an event handler or a javascript: link.
-var sanitizer = bluemonday.UGCPolicy()
-
-// HTML renders Markdown as sanitised HTML.
-func HTML(md string) (string, error) {
-	var buf bytes.Buffer
-	if err := markdown.Convert([]byte(md), &buf); err != nil {
-		return "", fmt.Errorf("fulfillment: render markdown: %w", err)
-	}
-	return string(sanitizer.SanitizeBytes(buf.Bytes())), nil
 }

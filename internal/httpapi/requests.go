@@ -15,6 +15,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/markdown"
 	"github.com/mercato-dev/mercato/internal/rql"
 )
 
@@ -205,7 +206,7 @@ func writeTemplate(w http.ResponseWriter, r *http.Request, md string) error {
 		_, err := io.WriteString(w, md)
 		return err
 	}
-	html, err := fulfillment.HTML(md)
+	html, err := markdown.HTML(md)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"github.com/xuri/excelize/v2"
 )
 
 // quantity is a non-negative decimal with at most decimals places, held as
@@ -154,9 +153,7 @@ func parseTime(s string, serials bool) (time.Time, error) {
 	}
 	if serials {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
-			if t, err := excelize.ExcelDateToTime(f, false); err == nil {
-				return t.UTC().Round(time.Second), nil
-			}
+			return excelTime(f), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time such as 2026-11-01 10:00:00 (UTC) or 2026-11-01T10:00:00Z", s)
@@ -240,4 +237,21 @@ func digits(s string) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
+}
+
+// excel1900 is day 0 of Excel's 1900 date system, counted so that serials
+// from 61 (1900-03-01) on are right: Excel counts a 1900-02-29 that never
+// was (serial 60).
+var excel1900 = time.Date(1899, time.December, 30, 0, 0, 0, 0, time.UTC)
+
+// excelTime converts a serial date of Excel's 1900 date system (days, with
+// the time of day as the fraction) to UTC, to the second.
+func excelTime(serial float64) time.Time {
+	days := math.Floor(serial)
+	epoch := excel1900
+	if days < 61 {
+		epoch = epoch.AddDate(0, 0, 1)
+	}
+	frac := time.Duration((serial - days) * float64(24*time.Hour))
+	return epoch.AddDate(0, 0, int(days)).Add(frac).Round(time.Second)
 }

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
 // Columns are the Connect usage template's columns that an upload must
@@ -75,43 +74,13 @@ func WriteTemplate(w io.Writer, format string, items []catalog.Item) error {
 }
 
 func writeXLSXTemplate(w io.Writer, items []catalog.Item) error {
-	f := excelize.NewFile()
-	defer func() { _ = f.Close() }()
-	if err := f.SetSheetName("Sheet1", recordsSheet); err != nil {
-		return fmt.Errorf("usage: xlsx template: %w", err)
-	}
-	if err := setRows(f, recordsSheet, templateRows(items)); err != nil {
-		return err
-	}
-	if _, err := f.NewSheet(itemsSheet); err != nil {
-		return fmt.Errorf("usage: xlsx template: %w", err)
-	}
 	ref := [][]string{{"id", "mpn", "name", "unit", "precision", "description"}}
 	for _, it := range items {
 		ref = append(ref, []string{it.ID, it.MPN, it.Name, string(it.Unit), it.Precision, it.Description})
 	}
-	if err := setRows(f, itemsSheet, ref); err != nil {
-		return err
-	}
-	if _, err := f.WriteTo(w); err != nil {
+	err := sheet.WriteXLSX(w, []sheet.Sheet{{Name: recordsSheet, Rows: templateRows(items)}, {Name: itemsSheet, Rows: ref}})
+	if err != nil {
 		return fmt.Errorf("usage: write xlsx template: %w", err)
-	}
-	return nil
-}
-
-func setRows(f *excelize.File, sheet string, rows [][]string) error {
-	for i, row := range rows {
-		cell, err := excelize.CoordinatesToCellName(1, i+1)
-		if err != nil {
-			return err
-		}
-		vals := make([]any, len(row))
-		for j, v := range row {
-			vals[j] = v
-		}
-		if err := f.SetSheetRow(sheet, cell, &vals); err != nil {
-			return fmt.Errorf("usage: xlsx template row %d: %w", i+1, err)
-		}
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Limits of one attempt.
@@ -71,13 +72,32 @@ func NewClient(g *Guard, opts ...ClientOption) *Client {
 	c.http = &http.Client{
 		// Each attempt is a client span of the delivering invocation's trace
 		// (none when it has no span). No trace header goes to the vendor.
-		Transport: otelhttp.NewTransport(c.pinned, otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator())),
-		Timeout:   c.timeout,
+		Transport: tracedWhenSampled{
+			traced:   otelhttp.NewTransport(c.pinned, otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator())),
+			untraced: c.pinned,
+		},
+		Timeout: c.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 	}
 	return c
+}
+
+// tracedWhenSampled sends an attempt through otelhttp only when its
+// context carries a span to hang the attempt's span below. Without one
+// otelhttp would still clone the request, wrap the body and compute and
+// record its metric attributes (into no-op instruments) on every attempt:
+// per delivery, the bulk of what the dispatcher adds over a bare POST.
+type tracedWhenSampled struct {
+	traced, untraced http.RoundTripper
+}
+
+func (t tracedWhenSampled) RoundTrip(r *http.Request) (*http.Response, error) {
+	if trace.SpanContextFromContext(r.Context()).IsValid() {
+		return t.traced.RoundTrip(r)
+	}
+	return t.untraced.RoundTrip(r)
 }
 
 // AttemptTimeout is the bound of one attempt.

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/event"
-	"github.com/mercato-dev/mercato/internal/ordering"
 )
 
 // EventType is one entry of GET /public/v1/webhooks/event-types.
@@ -27,9 +26,9 @@ var Catalog = []EventType{
 	{event.AssetUpdated, "An asset (a subscription as the vendor sees it) changed status or quantities.",
 		example(event.AssetUpdated, "VA-610-138", `{"id":"AS-7658-9572-0778","status":"active","product":{"id":"PRD-387-522-630"},"marketplace":{"id":"MP-71206"},"items":[{"id":"PRD-387-522-630-0001","quantity":5}],"updated":"2026-11-22T11:02:00Z"}`)},
 	{event.OrderCreated, "A provider hub placed an order (a cart checkout).",
-		example(event.OrderCreated, "PA-855-748", exampleOrder(ordering.OrderPending))},
+		example(event.OrderCreated, "PA-855-748", exampleOrder("pending"))},
 	{event.OrderUpdated, "An order's status or provisioning status changed.",
-		example(event.OrderUpdated, "PA-855-748", exampleOrder(ordering.OrderCompleted))},
+		example(event.OrderUpdated, "PA-855-748", exampleOrder("completed"))},
 	{event.SubscriptionUpdated, "A subscription's quantity, status or auto-renewal changed.",
 		example(event.SubscriptionUpdated, "PA-855-748", exampleSubscription())},
 	{event.ProductCreated, "The vendor created a product (a draft until published).",

@@ -1,0 +1,51 @@
+package app_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mercato-dev/mercato/internal/app"
+)
+
+// TestFunctions_LinkOnlyTheirHandler lists what each function's main
+// imports, directly or not, as the Makefile builds it: a function's binary
+// must not carry another function's packages.
+func TestFunctions_LinkOnlyTheirHandler(t *testing.T) {
+	const (
+		m        = "github.com/mercato-dev/mercato/internal/"
+		otelhttp = "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+		excelize = "github.com/xuri/excelize/v2"
+	)
+	heavy := []string{
+		m + "app", m + "httpapi", m + "portal", m + "rql", m + "markdown",
+		"github.com/yuin/goldmark", "github.com/microcosm-cc/bluemonday",
+	}
+	notIn := map[string][]string{
+		"relay":       {otelhttp, excelize, m + "account", m + "catalog", m + "fulfillment", m + "ordering", m + "webhook", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"dispatcher":  {excelize, m + "fulfillment", m + "ordering", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"fulfillment": {otelhttp, excelize, m + "webhook", m + "usage", m + "billing", m + "relay"},
+		"usage":       {otelhttp, excelize, m + "webhook", m + "billing", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"billing":     {otelhttp, excelize, m + "webhook", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"api":         {m + "app", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+	}
+	for _, fn := range app.Functions() {
+		t.Run(fn, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-tags", "lambda.norpc", "-deps", "../../functions/"+fn).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, out)
+			}
+			deps := strings.Fields(string(out))
+			forbidden := notIn[fn]
+			if fn != "api" {
+				forbidden = append(forbidden, heavy...)
+			}
+			for _, p := range forbidden {
+				if slices.Contains(deps, p) {
+					t.Errorf("functions/%s links %s", fn, p)
+				}
+			}
+		})
+	}
+}
