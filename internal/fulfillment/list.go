@@ -27,27 +27,16 @@ type ListQuery[T any] struct {
 	Match func(T) bool
 }
 
-// Page is one page of a list.
-type Page[T any] struct {
-	Items []T
-	// Next is the sort key of the page's last entry when more may follow,
-	// else "".
-	Next string
-	// Total is the number of matches when the read reached the list's end
-	// from its start, else -1.
-	Total int
-	// Short reports that the page ended early because Match had read
-	// MatchBudget rows; Next continues from there.
-	Short bool
-}
+// Page is one page of a list (dynamo.ReadPage).
+type Page[T any] = dynamo.ListPage[T]
 
 // MatchBudget bounds the rows one page reads to apply a filter that no key
-// narrows: past it the page ends early (or the API refuses an offset page).
-const MatchBudget = 2000
+// narrows (dynamo.MatchBudget).
+const MatchBudget = dynamo.MatchBudget
 
 // ErrBudget reports that a filter examined MatchBudget rows before it
 // filled the page.
-var ErrBudget = fault.Invalidf("the filter matched too few of the %d most recent entries to fill the page; narrow it by status or created, or page with the cursor", MatchBudget)
+var ErrBudget = dynamo.ErrBudget
 
 // RequestPage is one page of the vendor's queue or the provider's requests.
 func (s *Service) RequestPage(ctx context.Context, actor account.Principal, q ListQuery[Request]) (Page[Request], error) {
@@ -73,63 +62,27 @@ func (s *Store) Page(ctx context.Context, list dynamo.Sharded, q ListQuery[Asset
 	return page(ctx, s, []dynamo.Sharded{list}, q)
 }
 
-// page reads offset+limit matches of the lists in chunks: keys from every
-// shard (dynamo.PageEntries), then the rows of the chunk. Without Match one
-// chunk does; with it, chunks follow until the page is full, the lists end
-// or MatchBudget rows were read.
+// page reads a page of the lists through the shared list reader
+// (dynamo.ReadPage): each chunk is keys from every shard
+// (dynamo.PageEntries), then the chunk's rows.
 func page[T any](ctx context.Context, s *Store, lists []dynamo.Sharded, q ListQuery[T]) (Page[T], error) {
-	need := q.Offset + q.Limit
-	chunk := need
-	if q.Match != nil {
-		chunk = max(need, 100)
-	}
-	r := dynamo.Range{From: q.From, To: q.To, Desc: q.Desc, After: q.After}
-	var items []T
-	var keys []string
-	examined := 0
-	for {
-		entries, more, err := dynamo.PageEntries(ctx, s.table, lists, r, chunk)
+	read := func(ctx context.Context, r dynamo.Range, n int) (dynamo.Chunk[T], error) {
+		entries, more, err := dynamo.PageEntries(ctx, s.table, lists, r, n)
 		if err != nil {
-			return Page[T]{}, err
+			return dynamo.Chunk[T]{}, err
 		}
 		docs, sks, err := docsAt[T](ctx, s, entries)
 		if err != nil {
-			return Page[T]{}, err
+			return dynamo.Chunk[T]{}, err
 		}
-		for i, d := range docs {
-			if q.Match == nil || q.Match(d) {
-				items, keys = append(items, d), append(keys, sks[i])
-			}
+		c := dynamo.Chunk[T]{Rows: docs, Keys: sks, Read: len(entries), More: more}
+		if len(entries) > 0 {
+			c.Last = entries[len(entries)-1].SortKey
 		}
-		examined += len(entries)
-		done := len(items) >= need || !more
-		if done || examined >= MatchBudget {
-			p := cut(items, keys, q, more || len(items) > need, done)
-			if !done {
-				// Continue after what was examined, matched or not.
-				p.Next = entries[len(entries)-1].SortKey
-			}
-			return p, nil
-		}
-		r.After = entries[len(entries)-1].SortKey
+		return c, nil
 	}
-}
-
-// cut answers the page at offset of the matches read. complete says the
-// read ended because the page was full or the lists ended (not because the
-// budget ran out).
-func cut[T any](items []T, keys []string, q ListQuery[T], more, complete bool) Page[T] {
-	p := Page[T]{Total: -1, Short: !complete}
-	if !more && complete && q.After == "" {
-		p.Total = len(items)
-	}
-	start := min(q.Offset, len(items))
-	end := min(start+q.Limit, len(items))
-	p.Items = items[start:end]
-	if end > start && (more || end < len(items)) {
-		p.Next = keys[end-1]
-	}
-	return p
+	return dynamo.ReadPage(ctx, read, dynamo.ListQuery[T]{From: q.From, To: q.To, Desc: q.Desc, After: q.After,
+		Offset: q.Offset, Limit: q.Limit, Match: q.Match})
 }
 
 // docsAt reads the rows of entries, in their order, with each row's sort
@@ -159,27 +112,9 @@ func docsAt[T any](ctx context.Context, s *Store, entries []dynamo.IndexEntry) (
 	return docs, sks, nil
 }
 
-// countRow is one of a list's count items (layout.CountKeys), kept by the
-// relay.
-type countRow struct {
-	N int `dynamodbav:"n"`
-}
-
-// count sums the count items of lists: one BatchGetItem.
+// count sums the count items of lists (layout.Count).
 func (s *Service) count(ctx context.Context, lists []dynamo.Sharded) (int, error) {
-	var keys []dynamo.Key
-	for _, l := range lists {
-		keys = append(keys, layout.CountKeys(l)...)
-	}
-	rows, err := dynamo.BatchGet[countRow](ctx, s.store.table, dynamo.BatchRead{Keys: keys})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, r := range rows {
-		n += r.N
-	}
-	return max(n, 0), nil
+	return layout.Count(ctx, s.store.table, lists...)
 }
 
 // requestLists are the lists a request page of actor reads.
