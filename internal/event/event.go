@@ -56,6 +56,9 @@ const (
 // platform, go to the consumer that runs them and to no webhook.
 const (
 	JobRenewal Type = "job.renewal"
+	// JobWebhookRecovery is one page of a webhook recovery, for the
+	// dispatcher.
+	JobWebhookRecovery Type = "job.webhook_recovery"
 )
 
 // PlatformAccount is the account of the platform's own events (jobs).
@@ -100,6 +103,9 @@ const (
 
 // Routes returns the consumers of events of type t.
 func Routes(t Type) []Route {
+	if t == JobWebhookRecovery {
+		return []Route{RouteWebhook}
+	}
 	if t.Object() == "job" {
 		return []Route{RouteFulfillment}
 	}
