@@ -76,7 +76,7 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 		have = size
 		// The relay counts the copies from the stream: let it finish, so
 		// that its calls are not recorded as the lists'.
-		if err := drain(ctx, rec, cfg); err != nil {
+		if err := settle(ctx, rec, cfg); err != nil {
 			return nil, err
 		}
 		for j, l := range lists {
@@ -111,6 +111,13 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 		return nil, err
 	}
 	rr.Lists = append(rr.Lists, cat...)
+	// Report-only: a recovery that could not be measured is said so in
+	// its row rather than losing the rest of the report.
+	recovery, err := recoveryJob(ctx, cfg, rec, raw, schema, p, w)
+	if err != nil {
+		recovery.Name = "webhook recovery: not measured: " + err.Error()
+	}
+	rr.Jobs = append(rr.Jobs, recovery)
 	return rr, nil
 }
 
@@ -189,7 +196,7 @@ func (rr *ReadsReport) Print(w io.Writer) {
 			m.Took[0].Round(time.Millisecond), m.Took[1].Round(time.Millisecond), ratio(float64(m.Items[0]), float64(m.Items[1])), m.RCU[0], m.RCU[1], m.WCU[0], m.WCU[1])
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "not measured yet: webhook recovery units (deliveries carry the TTL and are not seeded) and usage file processing")
+	fmt.Fprintln(w, "not measured yet: usage file processing")
 }
 
 func ratio(a, b float64) string {

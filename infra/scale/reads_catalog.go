@@ -44,7 +44,7 @@ func catalogReads(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.
 		}
 		have = size
 		// The relay counts the copies from the stream.
-		if err := drain(ctx, rec, cfg); err != nil {
+		if err := settle(ctx, rec, cfg); err != nil {
 			return nil, err
 		}
 		for j, l := range lists {
@@ -113,4 +113,12 @@ func catalogEndpoints(w *chaos.World) []listEndpoint {
 		{"provider GET /public/v1/marketplaces?limit=10", "/public/v1/marketplaces?limit=10", p},
 		{"vendor GET /public/v1/marketplaces?limit=10", "/public/v1/marketplaces?limit=10", v},
 	}
+}
+
+// settle waits for the pipeline to drain after a copy: the relay reads
+// every copied item from the stream (and counts the lists), which at 10·H
+// takes longer than cfg.Drain allows a workload's own writes.
+func settle(ctx context.Context, rec *Recorder, cfg Config) error {
+	cfg.Drain = max(cfg.Drain, 20*time.Minute)
+	return drain(ctx, rec, cfg)
 }
