@@ -143,6 +143,9 @@ func (m *memStore) failedPage(_ context.Context, account, webhookID string, shar
 		}
 	}
 	slices.SortFunc(out, func(a, b deliveryState) int { return strings.Compare(a.ID, b.ID) })
+	if n == 0 {
+		return nil, "", len(out) > 0, nil
+	}
 	if len(out) > n {
 		return out[:n], out[n-1].ID, true, nil
 	}

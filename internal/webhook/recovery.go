@@ -19,8 +19,9 @@ import (
 // A recovery fans out, like the renewal run. The API commits
 // webhook.recovery_requested; the dispatcher plans it (onRecovery) by
 // committing one job.webhook_recovery unit per failed-delivery shard of
-// the webhook, which the relay routes back to the webhook queue alone. A
-// unit (onRecoveryUnit) reads at most RecoveryPage failed deliveries of its
+// the webhook that holds any since `since` (a one-entry probe each),
+// which the relay routes back to the webhook queue alone. A unit
+// (onRecoveryUnit) reads at most RecoveryPage failed deliveries of its
 // shard since `since`, queues one manual attempt for each, and commits its
 // continuation when the shard has more. Every invocation therefore does a
 // bounded amount of work whatever the outage's size, and a unit that fails
@@ -49,7 +50,7 @@ type RecoveryUnit struct {
 	Limit int `json:"limit,omitempty"`
 }
 
-// onRecovery plans a recovery: one unit per shard.
+// onRecovery plans a recovery: one unit per shard with failures.
 func (d *Dispatcher) onRecovery(ctx context.Context, e event.Event) error {
 	var r recoveryData
 	if err := json.Unmarshal(e.Data, &r); err != nil || r.WebhookID == "" {
@@ -57,6 +58,15 @@ func (d *Dispatcher) onRecovery(ctx context.Context, e event.Event) error {
 	}
 	var evs []event.Event
 	for shard := range d.store.deliveryShards() {
+		// A probe of one entry per shard, so that an empty shard (most,
+		// for a short outage) costs no unit.
+		_, _, held, err := d.store.failedPage(ctx, e.Account, r.WebhookID, shard, r.Since, "", 0)
+		if err != nil {
+			return err
+		}
+		if !held {
+			continue
+		}
 		u := RecoveryUnit{WebhookID: r.WebhookID, Since: r.Since, Requested: e.Created, Shard: shard, Limit: r.Page}
 		ev, err := event.New(event.JobWebhookRecovery, e.Account, u, d.cfg.Now().UTC())
 		if err != nil {

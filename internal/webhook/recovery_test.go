@@ -113,7 +113,6 @@ func TestDispatcher_FailingRecoveryUnitIsRetriedAlone(t *testing.T) {
 	now := h.clock.Now()
 	goodIDs := h.failedDeliveries(good, 6, now)
 	h.failedDeliveries(bad, 6, now)
-	h.store.pageErr = map[string]error{bad.ID: errors.New("throttled")}
 	// Plan both, then run the units of both in one batch.
 	var in events.SQSEvent
 	for _, e := range []event.Event{recoveryEvent(t, good, 100, now), recoveryEvent(t, bad, 100, now)} {
@@ -125,6 +124,7 @@ func TestDispatcher_FailingRecoveryUnitIsRetriedAlone(t *testing.T) {
 	}
 	units := h.store.events
 	h.store.events = nil
+	h.store.pageErr = map[string]error{bad.ID: errors.New("throttled")}
 	in = events.SQSEvent{}
 	badUnits := map[string]bool{}
 	for _, e := range units {
