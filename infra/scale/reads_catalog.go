@@ -83,7 +83,9 @@ func catalogUnit(ctx context.Context, p *chaos.Platform, w *chaos.World) (string
 		func() error {
 			return c.Call(ctx, http.MethodGet, "/public/v1/products/"+prd.ID+"/items", v, nil, 200, &items)
 		},
-		func() error { return c.Call(ctx, http.MethodPost, "/public/v1/products/"+prd.ID+"/publish", v, nil, 201, nil) },
+		func() error {
+			return c.Call(ctx, http.MethodPost, "/public/v1/products/"+prd.ID+"/publish", v, nil, 201, nil)
+		},
 		func() error {
 			return c.Call(ctx, http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"product": prd.ID, "marketplace": mp.ID,
 				"prices": []map[string]any{{"item": items[0].ID, "price": "10", "terms": []string{"P1M"}}}}, 201, &lr)

@@ -34,7 +34,9 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 		"events": []string{"product.created"}}, 201, &wh); err != nil {
 		return m, err
 	}
-	defer func() { _ = c.Call(context.WithoutCancel(ctx), http.MethodDelete, "/public/v1/webhooks/"+wh.ID, v, nil, 204, nil) }()
+	defer func() {
+		_ = c.Call(context.WithoutCancel(ctx), http.MethodDelete, "/public/v1/webhooks/"+wh.ID, v, nil, 204, nil)
+	}()
 	if err := c.Call(ctx, http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Scale Recovery"}, 201, nil); err != nil {
 		return m, err
 	}
