@@ -98,7 +98,7 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 			err := job.run(jctx, events.EventBridgeEvent{ID: fmt.Sprintf("scale-%d", time.Now().UnixNano()), Time: time.Now().UTC()})
 			rec.End(jctx)
 			// A job that fans out finishes in the invocations it enqueued.
-			derr := drain(ctx, rec, cfg)
+			derr := settle(ctx, rec, cfg)
 			calls, invs, rerr := rec.Stop()
 			if err = cmpErr(err, derr, rerr); err != nil {
 				return nil, fmt.Errorf("scale: %s: %w", job.name, err)

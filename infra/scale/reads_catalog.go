@@ -26,8 +26,8 @@ func catalogReads(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.
 	if err != nil {
 		return nil, fmt.Errorf("scale: the catalog unit: %w", err)
 	}
-	if err := drain(ctx, rec, cfg); err != nil {
-		return nil, err
+	if err := settle(ctx, rec, cfg); err != nil {
+		return nil, fmt.Errorf("scale: the catalog unit: %w", err)
 	}
 	_, items, err := ScanIDs(ctx, raw, schema.Table)
 	if err != nil {

@@ -51,7 +51,7 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 			return m, err
 		}
 	}
-	if err := drain(ctx, rec, cfg); err != nil {
+	if err := settle(ctx, rec, cfg); err != nil {
 		return m, err
 	}
 	_, items, err := ScanIDs(ctx, raw, schema.Table)
