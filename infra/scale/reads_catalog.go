@@ -84,6 +84,10 @@ func catalogUnit(ctx context.Context, p *chaos.Platform, w *chaos.World) (string
 			return c.Call(ctx, http.MethodGet, "/public/v1/products/"+prd.ID+"/items", v, nil, 200, &items)
 		},
 		func() error {
+			return c.Call(ctx, http.MethodPost, "/public/v1/products/"+prd.ID+"/templates", v, map[string]any{"type": "fulfillment",
+				"scope": "asset", "title": "Activation", "body": "Welcome."}, 201, nil)
+		},
+		func() error {
 			return c.Call(ctx, http.MethodPost, "/public/v1/products/"+prd.ID+"/publish", v, nil, 201, nil)
 		},
 		func() error {
