@@ -48,5 +48,5 @@ func settleBilling(ctx context.Context, a *app.App, rec *Recorder, cfg Config) e
 			}
 		}
 	}
-	return drain(ctx, rec, cfg)
+	return settle(ctx, rec, cfg)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/ident"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // Listing request types and statuses, and listing statuses.
@@ -346,7 +347,9 @@ func BillingCycle(it Item) string {
 func listingRequestRow(lr ListingRequest, rev int) row {
 	k := listingRequestKey(lr.ID)
 	r := docRow(k.PK, k.SK, "listing_request", lr)
-	sk := lr.Created.Format(time.RFC3339Nano) + "#" + lr.ID
+	// The list pages by this key, and its created bounds are key
+	// conditions: a fixed-width time keeps the key order the time order.
+	sk := layout.SortKey(lr.Created, lr.ID)
 	r.GSI1PK, r.GSI1SK = "LISTINGREQUESTS#V#"+lr.Vendor.ID, sk
 	r.GSI2PK, r.GSI2SK = "LISTINGREQUESTS#P#"+lr.Provider.ID, sk
 	r.Rev = rev
@@ -497,26 +500,6 @@ func (s *Service) applyListing(ctx context.Context, lr ListingRequest, now time.
 		l.Prices = lr.Prices
 	}
 	return l, nil
-}
-
-// ListListingRequests lists the requests of the caller: a vendor's own, or
-// those on a provider's marketplaces.
-func (s *Service) ListListingRequests(ctx context.Context, actor account.Principal) ([]ListingRequest, error) {
-	part, err := sidePartition(actor, "LISTINGREQUESTS")
-	if err != nil {
-		return nil, err
-	}
-	return queryDocs[ListingRequest](ctx, s, part)
-}
-
-// ListListings lists the listings of the caller's products (vendor) or
-// marketplaces (provider).
-func (s *Service) ListListings(ctx context.Context, actor account.Principal) ([]Listing, error) {
-	part, err := sidePartition(actor, "LISTINGS")
-	if err != nil {
-		return nil, err
-	}
-	return queryDocs[Listing](ctx, s, part)
 }
 
 // GetListing reads a listing by id, through the id index.

@@ -227,20 +227,3 @@ func (st *state) checkAutoApprove(a AutoApprove) error {
 	}
 	return nil
 }
-
-// ListProducts lists the caller's products (every product for admins is
-// not offered: admins read products by id).
-func (s *Service) ListProducts(ctx context.Context, actor account.Principal) ([]Product, error) {
-	if !actor.Is(account.Vendor) {
-		return nil, fault.Forbiddenf("only vendor accounts list their products; provider hubs browse the catalog at /v1/products")
-	}
-	heads, err := s.vendorProducts(ctx, actor.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Product, 0, len(heads))
-	for _, h := range heads {
-		out = append(out, h.product())
-	}
-	return out, nil
-}

@@ -61,6 +61,9 @@ const (
 	JobRenewal Type = "job.renewal"
 	JobBilling Type = "job.billing"        // one step of a provider's billing run: the billing function's
 	JobExport  Type = "job.billing_export" // one part of a large reconciliation export: the billing function's
+	// JobWebhookRecovery is one page of a webhook recovery, for the
+	// dispatcher.
+	JobWebhookRecovery Type = "job.webhook_recovery"
 )
 
 // PlatformAccount is the account of the platform's own events (jobs).
@@ -105,8 +108,11 @@ const (
 
 // Routes returns the consumers of events of type t.
 func Routes(t Type) []Route {
-	if t == JobBilling || t == JobExport {
+	switch t {
+	case JobBilling, JobExport:
 		return []Route{RouteBilling}
+	case JobWebhookRecovery:
+		return []Route{RouteWebhook}
 	}
 	if t.Object() == "job" {
 		return []Route{RouteFulfillment}

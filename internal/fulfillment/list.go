@@ -27,27 +27,16 @@ type ListQuery[T any] struct {
 	Match func(T) bool
 }
 
-// Page is one page of a list.
-type Page[T any] struct {
-	Items []T
-	// Next is the sort key of the page's last entry when more may follow,
-	// else "".
-	Next string
-	// Total is the number of matches when the read reached the list's end
-	// from its start, else -1.
-	Total int
-	// Short reports that the page ended early because Match had read
-	// MatchBudget rows; Next continues from there.
-	Short bool
-}
+// Page is one page of a list (dynamo.ReadPage).
+type Page[T any] = dynamo.ListPage[T]
 
 // MatchBudget bounds the rows one page reads to apply a filter that no key
-// narrows: past it the page ends early (or the API refuses an offset page).
-const MatchBudget = 2000
+// narrows (dynamo.MatchBudget).
+const MatchBudget = dynamo.MatchBudget
 
 // ErrBudget reports that a filter examined MatchBudget rows before it
 // filled the page.
-var ErrBudget = fault.Invalidf("the filter matched too few of the %d most recent entries to fill the page; narrow it by status or created, or page with the cursor", MatchBudget)
+var ErrBudget = dynamo.ErrBudget
 
 // RequestPage is one page of the vendor's queue or the provider's requests.
 func (s *Service) RequestPage(ctx context.Context, actor account.Principal, q ListQuery[Request]) (Page[Request], error) {
@@ -73,79 +62,29 @@ func (s *Store) Page(ctx context.Context, list dynamo.Sharded, q ListQuery[Asset
 	return page(ctx, s, []dynamo.Sharded{list}, q)
 }
 
-// page reads one page of lists: their shards' entries, then the rows.
+// page reads a page of the lists through the shared list reader
+// (dynamo.ReadPage): each chunk is keys from every shard, then the chunk's
+// rows (dynamo.EntryChunks).
 func page[T any](ctx context.Context, s *Store, lists []dynamo.Sharded, q ListQuery[T]) (Page[T], error) {
 	var parts []dynamo.Partition
 	for _, l := range lists {
 		parts = append(parts, l.Partitions()...)
 	}
-	return ReadPage(ctx, s.table, parts, q, func(ctx context.Context, entries []dynamo.IndexEntry) ([]T, []string, error) {
+	read := dynamo.EntryChunks(s.table, parts, func(ctx context.Context, entries []dynamo.IndexEntry) ([]T, []string, error) {
 		return docsAt[T](ctx, s, entries)
 	})
+	return dynamo.ReadPage(ctx, read, q.keyed())
 }
 
-// ReadPage reads offset+limit matches of the lists in partitions parts,
-// in chunks: keys from every partition (dynamo.PagePartitions), then the
-// chunk's rows, which rows reads (in the entries' order, with each row's
-// sort key; a row gone since the index was read is left out). Without
-// Match one chunk does; with it, chunks follow until the page is full, the
-// lists end or MatchBudget rows were read. Other stores' lists (usage
-// files) page through it too.
-func ReadPage[T any](ctx context.Context, t *dynamo.Table, parts []dynamo.Partition, q ListQuery[T],
-	rows func(context.Context, []dynamo.IndexEntry) ([]T, []string, error)) (Page[T], error) {
-	need := q.Offset + q.Limit
-	chunk := need
-	if q.Match != nil {
-		chunk = max(need, 100)
-	}
-	r := dynamo.Range{From: q.From, To: q.To, Desc: q.Desc, After: q.After}
-	var items []T
-	var keys []string
-	examined := 0
-	for {
-		entries, more, err := dynamo.PagePartitions(ctx, t, parts, r, chunk)
-		if err != nil {
-			return Page[T]{}, err
-		}
-		docs, sks, err := rows(ctx, entries)
-		if err != nil {
-			return Page[T]{}, err
-		}
-		for i, d := range docs {
-			if q.Match == nil || q.Match(d) {
-				items, keys = append(items, d), append(keys, sks[i])
-			}
-		}
-		examined += len(entries)
-		done := len(items) >= need || !more
-		if done || examined >= MatchBudget {
-			p := cut(items, keys, q, more || len(items) > need, done)
-			if !done {
-				// Continue after what was examined, matched or not.
-				p.Next = entries[len(entries)-1].SortKey
-			}
-			return p, nil
-		}
-		r.After = entries[len(entries)-1].SortKey
-	}
+// keyed is what of q the shared list reader reads through keys and Match.
+func (q ListQuery[T]) keyed() dynamo.ListQuery[T] {
+	return dynamo.ListQuery[T]{From: q.From, To: q.To, Desc: q.Desc, After: q.After,
+		Offset: q.Offset, Limit: q.Limit, Match: q.Match}
 }
 
-// cut answers the page at offset of the matches read. complete says the
-// read ended because the page was full or the lists ended (not because the
-// budget ran out).
-func cut[T any](items []T, keys []string, q ListQuery[T], more, complete bool) Page[T] {
-	p := Page[T]{Total: -1, Short: !complete}
-	if !more && complete && q.After == "" {
-		p.Total = len(items)
-	}
-	start := min(q.Offset, len(items))
-	end := min(start+q.Limit, len(items))
-	p.Items = items[start:end]
-	if end > start && (more || end < len(items)) {
-		p.Next = keys[end-1]
-	}
-	return p
-}
+// KeyedQuery is q as the shared list reader takes it (the statuses aside):
+// other stores' lists (usage files) page through dynamo.ReadPage too.
+func KeyedQuery[T any](q ListQuery[T]) dynamo.ListQuery[T] { return q.keyed() }
 
 // docsAt reads the rows of entries, in their order, with each row's sort
 // key. A row deleted since the index was read is left out.
@@ -174,34 +113,9 @@ func docsAt[T any](ctx context.Context, s *Store, entries []dynamo.IndexEntry) (
 	return docs, sks, nil
 }
 
-// countRow is one of a list's count items (layout.CountKeys), kept by the
-// relay.
-type countRow struct {
-	N int `dynamodbav:"n"`
-}
-
-// count sums the count items of lists: one BatchGetItem.
+// count sums the count items of lists (layout.Count).
 func (s *Service) count(ctx context.Context, lists []dynamo.Sharded) (int, error) {
-	return Count(ctx, s.store.table, lists)
-}
-
-// Count sums the count items (layout.CountKeys) of lists on table t: one
-// BatchGetItem, whoever keeps them (the relay for gsi4–gsi6, the usage
-// store for its file lists).
-func Count(ctx context.Context, t *dynamo.Table, lists []dynamo.Sharded) (int, error) {
-	var keys []dynamo.Key
-	for _, l := range lists {
-		keys = append(keys, layout.CountKeys(l)...)
-	}
-	rows, err := dynamo.BatchGet[countRow](ctx, t, dynamo.BatchRead{Keys: keys})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, r := range rows {
-		n += r.N
-	}
-	return max(n, 0), nil
+	return layout.Count(ctx, s.store.table, lists...)
 }
 
 // requestLists are the lists a request page of actor reads.

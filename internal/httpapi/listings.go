@@ -6,6 +6,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/rql"
 )
 
 func (s *Server) listingRoutes() []route {
@@ -49,8 +50,16 @@ func listingRequestField(lr catalog.ListingRequest, f string) string {
 }
 
 func (s *Server) listListingRequests(w http.ResponseWriter, r *http.Request) error {
-	lrs, err := s.cfg.Catalog.ListListingRequests(r.Context(), principal(r))
-	return listAs(w, r, lrs, err, listingRequestField, viewListingRequest, "id", "status", "state", "type", "product.id", "marketplace.id", "created")
+	_, lp, lq, err := keyedQuery(r, keyedList[catalog.ListingRequest]{name: "listing-requests", keyField: "created", timeKey: true,
+		value: listingRequestField, fields: []string{"id", "status", "state", "type", "product.id", "marketplace.id", "created"}})
+	if err != nil {
+		return err
+	}
+	page, err := s.cfg.Catalog.ListingRequestPage(r.Context(), principal(r), lq)
+	if err != nil {
+		return err
+	}
+	return writeListPage(w, r, lp, page, page.Total, viewListingRequest)
 }
 
 func (s *Server) getListingRequest(w http.ResponseWriter, r *http.Request) error {
@@ -103,8 +112,30 @@ func listingField(l catalog.Listing, f string) string {
 }
 
 func (s *Server) listListings(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.cfg.Catalog.ListListings(r.Context(), principal(r))
-	return listAs(w, r, ls, err, listingField, viewListing, "id", "status", "product.id", "marketplace.id", "created")
+	q, lp, lq, err := keyedQuery(r, keyedList[catalog.Listing]{name: "listings", keyField: "product.id", value: listingField,
+		fields: []string{"id", "status", "product.id", "marketplace.id", "created"}})
+	if err != nil {
+		return err
+	}
+	// A product filter is a key condition: the listings' sort keys are
+	// <product>#<marketplace>.
+	product := ""
+	for _, f := range q.Filters {
+		if f.Field == "product.id" && f.Op == rql.Eq {
+			product = f.Values[0]
+			break
+		}
+	}
+	if product != "" {
+		lq.Match = matcher(residual(q, func(f rql.Filter) bool {
+			return f.Field == "product.id" && f.Op == rql.Eq && f.Values[0] == product
+		}), listingField)
+	}
+	page, err := s.cfg.Catalog.ListingPage(r.Context(), principal(r), product, lq)
+	if err != nil {
+		return err
+	}
+	return writeListPage(w, r, lp, page, page.Total, viewListing)
 }
 
 func (s *Server) getListing(w http.ResponseWriter, r *http.Request) error {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/layout"
@@ -123,6 +124,12 @@ func keyRange(q rql.Query, timeField string) (from, to string, desc bool, err er
 		}
 		desc = o.Desc
 	}
+	from, to = timeBounds(q, timeField)
+	return from, to, desc, nil
+}
+
+// timeBounds turns the comparisons of timeField into sort-key bounds.
+func timeBounds(q rql.Query, timeField string) (from, to string) {
 	for _, f := range q.Filters {
 		if f.Field != timeField {
 			continue
@@ -133,7 +140,7 @@ func keyRange(q rql.Query, timeField string) (from, to string, desc bool, err er
 		}
 		from, to = narrow(from, to, f.Op, t)
 	}
-	return from, to, desc, nil
+	return from, to
 }
 
 // narrow tightens [from, to) by one comparison with t. Index sort keys are
@@ -218,4 +225,54 @@ func writeListPage[T, V any](w http.ResponseWriter, r *http.Request, lp listPage
 	}
 	writePage(w, mapViews(p.Items, view), offset, total)
 	return nil
+}
+
+// keyedList is a list whose sort key orders it by one field, for
+// keyedQuery.
+type keyedList[T any] struct {
+	name     string   // the list a cursor names
+	fields   []string // what the list filters and orders by
+	keyField string   // the field the sort key orders by
+	// timeKey: the sort key starts with keyField, a time, so that its
+	// comparisons are key conditions.
+	timeKey bool
+	value   rql.Value[T]
+}
+
+// keyedQuery parses a page of l: ordering by keyField (either direction)
+// and keyField's time bounds are keys; ordering by another field sorts the
+// list in memory, within dynamo.MatchBudget entries, and pages by offset
+// only (a cursor follows the key order); every other filter matches the
+// rows read, within the same budget.
+func keyedQuery[T any](r *http.Request, l keyedList[T]) (rql.Query, listPage, dynamo.ListQuery[T], error) {
+	q, err := rql.Parse(r.URL.Query(), l.fields...)
+	if err != nil {
+		return q, listPage{}, dynamo.ListQuery[T]{}, err
+	}
+	lp, err := parseListPage(r, l.name, principal(r).AccountID, q)
+	if err != nil {
+		return q, listPage{}, dynamo.ListQuery[T]{}, err
+	}
+	lq := dynamo.ListQuery[T]{After: lp.after, Offset: lp.Offset, Limit: lp.Limit}
+	for _, o := range q.Order {
+		if o.Field != l.keyField {
+			if lp.cursor {
+				return q, listPage{}, lq, fault.Invalidf("the cursor follows this list's %s order; ordering by %s pages with offset", l.keyField, o.Field)
+			}
+			order := rql.Query{Order: q.Order}
+			lq.Sort = func(items []T) { copy(items, rql.Apply(order, items, l.value)) }
+			break
+		}
+		lq.Desc = o.Desc
+	}
+	if lq.Sort != nil {
+		lq.Desc = false
+	}
+	pushed := func(rql.Filter) bool { return false }
+	if l.timeKey {
+		lq.From, lq.To = timeBounds(q, l.keyField)
+		pushed = isTimeBound(l.keyField)
+	}
+	lq.Match = matcher(residual(q, pushed), l.value)
+	return q, lp, lq, nil
 }

@@ -151,8 +151,16 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.cfg.Catalog.ListProducts(r.Context(), principal(r))
-	return listAs(w, r, ps, err, productField, viewProduct, "id", "name", "status", "category", "created", "updated")
+	_, lp, lq, err := keyedQuery(r, keyedList[catalog.Product]{name: "products", keyField: "created", timeKey: true, value: productField,
+		fields: []string{"id", "name", "status", "category", "created", "updated"}})
+	if err != nil {
+		return err
+	}
+	page, err := s.cfg.Catalog.ProductPage(r.Context(), principal(r), lq)
+	if err != nil {
+		return err
+	}
+	return writeListPage(w, r, lp, page, page.Total, viewProduct)
 }
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) error {

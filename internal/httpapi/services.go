@@ -7,6 +7,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ordering"
 	"github.com/mercato-dev/mercato/internal/usage"
@@ -58,13 +59,13 @@ type CatalogService interface {
 	GetProduct(ctx context.Context, actor account.Principal, id string) (catalog.Product, error)
 	GetTemplate(ctx context.Context, actor account.Principal, productID, templateID string) (catalog.Template, error)
 	ListItems(ctx context.Context, actor account.Principal, productID string) ([]catalog.Item, error)
-	ListListingRequests(ctx context.Context, actor account.Principal) ([]catalog.ListingRequest, error)
-	ListListings(ctx context.Context, actor account.Principal) ([]catalog.Listing, error)
-	ListMarketplaces(ctx context.Context, actor account.Principal) ([]catalog.Marketplace, error)
+	ListingPage(ctx context.Context, actor account.Principal, product string, q dynamo.ListQuery[catalog.Listing]) (dynamo.ListPage[catalog.Listing], error)
+	ListingRequestPage(ctx context.Context, actor account.Principal, q dynamo.ListQuery[catalog.ListingRequest]) (dynamo.ListPage[catalog.ListingRequest], error)
+	MarketplacePage(ctx context.Context, actor account.Principal, q dynamo.ListQuery[catalog.Marketplace]) (dynamo.ListPage[catalog.Marketplace], error)
 	ListParameters(ctx context.Context, actor account.Principal, productID string) ([]catalog.Parameter, error)
-	ListProducts(ctx context.Context, actor account.Principal) ([]catalog.Product, error)
 	ListTemplates(ctx context.Context, actor account.Principal, productID string) ([]catalog.Template, error)
 	ListVersions(ctx context.Context, actor account.Principal, productID string) ([]catalog.Version, error)
+	ProductPage(ctx context.Context, actor account.Principal, q dynamo.ListQuery[catalog.Product]) (dynamo.ListPage[catalog.Product], error)
 	PreviewTemplate(ctx context.Context, actor account.Principal, productID, templateID string, values map[string]string) (catalog.Preview, error)
 	ProviderOffer(ctx context.Context, actor account.Principal, productID, country string) (catalog.Offer, error)
 	ProviderProducts(ctx context.Context, actor account.Principal, country string) ([]catalog.Product, error)

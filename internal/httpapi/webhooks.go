@@ -174,6 +174,7 @@ func (s *Server) recoverWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Location", rec.Progress)
 	writeJSON(w, http.StatusAccepted, rec)
 	return nil
 }

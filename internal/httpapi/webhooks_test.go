@@ -108,7 +108,7 @@ func TestAPI_Webhooks(t *testing.T) {
 	}
 	var rec webhook.Recovery
 	f.do(http.MethodPost, path+"/recover", vend, map[string]string{"since": "2026-01-01T00:00:00Z"}, http.StatusAccepted, &rec)
-	if rec.WebhookID != created.ID || rec.Status != "queued" {
+	if rec.WebhookID != created.ID || rec.Status != "queued" || rec.Progress != path+"/deliveries?status=failed" {
 		t.Errorf("recover answered %+v", rec)
 	}
 

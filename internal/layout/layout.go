@@ -155,3 +155,27 @@ func CountOf(pk string, m int) (dynamo.Key, bool) {
 
 // CountedIndexes are the index key attributes whose lists are counted.
 var CountedIndexes = []string{dynamo.GSI4 + "pk", dynamo.GSI5 + "pk", dynamo.GSI6 + "pk"}
+
+// The catalog's lists live on gsi1–gsi2, one partition each (they change at
+// the pace of people, not of orders), and are counted the same way:
+// COUNT#<list key>#<m>. A gsi1/gsi2 key is counted when it starts with one
+// of countedLists.
+var countedLists = []string{"PRODUCTS#", "LISTINGS#", "LISTINGREQUESTS#", "MARKETPLACES"}
+
+// CountedListIndexes are the index key attributes of the counted catalog
+// lists.
+var CountedListIndexes = []string{dynamo.GSI1 + "pk", dynamo.GSI2 + "pk"}
+
+// ListCountOf returns count item m of the catalog list whose key is pk,
+// when that list is counted.
+func ListCountOf(pk string, m int) (dynamo.Key, bool) {
+	for _, p := range countedLists {
+		if strings.HasPrefix(pk, p) {
+			return dynamo.Key{PK: dynamo.ShardKey("COUNT#"+pk, m), SK: countSK}, true
+		}
+	}
+	return dynamo.Key{}, false
+}
+
+// List is the catalog list whose key is pk, for CountKeys.
+func List(pk string) dynamo.Sharded { return dynamo.Sharded{Prefix: pk, Shards: 1} }

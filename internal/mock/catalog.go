@@ -5,6 +5,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/dynamo"
 )
 
 // CatalogService stands in for catalog.Service: each method calls its Fn field.
@@ -39,13 +40,13 @@ type CatalogService struct {
 	GetProductFn            func(ctx context.Context, actor account.Principal, id string) (catalog.Product, error)
 	GetTemplateFn           func(ctx context.Context, actor account.Principal, productID, templateID string) (catalog.Template, error)
 	ListItemsFn             func(ctx context.Context, actor account.Principal, productID string) ([]catalog.Item, error)
-	ListListingRequestsFn   func(ctx context.Context, actor account.Principal) ([]catalog.ListingRequest, error)
-	ListListingsFn          func(ctx context.Context, actor account.Principal) ([]catalog.Listing, error)
-	ListMarketplacesFn      func(ctx context.Context, actor account.Principal) ([]catalog.Marketplace, error)
+	ListingPageFn           func(ctx context.Context, actor account.Principal, product string, q dynamo.ListQuery[catalog.Listing]) (dynamo.ListPage[catalog.Listing], error)
+	ListingRequestPageFn    func(ctx context.Context, actor account.Principal, q dynamo.ListQuery[catalog.ListingRequest]) (dynamo.ListPage[catalog.ListingRequest], error)
+	MarketplacePageFn       func(ctx context.Context, actor account.Principal, q dynamo.ListQuery[catalog.Marketplace]) (dynamo.ListPage[catalog.Marketplace], error)
 	ListParametersFn        func(ctx context.Context, actor account.Principal, productID string) ([]catalog.Parameter, error)
-	ListProductsFn          func(ctx context.Context, actor account.Principal) ([]catalog.Product, error)
 	ListTemplatesFn         func(ctx context.Context, actor account.Principal, productID string) ([]catalog.Template, error)
 	ListVersionsFn          func(ctx context.Context, actor account.Principal, productID string) ([]catalog.Version, error)
+	ProductPageFn           func(ctx context.Context, actor account.Principal, q dynamo.ListQuery[catalog.Product]) (dynamo.ListPage[catalog.Product], error)
 	PreviewTemplateFn       func(ctx context.Context, actor account.Principal, productID, templateID string, values map[string]string) (catalog.Preview, error)
 	ProviderOfferFn         func(ctx context.Context, actor account.Principal, productID, country string) (catalog.Offer, error)
 	ProviderProductsFn      func(ctx context.Context, actor account.Principal, country string) ([]catalog.Product, error)
@@ -127,24 +128,8 @@ func (s *CatalogService) ListItems(ctx context.Context, actor account.Principal,
 	return s.ListItemsFn(ctx, actor, productID)
 }
 
-func (s *CatalogService) ListListingRequests(ctx context.Context, actor account.Principal) ([]catalog.ListingRequest, error) {
-	return s.ListListingRequestsFn(ctx, actor)
-}
-
-func (s *CatalogService) ListListings(ctx context.Context, actor account.Principal) ([]catalog.Listing, error) {
-	return s.ListListingsFn(ctx, actor)
-}
-
-func (s *CatalogService) ListMarketplaces(ctx context.Context, actor account.Principal) ([]catalog.Marketplace, error) {
-	return s.ListMarketplacesFn(ctx, actor)
-}
-
 func (s *CatalogService) ListParameters(ctx context.Context, actor account.Principal, productID string) ([]catalog.Parameter, error) {
 	return s.ListParametersFn(ctx, actor, productID)
-}
-
-func (s *CatalogService) ListProducts(ctx context.Context, actor account.Principal) ([]catalog.Product, error) {
-	return s.ListProductsFn(ctx, actor)
 }
 
 func (s *CatalogService) ListTemplates(ctx context.Context, actor account.Principal, productID string) ([]catalog.Template, error) {
@@ -249,4 +234,20 @@ func (s *CatalogService) UpdateConnection(ctx context.Context, actor account.Pri
 
 func (s *CatalogService) UpdateHub(ctx context.Context, actor account.Principal, id string, in catalog.HubInput) (catalog.Hub, error) {
 	return s.UpdateHubFn(ctx, actor, id, in)
+}
+
+func (s *CatalogService) ListingPage(ctx context.Context, actor account.Principal, product string, q dynamo.ListQuery[catalog.Listing]) (dynamo.ListPage[catalog.Listing], error) {
+	return s.ListingPageFn(ctx, actor, product, q)
+}
+
+func (s *CatalogService) ListingRequestPage(ctx context.Context, actor account.Principal, q dynamo.ListQuery[catalog.ListingRequest]) (dynamo.ListPage[catalog.ListingRequest], error) {
+	return s.ListingRequestPageFn(ctx, actor, q)
+}
+
+func (s *CatalogService) MarketplacePage(ctx context.Context, actor account.Principal, q dynamo.ListQuery[catalog.Marketplace]) (dynamo.ListPage[catalog.Marketplace], error) {
+	return s.MarketplacePageFn(ctx, actor, q)
+}
+
+func (s *CatalogService) ProductPage(ctx context.Context, actor account.Principal, q dynamo.ListQuery[catalog.Product]) (dynamo.ListPage[catalog.Product], error) {
+	return s.ProductPageFn(ctx, actor, q)
 }

@@ -22,18 +22,24 @@ import (
 // m of each list.
 func countDeltas(records []events.DynamoDBEventRecord, m int) map[dynamo.Key]int {
 	deltas := map[dynamo.Key]int{}
+	counted := []struct {
+		attrs []string
+		of    func(pk string, m int) (dynamo.Key, bool)
+	}{{layout.CountedIndexes, layout.CountOf}, {layout.CountedListIndexes, layout.ListCountOf}}
 	for _, rec := range records {
-		for _, attr := range layout.CountedIndexes {
-			before := streamString(rec.Change.OldImage, attr)
-			after := streamString(rec.Change.NewImage, attr)
-			if before == after {
-				continue
-			}
-			if k, ok := layout.CountOf(before, m); ok && before != "" {
-				deltas[k]--
-			}
-			if k, ok := layout.CountOf(after, m); ok && after != "" {
-				deltas[k]++
+		for _, c := range counted {
+			for _, attr := range c.attrs {
+				before := streamString(rec.Change.OldImage, attr)
+				after := streamString(rec.Change.NewImage, attr)
+				if before == after {
+					continue
+				}
+				if k, ok := c.of(before, m); ok && before != "" {
+					deltas[k]--
+				}
+				if k, ok := c.of(after, m); ok && after != "" {
+					deltas[k]++
+				}
 			}
 		}
 	}

@@ -46,8 +46,14 @@ func TestCountDeltas(t *testing.T) {
 		{"in and out in one batch cancel", []events.DynamoDBEventRecord{record(nil, pending, "1"), record(pending, approved, "2"), record(approved, nil, "3")},
 			map[dynamo.Key]int{}},
 		{"an update that keeps the keys counts nothing", []events.DynamoDBEventRecord{record(pending, pending, "1")}, map[dynamo.Key]int{}},
-		{"keys of other shapes are not counted", []events.DynamoDBEventRecord{record(nil, map[string]string{"gsi1pk": "PRODUCTS#VA-1", "gsi4pk": "NOSHARD"}, "1")},
+		{"keys of other shapes are not counted", []events.DynamoDBEventRecord{record(nil, map[string]string{"gsi1pk": "ACCOUNTS#vendor", "gsi2pk": "INVOICES#PA-1#3", "gsi4pk": "NOSHARD"}, "1")},
 			map[dynamo.Key]int{}},
+		{"a catalog list is counted as one partition", []events.DynamoDBEventRecord{
+			record(nil, map[string]string{"gsi1pk": "LISTINGREQUESTS#V#VA-1", "gsi2pk": "LISTINGREQUESTS#P#PA-1"}, "1"),
+			record(nil, map[string]string{"gsi1pk": "PRODUCTS#VA-1"}, "2"),
+			record(map[string]string{"gsi1pk": "MARKETPLACES#PA-1", "gsi2pk": "MARKETPLACES"}, nil, "3")},
+			map[dynamo.Key]int{count("LISTINGREQUESTS#V#VA-1"): 1, count("LISTINGREQUESTS#P#PA-1"): 1, count("PRODUCTS#VA-1"): 1,
+				count("MARKETPLACES#PA-1"): -1, count("MARKETPLACES"): -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/sheet"
 )
 
@@ -135,16 +136,16 @@ func fileList(actor account.Principal) (dynamo.Sharded, error) {
 }
 
 // FilePage reads one page of the actor's files, as the request and asset
-// lists read theirs (fulfillment.ReadPage): the keys of the list's index
-// partition within q's created range and past its cursor, then those
-// files; q.Match filters within fulfillment.MatchBudget rows.
+// lists read theirs (dynamo.ReadPage, dynamo.EntryChunks): the keys of the
+// list's index partition within q's created range and past its cursor,
+// then those files; q.Match filters within dynamo.MatchBudget rows.
 func (s *Service) FilePage(ctx context.Context, actor account.Principal, q fulfillment.ListQuery[File]) (fulfillment.Page[File], error) {
 	l, err := fileList(actor)
 	if err != nil {
 		return fulfillment.Page[File]{}, err
 	}
 	part := dynamo.Partition{Index: l.Index, PK: l.Prefix}
-	return fulfillment.ReadPage(ctx, s.cfg.Store.table, []dynamo.Partition{part}, q, s.cfg.Store.filesAt)
+	return dynamo.ReadPage(ctx, dynamo.EntryChunks(s.cfg.Store.table, []dynamo.Partition{part}, s.cfg.Store.filesAt), fulfillment.KeyedQuery(q))
 }
 
 // FileCount is the number of the actor's files, from the list's count
@@ -154,7 +155,7 @@ func (s *Service) FileCount(ctx context.Context, actor account.Principal) (int, 
 	if err != nil {
 		return 0, err
 	}
-	return fulfillment.Count(ctx, s.cfg.Store.table, []dynamo.Sharded{l})
+	return layout.Count(ctx, s.cfg.Store.table, l)
 }
 
 // Template writes the file's template in format csv or xlsx.

@@ -263,6 +263,8 @@ func (d *Dispatcher) onEvent(ctx context.Context, e event.Event, redelivered boo
 		return d.onRedelivery(ctx, e, b)
 	case event.WebhookRecoveryRequested:
 		return d.onRecovery(ctx, e)
+	case event.JobWebhookRecovery:
+		return d.onRecoveryUnit(ctx, e)
 	case event.WebhookTest:
 		// The API delivered it to its one webhook already.
 		return nil
@@ -594,6 +596,9 @@ type redeliveryData struct {
 type recoveryData struct {
 	WebhookID string    `json:"webhook_id"`
 	Since     time.Time `json:"since"`
+	// Page bounds each unit's page tighter than RecoveryPage (tests,
+	// operators); the API leaves it out.
+	Page int `json:"page,omitempty"`
 }
 
 func (d *Dispatcher) onRedelivery(ctx context.Context, e event.Event, b *batch) error {
@@ -605,37 +610,6 @@ func (d *Dispatcher) onRedelivery(ctx context.Context, e event.Event, b *batch) 
 	return d.runTask(ctx, tk, b)
 }
 
-// onRecovery queues one manual attempt for every delivery of the webhook
-// that failed since the given time, ten tasks per SendMessageBatch.
-func (d *Dispatcher) onRecovery(ctx context.Context, e event.Event) error {
-	var r recoveryData
-	if err := json.Unmarshal(e.Data, &r); err != nil || r.WebhookID == "" {
-		return fmt.Errorf("dispatcher: bad %s data: %w", e.Type, err)
-	}
-	failed, err := d.store.failedSince(ctx, e.Account, r.WebhookID, r.Since)
-	if err != nil {
-		return err
-	}
-	now := d.cfg.Now().UTC()
-	for chunk := range slices.Chunk(failed, 10) {
-		entries := make([]sqstypes.SendMessageBatchRequestEntry, 0, len(chunk))
-		for i, ds := range chunk {
-			tk := taskOf(ds, ds.Attempts+1, now)
-			tk.Manual = true
-			body, err := json.Marshal(tk)
-			if err != nil {
-				return err
-			}
-			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), MessageBody: aws.String(string(body))})
-		}
-		if err := d.sendBatch(ctx, entries); err != nil {
-			return err
-		}
-	}
-	d.log.InfoContext(ctx, "dispatcher: recovery queued", slog.String("webhook_id", r.WebhookID), slog.Int("deliveries", len(failed)))
-	return nil
-}
-
 func (d *Dispatcher) sendBatch(ctx context.Context, entries []sqstypes.SendMessageBatchRequestEntry) error {
 	if d.cfg.Queue == nil {
 		return errors.New("dispatcher: no queue to schedule attempts on")
@@ -645,7 +619,7 @@ func (d *Dispatcher) sendBatch(ctx context.Context, entries []sqstypes.SendMessa
 		return fmt.Errorf("dispatcher: queue recovery: %w", err)
 	}
 	if len(out.Failed) > 0 {
-		// The whole recovery is retried; tasks already queued are
+		// The whole unit is retried; tasks already queued are
 		// duplicates the attempt count drops.
 		return fmt.Errorf("dispatcher: queue recovery: %d of %d tasks refused (%s)", len(out.Failed), len(entries), aws.ToString(out.Failed[0].Code))
 	}

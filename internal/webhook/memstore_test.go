@@ -2,9 +2,12 @@ package webhook
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 )
 
@@ -21,6 +24,9 @@ type memStore struct {
 	events     []event.Event
 	counted    int // counter updates
 	listed     int // reads of an account's webhooks
+	pages      int // failed pages read
+	// pageErr fails the failed-page reads of a webhook.
+	pageErr map[string]error
 }
 
 func newMemStore(eps ...endpoint) *memStore {
@@ -117,16 +123,43 @@ func (m *memStore) disable(_ context.Context, ep endpoint, reason string, at tim
 	return true, nil
 }
 
-func (m *memStore) failedSince(_ context.Context, account, webhookID string, since time.Time) ([]deliveryState, error) {
+// memShards is how many failed-delivery shards memStore has.
+const memShards = 4
+
+func (m *memStore) deliveryShards() int { return memShards }
+
+func (m *memStore) failedPage(_ context.Context, account, webhookID string, shard int, since time.Time, after string, n int) ([]deliveryState, string, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.pageErr[webhookID]; err != nil {
+		return nil, "", false, err
+	}
+	m.pages++
 	var out []deliveryState
 	for _, d := range m.deliveries {
-		if d.Account == account && d.WebhookID == webhookID && d.Status == StatusFailed && !d.EventCreated.Before(since) {
+		if d.Account == account && d.WebhookID == webhookID && d.Status == StatusFailed && dynamo.ShardOf(d.ID, memShards) == shard &&
+			d.ID >= sinceKey(since) && d.ID > after {
 			out = append(out, d)
 		}
 	}
-	return out, nil
+	slices.SortFunc(out, func(a, b deliveryState) int { return strings.Compare(a.ID, b.ID) })
+	if n == 0 {
+		return nil, "", len(out) > 0, nil
+	}
+	if len(out) > n {
+		return out[:n], out[n-1].ID, true, nil
+	}
+	if len(out) == 0 {
+		return nil, "", false, nil
+	}
+	return out, out[len(out)-1].ID, false, nil
+}
+
+func (m *memStore) emit(_ context.Context, evs ...event.Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.events = append(m.events, evs...)
+	return nil
 }
 
 func (m *memStore) get(id string) (deliveryState, []Attempt) {

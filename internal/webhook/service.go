@@ -363,10 +363,14 @@ type Recovery struct {
 	WebhookID string    `json:"webhook_id"`
 	Since     time.Time `json:"since"`
 	Status    string    `json:"status"`
+	// Progress is the list to follow the recovery on: the webhook's
+	// failed deliveries, which leave it as their manual attempt succeeds.
+	Progress string `json:"progress"`
 }
 
 // Recover asks the dispatcher, through the outbox, to send every failed
-// delivery since a time again, one attempt each. The webhook is looked up
+// delivery since a time again, one attempt each; the dispatcher runs it in
+// bounded units (recovery.go). The webhook is looked up
 // first: an unknown one is 404 whatever the body.
 func (s *Service) Recover(ctx context.Context, actor account.Principal, id string, in RecoverInput) (Recovery, error) {
 	ep, err := s.get(ctx, actor, id)
@@ -388,5 +392,6 @@ func (s *Service) Recover(ctx context.Context, actor account.Principal, id strin
 	if err := s.store.request(ctx, ep.Webhook, ev); err != nil {
 		return Recovery{}, s.writeError(err, id)
 	}
-	return Recovery{WebhookID: ep.ID, Since: since.UTC(), Status: "queued"}, nil
+	return Recovery{WebhookID: ep.ID, Since: since.UTC(), Status: "queued",
+		Progress: "/public/v1/webhooks/" + ep.ID + "/deliveries?status=failed"}, nil
 }

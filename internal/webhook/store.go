@@ -277,7 +277,11 @@ type store interface {
 	// disable deactivates an active webhook and emits ev in the same
 	// transaction; false when it was no longer active.
 	disable(ctx context.Context, ep endpoint, reason string, at time.Time, ev event.Event) (bool, error)
-	failedSince(ctx context.Context, account, webhookID string, since time.Time) ([]deliveryState, error)
+	// failedPage reads a page of one failed-delivery shard (recovery.go).
+	failedPage(ctx context.Context, account, webhookID string, shard int, since time.Time, after string, n int) (ds []deliveryState, last string, more bool, err error)
+	deliveryShards() int
+	// emit commits job events.
+	emit(ctx context.Context, evs ...event.Event) error
 }
 
 // ErrNotFound is returned for an unknown webhook or delivery.
@@ -610,17 +614,6 @@ func (s *DynamoStore) disable(ctx context.Context, ep endpoint, reason string, a
 		return false, fmt.Errorf("webhook: disable %s: %w", ep.ID, err)
 	}
 	return true, nil
-}
-
-// failedSince reads the failed shards of the webhook's index from since
-// on, and then those deliveries.
-func (s *DynamoStore) failedSince(ctx context.Context, account, webhookID string, since time.Time) ([]deliveryState, error) {
-	from := expression.Key("gsi7sk").Between(expression.Value(sinceKey(since)), expression.Value("DL-~"))
-	found, err := s.readShards(ctx, s.shardKeys(account, webhookID, true), shardQuery{from: &from})
-	if err != nil {
-		return nil, fmt.Errorf("webhook: failed deliveries of %s: %w", webhookID, err)
-	}
-	return s.deliveries(ctx, account, webhookID, found.ids(), true)
 }
 
 // deliveries reads the delivery items of ids (without bodies), in no

@@ -1,0 +1,130 @@
+package scale
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/mercato-dev/mercato/infra/chaos"
+)
+
+// The catalog's lists grow with catalog work (products, listing requests,
+// marketplaces), not with orders. catalogReads seeds them the same way
+// the orders are seeded: it makes one catalog unit through the API (a
+// marketplace, a published product, its listing request, approved, which
+// lists it) and copies that unit's items with fresh ids, to H and then
+// 10·H units, measuring every catalog list's first page at each size.
+func catalogReads(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, ttl string, p *chaos.Platform, w *chaos.World) ([]Measure, error) {
+	shared, _, err := ScanIDs(ctx, raw, schema.Table)
+	if err != nil {
+		return nil, err
+	}
+	seed, err := catalogUnit(ctx, p, w)
+	if err != nil {
+		return nil, fmt.Errorf("scale: the catalog unit: %w", err)
+	}
+	if err := settle(ctx, rec, cfg); err != nil {
+		return nil, fmt.Errorf("scale: the catalog unit: %w", err)
+	}
+	_, items, err := ScanIDs(ctx, raw, schema.Table)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cloner{Raw: raw, Schema: schema, TTL: ttl}
+	c.Learn(items, seed, shared)
+	lists := catalogEndpoints(w)
+	out := make([]Measure, len(lists))
+	have := 1
+	for i, size := range []int{cfg.ReadsH, 10 * cfg.ReadsH} {
+		if err := c.Clone(ctx, size-have); err != nil {
+			return nil, err
+		}
+		have = size
+		// The relay counts the copies from the stream.
+		if err := settle(ctx, rec, cfg); err != nil {
+			return nil, err
+		}
+		for j, l := range lists {
+			out[j].Name = l.name + fmt.Sprintf(" (%d items a unit)", c.Family())
+			rec.Start()
+			start := time.Now()
+			err := p.API.Call(ctx, http.MethodGet, l.path, l.token, nil, http.StatusOK, nil)
+			took := time.Since(start)
+			calls, _, rerr := rec.Stop()
+			if err = cmpErr(err, rerr); err != nil {
+				return nil, fmt.Errorf("scale: %s: %w", l.name, err)
+			}
+			out[j].set(i, calls, took)
+		}
+	}
+	return out, nil
+}
+
+// catalogUnit makes one marketplace, product, listing request and listing
+// and returns the product's id, the seed of the unit's items.
+func catalogUnit(ctx context.Context, p *chaos.Platform, w *chaos.World) (string, error) {
+	c, v, pr := p.API, w.Vendor.Token.Value, w.Provider.Token.Value
+	var mp, prd, lr struct {
+		ID string `json:"id"`
+	}
+	var items []struct {
+		ID string `json:"id"`
+	}
+	steps := []func() error{
+		func() error {
+			return c.Call(ctx, http.MethodPost, "/public/v1/marketplaces", pr, map[string]any{"name": "Scale EU", "currency": "USD", "countries": []string{"US"}}, 201, &mp)
+		},
+		func() error {
+			return c.Call(ctx, http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Scale Catalog"}, 201, &prd)
+		},
+		func() error {
+			return c.Call(ctx, http.MethodGet, "/public/v1/products/"+prd.ID+"/items", v, nil, 200, &items)
+		},
+		func() error {
+			return c.Call(ctx, http.MethodPost, "/public/v1/products/"+prd.ID+"/templates", v, map[string]any{"type": "fulfillment",
+				"scope": "asset", "title": "Activation", "body": "Welcome."}, 201, nil)
+		},
+		func() error {
+			return c.Call(ctx, http.MethodPost, "/public/v1/products/"+prd.ID+"/publish", v, nil, 201, nil)
+		},
+		func() error {
+			return c.Call(ctx, http.MethodPost, "/public/v1/listing-requests", v, map[string]any{"product": prd.ID, "marketplace": mp.ID,
+				"prices": []map[string]any{{"item": items[0].ID, "price": "10", "terms": []string{"P1M"}}}}, 201, &lr)
+		},
+		func() error {
+			return c.Call(ctx, http.MethodPost, "/public/v1/listing-requests/"+lr.ID+"/approve", pr, nil, 200, nil)
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return "", err
+		}
+	}
+	return prd.ID, nil
+}
+
+// catalogEndpoints are the catalog's lists, as each side calls them, first
+// page.
+func catalogEndpoints(w *chaos.World) []listEndpoint {
+	v, p := w.Vendor.Token.Value, w.Provider.Token.Value
+	return []listEndpoint{
+		{"vendor GET /public/v1/products?limit=10", "/public/v1/products?limit=10", v},
+		{"vendor GET /public/v1/listing-requests?limit=10", "/public/v1/listing-requests?limit=10", v},
+		{"provider GET /public/v1/listing-requests?limit=10", "/public/v1/listing-requests?limit=10", p},
+		{"vendor GET /public/v1/listings?limit=10", "/public/v1/listings?limit=10", v},
+		{"provider GET /public/v1/listings?limit=10", "/public/v1/listings?limit=10", p},
+		{"provider GET /public/v1/marketplaces?limit=10", "/public/v1/marketplaces?limit=10", p},
+		{"vendor GET /public/v1/marketplaces?limit=10", "/public/v1/marketplaces?limit=10", v},
+	}
+}
+
+// settle waits for the pipeline to drain after a copy: the relay reads
+// every copied item from the stream (and counts the lists), which at 10·H
+// takes longer than cfg.Drain allows a workload's own writes.
+func settle(ctx context.Context, rec *Recorder, cfg Config) error {
+	cfg.Drain = max(cfg.Drain, 20*time.Minute)
+	return drain(ctx, rec, cfg)
+}
