@@ -13,8 +13,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
-	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 // A recovery fans out, like the renewal run. The API commits
