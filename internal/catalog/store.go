@@ -301,19 +301,3 @@ func conflictMessage(err error) error {
 	}
 	return err
 }
-
-func (s *Service) vendorProducts(ctx context.Context, vendorID string) ([]*head, error) {
-	rows, err := dynamo.QueryAll[row](ctx, s.table, dynamo.Partition{Index: dynamo.GSI1, PK: "PRODUCTS#" + vendorID})
-	if err != nil {
-		return nil, fmt.Errorf("catalog: list products of %s: %w", vendorID, err)
-	}
-	out := make([]*head, 0, len(rows))
-	for _, r := range rows {
-		p, err := dynamo.Decode[Product](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, &head{row: r, p: p})
-	}
-	return out, nil
-}
