@@ -29,7 +29,7 @@ func (s *Service) ProductPage(ctx context.Context, actor account.Principal, q dy
 	if !actor.Is(account.Vendor) {
 		return dynamo.ListPage[Product]{}, fault.Forbiddenf("only vendor accounts list their products; provider hubs browse the catalog at /v1/products")
 	}
-	return docPage(ctx, s, dynamo.Partition{Index: dynamo.GSI1, PK: "PRODUCTS#" + actor.AccountID}, q, dynamo.Decode[Product])
+	return docPage(ctx, s, dynamo.Partition{Index: dynamo.GSI1, PK: "PRODUCTS#" + actor.AccountID}, q, rowDoc[Product])
 }
 
 // ListingRequestPage is one page of the caller's listing requests (a
@@ -39,7 +39,7 @@ func (s *Service) ListingRequestPage(ctx context.Context, actor account.Principa
 	if err != nil {
 		return dynamo.ListPage[ListingRequest]{}, err
 	}
-	return docPage(ctx, s, part, q, dynamo.Decode[ListingRequest])
+	return docPage(ctx, s, part, q, rowDoc[ListingRequest])
 }
 
 // ListingPage is one page of the listings of the caller's products
@@ -53,7 +53,7 @@ func (s *Service) ListingPage(ctx context.Context, actor account.Principal, prod
 	if product != "" {
 		part.SKPrefix = product + "#"
 	}
-	return docPage(ctx, s, part, q, dynamo.Decode[Listing])
+	return docPage(ctx, s, part, q, rowDoc[Listing])
 }
 
 // MarketplacePage is one page of the marketplaces the caller can see (a
@@ -68,6 +68,10 @@ func marketplacesPartition(actor account.Principal) dynamo.Partition {
 	}
 	return dynamo.Partition{Index: dynamo.GSI2, PK: "MARKETPLACES"}
 }
+
+// rowDoc decodes a catalog row's doc: docPage reads the page as rows
+// (dynamo.Decode takes any row, which is no type to read items into).
+func rowDoc[T any](r row) (T, error) { return dynamo.Decode[T](r) }
 
 // docPage reads a page of the partition's items, decoded. A page that
 // did not reach the list's end takes its total from the list's count
