@@ -29,7 +29,7 @@ func (s *Service) ProductPage(ctx context.Context, actor account.Principal, q dy
 	if !actor.Is(account.Vendor) {
 		return dynamo.ListPage[Product]{}, fault.Forbiddenf("only vendor accounts list their products; provider hubs browse the catalog at /v1/products")
 	}
-	return docPage(ctx, s, dynamo.Partition{Index: dynamo.GSI1, PK: "PRODUCTS#" + actor.AccountID}, q, dynamo.Decode[Product])
+	return docPage(ctx, s, dynamo.Partition{Index: dynamo.GSI1, PK: "PRODUCTS#" + actor.AccountID}, q, decodeRow[Product])
 }
 
 // ListingRequestPage is one page of the caller's listing requests (a
@@ -39,7 +39,7 @@ func (s *Service) ListingRequestPage(ctx context.Context, actor account.Principa
 	if err != nil {
 		return dynamo.ListPage[ListingRequest]{}, err
 	}
-	return docPage(ctx, s, part, q, dynamo.Decode[ListingRequest])
+	return docPage(ctx, s, part, q, decodeRow[ListingRequest])
 }
 
 // ListingPage is one page of the listings of the caller's products
@@ -53,7 +53,13 @@ func (s *Service) ListingPage(ctx context.Context, actor account.Principal, prod
 	if product != "" {
 		part.SKPrefix = product + "#"
 	}
-	return docPage(ctx, s, part, q, dynamo.Decode[Listing])
+	return docPage(ctx, s, part, q, decodeRow[Listing])
+}
+
+// decodeRow is dynamo.Decode on a Row: RangeItems decodes into a concrete
+// row type, never into the Rowed interface that Decode takes.
+func decodeRow[T any](r dynamo.Row) (T, error) {
+	return dynamo.Decode[T](r)
 }
 
 // MarketplacePage is one page of the marketplaces the caller can see (a
