@@ -406,7 +406,22 @@ func TestConformance_Connect(t *testing.T) {
 	prd := obj(t, c.exchange(http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Connect Web Conference Software"}, http.StatusCreated))
 	base := "/public/v1/products/" + str(prd, "id")
 	c.exchange(http.MethodGet, "/public/v1/products", v, nil, http.StatusOK)
+	// Mercato's switches in today's shape; then Connect's capabilities
+	// (read-only) and configurations come back with the read body.
+	c.exchange(http.MethodPut, base, v, map[string]any{"capabilities": map[string]any{"suspend_resume_supported": true}}, http.StatusOK)
 	prd = obj(t, c.exchange(http.MethodGet, base, v, nil, http.StatusOK))
+	caps, _ := prd["capabilities"].(map[string]any)
+	for _, part := range []string{"ppu", "reservation", "cart", "inquiring", "tiers", "subscription"} {
+		if _, ok := caps[part]; !ok {
+			t.Errorf("capabilities.%s missing: %v", part, caps)
+		}
+	}
+	if sub, _ := caps["subscription"].(map[string]any); sub["suspend"] == nil || sub["resume"] == nil {
+		t.Errorf("capabilities.subscription = %v, want suspend and resume of a product that supports them", sub)
+	}
+	if conf, _ := prd["configurations"].(map[string]any); conf["suspend_resume_supported"] != true {
+		t.Errorf("configurations = %v, want suspend_resume_supported", conf)
+	}
 	prd["short_description"] = "Video meetings for teams"
 	c.exchange(http.MethodPut, base, v, prd, http.StatusOK)
 

@@ -24,58 +24,75 @@ import (
 // neither is still refused, so a typo never passes silently.
 
 // decodeWrite decodes a strict write body into in, first dropping the
-// properties that only answer (the JSON names of answer's type that in's
-// type lacks).
+// properties that only answer (see dropReadOnly).
 func decodeWrite(r *http.Request, in, answer any) error {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		return decodeError(err)
 	}
-	if ignore := readOnlyNames(reflect.TypeOf(answer), reflect.TypeOf(in)); len(ignore) > 0 {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) == nil && m != nil {
-			n := len(m)
-			for k := range m {
-				if ignore[strings.ToLower(k)] {
-					delete(m, k)
-				}
-			}
-			if len(m) != n {
-				raw, _ = json.Marshal(m)
-			}
-		}
-	}
+	raw = dropReadOnly(raw, reflect.TypeOf(answer), reflect.TypeOf(in))
 	return decodeReader(bytes.NewReader(raw), in, true)
 }
 
-var readOnlyCache sync.Map // [2]reflect.Type → map[string]bool
-
-func readOnlyNames(answer, in reflect.Type) map[string]bool {
-	key := [2]reflect.Type{answer, in}
-	if v, ok := readOnlyCache.Load(key); ok {
-		return v.(map[string]bool)
+// dropReadOnly removes from the JSON object raw the properties that
+// answer's type has and in's type lacks, and does so again inside each
+// object property both have with different types (a product's
+// capabilities, whose Connect parts only answer). Anything else, a
+// malformed body included, is left to the strict decoding.
+func dropReadOnly(raw []byte, answer, in reflect.Type) []byte {
+	ans, wr := jsonFields(answer), jsonFields(in)
+	if len(ans) == 0 {
+		return raw
 	}
-	writable := jsonNames(in)
-	ro := map[string]bool{}
-	for name := range jsonNames(answer) {
-		if !writable[name] {
-			ro[name] = true
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return raw
+	}
+	changed := false
+	for k, v := range m {
+		name := strings.ToLower(k)
+		at, answered := ans[name]
+		wt, writable := wr[name]
+		switch {
+		case !answered:
+		case !writable:
+			delete(m, k)
+			changed = true
+		case at != wt && at.Kind() == reflect.Struct && wt.Kind() == reflect.Struct:
+			if nv := dropReadOnly(v, at, wt); !bytes.Equal(nv, v) {
+				m[k] = nv
+				changed = true
+			}
 		}
 	}
-	readOnlyCache.Store(key, ro)
-	return ro
+	if !changed {
+		return raw
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
-// jsonNames lists the lower-cased JSON property names of a struct type,
-// those of embedded structs included.
-func jsonNames(t reflect.Type) map[string]bool {
+var jsonFieldCache sync.Map // reflect.Type → map[string]reflect.Type
+
+// jsonFields maps the lower-cased JSON property names of a struct type,
+// those of embedded structs included, to their types (pointers followed).
+// A shallower field hides a deeper one of the same name, as in
+// encoding/json.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	names := map[string]bool{}
 	if t == nil || t.Kind() != reflect.Struct {
-		return names
+		return nil
 	}
+	if v, ok := jsonFieldCache.Load(t); ok {
+		return v.(map[string]reflect.Type)
+	}
+	fields := map[string]reflect.Type{}
+	var embedded []reflect.Type
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -83,9 +100,7 @@ func jsonNames(t reflect.Type) map[string]bool {
 			continue
 		}
 		if f.Anonymous && tag == "" {
-			for n := range jsonNames(f.Type) {
-				names[n] = true
-			}
+			embedded = append(embedded, f.Type)
 			continue
 		}
 		if !f.IsExported() {
@@ -94,7 +109,29 @@ func jsonNames(t reflect.Type) map[string]bool {
 		if tag == "" {
 			tag = f.Name
 		}
-		names[strings.ToLower(tag)] = true
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		fields[strings.ToLower(tag)] = ft
+	}
+	for _, e := range embedded {
+		for n, ft := range jsonFields(e) {
+			if _, ok := fields[n]; !ok {
+				fields[n] = ft
+			}
+		}
+	}
+	jsonFieldCache.Store(t, fields)
+	return fields
+}
+
+// jsonNames lists the lower-cased JSON property names of a struct type,
+// those of embedded structs included.
+func jsonNames(t reflect.Type) map[string]bool {
+	names := map[string]bool{}
+	for n := range jsonFields(t) {
+		names[n] = true
 	}
 	return names
 }
@@ -153,9 +190,88 @@ const purchaseModel = "subscription"
 // productView is a product as Connect renders it.
 type productView struct {
 	catalog.Product
-	Category      *categoryRef `json:"category,omitempty"`
-	ExternalID    string       `json:"external_id"`
-	PurchaseModel string       `json:"purchase_model"`
+	Category       *categoryRef     `json:"category,omitempty"`
+	ExternalID     string           `json:"external_id"`
+	PurchaseModel  string           `json:"purchase_model"`
+	Capabilities   capabilitiesView `json:"capabilities"`
+	Configurations configurations   `json:"configurations"`
+}
+
+// configurations is where Connect keeps a product's suspend/resume and
+// reseller switches; Mercato derives it from its own.
+type configurations struct {
+	SuspendResumeSupported      bool `json:"suspend_resume_supported"`
+	RequiresResellerInformation bool `json:"requires_reseller_information"`
+}
+
+// capabilitiesView is Connect's capabilities object, with Mercato's
+// switches (the writable part) beside it. Connect's parts are read-only:
+// what Mercato does is fixed, so they are constants, but for the
+// subscription's suspend and resume, present when the product supports
+// them. A write may send them back; they are dropped (see dropReadOnly).
+type capabilitiesView struct {
+	catalog.Capabilities
+	PPU          ppuCapability          `json:"ppu"`
+	Reservation  reservationCapability  `json:"reservation"`
+	Cart         validationCapability   `json:"cart"`
+	Inquiring    validationCapability   `json:"inquiring"`
+	Tiers        tiersCapability        `json:"tiers"`
+	Subscription subscriptionCapability `json:"subscription"`
+}
+
+// ppuCapability: every Mercato product may have PPU items, whose usage
+// files report quantities (Connect's QT schema) for the reported period
+// only. Connect marks the PPU switch write-only, yet requires it in a
+// write's ppu object: Mercato answers it, so that a body read and PUT back
+// is a valid Connect write.
+type ppuCapability struct {
+	PPU        bool   `json:"ppu"`
+	Schema     string `json:"schema"`
+	Dynamic    bool   `json:"dynamic"`
+	Predictive bool   `json:"predictive"`
+	Future     bool   `json:"future"`
+	Late       bool   `json:"late"`
+}
+
+type reservationCapability struct {
+	Consumption bool `json:"consumption"`
+}
+
+type validationCapability struct {
+	Validation bool `json:"validation"`
+}
+
+type tiersCapability struct {
+	Updates    bool `json:"updates"`
+	Validation bool `json:"validation"`
+}
+
+type subscriptionCapability struct {
+	Purchase *schedulingCapability `json:"purchase"`
+	Change   *schedulingCapability `json:"change"`
+	Cancel   *offlineCapability    `json:"cancel"`
+	Suspend  *offlineCapability    `json:"suspend,omitempty"`
+	Resume   *schedulingCapability `json:"resume,omitempty"`
+}
+
+type schedulingCapability struct {
+	Scheduling bool `json:"scheduling"`
+}
+
+type offlineCapability struct {
+	Scheduling bool   `json:"scheduling"`
+	Offline    string `json:"offline"`
+}
+
+func viewCapabilities(c catalog.Capabilities) capabilitiesView {
+	v := capabilitiesView{Capabilities: c, PPU: ppuCapability{PPU: true, Schema: "QT"},
+		Subscription: subscriptionCapability{Purchase: &schedulingCapability{}, Change: &schedulingCapability{},
+			Cancel: &offlineCapability{Offline: "no"}}}
+	if c.SuspendResumeSupported {
+		v.Subscription.Suspend = &offlineCapability{Offline: "no"}
+		v.Subscription.Resume = &schedulingCapability{}
+	}
+	return v
 }
 
 type categoryRef struct {
@@ -163,7 +279,9 @@ type categoryRef struct {
 }
 
 func viewProduct(p catalog.Product) productView {
-	v := productView{Product: p, PurchaseModel: "subscription"}
+	v := productView{Product: p, PurchaseModel: "subscription", Capabilities: viewCapabilities(p.Capabilities),
+		Configurations: configurations{SuspendResumeSupported: p.Capabilities.SuspendResumeSupported,
+			RequiresResellerInformation: p.Capabilities.RequiresResellerInformation}}
 	if p.Category != "" {
 		v.Category = &categoryRef{Name: string(p.Category)}
 	}

@@ -60,6 +60,48 @@ func TestAPI_TokenUpdate(t *testing.T) {
 	connectError(t, f.call(http.MethodPut, path, v, map[string]any{"name": "gone"}), http.StatusNotFound, "OBJ_001")
 }
 
+// TestCatalog_ProductCapabilities: a product answers Connect's
+// capabilities with Mercato's switches beside them; a body read and PUT
+// back with a switch changed is accepted (Connect's parts are read-only and
+// dropped), while a name inside capabilities that belongs to no shape is
+// refused with nothing written.
+func TestCatalog_ProductCapabilities(t *testing.T) {
+	f := newFixture(t)
+	v := f.vendor.Token.Value
+	var prd map[string]any
+	f.do(http.MethodPost, "/public/v1/products", v, map[string]any{"name": "Backup Vault"}, http.StatusCreated, &prd)
+	path := "/public/v1/products/" + prd["id"].(string)
+	f.do(http.MethodGet, path, v, nil, http.StatusOK, &prd)
+	caps := prd["capabilities"].(map[string]any)
+	if sub := caps["subscription"].(map[string]any); sub["suspend"] != nil || caps["suspend_resume_supported"] != false {
+		t.Errorf("capabilities of a new product = %v", caps)
+	}
+
+	caps["suspend_resume_supported"] = true
+	caps["reservation"] = map[string]any{"consumption": true} // read-only: ignored
+	var got map[string]any
+	f.do(http.MethodPut, path, v, prd, http.StatusOK, &got)
+	caps = got["capabilities"].(map[string]any)
+	sub := caps["subscription"].(map[string]any)
+	if caps["suspend_resume_supported"] != true || sub["suspend"] == nil || sub["resume"] == nil {
+		t.Errorf("capabilities after the round trip = %v", caps)
+	}
+	if res := caps["reservation"].(map[string]any); res["consumption"] != false {
+		t.Errorf("reservation = %v: a read-only part was written", res)
+	}
+	if conf := got["configurations"].(map[string]any); conf["suspend_resume_supported"] != true || conf["requires_reseller_information"] != false {
+		t.Errorf("configurations = %v", conf)
+	}
+
+	connectError(t, f.call(http.MethodPut, path, v, map[string]any{"capabilities": map[string]any{
+		"suspend_resume_supported": false, "ppu": map[string]any{"schema": "QT"}, "suspend_resume_suported": true}}),
+		http.StatusBadRequest, "VAL_001", "suspend_resume_suported")
+	f.do(http.MethodGet, path, v, nil, http.StatusOK, &got)
+	if got["capabilities"].(map[string]any)["suspend_resume_supported"] != true {
+		t.Errorf("a refused update changed the capabilities: %v", got["capabilities"])
+	}
+}
+
 // TestCatalog_ProductEndSale takes a listed product off sale: new purchases
 // are refused on both faces (the warm order's cached listing included),
 // the subscription bought before goes on, the sale resumes, and the
