@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
@@ -237,6 +239,21 @@ type keyedList[T any] struct {
 	// comparisons are key conditions.
 	timeKey bool
 	value   rql.Value[T]
+}
+
+// keyedPage answers a keyed list whose page the service reads alone: it
+// parses the query, has read fetch the page and writes it through view.
+func keyedPage[T, V any](w http.ResponseWriter, r *http.Request, l keyedList[T],
+	read func(context.Context, account.Principal, dynamo.ListQuery[T]) (dynamo.ListPage[T], error), view func(T) V) error {
+	_, lp, lq, err := keyedQuery(r, l)
+	if err != nil {
+		return err
+	}
+	page, err := read(r.Context(), principal(r), lq)
+	if err != nil {
+		return err
+	}
+	return writeListPage(w, r, lp, page, page.Total, view)
 }
 
 // keyedQuery parses a page of l: ordering by keyField (either direction)
