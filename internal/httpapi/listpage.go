@@ -229,6 +229,40 @@ func writeListPage[T, V any](w http.ResponseWriter, r *http.Request, lp listPage
 	return nil
 }
 
+// createdQuery parses a page of a list whose sort key starts with the
+// created time: created bounds and the created order are key conditions;
+// the caller sets what else the keys narrow and Match.
+func createdQuery[T any](r *http.Request, name string, fields []string) (rql.Query, listPage, fulfillment.ListQuery[T], error) {
+	q, err := rql.Parse(r.URL.Query(), fields...)
+	if err != nil {
+		return q, listPage{}, fulfillment.ListQuery[T]{}, err
+	}
+	lp, err := parseListPage(r, name, principal(r).AccountID, q)
+	if err != nil {
+		return q, listPage{}, fulfillment.ListQuery[T]{}, err
+	}
+	lq := fulfillment.ListQuery[T]{After: lp.after, Offset: lp.Offset, Limit: lp.Limit}
+	lq.From, lq.To, lq.Desc, err = keyRange(q, "created")
+	return q, lp, lq, err
+}
+
+// writeCountedPage answers the page read for lq, with its total: when the
+// page did not reach the list's end and nothing but the keys' lists
+// narrows it, count (the list's count items) gives the total.
+func writeCountedPage[T, V any](w http.ResponseWriter, r *http.Request, lp listPage, lq fulfillment.ListQuery[T], page fulfillment.Page[T], err error,
+	count func() (int, error), view func(T) V) error {
+	if err != nil {
+		return err
+	}
+	total := page.Total
+	if total < 0 && lq.Match == nil && lq.From == "" && lq.To == "" {
+		if total, err = count(); err != nil {
+			return err
+		}
+	}
+	return writeListPage(w, r, lp, page, total, view)
+}
+
 // keyedList is a list whose sort key orders it by one field, for
 // keyedQuery.
 type keyedList[T any] struct {
