@@ -46,14 +46,7 @@ func assetField(a fulfillment.Asset, f string) string {
 // listAssets answers a page of the vendor's or the provider's assets, as
 // listRequests does.
 func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
-	q, lp, lq, err := createdQuery[fulfillment.Asset](r, "assets", assetFields)
-	if err != nil {
-		return err
-	}
-	lq.Match = matcher(residual(q, isTimeBound("created")), assetField)
-	actor := principal(r)
-	page, err := s.cfg.Fulfillment.AssetPage(r.Context(), actor, lq)
-	return writeCountedPage(w, r, lp, lq, page, err, func() (int, error) { return s.cfg.Fulfillment.AssetCount(r.Context(), actor) }, viewAsset)
+	return createdList(w, r, "assets", assetFields, assetField, s.cfg.Fulfillment.AssetPage, s.cfg.Fulfillment.AssetCount, viewAsset)
 }
 
 func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {

@@ -246,6 +246,21 @@ func createdQuery[T any](r *http.Request, name string, fields []string) (rql.Que
 	return q, lp, lq, err
 }
 
+// createdList answers a page of a list whose sort key starts with the
+// created time and whose other filters all match the rows read.
+func createdList[T, V any](w http.ResponseWriter, r *http.Request, name string, fields []string, value rql.Value[T],
+	read func(context.Context, account.Principal, fulfillment.ListQuery[T]) (fulfillment.Page[T], error),
+	count func(context.Context, account.Principal) (int, error), view func(T) V) error {
+	q, lp, lq, err := createdQuery[T](r, name, fields)
+	if err != nil {
+		return err
+	}
+	lq.Match = matcher(residual(q, isTimeBound("created")), value)
+	actor := principal(r)
+	page, err := read(r.Context(), actor, lq)
+	return writeCountedPage(w, r, lp, lq, page, err, func() (int, error) { return count(r.Context(), actor) }, view)
+}
+
 // writeCountedPage answers the page read for lq, with its total: when the
 // page did not reach the list's end and nothing but the keys' lists
 // narrows it, count (the list's count items) gives the total.

@@ -79,14 +79,7 @@ var usageFileFields = []string{"id", "name", "status", "external_id", "product.i
 // key conditions, other filters apply to the rows read (listpage.go); the
 // total comes from the list's count items when no filter narrows it.
 func (s *Server) listUsageFiles(w http.ResponseWriter, r *http.Request) error {
-	q, lp, lq, err := createdQuery[usage.File](r, "usage-files", usageFileFields)
-	if err != nil {
-		return err
-	}
-	lq.Match = matcher(residual(q, isTimeBound("created")), usageFileField)
-	actor := principal(r)
-	page, err := s.cfg.Usage.FilePage(r.Context(), actor, lq)
-	return writeCountedPage(w, r, lp, lq, page, err, func() (int, error) { return s.cfg.Usage.FileCount(r.Context(), actor) }, viewUsageFile)
+	return createdList(w, r, "usage-files", usageFileFields, usageFileField, s.cfg.Usage.FilePage, s.cfg.Usage.FileCount, viewUsageFile)
 }
 
 func (s *Server) getUsageFile(w http.ResponseWriter, r *http.Request) error {
