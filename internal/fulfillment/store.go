@@ -109,11 +109,8 @@ func (s *Store) Asset(ctx context.Context, id string) (StoredAsset, error) {
 	if !ValidAssetID(id) {
 		return StoredAsset{}, ErrNotFound
 	}
-	var r Row
-	if err := s.table.Get(ctx, AssetKey(id), &r); err != nil {
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return StoredAsset{}, ErrNotFound
-		}
+	r, err := s.row(ctx, AssetKey(id))
+	if err != nil {
 		return StoredAsset{}, err
 	}
 	a, err := dynamo.Decode[Asset](r)
@@ -125,15 +122,22 @@ func (s *Store) Request(ctx context.Context, id string) (StoredRequest, error) {
 	if _, ok := AssetOfRequest(id); !ok {
 		return StoredRequest{}, ErrNotFound
 	}
-	var r Row
-	if err := s.table.Get(ctx, RequestKey(id), &r); err != nil {
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return StoredRequest{}, ErrNotFound
-		}
+	r, err := s.row(ctx, RequestKey(id))
+	if err != nil {
 		return StoredRequest{}, err
 	}
 	req, err := dynamo.Decode[Request](r)
 	return StoredRequest{Request: req, Rev: r.Rev}, err
+}
+
+// row reads the row at k: ErrNotFound when there is none.
+func (s *Store) row(ctx context.Context, k dynamo.Key) (Row, error) {
+	var r Row
+	err := s.table.Get(ctx, k, &r)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return Row{}, ErrNotFound
+	}
+	return r, err
 }
 
 // AssetWithRequests reads an asset and all its requests in one Query.
