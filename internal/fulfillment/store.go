@@ -113,8 +113,7 @@ func (s *Store) Asset(ctx context.Context, id string) (StoredAsset, error) {
 	if err != nil {
 		return StoredAsset{}, err
 	}
-	a, err := dynamo.Decode[Asset](r)
-	return StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}, err
+	return storedAsset(r)
 }
 
 // Request reads a request.
@@ -126,6 +125,15 @@ func (s *Store) Request(ctx context.Context, id string) (StoredRequest, error) {
 	if err != nil {
 		return StoredRequest{}, err
 	}
+	return storedRequest(r)
+}
+
+func storedAsset(r Row) (StoredAsset, error) {
+	a, err := dynamo.Decode[Asset](r)
+	return StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}, err
+}
+
+func storedRequest(r Row) (StoredRequest, error) {
 	req, err := dynamo.Decode[Request](r)
 	return StoredRequest{Request: req, Rev: r.Rev}, err
 }
@@ -154,17 +162,17 @@ func (s *Store) AssetWithRequests(ctx context.Context, id string) (StoredAsset, 
 	for _, r := range rows {
 		switch r.Entity {
 		case "asset":
-			v, err := dynamo.Decode[Asset](r)
+			v, err := storedAsset(r)
 			if err != nil {
 				return StoredAsset{}, nil, err
 			}
-			a = &StoredAsset{Asset: v, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}
+			a = &v
 		case "request":
-			v, err := dynamo.Decode[Request](r)
+			v, err := storedRequest(r)
 			if err != nil {
 				return StoredAsset{}, nil, err
 			}
-			reqs = append(reqs, StoredRequest{Request: v, Rev: r.Rev})
+			reqs = append(reqs, v)
 		}
 	}
 	if a == nil {
@@ -222,11 +230,11 @@ func (s *Store) StoredAssets(ctx context.Context, ids []string) (map[string]Stor
 	}
 	out := make(map[string]StoredAsset, len(rows))
 	for _, r := range rows {
-		a, err := dynamo.Decode[Asset](r)
+		a, err := storedAsset(r)
 		if err != nil {
 			return nil, err
 		}
-		out[a.ID] = StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}
+		out[a.ID] = a
 	}
 	return out, nil
 }

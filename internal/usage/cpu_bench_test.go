@@ -37,9 +37,9 @@ func BenchmarkProcessCPU(b *testing.B) {
 		if err != nil {
 			return 0, err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }()
 		rs := sheet.NewCSV(f)
-		defer rs.Close()
+		defer func() { _ = rs.Close() }()
 		return usage.OnePass(context.Background(), benchValidator(), rs, store, testFile())
 	})
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e3/float64(b.N*cpuRows), "wall-µs/row")
