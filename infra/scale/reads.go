@@ -72,28 +72,12 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	}
 	rr.Lists = make([]Measure, len(lists))
 	rr.Jobs = make([]Measure, len(jobs))
-	have := cfg.Orders
-	for i, size := range []int{cfg.ReadsH, 10 * cfg.ReadsH} {
-		if err := c.Clone(ctx, size-have); err != nil {
-			return nil, err
-		}
-		have = size
-		// The relay counts the copies from the stream: let it finish, so
-		// that its calls are not recorded as the lists'.
-		if err := settle(ctx, rec, cfg); err != nil {
-			return nil, err
-		}
+	err = atSizes(ctx, c, rec, cfg, cfg.Orders, func(i, size int) error {
 		for j, l := range lists {
 			rr.Lists[j].Name = l.name
-			rec.Start()
-			start := time.Now()
-			err := p.API.Call(ctx, http.MethodGet, l.path, l.token, nil, http.StatusOK, nil)
-			took := time.Since(start)
-			calls, _, rerr := rec.Stop()
-			if err = cmpErr(err, rerr); err != nil {
-				return nil, fmt.Errorf("scale: %s: %w", l.name, err)
+			if err := l.measure(ctx, p, rec, &rr.Lists[j], i); err != nil {
+				return err
 			}
-			rr.Lists[j].set(i, calls, took)
 		}
 		for j, job := range jobs {
 			rr.Jobs[j].Name = job.name
@@ -109,13 +93,14 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 			derr := wait(ctx, rec, cfg)
 			calls, invs, rerr := rec.Stop()
 			if err = cmpErr(err, derr, rerr); err != nil {
-				return nil, fmt.Errorf("scale: %s: %w", job.name, err)
+				return fmt.Errorf("scale: %s: %w", job.name, err)
 			}
 			rr.Jobs[j].setLargest(i, calls, invs)
 		}
-		if err := um.measure(ctx, rec, cfg, i, size); err != nil {
-			return nil, err
-		}
+		return um.measure(ctx, rec, cfg, i, size)
+	})
+	if err != nil {
+		return nil, err
 	}
 	rr.Lists = append(rr.Lists, um.lists[:]...)
 	rr.Jobs = append(rr.Jobs, um.job)
@@ -160,6 +145,40 @@ func listEndpoints(w *chaos.World, customer string) []listEndpoint {
 		{"provider GET /v1/customers/{id}/orders", "/v1/customers/" + c + "/orders", p},
 		{"provider GET /v1/customers/{id}/subscriptions", "/v1/customers/" + c + "/subscriptions", p},
 	}
+}
+
+// atSizes grows the cloned unit from have copies to each measured size and
+// calls measure with the size's row. The relay counts the copies from the
+// stream: atSizes lets it finish first, so that its calls are not recorded
+// as the measure's.
+func atSizes(ctx context.Context, c *Cloner, rec *Recorder, cfg Config, have int, measure func(i, size int) error) error {
+	for i, size := range []int{cfg.ReadsH, 10 * cfg.ReadsH} {
+		if err := c.Clone(ctx, size-have); err != nil {
+			return err
+		}
+		have = size
+		if err := settle(ctx, rec, cfg); err != nil {
+			return err
+		}
+		if err := measure(i, size); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// measure reads the list's first page once and records it as row i of m.
+func (l listEndpoint) measure(ctx context.Context, p *chaos.Platform, rec *Recorder, m *Measure, i int) error {
+	rec.Start()
+	start := time.Now()
+	err := p.API.Call(ctx, http.MethodGet, l.path, l.token, nil, http.StatusOK, nil)
+	took := time.Since(start)
+	calls, _, rerr := rec.Stop()
+	if err = cmpErr(err, rerr); err != nil {
+		return fmt.Errorf("scale: %s: %w", l.name, err)
+	}
+	m.set(i, calls, took)
+	return nil
 }
 
 func (m *Measure) set(i int, calls []Call, took time.Duration) {

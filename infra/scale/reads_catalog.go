@@ -37,28 +37,17 @@ func catalogReads(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.
 	c.Learn(items, seed, shared)
 	lists := catalogEndpoints(w)
 	out := make([]Measure, len(lists))
-	have := 1
-	for i, size := range []int{cfg.ReadsH, 10 * cfg.ReadsH} {
-		if err := c.Clone(ctx, size-have); err != nil {
-			return nil, err
-		}
-		have = size
-		// The relay counts the copies from the stream.
-		if err := settle(ctx, rec, cfg); err != nil {
-			return nil, err
-		}
+	err = atSizes(ctx, c, rec, cfg, 1, func(i, _ int) error {
 		for j, l := range lists {
 			out[j].Name = l.name + fmt.Sprintf(" (%d items a unit)", c.Family())
-			rec.Start()
-			start := time.Now()
-			err := p.API.Call(ctx, http.MethodGet, l.path, l.token, nil, http.StatusOK, nil)
-			took := time.Since(start)
-			calls, _, rerr := rec.Stop()
-			if err = cmpErr(err, rerr); err != nil {
-				return nil, fmt.Errorf("scale: %s: %w", l.name, err)
+			if err := l.measure(ctx, p, rec, &out[j], i); err != nil {
+				return err
 			}
-			out[j].set(i, calls, took)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

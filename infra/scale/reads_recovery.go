@@ -66,23 +66,16 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 			cl.family = append(cl.family, it)
 		}
 	}
-	have := 1
-	for i, size := range []int{cfg.ReadsH, 10 * cfg.ReadsH} {
-		if err := cl.Clone(ctx, size-have); err != nil {
-			return m, err
-		}
-		have = size
-		if err := settle(ctx, rec, cfg); err != nil {
-			return m, err
-		}
+	err = atSizes(ctx, cl, rec, cfg, 1, func(i, _ int) error {
 		rec.Start()
 		err := c.Call(ctx, http.MethodPost, "/public/v1/webhooks/"+wh.ID+"/recover", v, map[string]string{"since": "2000-01-01T00:00:00Z"}, http.StatusAccepted, nil)
 		derr := settle(ctx, rec, cfg)
 		calls, invs, rerr := rec.Stop()
 		if err = cmpErr(err, derr, rerr); err != nil {
-			return m, fmt.Errorf("scale: %s: %w", m.Name, err)
+			return fmt.Errorf("scale: %s: %w", m.Name, err)
 		}
 		m.setLargest(i, calls, invs)
-	}
-	return m, nil
+		return nil
+	})
+	return m, err
 }

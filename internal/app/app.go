@@ -78,59 +78,38 @@ func fromBase(b *function.Base) *App {
 
 // S3 is the client of the usage bucket.
 func (a *App) S3() *s3.Client {
-	if a.s3 == nil {
-		a.s3 = bucket.Client(a.Base)
-	}
-	return a.s3
+	return built(&a.s3, func() *s3.Client { return bucket.Client(a.Base) })
 }
 
 // Ordering is the ordering service: carts, orders and subscriptions.
 func (a *App) Ordering() *ordering.Service {
-	if a.ordering == nil {
-		a.ordering = services.Ordering(a.Base, a.Core)
-	}
-	return a.ordering
+	return built(&a.ordering, func() *ordering.Service { return services.Ordering(a.Base, a.Core) })
 }
 
 // Fulfillment is the fulfillment service: the request queue and its
 // transitions (httpapi.Config.Fulfillment).
 func (a *App) Fulfillment() *fulfillment.Service {
-	if a.fulfillment == nil {
-		a.fulfillment = services.Fulfillment(a.Base, a.Core)
-	}
-	return a.fulfillment
+	return built(&a.fulfillment, func() *fulfillment.Service { return services.Fulfillment(a.Base, a.Core) })
 }
 
 // Mailer sends the fulfillment worker's e-mails.
 func (a *App) Mailer() fulfillment.Mailer {
-	if a.mailer == nil {
-		a.mailer = fulfillmentfn.Mailer(a.Base)
-	}
-	return a.mailer
+	return built(&a.mailer, func() fulfillment.Mailer { return fulfillmentfn.Mailer(a.Base) })
 }
 
 // Webhooks is the webhook registration API.
 func (a *App) Webhooks() *webhook.Service {
-	if a.webhooks == nil {
-		a.webhooks = dispatcherfn.Service(a.Base, a.webhookWiring)
-	}
-	return a.webhooks
+	return built(&a.webhooks, func() *webhook.Service { return dispatcherfn.Service(a.Base, a.webhookWiring) })
 }
 
 // UsageStore stores usage files and their rows.
 func (a *App) UsageStore() *usage.Store {
-	if a.usageStore == nil {
-		a.usageStore = usagefn.Store(a.Base)
-	}
-	return a.usageStore
+	return built(&a.usageStore, func() *usage.Store { return usagefn.Store(a.Base) })
 }
 
 // UsageFiles is the usage file API.
 func (a *App) UsageFiles() *usage.Service {
-	if a.usageFiles == nil {
-		a.usageFiles = usagefn.Files(a.Base, a.Core, a.UsageStore(), a.S3())
-	}
-	return a.usageFiles
+	return built(&a.usageFiles, func() *usage.Service { return usagefn.Files(a.Base, a.Core, a.UsageStore(), a.S3()) })
 }
 
 // Exports is where large reconciliation exports are written (billingfn.Exports).
@@ -138,13 +117,19 @@ func (a *App) Exports() billing.Exports { return billingfn.Exports(a.Base, a.S3(
 
 // Biller rates usage and subscriptions and closes billing periods.
 func (a *App) Biller() *billing.Biller {
-	if a.biller == nil {
-		a.biller = billingfn.Biller(a.Base, a.Core, a.UsageStore(), a.Exports())
-	}
-	return a.biller
+	return built(&a.biller, func() *billing.Biller { return billingfn.Biller(a.Base, a.Core, a.UsageStore(), a.Exports()) })
 }
 
 // UsageProcessor returns the usage function's processor of uploaded files.
 func (a *App) UsageProcessor() *usage.Processor {
 	return usagefn.Processor(a.Base, a.Core, a.UsageStore(), a.S3())
+}
+
+// built returns *p, building it on first use.
+func built[T comparable](p *T, build func() T) T {
+	var zero T
+	if *p == zero {
+		*p = build()
+	}
+	return *p
 }

@@ -137,6 +137,17 @@ func (st runState) totals() (totals, error) {
 	return out, nil
 }
 
+// periodTotals is the run's period and its totals so far: what each step
+// of a period starts from.
+func (st runState) periodTotals() (Period, totals, error) {
+	p, err := ParsePeriod(st.Period)
+	if err != nil {
+		return Period{}, nil, err
+	}
+	sum, err := st.totals()
+	return p, sum, err
+}
+
 func (t totals) of(currency string) *sums {
 	if t[currency] == nil {
 		t[currency] = &sums{}
@@ -354,11 +365,7 @@ func assetID(e dynamo.IndexEntry) string { return strings.TrimPrefix(e.PK, fulfi
 
 // stepRate rates one page of the provider's assets for the period.
 func (b *Biller) stepRate(ctx context.Context, st runState) (runState, error) {
-	p, err := ParsePeriod(st.Period)
-	if err != nil {
-		return st, err
-	}
-	sum, err := st.totals()
+	p, sum, err := st.periodTotals()
 	if err != nil {
 		return st, err
 	}
@@ -495,15 +502,11 @@ func (b *Biller) stepUsage(ctx context.Context, st runState) (runState, error) {
 		return st, nil
 	}
 	f := files[i]
-	sum, err := st.totals()
+	p, sum, err := st.periodTotals()
 	if err != nil {
 		return st, err
 	}
 	sum.of(f.Currency)
-	p, err := ParsePeriod(st.Period)
-	if err != nil {
-		return st, err
-	}
 	w := usage.NewBatchWriter(ctx, b.cfg.Table, b.cfg.Workers)
 	err = b.usageLines(ctx, w, InvoiceID(st.provider(), p, f.Currency), f, sum)
 	if _, cerr := w.Close(); err == nil {
@@ -560,11 +563,7 @@ func (b *Biller) usageLines(ctx context.Context, w *usage.BatchWriter, invoiceID
 // stepInvoice writes the period's invoices from the totals, closes the
 // period if it ended, and goes on to the next period or ends the run.
 func (b *Biller) stepInvoice(ctx context.Context, st runState) (runState, error) {
-	p, err := ParsePeriod(st.Period)
-	if err != nil {
-		return st, err
-	}
-	sum, err := st.totals()
+	p, sum, err := st.periodTotals()
 	if err != nil {
 		return st, err
 	}

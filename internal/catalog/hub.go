@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -105,22 +104,14 @@ func (s *Service) GetHub(ctx context.Context, actor account.Principal, id string
 }
 
 func (s *Service) readHub(ctx context.Context, actor account.Principal, id string) (Hub, int, error) {
-	var r row
-	err := s.table.Get(ctx, hubKey(id), &r)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return Hub{}, 0, fault.NotFoundf("hub %s not found", id)
-	}
-	if err != nil {
-		return Hub{}, 0, err
-	}
-	h, err := dynamo.Decode[Hub](r)
+	h, rev, err := readRow[Hub](ctx, s.table, hubKey(id), fault.NotFoundf("hub %s not found", id))
 	if err != nil {
 		return Hub{}, 0, err
 	}
 	if actor.Is(account.Provider) && h.Owner.ID != actor.AccountID {
 		return Hub{}, 0, fault.NotFoundf("hub %s not found", id)
 	}
-	return h, r.Rev, nil
+	return h, rev, nil
 }
 
 // UpdateHub renames a hub of the caller or changes its description.
@@ -297,17 +288,10 @@ func (s *Service) UpdateConnection(ctx context.Context, actor account.Principal,
 // PurchaseConnection reads the connection a provider names on a purchase:
 // one of the product's, to one of the provider's hubs.
 func (s *Service) PurchaseConnection(ctx context.Context, actor account.Principal, productID, id string) (Connection, error) {
-	var r row
-	err := s.table.Get(ctx, dynamo.Key{PK: productPK(productID), SK: connectionSK(id)}, &r)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return Connection{}, fault.Invalidf("asset.connection %s is not a connection of product %s", id, productID)
-	}
-	if err != nil {
-		return Connection{}, err
-	}
-	c, err := dynamo.Decode[Connection](r)
+	notOurs := fault.Invalidf("asset.connection %s is not a connection of product %s", id, productID)
+	c, _, err := readRow[Connection](ctx, s.table, dynamo.Key{PK: productPK(productID), SK: connectionSK(id)}, notOurs)
 	if err == nil && c.Provider.ID != actor.AccountID {
-		return Connection{}, fault.Invalidf("asset.connection %s is not a connection of product %s", id, productID)
+		return Connection{}, notOurs
 	}
 	return c, err
 }

@@ -387,15 +387,7 @@ func (s *Service) GetListingRequest(ctx context.Context, actor account.Principal
 // readListingRequest reads a request the caller may see, with its
 // revision.
 func (s *Service) readListingRequest(ctx context.Context, actor account.Principal, id string) (ListingRequest, int, error) {
-	var r row
-	err := s.table.Get(ctx, listingRequestKey(id), &r)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return ListingRequest{}, 0, fault.NotFoundf("listing request %s not found", id)
-	}
-	if err != nil {
-		return ListingRequest{}, 0, err
-	}
-	lr, err := dynamo.Decode[ListingRequest](r)
+	lr, rev, err := readRow[ListingRequest](ctx, s.table, listingRequestKey(id), fault.NotFoundf("listing request %s not found", id))
 	if err != nil {
 		return ListingRequest{}, 0, err
 	}
@@ -403,7 +395,7 @@ func (s *Service) readListingRequest(ctx context.Context, actor account.Principa
 		return ListingRequest{}, 0, fault.NotFoundf("listing request %s not found", id)
 	}
 	// Requests from before revisions were kept are at their first.
-	return lr, max(r.Rev, 1), nil
+	return lr, max(rev, 1), nil
 }
 
 // DecideInput is the body of approve and reject.

@@ -39,10 +39,7 @@ func (s *Service) SubmitDraft(ctx context.Context, actor account.Principal, id s
 	if err != nil {
 		return ListingRequest{}, err
 	}
-	now := s.now().UTC()
-	lr.Status, lr.Updated = RequestPending, now
-	tx := s.table.Tx()
-	putListingRequest(tx, lr, rev)
+	tx, now := s.moveListingRequest(&lr, rev, RequestPending)
 	if err := s.commitListingRequest(ctx, tx, st, lr, now); err != nil {
 		return ListingRequest{}, listingRequestConflict(err, id)
 	}
@@ -55,10 +52,7 @@ func (s *Service) CancelListingRequest(ctx context.Context, actor account.Princi
 	if err != nil {
 		return ListingRequest{}, err
 	}
-	now := s.now().UTC()
-	lr.Status, lr.Updated = RequestCanceled, now
-	tx := s.table.Tx()
-	putListingRequest(tx, lr, rev)
+	tx, now := s.moveListingRequest(&lr, rev, RequestCanceled)
 	tx.Delete("pending", dynamo.Key{PK: productPK(lr.Product.ID), SK: pendingSK(lr.Marketplace.ID)}, nil)
 	return lr, s.commitState(ctx, tx, lr, id, now)
 }
@@ -77,10 +71,7 @@ func (s *Service) RefineListingRequest(ctx context.Context, actor account.Princi
 	if lr.Status != RequestPending {
 		return ListingRequest{}, fault.Transitionf("listing request %s is %s; only a pending request can be refined", id, lr.Status)
 	}
-	now := s.now().UTC()
-	lr.Status, lr.Updated = RequestDraft, now
-	tx := s.table.Tx()
-	putListingRequest(tx, lr, rev)
+	tx, now := s.moveListingRequest(&lr, rev, RequestDraft)
 	return lr, s.commitState(ctx, tx, lr, id, now)
 }
 
@@ -110,11 +101,14 @@ func joinOr(ss []string) string {
 	return ss[0]
 }
 
-// putListingRequest writes the request's next revision, on the condition
-// that it is still at rev.
-func putListingRequest(tx *dynamo.Tx, lr ListingRequest, rev int) {
+// moveListingRequest moves the request to status and starts the
+// transaction that writes its next revision, on the condition that it is
+// still at rev.
+func (s *Service) moveListingRequest(lr *ListingRequest, rev int, status string) (*dynamo.Tx, time.Time) {
+	now := s.now().UTC()
+	lr.Status, lr.Updated = status, now
 	cond := expression.Name("rev").Equal(expression.Value(rev))
-	tx.Put("listing request", listingRequestRow(lr, rev+1), &cond)
+	return s.table.Tx().Put("listing request", listingRequestRow(*lr, rev+1), &cond), now
 }
 
 // commitState commits a change of the request's state with its events.

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -141,17 +140,10 @@ func (o Offer) Sellable() []Item {
 // ListedOn reports whether product is listed on marketplace; ordering
 // checks it.
 func (s *Service) ListedOn(ctx context.Context, productID, marketplaceID string) (Listing, error) {
-	var r row
-	err := s.table.Get(ctx, dynamo.Key{PK: productPK(productID), SK: listingSK(marketplaceID)}, &r)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return Listing{}, fault.NotFoundf("product %s is not listed on marketplace %s", productID, marketplaceID)
-	}
-	if err != nil {
-		return Listing{}, err
-	}
-	l, err := dynamo.Decode[Listing](r)
+	notListed := fault.NotFoundf("product %s is not listed on marketplace %s", productID, marketplaceID)
+	l, _, err := readRow[Listing](ctx, s.table, dynamo.Key{PK: productPK(productID), SK: listingSK(marketplaceID)}, notListed)
 	if err == nil && l.Status != Listed {
-		return Listing{}, fault.NotFoundf("product %s is not listed on marketplace %s", productID, marketplaceID)
+		return Listing{}, notListed
 	}
 	return l, err
 }

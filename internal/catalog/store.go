@@ -29,6 +29,21 @@ import (
 //
 // Objects are stored as the JSON the API shows (doc), so that a snapshot, an
 // event and an answer are the same bytes; keys and counters sit beside it.
+// readRow reads and decodes the row at k, with its revision; missing is
+// the error when there is none.
+func readRow[T any](ctx context.Context, t *dynamo.Table, k dynamo.Key, missing error) (T, int, error) {
+	var r row
+	if err := t.Get(ctx, k, &r); err != nil {
+		var zero T
+		if errors.Is(err, dynamo.ErrNotFound) {
+			return zero, 0, missing
+		}
+		return zero, 0, err
+	}
+	v, err := dynamo.Decode[T](r)
+	return v, r.Rev, err
+}
+
 type row struct {
 	dynamo.Row
 	Rev       int `dynamodbav:"rev,omitempty"`

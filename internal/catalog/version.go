@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -161,15 +160,7 @@ func (s *Service) VersionOf(ctx context.Context, productID string, n int) (Versi
 	if v, ok := s.versions.Get(ref); ok {
 		return v, nil
 	}
-	var r row
-	err := s.table.Get(ctx, versionKey(productID, n), &r)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return Version{}, fault.NotFoundf("product %s has no version %d", productID, n)
-	}
-	if err != nil {
-		return Version{}, err
-	}
-	v, err := dynamo.Decode[Version](r)
+	v, _, err := readRow[Version](ctx, s.table, versionKey(productID, n), fault.NotFoundf("product %s has no version %d", productID, n))
 	if err == nil {
 		s.versions.Add(ref, v)
 	}

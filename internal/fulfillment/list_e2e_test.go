@@ -51,6 +51,30 @@ func (p *platform) page(t *testing.T, path, token string) page {
 	return out
 }
 
+// cursor is the cursor of the page's next link, unescaped.
+func (pg page) cursor() string {
+	c := pg.next[strings.Index(pg.next, "cursor=")+len("cursor="):]
+	if i := strings.IndexByte(c, '&'); i >= 0 {
+		c = c[:i]
+	}
+	c, _ = url.QueryUnescape(c)
+	return c
+}
+
+type listCall struct{ name, path, token string }
+
+// refuses checks that each call is refused with a 400 in the error shape.
+func (p *platform) refuses(t *testing.T, calls []listCall) {
+	t.Helper()
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			if pg := p.page(t, c.path, c.token); pg.status != http.StatusBadRequest || !strings.Contains(pg.body, `"error_code"`) {
+				t.Errorf("GET %s = %d %s, want 400 in the error shape", c.path, pg.status, pg.body)
+			}
+		})
+	}
+}
+
 // follow pages through a list by its Link header and returns every id.
 func (p *platform) follow(t *testing.T, path, token string) []string {
 	t.Helper()
@@ -124,14 +148,8 @@ func TestLists_PagingAndCounts(t *testing.T) {
 	})
 	t.Run("refusals", func(t *testing.T) {
 		first := p.page(t, "/public/v1/requests?status=pending&limit=2&cursor=", v)
-		cursor := first.next[strings.Index(first.next, "cursor=")+len("cursor="):]
-		if i := strings.IndexByte(cursor, '&'); i >= 0 {
-			cursor = cursor[:i]
-		}
-		cursor, _ = url.QueryUnescape(cursor)
-		cases := []struct {
-			name, path, token string
-		}{
+		cursor := first.cursor()
+		p.refuses(t, []listCall{
 			{"malformed cursor", "/public/v1/requests?status=pending&cursor=bm90LWEtY3Vyc29y", v},
 			{"another list's cursor", "/public/v1/assets?cursor=" + url.QueryEscape(cursor), v},
 			{"another tenant's cursor", "/public/v1/requests?status=pending&cursor=" + url.QueryEscape(cursor), pr},
@@ -139,13 +157,6 @@ func TestLists_PagingAndCounts(t *testing.T) {
 			{"offset with a cursor", "/public/v1/requests?status=pending&offset=2&cursor=" + url.QueryEscape(cursor), v},
 			{"an offset past the maximum", "/public/v1/requests?offset=10001", v},
 			{"an order no key gives", "/public/v1/requests?ordering(-updated)", v},
-		}
-		for _, tc := range cases {
-			t.Run(tc.name, func(t *testing.T) {
-				if pg := p.page(t, tc.path, tc.token); pg.status != http.StatusBadRequest || !strings.Contains(pg.body, `"error_code"`) {
-					t.Errorf("GET %s = %d %s, want 400 in the error shape", tc.path, pg.status, pg.body)
-				}
-			})
-		}
+		})
 	})
 }

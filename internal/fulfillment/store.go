@@ -109,15 +109,11 @@ func (s *Store) Asset(ctx context.Context, id string) (StoredAsset, error) {
 	if !ValidAssetID(id) {
 		return StoredAsset{}, ErrNotFound
 	}
-	var r Row
-	if err := s.table.Get(ctx, AssetKey(id), &r); err != nil {
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return StoredAsset{}, ErrNotFound
-		}
+	r, err := s.row(ctx, AssetKey(id))
+	if err != nil {
 		return StoredAsset{}, err
 	}
-	a, err := dynamo.Decode[Asset](r)
-	return StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}, err
+	return storedAsset(r)
 }
 
 // Request reads a request.
@@ -125,15 +121,31 @@ func (s *Store) Request(ctx context.Context, id string) (StoredRequest, error) {
 	if _, ok := AssetOfRequest(id); !ok {
 		return StoredRequest{}, ErrNotFound
 	}
-	var r Row
-	if err := s.table.Get(ctx, RequestKey(id), &r); err != nil {
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return StoredRequest{}, ErrNotFound
-		}
+	r, err := s.row(ctx, RequestKey(id))
+	if err != nil {
 		return StoredRequest{}, err
 	}
+	return storedRequest(r)
+}
+
+func storedAsset(r Row) (StoredAsset, error) {
+	a, err := dynamo.Decode[Asset](r)
+	return StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}, err
+}
+
+func storedRequest(r Row) (StoredRequest, error) {
 	req, err := dynamo.Decode[Request](r)
 	return StoredRequest{Request: req, Rev: r.Rev}, err
+}
+
+// row reads the row at k: ErrNotFound when there is none.
+func (s *Store) row(ctx context.Context, k dynamo.Key) (Row, error) {
+	var r Row
+	err := s.table.Get(ctx, k, &r)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return Row{}, ErrNotFound
+	}
+	return r, err
 }
 
 // AssetWithRequests reads an asset and all its requests in one Query.
@@ -150,17 +162,17 @@ func (s *Store) AssetWithRequests(ctx context.Context, id string) (StoredAsset, 
 	for _, r := range rows {
 		switch r.Entity {
 		case "asset":
-			v, err := dynamo.Decode[Asset](r)
+			v, err := storedAsset(r)
 			if err != nil {
 				return StoredAsset{}, nil, err
 			}
-			a = &StoredAsset{Asset: v, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}
+			a = &v
 		case "request":
-			v, err := dynamo.Decode[Request](r)
+			v, err := storedRequest(r)
 			if err != nil {
 				return StoredAsset{}, nil, err
 			}
-			reqs = append(reqs, StoredRequest{Request: v, Rev: r.Rev})
+			reqs = append(reqs, v)
 		}
 	}
 	if a == nil {
@@ -218,11 +230,11 @@ func (s *Store) StoredAssets(ctx context.Context, ids []string) (map[string]Stor
 	}
 	out := make(map[string]StoredAsset, len(rows))
 	for _, r := range rows {
-		a, err := dynamo.Decode[Asset](r)
+		a, err := storedAsset(r)
 		if err != nil {
 			return nil, err
 		}
-		out[a.ID] = StoredAsset{Asset: a, Rev: r.Rev, NextReq: r.NextReq, LastApproved: r.LastApproved}
+		out[a.ID] = a
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/mercato-dev/mercato/internal/fulfillment"
-	"github.com/mercato-dev/mercato/internal/rql"
 )
 
 func (s *Server) assetRoutes() []route {
@@ -47,31 +46,7 @@ func assetField(a fulfillment.Asset, f string) string {
 // listAssets answers a page of the vendor's or the provider's assets, as
 // listRequests does.
 func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
-	q, err := rql.Parse(r.URL.Query(), assetFields...)
-	if err != nil {
-		return err
-	}
-	actor := principal(r)
-	lp, err := parseListPage(r, "assets", actor.AccountID, q)
-	if err != nil {
-		return err
-	}
-	lq := fulfillment.ListQuery[fulfillment.Asset]{After: lp.after, Offset: lp.Offset, Limit: lp.Limit}
-	if lq.From, lq.To, lq.Desc, err = keyRange(q, "created"); err != nil {
-		return err
-	}
-	lq.Match = matcher(residual(q, isTimeBound("created")), assetField)
-	page, err := s.cfg.Fulfillment.AssetPage(r.Context(), actor, lq)
-	if err != nil {
-		return err
-	}
-	total := page.Total
-	if total < 0 && lq.Match == nil && lq.From == "" && lq.To == "" {
-		if total, err = s.cfg.Fulfillment.AssetCount(r.Context(), actor); err != nil {
-			return err
-		}
-	}
-	return writeListPage(w, r, lp, page, total, viewAsset)
+	return createdList(w, r, "assets", assetFields, assetField, s.cfg.Fulfillment.AssetPage, s.cfg.Fulfillment.AssetCount, viewAsset)
 }
 
 func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {

@@ -50,16 +50,9 @@ func listingRequestField(lr catalog.ListingRequest, f string) string {
 }
 
 func (s *Server) listListingRequests(w http.ResponseWriter, r *http.Request) error {
-	_, lp, lq, err := keyedQuery(r, keyedList[catalog.ListingRequest]{name: "listing-requests", keyField: "created", timeKey: true,
-		value: listingRequestField, fields: []string{"id", "status", "state", "type", "product.id", "marketplace.id", "created"}})
-	if err != nil {
-		return err
-	}
-	page, err := s.cfg.Catalog.ListingRequestPage(r.Context(), principal(r), lq)
-	if err != nil {
-		return err
-	}
-	return writeListPage(w, r, lp, page, page.Total, viewListingRequest)
+	l := keyedList[catalog.ListingRequest]{name: "listing-requests", keyField: "created", timeKey: true,
+		value: listingRequestField, fields: []string{"id", "status", "state", "type", "product.id", "marketplace.id", "created"}}
+	return keyedPage(w, r, l, s.cfg.Catalog.ListingRequestPage, viewListingRequest)
 }
 
 func (s *Server) getListingRequest(w http.ResponseWriter, r *http.Request) error {

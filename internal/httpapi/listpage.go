@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
@@ -227,6 +229,55 @@ func writeListPage[T, V any](w http.ResponseWriter, r *http.Request, lp listPage
 	return nil
 }
 
+// createdQuery parses a page of a list whose sort key starts with the
+// created time: created bounds and the created order are key conditions;
+// the caller sets what else the keys narrow and Match.
+func createdQuery[T any](r *http.Request, name string, fields []string) (rql.Query, listPage, fulfillment.ListQuery[T], error) {
+	q, err := rql.Parse(r.URL.Query(), fields...)
+	if err != nil {
+		return q, listPage{}, fulfillment.ListQuery[T]{}, err
+	}
+	lp, err := parseListPage(r, name, principal(r).AccountID, q)
+	if err != nil {
+		return q, listPage{}, fulfillment.ListQuery[T]{}, err
+	}
+	lq := fulfillment.ListQuery[T]{After: lp.after, Offset: lp.Offset, Limit: lp.Limit}
+	lq.From, lq.To, lq.Desc, err = keyRange(q, "created")
+	return q, lp, lq, err
+}
+
+// createdList answers a page of a list whose sort key starts with the
+// created time and whose other filters all match the rows read.
+func createdList[T, V any](w http.ResponseWriter, r *http.Request, name string, fields []string, value rql.Value[T],
+	read func(context.Context, account.Principal, fulfillment.ListQuery[T]) (fulfillment.Page[T], error),
+	count func(context.Context, account.Principal) (int, error), view func(T) V) error {
+	q, lp, lq, err := createdQuery[T](r, name, fields)
+	if err != nil {
+		return err
+	}
+	lq.Match = matcher(residual(q, isTimeBound("created")), value)
+	actor := principal(r)
+	page, err := read(r.Context(), actor, lq)
+	return writeCountedPage(w, r, lp, lq, page, err, func() (int, error) { return count(r.Context(), actor) }, view)
+}
+
+// writeCountedPage answers the page read for lq, with its total: when the
+// page did not reach the list's end and nothing but the keys' lists
+// narrows it, count (the list's count items) gives the total.
+func writeCountedPage[T, V any](w http.ResponseWriter, r *http.Request, lp listPage, lq fulfillment.ListQuery[T], page fulfillment.Page[T], err error,
+	count func() (int, error), view func(T) V) error {
+	if err != nil {
+		return err
+	}
+	total := page.Total
+	if total < 0 && lq.Match == nil && lq.From == "" && lq.To == "" {
+		if total, err = count(); err != nil {
+			return err
+		}
+	}
+	return writeListPage(w, r, lp, page, total, view)
+}
+
 // keyedList is a list whose sort key orders it by one field, for
 // keyedQuery.
 type keyedList[T any] struct {
@@ -237,6 +288,21 @@ type keyedList[T any] struct {
 	// comparisons are key conditions.
 	timeKey bool
 	value   rql.Value[T]
+}
+
+// keyedPage answers a keyed list whose page the service reads alone: it
+// parses the query, has read fetch the page and writes it through view.
+func keyedPage[T, V any](w http.ResponseWriter, r *http.Request, l keyedList[T],
+	read func(context.Context, account.Principal, dynamo.ListQuery[T]) (dynamo.ListPage[T], error), view func(T) V) error {
+	_, lp, lq, err := keyedQuery(r, l)
+	if err != nil {
+		return err
+	}
+	page, err := read(r.Context(), principal(r), lq)
+	if err != nil {
+		return err
+	}
+	return writeListPage(w, r, lp, page, page.Total, view)
 }
 
 // keyedQuery parses a page of l: ordering by keyField (either direction)

@@ -24,16 +24,9 @@ func (s *Server) createMarketplace(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) listMarketplaces(w http.ResponseWriter, r *http.Request) error {
-	_, lp, lq, err := keyedQuery(r, keyedList[catalog.Marketplace]{name: "marketplaces", keyField: "id", value: marketplaceField,
-		fields: []string{"id", "name", "currency", "created"}})
-	if err != nil {
-		return err
-	}
-	page, err := s.cfg.Catalog.MarketplacePage(r.Context(), principal(r), lq)
-	if err != nil {
-		return err
-	}
-	return writeListPage(w, r, lp, page, page.Total, viewMarketplace)
+	l := keyedList[catalog.Marketplace]{name: "marketplaces", keyField: "id", value: marketplaceField,
+		fields: []string{"id", "name", "currency", "created"}}
+	return keyedPage(w, r, l, s.cfg.Catalog.MarketplacePage, viewMarketplace)
 }
 
 func marketplaceField(mp catalog.Marketplace, f string) string {

@@ -81,6 +81,13 @@ func (s *shop) offer(it catalog.Item) string {
 
 func (s *shop) ordersPath() string { return "/v1/customers/" + s.customer + "/orders" }
 
+// orders is the customer's order list as the provider reads it.
+func (s *shop) orders() pcCollection {
+	var list pcCollection
+	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	return list
+}
+
 // line is an order line with the required ordering parameter.
 func (s *shop) line(it catalog.Item, qty int) map[string]any {
 	return map[string]any{"offerId": s.offer(it), "quantity": qty, "provisioningContext": map[string]string{"param_tenant": "contoso"}}
@@ -175,10 +182,8 @@ func TestOrdering_PartnerCenterOrderShape(t *testing.T) {
 	if diff := cmp.Diff(got, again); diff != "" {
 		t.Errorf("GET differs from POST:\n%s", diff)
 	}
-	var list pcCollection
-	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
-	if list.TotalCount != 2 {
-		t.Errorf("order list has %d orders, want 2", list.TotalCount)
+	if n := s.orders().TotalCount; n != 2 {
+		t.Errorf("order list has %d orders, want 2", n)
 	}
 	var prov pcCollection
 	s.do(http.MethodGet, self+"/provisioningstatus", s.provider.Token.Value, nil, http.StatusOK, &prov)
@@ -321,8 +326,7 @@ func TestOrdering_Validation(t *testing.T) {
 	partnerError(t, s.call2(http.MethodPost, s.ordersPath(), `{"lineItems": [`), 400, 800002, "JSON")
 	partnerError(t, s.call2(http.MethodPost, s.ordersPath(), `{"lineItems": [{"offerId": "x", "quantity": "two"}]}`), 400, 800002, "quantity")
 	// Nothing was written by any refusal.
-	var list pcCollection
-	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	list := s.orders()
 	var subs pcCollection
 	s.do(http.MethodGet, "/v1/customers/"+s.customer+"/subscriptions", s.provider.Token.Value, nil, http.StatusOK, &subs)
 	if list.TotalCount != 0 || subs.TotalCount != 0 {
@@ -355,10 +359,8 @@ func TestOrdering_Idempotency(t *testing.T) {
 	}
 	partnerError(t, s.call2(http.MethodPost, s.ordersPath(), map[string]any{"lineItems": []any{s.line(s.lab.item, 4)}}, "MS-RequestId", "key-1"), 409, 800409, "key-1")
 	s.call2(http.MethodPost, s.ordersPath(), body, "MS-RequestId", "key-2")
-	var list pcCollection
-	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
-	if list.TotalCount != 2 {
-		t.Errorf("%d orders, want 2", list.TotalCount)
+	if n := s.orders().TotalCount; n != 2 {
+		t.Errorf("%d orders, want 2", n)
 	}
 }
 
@@ -421,10 +423,8 @@ func TestOrdering_Carts(t *testing.T) {
 		t.Errorf("cart status = %s", cart.Status)
 	}
 	partnerError(t, s.call2(http.MethodPut, base+"/"+cart.ID, map[string]any{"lineItems": lines[:1]}), 400, 800065)
-	var list pcCollection
-	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
-	if list.TotalCount != 2 {
-		t.Errorf("%d orders after two checkouts, want 2", list.TotalCount)
+	if n := s.orders().TotalCount; n != 2 {
+		t.Errorf("%d orders after two checkouts, want 2", n)
 	}
 }
 
@@ -476,8 +476,8 @@ func TestOrdering_ConcurrentCheckout(t *testing.T) {
 	if err := json.Unmarshal(winner, &res); err != nil || len(res.Orders) != 1 || len(res.Orders[0].LineItems) != 1 {
 		t.Fatalf("checkout result %s (%v)", winner, err)
 	}
-	var list, subs pcCollection
-	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	list := s.orders()
+	var subs pcCollection
 	s.do(http.MethodGet, "/v1/customers/"+s.customer+"/subscriptions", s.provider.Token.Value, nil, http.StatusOK, &subs)
 	var sub struct {
 		ID      string `json:"id"`
@@ -571,8 +571,7 @@ func TestOrdering_Concurrency(t *testing.T) {
 		}
 		ids[key] = string(r.body)
 	}
-	var list pcCollection
-	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
+	list := s.orders()
 	var subs pcCollection
 	s.do(http.MethodGet, "/v1/customers/"+s.customer+"/subscriptions", s.provider.Token.Value, nil, http.StatusOK, &subs)
 	if list.TotalCount != distinct || subs.TotalCount != distinct {
@@ -884,10 +883,8 @@ func TestOrdering_Expiry(t *testing.T) {
 	if third := later.call(http.MethodPost, s.ordersPath(), s.provider.Token.Value, body, "MS-RequestId", "expiring-key"); string(third.body) != string(again.body) {
 		t.Errorf("the renewed key does not replay its order: %d %s", third.status, third.body)
 	}
-	var list pcCollection
-	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
-	if list.TotalCount != 2 {
-		t.Errorf("%d orders, want 2", list.TotalCount)
+	if n := s.orders().TotalCount; n != 2 {
+		t.Errorf("%d orders, want 2", n)
 	}
 
 	// A cart: a PUT replaces its lines; after 7 days it can be neither
@@ -912,9 +909,8 @@ func TestOrdering_Expiry(t *testing.T) {
 	expired := s.at(t, time.Now().Add(ordering.CartTTL+time.Second))
 	partnerError(t, expired.call(http.MethodPut, base+"/"+cart.ID, s.provider.Token.Value, map[string]any{"lineItems": []any{s.cartLine(s.lab.item, 1)}}), 400, 10010, "expired")
 	partnerError(t, expired.call(http.MethodPost, base+"/"+cart.ID+"/checkout", s.provider.Token.Value, nil), 400, 10010, "expired")
-	s.do(http.MethodGet, s.ordersPath(), s.provider.Token.Value, nil, http.StatusOK, &list)
-	if list.TotalCount != 2 {
-		t.Errorf("an expired cart placed an order: %d orders", list.TotalCount)
+	if n := s.orders().TotalCount; n != 2 {
+		t.Errorf("an expired cart placed an order: %d orders", n)
 	}
 }
 

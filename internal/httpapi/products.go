@@ -151,16 +151,9 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
-	_, lp, lq, err := keyedQuery(r, keyedList[catalog.Product]{name: "products", keyField: "created", timeKey: true, value: productField,
-		fields: []string{"id", "name", "status", "category", "created", "updated"}})
-	if err != nil {
-		return err
-	}
-	page, err := s.cfg.Catalog.ProductPage(r.Context(), principal(r), lq)
-	if err != nil {
-		return err
-	}
-	return writeListPage(w, r, lp, page, page.Total, viewProduct)
+	l := keyedList[catalog.Product]{name: "products", keyField: "created", timeKey: true, value: productField,
+		fields: []string{"id", "name", "status", "category", "created", "updated"}}
+	return keyedPage(w, r, l, s.cfg.Catalog.ProductPage, viewProduct)
 }
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) error {

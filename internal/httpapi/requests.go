@@ -90,19 +90,11 @@ func statusHint(q rql.Query) []string {
 // status lists, created bounds and the created order are key conditions,
 // other filters apply to the rows read (listpage.go).
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
-	q, err := rql.Parse(r.URL.Query(), requestFields...)
+	q, lp, lq, err := createdQuery[fulfillment.Request](r, "requests", requestFields)
 	if err != nil {
 		return err
 	}
 	actor := principal(r)
-	lp, err := parseListPage(r, "requests", actor.AccountID, q)
-	if err != nil {
-		return err
-	}
-	lq := fulfillment.ListQuery[fulfillment.Request]{After: lp.after, Offset: lp.Offset, Limit: lp.Limit}
-	if lq.From, lq.To, lq.Desc, err = keyRange(q, "created"); err != nil {
-		return err
-	}
 	pushed := isTimeBound("created")
 	if actor.Is(account.Vendor) {
 		lq.Statuses = statusHint(q)
@@ -113,16 +105,8 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	rest := residual(q, pushed)
 	lq.Match = matcher(rest, requestField)
 	page, err := s.cfg.Fulfillment.RequestPage(r.Context(), actor, lq)
-	if err != nil {
-		return err
-	}
-	total := page.Total
-	if total < 0 && lq.Match == nil && lq.From == "" && lq.To == "" {
-		if total, err = s.cfg.Fulfillment.RequestCount(r.Context(), actor, lq.Statuses); err != nil {
-			return err
-		}
-	}
-	return writeListPage(w, r, lp, page, total, viewRequest)
+	count := func() (int, error) { return s.cfg.Fulfillment.RequestCount(r.Context(), actor, lq.Statuses) }
+	return writeCountedPage(w, r, lp, lq, page, err, count, viewRequest)
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {

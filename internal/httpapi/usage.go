@@ -14,7 +14,6 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
-	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/rql"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
@@ -80,31 +79,7 @@ var usageFileFields = []string{"id", "name", "status", "external_id", "product.i
 // key conditions, other filters apply to the rows read (listpage.go); the
 // total comes from the list's count items when no filter narrows it.
 func (s *Server) listUsageFiles(w http.ResponseWriter, r *http.Request) error {
-	q, err := rql.Parse(r.URL.Query(), usageFileFields...)
-	if err != nil {
-		return err
-	}
-	actor := principal(r)
-	lp, err := parseListPage(r, "usage-files", actor.AccountID, q)
-	if err != nil {
-		return err
-	}
-	lq := fulfillment.ListQuery[usage.File]{After: lp.after, Offset: lp.Offset, Limit: lp.Limit}
-	if lq.From, lq.To, lq.Desc, err = keyRange(q, "created"); err != nil {
-		return err
-	}
-	lq.Match = matcher(residual(q, isTimeBound("created")), usageFileField)
-	page, err := s.cfg.Usage.FilePage(r.Context(), actor, lq)
-	if err != nil {
-		return err
-	}
-	total := page.Total
-	if total < 0 && lq.Match == nil && lq.From == "" && lq.To == "" {
-		if total, err = s.cfg.Usage.FileCount(r.Context(), actor); err != nil {
-			return err
-		}
-	}
-	return writeListPage(w, r, lp, page, total, viewUsageFile)
+	return createdList(w, r, "usage-files", usageFileFields, usageFileField, s.cfg.Usage.FilePage, s.cfg.Usage.FileCount, viewUsageFile)
 }
 
 func (s *Server) getUsageFile(w http.ResponseWriter, r *http.Request) error {

@@ -275,29 +275,23 @@ func (s *Service) Submit(ctx context.Context, actor account.Principal, id string
 
 // Accept is the provider's acceptance: the file's records become billable.
 func (s *Service) Accept(ctx context.Context, actor account.Principal, id string, in NoteInput) (File, error) {
-	f, err := s.loadAs(ctx, actor, id, ActAccept, account.Provider)
+	f, note, err := s.decision(ctx, actor, id, ActAccept, in.Note)
 	if err != nil {
 		return File{}, err
 	}
-	if err := checkNote(in.Note, false); err != nil {
-		return File{}, err
-	}
 	now := s.cfg.Now().UTC()
-	f.Accepted, f.AcceptanceNote = &now, strings.TrimSpace(in.Note)
+	f.Accepted, f.AcceptanceNote = &now, note
 	return s.move(ctx, f, StatusAccepted, now)
 }
 
 // Reject is the provider's refusal, with the reason in the note.
 func (s *Service) Reject(ctx context.Context, actor account.Principal, id string, in NoteInput) (File, error) {
-	f, err := s.loadAs(ctx, actor, id, ActReject, account.Provider)
+	f, note, err := s.decision(ctx, actor, id, ActReject, in.Note)
 	if err != nil {
 		return File{}, err
 	}
-	if err := checkNote(in.Note, true); err != nil {
-		return File{}, err
-	}
 	now := s.cfg.Now().UTC()
-	f.RejectionNote = strings.TrimSpace(in.Note)
+	f.RejectionNote = note
 	return s.move(ctx, f, StatusRejected, now)
 }
 
@@ -311,6 +305,19 @@ func (s *Service) Close(ctx context.Context, actor account.Principal, id string)
 	now := s.cfg.Now().UTC()
 	f.Closed = &now
 	return s.move(ctx, f, StatusClosed, now)
+}
+
+// decision loads the file the provider accepts or rejects and checks the
+// note, which a rejection requires; the note comes back trimmed.
+func (s *Service) decision(ctx context.Context, actor account.Principal, id string, act Action, note string) (Stored, string, error) {
+	f, err := s.loadAs(ctx, actor, id, act, account.Provider)
+	if err != nil {
+		return Stored{}, "", err
+	}
+	if err := checkNote(note, act == ActReject); err != nil {
+		return Stored{}, "", err
+	}
+	return f, strings.TrimSpace(note), nil
 }
 
 func checkNote(note string, required bool) error {

@@ -193,6 +193,29 @@ func status(code int) func(http.ResponseWriter) {
 	return func(w http.ResponseWriter) { w.WriteHeader(code) }
 }
 
+// outage is a receiver's answer that fails with 503 until end is called,
+// then succeeds: the endpoint's outage a recovery test lives through.
+type outage struct {
+	mu   sync.Mutex
+	down bool
+}
+
+func (o *outage) answer(w http.ResponseWriter) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.down {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (o *outage) end() {
+	o.mu.Lock()
+	o.down = false
+	o.mu.Unlock()
+}
+
 func (r *receiver) got() []hit {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -526,17 +549,8 @@ func TestWebhooks_RotationSignsWithBothSecrets(t *testing.T) {
 func TestWebhooks_RedeliverAndRecover(t *testing.T) {
 	a := running(t)
 	tn := newTenant(t, a)
-	down := true
-	var mu sync.Mutex
-	rcv := newReceiver(t, func(w http.ResponseWriter) {
-		mu.Lock()
-		defer mu.Unlock()
-		if down {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	out := &outage{down: true}
+	rcv := newReceiver(t, out.answer)
 	w := tn.register(rcv.URL, nil)
 	since := time.Now().Add(-time.Second)
 	for i := range 3 {
@@ -547,9 +561,7 @@ func TestWebhooks_RedeliverAndRecover(t *testing.T) {
 	if attempts != 3*8 {
 		t.Errorf("%d requests, want 3 deliveries × 8 attempts", attempts)
 	}
-	mu.Lock()
-	down = false
-	mu.Unlock()
+	out.end()
 
 	// Redeliver one.
 	failed := tn.deliveries(w.ID, "?status=failed")

@@ -3,8 +3,6 @@ package webhook_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,17 +19,8 @@ import (
 func TestWebhooks_RecoveryInPages(t *testing.T) {
 	a := running(t)
 	tn := newTenant(t, a)
-	down := true
-	var mu sync.Mutex
-	rcv := newReceiver(t, func(w http.ResponseWriter) {
-		mu.Lock()
-		defer mu.Unlock()
-		if down {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	out := &outage{down: true}
+	rcv := newReceiver(t, out.answer)
 	w := tn.register(rcv.URL, nil)
 	since := time.Now().Add(-time.Second)
 	shards := a.Config.WebhookDeliveryShards
@@ -65,9 +54,7 @@ func TestWebhooks_RecoveryInPages(t *testing.T) {
 	}
 	wait(t, "five failed deliveries", func() bool { return len(tn.deliveries(w.ID, "?status=failed")) == 5 })
 	before := len(rcv.got())
-	mu.Lock()
-	down = false
-	mu.Unlock()
+	out.end()
 
 	// The API's request, with each unit's page bounded to one delivery.
 	rec, err := event.New(event.WebhookRecoveryRequested, tn.id, map[string]any{"webhook_id": w.ID, "since": since, "page": 1}, time.Now())
