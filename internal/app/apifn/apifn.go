@@ -37,6 +37,9 @@ type Services struct {
 	Biller      *billing.Biller
 	// S3 is the usage bucket's client, which the health check pings.
 	S3 *s3.Client
+	// Exports is where the biller writes large reconciliation exports and
+	// the invoice reader presigns them: one presign client for both.
+	Exports billing.Exports
 }
 
 // Handler builds the API's HTTP handler, traced when b has a tracer.
@@ -63,7 +66,7 @@ func handler(b *function.Base, c services.Core, s Services) http.Handler {
 		Fulfillment:   s.Fulfillment,
 		Webhooks:      s.Webhooks,
 		Usage:         s.Usage,
-		Invoices:      billing.NewReader(s.Biller.Store(), billingfn.Exports(b, s.S3), b.Now),
+		Invoices:      billing.NewReader(s.Biller.Store(), s.Exports, b.Now),
 		Sessions:      portal.NewSessions(b.Table, c.Accounts, b.Now, b.Config.PortalSessionTTL),
 		Portal:        portal.NewAssets(portal.Built()),
 		PublicBaseURL: b.Config.PublicBaseURL,
@@ -93,13 +96,15 @@ func pingBucket(ctx context.Context, client *s3.Client, bucket string) error {
 func NewServices(b *function.Base, c services.Core) Services {
 	objects := bucket.Client(b)
 	usageStore := usagefn.Store(b)
+	exports := billingfn.Exports(b, objects)
 	return Services{
 		Ordering:    services.Ordering(b, c),
 		Fulfillment: services.Fulfillment(b, c),
 		Webhooks:    dispatcherfn.Service(b, dispatcherfn.NewWebhooks(b)),
 		Usage:       usagefn.Files(b, c, usageStore, objects),
-		Biller:      billingfn.Biller(b, c, usageStore, billingfn.Exports(b, objects)),
+		Biller:      billingfn.Biller(b, c, usageStore, exports),
 		S3:          objects,
+		Exports:     exports,
 	}
 }
 
