@@ -48,6 +48,17 @@ func sqsMessage(m sqstypes.Message, queueARN, region string) events.SQSMessage {
 	}
 }
 
+// StreamEvent converts records read from a DynamoDB stream into the event
+// Lambda delivers to a stream function: the local runtime's batches, and the
+// admin command's replay of a range the relay gave up on.
+func StreamEvent(records []streamtypes.Record, streamARN, region string) events.DynamoDBEvent {
+	event := events.DynamoDBEvent{Records: make([]events.DynamoDBEventRecord, 0, len(records))}
+	for _, r := range records {
+		event.Records = append(event.Records, streamRecord(r, streamARN, region))
+	}
+	return event
+}
+
 // streamRecord converts a DynamoDB stream record into the record Lambda
 // delivers.
 func streamRecord(r streamtypes.Record, streamARN, region string) events.DynamoDBEventRecord {

@@ -67,7 +67,7 @@ func TestAttributeValue_AllTypes(t *testing.T) {
 	}
 }
 
-func TestStreamRecord_LambdaShape(t *testing.T) {
+func TestStreamEvent_LambdaShape(t *testing.T) {
 	created := time.Unix(1700000000, 0)
 	rec := streamtypes.Record{
 		AwsRegion:    aws.String("us-east-1"),
@@ -98,8 +98,8 @@ func TestStreamRecord_LambdaShape(t *testing.T) {
 			"StreamViewType":              "NEW_AND_OLD_IMAGES",
 		},
 	}
-	if diff := cmp.Diff(any(want), asJSON(t, streamRecord(rec, "arn:stream", "eu-west-1"))); diff != "" {
-		t.Errorf("streamRecord (-want +got):\n%s", diff)
+	if diff := cmp.Diff(any(want), asJSON(t, StreamEvent([]streamtypes.Record{rec}, "arn:stream", "eu-west-1").Records[0])); diff != "" {
+		t.Errorf("StreamEvent (-want +got):\n%s", diff)
 	}
 }
 

@@ -317,10 +317,7 @@ func (s *streamSource) acquire(ctx context.Context, sh *shard) (*string, error) 
 // them to the on-failure queue.
 func (s *streamSource) processBatch(ctx context.Context, sh *shard, records []streamtypes.Record) error {
 	log := s.logger().With("shard", sh.id)
-	event := events.DynamoDBEvent{Records: make([]events.DynamoDBEventRecord, 0, len(records))}
-	for _, r := range records {
-		event.Records = append(event.Records, streamRecord(r, s.streamARN, s.region()))
-	}
+	event := StreamEvent(records, s.streamARN, s.region())
 	log.Debug("invoking stream batch", "records", len(records), "first_sequence_number", seqOf(records[0]), "last_sequence_number", seqOf(records[len(records)-1]))
 
 	resp, err := invoke(ctx, s.sourceBase, func(ctx context.Context) (events.DynamoDBEventResponse, error) {

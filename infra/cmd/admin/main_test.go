@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { stacktest.Main(m) }
 func admin(t *testing.T, a *app.App, stdin string, out any, args ...string) error {
 	t.Helper()
 	var buf bytes.Buffer
-	err := run(context.Background(), a, args, strings.NewReader(stdin), &buf)
+	err := run(context.Background(), a, noEnv, args, strings.NewReader(stdin), &buf)
 	if err == nil && out != nil {
 		if jerr := json.Unmarshal(buf.Bytes(), out); jerr != nil {
 			t.Fatalf("%v printed %q: %v", args, buf.String(), jerr)
@@ -95,3 +95,6 @@ func TestAdmin_Usage(t *testing.T) {
 		t.Error("revoke-token with nothing on stdin succeeded")
 	}
 }
+
+// noEnv is an empty environment: the tests pass every resource as a flag.
+func noEnv(string) string { return "" }
