@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
 	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
@@ -98,3 +101,27 @@ func TestAdmin_Usage(t *testing.T) {
 
 // noEnv is an empty environment: the tests pass every resource as a flag.
 func noEnv(string) string { return "" }
+
+// TestAdmin_StackEnv reads the deployed stack's outputs as the functions'
+// environment, which is how -stack configures a command.
+func TestAdmin_StackEnv(t *testing.T) {
+	e := stacktest.Shared(t)
+	vars, err := stackEnv(context.Background(), cloudformation.NewFromConfig(e.AWS), e.Stack.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failures, err := e.Stack.QueueURL(context.Background(), "RelayFailureQueue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The emulator reports queue URLs on AWS's host, so queues compare by
+	// name.
+	for k, want := range map[string]string{"TABLE_NAME": e.Config.TableName, "BILLING_QUEUE_URL": e.Config.BillingQueue, "RELAY_FAILURE_QUEUE_URL": failures} {
+		if path.Base(vars[k]) != path.Base(want) {
+			t.Errorf("%s = %q from the stack's outputs, want %q", k, vars[k], want)
+		}
+	}
+	if _, err := stackEnv(context.Background(), cloudformation.NewFromConfig(e.AWS), "no-such-stack"); err == nil {
+		t.Error("stackEnv of a missing stack succeeded")
+	}
+}
