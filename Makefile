@@ -87,9 +87,9 @@ invoke:
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<$(subst $() ,|,$(FUNCTIONS))> EVENT=events/<file>.json"; exit 2; }
 	$(GO) run ./infra/cmd/invoke -fn $(FN) -event $(EVENT)
 
-## admin: a runbook step of more than one call (README, "Runbook"): make admin ARGS='disable-account -account VA-…'; ENV_FILE=.mercato/local.env runs it on the make run stack
+## admin: a runbook step of more than one call (README, "Runbook"): make admin STACK=mercato ARGS='disable-account -account VA-…'; ENV_FILE=.mercato/local.env runs it on the make run stack
 admin:
-	$(GO) run ./infra/cmd/admin $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(ARGS)
+	$(GO) run ./infra/cmd/admin $(if $(ENV_FILE),-env-file $(ENV_FILE)) $(if $(STACK),-stack $(STACK)) $(ARGS)
 
 ## build: every function as a Lambda bootstrap under bin/<name>/ (linux/arm64, as deployed)
 build: portal

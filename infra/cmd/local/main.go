@@ -136,6 +136,10 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	vars["AWS_ENDPOINT_URL"], vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"] = endpoint, awsCfg.Region, awsCfg.Region
 	vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"] = "test", "test"
 	vars["MERCATO_STACK"] = st.Name
+	// For `make admin ARGS=replay-stream-failures ENV_FILE=…`.
+	if vars["RELAY_FAILURE_QUEUE_URL"], err = st.QueueURL(ctx, "RelayFailureQueue"); err != nil {
+		return err
+	}
 	if err := localenv.Write(o.envFile, vars); err != nil {
 		return err
 	}

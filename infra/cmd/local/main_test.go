@@ -143,7 +143,7 @@ func TestRun_ServesAndStopsCleanly(t *testing.T) {
 	bin := build(t)
 	r := start(t, bin)
 
-	for _, k := range []string{"MERCATO_API_URL", "MERCATO_ADMIN_TOKEN", "MERCATO_VENDOR_TOKEN", "MERCATO_PROVIDER_TOKEN", "MERCATO_MARKETPLACE_ID"} {
+	for _, k := range []string{"MERCATO_API_URL", "MERCATO_ADMIN_TOKEN", "MERCATO_VENDOR_TOKEN", "MERCATO_PROVIDER_TOKEN", "MERCATO_MARKETPLACE_ID", "RELAY_FAILURE_QUEUE_URL"} {
 		if r.vars[k] == "" {
 			t.Errorf("%s missing from %s", k, r.envFile)
 		}
