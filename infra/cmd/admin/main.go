@@ -35,7 +35,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/logging"
 )
 
-const usage = `usage: admin [-env-file FILE] <command> [flags]
+const usage = `usage: admin [-env-file FILE | -stack NAME] <command> [flags]
   revoke-token                        revoke the token whose value is read from stdin
   disable-account -account ID         revoke every token of the account
   issue-token -account ID [-name N]   issue the account a new token (shown once)
