@@ -134,6 +134,7 @@ func relayOf(t *testing.T, a *app.App, sqsClient relay.SQS) *relay.Relay {
 			event.RouteFulfillment: a.Config.FulfillmentQueue,
 			event.RouteWebhook:     a.Config.WebhookQueue,
 			event.RouteBilling:     a.Config.BillingQueue,
+			event.RouteUsage:       a.Config.UsageQueue,
 		},
 	})
 	if err != nil {
