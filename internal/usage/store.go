@@ -64,8 +64,8 @@ type Stored struct {
 	RecordShards int
 	// SettledGen is the last generation whose processing finished: the
 	// records of every generation up to it are current or handed to
-	// deletion units, so only a generation after it (one that crashed) may
-	// have left records nothing deletes yet.
+	// deletion units, so only a generation after it (one that crashed, or
+	// lost a race) may have left records in shards no known count tells.
 	SettledGen    int
 	UploadKey     string
 	ProcessedKey  string
