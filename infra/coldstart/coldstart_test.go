@@ -24,7 +24,7 @@ var events = map[string]string{
 // env is what template.yaml gives every function; nothing is reached.
 var env = []string{
 	"TABLE_NAME=coldstart", "FULFILLMENT_QUEUE_URL=http://127.0.0.1:1/q", "WEBHOOK_QUEUE_URL=http://127.0.0.1:1/q",
-	"BILLING_QUEUE_URL=http://127.0.0.1:1/q", "USAGE_BUCKET=coldstart", "LOG_LEVEL=warn",
+	"BILLING_QUEUE_URL=http://127.0.0.1:1/q", "USAGE_QUEUE_URL=http://127.0.0.1:1/q", "USAGE_BUCKET=coldstart", "LOG_LEVEL=warn",
 	"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_ENDPOINT_URL=http://127.0.0.1:1",
 }
 

@@ -17,6 +17,7 @@ type Config struct {
 	FulfillmentQueue   string // URL
 	WebhookQueue       string // URL
 	BillingQueue       string // URL
+	UsageQueue         string // URL: S3's notifications and the usage function's job units
 	UsageBucket        string
 	Env                string // dev, staging, prod, local
 	LogLevel           slog.Level
@@ -47,6 +48,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		FulfillmentQueue:   getenv("FULFILLMENT_QUEUE_URL"),
 		WebhookQueue:       getenv("WEBHOOK_QUEUE_URL"),
 		BillingQueue:       getenv("BILLING_QUEUE_URL"),
+		UsageQueue:         getenv("USAGE_QUEUE_URL"),
 		UsageBucket:        getenv("USAGE_BUCKET"),
 		Env:                orDefault(getenv("MERCATO_ENV"), "dev"),
 		EmailFrom:          orDefault(getenv("MERCATO_EMAIL_FROM"), "noreply@mercato.example"),

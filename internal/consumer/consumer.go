@@ -84,10 +84,12 @@ type Events struct {
 
 // Handle processes a batch.
 func (c *Events) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
-	return Batch(ctx, c.Logger, c.Name, in, c.message), nil
+	return Batch(ctx, c.Logger, c.Name, in, c.Message), nil
 }
 
-func (c *Events) message(ctx context.Context, msg events.SQSMessage) error {
+// Message handles one message of a batch, for a handler whose queue also
+// carries messages that are not events (see event.TypeAttribute).
+func (c *Events) Message(ctx context.Context, msg events.SQSMessage) error {
 	var e event.Event
 	if err := json.Unmarshal([]byte(msg.Body), &e); err != nil || e.ID == "" || e.Type == "" {
 		// A body that is not an envelope will never become one: failing it

@@ -64,6 +64,9 @@ const (
 	// JobWebhookRecovery is one page of a webhook recovery, for the
 	// dispatcher.
 	JobWebhookRecovery Type = "job.webhook_recovery"
+	// JobUsageDelete deletes a bounded part of one shard of a usage file's
+	// superseded records, for the usage function.
+	JobUsageDelete Type = "job.usage_delete"
 )
 
 // PlatformAccount is the account of the platform's own events (jobs).
@@ -104,7 +107,15 @@ const (
 	RouteFulfillment Route = "fulfillment"
 	RouteWebhook     Route = "webhook"
 	RouteBilling     Route = "billing"
+	// RouteUsage is the usage queue, which also receives the usage bucket's
+	// S3 notifications.
+	RouteUsage Route = "usage"
 )
+
+// TypeAttribute is the SQS message attribute in which the relay names an
+// event's type, so that a queue shared with other senders (the usage
+// queue, fed by S3 too) tells events apart without decoding the body.
+const TypeAttribute = "event_type"
 
 // Routes returns the consumers of events of type t.
 func Routes(t Type) []Route {
@@ -113,6 +124,8 @@ func Routes(t Type) []Route {
 		return []Route{RouteBilling}
 	case JobWebhookRecovery:
 		return []Route{RouteWebhook}
+	case JobUsageDelete:
+		return []Route{RouteUsage}
 	}
 	if t.Object() == "job" {
 		return []Route{RouteFulfillment}

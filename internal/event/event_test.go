@@ -24,6 +24,7 @@ func TestRoutes(t *testing.T) {
 		{JobRenewal, []Route{RouteFulfillment}},
 		{JobBilling, []Route{RouteBilling}},
 		{JobExport, []Route{RouteBilling}},
+		{JobUsageDelete, []Route{RouteUsage}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.typ), func(t *testing.T) {

@@ -14,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/mercato-dev/mercato/infra/stacktest"
+	"github.com/mercato-dev/mercato/internal/app/usagefn"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
@@ -30,11 +33,13 @@ import (
 type usageShop struct {
 	*shop
 	asset string
+	// units are the deletion units already run.
+	units map[string]bool
 }
 
 func newUsageShop(t *testing.T) *usageShop {
 	t.Helper()
-	s := &usageShop{shop: newShop(t)}
+	s := &usageShop{shop: newShop(t), units: map[string]bool{}}
 	s.asset = s.purchase(t, 5)
 	return s
 }
@@ -127,13 +132,29 @@ func (s *usageShop) upload(t *testing.T, id string, content []byte) usage.File {
 }
 
 // process runs the usage function on the file's upload, as its S3
-// notification would, and reads the file back.
+// notification would, then on the deletion units it committed, and the
+// units they continue with, as the relay would route them; and reads the
+// file back.
 func (s *usageShop) process(t *testing.T, f usage.File) usage.File {
 	t.Helper()
-	if err := s.app.UsageProcessor().Process(context.Background(), f.Upload.Key, false); err != nil {
+	p := s.app.UsageProcessor()
+	if err := p.Process(context.Background(), f.Upload.Key, false); err != nil {
 		t.Fatalf("process %s: %v", f.ID, err)
 	}
+	h := usagefn.Handler(s.app.Base, p)
+	for units := s.deletionUnits(t, f.ID); len(units) > 0; units = s.deletionUnits(t, f.ID) {
+		res, err := h(context.Background(), events.SQSEvent{Records: units})
+		if err != nil || len(res.BatchItemFailures) > 0 {
+			t.Fatalf("deletion units of %s: %v, failed %v", f.ID, err, res.BatchItemFailures)
+		}
+	}
 	return s.file(t, f.ID)
+}
+
+// deletionUnits are the file's deletion units not run yet.
+func (s *usageShop) deletionUnits(t *testing.T, id string) []events.SQSMessage {
+	t.Helper()
+	return stacktest.Outbox(t, s.app.Table, event.JobUsageDelete, `"file":"`+id+`"`, s.units)
 }
 
 func (s *usageShop) file(t *testing.T, id string) usage.File {

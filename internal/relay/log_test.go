@@ -42,7 +42,7 @@ func TestRelay_LogsCarryRequestID(t *testing.T) {
 			var buf bytes.Buffer
 			rl, err := relay.New(relay.Config{
 				Logger: logging.New(&buf, slog.LevelDebug),
-				Queues: map[event.Route]string{event.RouteFulfillment: "f", event.RouteWebhook: "w", event.RouteBilling: "b"},
+				Queues: map[event.Route]string{event.RouteFulfillment: "f", event.RouteWebhook: "w", event.RouteBilling: "b", event.RouteUsage: "u"},
 			})
 			if err != nil {
 				t.Fatal(err)

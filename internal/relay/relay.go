@@ -52,7 +52,7 @@ type Relay struct {
 // New checks that every route has a queue, so that no event type is
 // silently dropped.
 func New(cfg Config) (*Relay, error) {
-	for _, r := range []event.Route{event.RouteFulfillment, event.RouteWebhook, event.RouteBilling} {
+	for _, r := range []event.Route{event.RouteFulfillment, event.RouteWebhook, event.RouteBilling, event.RouteUsage} {
 		if cfg.Queues[r] == "" {
 			return nil, fmt.Errorf("relay: no queue URL for route %s", r)
 		}
@@ -254,8 +254,8 @@ func (r *Relay) send(ctx context.Context, rt event.Route, batch []pending, idxs 
 			Id:          aws.String(fmt.Sprint(n)),
 			MessageBody: aws.String(p.body),
 			MessageAttributes: map[string]sqstypes.MessageAttributeValue{
-				"event_type": {DataType: aws.String("String"), StringValue: aws.String(string(p.ev.Type))},
-				"event_id":   {DataType: aws.String("String"), StringValue: aws.String(p.ev.ID)},
+				event.TypeAttribute: {DataType: aws.String("String"), StringValue: aws.String(string(p.ev.Type))},
+				"event_id":          {DataType: aws.String("String"), StringValue: aws.String(p.ev.ID)},
 			},
 		})
 		if p.trace != "" {

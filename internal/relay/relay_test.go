@@ -67,9 +67,7 @@ func stack(t *testing.T, relayHandler app.StreamHandler) (*app.App, *recorder) {
 			"FulfillmentFunction": rec.handler("fulfillment"),
 			"DispatcherFunction":  rec.handler("dispatcher"),
 			"BillingFunction":     rec.handler("billing"),
-			"UsageFunction": func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
-				return events.SQSEventResponse{}, nil
-			},
+			"UsageFunction":       rec.handler("usage"),
 		},
 		Schedule: map[string]app.ScheduleHandler{"FulfillmentFunction": noop, "BillingFunction": noop},
 	})
@@ -134,6 +132,7 @@ func relayOf(t *testing.T, a *app.App, sqsClient relay.SQS) *relay.Relay {
 			event.RouteFulfillment: a.Config.FulfillmentQueue,
 			event.RouteWebhook:     a.Config.WebhookQueue,
 			event.RouteBilling:     a.Config.BillingQueue,
+			event.RouteUsage:       a.Config.UsageQueue,
 		},
 	})
 	if err != nil {
@@ -150,12 +149,19 @@ func TestRelay_EventReachesConsumers(t *testing.T) {
 	rl = relayOf(t, a, a.SQS)
 	requests := commit(t, a, event.RequestCreated, 3)
 	usage := commit(t, a, event.UsageFileUpdated, 2)
+	deletions := commit(t, a, event.JobUsageDelete, 2)
 	waitExactlyOnce(t, rec, "fulfillment", requests)
 	waitExactlyOnce(t, rec, "dispatcher", append(append([]string{}, requests...), usage...))
 	waitExactlyOnce(t, rec, "billing", usage)
+	waitExactlyOnce(t, rec, "usage", deletions)
 	for _, id := range usage {
 		if rec.count("fulfillment", id) != 0 {
 			t.Errorf("usage event %s was routed to fulfillment", id)
+		}
+	}
+	for _, id := range deletions {
+		if n := rec.count("dispatcher", id) + rec.count("fulfillment", id) + rec.count("billing", id); n != 0 {
+			t.Errorf("deletion unit %s reached %d other consumers; it goes to the usage queue alone", id, n)
 		}
 	}
 	// The event's relay mark records where it went.

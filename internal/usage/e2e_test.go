@@ -158,24 +158,36 @@ func TestUsage_EndToEnd(t *testing.T) {
 
 	// Uploaded through the presigned URL with a plain PUT, then processed
 	// by the usage function when S3 notifies it.
-	var up usage.UploadURL
-	m.vendor.do(http.MethodPost, "/public/v1/usage/files/"+f.ID+"/upload", nil, 200, &up)
-	req, _ := http.NewRequest(http.MethodPut, up.URL, &body)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("PUT presigned URL: %v %v", res, err)
-	}
-	_ = res.Body.Close()
-	eventually(t, "the file becoming ready", func() bool {
-		m.vendor.do(http.MethodGet, "/public/v1/usage/files/"+f.ID, nil, 200, &f)
-		if f.Status == usage.StatusInvalid {
-			t.Fatalf("file invalid: %s", f.ErrorDetail)
+	upload := func(content []byte, records int) {
+		t.Helper()
+		var up usage.UploadURL
+		m.vendor.do(http.MethodPost, "/public/v1/usage/files/"+f.ID+"/upload", nil, 200, &up)
+		req, _ := http.NewRequest(http.MethodPut, up.URL, bytes.NewReader(content))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("PUT presigned URL: %v %v", res, err)
 		}
-		return f.Status == usage.StatusReady
-	})
-	if f.Stats.Records != 3 || f.Stats.Items[0].Quantity != "155.75" {
+		_ = res.Body.Close()
+		eventually(t, fmt.Sprintf("the file becoming ready with %d records", records), func() bool {
+			m.vendor.do(http.MethodGet, "/public/v1/usage/files/"+f.ID, nil, 200, &f)
+			if f.Status == usage.StatusInvalid {
+				t.Fatalf("file invalid: %s", f.ErrorDetail)
+			}
+			return f.Status == usage.StatusReady && f.Stats.Records == records
+		})
+	}
+	// A first upload of 40 records, replaced by the 3 rows: the first
+	// generation's records are deleted by units the relay routes back to
+	// the usage function.
+	upload(m.usageCSV("early", 40, false), 40)
+	upload(body.Bytes(), 3)
+	if f.Stats.Items[0].Quantity != "155.75" {
 		t.Fatalf("stats = %+v", f.Stats)
 	}
+	eventually(t, "the first upload's records deleted", func() bool {
+		all, current := recordItems(t, a.Table, f.ID, 2)
+		return all == 3 && current == 3
+	})
 
 	// Submitted and accepted; billing runs on the acceptance.
 	m.vendor.do(http.MethodPost, "/public/v1/usage/files/"+f.ID+"/submit", nil, 200, nil)

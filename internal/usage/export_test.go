@@ -54,3 +54,18 @@ func OnePass(ctx context.Context, v *Validator, rows sheet.Rows, store *Store, f
 // EndpointStore is a store on an endpoint that answers every call at once
 // (every write processed, no claim found), for the CPU benchmarks.
 func EndpointStore(tb testing.TB) *Store { return NewStore(endpointTable(tb, &batchEndpoint{}), 1) }
+
+// WriteGeneration writes n records of generation gen of file fileID over
+// shards shards, as a processing would, for the deletion tests that need a
+// shard deeper than a small file makes it.
+func WriteGeneration(ctx context.Context, store *Store, fileID string, gen, n, shards int) error {
+	w := NewBatchWriter(ctx, store.table, DefaultWorkers)
+	for seq := range n {
+		if err := w.Put(recordItem(fileID, gen, seq, shards, benchRecord(seq))); err != nil {
+			_, cerr := w.Close()
+			return errors.Join(err, cerr)
+		}
+	}
+	_, err := w.Close()
+	return err
+}

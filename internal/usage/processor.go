@@ -65,6 +65,9 @@ type ProcessorConfig struct {
 	TmpDir string
 	// Workers bounds the BatchWriteItem calls in flight.
 	Workers int
+	// DeleteItems bounds the records one deletion unit deletes
+	// (0: DefaultDeleteItems).
+	DeleteItems int
 	// MaxReceives is the usage queue's maxReceiveCount: on the last
 	// delivery a failure marks the file invalid rather than leaving it in
 	// processing when the message goes to the DLQ.
@@ -247,7 +250,7 @@ func (p *Processor) start(ctx context.Context, f Stored, key, etag string, size 
 // record writes and the parsing proceed together instead of one pass
 // after the other (README: "Usage at its stated limits"). A file found
 // invalid keeps no record: writing stops at its first bad row, and finish
-// deletes what was written before it.
+// hands what was written before it to deletion units.
 func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
 	cat, version, err := fileCatalog(ctx, p.cfg.Catalog, f.File)
 	if err != nil {
@@ -263,12 +266,12 @@ func (p *Processor) run(ctx context.Context, f Stored, key, etag string) error {
 	}
 	rep := v.Report()
 	if v.Failed() {
-		return p.finish(ctx, f, StatusInvalid, rep, 0, invalidRows)
+		return p.finish(ctx, f, StatusInvalid, rep, n, invalidRows)
 	}
 	if rep.Records != n {
 		return fmt.Errorf("usage: file %s: %d valid records, %d written", f.ID, rep.Records, n)
 	}
-	return p.finish(ctx, f, StatusReady, rep, f.Gen, "")
+	return p.finish(ctx, f, StatusReady, rep, n, "")
 }
 
 // recordSink writes each valid record of v's file as the seq-th of the
@@ -336,46 +339,61 @@ const (
 	invalidProcessing = "processing"
 )
 
-// finish records the outcome under the generation that started it. A
-// lost race (a newer processing started) deletes this run's records and
-// leaves the file to the newer one. invalid says why an invalid file is.
-func (p *Processor) finish(ctx context.Context, f Stored, status string, rep Report, recordsGen int, invalid string) error {
-	before, oldShards := f.Status, f.RecordShards
-	f.Status, f.RecordsGen, f.ErrorDetail = status, recordsGen, rep.Detailed
-	f.RecordShards = 0
-	if recordsGen != 0 {
-		f.RecordShards = layout.UsageRecordShards
+// finish records the outcome under the generation that started it, of
+// which written records were written (-1: unknown). The generations it
+// gives up (those before it; its own too when the file is invalid) are
+// handed to deletion units in the same transaction. A lost race (a newer
+// processing started) hands this run's records alone to deletion units
+// and leaves the file to the newer one. invalid says why an invalid file
+// is.
+func (p *Processor) finish(ctx context.Context, f Stored, status string, rep Report, written int, invalid string) error {
+	found, before := f, f.Status
+	abandon := status == StatusInvalid
+	now := p.cfg.Now().UTC()
+	f.Status, f.RecordsGen, f.RecordShards, f.ErrorDetail = status, f.Gen, layout.UsageRecordShards, rep.Detailed
+	if abandon {
+		f.RecordsGen, f.RecordShards = 0, 0
 	}
+	f.SettledGen = f.Gen
 	f.Records = RecordCounts{Valid: rep.Records, Invalid: rep.BadRows}
 	f.Stats = Stats{Records: rep.Records, Errors: rep.Count, Items: rep.Stats}
-	if status == StatusInvalid {
+	if abandon {
 		f.Stats = Stats{Errors: rep.Count, Items: []ItemStat{}}
 	}
 	if f.Stats.Items == nil {
 		f.Stats.Items = []ItemStat{}
 	}
-	saved, err := p.cfg.Store.Save(ctx, f, before, p.cfg.Now().UTC())
+	// The records of every generation before this one (the file's current
+	// ones, and those of runs that crashed or lost), and this one's if the
+	// file is invalid.
+	last := f.Gen - 1
+	if abandon {
+		last = f.Gen
+	}
+	units, err := deleteUnits(f.ID, 1, last, doomedShards(found, f.Gen, abandon, written), now)
+	if err != nil {
+		return err
+	}
+	_, err = p.cfg.Store.save(ctx, f, before, now, units)
 	if fault.Is(err, fault.Conflict) {
 		p.cfg.Logger.InfoContext(ctx, "usage: a newer processing took over the file", slog.String("file", f.ID), slog.Int("generation", f.Gen))
-		return p.cfg.Store.deleteGenerations(ctx, f.ID, f.Gen, f.Gen, layout.UsageRecordShards, p.cfg.Workers)
+		shards := layout.UsageRecordShards
+		if written >= 0 {
+			shards = usedShards(written, layout.UsageRecordShards)
+		}
+		return p.cfg.Store.handOff(ctx, f.ID, f.Gen, shards, now)
 	}
 	if err != nil {
 		return err
 	}
 	p.cfg.Logger.InfoContext(ctx, "usage: processed", slog.String("file", f.ID), slog.String("status", status),
-		slog.Int("records", rep.Records), slog.Int("errors", rep.Count))
-	if status == StatusInvalid {
+		slog.Int("records", rep.Records), slog.Int("errors", rep.Count), slog.Int("deletion_units", len(units)))
+	if abandon {
 		p.cfg.Metrics.Count(ctx, metrics.UsageFilesInvalid, 1, metrics.Dimension{Name: "Reason", Value: invalid})
 	} else {
 		p.cfg.Metrics.Count(ctx, metrics.UsageRowsProcessed, rep.Records)
 	}
-	// Older generations: the records the file had before (an invalid file
-	// keeps none), and those of runs that crashed or lost.
-	last := saved.Gen - 1
-	if status == StatusInvalid {
-		last = saved.Gen
-	}
-	return p.cfg.Store.deleteGenerations(ctx, f.ID, 1, last, max(oldShards, layout.UsageRecordShards), p.cfg.Workers)
+	return nil
 }
 
 // giveUp marks the file invalid after its last failed delivery.
@@ -385,5 +403,5 @@ func (p *Processor) giveUp(ctx context.Context, id, key string) error {
 		return err
 	}
 	rep := Report{Count: 1, Detailed: "the file could not be processed (an internal error, retried); upload it again"}
-	return p.finish(ctx, f, StatusInvalid, rep, 0, invalidProcessing)
+	return p.finish(ctx, f, StatusInvalid, rep, -1, invalidProcessing)
 }

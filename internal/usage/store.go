@@ -35,15 +35,17 @@ import (
 //	URECID#<product>#<record id> / CLAIM  the accepted file that holds a record id
 //
 // Every processing of a file writes its records under a new generation and
-// then points the file at it; records of other generations are deleted.
-// So a processing that crashed, or one that lost a race with a newer
-// upload, never mixes its records with the current ones.
+// then points the file at it; records of other generations are deleted by
+// job.usage_delete units that commit with that change (delete.go). So a
+// processing that crashed, or one that lost a race with a newer upload,
+// never mixes its records with the current ones.
 type fileRow struct {
 	dynamo.Row
 	Rev           int    `dynamodbav:"rev"`
 	Gen           int    `dynamodbav:"gen"`
 	RecordsGen    int    `dynamodbav:"records_gen"`
 	RecordShards  int    `dynamodbav:"record_shards,omitempty"`
+	SettledGen    int    `dynamodbav:"settled_gen,omitempty"`
 	UploadKey     string `dynamodbav:"upload_key,omitempty"`
 	ProcessedKey  string `dynamodbav:"processed_key,omitempty"`
 	ProcessedETag string `dynamodbav:"processed_etag,omitempty"`
@@ -59,7 +61,12 @@ type Stored struct {
 	RecordsGen int
 	// RecordShards is the number of shards generation RecordsGen was
 	// written over.
-	RecordShards  int
+	RecordShards int
+	// SettledGen is the last generation whose processing finished: the
+	// records of every generation up to it are current or handed to
+	// deletion units, so only a generation after it (one that crashed, or
+	// lost a race) may have left records in shards no known count tells.
+	SettledGen    int
 	UploadKey     string
 	ProcessedKey  string
 	ProcessedETag string
@@ -87,7 +94,7 @@ func BillingIndex(provider, period string) string { return "UBILL#" + provider +
 func toRow(s Stored) fileRow {
 	k := fileKey(s.ID)
 	r := fileRow{Row: dynamo.DocRow(k, "usage_file", s.File), Rev: s.Rev, Gen: s.Gen,
-		RecordsGen: s.RecordsGen, RecordShards: s.RecordShards, UploadKey: s.UploadKey, ProcessedKey: s.ProcessedKey, ProcessedETag: s.ProcessedETag,
+		RecordsGen: s.RecordsGen, RecordShards: s.RecordShards, SettledGen: s.SettledGen, UploadKey: s.UploadKey, ProcessedKey: s.ProcessedKey, ProcessedETag: s.ProcessedETag,
 		Claimed: s.Claimed, BillingPeriod: s.BillingPeriod}
 	r.GSI1PK, r.GSI1SK = VendorFiles(s.Vendor.ID).Prefix, sortKey(s.Created, s.ID)
 	r.GSI2PK, r.GSI2SK = ProviderFiles(s.Provider.ID).Prefix, sortKey(s.Created, s.ID)
@@ -106,7 +113,7 @@ func fromRow(r fileRow) (Stored, error) {
 	if err != nil {
 		return Stored{}, fmt.Errorf("usage: %w", err)
 	}
-	return Stored{File: f, Rev: r.Rev, Gen: r.Gen, RecordsGen: r.RecordsGen, RecordShards: r.RecordShards, UploadKey: r.UploadKey,
+	return Stored{File: f, Rev: r.Rev, Gen: r.Gen, RecordsGen: r.RecordsGen, RecordShards: r.RecordShards, SettledGen: r.SettledGen, UploadKey: r.UploadKey,
 		ProcessedKey: r.ProcessedKey, ProcessedETag: r.ProcessedETag, Claimed: r.Claimed, BillingPeriod: r.BillingPeriod}, nil
 }
 
@@ -217,6 +224,12 @@ func (s *Store) Create(ctx context.Context, f Stored, now time.Time) error {
 // usage_file.updated when its status changed from before. A lost race is a
 // fault.Conflict.
 func (s *Store) Save(ctx context.Context, f Stored, before string, now time.Time) (Stored, error) {
+	return s.save(ctx, f, before, now, nil)
+}
+
+// save is Save, committing jobs (the units of work the change hands on)
+// in the same transaction.
+func (s *Store) save(ctx context.Context, f Stored, before string, now time.Time, jobs []event.Event) (Stored, error) {
 	cond := expression.Name("rev").Equal(expression.Value(f.Rev))
 	f.Rev++
 	f.Updated = now
@@ -225,6 +238,9 @@ func (s *Store) Save(ctx context.Context, f Stored, before string, now time.Time
 		if err := s.emit(tx, f.File, now); err != nil {
 			return Stored{}, err
 		}
+	}
+	for _, ev := range jobs {
+		tx.Emit(ev, jobRetentionDays)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Stored{}, err
@@ -405,7 +421,7 @@ func (s *Store) EachRecord(ctx context.Context, f Stored, fn func([]Record) erro
 	if f.RecordsGen == 0 {
 		return nil
 	}
-	used := min(f.RecordShards, (f.Stats.Records+layout.RecordBlock-1)/layout.RecordBlock)
+	used := usedShards(f.Stats.Records, f.RecordShards)
 	for _, part := range layout.UsageRecords(f.ID, f.RecordShards).Partitions()[:used] {
 		kc := expression.Key(dynamo.PK).Equal(expression.Value(part.PK)).And(expression.Key(dynamo.SK).BeginsWith(genPrefix(f.RecordsGen)))
 		err := s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
@@ -457,38 +473,6 @@ func (s *Store) eachPage(ctx context.Context, kc expression.KeyConditionBuilder,
 		}
 		start = page.Next
 	}
-}
-
-// deleteGenerations deletes the file's records of every generation in
-// [fromGen, toGen] from shards 0…shards-1 (the most any of those
-// generations was written over), reading only their keys.
-func (s *Store) deleteGenerations(ctx context.Context, fileID string, fromGen, toGen, shards, workers int) error {
-	if fromGen > toGen {
-		return nil
-	}
-	w := NewBatchWriter(ctx, s.table, workers)
-	var err error
-	for _, part := range layout.UsageRecords(fileID, shards).Partitions() {
-		kc := expression.Key(dynamo.PK).Equal(expression.Value(part.PK)).
-			And(expression.Key(dynamo.SK).Between(expression.Value(genPrefix(fromGen)), expression.Value(genPrefix(toGen)+"~")))
-		err = s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
-			for _, it := range items {
-				var k dynamo.Key
-				if err := attributevalue.UnmarshalMap(it, &k); err != nil {
-					return err
-				}
-				if err := w.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			break
-		}
-	}
-	_, cerr := w.Close()
-	return errors.Join(err, cerr)
 }
 
 // claimKey is the key of the claim on a product's record id.

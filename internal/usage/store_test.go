@@ -66,3 +66,34 @@ func TestRecordItem_MatchesMarshalMap(t *testing.T) {
 		})
 	}
 }
+
+func TestDoomedShards(t *testing.T) {
+	ready := func(gen, records, settled int) Stored {
+		f := Stored{Gen: gen, RecordsGen: gen - 1, RecordShards: layout.UsageRecordShards, SettledGen: settled}
+		f.Stats.Records = records
+		return f
+	}
+	all := layout.UsageRecordShards
+	for _, c := range []struct {
+		name    string
+		found   Stored
+		abandon bool
+		written int
+		want    int
+	}{
+		{"a first processing gives up nothing", Stored{Gen: 1}, false, 0, 0},
+		{"a re-upload over 130 records: their 6 shards", ready(2, 130, 1), false, 0, 6},
+		{"a re-upload over 2,000,000 records: every shard", ready(2, 2_000_000, 1), false, 0, all},
+		{"an invalid first file of 80 written records: 4 shards", Stored{Gen: 1}, true, 80, 4},
+		{"an invalid re-upload: the larger of the two", ready(2, 30, 1), true, 80, 4},
+		{"a processing crashed since the last one finished", ready(3, 30, 1), false, 0, all},
+		{"a file from before settled_gen, processed before", ready(4, 30, 0), false, 0, all},
+		{"given up after its last delivery: unknown writes", Stored{Gen: 1}, true, -1, all},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := doomedShards(c.found, c.found.Gen, c.abandon, c.written); got != c.want {
+				t.Errorf("doomedShards = %d, want %d", got, c.want)
+			}
+		})
+	}
+}

@@ -69,7 +69,7 @@ func (e *batchEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-func endpointTable(t testing.TB, e *batchEndpoint) *dynamo.Table {
+func endpointTable(t testing.TB, e http.Handler) *dynamo.Table {
 	t.Helper()
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)

@@ -17,6 +17,7 @@ func Relay(b *function.Base) (*relay.Relay, error) {
 			event.RouteFulfillment: b.Config.FulfillmentQueue,
 			event.RouteWebhook:     b.Config.WebhookQueue,
 			event.RouteBilling:     b.Config.BillingQueue,
+			event.RouteUsage:       b.Config.UsageQueue,
 		},
 		Logger:  b.Log,
 		Metrics: b.Metrics,

@@ -13,6 +13,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/app/services"
 	"github.com/mercato-dev/mercato/internal/consumer"
+	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
@@ -42,11 +43,20 @@ func Processor(b *function.Base, c services.Core, store *usage.Store, objects *s
 	})
 }
 
-// Handler is the handler of S3 notifications: one uploaded file per
-// message (BatchSize 1).
+// Handler is the usage queue's handler: S3 notifications, one uploaded
+// file per message (BatchSize 1), and the job.usage_delete units the relay
+// routes there, which it tells apart by their event type attribute.
 func Handler(b *function.Base, p *usage.Processor) function.SQSHandler {
+	units := &consumer.Events{Name: "usage", Logger: b.Log, Handlers: map[event.Type]consumer.EventFunc{
+		event.JobUsageDelete: p.OnDeleteUnit,
+	}}
 	return func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
-		return consumer.Batch(ctx, b.Log, "usage", in, p.HandleMessage), nil
+		return consumer.Batch(ctx, b.Log, "usage", in, func(ctx context.Context, msg events.SQSMessage) error {
+			if _, ok := msg.MessageAttributes[event.TypeAttribute]; ok {
+				return units.Message(ctx, msg)
+			}
+			return p.HandleMessage(ctx, msg)
+		}), nil
 	}
 }
 
