@@ -11,7 +11,6 @@
 package app
 
 import (
-	"context"
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,8 +55,8 @@ type App struct {
 
 // Boot loads the configuration from the environment and builds the App, as
 // a Lambda cold start does.
-func Boot(ctx context.Context) (*App, error) {
-	b, err := function.Boot(ctx)
+func Boot() (*App, error) {
+	b, err := function.Boot()
 	if err != nil {
 		return nil, err
 	}
