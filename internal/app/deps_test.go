@@ -25,11 +25,15 @@ func TestFunctions_LinkOnlyTheirHandler(t *testing.T) {
 	// No function links the SDK's shared-config loader and the credential
 	// providers behind it (STS, SSO, sign-in): function.AWSConfig reads
 	// what Lambda sets.
-	everywhere := []string{"github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/service/sts", "github.com/aws/aws-sdk-go-v2/service/sso"}
+	// Nor otelaws, which links the S3, SNS, SQS and DynamoDB clients into
+	// every binary (function.TraceAWS traces the SDK calls).
+	everywhere := []string{"github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/service/sts", "github.com/aws/aws-sdk-go-v2/service/sso",
+		"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws", "github.com/aws/aws-sdk-go-v2/service/sns"}
+	s3 := "github.com/aws/aws-sdk-go-v2/service/s3"
 	notIn := map[string][]string{
-		"relay":       {otelhttp, excelize, m + "account", m + "catalog", m + "fulfillment", m + "ordering", m + "webhook", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
-		"dispatcher":  {excelize, m + "fulfillment", m + "ordering", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
-		"fulfillment": {otelhttp, excelize, m + "webhook", m + "usage", m + "billing", m + "relay"},
+		"relay":       {otelhttp, excelize, s3, m + "account", m + "catalog", m + "fulfillment", m + "ordering", m + "webhook", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"dispatcher":  {excelize, s3, m + "fulfillment", m + "ordering", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"fulfillment": {otelhttp, excelize, s3, m + "webhook", m + "usage", m + "billing", m + "relay"},
 		"usage":       {otelhttp, excelize, m + "webhook", m + "billing", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 		"billing":     {otelhttp, excelize, m + "webhook", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 		"api":         {m + "app", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},

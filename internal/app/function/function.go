@@ -25,8 +25,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	//lint:ignore SA1019 otelaws still traces every SDK call; its successor, smithy-go's smithyoteltracing module, is not served by the Go module proxy
-	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
@@ -151,7 +149,7 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 	tp := tracing.OrNoop(opts.Tracer)
 	if opts.Tracer != nil {
 		awsCfg.APIOptions = slices.Clone(awsCfg.APIOptions)
-		otelaws.AppendMiddlewares(&awsCfg.APIOptions, otelaws.WithTracerProvider(tp), otelaws.WithTextMapPropagator(tracing.Propagator))
+		awsCfg.APIOptions = append(awsCfg.APIOptions, TraceAWS(tp, tracing.Propagator))
 	}
 	var m *metrics.Recorder
 	if opts.Metrics != nil {
