@@ -29,13 +29,13 @@ func TestFunctions_LinkOnlyTheirHandler(t *testing.T) {
 	// every binary (function.TraceAWS traces the SDK calls).
 	everywhere := []string{"github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/service/sts", "github.com/aws/aws-sdk-go-v2/service/sso",
 		"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws", "github.com/aws/aws-sdk-go-v2/service/sns"}
-	s3 := "github.com/aws/aws-sdk-go-v2/service/s3"
+	s3, sqs := "github.com/aws/aws-sdk-go-v2/service/s3", "github.com/aws/aws-sdk-go-v2/service/sqs"
 	notIn := map[string][]string{
 		"relay":       {otelhttp, excelize, s3, m + "account", m + "catalog", m + "fulfillment", m + "ordering", m + "webhook", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 		"dispatcher":  {excelize, s3, m + "fulfillment", m + "ordering", m + "usage", m + "billing", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
-		"fulfillment": {otelhttp, excelize, s3, m + "webhook", m + "usage", m + "billing", m + "relay"},
-		"usage":       {otelhttp, excelize, m + "webhook", m + "billing", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
-		"billing":     {otelhttp, excelize, m + "webhook", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"fulfillment": {otelhttp, excelize, s3, sqs, m + "webhook", m + "usage", m + "billing", m + "relay"},
+		"usage":       {otelhttp, excelize, sqs, m + "webhook", m + "billing", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"billing":     {otelhttp, excelize, sqs, m + "webhook", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 		"api":         {m + "app", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 	}
 	for _, fn := range app.Functions() {

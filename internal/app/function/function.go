@@ -24,7 +24,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
@@ -52,18 +51,19 @@ type Options struct {
 }
 
 // Base holds what every function's handler is built on: the configuration,
-// the logger, the table and the queue client, the metrics and the tracer.
-// Domain services are built by the function packages.
+// the logger, the table, the metrics and the tracer. Domain services, and
+// the clients of other AWS services (SQS, S3, SES), are built by the
+// function packages that use them: importing an SDK client's package runs
+// its initialisation (endpoint and schema tables) in every cold start.
 type Base struct {
 	Config config.Config
 	Log    *slog.Logger
 	Table  *dynamo.Table
-	SQS    *sqs.Client
 	// Metrics writes the business metrics; nil (no Options.Metrics) writes
 	// none.
 	Metrics *metrics.Recorder
-	// AWS is the SDK configuration the other clients (S3, SES) are built
-	// from, with the tracing middleware when there is a tracer.
+	// AWS is the SDK configuration the other clients (SQS, S3, SES) are
+	// built from, with the tracing middleware when there is a tracer.
 	AWS aws.Config
 	Now func() time.Time
 	// Tracer is never nil: a no-op provider when Options.Tracer was nil.
@@ -159,7 +159,6 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 		Config:  cfg,
 		Log:     log,
 		Table:   &dynamo.Table{Client: dynamodb.NewFromConfig(awsCfg, opts.DynamoOptions...), Name: cfg.TableName},
-		SQS:     sqs.NewFromConfig(awsCfg),
 		Metrics: m,
 		AWS:     awsCfg,
 		Now:     now,
