@@ -11,11 +11,11 @@
 package app
 
 import (
-	"context"
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mercato-dev/mercato/internal/app/billingfn"
 	"github.com/mercato-dev/mercato/internal/app/bucket"
@@ -41,6 +41,9 @@ type Options = function.Options
 type App struct {
 	*function.Base
 	services.Core
+	// SQS is a queue client for the tools and tests; the relay and the
+	// dispatcher build their own, as in Lambda.
+	SQS *sqs.Client
 
 	s3          *s3.Client
 	mailer      fulfillment.Mailer
@@ -56,8 +59,8 @@ type App struct {
 
 // Boot loads the configuration from the environment and builds the App, as
 // a Lambda cold start does.
-func Boot(ctx context.Context) (*App, error) {
-	b, err := function.Boot(ctx)
+func Boot() (*App, error) {
+	b, err := function.Boot()
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +76,7 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 }
 
 func fromBase(b *function.Base) *App {
-	return &App{Base: b, Core: services.NewCore(b), webhookWiring: dispatcherfn.NewWebhooks(b)}
+	return &App{Base: b, Core: services.NewCore(b), SQS: sqs.NewFromConfig(b.AWS), webhookWiring: dispatcherfn.NewWebhooks(b)}
 }
 
 // S3 is the client of the usage bucket.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -223,7 +224,9 @@ var (
 	paramTypes = []string{ParamText, ParamEmail, ParamDropdown, ParamCheckbox, ParamPhone, ParamURL, ParamDomain, ParamSubdomain, ParamPassword, ParamObject}
 	scopes     = []string{ScopeAsset, ScopeTier1, ScopeTier2}
 	phases     = []string{PhaseOrdering, PhaseFulfillment}
-	paramName  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+	// paramName compiles to a large program (63 optional characters): on
+	// first use, not in every cold start.
+	paramName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`) })
 )
 
 // Parameter is information the provider or the vendor supplies for an
@@ -272,7 +275,7 @@ type ParameterInput struct {
 func (in ParameterInput) apply(p *Parameter, creating bool) []string {
 	var msgs []string
 	if in.Name != nil {
-		if !paramName.MatchString(*in.Name) {
+		if !paramName().MatchString(*in.Name) {
 			msgs = append(msgs, fmt.Sprintf("name must start with a letter and hold only letters, digits and _ (at most 64), such as param_admin_email (got %q)", *in.Name))
 		} else {
 			p.Name = *in.Name

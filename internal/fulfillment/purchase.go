@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -168,10 +169,13 @@ func orderingParams(v catalog.Version, values map[string]string) ([]AssetParam, 
 	return out, problems
 }
 
+// The host-name expressions compile to large programs (a label's 61
+// optional characters): compiled on first use, not in every cold start of
+// the functions that link this package.
 var (
 	hostLabel = `[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?`
-	domainRe  = regexp.MustCompile(`^(` + hostLabel + `\.)+[A-Za-z]{2,63}$`)
-	subRe     = regexp.MustCompile(`^` + hostLabel + `$`)
+	domainRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(` + hostLabel + `\.)+[A-Za-z]{2,63}$`) })
+	subRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + hostLabel + `$`) })
 	phoneRe   = regexp.MustCompile(`^\+?[0-9 ()\-.]{7,25}$`)
 )
 
@@ -194,11 +198,11 @@ func ValidValue(p catalog.Parameter, v string) error {
 			return bad("an http(s) URL")
 		}
 	case catalog.ParamDomain:
-		if !domainRe.MatchString(v) {
+		if !domainRe().MatchString(v) {
 			return bad("a domain name")
 		}
 	case catalog.ParamSubdomain:
-		if !subRe.MatchString(v) {
+		if !subRe().MatchString(v) {
 			return bad("a subdomain label")
 		}
 	case catalog.ParamPhone:

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -58,7 +59,7 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	routes []route
-	mux    *http.ServeMux
+	mux    http.Handler
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -116,8 +117,14 @@ func (s *Server) allRoutes() []route {
 
 // buildMux registers one handler per path that dispatches on the method, so
 // that a wrong method answers 405 in the API's error shape rather than
-// net/http's plain text.
-func (s *Server) buildMux() *http.ServeMux {
+// net/http's plain text. The routes' paths go in a routeTable, built once;
+// a ServeMux keeps only the catch-all prefixes, and serves every path the
+// table does not match (cleaning and redirecting odd paths as it always
+// has). Registering some 130 patterns on a ServeMux was most of the API's
+// handler build at cold start: each registration parses its pattern,
+// records its caller for conflict messages and checks it against the
+// others.
+func (s *Server) buildMux() http.Handler {
 	byPath := map[string]map[string]route{}
 	var paths []string
 	for _, rt := range s.routes {
@@ -127,14 +134,14 @@ func (s *Server) buildMux() *http.ServeMux {
 		}
 		byPath[rt.path][rt.method] = rt
 	}
-	mux := http.NewServeMux()
+	table := &routeTable{root: &routeNode{}}
 	for _, p := range paths {
-		methods := byPath[p]
-		mux.Handle(p, s.dispatch(methods))
+		table.add(p, s.dispatch(byPath[p]))
 	}
 	notFound := func(w http.ResponseWriter, r *http.Request) error {
 		return fault.NotFoundf("no endpoint %s %s; see GET /openapi.yaml", r.Method, r.URL.Path)
 	}
+	mux := http.NewServeMux()
 	// Under the API prefixes a caller without a valid token learns nothing,
 	// not even which paths exist: 401 comes before 404.
 	mux.Handle("/", s.endpoint(route{access: public, handle: notFound}))
@@ -144,7 +151,109 @@ func (s *Server) buildMux() *http.ServeMux {
 		mux.Handle(portal.Prefix, s.cfg.Portal)
 		mux.Handle(strings.TrimSuffix(portal.Prefix, "/"), s.cfg.Portal)
 	}
-	return mux
+	table.fallback = mux
+	return table
+}
+
+// routeTable matches a request's path against the routes' patterns with
+// ServeMux's rules for the patterns the routes use (literal segments and
+// whole-segment {name} wildcards, no method, no host): segments are matched
+// unescaped, a literal segment wins over a wildcard, and the wildcards'
+// values are the request's path values. Patterns that ServeMux would find
+// in conflict cannot be told apart here; TestServer_RouteTableMatchesServeMux
+// registers them all on a ServeMux too.
+type routeTable struct {
+	root     *routeNode
+	fallback http.Handler
+}
+
+type routeNode struct {
+	literal  map[string]*routeNode
+	wildcard *routeNode
+	// handler and names are set where a pattern ends: its handler and its
+	// wildcards' names, in order.
+	handler http.Handler
+	names   []string
+}
+
+func (t *routeTable) add(pattern string, h http.Handler) {
+	n := t.root
+	var names []string
+	for _, seg := range strings.Split(strings.TrimPrefix(pattern, "/"), "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			names = append(names, seg[1:len(seg)-1])
+			if n.wildcard == nil {
+				n.wildcard = &routeNode{}
+			}
+			n = n.wildcard
+			continue
+		}
+		if n.literal == nil {
+			n.literal = map[string]*routeNode{}
+		}
+		if n.literal[seg] == nil {
+			n.literal[seg] = &routeNode{}
+		}
+		n = n.literal[seg]
+	}
+	n.handler, n.names = h, names
+}
+
+func (t *routeTable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if segs, ok := segments(r.URL); ok {
+		if n, values := t.root.match(segs, nil); n != nil {
+			for i, name := range n.names {
+				r.SetPathValue(name, values[i])
+			}
+			n.handler.ServeHTTP(w, r)
+			return
+		}
+	}
+	t.fallback.ServeHTTP(w, r)
+}
+
+// match finds the most specific pattern that matches segs: a literal
+// segment first, the wildcard when the literal leads nowhere. As in
+// ServeMux, a wildcard matches neither a trailing slash nor a lone "%2F".
+func (n *routeNode) match(segs, values []string) (*routeNode, []string) {
+	if len(segs) == 0 {
+		if n.handler == nil {
+			return nil, nil
+		}
+		return n, values
+	}
+	if next := n.literal[segs[0]]; next != nil {
+		if m, v := next.match(segs[1:], values); m != nil {
+			return m, v
+		}
+	}
+	if n.wildcard != nil && segs[0] != "" && segs[0] != "/" {
+		return n.wildcard.match(segs[1:], append(values, segs[0]))
+	}
+	return nil, nil
+}
+
+// segments splits a request's escaped path into its segments, each
+// unescaped when it can be, as ServeMux does; not ok for a path ServeMux
+// would clean and redirect (an empty, "." or ".." segment before
+// unescaping), which the fallback then serves as it always has.
+func segments(u *url.URL) ([]string, bool) {
+	escaped := u.EscapedPath()
+	if !strings.HasPrefix(escaped, "/") {
+		return nil, false
+	}
+	segs := strings.Split(escaped[1:], "/")
+	for i, seg := range segs {
+		if seg == "." || seg == ".." || (seg == "" && i < len(segs)-1) {
+			return nil, false
+		}
+		if strings.Contains(seg, "%") {
+			if unescaped, err := url.PathUnescape(seg); err == nil {
+				segs[i] = unescaped
+			}
+		}
+	}
+	return segs, true
 }
 
 func (s *Server) dispatch(methods map[string]route) http.Handler {

@@ -20,6 +20,14 @@ func TestHTML_RendersAndSanitises(t *testing.T) {
 			notWant: []string{"javascript:"}},
 		{name: "event handler", md: `<img src="x" onerror="alert(1)">`,
 			notWant: []string{"onerror"}},
+		{name: "raw HTML block", md: "<div onclick=\"alert(1)\">\n<iframe src=\"https://evil.example\"></iframe>\n</div>",
+			notWant: []string{"<div", "onclick", "<iframe"}},
+		{name: "link", md: "[docs](https://docs.example/a)",
+			want: []string{`<a href="https://docs.example/a" rel="nofollow">docs</a>`}},
+		{name: "attribute breakout in a title", md: `[a](https://x.example "\" onmouseover=\"alert(1)")`,
+			want: []string{`title="&quot; onmouseover=&quot;alert(1)"`}, notWant: []string{`" onmouseover="`}},
+		{name: "dangerous schemes", md: "[v](vbscript:msgbox(1)) [d](data:text/html,<script>alert(1)</script>) ![i](javascript:alert(1))",
+			notWant: []string{"vbscript:", "data:text/html", "javascript:", "<script"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

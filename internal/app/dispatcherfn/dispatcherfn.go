@@ -3,6 +3,8 @@
 package dispatcherfn
 
 import (
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/metrics"
 	"github.com/mercato-dev/mercato/internal/webhook"
@@ -54,7 +56,7 @@ func Service(b *function.Base, w Webhooks) *webhook.Service {
 // Handler is the webhook queue's handler, which schedules its retries on
 // the same queue.
 func Handler(b *function.Base, w Webhooks) function.SQSHandler {
-	return Dispatcher(b, w, b.SQS).Handle
+	return Dispatcher(b, w, sqs.NewFromConfig(b.AWS)).Handle
 }
 
 // Lambda is the dispatcher's Lambda handler.

@@ -3,16 +3,18 @@
 package relayfn
 
 import (
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/relay"
 )
 
-// Relay builds the relay on b's table and queue client.
+// Relay builds the relay on b's table and a queue client of its own.
 func Relay(b *function.Base) (*relay.Relay, error) {
 	return relay.New(relay.Config{
 		Table: b.Table,
-		SQS:   b.SQS,
+		SQS:   sqs.NewFromConfig(b.AWS),
 		Queues: map[event.Route]string{
 			event.RouteFulfillment: b.Config.FulfillmentQueue,
 			event.RouteWebhook:     b.Config.WebhookQueue,
