@@ -187,36 +187,33 @@ func (in Input) apply(w *Webhook, creating bool) []string {
 }
 
 func normalizeEvents(in []string) ([]string, []string) {
-	var msgs []string
-	out := []string{}
-	for _, e := range in {
-		e = strings.TrimSpace(e)
-		if _, ok := catalogByType[event.Type(e)]; !ok {
-			msgs = append(msgs, fmt.Sprintf("events: %q is not an event type a webhook can receive; see GET /public/v1/webhooks/event-types", e))
-			continue
-		}
-		if !slices.Contains(out, e) {
-			out = append(out, e)
-		}
-	}
-	slices.Sort(out)
-	return out, msgs
+	return normalizeSet(in, strings.TrimSpace, func(e string) bool {
+		_, ok := catalogByType[event.Type(e)]
+		return ok
+	}, "events: %q is not an event type a webhook can receive; see GET /public/v1/webhooks/event-types")
 }
 
 func normalizeProducts(in []string) ([]string, []string) {
+	if len(in) > maxProducts {
+		return []string{}, []string{fmt.Sprintf("products must list at most %d product ids", maxProducts)}
+	}
+	return normalizeSet(in, func(p string) string { return strings.ToUpper(strings.TrimSpace(p)) },
+		productID.MatchString, "products: %q is not a product id such as PRD-123-456-789")
+}
+
+// normalizeSet cleans each value of in and keeps the valid ones once each,
+// sorted; every other one gets the message invalid (a format of the value).
+func normalizeSet(in []string, clean func(string) string, valid func(string) bool, invalid string) ([]string, []string) {
 	var msgs []string
 	out := []string{}
-	if len(in) > maxProducts {
-		return out, []string{fmt.Sprintf("products must list at most %d product ids", maxProducts)}
-	}
-	for _, p := range in {
-		p = strings.ToUpper(strings.TrimSpace(p))
-		if !productID.MatchString(p) {
-			msgs = append(msgs, fmt.Sprintf("products: %q is not a product id such as PRD-123-456-789", p))
+	for _, v := range in {
+		v = clean(v)
+		if !valid(v) {
+			msgs = append(msgs, fmt.Sprintf(invalid, v))
 			continue
 		}
-		if !slices.Contains(out, p) {
-			out = append(out, p)
+		if !slices.Contains(out, v) {
+			out = append(out, v)
 		}
 	}
 	slices.Sort(out)
