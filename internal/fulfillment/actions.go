@@ -38,9 +38,20 @@ func (s *Service) loadFor(ctx context.Context, actor account.Principal, id strin
 // saveRequest commits a transition that changes only the request.
 func (s *Service) saveRequest(ctx context.Context, old StoredRequest, next Request) (Request, error) {
 	next.Updated = s.now().UTC()
+	return s.commit(ctx, old, next, nil)
+}
+
+// commit saves next over old, conditional on old's revision, with what
+// more adds to the transaction (the asset, a dedupe mark), as one.
+func (s *Service) commit(ctx context.Context, old StoredRequest, next Request, more func(*dynamo.Tx) error) (Request, error) {
 	tx := s.store.table.Tx()
 	if err := s.store.SaveRequest(tx, StoredRequest{Request: next, Rev: old.Rev}, next.Updated); err != nil {
 		return Request{}, err
+	}
+	if more != nil {
+		if err := more(tx); err != nil {
+			return Request{}, err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Request{}, conflict(err, old.ID)
@@ -106,20 +117,15 @@ func (s *Service) end(ctx context.Context, old StoredRequest, next Request, a St
 	}
 	settled := settle(next, a, now)
 	next.Asset.Status, next.Asset.ActivatedAt, next.Asset.PendingRequest = settled.Status, settled.ActivatedAt, nil
-	tx := s.store.table.Tx()
-	if err := s.store.SaveRequest(tx, StoredRequest{Request: next, Rev: old.Rev}, now); err != nil {
-		return Request{}, err
-	}
-	if err := s.store.SaveAsset(tx, a.Asset, settled, now); err != nil {
-		return Request{}, err
-	}
-	if extra != nil {
-		extra(tx)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return Request{}, conflict(err, old.ID)
-	}
-	return next, nil
+	return s.commit(ctx, old, next, func(tx *dynamo.Tx) error {
+		if err := s.store.SaveAsset(tx, a.Asset, settled, now); err != nil {
+			return err
+		}
+		if extra != nil {
+			extra(tx)
+		}
+		return nil
+	})
 }
 
 // Inquire asks the provider for information: the request must be pending

@@ -652,15 +652,12 @@ func TestWebhooks_FiltersByEventTypeAndProduct(t *testing.T) {
 // storedItem is what the tests read of the raw items of a webhook's
 // deliveries.
 type storedItem struct {
-	PK        string    `dynamodbav:"pk"`
-	SK        string    `dynamodbav:"sk"`
-	Entity    string    `dynamodbav:"entity"`
+	dynamo.Row
 	EventID   string    `dynamodbav:"event_id"`
 	Created   time.Time `dynamodbav:"created"`
 	At        time.Time `dynamodbav:"at"`
 	ExpiresAt int64     `dynamodbav:"expires_at"`
 	Body      string    `dynamodbav:"body"`
-	GSI7PK    string    `dynamodbav:"gsi7pk"`
 }
 
 // stored reads the delivery and attempt items of webhook id as they are in
