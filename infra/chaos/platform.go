@@ -122,29 +122,26 @@ func logger(t testing.TB) *slog.Logger {
 
 // hooked puts a hook slot in front of every handler.
 func (p *Platform) hooked(h app.Handlers) app.Handlers {
-	for name, next := range h.SQS {
-		h.SQS[name] = func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
-			p.mu.Lock()
-			hook := p.sqsHooks[name]
-			p.mu.Unlock()
-			if hook == nil {
-				return next(ctx, in)
-			}
-			return hook(ctx, in, next)
-		}
-	}
-	for name, next := range h.Stream {
-		h.Stream[name] = func(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-			p.mu.Lock()
-			hook := p.streamHooks[name]
-			p.mu.Unlock()
-			if hook == nil {
-				return next(ctx, in)
-			}
-			return hook(ctx, in, next)
-		}
-	}
+	hookSlots(&p.mu, p.sqsHooks, h.SQS)
+	hookSlots(&p.mu, p.streamHooks, h.Stream)
 	return h
+}
+
+// hookSlots wraps each handler of hs so that the hook registered under its
+// name (read under mu at each call, as scenarios change hooks while the
+// platform runs) decides what reaches it.
+func hookSlots[E, R any, H ~func(context.Context, E) (R, error), K ~func(context.Context, E, H) (R, error)](mu *sync.Mutex, hooks map[string]K, hs map[string]H) {
+	for name, next := range hs {
+		hs[name] = func(ctx context.Context, in E) (R, error) {
+			mu.Lock()
+			hook := hooks[name]
+			mu.Unlock()
+			if hook == nil {
+				return next(ctx, in)
+			}
+			return hook(ctx, in, next)
+		}
+	}
 }
 
 // HookSQS puts hook in front of function fn (a logical id such as

@@ -125,29 +125,7 @@ func usageRows(t *testing.T, w *chaos.World, asset string, from, to time.Time) [
 // upload puts body through the presigned URL the API hands out.
 func (s *suite) upload(ctx context.Context, t *testing.T, fileID string, body []byte) {
 	t.Helper()
-	var up struct {
-		URL     string              `json:"url"`
-		Method  string              `json:"method"`
-		Headers map[string][]string `json:"headers"`
-	}
-	if err := s.p.API.Call(ctx, http.MethodPost, "/public/v1/usage/files/"+fileID+"/upload", s.w.Vendor.Token.Value, nil, 200, &up); err != nil {
+	if err := s.p.API.UploadUsage(ctx, s.w.Vendor.Token.Value, fileID, body); err != nil {
 		t.Fatal(err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, up.URL, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, vs := range up.Headers {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		t.Fatalf("PUT to the presigned URL answered %d", res.StatusCode)
 	}
 }

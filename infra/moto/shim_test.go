@@ -86,8 +86,15 @@ func shimConfig(t *testing.T) aws.Config {
 
 func createStreamTable(ctx context.Context, t *testing.T, db *dynamodb.Client) string {
 	t.Helper()
-	name := "shim-" + t.Name()[len("TestShim_"):]
-	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+	in := pkSKTable("shim-" + t.Name()[len("TestShim_"):])
+	in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages}
+	createTable(ctx, t, db, in)
+	return *in.TableName
+}
+
+// pkSKTable is a table keyed like Mercato's: string pk and sk, on demand.
+func pkSKTable(name string) *dynamodb.CreateTableInput {
+	return &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
@@ -98,12 +105,14 @@ func createStreamTable(ctx context.Context, t *testing.T, db *dynamodb.Client) s
 			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
 			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
 		},
-		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
-	})
-	if err != nil {
+	}
+}
+
+func createTable(ctx context.Context, t *testing.T, db *dynamodb.Client, in *dynamodb.CreateTableInput) {
+	t.Helper()
+	if _, err := db.CreateTable(ctx, in); err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
-	return name
 }
 
 func latestIterator(ctx context.Context, t *testing.T, streams *dynamodbstreams.Client, table string) *string {
@@ -164,27 +173,14 @@ func TestShim_Read(t *testing.T) {
 	cfg := shimConfig(t)
 	db := dynamodb.NewFromConfig(cfg)
 	table := "shim-query"
-	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(table),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
-			IndexName:  aws.String("by-g"),
-			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-		}},
-	})
-	if err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
+	in := pkSKTable(table)
+	in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS})
+	in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{
+		IndexName:  aws.String("by-g"),
+		KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+	}}
+	createTable(ctx, t, db, in)
 	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	for _, it := range [][3]string{{"a", "3", "x"}, {"b", "1", "x"}, {"a", "1", ""}, {"a", "2", "x"}, {"c", "0", "y"}} {
 		item := map[string]types.AttributeValue{"pk": s(it[0]), "sk": s(it[1])}

@@ -337,37 +337,32 @@ func stringList(v any) ([]string, error) {
 // optionalInt reads an integer property, accepting numeric strings as
 // CloudFormation does.
 func optionalInt(m map[string]any, key string, def int) (int, error) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return def, nil
-	}
-	switch x := v.(type) {
-	case int:
-		return x, nil
-	case string:
-		n, err := strconv.Atoi(x)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %q is not an integer", key, x)
-		}
-		return n, nil
-	}
-	return 0, fmt.Errorf("%s: want an integer, got %T", key, v)
+	return optional(m, key, def, strconv.Atoi, "an integer")
 }
 
+// optionalBool reads a boolean property, accepting "true" and "false" as
+// CloudFormation does.
 func optionalBool(m map[string]any, key string, def bool) (bool, error) {
+	return optional(m, key, def, strconv.ParseBool, "a boolean")
+}
+
+// optional reads property key of m as a T, or its string form through
+// parse; def when it is absent. what names a T in errors.
+func optional[T int | bool](m map[string]any, key string, def T, parse func(string) (T, error), what string) (T, error) {
+	var zero T
 	v, ok := m[key]
 	if !ok || v == nil {
 		return def, nil
 	}
 	switch x := v.(type) {
-	case bool:
+	case T:
 		return x, nil
 	case string:
-		b, err := strconv.ParseBool(x)
+		out, err := parse(x)
 		if err != nil {
-			return false, fmt.Errorf("%s: %q is not a boolean", key, x)
+			return zero, fmt.Errorf("%s: %q is not %s", key, x, what)
 		}
-		return b, nil
+		return out, nil
 	}
-	return false, fmt.Errorf("%s: want a boolean, got %T", key, v)
+	return zero, fmt.Errorf("%s: want %s, got %T", key, what, v)
 }

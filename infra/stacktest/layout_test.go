@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -40,12 +39,12 @@ func goList(t *testing.T) []listed {
 }
 
 func listModule() ([]listed, error) {
-	tpl, err := stacktest.TemplatePath()
+	root, err := stacktest.Root()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command("go", "list", "-deps", "-test", "-json", "./...")
-	cmd.Dir = filepath.Dir(tpl)
+	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

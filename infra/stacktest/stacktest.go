@@ -120,14 +120,23 @@ func (w tWriter) Write(p []byte) (int, error) {
 // TemplatePath finds template.yaml at the module root above the working
 // directory.
 func TemplatePath() (string, error) {
+	root, err := Root()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "template.yaml"), nil
+}
+
+// Root is the directory of go.mod above the working directory: where a
+// test finds the checkout's files, whichever package it runs in.
+func Root() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		p := filepath.Join(dir, "template.yaml")
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return p, nil
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {

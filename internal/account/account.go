@@ -28,11 +28,11 @@ func (t Type) Valid() bool { return t == Vendor || t == Provider || t == Admin }
 
 // Account is a tenant.
 type Account struct {
-	ID      string    `json:"id"`
-	Type    Type      `json:"type"`
-	Name    string    `json:"name"`
-	Email   string    `json:"email,omitempty"`
-	Created time.Time `json:"created"`
+	ID      string    `json:"id" dynamodbav:"id"`
+	Type    Type      `json:"type" dynamodbav:"type"`
+	Name    string    `json:"name" dynamodbav:"name"`
+	Email   string    `json:"email,omitempty" dynamodbav:"email,omitempty"`
+	Created time.Time `json:"created" dynamodbav:"created"`
 }
 
 // NewID returns an id for an account of type t: VA-123-456 for vendors,
@@ -50,17 +50,17 @@ func NewID(t Type) string {
 
 // Token is an API token as listed: never with its secret.
 type Token struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID   string `json:"id" dynamodbav:"id"`
+	Name string `json:"name" dynamodbav:"name"`
 	// Description and ExternalID are the owner's notes on the token
 	// (Connect's PUT /auth/tokens/{id}); they change nothing it may do.
-	Description string     `json:"description,omitempty"`
-	ExternalID  string     `json:"external_id,omitempty"`
-	AccountID   string     `json:"account_id"`
-	Created     time.Time  `json:"created"`
-	Expires     *time.Time `json:"expires,omitempty"`
+	Description string     `json:"description,omitempty" dynamodbav:"description,omitempty"`
+	ExternalID  string     `json:"external_id,omitempty" dynamodbav:"external_id,omitempty"`
+	AccountID   string     `json:"account_id" dynamodbav:"account_id"`
+	Created     time.Time  `json:"created" dynamodbav:"created"`
+	Expires     *time.Time `json:"expires,omitempty" dynamodbav:"expires,omitempty"`
 	// Hint is the end of the secret, so that a user can tell tokens apart.
-	Hint string `json:"hint"`
+	Hint string `json:"hint" dynamodbav:"hint"`
 }
 
 // NewToken is a token as created: the only time its value is shown.

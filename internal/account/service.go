@@ -192,8 +192,7 @@ func (s *Service) newToken(acct Account, name string, now time.Time) (NewToken, 
 	hash := HashToken(value)
 	tok := Token{ID: id, Name: name, AccountID: acct.ID, Created: now, Hint: hint(value)}
 	items := tokenItems{
-		list: tokenListItem{Row: dynamo.Row{Key: tokenListKey(acct.ID, id), Entity: "token"}, ID: id, Name: name,
-			AccountID: acct.ID, Created: now, Hint: tok.Hint, Hash: hash},
+		list: tokenListItem{Row: dynamo.Row{Key: tokenListKey(acct.ID, id), Entity: "token"}, Token: tok, Hash: hash},
 		auth: tokenAuthItem{Row: dynamo.Row{Key: tokenAuthKey(hash), Entity: "token_hash"}, TokenID: id,
 			AccountID: acct.ID, AccountType: acct.Type, AccountName: acct.Name},
 	}

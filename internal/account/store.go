@@ -15,13 +15,12 @@ import (
 //	ACCOUNT#<id> / TOKEN#<tokenid>  a token as listed (with its hash, to delete it)
 //	TOKEN#<sha256> / TOKEN          the token as authenticated, with the account
 //	                                denormalised so that authentication is one GetItem
+//
+// The account and token items store Account and Token under the names
+// their JSON has.
 type accountItem struct {
 	dynamo.Row
-	ID      string    `dynamodbav:"id"`
-	Type    Type      `dynamodbav:"type"`
-	Name    string    `dynamodbav:"name"`
-	Email   string    `dynamodbav:"email,omitempty"`
-	Created time.Time `dynamodbav:"created"`
+	Account
 }
 
 func accountKey(id string) dynamo.Key { return dynamo.Key{PK: "ACCOUNT#" + id, SK: "ACCOUNT"} }
@@ -30,35 +29,23 @@ func newAccountItem(a Account) accountItem {
 	return accountItem{
 		Row: dynamo.Row{Key: accountKey(a.ID), Entity: "account",
 			Indexes: dynamo.Indexes{GSI1PK: "ACCOUNTS#" + string(a.Type), GSI1SK: a.ID}},
-		ID: a.ID, Type: a.Type, Name: a.Name, Email: a.Email, Created: a.Created,
+		Account: a,
 	}
 }
 
-func (it accountItem) account() Account {
-	return Account{ID: it.ID, Type: it.Type, Name: it.Name, Email: it.Email, Created: it.Created}
-}
+func (it accountItem) account() Account { return it.Account }
 
 type tokenListItem struct {
 	dynamo.Row
-	ID          string     `dynamodbav:"id"`
-	Name        string     `dynamodbav:"name"`
-	Description string     `dynamodbav:"description,omitempty"`
-	ExternalID  string     `dynamodbav:"external_id,omitempty"`
-	AccountID   string     `dynamodbav:"account_id"`
-	Created     time.Time  `dynamodbav:"created"`
-	Expires     *time.Time `dynamodbav:"expires,omitempty"`
-	Hint        string     `dynamodbav:"hint"`
-	Hash        string     `dynamodbav:"hash"`
+	Token
+	Hash string `dynamodbav:"hash"`
 }
 
 func tokenListKey(accountID, tokenID string) dynamo.Key {
 	return dynamo.Key{PK: "ACCOUNT#" + accountID, SK: "TOKEN#" + tokenID}
 }
 
-func (it tokenListItem) token() Token {
-	return Token{ID: it.ID, Name: it.Name, Description: it.Description, ExternalID: it.ExternalID,
-		AccountID: it.AccountID, Created: it.Created, Expires: it.Expires, Hint: it.Hint}
-}
+func (it tokenListItem) token() Token { return it.Token }
 
 type tokenAuthItem struct {
 	dynamo.Row

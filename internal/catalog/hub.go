@@ -256,6 +256,10 @@ func (s *Service) GetConnection(ctx context.Context, actor account.Principal, pr
 	if err != nil {
 		return Connection{}, err
 	}
+	return st.connection(id)
+}
+
+func (st *state) connection(id string) (Connection, error) {
 	c, ok := st.connections[id]
 	if !ok {
 		return Connection{}, fault.NotFoundf("connection %s not found", id)
@@ -267,9 +271,9 @@ func (s *Service) GetConnection(ctx context.Context, actor account.Principal, pr
 func (s *Service) UpdateConnection(ctx context.Context, actor account.Principal, productID, id string, in ConnectionInput) (Connection, error) {
 	var c Connection
 	_, err := s.change(ctx, actor, productID, func(st *state, tx *dynamo.Tx) error {
-		var ok bool
-		if c, ok = st.connections[id]; !ok {
-			return fault.NotFoundf("connection %s not found", id)
+		var err error
+		if c, err = st.connection(id); err != nil {
+			return err
 		}
 		msgs := in.apply(&c)
 		if in.Hub != nil && in.Hub.ID != "" && in.Hub.ID != c.Hub.ID {

@@ -521,13 +521,5 @@ func queryDocs[T any](ctx context.Context, s *Service, part dynamo.Partition) ([
 	if err != nil {
 		return nil, err
 	}
-	out := make([]T, 0, len(rows))
-	for _, r := range rows {
-		v, err := dynamo.Decode[T](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return dynamo.DecodeAll[T](rows)
 }

@@ -73,13 +73,9 @@ func (s *Service) heads(ctx context.Context, ids []string) ([]Product, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog: read products: %w", err)
 	}
-	out := make([]Product, 0, len(rows))
-	for _, r := range rows {
-		p, err := dynamo.Decode[Product](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
+	out, err := dynamo.DecodeAll[Product](rows)
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Product) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil

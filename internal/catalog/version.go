@@ -132,15 +132,7 @@ func (s *Service) ListVersions(ctx context.Context, actor account.Principal, pro
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Version, 0, len(rows))
-	for _, r := range rows {
-		v, err := dynamo.Decode[Version](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return dynamo.DecodeAll[Version](rows)
 }
 
 // Version reads version n of a product for a caller that may see its

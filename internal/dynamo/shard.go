@@ -8,7 +8,6 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -131,22 +130,15 @@ func PageEntries(ctx context.Context, t *Table, lists []Sharded, r Range, n int)
 func PagePartitions(ctx context.Context, t *Table, parts []Partition, r Range, n int) (entries []IndexEntry, more bool, err error) {
 	results := make([][]IndexEntry, len(parts))
 	full := make([]bool, len(parts))
-	errs := make([]error, len(parts))
-	sem := make(chan struct{}, shardReaders)
-	var wg sync.WaitGroup
-	for i, p := range parts {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i], full[i], errs[i] = rangeEntries(ctx, t, p, r, n)
-		}()
+	err = Concurrently(len(parts), shardReaders, func(i int) error {
+		var err error
+		results[i], full[i], err = rangeEntries(ctx, t, parts[i], r, n)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	wg.Wait()
-	for i, e := range errs {
-		if e != nil {
-			return nil, false, e
-		}
+	for i := range parts {
 		entries = append(entries, results[i]...)
 		more = more || full[i]
 	}

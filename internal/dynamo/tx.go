@@ -71,17 +71,21 @@ func (tx *Tx) Put(label string, item any, cond *expression.ConditionBuilder) *Tx
 	if err != nil {
 		return tx.add(label, types.TransactWriteItem{}, err)
 	}
-	put := &types.Put{TableName: &tx.table.Name, Item: av}
-	if cond != nil {
-		expr, err := build(expression.NewBuilder().WithCondition(*cond))
-		if err != nil {
-			return tx.add(label, types.TransactWriteItem{}, err)
-		}
-		put.ConditionExpression = expr.Condition()
-		put.ExpressionAttributeNames = expr.Names()
-		put.ExpressionAttributeValues = expr.Values()
+	expr, err := condition(cond)
+	if err != nil {
+		return tx.add(label, types.TransactWriteItem{}, err)
 	}
-	return tx.add(label, types.TransactWriteItem{Put: put}, nil)
+	return tx.add(label, types.TransactWriteItem{Put: &types.Put{TableName: &tx.table.Name, Item: av,
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}, nil)
+}
+
+// condition builds cond; a nil cond is no condition (an empty expression,
+// whose parts are nil).
+func condition(cond *expression.ConditionBuilder) (expression.Expression, error) {
+	if cond == nil {
+		return expression.Expression{}, nil
+	}
+	return build(expression.NewBuilder().WithCondition(*cond))
 }
 
 // Update applies upd to the item at k, under cond when it is not nil.
@@ -106,17 +110,12 @@ func (tx *Tx) Update(label string, k Key, upd expression.UpdateBuilder, cond *ex
 
 // Delete removes the item at k, under cond when it is not nil.
 func (tx *Tx) Delete(label string, k Key, cond *expression.ConditionBuilder) *Tx {
-	del := &types.Delete{TableName: &tx.table.Name, Key: k.AV()}
-	if cond != nil {
-		expr, err := build(expression.NewBuilder().WithCondition(*cond))
-		if err != nil {
-			return tx.add(label, types.TransactWriteItem{}, err)
-		}
-		del.ConditionExpression = expr.Condition()
-		del.ExpressionAttributeNames = expr.Names()
-		del.ExpressionAttributeValues = expr.Values()
+	expr, err := condition(cond)
+	if err != nil {
+		return tx.add(label, types.TransactWriteItem{}, err)
 	}
-	return tx.add(label, types.TransactWriteItem{Delete: del}, nil)
+	return tx.add(label, types.TransactWriteItem{Delete: &types.Delete{TableName: &tx.table.Name, Key: k.AV(),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}, nil)
 }
 
 // Check asserts cond on the item at k without writing it.

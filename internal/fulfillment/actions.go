@@ -24,12 +24,34 @@ func (s *Service) load(ctx context.Context, actor account.Principal, id string, 
 	return r, a, NotFound(err, "request", id)
 }
 
+// loadFor loads a request its vendor acts on with act, and the status act
+// leads to from the request's.
+func (s *Service) loadFor(ctx context.Context, actor account.Principal, id string, act Action) (StoredRequest, StoredAsset, string, error) {
+	r, a, err := s.load(ctx, actor, id, false)
+	if err != nil {
+		return StoredRequest{}, StoredAsset{}, "", err
+	}
+	status, err := Next(r.Status, act)
+	return r, a, status, err
+}
+
 // saveRequest commits a transition that changes only the request.
 func (s *Service) saveRequest(ctx context.Context, old StoredRequest, next Request) (Request, error) {
 	next.Updated = s.now().UTC()
+	return s.commit(ctx, old, next, nil)
+}
+
+// commit saves next over old, conditional on old's revision, with what
+// more adds to the transaction (the asset, a dedupe mark), as one.
+func (s *Service) commit(ctx context.Context, old StoredRequest, next Request, more func(*dynamo.Tx) error) (Request, error) {
 	tx := s.store.table.Tx()
 	if err := s.store.SaveRequest(tx, StoredRequest{Request: next, Rev: old.Rev}, next.Updated); err != nil {
 		return Request{}, err
+	}
+	if more != nil {
+		if err := more(tx); err != nil {
+			return Request{}, err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Request{}, conflict(err, old.ID)
@@ -42,11 +64,8 @@ func (s *Service) saveRequest(ctx context.Context, old StoredRequest, next Reque
 // conditional on both revisions, so two concurrent approvals cannot both
 // win.
 func (s *Service) Approve(ctx context.Context, actor account.Principal, id string, in ApproveInput) (Request, error) {
-	r, a, err := s.load(ctx, actor, id, false)
+	r, a, _, err := s.loadFor(ctx, actor, id, ActApprove)
 	if err != nil {
-		return Request{}, err
-	}
-	if _, err := Next(r.Status, ActApprove); err != nil {
 		return Request{}, err
 	}
 	v, err := s.versions.VersionOf(ctx, a.Product.ID, a.Version)
@@ -75,11 +94,8 @@ func (s *Service) approve(ctx context.Context, r StoredRequest, a StoredAsset, v
 
 // Fail fails a pending or inquiring request with a reason for the provider.
 func (s *Service) Fail(ctx context.Context, actor account.Principal, id string, in FailInput) (Request, error) {
-	r, a, err := s.load(ctx, actor, id, false)
+	r, a, _, err := s.loadFor(ctx, actor, id, ActFail)
 	if err != nil {
-		return Request{}, err
-	}
-	if _, err := Next(r.Status, ActFail); err != nil {
 		return Request{}, err
 	}
 	reason, err := failable(in)
@@ -101,31 +117,22 @@ func (s *Service) end(ctx context.Context, old StoredRequest, next Request, a St
 	}
 	settled := settle(next, a, now)
 	next.Asset.Status, next.Asset.ActivatedAt, next.Asset.PendingRequest = settled.Status, settled.ActivatedAt, nil
-	tx := s.store.table.Tx()
-	if err := s.store.SaveRequest(tx, StoredRequest{Request: next, Rev: old.Rev}, now); err != nil {
-		return Request{}, err
-	}
-	if err := s.store.SaveAsset(tx, a.Asset, settled, now); err != nil {
-		return Request{}, err
-	}
-	if extra != nil {
-		extra(tx)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return Request{}, conflict(err, old.ID)
-	}
-	return next, nil
+	return s.commit(ctx, old, next, func(tx *dynamo.Tx) error {
+		if err := s.store.SaveAsset(tx, a.Asset, settled, now); err != nil {
+			return err
+		}
+		if extra != nil {
+			extra(tx)
+		}
+		return nil
+	})
 }
 
 // Inquire asks the provider for information: the request must be pending
 // and say, in a value_error, what is wrong. An inquire template is
 // optional.
 func (s *Service) Inquire(ctx context.Context, actor account.Principal, id string, in InquireInput) (Request, error) {
-	r, a, err := s.load(ctx, actor, id, false)
-	if err != nil {
-		return Request{}, err
-	}
-	status, err := Next(r.Status, ActInquire)
+	r, a, status, err := s.loadFor(ctx, actor, id, ActInquire)
 	if err != nil {
 		return Request{}, err
 	}
@@ -150,11 +157,7 @@ func (s *Service) Inquire(ctx context.Context, actor account.Principal, id strin
 
 // Pend returns an inquiring request to the queue.
 func (s *Service) Pend(ctx context.Context, actor account.Principal, id string) (Request, error) {
-	r, _, err := s.load(ctx, actor, id, false)
-	if err != nil {
-		return Request{}, err
-	}
-	status, err := Next(r.Status, ActPend)
+	r, _, status, err := s.loadFor(ctx, actor, id, ActPend)
 	if err != nil {
 		return Request{}, err
 	}
@@ -175,11 +178,8 @@ func (s *Service) Assign(ctx context.Context, actor account.Principal, id string
 	if len(who.ID) > maxAssignee || len(who.Name) > maxAssignee {
 		return Request{}, fault.Invalidf("assignee id and name must be at most %d characters", maxAssignee)
 	}
-	r, _, err := s.load(ctx, actor, id, false)
+	r, _, _, err := s.loadFor(ctx, actor, id, ActAssign)
 	if err != nil {
-		return Request{}, err
-	}
-	if _, err := Next(r.Status, ActAssign); err != nil {
 		return Request{}, err
 	}
 	next := r.Request
@@ -189,11 +189,8 @@ func (s *Service) Assign(ctx context.Context, actor account.Principal, id string
 
 // Unassign clears the assignee; a request with none is left as it is.
 func (s *Service) Unassign(ctx context.Context, actor account.Principal, id string) (Request, error) {
-	r, _, err := s.load(ctx, actor, id, false)
+	r, _, _, err := s.loadFor(ctx, actor, id, ActUnassign)
 	if err != nil {
-		return Request{}, err
-	}
-	if _, err := Next(r.Status, ActUnassign); err != nil {
 		return Request{}, err
 	}
 	if r.Assignee == nil {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/app"
-	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/layout"
@@ -46,33 +45,13 @@ func seedRenewals(t *testing.T, a *app.App, day time.Time, shard, n int, tag str
 // renewalJobs returns the units of the job.renewal events in the table.
 func renewalJobs(t *testing.T, a *app.App) []fulfillment.RenewalUnit {
 	t.Helper()
-	client, ok := a.Table.Client.(*dynamodb.Client)
-	if !ok {
-		t.Fatalf("table client is a %T", a.Table.Client)
-	}
-	expr, err := expression.NewBuilder().WithFilter(expression.Name("type").Equal(expression.Value(string(event.JobRenewal)))).Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(a.Table.Name), FilterExpression: expr.Filter(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ConsistentRead: aws.Bool(true)})
 	var out []fulfillment.RenewalUnit
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
+	for _, it := range stacktest.Events(t, a, expression.Name("type").Equal(expression.Value(string(event.JobRenewal)))) {
+		var u fulfillment.RenewalUnit
+		if err := json.Unmarshal([]byte(it.Data), &u); err != nil {
 			t.Fatal(err)
 		}
-		var items []dynamo.EventItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range items {
-			var u fulfillment.RenewalUnit
-			if err := json.Unmarshal([]byte(it.Data), &u); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, u)
-		}
+		out = append(out, u)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Day+out[i].After < out[j].Day+out[j].After })
 	return out

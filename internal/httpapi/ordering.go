@@ -37,8 +37,9 @@ func (s *Server) orderingRoutes() []route {
 	}
 }
 
-// idempotent runs a create with the request's Idempotency-Key (or
-// Partner Center's MS-RequestId) and answers 201 with view of what it
+// idempotent decodes the body into an In (strict refuses unknown
+// properties), runs a create with it and the request's Idempotency-Key (or
+// Partner Center's MS-RequestId), and answers 201 with view of what it
 // created: the same key and body replay the first answer; the same key
 // with another body, or on another path, is a 409.
 //
@@ -48,7 +49,11 @@ func (s *Server) orderingRoutes() []route {
 // request has become invalid since, fails earlier) and is then answered
 // from the key's record: the object the first attempt created, shown by the
 // same view, so byte for byte the first answer.
-func idempotent[T, V any](s *Server, w http.ResponseWriter, r *http.Request, raw []byte, view func(T) V, run func(*ordering.Claim) (T, error)) error {
+func idempotent[In, T, V any](s *Server, w http.ResponseWriter, r *http.Request, strict bool, view func(T) V, run func(In, *ordering.Claim) (T, error)) error {
+	in, raw, err := decodeRaw[In](r, strict)
+	if err != nil {
+		return err
+	}
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		key = r.Header.Get("MS-RequestId")
@@ -60,7 +65,7 @@ func idempotent[T, V any](s *Server, w http.ResponseWriter, r *http.Request, raw
 	if key != "" {
 		claim = &ordering.Claim{Account: principal(r).AccountID, Key: key, Hash: hashBody(raw) + ":" + r.URL.Path}
 	}
-	v, err := run(claim)
+	v, err := run(in, claim)
 	replayed := false
 	switch {
 	case err == nil:
@@ -169,11 +174,7 @@ func decodeRaw[T any](r *http.Request, strict bool) (T, []byte, error) {
 }
 
 func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
-	in, raw, err := decodeRaw[ordering.CustomerInput](r, false)
-	if err != nil {
-		return err
-	}
-	return idempotent(s, w, r, raw, customerView, func(c *ordering.Claim) (ordering.Customer, error) {
+	return idempotent(s, w, r, false, customerView, func(in ordering.CustomerInput, c *ordering.Claim) (ordering.Customer, error) {
 		return s.cfg.Ordering.CreateCustomer(r.Context(), principal(r), in, c)
 	})
 }
@@ -207,11 +208,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
-	in, raw, err := decodeRaw[ordering.OrderInput](r, false)
-	if err != nil {
-		return err
-	}
-	return idempotent(s, w, r, raw, ordering.NewOrderResource, func(c *ordering.Claim) (ordering.Order, error) {
+	return idempotent(s, w, r, false, ordering.NewOrderResource, func(in ordering.OrderInput, c *ordering.Claim) (ordering.Order, error) {
 		return s.cfg.Ordering.CreateOrder(r.Context(), principal(r), r.PathValue("id"), in, c)
 	})
 }
@@ -292,11 +289,7 @@ func cartView(customerID string) func(ordering.Cart) pcCart {
 }
 
 func (s *Server) createCart(w http.ResponseWriter, r *http.Request) error {
-	in, raw, err := decodeRaw[ordering.CartInput](r, false)
-	if err != nil {
-		return err
-	}
-	return idempotent(s, w, r, raw, cartView(r.PathValue("id")), func(c *ordering.Claim) (ordering.Cart, error) {
+	return idempotent(s, w, r, false, cartView(r.PathValue("id")), func(in ordering.CartInput, c *ordering.Claim) (ordering.Cart, error) {
 		return s.cfg.Ordering.CreateCart(r.Context(), principal(r), r.PathValue("id"), in, c)
 	})
 }
@@ -363,11 +356,7 @@ func (s *Server) createPurchaseRequest(w http.ResponseWriter, r *http.Request) e
 	// A Connect body: an unknown field is refused by name, as on every
 	// /public/v1 write, rather than silently dropped (a typo in a quantity
 	// would otherwise order the wrong amount).
-	in, raw, err := decodeRaw[ordering.PurchaseRequestInput](r, true)
-	if err != nil {
-		return err
-	}
-	return idempotent(s, w, r, raw, viewRequest, func(c *ordering.Claim) (fulfillment.Request, error) {
+	return idempotent(s, w, r, true, viewRequest, func(in ordering.PurchaseRequestInput, c *ordering.Claim) (fulfillment.Request, error) {
 		return s.cfg.Ordering.CreatePurchaseRequest(r.Context(), principal(r), in, c)
 	})
 }

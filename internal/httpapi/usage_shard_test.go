@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
@@ -108,12 +107,8 @@ func usageRecordsAcrossShards(t *testing.T, s *usageShop) {
 func shardsUsed(t *testing.T, s *usageShop, fileID string) int {
 	t.Helper()
 	used := 0
-	for _, part := range layout.UsageRecords(fileID, layout.UsageRecordShards).Partitions() {
-		items, err := dynamo.QueryAll[map[string]any](context.Background(), s.app.Table, part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(items) > 0 {
+	for _, n := range recordsPerShard(t, s.fixture, fileID) {
+		if n > 0 {
 			used++
 		}
 	}

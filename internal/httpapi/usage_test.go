@@ -176,14 +176,24 @@ func (s *usageShop) records(t *testing.T, fileID string) ([]usage.Record, string
 func recordItems(t *testing.T, f *fixture, fileID string) int {
 	t.Helper()
 	n := 0
+	for _, c := range recordsPerShard(t, f, fileID) {
+		n += c
+	}
+	return n
+}
+
+// recordsPerShard counts the file's record items in each of its shards.
+func recordsPerShard(t *testing.T, f *fixture, fileID string) []int {
+	t.Helper()
+	var counts []int
 	for _, part := range layout.UsageRecords(fileID, layout.UsageRecordShards).Partitions() {
 		items, err := dynamo.QueryAll[map[string]any](context.Background(), f.app.Table, part)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n += len(items)
+		counts = append(counts, len(items))
 	}
-	return n
+	return counts
 }
 
 func usageEvents(t *testing.T, f *fixture, account, fileID string) []string {

@@ -2,7 +2,6 @@ package ordering
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strconv"
 	"time"
@@ -134,11 +133,7 @@ func cartRow(owner string, sc storedCart, rev int) row {
 }
 
 func (s *Service) cart(ctx context.Context, actor account.Principal, customerID, cartID string) (storedCart, int, error) {
-	var r row
-	err := s.table.Get(ctx, cartKey(customerID, cartID), &r)
-	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && r.Owner != actor.AccountID) {
-		return storedCart{}, 0, fault.NotFoundf("cart %s not found", cartID)
-	}
+	r, err := s.owned(ctx, actor, cartKey(customerID, cartID), fault.NotFoundf("cart %s not found", cartID))
 	if err != nil {
 		return storedCart{}, 0, err
 	}

@@ -131,6 +131,17 @@ type row struct {
 
 func customerPK(id string) string { return "CUSTOMER#" + id }
 
+// owned reads the row at k, which only its owner sees: to anyone else, as
+// when there is no row, it is notFound.
+func (s *Service) owned(ctx context.Context, actor account.Principal, k dynamo.Key, notFound error) (row, error) {
+	var r row
+	err := s.table.Get(ctx, k, &r)
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && r.Owner != actor.AccountID) {
+		return row{}, notFound
+	}
+	return r, err
+}
+
 func customerKey(id string) dynamo.Key { return dynamo.Key{PK: customerPK(id), SK: "CUSTOMER"} }
 
 // CreateCustomer adds a customer for the calling provider.
@@ -154,11 +165,7 @@ func (s *Service) Customer(ctx context.Context, actor account.Principal, id stri
 }
 
 func (s *Service) customer(ctx context.Context, actor account.Principal, id string) (storedCustomer, error) {
-	var r row
-	err := s.table.Get(ctx, customerKey(id), &r)
-	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && r.Owner != actor.AccountID) {
-		return storedCustomer{}, fault.NotFoundf("customer %s not found", id).WithPartnerCode(600008)
-	}
+	r, err := s.owned(ctx, actor, customerKey(id), fault.NotFoundf("customer %s not found", id).WithPartnerCode(600008))
 	if err != nil {
 		return storedCustomer{}, err
 	}

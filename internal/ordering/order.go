@@ -470,11 +470,7 @@ const MaxEventData = 200 << 10
 
 // Order reads one of the caller's orders.
 func (s *Service) Order(ctx context.Context, actor account.Principal, customerID, orderID string) (Order, error) {
-	var r row
-	err := s.table.Get(ctx, dynamo.Key{PK: customerPK(customerID), SK: "ORDER#" + orderID}, &r)
-	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && r.Owner != actor.AccountID) {
-		return Order{}, fault.NotFoundf("order %s not found", orderID)
-	}
+	r, err := s.owned(ctx, actor, dynamo.Key{PK: customerPK(customerID), SK: "ORDER#" + orderID}, fault.NotFoundf("order %s not found", orderID))
 	if err != nil {
 		return Order{}, err
 	}

@@ -85,8 +85,7 @@ func (s *Sessions) Open(ctx context.Context, token string) (Opened, error) {
 func (s *Sessions) Link(ctx context.Context, p account.Principal, tokenHash string) (code string, expires time.Time, err error) {
 	code = ident.Secret(secretBytes)
 	expires = s.now().UTC().Add(LinkTTL)
-	it := linkItem{Row: dynamo.Row{Key: linkKey(code), Entity: "portal_link"}, AccountID: p.AccountID,
-		TokenHash: tokenHash, Expires: expires, ExpiresAt: expires.Unix()}
+	it := linkItem{Row: dynamo.Row{Key: linkKey(code), Entity: "portal_link"}, grant: newGrant(p.AccountID, tokenHash, expires)}
 	if err := s.table.Tx().Create("link", it).Commit(ctx); err != nil {
 		return "", time.Time{}, fmt.Errorf("portal: mint sign-in link: %w", err)
 	}
@@ -158,7 +157,6 @@ func (s *Sessions) newSession(p account.Principal, tokenHash string) (Opened, se
 	id := ident.Secret(secretBytes)
 	expires := s.now().UTC().Add(s.ttl).Truncate(time.Second)
 	csrf := ident.Secret(secretBytes)
-	it := sessionItem{Row: dynamo.Row{Key: sessionKey(id), Entity: "portal_session"}, AccountID: p.AccountID, TokenHash: tokenHash,
-		CSRF: csrf, Expires: expires, ExpiresAt: expires.Unix()}
+	it := sessionItem{Row: dynamo.Row{Key: sessionKey(id), Entity: "portal_session"}, grant: newGrant(p.AccountID, tokenHash, expires), CSRF: csrf}
 	return Opened{Session: Session{Principal: p, CSRF: csrf, Expires: expires}, ID: id}, it
 }

@@ -16,11 +16,21 @@ import (
 // expiry itself too, since TTL deletion lags.
 type sessionItem struct {
 	dynamo.Row
+	grant
+	CSRF string `dynamodbav:"csrf"`
+}
+
+// grant is what a session and a sign-in link both hold: the account and
+// token they stand for, and until when.
+type grant struct {
 	AccountID string    `dynamodbav:"account_id"`
 	TokenHash string    `dynamodbav:"token_hash"`
-	CSRF      string    `dynamodbav:"csrf"`
 	Expires   time.Time `dynamodbav:"expires"`
 	ExpiresAt int64     `dynamodbav:"expires_at"`
+}
+
+func newGrant(accountID, tokenHash string, expires time.Time) grant {
+	return grant{AccountID: accountID, TokenHash: tokenHash, Expires: expires, ExpiresAt: expires.Unix()}
 }
 
 func sessionKey(id string) dynamo.Key {
@@ -29,10 +39,7 @@ func sessionKey(id string) dynamo.Key {
 
 type linkItem struct {
 	dynamo.Row
-	AccountID string    `dynamodbav:"account_id"`
-	TokenHash string    `dynamodbav:"token_hash"`
-	Expires   time.Time `dynamodbav:"expires"`
-	ExpiresAt int64     `dynamodbav:"expires_at"`
+	grant
 }
 
 func linkKey(code string) dynamo.Key {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -83,25 +82,13 @@ func (r *Relay) applyCounts(ctx context.Context, deltas map[dynamo.Key]int) erro
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].PK < keys[j].PK })
-	errs := make([]error, len(keys))
-	sem := make(chan struct{}, countWriters)
-	var wg sync.WaitGroup
-	for i, k := range keys {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = r.addCount(ctx, k, deltas[k])
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
+	return dynamo.Concurrently(len(keys), countWriters, func(i int) error {
+		err := r.addCount(ctx, keys[i], deltas[keys[i]])
 		if err != nil {
 			r.cfg.Logger.ErrorContext(ctx, "relay: count", slog.String("list", keys[i].PK), slog.String("error", err.Error()))
-			return err
 		}
-	}
-	return nil
+		return err
+	})
 }
 
 func (r *Relay) addCount(ctx context.Context, k dynamo.Key, delta int) error {

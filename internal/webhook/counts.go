@@ -125,8 +125,9 @@ func (c counts) streakUpdate(failing bool) (expression.UpdateBuilder, bool) {
 // success to end it.
 func (st Stats) failing() bool { return st.ConsecutiveFailures > 0 || st.FailingSince != nil }
 
-// plus adds a counter copy's totals and last times to st.
-func (st Stats) plus(c statsItem) Stats {
+// plus adds a counter copy's totals and last times to st (a copy keeps no
+// streak).
+func (st Stats) plus(c Stats) Stats {
 	st.Deliveries += c.Deliveries
 	st.Successes += c.Successes
 	st.Failures += c.Failures

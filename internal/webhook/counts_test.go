@@ -70,9 +70,9 @@ func TestStats_Plus(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	at := func(s int) *time.Time { v := t0.Add(time.Duration(s) * time.Second); return &v }
 	item := Stats{Deliveries: 3, Successes: 2, Failures: 1, ConsecutiveFailures: 1, LastSuccess: at(1), LastFailure: at(2), FailingSince: at(2)}
-	got := item.plus(statsItem{Deliveries: 5, Successes: 5, LastSuccess: at(9)}).
-		plus(statsItem{Deliveries: 1, Failures: 1, LastFailure: at(-3)}).
-		plus(statsItem{})
+	got := item.plus(Stats{Deliveries: 5, Successes: 5, LastSuccess: at(9)}).
+		plus(Stats{Deliveries: 1, Failures: 1, LastFailure: at(-3)}).
+		plus(Stats{})
 	want := Stats{Deliveries: 9, Successes: 7, Failures: 2, ConsecutiveFailures: 1, LastSuccess: at(9), LastFailure: at(2), FailingSince: at(2)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stats (-want +got):\n%s", diff)

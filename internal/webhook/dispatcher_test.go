@@ -308,14 +308,22 @@ func TestDispatcher_Disables(t *testing.T) {
 	}
 }
 
-func TestDispatcher_ReclaimsAnAbandonedDelivery(t *testing.T) {
+// leftPending is an order event whose delivery, to a receiver that answers
+// 200, an earlier invocation created age ago and never attempted.
+func leftPending(t *testing.T, age time.Duration) (*receiver, harness, event.Event, string) {
+	t.Helper()
 	rcv := newReceiver(t, 200)
 	ep := testEndpoint(rcv.URL)
 	h := newHarness(t, ep)
 	e := orderEvent(ep.Account)
 	id := DeliveryID(e.ID, e.Created, ep.ID)
+	h.store.deliveries[id] = deliveryState{ID: id, WebhookID: ep.ID, Account: ep.Account, Status: StatusPending, Created: h.clock.Now().Add(-age), Body: []byte(`{}`)}
+	return rcv, h, e, id
+}
+
+func TestDispatcher_ReclaimsAnAbandonedDelivery(t *testing.T) {
 	// An invocation created the delivery and died before attempting it.
-	h.store.deliveries[id] = deliveryState{ID: id, WebhookID: ep.ID, Account: ep.Account, Status: StatusPending, Created: h.clock.Now().Add(-30 * time.Second), Body: []byte(`{}`)}
+	rcv, h, e, id := leftPending(t, 30*time.Second)
 	if err := h.d.FanOut(context.Background(), e); err != nil || rcv.count() != 0 {
 		t.Fatalf("a recent delivery was taken over: %v, %d requests", err, rcv.count())
 	}
@@ -335,12 +343,7 @@ func TestDispatcher_ReclaimsAnAbandonedDelivery(t *testing.T) {
 // the SDK's retries): nobody else owns it, so it is attempted at once
 // rather than acknowledged and left pending for good.
 func TestDispatcher_RedeliveredMessageTakesOverItsDelivery(t *testing.T) {
-	rcv := newReceiver(t, 200)
-	ep := testEndpoint(rcv.URL)
-	h := newHarness(t, ep)
-	e := orderEvent(ep.Account)
-	id := DeliveryID(e.ID, e.Created, ep.ID)
-	h.store.deliveries[id] = deliveryState{ID: id, WebhookID: ep.ID, Account: ep.Account, Status: StatusPending, Created: h.clock.Now().Add(-time.Second), Body: []byte(`{}`)}
+	rcv, h, e, id := leftPending(t, time.Second)
 	body, err := json.Marshal(e)
 	if err != nil {
 		t.Fatal(err)

@@ -216,6 +216,26 @@ func (o *outage) end() {
 	o.mu.Unlock()
 }
 
+// downHook is a new tenant's webhook whose receiver answers 503 until
+// out.end(); since is just before it was registered.
+type downHook struct {
+	a     *app.App
+	tn    *tenant
+	out   *outage
+	rcv   *receiver
+	w     webhook.WithSecret
+	since time.Time
+}
+
+func newDownHook(t *testing.T) downHook {
+	t.Helper()
+	a := running(t)
+	tn := newTenant(t, a)
+	out := &outage{down: true}
+	rcv := newReceiver(t, out.answer)
+	return downHook{a: a, tn: tn, out: out, rcv: rcv, w: tn.register(rcv.URL, nil), since: time.Now().Add(-time.Second)}
+}
+
 func (r *receiver) got() []hit {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -547,42 +567,37 @@ func TestWebhooks_RotationSignsWithBothSecrets(t *testing.T) {
 }
 
 func TestWebhooks_RedeliverAndRecover(t *testing.T) {
-	a := running(t)
-	tn := newTenant(t, a)
-	out := &outage{down: true}
-	rcv := newReceiver(t, out.answer)
-	w := tn.register(rcv.URL, nil)
-	since := time.Now().Add(-time.Second)
+	d := newDownHook(t)
 	for i := range 3 {
-		emit(t, a, tn.id, event.OrderCreated, fmt.Sprintf(`{"id":"ORD-%d"}`, i))
+		emit(t, d.a, d.tn.id, event.OrderCreated, fmt.Sprintf(`{"id":"ORD-%d"}`, i))
 	}
-	wait(t, "three failed deliveries", func() bool { return len(tn.deliveries(w.ID, "?status=failed")) == 3 })
-	attempts := len(rcv.got())
+	wait(t, "three failed deliveries", func() bool { return len(d.tn.deliveries(d.w.ID, "?status=failed")) == 3 })
+	attempts := len(d.rcv.got())
 	if attempts != 3*8 {
 		t.Errorf("%d requests, want 3 deliveries × 8 attempts", attempts)
 	}
-	out.end()
+	d.out.end()
 
 	// Redeliver one.
-	failed := tn.deliveries(w.ID, "?status=failed")
+	failed := d.tn.deliveries(d.w.ID, "?status=failed")
 	one := failed[0]
 	var queued webhook.Delivery
-	tn.do(http.MethodPost, "/public/v1/webhooks/"+w.ID+"/deliveries/"+one.ID+"/redeliver", nil, http.StatusAccepted, &queued)
-	wait(t, "the redelivery", func() bool { return len(tn.deliveries(w.ID, "?status=succeeded")) == 1 })
-	ds := tn.deliveries(w.ID, "?status=succeeded")
+	d.tn.do(http.MethodPost, "/public/v1/webhooks/"+d.w.ID+"/deliveries/"+one.ID+"/redeliver", nil, http.StatusAccepted, &queued)
+	wait(t, "the redelivery", func() bool { return len(d.tn.deliveries(d.w.ID, "?status=succeeded")) == 1 })
+	ds := d.tn.deliveries(d.w.ID, "?status=succeeded")
 	if ds[0].ID != one.ID || ds[0].AttemptCount != 9 || ds[0].Attempts[0].Trigger != webhook.TriggerManual {
 		t.Errorf("redelivered = %+v", ds[0])
 	}
 
 	// Recover the other two.
 	var rec webhook.Recovery
-	tn.do(http.MethodPost, "/public/v1/webhooks/"+w.ID+"/recover", map[string]string{"since": since.Format(time.RFC3339Nano)}, http.StatusAccepted, &rec)
-	wait(t, "the recovery", func() bool { return len(tn.deliveries(w.ID, "?status=succeeded")) == 3 })
+	d.tn.do(http.MethodPost, "/public/v1/webhooks/"+d.w.ID+"/recover", map[string]string{"since": d.since.Format(time.RFC3339Nano)}, http.StatusAccepted, &rec)
+	wait(t, "the recovery", func() bool { return len(d.tn.deliveries(d.w.ID, "?status=succeeded")) == 3 })
 	time.Sleep(time.Second)
-	if n := len(rcv.got()) - attempts; n != 3 {
+	if n := len(d.rcv.got()) - attempts; n != 3 {
 		t.Errorf("%d requests after the outage, want 3 (one per delivery)", n)
 	}
-	if n := len(tn.deliveries(w.ID, "?status=failed")); n != 0 {
+	if n := len(d.tn.deliveries(d.w.ID, "?status=failed")); n != 0 {
 		t.Errorf("%d deliveries still failed", n)
 	}
 }
@@ -637,15 +652,12 @@ func TestWebhooks_FiltersByEventTypeAndProduct(t *testing.T) {
 // storedItem is what the tests read of the raw items of a webhook's
 // deliveries.
 type storedItem struct {
-	PK        string    `dynamodbav:"pk"`
-	SK        string    `dynamodbav:"sk"`
-	Entity    string    `dynamodbav:"entity"`
+	dynamo.Row
 	EventID   string    `dynamodbav:"event_id"`
 	Created   time.Time `dynamodbav:"created"`
 	At        time.Time `dynamodbav:"at"`
 	ExpiresAt int64     `dynamodbav:"expires_at"`
 	Body      string    `dynamodbav:"body"`
-	GSI7PK    string    `dynamodbav:"gsi7pk"`
 }
 
 // stored reads the delivery and attempt items of webhook id as they are in

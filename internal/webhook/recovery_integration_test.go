@@ -17,13 +17,8 @@ import (
 // delivery at a time, so that shard takes three chained units. Every
 // failed delivery is sent exactly once more.
 func TestWebhooks_RecoveryInPages(t *testing.T) {
-	a := running(t)
-	tn := newTenant(t, a)
-	out := &outage{down: true}
-	rcv := newReceiver(t, out.answer)
-	w := tn.register(rcv.URL, nil)
-	since := time.Now().Add(-time.Second)
-	shards := a.Config.WebhookDeliveryShards
+	d := newDownHook(t)
+	shards := d.a.Config.WebhookDeliveryShards
 	if shards <= 0 {
 		shards = webhook.DefaultDeliveryShards
 	}
@@ -31,11 +26,11 @@ func TestWebhooks_RecoveryInPages(t *testing.T) {
 	var evs []event.Event
 	shared, same := -1, 0
 	for i := 0; len(evs) < 5 && i < 100000; i++ {
-		e, err := event.New(event.OrderCreated, tn.id, map[string]string{"id": fmt.Sprintf("ORD-%d", i)}, time.Now())
+		e, err := event.New(event.OrderCreated, d.tn.id, map[string]string{"id": fmt.Sprintf("ORD-%d", i)}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := dynamo.ShardOf(webhook.DeliveryID(e.ID, e.Created, w.ID), shards)
+		s := dynamo.ShardOf(webhook.DeliveryID(e.ID, e.Created, d.w.ID), shards)
 		switch {
 		case shared < 0:
 			shared, same = s, 1
@@ -48,28 +43,28 @@ func TestWebhooks_RecoveryInPages(t *testing.T) {
 		evs = append(evs, e)
 	}
 	for _, e := range evs {
-		if err := a.Table.Tx().Emit(e, 1).Commit(context.Background()); err != nil {
+		if err := d.a.Table.Tx().Emit(e, 1).Commit(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	wait(t, "five failed deliveries", func() bool { return len(tn.deliveries(w.ID, "?status=failed")) == 5 })
-	before := len(rcv.got())
-	out.end()
+	wait(t, "five failed deliveries", func() bool { return len(d.tn.deliveries(d.w.ID, "?status=failed")) == 5 })
+	before := len(d.rcv.got())
+	d.out.end()
 
 	// The API's request, with each unit's page bounded to one delivery.
-	rec, err := event.New(event.WebhookRecoveryRequested, tn.id, map[string]any{"webhook_id": w.ID, "since": since, "page": 1}, time.Now())
+	rec, err := event.New(event.WebhookRecoveryRequested, d.tn.id, map[string]any{"webhook_id": d.w.ID, "since": d.since, "page": 1}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Table.Tx().Emit(rec, 1).Commit(context.Background()); err != nil {
+	if err := d.a.Table.Tx().Emit(rec, 1).Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "the recovery", func() bool { return len(tn.deliveries(w.ID, "?status=succeeded")) == 5 })
+	wait(t, "the recovery", func() bool { return len(d.tn.deliveries(d.w.ID, "?status=succeeded")) == 5 })
 	time.Sleep(2 * time.Second)
-	if n := len(rcv.got()) - before; n != 5 {
+	if n := len(d.rcv.got()) - before; n != 5 {
 		t.Errorf("%d requests after the outage, want 5 (one per failed delivery)", n)
 	}
-	for _, d := range tn.deliveries(w.ID, "") {
+	for _, d := range d.tn.deliveries(d.w.ID, "") {
 		if d.AttemptCount != 9 || d.Attempts[0].Trigger != webhook.TriggerManual {
 			t.Errorf("delivery %s: %d attempts, the last %s; want 9, the last manual", d.ID, d.AttemptCount, d.Attempts[0].Trigger)
 		}

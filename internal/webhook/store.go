@@ -66,38 +66,14 @@ import (
 // carries them.
 type webhookItem struct {
 	dynamo.Row
-	ID                  string       `dynamodbav:"id"`
-	Account             string       `dynamodbav:"account"`
-	Label               string       `dynamodbav:"label"`
-	Description         string       `dynamodbav:"description,omitempty"`
-	URL                 string       `dynamodbav:"url"`
-	Events              []string     `dynamodbav:"events"`
-	Products            []string     `dynamodbav:"products"`
-	Active              bool         `dynamodbav:"active"`
-	DisabledReason      string       `dynamodbav:"disabled_reason,omitempty"`
-	DisabledAt          *time.Time   `dynamodbav:"disabled_at,omitempty"`
-	Secrets             []secretItem `dynamodbav:"secrets"`
-	Deliveries          int64        `dynamodbav:"deliveries"`
-	Successes           int64        `dynamodbav:"successes"`
-	Failures            int64        `dynamodbav:"failures"`
-	ConsecutiveFailures int64        `dynamodbav:"consecutive_failures"`
-	LastSuccess         *time.Time   `dynamodbav:"last_success,omitempty"`
-	LastFailure         *time.Time   `dynamodbav:"last_failure,omitempty"`
-	FailingSince        *time.Time   `dynamodbav:"failing_since,omitempty"`
-	Created             time.Time    `dynamodbav:"created"`
-	Updated             time.Time    `dynamodbav:"updated"`
-}
-
-// statsItem is one of a webhook's counter copies
-// (layout.WebhookStats): what the batches that chose it counted. A
-// webhook's Stats are its item's (counted there before the copies
-// existed, and its failure streak) plus every copy's.
-type statsItem struct {
-	Deliveries  int64      `dynamodbav:"deliveries"`
-	Successes   int64      `dynamodbav:"successes"`
-	Failures    int64      `dynamodbav:"failures"`
-	LastSuccess *time.Time `dynamodbav:"last_success,omitempty"`
-	LastFailure *time.Time `dynamodbav:"last_failure,omitempty"`
+	Webhook
+	Secrets []secretItem `dynamodbav:"secrets"`
+	// Stats are counted on the item from before the counter copies
+	// existed, and its failure streak. A counter copy
+	// (layout.WebhookStats) is read as a webhookItem too: its Stats are
+	// what the batches that chose it counted, without a streak. A
+	// webhook's Stats are its item's plus every copy's.
+	Stats
 }
 
 const statsEntity = "webhook_stats"
@@ -128,25 +104,14 @@ func deliveryShard(account, webhookID, id string, failed bool, shards int) strin
 }
 
 func (it webhookItem) endpoint() endpoint {
-	w := Webhook{
-		ID: it.ID, Label: it.Label, Description: it.Description, URL: it.URL,
-		Events: orEmpty(it.Events), Products: orEmpty(it.Products), Active: it.Active,
-		DisabledReason: it.DisabledReason, DisabledAt: it.DisabledAt, Account: it.Account,
-		Stats: Stats{Deliveries: it.Deliveries, Successes: it.Successes, Failures: it.Failures,
-			ConsecutiveFailures: it.ConsecutiveFailures, LastSuccess: it.LastSuccess,
-			LastFailure: it.LastFailure, FailingSince: it.FailingSince},
-		Created: it.Created, Updated: it.Updated,
-	}
+	w := it.Webhook
+	w.Events, w.Products, w.Stats = orEmpty(w.Events), orEmpty(w.Products), it.Stats
 	return endpoint{Webhook: w, secrets: it.Secrets}
 }
 
 func newWebhookItem(ep endpoint) webhookItem {
-	w := ep.Webhook
-	return webhookItem{
-		Row: dynamo.Row{Key: layout.WebhookKey(w.Account, w.ID), Entity: "webhook"}, ID: w.ID, Account: w.Account,
-		Label: w.Label, Description: w.Description, URL: w.URL, Events: w.Events, Products: w.Products,
-		Active: w.Active, Secrets: ep.secrets, Created: w.Created, Updated: w.Updated,
-	}
+	return webhookItem{Row: dynamo.Row{Key: layout.WebhookKey(ep.Account, ep.ID), Entity: "webhook"}, Webhook: ep.Webhook,
+		Secrets: ep.secrets, Stats: ep.Stats}
 }
 
 func orEmpty(s []string) []string {
@@ -342,7 +307,7 @@ func (s *DynamoStore) webhook(ctx context.Context, account, id string) (endpoint
 	ep := items[i].endpoint()
 	for _, it := range items {
 		if it.Entity == statsEntity {
-			ep.Stats = ep.Stats.plus(it.stats())
+			ep.Stats = ep.Stats.plus(it.Stats)
 		}
 	}
 	return ep, nil
@@ -360,10 +325,10 @@ func (s *DynamoStore) withStats(ctx context.Context, account string, eps []endpo
 	if err != nil {
 		return nil, fmt.Errorf("webhook: read the counters of %s: %w", account, err)
 	}
-	copies := make(map[string][]statsItem, len(eps))
+	copies := make(map[string][]Stats, len(eps))
 	for _, it := range items {
 		id := webhookOfStats(it.PK)
-		copies[id] = append(copies[id], it.stats())
+		copies[id] = append(copies[id], it.Stats)
 	}
 	for i := range eps {
 		for _, c := range copies[layout.WebhookStats(account, eps[i].ID).Prefix] {
@@ -375,11 +340,6 @@ func (s *DynamoStore) withStats(ctx context.Context, account string, eps []endpo
 
 // webhookOfStats is the prefix of counter copy pk, which names its webhook.
 func webhookOfStats(pk string) string { return pk[:max(strings.LastIndexByte(pk, '#'), 0)] }
-
-func (it webhookItem) stats() statsItem {
-	return statsItem{Deliveries: it.Deliveries, Successes: it.Successes, Failures: it.Failures,
-		LastSuccess: it.LastSuccess, LastFailure: it.LastFailure}
-}
 
 func (s *DynamoStore) newDeliveryItem(d deliveryState) deliveryItem {
 	return deliveryItem{

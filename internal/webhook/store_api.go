@@ -51,21 +51,26 @@ func (s *DynamoStore) createWebhook(ctx context.Context, ep endpoint, ev event.E
 		if cf, ok := dynamo.AsConditionFailed(err); !ok || !cf.Failed("count") || try == countTries {
 			return fmt.Errorf("webhook: create %s: %w", ep.ID, err)
 		}
-		count, found, err := s.webhookCount(ctx, ep.Account)
-		switch {
-		case err != nil:
-			return err
-		case !found:
-			err = s.initCount(ctx, ep.Account)
-		case count >= MaxPerAccount:
-			return errLimit
-		default:
-			err = pause(ctx, try)
-		}
-		if err != nil {
+		if err := s.beforeRetry(ctx, ep.Account, try, true); err != nil {
 			return err
 		}
 	}
+}
+
+// beforeRetry readies another try of a change the account's counter
+// refused: it counts the webhooks made before the counter existed, or
+// waits a little; with limited, a counter at MaxPerAccount is errLimit.
+func (s *DynamoStore) beforeRetry(ctx context.Context, account string, try int, limited bool) error {
+	count, found, err := s.webhookCount(ctx, account)
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return s.initCount(ctx, account)
+	case limited && count >= MaxPerAccount:
+		return errLimit
+	}
+	return pause(ctx, try)
 }
 
 // countItem counts an account's webhooks. It sits in their partition under
@@ -162,16 +167,7 @@ func (s *DynamoStore) deleteWebhook(ctx context.Context, w Webhook, ev event.Eve
 		if cf, ok := dynamo.AsConditionFailed(err); !ok || cf.Failed("webhook") || try == countTries {
 			return err
 		}
-		_, found, err := s.webhookCount(ctx, w.Account)
-		switch {
-		case err != nil:
-			return err
-		case !found:
-			err = s.initCount(ctx, w.Account)
-		default:
-			err = pause(ctx, try)
-		}
-		if err != nil {
+		if err := s.beforeRetry(ctx, w.Account, try, false); err != nil {
 			return err
 		}
 	}

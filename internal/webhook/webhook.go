@@ -20,35 +20,37 @@ import (
 )
 
 // Webhook is an endpoint registration as the API shows it: never with its
-// secrets.
+// secrets. Its item stores it under the same names, with the Stats beside
+// the other attributes rather than in a map of their own (webhookItem).
 type Webhook struct {
-	ID             string     `json:"id"`
-	Label          string     `json:"label"`
-	Description    string     `json:"description,omitempty"`
-	URL            string     `json:"url"`
-	Events         []string   `json:"events"`
-	Products       []string   `json:"products"`
-	Active         bool       `json:"active"`
-	DisabledReason string     `json:"disabled_reason,omitempty"`
-	DisabledAt     *time.Time `json:"disabled_at,omitempty"`
-	Account        string     `json:"account"`
-	Stats          Stats      `json:"stats"`
-	Created        time.Time  `json:"created"`
-	Updated        time.Time  `json:"updated"`
+	ID             string     `json:"id" dynamodbav:"id"`
+	Label          string     `json:"label" dynamodbav:"label"`
+	Description    string     `json:"description,omitempty" dynamodbav:"description,omitempty"`
+	URL            string     `json:"url" dynamodbav:"url"`
+	Events         []string   `json:"events" dynamodbav:"events"`
+	Products       []string   `json:"products" dynamodbav:"products"`
+	Active         bool       `json:"active" dynamodbav:"active"`
+	DisabledReason string     `json:"disabled_reason,omitempty" dynamodbav:"disabled_reason,omitempty"`
+	DisabledAt     *time.Time `json:"disabled_at,omitempty" dynamodbav:"disabled_at,omitempty"`
+	Account        string     `json:"account" dynamodbav:"account"`
+	Stats          Stats      `json:"stats" dynamodbav:"-"`
+	Created        time.Time  `json:"created" dynamodbav:"created"`
+	Updated        time.Time  `json:"updated" dynamodbav:"updated"`
 }
 
 // Stats are a webhook's delivery counters. Successes and failures count
-// attempts; consecutive failures reset on a success.
+// attempts; consecutive failures reset on a success. The webhook's item
+// stores them under the same names.
 type Stats struct {
-	Deliveries          int64      `json:"deliveries"`
-	Successes           int64      `json:"successes"`
-	Failures            int64      `json:"failures"`
-	ConsecutiveFailures int64      `json:"consecutive_failures"`
-	LastSuccess         *time.Time `json:"last_success,omitempty"`
-	LastFailure         *time.Time `json:"last_failure,omitempty"`
+	Deliveries          int64      `json:"deliveries" dynamodbav:"deliveries"`
+	Successes           int64      `json:"successes" dynamodbav:"successes"`
+	Failures            int64      `json:"failures" dynamodbav:"failures"`
+	ConsecutiveFailures int64      `json:"consecutive_failures" dynamodbav:"consecutive_failures"`
+	LastSuccess         *time.Time `json:"last_success,omitempty" dynamodbav:"last_success,omitempty"`
+	LastFailure         *time.Time `json:"last_failure,omitempty" dynamodbav:"last_failure,omitempty"`
 	// FailingSince is the first failure after the last success; an
 	// endpoint failing continuously for DisableAfter is disabled.
-	FailingSince *time.Time `json:"failing_since,omitempty"`
+	FailingSince *time.Time `json:"failing_since,omitempty" dynamodbav:"failing_since,omitempty"`
 }
 
 // WithSecret is a webhook as created or rotated: the only answers that show
@@ -187,36 +189,33 @@ func (in Input) apply(w *Webhook, creating bool) []string {
 }
 
 func normalizeEvents(in []string) ([]string, []string) {
-	var msgs []string
-	out := []string{}
-	for _, e := range in {
-		e = strings.TrimSpace(e)
-		if _, ok := catalogByType[event.Type(e)]; !ok {
-			msgs = append(msgs, fmt.Sprintf("events: %q is not an event type a webhook can receive; see GET /public/v1/webhooks/event-types", e))
-			continue
-		}
-		if !slices.Contains(out, e) {
-			out = append(out, e)
-		}
-	}
-	slices.Sort(out)
-	return out, msgs
+	return normalizeSet(in, strings.TrimSpace, func(e string) bool {
+		_, ok := catalogByType[event.Type(e)]
+		return ok
+	}, "events: %q is not an event type a webhook can receive; see GET /public/v1/webhooks/event-types")
 }
 
 func normalizeProducts(in []string) ([]string, []string) {
+	if len(in) > maxProducts {
+		return []string{}, []string{fmt.Sprintf("products must list at most %d product ids", maxProducts)}
+	}
+	return normalizeSet(in, func(p string) string { return strings.ToUpper(strings.TrimSpace(p)) },
+		productID.MatchString, "products: %q is not a product id such as PRD-123-456-789")
+}
+
+// normalizeSet cleans each value of in and keeps the valid ones once each,
+// sorted; every other one gets the message invalid (a format of the value).
+func normalizeSet(in []string, clean func(string) string, valid func(string) bool, invalid string) ([]string, []string) {
 	var msgs []string
 	out := []string{}
-	if len(in) > maxProducts {
-		return out, []string{fmt.Sprintf("products must list at most %d product ids", maxProducts)}
-	}
-	for _, p := range in {
-		p = strings.ToUpper(strings.TrimSpace(p))
-		if !productID.MatchString(p) {
-			msgs = append(msgs, fmt.Sprintf("products: %q is not a product id such as PRD-123-456-789", p))
+	for _, v := range in {
+		v = clean(v)
+		if !valid(v) {
+			msgs = append(msgs, fmt.Sprintf(invalid, v))
 			continue
 		}
-		if !slices.Contains(out, p) {
-			out = append(out, p)
+		if !slices.Contains(out, v) {
+			out = append(out, v)
 		}
 	}
 	slices.Sort(out)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -39,7 +38,7 @@ func billUsage(ctx context.Context, s *story) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.upload(ctx, f.ID, body); err != nil {
+	if err := s.c.UploadUsage(ctx, s.vendor, f.ID, body); err != nil {
 		return "", err
 	}
 	err = eventually(ctx, 30*time.Second, func() error {
@@ -107,39 +106,6 @@ func (s *story) usageCSV(ctx context.Context, fileID string, from, to time.Time)
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
-}
-
-func (s *story) upload(ctx context.Context, fileID string, body []byte) error {
-	var up struct {
-		URL     string              `json:"url"`
-		Method  string              `json:"method"`
-		Headers map[string][]string `json:"headers"`
-	}
-	if err := s.c.call(ctx, post, "/public/v1/usage/files/"+fileID+"/upload", s.vendor, nil, 200, &up); err != nil {
-		return err
-	}
-	method := up.Method
-	if method == "" {
-		method = http.MethodPut
-	}
-	req, err := http.NewRequestWithContext(ctx, method, up.URL, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	for k, vs := range up.Headers {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	res, err := s.c.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("PUT to the presigned URL: %w", err)
-	}
-	res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("PUT to the presigned URL answered %d", res.StatusCode)
-	}
-	return nil
 }
 
 // invoiceUsage waits for the provider's invoice to bill the file's records.
