@@ -42,10 +42,11 @@ const usageLane = layout.Shards
 // them all with the run item (DynamoDB takes up to 100 items).
 const lanes = usageLane + 1
 
-// joinAttempts bounds how often a lane's last step retries its commit when
-// another lane counted itself in the run item meanwhile; past it the unit
-// fails and SQS redelivers it (it rates its page again, idempotently).
-const joinAttempts = 8
+// joinAttempts bounds how often a lane's last step tries its commit when
+// other lanes count themselves in the run item meanwhile (the backoff
+// grows to a second, about 10 s in all); past it the unit fails and SQS
+// redelivers it (it rates its page again, idempotently).
+const joinAttempts = 16
 
 // laneState is a lane item.
 type laneState struct {
@@ -93,10 +94,33 @@ func (b *Biller) laneUnit(ctx context.Context, st runState, lane, step int, emit
 	return b.laneAdvance(ctx, st, ln, next, emit)
 }
 
+// activeLanes are the lanes a period of st fans out over: the shards of
+// the provider's asset index that hold an entry (one Query of one key
+// each, whatever the provider's size) and the usage lane when the period
+// has a file. A provider of a few assets runs a few lanes, not lanes, and
+// fewer lanes finish at once to count themselves in the run item.
+func (b *Biller) activeLanes(ctx context.Context, st runState) ([]int, error) {
+	var active []int
+	for lane, part := range layout.ProviderAssets(st.provider()).Partitions() {
+		first, _, err := dynamo.PagePartitions(ctx, b.cfg.Table, []dynamo.Partition{part}, dynamo.Range{}, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(first) > 0 {
+			active = append(active, lane)
+		}
+	}
+	_, files, err := b.cfg.Usage.NextBillingFile(ctx, st.provider(), st.Period, "")
+	if files {
+		active = append(active, usageLane)
+	}
+	return active, err
+}
+
 // runLanes runs every lane of st's fan-out to its end, one after another:
 // Run's way of doing what the units do in parallel.
 func (b *Biller) runLanes(ctx context.Context, st runState) error {
-	for lane := range lanes {
+	for _, lane := range st.Active {
 		for {
 			cur, err := b.store.run(ctx, st.provider())
 			if err != nil {
@@ -178,23 +202,33 @@ func (b *Biller) laneAdvance(ctx context.Context, st runState, ln, next laneStat
 			}
 			return err
 		}
-		// Another lane counted itself first (or this step is a redelivery
-		// that lost): read both items again.
-		if st, err = b.store.run(ctx, st.provider()); err != nil {
-			return err
-		}
-		cur, err := b.store.lane(ctx, st, ln.Lane)
-		if err != nil {
-			return err
-		}
-		if st.Run != ln.Run || st.Fan != ln.Fan || st.Phase != phaseRate || cur.Step != ln.Step || cur.Done {
-			return nil
-		}
+		// Another lane counted itself first, or this step is a redelivery
+		// that lost: read again what failed, and try again after a while.
 		if attempt+1 == joinAttempts {
 			return fmt.Errorf("billing: lane %d of %s run %s could not join after %d attempts", ln.Lane, st.provider(), st.Run, joinAttempts)
 		}
-		time.Sleep(time.Duration(10+rand.IntN(40)) * time.Millisecond)
+		time.Sleep(joinBackoff(attempt))
+		if cf, _ := dynamo.AsConditionFailed(err); cf.Failed("billing lane") {
+			cur, err := b.store.lane(ctx, st, ln.Lane)
+			if err != nil || cur.Step != ln.Step || cur.Done {
+				return err
+			}
+		}
+		if st, err = b.store.run(ctx, st.provider()); err != nil {
+			return err
+		}
+		if st.Run != ln.Run || st.Fan != ln.Fan || st.Phase != phaseRate {
+			return nil
+		}
 	}
+}
+
+// joinBackoff is the wait before attempt+1 of a join: at random up to
+// 10 ms doubled each attempt, at most a second, so that lanes finishing
+// together spread out.
+func joinBackoff(attempt int) time.Duration {
+	ceiling := min(10*time.Millisecond<<attempt, time.Second)
+	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
 }
 
 // join adds to tx the run item with one more lane finished, conditional
@@ -202,7 +236,7 @@ func (b *Biller) laneAdvance(ctx context.Context, st runState, ln, next laneStat
 func (b *Biller) join(tx *dynamo.Tx, st runState, now time.Time, emit bool) error {
 	next := st
 	next.Joined, next.Updated = st.Joined+1, now.UnixMilli()
-	if next.Joined == lanes {
+	if next.Joined == len(st.Active) {
 		next.Phase, next.Step = phaseInvoice, st.Step+1
 	}
 	cond := expression.Name("run").Equal(expression.Value(st.Run)).And(expression.Name("step").Equal(expression.Value(st.Step)),

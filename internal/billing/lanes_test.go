@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
@@ -25,10 +27,54 @@ import (
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
-// countingAPI counts the DynamoDB calls made through it.
+// countingAPI counts the DynamoDB calls made through it, and keeps the
+// job.billing events of the transactions that committed: the units the
+// relay would publish, without scanning the table for them.
 type countingAPI struct {
 	dynamo.API
-	n atomic.Int64
+	n         atomic.Int64
+	mu        sync.Mutex
+	committed []dynamo.EventItem
+}
+
+// take removes and returns the committed units of provider.
+func (c *countingAPI) take(t *testing.T, provider string) []events.SQSMessage {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []events.SQSMessage
+	kept := c.committed[:0]
+	for _, it := range c.committed {
+		var u billing.Unit
+		if err := json.Unmarshal([]byte(it.Data), &u); err != nil {
+			t.Fatal(err)
+		}
+		if u.Provider != provider {
+			kept = append(kept, it)
+			continue
+		}
+		out = append(out, sqsMessage(t, it))
+	}
+	c.committed = kept
+	return out
+}
+
+func (c *countingAPI) keep(items []types.TransactWriteItem) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ti := range items {
+		if ti.Put == nil {
+			continue
+		}
+		var it dynamo.EventItem
+		if err := attributevalue.UnmarshalMap(ti.Put.Item, &it); err != nil {
+			return err
+		}
+		if strings.HasPrefix(it.PK, dynamo.EventPrefix) && it.Type == string(event.JobBilling) {
+			c.committed = append(c.committed, it)
+		}
+	}
+	return nil
 }
 
 func (c *countingAPI) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
@@ -68,7 +114,11 @@ func (c *countingAPI) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWrit
 
 func (c *countingAPI) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	c.n.Add(1)
-	return c.API.TransactWriteItems(ctx, in, o...)
+	out, err := c.API.TransactWriteItems(ctx, in, o...)
+	if err == nil {
+		err = c.keep(in.TransactItems)
+	}
+	return out, err
 }
 
 func (c *countingAPI) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
@@ -117,10 +167,9 @@ func runCounted(t *testing.T, a *app.App, c *countingAPI, provider string) (most
 		t.Fatal(err)
 	}
 	h := hs.SQS["BillingFunction"]
-	q := &queue{t: t, a: a, seen: map[string]bool{}}
 	most, units = map[string]int{}, map[string]int{}
 	for range 1000 {
-		batch := q.fresh(provider)
+		batch := c.take(t, provider)
 		if len(batch) == 0 {
 			return most, units
 		}
@@ -179,14 +228,14 @@ func TestRun_CallsPerUnit(t *testing.T) {
 	}
 	small, large := most["PA-401-401"], most["PA-402-402"]
 	t.Logf("most calls of one unit: 8 assets %v, 80 assets %v; units %v, %v", small, large, units["PA-401-401"], units["PA-402-402"])
-	for _, kind := range []string{"run", "assets", "usage"} {
+	for _, kind := range []string{"run", "assets"} {
 		if large[kind] == 0 || large[kind] > small[kind] {
 			t.Errorf("%s unit: %d calls at 80 assets, %d at 8", kind, large[kind], small[kind])
 		}
 	}
-	// Per period: 2 shards of 4 assets a unit, 30 empty ones.
+	// Per period: 2 shards of 4 assets a unit; no lane for an empty shard.
 	for p, n := range sizes {
-		if got, want := units[p]["assets"], 3*(2*(n/2/4)+layout.Shards-2); got != want {
+		if got, want := units[p]["assets"], 3*2*(n/2/4); got != want {
 			t.Errorf("%d assets: %d asset units, want %d", n, got, want)
 		}
 	}
@@ -296,5 +345,54 @@ func TestRun_UsageUnits(t *testing.T) {
 	t.Logf("most calls of one unit: 60 records %v, 600 records %v", small, large)
 	if large["usage"] == 0 || large["usage"] > small["usage"] {
 		t.Errorf("usage unit: %d calls at 600 records, %d at 60", large["usage"], small["usage"])
+	}
+}
+
+// TestRun_ConcurrentLanes: the lanes' units are delivered at once, each
+// to its own invocation, as SQS delivers them to concurrent functions.
+// The 16 lanes (2 assets in each of 16 shards, a page each) finish
+// together, count themselves in the run item one after another, and the
+// invoice step is enqueued exactly once per period.
+func TestRun_ConcurrentLanes(t *testing.T) {
+	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
+	c := counted(a)
+	hs, err := a.Handlers(app.BillingFunction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hs.SQS["BillingFunction"]
+	provider := "PA-601-601"
+	seedProviderOver(t, a, provider, 32, 16)
+	if err := biller(t, a, 2).Start(context.Background(), provider); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for range 100 {
+		batch := c.take(t, provider)
+		if len(batch) == 0 {
+			break
+		}
+		var wg sync.WaitGroup
+		failed := make([][]string, len(batch))
+		for i, msg := range batch {
+			kinds[unitKind(t, msg)]++
+			wg.Go(func() { failed[i] = deliver(t, h, msg) })
+		}
+		wg.Wait()
+		for _, f := range failed {
+			if len(f) != 0 {
+				t.Fatalf("units failed: %v", failed)
+			}
+		}
+	}
+	// A start, then per period one invoice step.
+	if kinds["run"] != 1+3 {
+		t.Errorf("%d run units, want %d", kinds["run"], 1+3)
+	}
+	if kinds["assets"] != 3*16 {
+		t.Errorf("%d asset units, want %d", kinds["assets"], 3*16)
+	}
+	if diff := cmp.Diff(wantN(provider, 32), summary(t, biller(t, a, 0), provider)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -112,11 +112,12 @@ type runState struct {
 	Step    int    `dynamodbav:"step"`
 	Phase   string `dynamodbav:"phase"`
 	Period  string `dynamodbav:"period,omitempty"`
-	Fan     int    `dynamodbav:"fan,omitempty"`   // the step that started the period's lanes
-	Joined  int    `dynamodbav:"joined"`          // how many of them finished
-	Now     int64  `dynamodbav:"now"`             // the run's clock (Unix ms): which periods close
-	Updated int64  `dynamodbav:"updated"`         // Unix ms of the last step: a stale run is taken over
-	Limit   int    `dynamodbav:"limit,omitempty"` // the page: RunPage and UsagePage unless the starter bounds them tighter
+	Fan     int    `dynamodbav:"fan,omitempty"`    // the step that started the period's lanes
+	Active  []int  `dynamodbav:"active,omitempty"` // the lanes it started: those with something to rate
+	Joined  int    `dynamodbav:"joined"`           // how many of them finished
+	Now     int64  `dynamodbav:"now"`              // the run's clock (Unix ms): which periods close
+	Updated int64  `dynamodbav:"updated"`          // Unix ms of the last step: a stale run is taken over
+	Limit   int    `dynamodbav:"limit,omitempty"`  // the page: RunPage and UsagePage unless the starter bounds them tighter
 }
 
 func runKey(provider string) dynamo.Key { return dynamo.Key{PK: "BILLING#" + provider, SK: "RUN"} }
@@ -241,7 +242,7 @@ func (b *Biller) emitNext(tx *dynamo.Tx, next runState, now time.Time) error {
 	case phaseDone:
 		return nil
 	case phaseRate:
-		for lane := range lanes {
+		for _, lane := range next.Active {
 			if err := b.emitUnit(tx, Unit{Provider: next.provider(), Run: next.Run, Fan: next.Fan, Lane: lane}, now); err != nil {
 				return err
 			}
@@ -342,7 +343,14 @@ func (b *Biller) advance(ctx context.Context, st, next runState, emit bool) erro
 	now := b.cfg.Now().UTC()
 	next.Step, next.Updated, next.Joined = st.Step+1, now.UnixMilli(), 0
 	if next.Phase == phaseRate {
-		next.Fan = next.Step
+		active, err := b.activeLanes(ctx, next)
+		if err != nil {
+			return fmt.Errorf("billing: %s run %s period %s: %w", st.provider(), st.Run, next.Period, err)
+		}
+		next.Fan, next.Active = next.Step, active
+		if len(active) == 0 {
+			next.Phase = phaseInvoice // nothing to rate: the invoices, from no lanes
+		}
 	}
 	cond := expression.Name("run").Equal(expression.Value(st.Run)).And(expression.Name("step").Equal(expression.Value(st.Step)))
 	tx := b.cfg.Table.Tx().Put("billing run", next, &cond)

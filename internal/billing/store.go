@@ -345,8 +345,8 @@ func (s *Store) laneTotals(ctx context.Context, st runState) (totals, error) {
 		sum.merge(t)
 		done++
 	}
-	if done != lanes {
-		return nil, fmt.Errorf("billing: %d of %d lanes of run %s finished", done, lanes, st.Run)
+	if done != len(st.Active) {
+		return nil, fmt.Errorf("billing: %d of %d lanes of run %s finished", done, len(st.Active), st.Run)
 	}
 	return sum, nil
 }
