@@ -20,11 +20,11 @@ import (
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
-// A period's rating runs in lanes, in parallel: lanes 0…layout.Shards-1
-// each rate one shard of the provider's asset index (an asset's lines
-// belong to the one shard its index entry is in), and the last lane,
-// usageLane, rates the period's usage files. Each lane is a chain of
-// units with its own cursor and totals in its own item,
+// A period's rating runs in lanes, in parallel. The provider's asset index
+// shards are split into AssetLanes contiguous ranges, one lane each (an
+// asset's lines belong to the one shard its index entry is in), and the
+// usage lane, usageLane, rates the period's usage files. Each lane is a
+// chain of units with its own cursor and totals in its own item,
 //
 //	BILLING#<provider> / RUN#<lane>
 //
@@ -35,11 +35,19 @@ import (
 // finished lanes, conditional on the count it read, and the lane that
 // finishes last moves the run to its invoice step and emits that unit.
 
-// usageLane is the lane of the usage files.
+// usageLane is the lane of the usage files; asset lanes are numbered from 0.
 const usageLane = layout.Shards
 
-// lanes is how many lanes a period fans out over: one transaction emits
-// them all with the run item (DynamoDB takes up to 100 items).
+// lanePages sizes the asset lanes: one lane per lanePages pages of the
+// provider's assets (their list's count), at least one, at most one per
+// shard. A small provider runs one lane of a few units; a large one
+// layout.Shards lanes at once. A lane reads its shards one after another,
+// so a unit reads at most a page of entries and one Query per shard it
+// finishes.
+const lanePages = 2
+
+// lanes bounds a lane's number: one transaction emits a fan-out's units
+// with the run item (DynamoDB takes up to 100 items).
 const lanes = usageLane + 1
 
 // joinAttempts bounds how often a lane's last step tries its commit when
@@ -57,7 +65,7 @@ type laneState struct {
 	Step  int    `dynamodbav:"step"`
 	Done  bool   `dynamodbav:"done"`
 	File  string `dynamodbav:"file,omitempty"`  // usage lane: the file being rated ("" before the first)
-	Shard int    `dynamodbav:"shard,omitempty"` // usage lane: its record shard
+	Shard int    `dynamodbav:"shard,omitempty"` // the asset index shard, or the file's record shard, being read
 	After string `dynamodbav:"after,omitempty"` // the last sort key rated in the shard
 	Sums  string `dynamodbav:"sums,omitempty"`  // the lane's totals so far, by currency (JSON)
 }
@@ -94,27 +102,31 @@ func (b *Biller) laneUnit(ctx context.Context, st runState, lane, step int, emit
 	return b.laneAdvance(ctx, st, ln, next, emit)
 }
 
-// activeLanes are the lanes a period of st fans out over: the shards of
-// the provider's asset index that hold an entry (one Query of one key
-// each, whatever the provider's size) and the usage lane when the period
-// has a file. A provider of a few assets runs a few lanes, not lanes, and
-// fewer lanes finish at once to count themselves in the run item.
-func (b *Biller) activeLanes(ctx context.Context, st runState) ([]int, error) {
-	var active []int
-	for lane, part := range layout.ProviderAssets(st.provider()).Partitions() {
-		first, _, err := dynamo.PagePartitions(ctx, b.cfg.Table, []dynamo.Partition{part}, dynamo.Range{}, 1)
-		if err != nil {
-			return nil, err
-		}
-		if len(first) > 0 {
-			active = append(active, lane)
-		}
+// fanOut sets the lanes of st's period: AssetLanes from the provider's
+// asset count (one BatchGetItem; a count that lags only changes how many
+// lanes share the shards), and the usage lane when the period has a file.
+func (b *Biller) fanOut(ctx context.Context, st *runState) error {
+	n, err := layout.Count(ctx, b.cfg.Table, layout.ProviderAssets(st.provider()))
+	if err != nil {
+		return err
+	}
+	st.AssetLanes = min(max((n+lanePages*st.page()-1)/(lanePages*st.page()), 1), layout.Shards)
+	st.Active = make([]int, 0, st.AssetLanes+1)
+	for lane := range st.AssetLanes {
+		st.Active = append(st.Active, lane)
 	}
 	_, files, err := b.cfg.Usage.NextBillingFile(ctx, st.provider(), st.Period, "")
 	if files {
-		active = append(active, usageLane)
+		st.Active = append(st.Active, usageLane)
 	}
-	return active, err
+	return err
+}
+
+// laneShards are the shards [lo, hi) of the asset index that asset lane
+// rates.
+func (st runState) laneShards(lane int) (lo, hi int) {
+	n := max(st.AssetLanes, 1)
+	return lane * layout.Shards / n, (lane + 1) * layout.Shards / n
 }
 
 // runLanes runs every lane of st's fan-out to its end, one after another:
@@ -158,7 +170,7 @@ func (b *Biller) laneStep(ctx context.Context, st runState, ln laneState) (laneS
 	if ln.Lane == usageLane {
 		ln, err = b.rateUsage(ctx, w, st, p, ln, sum)
 	} else {
-		ln, err = b.rateShard(ctx, w, st, p, ln, sum)
+		ln, err = b.rateAssets(ctx, w, st, p, ln, sum)
 	}
 	if _, cerr := w.Close(); err == nil {
 		err = cerr
@@ -248,12 +260,10 @@ func (b *Biller) join(tx *dynamo.Tx, st runState, now time.Time, emit bool) erro
 	return b.emitNext(tx, next, now)
 }
 
-// rateShard rates the next page of the lane's shard of the provider's
-// asset index: at most a page of entries (one Query), whatever the
-// provider's size.
-func (b *Biller) rateShard(ctx context.Context, w *usage.BatchWriter, st runState, p Period, ln laneState, sum totals) (laneState, error) {
-	part := layout.ProviderAssets(st.provider()).Partitions()[ln.Lane]
-	entries, more, err := dynamo.PagePartitions(ctx, b.cfg.Table, []dynamo.Partition{part}, dynamo.Range{After: ln.After}, st.page())
+// rateAssets rates the next page of the lane's shards of the provider's
+// asset index.
+func (b *Biller) rateAssets(ctx context.Context, w *usage.BatchWriter, st runState, p Period, ln laneState, sum totals) (laneState, error) {
+	entries, err := b.assetPage(ctx, st, &ln)
 	if err != nil {
 		return ln, err
 	}
@@ -266,11 +276,33 @@ func (b *Biller) rateShard(ctx context.Context, w *usage.BatchWriter, st runStat
 			return ln, err
 		}
 	}
-	ln.Done = !more
-	if more {
-		ln.After = entries[len(entries)-1].SortKey
-	}
 	return ln, nil
+}
+
+// assetPage reads the next page of the lane's shards, shard by shard, each
+// from the cursor, so that a page reads at most its size in entries (and
+// one Query per shard it finishes), whatever the provider's size; merging
+// the shards in order, as the API's lists do, would read up to a page from
+// every shard. It moves the cursor past the page, and marks the lane done
+// past its last shard.
+func (b *Biller) assetPage(ctx context.Context, st runState, ln *laneState) ([]dynamo.IndexEntry, error) {
+	parts := layout.ProviderAssets(st.provider()).Partitions()
+	_, hi := st.laneShards(ln.Lane)
+	var entries []dynamo.IndexEntry
+	for ln.Shard < hi && len(entries) < st.page() {
+		got, more, err := dynamo.PagePartitions(ctx, b.cfg.Table, parts[ln.Shard:ln.Shard+1], dynamo.Range{After: ln.After}, st.page()-len(entries))
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, got...)
+		if more {
+			ln.After = got[len(got)-1].SortKey
+			return entries, nil
+		}
+		ln.Shard, ln.After = ln.Shard+1, ""
+	}
+	ln.Done = ln.Shard >= hi
+	return entries, nil
 }
 
 // rateUsage rates the next page of one record shard of the period's usage

@@ -208,9 +208,9 @@ func wantN(provider string, n int) []string {
 }
 
 // TestRun_CallsPerUnit: two providers, 8 and 80 assets over two shards,
-// billed through the queue 4 assets a unit: each lane's unit makes the
-// same DynamoDB calls at both sizes (its page's, not the provider's), the
-// larger run has ten times the asset units, and both invoices are exact.
+// billed through the queue 4 assets a unit (1 lane and 10): no unit of the
+// larger makes more DynamoDB calls than the smaller's (a unit's calls are
+// its page's, not the provider's), and both invoices are exact.
 func TestRun_CallsPerUnit(t *testing.T) {
 	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
 	c := counted(a)
@@ -233,10 +233,12 @@ func TestRun_CallsPerUnit(t *testing.T) {
 			t.Errorf("%s unit: %d calls at 80 assets, %d at 8", kind, large[kind], small[kind])
 		}
 	}
-	// Per period: 2 shards of 4 assets a unit; no lane for an empty shard.
-	for p, n := range sizes {
-		if got, want := units[p]["assets"], 3*2*(n/2/4); got != want {
-			t.Errorf("%d assets: %d asset units, want %d", n, got, want)
+	// Per period: 8 assets are one lane of 3 units (shard 0, shards 1–16,
+	// the rest); 80 are 10 lanes, two of 11 units (10 pages of shard 0 or
+	// 16 and the rest of their shards) and 8 of one.
+	for p, want := range map[string]int{"PA-401-401": 3 * 3, "PA-402-402": 3 * (2*11 + 8)} {
+		if got := units[p]["assets"]; got != want {
+			t.Errorf("%s: %d asset units, want %d", p, got, want)
 		}
 	}
 }
@@ -350,9 +352,9 @@ func TestRun_UsageUnits(t *testing.T) {
 
 // TestRun_ConcurrentLanes: the lanes' units are delivered at once, each
 // to its own invocation, as SQS delivers them to concurrent functions.
-// The 16 lanes (2 assets in each of 16 shards, a page each) finish
-// together, count themselves in the run item one after another, and the
-// invoice step is enqueued exactly once per period.
+// The 8 lanes (one asset in each shard, 2 a page: 4 shards and 2 units a
+// lane) finish together, count themselves in the run item one after
+// another, and the invoice step is enqueued exactly once per period.
 func TestRun_ConcurrentLanes(t *testing.T) {
 	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
 	c := counted(a)
@@ -362,7 +364,7 @@ func TestRun_ConcurrentLanes(t *testing.T) {
 	}
 	h := hs.SQS["BillingFunction"]
 	provider := "PA-601-601"
-	seedProviderOver(t, a, provider, 32, 16)
+	seedProviderOver(t, a, provider, 32, layout.Shards)
 	if err := biller(t, a, 2).Start(context.Background(), provider); err != nil {
 		t.Fatal(err)
 	}
@@ -389,8 +391,8 @@ func TestRun_ConcurrentLanes(t *testing.T) {
 	if kinds["run"] != 1+3 {
 		t.Errorf("%d run units, want %d", kinds["run"], 1+3)
 	}
-	if kinds["assets"] != 3*16 {
-		t.Errorf("%d asset units, want %d", kinds["assets"], 3*16)
+	if kinds["assets"] != 3*8*2 {
+		t.Errorf("%d asset units, want %d", kinds["assets"], 3*8*2)
 	}
 	if diff := cmp.Diff(wantN(provider, 32), summary(t, biller(t, a, 0), provider)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

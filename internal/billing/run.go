@@ -108,16 +108,18 @@ type Unit struct {
 // runState is the run item.
 type runState struct {
 	dynamo.Row
-	Run     string `dynamodbav:"run"`
-	Step    int    `dynamodbav:"step"`
-	Phase   string `dynamodbav:"phase"`
-	Period  string `dynamodbav:"period,omitempty"`
-	Fan     int    `dynamodbav:"fan,omitempty"`    // the step that started the period's lanes
-	Active  []int  `dynamodbav:"active,omitempty"` // the lanes it started: those with something to rate
-	Joined  int    `dynamodbav:"joined"`           // how many of them finished
-	Now     int64  `dynamodbav:"now"`              // the run's clock (Unix ms): which periods close
-	Updated int64  `dynamodbav:"updated"`          // Unix ms of the last step: a stale run is taken over
-	Limit   int    `dynamodbav:"limit,omitempty"`  // the page: RunPage and UsagePage unless the starter bounds them tighter
+	Run    string `dynamodbav:"run"`
+	Step   int    `dynamodbav:"step"`
+	Phase  string `dynamodbav:"phase"`
+	Period string `dynamodbav:"period,omitempty"`
+	Fan    int    `dynamodbav:"fan,omitempty"`    // the step that started the period's lanes
+	Active []int  `dynamodbav:"active,omitempty"` // the lanes it started
+	// AssetLanes is how many lanes share the asset index's shards.
+	AssetLanes int   `dynamodbav:"asset_lanes,omitempty"`
+	Joined     int   `dynamodbav:"joined"`          // how many of them finished
+	Now        int64 `dynamodbav:"now"`             // the run's clock (Unix ms): which periods close
+	Updated    int64 `dynamodbav:"updated"`         // Unix ms of the last step: a stale run is taken over
+	Limit      int   `dynamodbav:"limit,omitempty"` // the page: RunPage and UsagePage unless the starter bounds them tighter
 }
 
 func runKey(provider string) dynamo.Key { return dynamo.Key{PK: "BILLING#" + provider, SK: "RUN"} }
@@ -343,13 +345,9 @@ func (b *Biller) advance(ctx context.Context, st, next runState, emit bool) erro
 	now := b.cfg.Now().UTC()
 	next.Step, next.Updated, next.Joined = st.Step+1, now.UnixMilli(), 0
 	if next.Phase == phaseRate {
-		active, err := b.activeLanes(ctx, next)
-		if err != nil {
+		next.Fan = next.Step
+		if err := b.fanOut(ctx, &next); err != nil {
 			return fmt.Errorf("billing: %s run %s period %s: %w", st.provider(), st.Run, next.Period, err)
-		}
-		next.Fan, next.Active = next.Step, active
-		if len(active) == 0 {
-			next.Phase = phaseInvoice // nothing to rate: the invoices, from no lanes
 		}
 	}
 	cond := expression.Name("run").Equal(expression.Value(st.Run)).And(expression.Name("step").Equal(expression.Value(st.Step)))

@@ -33,8 +33,9 @@ func TestMain(m *testing.M) { stacktest.Main(m) }
 var clock = time.Date(2026, 1, 2, 2, 0, 0, 0, time.UTC)
 
 // seedShards is how many shards of the provider's asset index
-// seedProvider fills: asset i goes to shard i%seedShards, so that a
-// provider of a few pages is several pages on more than one shard.
+// seedProvider fills, spread over the index (0 and 16), so that a
+// provider of a few pages is several pages on more than one shard, in
+// more than one lane.
 const seedShards = 2
 
 // assetInShard is a new asset id whose index entry goes to shard n.
@@ -56,13 +57,18 @@ func seedProvider(t *testing.T, a *app.App, provider string, n int) []string {
 	return seedProviderOver(t, a, provider, n, seedShards)
 }
 
-// seedProviderOver is seedProvider over the first shards shards.
+// seedProviderOver is seedProvider over shards shards evenly apart, with
+// the asset list's count as the relay keeps it.
 func seedProviderOver(t *testing.T, a *app.App, provider string, n, shards int) []string {
 	t.Helper()
+	count := layout.CountKeys(layout.ProviderAssets(provider))[0]
+	if err := a.Table.Tx().Update("count", count, expression.Add(expression.Name("n"), expression.Value(n)), nil).Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var ids []string
 	for i := range n {
 		at := time.Date(2025, 11, 1, 0, i, 0, 0, time.UTC)
-		as := fulfillment.Asset{ID: assetInShard(i % shards), Status: fulfillment.AssetActive, Currency: "USD",
+		as := fulfillment.Asset{ID: assetInShard(i % shards * layout.Shards / shards), Status: fulfillment.AssetActive, Currency: "USD",
 			Product: fulfillment.Ref{ID: "PRD-000-000-001"}, Vendor: fulfillment.Ref{ID: "VA-000-001"}, Provider: fulfillment.Ref{ID: provider},
 			Items: []fulfillment.AssetItem{{ID: "PRD-000-000-001-0001", LocalID: "seat", Type: catalog.ItemReservation, Period: catalog.PeriodMonthly,
 				Quantity: fmt.Sprint(1 + i%5), Price: "10"}},
@@ -123,9 +129,9 @@ func biller(t *testing.T, a *app.App, page int) *billing.Biller {
 }
 
 // TestRun_Pages: a run over a provider several pages large on more than
-// one shard (7 assets, 4 and 3 in two shards, 2 a page) writes the
-// invoices a one-page run writes, which are the sequential run's, and
-// running again changes nothing.
+// one shard (7 assets, 4 and 3 in two shards, 2 a page, two lanes)
+// writes the invoices a one-page run writes, which are the sequential
+// run's, and running again changes nothing.
 func TestRun_Pages(t *testing.T) {
 	a := stacktest.Shared(t).App(t, app.Options{})
 	paged, whole := "PA-101-101", "PA-102-102"
@@ -293,10 +299,12 @@ func TestRun_FailingUnit(t *testing.T) {
 	if failedOnce == nil {
 		t.Fatal("no unit failed: the broken row was never read")
 	}
-	// 7 assets at 2 a page, 4 and 3 in two shards: a start, then per
-	// period 2 units of each of the two shards' lanes (no lane for an
-	// empty shard, nor for usage without a file), and the invoices.
-	perPeriod := 2*2 + 1
+	// 7 assets at 2 a page, 4 in shard 0 and 3 in shard 16: a start,
+	// then per period two lanes (one per 2 pages of assets; none for
+	// usage without a file): shards 0–15 in 3 units (2, 2 and the empty
+	// rest), shards 16–31 in 2 (2, then 1 and the empty rest); then the
+	// invoices.
+	perPeriod := 3 + 2 + 1
 	if perRun := len(all) / 2; perRun != 1+3*perPeriod {
 		t.Errorf("%d units in all, want %d per provider", len(all), 1+3*perPeriod)
 	}
