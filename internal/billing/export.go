@@ -77,6 +77,23 @@ type Exports struct {
 	// InlineLines is the largest export answered inline:
 	// InlineExportLines when zero (tests set it lower).
 	InlineLines int
+	// RetentionDays is how long an export file is kept: the bucket's
+	// lifecycle rule on exports/ deletes it after that many days
+	// (template.yaml, ExportRetentionDays). DefaultExportRetentionDays
+	// when zero.
+	RetentionDays int
+}
+
+// DefaultExportRetentionDays is the stack's default lifetime of an export
+// file.
+const DefaultExportRetentionDays = 7
+
+func (e Exports) retention() time.Duration {
+	days := e.RetentionDays
+	if days <= 0 {
+		days = DefaultExportRetentionDays
+	}
+	return time.Duration(days) * 24 * time.Hour
 }
 
 // ExportUnit is one part of an export: a job.billing_export event's data.
@@ -115,10 +132,6 @@ type ExportAnswer struct {
 	URL    string
 }
 
-// exportRetentionDays keeps an export's item a week: after that a request
-// writes the file again.
-const exportRetentionDays = 7
-
 // export answers the export of inv, starting its units when it is large
 // and not written yet.
 func (r *Reader) export(ctx context.Context, inv Invoice) (ExportAnswer, error) {
@@ -134,7 +147,14 @@ func (r *Reader) export(ctx context.Context, inv Invoice) (ExportAnswer, error) 
 	k := exportKey(inv.ID, version)
 	var st exportState
 	err := r.store.table.Get(ctx, k, &st)
+	// The item expires with the file: S3 deletes it RetentionDays after
+	// it was written (the item was made before that, so no later), and a
+	// link is only given while it works until then. Past that, the item
+	// is as good as gone (DynamoDB's TTL deletes it within days).
+	linkEnd := now.Add(exportLinkTTL).Unix()
+	expired := err == nil && st.Expires > 0 && st.Expires < linkEnd
 	switch {
+	case expired:
 	case err == nil && st.Done:
 		req, err := r.exports.Presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(r.exports.Bucket), Key: aws.String(st.Object)},
 			s3.WithPresignExpires(exportLinkTTL))
@@ -148,8 +168,9 @@ func (r *Reader) export(ctx context.Context, inv Invoice) (ExportAnswer, error) 
 		return ExportAnswer{}, err
 	}
 	st = exportState{Row: dynamo.Row{Key: k, Entity: "invoice_export"}, Object: exportObject(inv, version), Part: 1, Updated: now.UnixMilli(),
-		Expires: now.AddDate(0, 0, exportRetentionDays).Unix()}
-	cond := expression.AttributeNotExists(expression.Name(dynamo.PK)).Or(expression.Name("updated").LessThan(expression.Value(now.Add(-staleRun).UnixMilli())))
+		Expires: now.Add(r.exports.retention()).Unix()}
+	cond := expression.AttributeNotExists(expression.Name(dynamo.PK)).Or(expression.Name("updated").LessThan(expression.Value(now.Add(-staleRun).UnixMilli())),
+		expression.Name("expires_at").LessThan(expression.Value(linkEnd)))
 	ev, err := event.New(event.JobExport, event.PlatformAccount, ExportUnit{Invoice: inv.ID, Version: version, Part: 1}, now)
 	if err != nil {
 		return ExportAnswer{}, err

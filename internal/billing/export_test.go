@@ -99,4 +99,21 @@ func TestExport_S3(t *testing.T) {
 	if !strings.Contains(string(body), ",total,") || !strings.Contains(string(body), "180.00") {
 		t.Errorf("no total row of 180.00 in %s", body)
 	}
+
+	// The bucket's lifecycle rule deletes the file DefaultExportRetentionDays
+	// after it was written: a link that would outlive that is not given,
+	// the file is written again instead.
+	later := func(d time.Duration) *billing.Reader {
+		return billing.NewReader(a.Biller().Store(), exports, func() time.Time { return time.Now().Add(d) })
+	}
+	life := billing.DefaultExportRetentionDays * 24 * time.Hour
+	if _, ans, err := later(life-time.Hour).Export(context.Background(), actor, id); err != nil || ans.URL == "" {
+		t.Errorf("an hour before the file expires: %+v, %v; want a link", ans, err)
+	}
+	if _, ans, err := later(life-5*time.Minute).Export(context.Background(), actor, id); err != nil || ans.URL != "" || ans.Inline {
+		t.Errorf("5 minutes before the file expires: %+v, %v; want it written again", ans, err)
+	}
+	if msgs := q.take(event.JobExport, func(data string) bool { return strings.Contains(data, id) }); len(msgs) != 1 {
+		t.Errorf("%d export units started again, want 1", len(msgs))
+	}
 }

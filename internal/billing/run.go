@@ -1,7 +1,6 @@
 package billing
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -20,7 +18,6 @@ import (
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
-	"github.com/mercato-dev/mercato/internal/fulfillment/timeline"
 	"github.com/mercato-dev/mercato/internal/ident"
 	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/usage"
@@ -28,41 +25,54 @@ import (
 
 // A provider's billing run is a chain of bounded steps, one job.billing
 // event each, consumed by the billing function with partial batch
-// failures. The run's cursor and its running totals live in one item,
-// BILLING#<provider> / RUN:
+// failures. Each period's rating fans out over lanes that run in parallel
+// and join before the period's invoices are written. The run's step lives
+// in one item, BILLING#<provider> / RUN; each lane's cursor and totals in
+// one item of its own, BILLING#<provider> / RUN#<lane> (lane.go):
 //
-//	start    claim the accepted files not claimed yet; find the first open period
-//	rate     one page (RunPage) of the provider's asset index: rate each
-//	         asset's license lines for the period, replace its old ones,
-//	         add them to the totals
-//	usage    one usage file of the period: rate its records
-//	invoice  write the period's invoices from the totals (closed when the
-//	         period ended), then the next period's rate, or done
+//	start    claim the accepted files not claimed yet; find the first open
+//	         period; fan out
+//	rate     the period's lanes, each a chain of units of its own: lane n
+//	         (n < layout.Shards) rates shard n of the provider's asset index
+//	         a page (RunPage) at a time, the last lane rates the period's
+//	         usage files a page of one record shard (UsagePage) at a time;
+//	         the run item counts the lanes that finished
+//	invoice  write the period's invoices from the lanes' totals (closed when
+//	         the period ended), then the next period's rate, or done
 //
-// Rating is incremental, page by page: an invocation reads one page of
-// assets (each with its own requests) or one file, never the tenant's
-// whole history, and closing a period writes its invoices from the totals
-// the steps added up, without reading its lines back. We chose this over
+// Rating is incremental, page by page: a unit reads one page of assets
+// (each with its own requests) or of records, never the tenant's whole
+// history, and closing a period writes its invoices from the totals the
+// lanes added up, without reading its lines back. We chose this over
 // accrual state kept from the asset and request events because it needs no
 // new event route, no backfill of the accrual items for the assets that
 // exist, and it rates with the same Recurring rules the API documents;
 // its cost is that a run still visits every asset of the provider once per
-// open period (in bounded pieces).
+// open period (in bounded pieces, layout.Shards at once).
 //
-// Every step is exactly once: a unit acts only when the run item holds its
-// run id and step number, and its last write is one transaction that moves
-// the item to the next step (conditional on the step it read) and emits the
-// next unit. A redelivered unit finds the item moved on and does nothing; a
-// unit that failed before its commit is redelivered alone by SQS and
-// rewrites the same lines (keys derived from what they charge) before it
-// adds them to the totals, so nothing is billed twice. One run per
-// provider is in progress at a time; a run that stopped advancing (a unit
-// in the DLQ) is taken over by the next start after staleRun.
+// Every step is exactly once: a unit acts only when the run item (and, for
+// a lane's unit, the lane item) holds its step, and its last write is one
+// transaction that moves the item to the next step (conditional on the step
+// it read) and emits the next unit. A lane's last step also counts the lane
+// in the run item, conditional on the count it read; the lane that makes
+// the count whole moves the run to its invoice step and emits that unit, so
+// the invoices are written once. A redelivered unit finds its item moved on
+// and does nothing; a unit that failed before its commit is redelivered
+// alone by SQS and rewrites the same lines (keys derived from what they
+// charge) before it adds them to its lane's totals, so nothing is billed
+// twice. One run per provider is in progress at a time; a run that stopped
+// advancing (a unit in the DLQ) is taken over by the next start after
+// staleRun.
 
 // RunPage bounds the assets one unit rates: one Query of the asset and its
 // requests and one of its old lines each, well within the function's
 // timeout.
 const RunPage = 100
+
+// UsagePage bounds the records one unit rates: one Query of up to 1,001
+// records of one shard (about 350 KB), a BatchGetItem per 100 of the
+// assets they name and a BatchWriteItem per 25 lines.
+const UsagePage = 1000
 
 // staleRun is how long a run may go without advancing before a new start
 // takes it over.
@@ -72,35 +82,44 @@ const staleRun = 6 * time.Hour
 const (
 	phaseStart   = "start"
 	phaseRate    = "rate"
-	phaseUsage   = "usage"
 	phaseInvoice = "invoice"
 	phaseDone    = "done"
+	// phaseUsage is a step of the runs before lanes: a run item left in it
+	// by the version before is rated again from its period's fan-out.
+	phaseUsage = "usage"
 )
 
 // jobRetentionDays keeps a unit's outbox item a day: it is consumed in
 // minutes and never read again.
 const jobRetentionDays = 1
 
-// Unit is one step of a provider's billing run: a job.billing event's data.
+// Unit is one step of a provider's billing run, or of one of its lanes: a
+// job.billing event's data.
 type Unit struct {
 	Provider string `json:"provider"`
 	Run      string `json:"run"`
 	Step     int    `json:"step"`
+	// Fan is set on a lane's unit: the run's step that started the lanes
+	// (never 0); Lane is which, and Step the lane's step.
+	Fan  int `json:"fan,omitempty"`
+	Lane int `json:"lane,omitempty"`
 }
 
 // runState is the run item.
 type runState struct {
 	dynamo.Row
-	Run     string `dynamodbav:"run"`
-	Step    int    `dynamodbav:"step"`
-	Phase   string `dynamodbav:"phase"`
-	Period  string `dynamodbav:"period,omitempty"`
-	Shard   int    `dynamodbav:"shard,omitempty"` // rate: the asset index shard being read
-	After   string `dynamodbav:"after,omitempty"` // rate: the last asset index key done in it; usage: the last file
-	Now     int64  `dynamodbav:"now"`             // the run's clock (Unix ms): which periods close
-	Updated int64  `dynamodbav:"updated"`         // Unix ms of the last step: a stale run is taken over
-	Limit   int    `dynamodbav:"limit,omitempty"` // the page: RunPage unless the starter bounds it tighter
-	Sums    string `dynamodbav:"sums,omitempty"`  // the period's totals so far, by currency (JSON)
+	Run    string `dynamodbav:"run"`
+	Step   int    `dynamodbav:"step"`
+	Phase  string `dynamodbav:"phase"`
+	Period string `dynamodbav:"period,omitempty"`
+	Fan    int    `dynamodbav:"fan,omitempty"`    // the step that started the period's lanes
+	Active []int  `dynamodbav:"active,omitempty"` // the lanes it started
+	// AssetLanes is how many lanes share the asset index's shards.
+	AssetLanes int   `dynamodbav:"asset_lanes,omitempty"`
+	Joined     int   `dynamodbav:"joined"`          // how many of them finished
+	Now        int64 `dynamodbav:"now"`             // the run's clock (Unix ms): which periods close
+	Updated    int64 `dynamodbav:"updated"`         // Unix ms of the last step: a stale run is taken over
+	Limit      int   `dynamodbav:"limit,omitempty"` // the page: RunPage and UsagePage unless the starter bounds them tighter
 }
 
 func runKey(provider string) dynamo.Key { return dynamo.Key{PK: "BILLING#" + provider, SK: "RUN"} }
@@ -109,9 +128,15 @@ func (st runState) provider() string { return strings.TrimPrefix(st.PK, "BILLING
 
 func (st runState) now() time.Time { return time.UnixMilli(st.Now).UTC() }
 
-func (st runState) page() int {
-	if st.Limit <= 0 || st.Limit > RunPage {
-		return RunPage
+// page is how many assets a unit rates.
+func (st runState) page() int { return st.bound(RunPage) }
+
+// usagePage is how many records a unit rates.
+func (st runState) usagePage() int { return st.bound(UsagePage) }
+
+func (st runState) bound(n int) int {
+	if st.Limit <= 0 || st.Limit > n {
+		return n
 	}
 	return st.Limit
 }
@@ -126,26 +151,15 @@ type sums struct {
 
 type totals map[string]*sums
 
-func (st runState) totals() (totals, error) {
+func parseTotals(doc string) (totals, error) {
 	out := totals{}
-	if st.Sums == "" {
+	if doc == "" {
 		return out, nil
 	}
-	if err := json.Unmarshal([]byte(st.Sums), &out); err != nil {
-		return nil, fmt.Errorf("billing: run item of %s: %w", st.provider(), err)
+	if err := json.Unmarshal([]byte(doc), &out); err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-// periodTotals is the run's period and its totals so far: what each step
-// of a period starts from.
-func (st runState) periodTotals() (Period, totals, error) {
-	p, err := ParsePeriod(st.Period)
-	if err != nil {
-		return Period{}, nil, err
-	}
-	sum, err := st.totals()
-	return p, sum, err
 }
 
 func (t totals) of(currency string) *sums {
@@ -162,6 +176,15 @@ func (t totals) add(l Line) {
 		return
 	}
 	s.OneTimeTotal, s.OneTimeLines = s.OneTimeTotal.Add(l.Amount), s.OneTimeLines+1
+}
+
+// merge adds a lane's totals.
+func (t totals) merge(o totals) {
+	for currency, s := range o {
+		m := t.of(currency)
+		m.OneTimeTotal, m.OneTimeLines = m.OneTimeTotal.Add(s.OneTimeTotal), m.OneTimeLines+s.OneTimeLines
+		m.UsageTotal, m.UsageLines = m.UsageTotal.Add(s.UsageTotal), m.UsageLines+s.UsageLines
+	}
 }
 
 // errRunning reports a run of the provider in progress.
@@ -214,8 +237,25 @@ func (b *Biller) emitUnit(tx *dynamo.Tx, u Unit, now time.Time) error {
 	return nil
 }
 
-// OnUnit handles a job.billing event: one step of a run. A failure fails
-// this message alone; SQS redelivers it.
+// emitNext adds to tx the units of the run step next: its own unit, or,
+// when it fans a period out, the first unit of every lane.
+func (b *Biller) emitNext(tx *dynamo.Tx, next runState, now time.Time) error {
+	switch next.Phase {
+	case phaseDone:
+		return nil
+	case phaseRate:
+		for _, lane := range next.Active {
+			if err := b.emitUnit(tx, Unit{Provider: next.provider(), Run: next.Run, Fan: next.Fan, Lane: lane}, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return b.emitUnit(tx, Unit{Provider: next.provider(), Run: next.Run, Step: next.Step}, now)
+}
+
+// OnUnit handles a job.billing event: one step of a run or of a lane. A
+// failure fails this message alone; SQS redelivers it.
 func (b *Biller) OnUnit(ctx context.Context, e event.Event) error {
 	var u Unit
 	if err := json.Unmarshal(e.Data, &u); err != nil || u.Provider == "" {
@@ -224,25 +264,30 @@ func (b *Biller) OnUnit(ctx context.Context, e event.Event) error {
 	return b.RunUnit(ctx, u)
 }
 
-// RunUnit runs one step of a run, unless the run has moved past it (a
-// redelivery) or another run took over; then it does nothing.
+// RunUnit runs one step of a run or of one of its lanes, unless the run
+// has moved past it (a redelivery) or another run took over; then it does
+// nothing.
 func (b *Biller) RunUnit(ctx context.Context, u Unit) error {
 	st, err := b.store.run(ctx, u.Provider)
-	if errors.Is(err, ErrNotFound) || (err == nil && (st.Run != u.Run || st.Step != u.Step || st.Phase == phaseDone)) {
-		b.cfg.Logger.DebugContext(ctx, "billing: unit already done or superseded; acknowledged",
-			slog.String("provider", u.Provider), slog.String("run", u.Run), slog.Int("step", u.Step))
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	return b.step(ctx, st, true)
+	if u.Fan > 0 {
+		if err == nil && st.Run == u.Run && st.Phase == phaseRate && st.Fan == u.Fan && u.Lane >= 0 && u.Lane < lanes {
+			return b.laneUnit(ctx, st, u.Lane, u.Step, true)
+		}
+	} else if err == nil && st.Run == u.Run && st.Step == u.Step && st.Phase != phaseDone {
+		return b.step(ctx, st, true)
+	}
+	b.cfg.Logger.DebugContext(ctx, "billing: unit already done or superseded; acknowledged",
+		slog.String("provider", u.Provider), slog.String("run", u.Run), slog.Int("step", u.Step), slog.Int("fan", u.Fan), slog.Int("lane", u.Lane))
+	return nil
 }
 
 // Run runs a whole run of the provider in this invocation, step after
-// step, exactly as the units do: for tests and an operator's catch-up on a
-// small stack. It takes over a run in progress; the schedule never calls
-// it.
+// step and lane after lane, exactly as the units do: for tests and an
+// operator's catch-up on a small stack. It takes over a run in progress;
+// the schedule never calls it.
 func (b *Biller) Run(ctx context.Context, provider string) error {
 	run, err := b.start(ctx, provider, true, false)
 	if err != nil {
@@ -256,26 +301,32 @@ func (b *Biller) Run(ctx context.Context, provider string) error {
 		if st.Run != run {
 			return fmt.Errorf("billing: run %s of %s was taken over by %s", run, provider, st.Run)
 		}
-		if st.Phase == phaseDone {
+		switch st.Phase {
+		case phaseDone:
 			return nil
+		case phaseRate:
+			err = b.runLanes(ctx, st)
+		default:
+			err = b.step(ctx, st, false)
 		}
-		if err := b.step(ctx, st, false); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 }
 
-// step does one step of st and commits the next, with its unit if emit.
+// step does one step of st and commits the next, with its units if emit.
 func (b *Biller) step(ctx context.Context, st runState, emit bool) error {
 	var next runState
 	var err error
 	switch st.Phase {
 	case phaseStart:
 		next, err = b.stepStart(ctx, st)
-	case phaseRate:
-		next, err = b.stepRate(ctx, st)
-	case phaseUsage:
-		next, err = b.stepUsage(ctx, st)
+	case phaseRate, phaseUsage:
+		// Only a run of the version before lanes has a unit of its own in
+		// these phases: its period is fanned out again from the start.
+		next = st
+		next.Phase = phaseRate
 	case phaseInvoice:
 		next, err = b.stepInvoice(ctx, st)
 	default:
@@ -288,15 +339,21 @@ func (b *Biller) step(ctx context.Context, st runState, emit bool) error {
 }
 
 // advance moves the run item from st to next and, if emit, commits the
-// unit of the next step with it. A lost condition means a redelivery or a
+// units of the next step with it. A lost condition means a redelivery or a
 // takeover got there first: nothing to do.
 func (b *Biller) advance(ctx context.Context, st, next runState, emit bool) error {
 	now := b.cfg.Now().UTC()
-	next.Step, next.Updated = st.Step+1, now.UnixMilli()
+	next.Step, next.Updated, next.Joined = st.Step+1, now.UnixMilli(), 0
+	if next.Phase == phaseRate {
+		next.Fan = next.Step
+		if err := b.fanOut(ctx, &next); err != nil {
+			return fmt.Errorf("billing: %s run %s period %s: %w", st.provider(), st.Run, next.Period, err)
+		}
+	}
 	cond := expression.Name("run").Equal(expression.Value(st.Run)).And(expression.Name("step").Equal(expression.Value(st.Step)))
 	tx := b.cfg.Table.Tx().Put("billing run", next, &cond)
-	if emit && next.Phase != phaseDone {
-		if err := b.emitUnit(tx, Unit{Provider: st.provider(), Run: st.Run, Step: next.Step}, now); err != nil {
+	if emit {
+		if err := b.emitNext(tx, next, now); err != nil {
 			return err
 		}
 	}
@@ -325,7 +382,7 @@ func (b *Biller) stepStart(ctx context.Context, st runState) (runState, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Phase, st.Period, st.Shard, st.After, st.Sums = phaseRate, first.Key(), 0, "", ""
+	st.Phase, st.Period = phaseRate, first.Key()
 	return st, nil
 }
 
@@ -363,207 +420,14 @@ func (b *Biller) firstOpen(ctx context.Context, provider string, now time.Time) 
 
 func assetID(e dynamo.IndexEntry) string { return strings.TrimPrefix(e.PK, fulfillment.AssetPK("")) }
 
-// stepRate rates one page of the provider's assets for the period.
-func (b *Biller) stepRate(ctx context.Context, st runState) (runState, error) {
-	p, sum, err := st.periodTotals()
-	if err != nil {
-		return st, err
-	}
-	entries, shard, after, err := b.assetPage(ctx, st)
-	if err != nil {
-		return st, err
-	}
-	rated, err := b.ratePage(ctx, st.provider(), entries, p)
-	if err != nil {
-		return st, err
-	}
-	w := usage.NewBatchWriter(ctx, b.cfg.Table, b.cfg.Workers)
-	for _, r := range rated {
-		if err = r.write(w, sum); err != nil {
-			break
-		}
-	}
-	if _, cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return st, err
-	}
-	st.Sums, st.Shard, st.After = dynamo.DocJSON(sum), shard, after
-	if shard == layout.Shards {
-		st.Phase, st.Shard, st.After = phaseUsage, 0, ""
-	}
-	return st, nil
-}
-
-// assetPage reads the next page of the provider's asset index: shard by
-// shard, each from its cursor, so that a page reads at most its size in
-// entries (and one Query per shard it finishes), whatever the provider's
-// size; merging the shards in order, as the API's lists do, would read up
-// to a page from every shard. It returns the cursor after the page; shard
-// layout.Shards when the index is done.
-func (b *Biller) assetPage(ctx context.Context, st runState) ([]dynamo.IndexEntry, int, string, error) {
-	parts := layout.ProviderAssets(st.provider()).Partitions()
-	var entries []dynamo.IndexEntry
-	shard, after := st.Shard, st.After
-	for shard < len(parts) && len(entries) < st.page() {
-		got, more, err := dynamo.PagePartitions(ctx, b.cfg.Table, parts[shard:shard+1], dynamo.Range{After: after}, st.page()-len(entries))
-		if err != nil {
-			return nil, 0, "", err
-		}
-		entries = append(entries, got...)
-		if more {
-			return entries, shard, got[len(got)-1].SortKey, nil
-		}
-		shard, after = shard+1, ""
-	}
-	return entries, shard, after, nil
-}
-
-// ratedAsset is an asset's license lines of a period and the keys of the
-// lines an earlier run wrote for it.
-type ratedAsset struct {
-	invoiceID string
-	lines     []Line
-	old       []dynamo.Key
-}
-
-// write puts the lines, deletes the old ones it no longer charges, and
-// adds the lines to the totals.
-func (r ratedAsset) write(w *usage.BatchWriter, sum totals) error {
-	keep := map[string]bool{}
-	for _, l := range r.lines {
-		item, err := lineItem(r.invoiceID, l)
-		if err != nil {
-			return err
-		}
-		keep[linePrefix(l.BillingType)+l.Key] = true
-		if err := w.Put(item); err != nil {
-			return err
-		}
-		sum.add(l)
-	}
-	for _, k := range r.old {
-		if !keep[k.SK] {
-			if err := w.Delete(k); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// ratePage rates the page's assets, Workers at a time (two Queries each).
-func (b *Biller) ratePage(ctx context.Context, provider string, entries []dynamo.IndexEntry, p Period) ([]ratedAsset, error) {
-	out := make([]ratedAsset, len(entries))
-	errs := make([]error, len(entries))
-	sem := make(chan struct{}, b.cfg.Workers)
-	var wg sync.WaitGroup
-	for i, e := range entries {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			out[i], errs[i] = b.rateAsset(ctx, provider, assetID(e), p)
-		})
-	}
-	wg.Wait()
-	return out, errors.Join(errs...)
-}
-
-// rateAsset rates an asset's license lines of period p and reads the keys
-// of those an earlier run wrote.
-func (b *Biller) rateAsset(ctx context.Context, provider, id string, p Period) (ratedAsset, error) {
-	a, reqs, err := b.cfg.Assets.AssetWithRequests(ctx, id)
-	if errors.Is(err, fulfillment.ErrNotFound) {
-		return ratedAsset{}, nil // an index entry ahead of its asset: nothing to charge yet
-	}
-	if err != nil || a.ActivatedAt == nil {
-		return ratedAsset{}, err
-	}
-	rs := make([]fulfillment.Request, len(reqs))
-	for i, r := range reqs {
-		rs[i] = r.Request
-	}
-	r := ratedAsset{invoiceID: InvoiceID(provider, p, a.Currency), lines: Recurring(a.Asset, timeline.Of(a.Asset, rs), p)}
-	r.old, err = b.store.assetLineKeys(ctx, r.invoiceID, a.ID)
-	return r, err
-}
-
-// stepUsage rates the records of the period's next usage file.
-func (b *Biller) stepUsage(ctx context.Context, st runState) (runState, error) {
-	files, err := b.cfg.Usage.Query(ctx, dynamo.Partition{Index: dynamo.GSI3, PK: usage.BillingIndex(st.provider(), st.Period)})
-	if err != nil {
-		return st, err
-	}
-	slices.SortFunc(files, func(x, y usage.Stored) int { return cmp.Compare(x.ID, y.ID) })
-	i := slices.IndexFunc(files, func(f usage.Stored) bool { return f.ID > st.After })
-	if i < 0 {
-		st.Phase, st.After = phaseInvoice, ""
-		return st, nil
-	}
-	f := files[i]
-	p, sum, err := st.periodTotals()
-	if err != nil {
-		return st, err
-	}
-	sum.of(f.Currency)
-	w := usage.NewBatchWriter(ctx, b.cfg.Table, b.cfg.Workers)
-	err = b.usageLines(ctx, w, InvoiceID(st.provider(), p, f.Currency), f, sum)
-	if _, cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return st, err
-	}
-	st.Sums, st.After = dynamo.DocJSON(sum), f.ID
-	return st, nil
-}
-
-// usageLines rates a file's records, a page at a time, with the assets
-// they name read by id per page. Records another file was accepted with
-// first are not billed.
-func (b *Biller) usageLines(ctx context.Context, w *usage.BatchWriter, invoiceID string, f usage.Stored, sum totals) error {
-	assets := map[string]fulfillment.Asset{}
-	return b.cfg.Usage.EachRecord(ctx, f, func(recs []usage.Record) error {
-		var missing []string
-		for _, r := range recs {
-			if _, ok := assets[r.Asset.ID]; !ok && r.Asset.ID != "" && !slices.Contains(missing, r.Asset.ID) {
-				missing = append(missing, r.Asset.ID)
-			}
-		}
-		if len(missing) > 0 {
-			got, err := b.cfg.Assets.Assets(ctx, missing)
-			if err != nil {
-				return err
-			}
-			maps.Copy(assets, got)
-		}
-		for _, r := range recs {
-			if r.DuplicateOf != "" {
-				continue
-			}
-			a := assets[r.Asset.ID]
-			l, err := Usage(f.File, r, a, assetItem(a, r.Item.ID))
-			if err != nil {
-				return err
-			}
-			item, err := lineItem(invoiceID, l)
-			if err != nil {
-				return err
-			}
-			if err := w.Put(item); err != nil {
-				return err
-			}
-			sum.add(l)
-		}
-		return nil
-	})
-}
-
-// stepInvoice writes the period's invoices from the totals, closes the
-// period if it ended, and goes on to the next period or ends the run.
+// stepInvoice writes the period's invoices from the lanes' totals, closes
+// the period if it ended, and goes on to the next period or ends the run.
 func (b *Biller) stepInvoice(ctx context.Context, st runState) (runState, error) {
-	p, sum, err := st.periodTotals()
+	p, err := ParsePeriod(st.Period)
+	if err != nil {
+		return st, err
+	}
+	sum, err := b.store.laneTotals(ctx, st)
 	if err != nil {
 		return st, err
 	}
@@ -586,11 +450,10 @@ func (b *Biller) stepInvoice(ctx context.Context, st runState) (runState, error)
 			return st, err
 		}
 	}
-	st.After, st.Sums = "", ""
 	if PeriodOf(now).Before(p.Next()) {
 		return b.finish(ctx, st)
 	}
-	st.Phase, st.Period, st.Shard = phaseRate, p.Next().Key(), 0
+	st.Phase, st.Period = phaseRate, p.Next().Key()
 	return st, nil
 }
 
@@ -601,7 +464,7 @@ func (b *Biller) finish(ctx context.Context, st runState) (runState, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Phase, st.Period = phaseDone, ""
+	st.Phase, st.Period, st.Fan = phaseDone, "", 0
 	if again > st.Now {
 		st.Phase, st.Now = phaseStart, b.cfg.Now().UTC().UnixMilli()
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/layout"
 )
 
 func TestMain(m *testing.M) { stacktest.Main(m) }
@@ -31,17 +32,43 @@ func TestMain(m *testing.M) { stacktest.Main(m) }
 // leaves January open.
 var clock = time.Date(2026, 1, 2, 2, 0, 0, 0, time.UTC)
 
+// seedShards is how many shards of the provider's asset index
+// seedProvider fills, spread over the index (0 and 16), so that a
+// provider of a few pages is several pages on more than one shard, in
+// more than one lane.
+const seedShards = 2
+
+// assetInShard is a new asset id whose index entry goes to shard n.
+func assetInShard(n int) string {
+	for {
+		if id := fulfillment.NewAssetID(); dynamo.ShardOf(id, layout.Shards) == n {
+			return id
+		}
+	}
+}
+
 // seedProvider writes n active assets of provider (TEST-ONLY rows, as the
 // approved purchases would leave them): one monthly reservation item at
 // 10 USD, quantity 1+i%5, activated on 2025-11-01 (asset i a minute after
-// asset i-1). Every month from
-// November costs 10 × the sum of the quantities.
+// asset i-1), asset i in shard i%seedShards of the asset index. Every
+// month from November costs 10 × the sum of the quantities.
 func seedProvider(t *testing.T, a *app.App, provider string, n int) []string {
 	t.Helper()
+	return seedProviderOver(t, a, provider, n, seedShards)
+}
+
+// seedProviderOver is seedProvider over shards shards evenly apart, with
+// the asset list's count as the relay keeps it.
+func seedProviderOver(t *testing.T, a *app.App, provider string, n, shards int) []string {
+	t.Helper()
+	count := layout.CountKeys(layout.ProviderAssets(provider))[0]
+	if err := a.Table.Tx().Update("count", count, expression.Add(expression.Name("n"), expression.Value(n)), nil).Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var ids []string
 	for i := range n {
 		at := time.Date(2025, 11, 1, 0, i, 0, 0, time.UTC)
-		as := fulfillment.Asset{ID: fulfillment.NewAssetID(), Status: fulfillment.AssetActive, Currency: "USD",
+		as := fulfillment.Asset{ID: assetInShard(i % shards * layout.Shards / shards), Status: fulfillment.AssetActive, Currency: "USD",
 			Product: fulfillment.Ref{ID: "PRD-000-000-001"}, Vendor: fulfillment.Ref{ID: "VA-000-001"}, Provider: fulfillment.Ref{ID: provider},
 			Items: []fulfillment.AssetItem{{ID: "PRD-000-000-001-0001", LocalID: "seat", Type: catalog.ItemReservation, Period: catalog.PeriodMonthly,
 				Quantity: fmt.Sprint(1 + i%5), Price: "10"}},
@@ -101,9 +128,10 @@ func biller(t *testing.T, a *app.App, page int) *billing.Biller {
 		Logger: stacktest.Logger(t), Now: func() time.Time { return clock }, Page: page})
 }
 
-// TestRun_Pages: a run over a provider several pages large (7 assets, 2 a
-// page) writes the invoices a one-page run writes, and running again
-// changes nothing.
+// TestRun_Pages: a run over a provider several pages large on more than
+// one shard (7 assets, 4 and 3 in two shards, 2 a page, two lanes)
+// writes the invoices a one-page run writes, which are the sequential
+// run's, and running again changes nothing.
 func TestRun_Pages(t *testing.T) {
 	a := stacktest.Shared(t).App(t, app.Options{})
 	paged, whole := "PA-101-101", "PA-102-102"
@@ -125,30 +153,22 @@ func TestRun_Pages(t *testing.T) {
 	}
 }
 
-// queue is the billing queue as a test drives it: the job.billing events
-// committed to the outbox, each delivered as one SQS message.
+// queue is the billing queue as a test drives it: the events committed to
+// the outbox, each delivered as one SQS message.
 type queue struct {
 	t    *testing.T
 	a    *app.App
 	seen map[string]bool
 }
 
-// fresh returns the job.billing events of provider not taken yet.
-func (q *queue) fresh(provider string) []events.SQSMessage {
-	q.t.Helper()
-	return q.take(event.JobBilling, func(data string) bool {
-		var u billing.Unit
-		if err := json.Unmarshal([]byte(data), &u); err != nil {
-			q.t.Fatal(err)
-		}
-		return u.Provider == provider
-	})
-}
-
 // take returns the events of type typ whose data match, not taken yet.
 func (q *queue) take(typ event.Type, match func(data string) bool) []events.SQSMessage {
 	q.t.Helper()
-	client, ok := q.a.Table.Client.(*dynamodb.Client)
+	api := q.a.Table.Client
+	if c, ok := api.(*countingAPI); ok {
+		api = c.API
+	}
+	client, ok := api.(*dynamodb.Client)
 	if !ok {
 		q.t.Fatalf("table client is a %T", q.a.Table.Client)
 	}
@@ -173,18 +193,24 @@ func (q *queue) take(typ event.Type, match func(data string) bool) []events.SQSM
 				continue
 			}
 			q.seen[it.ID] = true
-			e, err := it.Event()
-			if err != nil {
-				q.t.Fatal(err)
-			}
-			body, err := json.Marshal(e)
-			if err != nil {
-				q.t.Fatal(err)
-			}
-			out = append(out, events.SQSMessage{MessageId: e.ID, Body: string(body)})
+			out = append(out, sqsMessage(q.t, it))
 		}
 	}
 	return out
+}
+
+// sqsMessage is the message the relay publishes of an outbox item.
+func sqsMessage(t *testing.T, it dynamo.EventItem) events.SQSMessage {
+	t.Helper()
+	e, err := it.Event()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events.SQSMessage{MessageId: e.ID, Body: string(body)}
 }
 
 // deliver hands msgs to the billing function as one batch and returns the
@@ -210,6 +236,7 @@ func deliver(t *testing.T, h app.SQSHandler, msgs ...events.SQSMessage) []string
 // twice, during the run and after it, bills nothing twice.
 func TestRun_FailingUnit(t *testing.T) {
 	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
+	c := counted(a)
 	hs, err := a.Handlers(app.BillingFunction)
 	if err != nil {
 		t.Fatal(err)
@@ -234,11 +261,10 @@ func TestRun_FailingUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	q := &queue{t: t, a: a, seen: map[string]bool{}}
 	var all []events.SQSMessage
 	var failedOnce []string
 	for range 100 {
-		batch := append(q.fresh(broken), q.fresh(healthy)...)
+		batch := append(c.take(t, broken), c.take(t, healthy)...)
 		if len(batch) == 0 {
 			break
 		}
@@ -252,7 +278,7 @@ func TestRun_FailingUnit(t *testing.T) {
 			}
 			continue
 		}
-		if failedOnce != nil || len(failed) != 1 || len(batch) != 2 {
+		if failedOnce != nil || len(failed) != 1 {
 			t.Fatalf("batch of %d: failed %v (failed before: %v)", len(batch), failed, failedOnce)
 		}
 		failedOnce = failed
@@ -273,10 +299,14 @@ func TestRun_FailingUnit(t *testing.T) {
 	if failedOnce == nil {
 		t.Fatal("no unit failed: the broken row was never read")
 	}
-	// 7 assets at 2 a page: per period start, 4 pages, no usage file,
-	// invoices; then done.
-	if perRun := len(all) / 2; perRun != 1+3*(4+1+1) {
-		t.Errorf("%d units in all, want %d per provider", len(all), 1+3*(4+1+1))
+	// 7 assets at 2 a page, 4 in shard 0 and 3 in shard 16: a start,
+	// then per period two lanes (one per 2 pages of assets; none for
+	// usage without a file): shards 0–15 in 3 units (2, 2 and the empty
+	// rest), shards 16–31 in 2 (2, then 1 and the empty rest); then the
+	// invoices.
+	perPeriod := 3 + 2 + 1
+	if perRun := len(all) / 2; perRun != 1+3*perPeriod {
+		t.Errorf("%d units in all, want %d per provider", len(all), 1+3*perPeriod)
 	}
 	for _, p := range []string{broken, healthy} {
 		if diff := cmp.Diff(want(p), summary(t, b, p)); diff != "" {
@@ -289,7 +319,7 @@ func TestRun_FailingUnit(t *testing.T) {
 	if failed := deliver(t, h, all...); len(failed) != 0 {
 		t.Fatalf("duplicates failed: %v", failed)
 	}
-	if fresh := append(q.fresh(broken), q.fresh(healthy)...); len(fresh) != 0 {
+	if fresh := append(c.take(t, broken), c.take(t, healthy)...); len(fresh) != 0 {
 		t.Errorf("duplicates committed %d units", len(fresh))
 	}
 	for _, p := range []string{broken, healthy} {

@@ -27,6 +27,9 @@ type Config struct {
 	MaxBodyBytes       int64
 	PublicBaseURL      string // optional: absolute base for links, e.g. http://127.0.0.1:8080
 	EventRetentionDays int
+	// ExportRetentionDays is how long the usage bucket keeps a
+	// reconciliation export under exports/ (its lifecycle rule).
+	ExportRetentionDays int
 	// WebhookDeliveryShards is how many index partitions a webhook's
 	// deliveries are spread over (0: webhook.DefaultDeliveryShards). It may
 	// grow, never shrink.
@@ -77,6 +80,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("MERCATO_PORTAL_SESSION_TTL"); v != "" {
 		if c.PortalSessionTTL, err = time.ParseDuration(v); err != nil || c.PortalSessionTTL <= 0 {
 			return Config{}, fmt.Errorf("config: MERCATO_PORTAL_SESSION_TTL: want a positive duration such as 8h, got %q", v)
+		}
+	}
+	if v := getenv("MERCATO_EXPORT_RETENTION_DAYS"); v != "" {
+		if c.ExportRetentionDays, err = strconv.Atoi(v); err != nil || c.ExportRetentionDays < 1 {
+			return Config{}, fmt.Errorf("config: MERCATO_EXPORT_RETENTION_DAYS must be a positive integer, not %q", v)
 		}
 	}
 	if c.WebhookRetries, err = ParseSchedule(orDefault(getenv("MERCATO_WEBHOOK_RETRY_SCHEDULE"), DefaultWebhookRetries)); err != nil {

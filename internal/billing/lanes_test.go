@@ -1,0 +1,400 @@
+package billing_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
+
+	"github.com/mercato-dev/mercato/infra/stacktest"
+	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/billing"
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/layout"
+	"github.com/mercato-dev/mercato/internal/usage"
+)
+
+// countingAPI counts the DynamoDB calls made through it, and keeps the
+// job.billing events of the transactions that committed: the units the
+// relay would publish, without scanning the table for them.
+type countingAPI struct {
+	dynamo.API
+	n         atomic.Int64
+	mu        sync.Mutex
+	committed []dynamo.EventItem
+}
+
+// take removes and returns the committed units of provider.
+func (c *countingAPI) take(t *testing.T, provider string) []events.SQSMessage {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []events.SQSMessage
+	kept := c.committed[:0]
+	for _, it := range c.committed {
+		var u billing.Unit
+		if err := json.Unmarshal([]byte(it.Data), &u); err != nil {
+			t.Fatal(err)
+		}
+		if u.Provider != provider {
+			kept = append(kept, it)
+			continue
+		}
+		out = append(out, sqsMessage(t, it))
+	}
+	c.committed = kept
+	return out
+}
+
+func (c *countingAPI) keep(items []types.TransactWriteItem) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ti := range items {
+		if ti.Put == nil {
+			continue
+		}
+		var it dynamo.EventItem
+		if err := attributevalue.UnmarshalMap(ti.Put.Item, &it); err != nil {
+			return err
+		}
+		if strings.HasPrefix(it.PK, dynamo.EventPrefix) && it.Type == string(event.JobBilling) {
+			c.committed = append(c.committed, it)
+		}
+	}
+	return nil
+}
+
+func (c *countingAPI) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.n.Add(1)
+	return c.API.GetItem(ctx, in, o...)
+}
+
+func (c *countingAPI) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.n.Add(1)
+	return c.API.PutItem(ctx, in, o...)
+}
+
+func (c *countingAPI) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.n.Add(1)
+	return c.API.UpdateItem(ctx, in, o...)
+}
+
+func (c *countingAPI) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	c.n.Add(1)
+	return c.API.DeleteItem(ctx, in, o...)
+}
+
+func (c *countingAPI) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.n.Add(1)
+	return c.API.Query(ctx, in, o...)
+}
+
+func (c *countingAPI) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	c.n.Add(1)
+	return c.API.BatchGetItem(ctx, in, o...)
+}
+
+func (c *countingAPI) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	c.n.Add(1)
+	return c.API.BatchWriteItem(ctx, in, o...)
+}
+
+func (c *countingAPI) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.n.Add(1)
+	out, err := c.API.TransactWriteItems(ctx, in, o...)
+	if err == nil {
+		err = c.keep(in.TransactItems)
+	}
+	return out, err
+}
+
+func (c *countingAPI) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
+	c.n.Add(1)
+	return c.API.TransactGetItems(ctx, in, o...)
+}
+
+// counted puts a call counter in front of the app's table, before any
+// handler is built on it.
+func counted(a *app.App) *countingAPI {
+	c := &countingAPI{API: a.Table.Client}
+	a.Table.Client = c
+	return c
+}
+
+// unitKind is what a unit does: "run" (a start or an invoice step),
+// "assets" (a page of an asset shard's lane) or "usage" (a page of the
+// usage lane).
+func unitKind(t *testing.T, msg events.SQSMessage) string {
+	t.Helper()
+	var e event.Event
+	var u billing.Unit
+	if err := json.Unmarshal([]byte(msg.Body), &e); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(e.Data, &u); err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case u.Fan == 0:
+		return "run"
+	case u.Lane == billing.Lanes-1:
+		return "usage"
+	}
+	return "assets"
+}
+
+// runCounted drives provider's run through the billing function's handler
+// one message at a time, each delivered twice (the duplicate must do
+// nothing), and returns the most DynamoDB calls one unit of each kind
+// made, and how many units of each kind there were.
+func runCounted(t *testing.T, a *app.App, c *countingAPI, provider string) (most, units map[string]int) {
+	t.Helper()
+	hs, err := a.Handlers(app.BillingFunction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hs.SQS["BillingFunction"]
+	most, units = map[string]int{}, map[string]int{}
+	for range 1000 {
+		batch := c.take(t, provider)
+		if len(batch) == 0 {
+			return most, units
+		}
+		for _, msg := range batch {
+			kind := unitKind(t, msg)
+			c.n.Store(0)
+			if failed := deliver(t, h, msg); len(failed) != 0 {
+				t.Fatalf("%s unit failed", kind)
+			}
+			most[kind] = max(most[kind], int(c.n.Load()))
+			units[kind]++
+			if failed := deliver(t, h, msg); len(failed) != 0 {
+				t.Fatalf("duplicate %s unit failed", kind)
+			}
+		}
+	}
+	t.Fatal("the run did not end in 1000 rounds")
+	return nil, nil
+}
+
+// wantN is the invoices of n assets seeded by seedProvider.
+func wantN(provider string, n int) []string {
+	var amounts []string
+	total := 0
+	for i := range n {
+		amounts = append(amounts, fmt.Sprintf("%d.00", 10*(1+i%5)))
+		total += 10 * (1 + i%5)
+	}
+	slices.Sort(amounts)
+	lines := "[" + strings.Join(amounts, " ") + "]"
+	var out []string
+	for _, p := range []struct{ month, status string }{{"202511", "closed"}, {"202512", "closed"}, {"202601", "open"}} {
+		out = append(out, fmt.Sprintf("%s %s %d.00 lines=%d %s", invoiceID(provider, p.month), p.status, total, n, lines))
+	}
+	return out
+}
+
+// TestRun_CallsPerUnit: two providers, 8 and 80 assets over two shards,
+// billed through the queue 4 assets a unit (1 lane and 10): no unit of the
+// larger makes more DynamoDB calls than the smaller's (a unit's calls are
+// its page's, not the provider's), and both invoices are exact.
+func TestRun_CallsPerUnit(t *testing.T) {
+	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
+	c := counted(a)
+	sizes := map[string]int{"PA-401-401": 8, "PA-402-402": 80}
+	most, units := map[string]map[string]int{}, map[string]map[string]int{}
+	for p, n := range sizes {
+		seedProvider(t, a, p, n)
+		if err := biller(t, a, 4).Start(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		most[p], units[p] = runCounted(t, a, c, p)
+		if diff := cmp.Diff(wantN(p, n), summary(t, biller(t, a, 0), p)); diff != "" {
+			t.Errorf("%d assets (-want +got):\n%s", n, diff)
+		}
+	}
+	small, large := most["PA-401-401"], most["PA-402-402"]
+	t.Logf("most calls of one unit: 8 assets %v, 80 assets %v; units %v, %v", small, large, units["PA-401-401"], units["PA-402-402"])
+	for _, kind := range []string{"run", "assets"} {
+		if large[kind] == 0 || large[kind] > small[kind] {
+			t.Errorf("%s unit: %d calls at 80 assets, %d at 8", kind, large[kind], small[kind])
+		}
+	}
+	// Per period: 8 assets are one lane of 3 units (shard 0, shards 1–16,
+	// the rest); 80 are 10 lanes, two of 11 units (10 pages of shard 0 or
+	// 16 and the rest of their shards) and 8 of one.
+	for p, want := range map[string]int{"PA-401-401": 3 * 3, "PA-402-402": 3 * (2*11 + 8)} {
+		if got := units[p]["assets"]; got != want {
+			t.Errorf("%s: %d asset units, want %d", p, got, want)
+		}
+	}
+}
+
+// usageRecord is a usage record as the usage function stores it.
+type usageRecord struct {
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	Entity   string `dynamodbav:"entity"`
+	ID       string `dynamodbav:"id"`
+	RecordID string `dynamodbav:"record_id"`
+	ItemID   string `dynamodbav:"item_id"`
+	ItemMPN  string `dynamodbav:"item_mpn"`
+	AssetID  string `dynamodbav:"asset_id"`
+	Quantity string `dynamodbav:"quantity"`
+	Price    string `dynamodbav:"price"`
+	Start    string `dynamodbav:"start"`
+	End      string `dynamodbav:"end"`
+	Row      int    `dynamodbav:"row"`
+}
+
+// seedUsageFile writes an accepted usage file of provider, claimed into
+// January 2026, of n records (TEST-ONLY rows, as the usage function and
+// the claim would leave them): record i costs (1+i%7) × 0.25 USD. It
+// returns the file's total.
+func seedUsageFile(t *testing.T, a *app.App, provider, fileID string, n int) decimal.Decimal {
+	t.Helper()
+	ctx := context.Background()
+	accepted := clock.Add(-time.Hour)
+	f := usage.Stored{File: usage.File{ID: fileID, Name: fileID, Status: usage.StatusAccepted, Currency: "USD",
+		Product: usage.Ref{ID: "PRD-000-000-001"}, Marketplace: usage.Ref{ID: "MP-00001"}, Vendor: usage.Ref{ID: "VA-000-001"},
+		Provider: usage.Ref{ID: provider}, Stats: usage.Stats{Records: n}, Created: accepted, Updated: accepted, Accepted: &accepted},
+		Rev: 1, Gen: 1, RecordsGen: 1, RecordShards: layout.UsageRecordShards, Claimed: true, BillingPeriod: "2026-01"}
+	if err := a.UsageStore().Create(ctx, f, accepted); err != nil {
+		t.Fatal(err)
+	}
+	w := usage.NewBatchWriter(ctx, a.Table, 4)
+	total := decimal.Zero
+	for i := range n {
+		qty := 1 + i%7
+		r := usageRecord{PK: dynamo.ShardKey(layout.UsageRecords(fileID, layout.UsageRecordShards).Prefix, layout.RecordShard(i, layout.UsageRecordShards)),
+			SK: usage.RecordSK(1, i), Entity: "usage_record", ID: usage.RecordID(fileID, i), RecordID: fmt.Sprintf("r-%d", i),
+			ItemID: "PRD-000-000-001-0002", ItemMPN: "gb", AssetID: "AS-0000-0000-0001", Quantity: fmt.Sprint(qty), Price: "0.25",
+			Start: "2025-12-01T00:00:00Z", End: "2025-12-31T00:00:00Z", Row: i + 2}
+		item, err := attributevalue.MarshalMap(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Put(item); err != nil {
+			t.Fatal(err)
+		}
+		total = total.Add(decimal.NewFromInt(int64(qty)).Mul(decimal.RequireFromString("0.25")))
+	}
+	if _, err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return total
+}
+
+// TestRun_UsageUnits: a usage file larger than a page (60 and 600 records
+// over 3 and 24 record shards, 10 records a unit) is rated over many units,
+// each one page of one record shard, with the same DynamoDB calls at both
+// sizes, into an invoice with every record's line and the exact total.
+func TestRun_UsageUnits(t *testing.T) {
+	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
+	c := counted(a)
+	sizes := []struct {
+		provider string
+		records  int
+	}{{"PA-501-501", 60}, {"PA-502-502", 600}}
+	most := map[string]map[string]int{}
+	for i, s := range sizes {
+		total := seedUsageFile(t, a, s.provider, fmt.Sprintf("UF-2026-01-%04d", i+1), s.records)
+		if err := biller(t, a, 10).Start(context.Background(), s.provider); err != nil {
+			t.Fatal(err)
+		}
+		var units map[string]int
+		most[s.provider], units = runCounted(t, a, c, s.provider)
+		// Each shard of 25 records is 3 units (10, 10, 5); the last shard
+		// of the small file holds 10, one unit.
+		want := s.records / 25 * 3
+		if s.records%25 != 0 {
+			want++
+		}
+		if units["usage"] != want {
+			t.Errorf("%d records: %d usage units, want %d", s.records, units["usage"], want)
+		}
+		inv, err := biller(t, a, 0).Store().Invoice(context.Background(), invoiceID(s.provider, "202601"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inv.UsageLines != s.records || !inv.UsageTotal.Equal(total) || !inv.Total.Equal(total) {
+			t.Errorf("%d records: invoice has %d usage lines, %s usage total, %s total; want %d and %s",
+				s.records, inv.UsageLines, inv.UsageTotal, inv.Total, s.records, total)
+		}
+		lines := 0
+		err = biller(t, a, 0).Store().EachLine(context.Background(), inv.ID, func(ls []billing.Line) error {
+			lines += len(ls)
+			return nil
+		})
+		if err != nil || lines != s.records {
+			t.Errorf("%d records: %d lines stored (%v)", s.records, lines, err)
+		}
+	}
+	small, large := most["PA-501-501"], most["PA-502-502"]
+	t.Logf("most calls of one unit: 60 records %v, 600 records %v", small, large)
+	if large["usage"] == 0 || large["usage"] > small["usage"] {
+		t.Errorf("usage unit: %d calls at 600 records, %d at 60", large["usage"], small["usage"])
+	}
+}
+
+// TestRun_ConcurrentLanes: the lanes' units are delivered at once, each
+// to its own invocation, as SQS delivers them to concurrent functions.
+// The 8 lanes (one asset in each shard, 2 a page: 4 shards and 2 units a
+// lane) finish together, count themselves in the run item one after
+// another, and the invoice step is enqueued exactly once per period.
+func TestRun_ConcurrentLanes(t *testing.T) {
+	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
+	c := counted(a)
+	hs, err := a.Handlers(app.BillingFunction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hs.SQS["BillingFunction"]
+	provider := "PA-601-601"
+	seedProviderOver(t, a, provider, 32, layout.Shards)
+	if err := biller(t, a, 2).Start(context.Background(), provider); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for range 100 {
+		batch := c.take(t, provider)
+		if len(batch) == 0 {
+			break
+		}
+		var wg sync.WaitGroup
+		failed := make([][]string, len(batch))
+		for i, msg := range batch {
+			kinds[unitKind(t, msg)]++
+			wg.Go(func() { failed[i] = deliver(t, h, msg) })
+		}
+		wg.Wait()
+		for _, f := range failed {
+			if len(f) != 0 {
+				t.Fatalf("units failed: %v", failed)
+			}
+		}
+	}
+	// A start, then per period one invoice step.
+	if kinds["run"] != 1+3 {
+		t.Errorf("%d run units, want %d", kinds["run"], 1+3)
+	}
+	if kinds["assets"] != 3*8*2 {
+		t.Errorf("%d asset units, want %d", kinds["assets"], 3*8*2)
+	}
+	if diff := cmp.Diff(wantN(provider, 32), summary(t, biller(t, a, 0), provider)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

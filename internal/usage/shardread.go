@@ -1,0 +1,60 @@
+package usage
+
+import (
+	"context"
+
+	"github.com/mercato-dev/mercato/internal/dynamo"
+	"github.com/mercato-dev/mercato/internal/layout"
+)
+
+// Billing rates a file's records in bounded units, one page of one record
+// shard each, resuming from a cursor (shard, last sort key); these reads
+// give it that page and the files of a period one at a time.
+
+// UsedRecordShards is how many of the file's record shards hold records
+// of its current generation: records fill the shards RecordBlock at a time
+// from shard 0, so a small file uses only the first few.
+func (f Stored) UsedRecordShards() int {
+	if f.RecordsGen == 0 {
+		return 0
+	}
+	return min(max(f.RecordShards, 1), (f.Stats.Records+layout.RecordBlock-1)/layout.RecordBlock)
+}
+
+// ShardRecords reads up to limit records of the file's current generation
+// in record shard shard, after the sort key after ("" from the shard's
+// start), in key order. next is the sort key to continue from, "" when the
+// shard holds no more. It reads at most limit+1 records, whatever the
+// file's size.
+func (s *Store) ShardRecords(ctx context.Context, f Stored, shard int, after string, limit int) (recs []Record, next string, err error) {
+	if shard < 0 || shard >= f.UsedRecordShards() || limit <= 0 {
+		return nil, "", nil
+	}
+	part := layout.UsageRecords(f.ID, f.RecordShards).Partitions()[shard]
+	part.SKPrefix = genPrefix(f.RecordsGen)
+	read := func(ctx context.Context, r dynamo.Range, n int) (dynamo.Chunk[recordRow], error) {
+		return dynamo.RangeItems[recordRow](ctx, s.table, part, r, n)
+	}
+	page, err := dynamo.ReadPage(ctx, read, dynamo.ListQuery[recordRow]{After: after, Limit: limit})
+	if err != nil {
+		return nil, "", err
+	}
+	recs = make([]Record, len(page.Items))
+	for i, rr := range page.Items {
+		recs[i] = rr.record(f.File)
+	}
+	return recs, page.Next, nil
+}
+
+// NextBillingFile reads the provider's accepted file of period whose id
+// follows after ("" for the first), in id order (the billing index's sort
+// key): one Query of one item, however many files the period has. ok is
+// false past the last.
+func (s *Store) NextBillingFile(ctx context.Context, provider, period, after string) (f Stored, ok bool, err error) {
+	rows, _, err := dynamo.PageItems[fileRow](ctx, s.table, dynamo.Partition{Index: dynamo.GSI3, PK: BillingIndex(provider, period)}, after, 1)
+	if err != nil || len(rows) == 0 {
+		return Stored{}, false, err
+	}
+	f, err = fromRow(rows[0])
+	return f, err == nil, err
+}
