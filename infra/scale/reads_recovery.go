@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -13,8 +14,9 @@ import (
 	"github.com/mercato-dev/mercato/infra/chaos"
 )
 
-// recoveryJob measures a webhook recovery's largest invocation with H and
-// then 10·H failed deliveries behind the webhook. It makes one failed
+// recoveryJob observes a webhook recovery's jobs with H and then 10·H
+// failed deliveries behind the webhook, and measures the webhook's
+// failed-deliveries list page at each size. It makes one failed
 // delivery for real (a webhook of the vendor's whose endpoint always
 // answers 503, and one event that exhausts its retries), copies that
 // delivery's items with fresh ids (deliveries carry the TTL attribute,
@@ -22,8 +24,8 @@ import (
 // each size, the endpoint still down: every unit queues its page, and
 // every manual attempt fails again, so the next size recovers them all
 // once more.
-func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, p *chaos.Platform, w *chaos.World) (Measure, error) {
-	m := Measure{Name: "webhook recovery (every unit and attempt of it)"}
+func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, p *chaos.Platform, w *chaos.World, js *jobSet) (Measure, error) {
+	var m Measure
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
 	defer down.Close()
 	c, v := p.API, w.Vendor.Token.Value
@@ -66,16 +68,24 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 			cl.family = append(cl.family, it)
 		}
 	}
-	err = atSizes(ctx, cl, rec, cfg, 1, func(i, _ int) error {
+	list := listEndpoint{"vendor GET /public/v1/webhooks/{id}/deliveries?status=failed&limit=10", "/public/v1/webhooks/" + wh.ID + "/deliveries?status=failed&limit=10", v, maxLimit}
+	err = atSizes(ctx, cl, rec, cfg, recoveryH(cfg), 1, func(i, _ int) error {
+		if err := list.measure(ctx, p, rec, &m, i); err != nil {
+			return err
+		}
 		rec.Start()
 		err := c.Call(ctx, http.MethodPost, "/public/v1/webhooks/"+wh.ID+"/recover", v, map[string]string{"since": "2000-01-01T00:00:00Z"}, http.StatusAccepted, nil)
 		derr := settle(ctx, rec, cfg)
 		calls, invs, rerr := rec.Stop()
 		if err = cmpErr(err, derr, rerr); err != nil {
-			return fmt.Errorf("scale: %s: %w", m.Name, err)
+			return fmt.Errorf("scale: webhook recovery: %w", err)
 		}
-		m.setLargest(i, calls, invs)
+		js.observe(i, calls, invs)
 		return nil
 	})
 	return m, err
 }
+
+// recoveryH is the failed deliveries behind the webhook at H: each is
+// attempted again at both sizes, the endpoint still down.
+func recoveryH(cfg Config) int { return cmp.Or(cfg.RecoveryH, cfg.ReadsH) }

@@ -1,10 +1,11 @@
-// Command scale is `make scale`: the write-path scale model. It starts
-// moto_server (unless AWS_ENDPOINT_URL names an emulator), deploys
-// template.yaml to it as `make run` does, runs one vendor's orders and
-// approvals through the real handlers with every DynamoDB call recorded
-// and charged as DynamoDB charges it, prints the load per operation and
-// per key shape and the modelled one-vendor ceiling, and exits 1 when the
-// targets are missed (unless -report-only).
+// Command scale is `make scale`: the scale model. It starts moto_server
+// (unless AWS_ENDPOINT_URL names an emulator), deploys template.yaml to it
+// as `make run` does, runs one vendor's orders and approvals through the
+// real handlers with every DynamoDB call recorded and charged as DynamoDB
+// charges it, prints the load per operation and per key shape and the
+// modelled one-vendor ceiling; then seeds the tenant to H and 10·H and
+// prints what list pages and jobs cost at each size and at the stated
+// limits. It exits 1 when a target is missed (unless -report-only).
 package main
 
 import (
@@ -47,7 +48,9 @@ func main() {
 	flag.IntVar(&o.run.Concurrency, "concurrency", scale.DefaultConcurrency, "orders in flight")
 	flag.IntVar(&o.run.Warm, "warm", 0, "how many of the last orders and approves count as warm (0: a quarter of -orders)")
 	flag.DurationVar(&o.run.Quiet, "quiet", 3*time.Second, "the pipeline has drained when no function called DynamoDB for this long")
-	flag.IntVar(&o.run.ReadsH, "reads", 0, "also run the read-path model (report only): seed the tenant to N and 10·N orders and print what list pages and jobs cost at each (0: skip)")
+	flag.IntVar(&o.run.ReadsH, "reads", scale.DefaultReadsH, "the read-path model's H: seed the tenant to H and 10·H orders (and usage files) and hold what list pages and jobs cost at each, and at the stated limits, to the targets (0: skip it)")
+	flag.IntVar(&o.run.CatalogH, "catalog-h", scale.DefaultCatalogH, "the catalog units (marketplace, product, listing request, listing) behind the catalog lists at H (0: -reads)")
+	flag.IntVar(&o.run.RecoveryH, "recovery-h", scale.DefaultRecoveryH, "the failed deliveries behind the recovered webhook at H (0: -reads)")
 	flag.Float64Var(&o.run.Rules.TxIndexFactor, "tx-index-factor", 1, "multiplier of the index writes of a transactional write (1: DynamoDB's documented rule, see README)")
 	flag.Float64Var(&o.targets.Ceiling, "target-ceiling", o.targets.Ceiling, "orders/s the ceiling must reach")
 	flag.Parse()
@@ -62,6 +65,8 @@ func main() {
 	rep.Print(os.Stdout, o.top, o.explain)
 	if rep.Reads != nil {
 		rep.Reads.Print(os.Stdout)
+		fmt.Println()
+		fmt.Println(rep.Reads.Summary())
 	}
 	fmt.Println(rep.Summary(o.targets))
 	if len(rep.Misses(o.targets)) > 0 && !o.reportOnly {
@@ -109,6 +114,7 @@ func run(ctx context.Context, o options) (scale.Report, error) {
 	}
 	o.run.AWS, o.run.Stack, o.run.App = awsCfg, st, cfg
 	o.run.Log = logging.New(os.Stderr, slog.LevelError)
+	o.run.Progress = os.Stderr
 	rep, err := scale.Run(ctx, o.run)
 	if err == nil {
 		fmt.Fprintf(os.Stderr, "scale: run took %s\n", time.Since(start).Round(time.Second))
