@@ -234,4 +234,3 @@ func (rr *ReadsReport) Summary() string {
 	return fmt.Sprintf("scale: read path at H = %d and 10·H = %d orders: %d list pages, %d jobs; worst ratio %.2f (%s) · largest answer %.2f MB (%s) · slowest invocation at the limits %.0f %% of its timeout (%s)",
 		rr.H, 10*rr.H, len(rr.Lists), len(rr.Jobs), worst, what, answer/(1<<20), list, 100*share, job)
 }
-

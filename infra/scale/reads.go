@@ -282,4 +282,3 @@ func (m *Measure) set(i int, calls []Call, took time.Duration) {
 	}
 	m.Took[i], m.Seen[i] = took, true
 }
-

@@ -50,7 +50,7 @@ type Recorder struct {
 type Invocation struct {
 	Op       string
 	Function string // the handler's function (its logical id); "" for an API request
-	Records int // the batch's records (SQS messages, stream records)
+	Records  int    // the batch's records (SQS messages, stream records)
 	// Messages are what an SQS batch's messages carry: the job, command,
 	// task or file each one is (messageOf).
 	Messages []Message
