@@ -3,15 +3,20 @@ package scale
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mercato-dev/mercato/infra/chaos"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
 // recoveryJob observes a webhook recovery's jobs with H and then 10·H
@@ -20,10 +25,8 @@ import (
 // delivery for real (a webhook of the vendor's whose endpoint always
 // answers 503, and one event that exhausts its retries), copies that
 // delivery's items with fresh ids (deliveries carry the TTL attribute,
-// which the order copies skip), and asks for a recovery through the API at
-// each size, the endpoint still down: every unit queues its page, and
-// every manual attempt fails again, so the next size recovers them all
-// once more.
+// which the order copies skip), and requests a recovery at each size
+// (requestRecovery says how).
 func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, p *chaos.Platform, w *chaos.World, js *jobSet) (Measure, error) {
 	var m Measure
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
@@ -43,7 +46,8 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 		return m, err
 	}
 	var failed []struct {
-		ID string `json:"id"`
+		ID      string    `json:"id"`
+		Updated time.Time `json:"updated"`
 	}
 	for deadline := time.Now().Add(2 * time.Minute); len(failed) == 0; time.Sleep(time.Second) {
 		if time.Now().After(deadline) {
@@ -74,7 +78,7 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 			return err
 		}
 		rec.Start()
-		err := c.Call(ctx, http.MethodPost, "/public/v1/webhooks/"+wh.ID+"/recover", v, map[string]string{"since": "2000-01-01T00:00:00Z"}, http.StatusAccepted, nil)
+		err := requestRecovery(ctx, cfg, w.Vendor.ID, wh.ID, failed[0].Updated)
 		derr := settle(ctx, rec, cfg)
 		calls, invs, rerr := rec.Stop()
 		if err = cmpErr(err, derr, rerr); err != nil {
@@ -84,6 +88,59 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 		return nil
 	})
 	return m, err
+}
+
+// recoveryPage is the model's page of a recovery unit: small enough that
+// the largest unit reads a full page at H too (H failed deliveries over
+// the webhook's 128 shards), where webhook.RecoveryPage (100) would grow
+// with the tenant up to 10·H and measure the model's size, not the unit's.
+const recoveryPage = 4
+
+// requestRecovery sends the dispatcher the command the API commits for
+// POST /webhooks/{id}/recover, with two of the command's fields set as an
+// operator may set them and the API does not: the page (recoveryPage),
+// and the time it was requested, dated at the deliveries' last attempt.
+// A unit skips a delivery attempted at or after the recovery was
+// requested, so every unit reads its page, as it would, and queues no
+// manual attempt: 10·H attempts against the emulator would take longer
+// than the rest of the model, and an attempt costs what the write path's
+// dispatcher batches measure, whatever the tenant.
+func requestRecovery(ctx context.Context, cfg Config, account, webhookID string, attempted time.Time) error {
+	ev, err := event.New(event.WebhookRecoveryRequested, account, map[string]any{"webhook_id": webhookID,
+		"since": attempted.Add(-time.Hour).Format(time.RFC3339Nano), "page": recoveryPage}, attempted)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	url, err := cfg.Stack.QueueURL(ctx, "WebhookQueue")
+	if err != nil {
+		return err
+	}
+	_, err = sqs.NewFromConfig(cfg.AWS).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(body))})
+	return err
+}
+
+// boundRecovery sets what bounds a recovery's invocations at the stated
+// limits: a unit reads webhook.RecoveryPage deliveries where the model's
+// read recoveryPage; the plan probes each of the webhook's shards, and
+// its items are the shards that hold a failure, which grow with the
+// failures until every one of webhook.DefaultDeliveryShards holds one.
+func boundRecovery(jobs []Measure) {
+	for k := range jobs {
+		switch {
+		case strings.Contains(jobs[k].Name, "job.webhook_recovery"):
+			jobs[k].Scale = float64(webhook.RecoveryPage) / recoveryPage
+			jobs[k].Bound = fmt.Sprintf("a page of %d deliveries (%d measured)", webhook.RecoveryPage, recoveryPage)
+		case strings.Contains(jobs[k].Name, "webhook.recovery_requested"):
+			jobs[k].Bound = fmt.Sprintf("a probe of each of %d shards", webhook.DefaultDeliveryShards)
+			if jobs[k].Items[0] < webhook.DefaultDeliveryShards {
+				jobs[k].Grows = fmt.Sprintf("its items are the shards holding a failure, at most %d, and %d held one at H", webhook.DefaultDeliveryShards, jobs[k].Items[0])
+			}
+		}
+	}
 }
 
 // recoveryH is the failed deliveries behind the webhook at H: each is
