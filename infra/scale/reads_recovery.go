@@ -90,24 +90,16 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 	return m, err
 }
 
-// recoveryPage is the model's page of a recovery unit: small enough that
-// the largest unit reads a full page at H too (H failed deliveries over
-// the webhook's 128 shards), where webhook.RecoveryPage (100) would grow
-// with the tenant up to 10·H and measure the model's size, not the unit's.
-const recoveryPage = 4
-
 // requestRecovery sends the dispatcher the command the API commits for
-// POST /webhooks/{id}/recover, with two of the command's fields set as an
-// operator may set them and the API does not: the page (recoveryPage),
-// and the time it was requested, dated at the deliveries' last attempt.
-// A unit skips a delivery attempted at or after the recovery was
-// requested, so every unit reads its page, as it would, and queues no
-// manual attempt: 10·H attempts against the emulator would take longer
-// than the rest of the model, and an attempt costs what the write path's
-// dispatcher batches measure, whatever the tenant.
+// POST /webhooks/{id}/recover, dated at the deliveries' last attempt,
+// which the API cannot do. A unit skips a delivery attempted at or after
+// the recovery was requested, so every unit reads its page, as it would,
+// and queues no manual attempt: 10·H attempts against the emulator would
+// take longer than the rest of the model, and an attempt costs what the
+// write path's dispatcher batches measure, whatever the tenant.
 func requestRecovery(ctx context.Context, cfg Config, account, webhookID string, attempted time.Time) error {
 	ev, err := event.New(event.WebhookRecoveryRequested, account, map[string]any{"webhook_id": webhookID,
-		"since": attempted.Add(-time.Hour).Format(time.RFC3339Nano), "page": recoveryPage}, attempted)
+		"since": attempted.Add(-time.Hour).Format(time.RFC3339Nano)}, attempted)
 	if err != nil {
 		return err
 	}
@@ -124,20 +116,26 @@ func requestRecovery(ctx context.Context, cfg Config, account, webhookID string,
 }
 
 // boundRecovery sets what bounds a recovery's invocations at the stated
-// limits: a unit reads webhook.RecoveryPage deliveries where the model's
-// read recoveryPage; the plan probes each of the webhook's shards, and
-// its items are the shards that hold a failure, which grow with the
-// failures until every one of webhook.DefaultDeliveryShards holds one.
+// limits. A unit reads up to webhook.RecoveryPage failed deliveries of one
+// shard, two items each (its Query's keys and its BatchGetItem's rows):
+// while a shard holds fewer at H, its largest unit grows with the
+// deliveries up to that page. The plan probes each of the webhook's
+// shards and commits a unit for each that holds a failure (two items
+// each), which grows until every shard holds one.
 func boundRecovery(jobs []Measure) {
 	for k := range jobs {
-		switch {
-		case strings.Contains(jobs[k].Name, "job.webhook_recovery"):
-			jobs[k].Scale = float64(webhook.RecoveryPage) / recoveryPage
-			jobs[k].Bound = fmt.Sprintf("a page of %d deliveries (%d measured)", webhook.RecoveryPage, recoveryPage)
-		case strings.Contains(jobs[k].Name, "webhook.recovery_requested"):
-			jobs[k].Bound = fmt.Sprintf("a probe of each of %d shards", webhook.DefaultDeliveryShards)
-			if jobs[k].Items[0] < webhook.DefaultDeliveryShards {
-				jobs[k].Grows = fmt.Sprintf("its items are the shards holding a failure, at most %d, and %d held one at H", webhook.DefaultDeliveryShards, jobs[k].Items[0])
+		switch j := &jobs[k]; {
+		case strings.Contains(j.Name, "job.webhook_recovery"):
+			read := max(j.Items[1]/2, 1)
+			j.Scale = float64(webhook.RecoveryPage) / float64(read)
+			j.Bound = fmt.Sprintf("a page of %d deliveries (%d measured)", webhook.RecoveryPage, read)
+			if j.Items[0]/2 < webhook.RecoveryPage {
+				j.Grows = fmt.Sprintf("a unit reads up to %d of its shard's failed deliveries, and the largest read %d at H", webhook.RecoveryPage, j.Items[0]/2)
+			}
+		case strings.Contains(j.Name, "webhook.recovery_requested"):
+			j.Bound = fmt.Sprintf("a probe of each of %d shards", webhook.DefaultDeliveryShards)
+			if j.Items[0] < 2*webhook.DefaultDeliveryShards {
+				j.Grows = fmt.Sprintf("its items grow with the shards holding a failure, at most %d, and about %d did at H", webhook.DefaultDeliveryShards, j.Items[0]/2)
 			}
 		}
 	}
