@@ -90,3 +90,15 @@ func TestJobSet_Observe(t *testing.T) {
 		t.Errorf("measures (-want +got):\n%s", diff)
 	}
 }
+
+// TestRequestCalls keeps a list page's own calls: not a relay batch's that
+// ran while it was read, nor a call no invocation made.
+func TestRequestCalls(t *testing.T) {
+	invs := map[int64]Invocation{1: {Op: "api GET /public/v1/requests"}, 2: {Op: "relay batch", Function: "RelayFunction"}}
+	calls := []Call{{Inv: 1, Name: "Query"}, {Inv: 2, Name: "UpdateItem"}, {Inv: 1, Name: "BatchGetItem"}, {Inv: 0, Name: "GetItem"}}
+	got := requestCalls(calls, invs)
+	want := []Call{{Inv: 1, Name: "Query"}, {Inv: 1, Name: "BatchGetItem"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("requestCalls (-want +got):\n%s", diff)
+	}
+}

@@ -223,6 +223,7 @@ func atSizes(ctx context.Context, c *Cloner, rec *Recorder, cfg Config, h, have 
 		}
 		copied := time.Now()
 		have = size
+		rec.Touch()
 		if err := settle(ctx, rec, cfg); err != nil {
 			return err
 		}
@@ -249,16 +250,28 @@ func (l listEndpoint) measure(ctx context.Context, p *chaos.Platform, rec *Recor
 	start := time.Now()
 	status, body, err := p.API.Send(ctx, http.MethodGet, l.path, l.token, nil)
 	took := time.Since(start)
-	calls, _, rerr := rec.Stop()
+	calls, invs, rerr := rec.Stop()
 	if err == nil && status != http.StatusOK {
 		err = fmt.Errorf("GET %s answered %d: %s", l.path, status, apiclient.Truncate(body))
 	}
 	if err = cmpErr(err, rerr); err != nil {
 		return fmt.Errorf("scale: %s: %w", l.name, err)
 	}
-	m.set(i, calls, took)
+	m.set(i, requestCalls(calls, invs), took)
 	m.Bytes[i], m.Rows[i] = len(body), rowsOf(body)
 	return nil
+}
+
+// requestCalls are the calls of the API's requests: not those of a
+// relay or queue batch that ran while the page was read.
+func requestCalls(calls []Call, invs map[int64]Invocation) []Call {
+	var out []Call
+	for _, c := range calls {
+		if inv, ok := invs[c.Inv]; ok && inv.Function == "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // rowsOf counts a list answer's rows: a JSON array, or the items of a
