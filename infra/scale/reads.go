@@ -118,15 +118,18 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	}
 	rr.Lists = append(rr.Lists, ex.list)
 	rr.Lists = append(rr.Lists, um.lists[:]...)
+	// The recovery before the catalog: the emulator answers an index
+	// Query by reading every item of the table, and the recovery's plan
+	// and its list probe 128 shards each.
+	deliveries, err := recoveryJob(ctx, cfg, rec, raw, schema, p, w, js)
+	if err != nil {
+		return nil, err
+	}
 	cat, err := catalogReads(ctx, cfg, rec, raw, schema, c.TTL, p, w)
 	if err != nil {
 		return nil, err
 	}
 	rr.Lists = append(rr.Lists, cat...)
-	deliveries, err := recoveryJob(ctx, cfg, rec, raw, schema, p, w, js)
-	if err != nil {
-		return nil, err
-	}
 	rr.Lists = append(rr.Lists, deliveries)
 	rr.Jobs = js.measures()
 	um.bound(rr.Jobs)
