@@ -33,6 +33,7 @@ func TestReadsReport_Misses(t *testing.T) {
 		{"met", func(*ReadsReport) {}, ""},
 		{"list read units grow", func(r *ReadsReport) { r.Lists[0].RCU[1] = 28 }, "read units 25.0 → 28.0 (1.12)"},
 		{"list at 1.1 is met", func(r *ReadsReport) { r.Lists[0].RCU[1] = 27.5 }, ""},
+		{"list that grows to its bound is not held to the ratio", func(r *ReadsReport) { r.Lists[0].RCU[1], r.Lists[0].Grows = 40, "128 shards" }, ""},
 		{"list read nothing at H", func(r *ReadsReport) { r.Lists[0].RCU = [2]float64{0, 1} }, "(∞)"},
 		{"job calls grow", func(r *ReadsReport) { r.Jobs[0].Calls[1] = 2200 }, "calls 220 → 2200 (10.00)"},
 		{"job items grow", func(r *ReadsReport) { r.Jobs[0].Items[1] = 250 }, "items 220 → 250 (1.14)"},

@@ -54,8 +54,8 @@ type Measure struct {
 	Scale    float64
 	InFlight int
 	Bound    string
-	// Grows, when set, says why the job's ratio is not held to the
-	// target: its unit grows with its own input up to Bound, which is
+	// Grows, when set, says why the ratio is not held to the target: the
+	// job's unit, or the list's read, grows with the tenant up to a bound
 	// larger than the model's sizes.
 	Grows string
 }

@@ -60,7 +60,9 @@ func (ex *exportModel) measure(ctx context.Context, rec *Recorder, cfg Config, j
 	if inv.ID == "" {
 		return fmt.Errorf("scale: export: the billing run left the provider no invoice with lines")
 	}
-	page := listEndpoint{"provider GET /v1/invoices/{id}/lineitems?size=10", "/v1/invoices/" + inv.ID + "/lineitems?provider=" + billing.ProviderOneTime + "&size=10",
+	// A page of 100: a page of 10 lines is about 12 KB, where a few
+	// bytes more or less move the read units by one of three.
+	page := listEndpoint{"provider GET /v1/invoices/{id}/lineitems?size=100", "/v1/invoices/" + inv.ID + "/lineitems?provider=" + billing.ProviderOneTime + "&size=100",
 		ex.w.Provider.Token.Value, maxLineItems}
 	if err := page.measure(ctx, ex.p, rec, &ex.list, i); err != nil {
 		return err
