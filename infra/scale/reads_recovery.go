@@ -123,8 +123,8 @@ func requestRecovery(ctx context.Context, cfg Config, account, webhookID string,
 // shard, two items each (its Query's keys and its BatchGetItem's rows):
 // while a shard holds fewer at H, its largest unit grows with the
 // deliveries up to that page. The plan probes each of the webhook's
-// shards and commits a unit for each that holds a failure (two items
-// each), which grows until every shard holds one.
+// shards, a bounded number; it is held to the ratio (the copies of the
+// failed delivery keep its shard, so one shard holds them all).
 func boundRecovery(jobs []Measure) {
 	for k := range jobs {
 		switch j := &jobs[k]; {
@@ -137,9 +137,6 @@ func boundRecovery(jobs []Measure) {
 			}
 		case strings.Contains(j.Name, "webhook.recovery_requested"):
 			j.Bound = fmt.Sprintf("a probe of each of %d shards", webhook.DefaultDeliveryShards)
-			if j.Items[0] < 2*webhook.DefaultDeliveryShards {
-				j.Grows = fmt.Sprintf("its items grow with the shards holding a failure, at most %d, and about %d did at H", webhook.DefaultDeliveryShards, j.Items[0]/2)
-			}
 		}
 	}
 }
