@@ -90,14 +90,18 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	hs = rec.Handlers(hs)
 	js := &jobSet{}
 	ex := &exportModel{a: a, p: p, w: w}
-	// A billing run first, unmeasured, so that the runs at both sizes
-	// find the provider's invoice written: the first run ever writes it
-	// new, and its closing step would differ from the next by that read.
-	if err := runSchedule(ctx, a, rec, cfg, &jobSet{}, 0, "BillingFunction", hs.Schedule["BillingFunction"]); err != nil {
-		return nil, err
-	}
 	rr.Lists = make([]Measure, len(lists))
 	err = atSizes(ctx, c, rec, cfg, cfg.ReadsH, cfg.Orders, func(i, size int) error {
+		// At H, a billing run first, unmeasured, so that the measured
+		// runs find what a run at 10·H finds: the provider's invoice
+		// written and the subscriptions of H billed before (a step that
+		// re-rates a page reads and replaces its old lines: more items
+		// than a page billed for the first time).
+		if i == 0 {
+			if err := runSchedule(ctx, a, rec, cfg, &jobSet{}, 0, "BillingFunction", hs.Schedule["BillingFunction"]); err != nil {
+				return err
+			}
+		}
 		for j, l := range lists {
 			if err := l.measure(ctx, p, rec, &rr.Lists[j], i); err != nil {
 				return err
