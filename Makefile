@@ -43,7 +43,7 @@ test-unit:
 bench:
 	$(GO) run ./infra/cmd/bench -go '$(GO)' $(BENCHFLAGS)
 
-## scale: the write-path scale model: one vendor's orders and approvals through the real handlers on the emulator, every DynamoDB call charged per table and index partition; prints the one-vendor ceiling and fails when the targets are missed (SCALEFLAGS=-report-only prints only)
+## scale: the scale model: one vendor's orders and approvals through the real handlers on the emulator, every DynamoDB call charged per table and index partition, then every list page and job with the tenant at H and 10·H and at the stated limits; prints the one-vendor ceiling and the ratios and fails when a target is missed (SCALEFLAGS=-report-only prints only)
 scale:
 	$(GO) run ./infra/cmd/scale $(SCALEFLAGS)
 

@@ -2,38 +2,62 @@ package scale
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/mercato-dev/mercato/infra/apiclient"
 	"github.com/mercato-dev/mercato/infra/chaos"
 	"github.com/mercato-dev/mercato/internal/app"
 )
 
 // ReadsReport is the read-path model (issue: Scale II): what a list page
 // and a job's largest invocation cost with the tenant at H orders and at
-// 10·H. Report-only.
+// 10·H, and what they come to at the README's stated limits.
 type ReadsReport struct {
 	H      int // orders of the tenant at the small size (each of Lines lines)
+	Lines  int
 	Family int // items one seeded order writes
 	Lists  []Measure
 	Jobs   []Measure
+	// Sizes say what H counts in each part of the model.
+	Sizes []string
+	// Timeouts are the functions' timeouts (template.yaml), by logical id.
+	Timeouts map[string]time.Duration
 }
 
 // Measure is one list page or one job at the two sizes.
 type Measure struct {
-	Name  string
-	Calls [2]int
-	Items [2]int // items DynamoDB read or wrote
-	RCU   [2]float64
-	WCU   [2]float64
-	Took  [2]time.Duration
+	Name     string
+	Function string // a job's function (its logical id)
+	Calls    [2]int
+	Items    [2]int // items DynamoDB read or wrote
+	RCU      [2]float64
+	WCU      [2]float64
+	Took     [2]time.Duration // on the emulator, with the recorder reading around every write
+	// AWS is the calls at DynamoDB's latencies (callLatency), one after
+	// another.
+	AWS  [2]time.Duration
+	Seen [2]bool
+	// A list page's answer, and the largest page its API allows.
+	Bytes, Rows [2]int
+	MaxPage     int
+	// A job at the stated limits: its largest invocation there is Scale
+	// times the one measured at 10·H (1: a unit bounded by its page, as
+	// measured), with InFlight calls at a time (0 or 1: one after
+	// another). Bound says what bounds it.
+	Scale    float64
+	InFlight int
+	Bound    string
+	// Grows, when set, says why the ratio is not held to the target: the
+	// job's unit, or the list's read, grows with the tenant up to a bound
+	// larger than the model's sizes.
+	Grows string
 }
 
 // readsModel seeds the tenant of w to h and then 10·h orders by cloning
@@ -53,7 +77,7 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 		return nil, err
 	}
 	c.Learn(items, seed, shared)
-	rr := &ReadsReport{H: cfg.ReadsH, Family: c.Family()}
+	rr := &ReadsReport{H: cfg.ReadsH, Lines: cfg.Lines, Family: c.Family(), Timeouts: timeouts(cfg)}
 	um, err := newUsageModel(ctx, raw, schema, p, w, seed, customer)
 	if err != nil {
 		return nil, err
@@ -63,60 +87,96 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	if err != nil {
 		return nil, err
 	}
-	jobs := []struct {
-		name string
-		run  app.ScheduleHandler
-	}{
-		{"renewal run", hs.Schedule["FulfillmentFunction"]},
-		{"billing run", hs.Schedule["BillingFunction"]},
-	}
+	hs = rec.Handlers(hs)
+	js := &jobSet{}
+	ex := &exportModel{a: a, p: p, w: w}
 	rr.Lists = make([]Measure, len(lists))
-	rr.Jobs = make([]Measure, len(jobs))
-	err = atSizes(ctx, c, rec, cfg, cfg.Orders, func(i, size int) error {
+	err = atSizes(ctx, c, rec, cfg, cfg.ReadsH, cfg.Orders, func(i, size int) error {
+		// At H, a billing run first, unmeasured, so that the measured
+		// runs find what a run at 10·H finds: the provider's invoice
+		// written and the subscriptions of H billed before (a step that
+		// re-rates a page reads and replaces its old lines: more items
+		// than a page billed for the first time).
+		if i == 0 {
+			if err := runSchedule(ctx, a, rec, cfg, &jobSet{}, 0, "BillingFunction", hs.Schedule["BillingFunction"]); err != nil {
+				return err
+			}
+		}
 		for j, l := range lists {
-			rr.Lists[j].Name = l.name
 			if err := l.measure(ctx, p, rec, &rr.Lists[j], i); err != nil {
 				return err
 			}
 		}
-		for j, job := range jobs {
-			rr.Jobs[j].Name = job.name
-			rec.Start()
-			jctx := rec.Begin(ctx, job.name, 1)
-			err := job.run(jctx, events.EventBridgeEvent{ID: fmt.Sprintf("scale-%d", time.Now().UnixNano()), Time: time.Now().UTC()})
-			rec.End(jctx)
-			// A job that fans out finishes in the invocations it enqueued.
-			wait := settle
-			if job.name == "billing run" {
-				wait = func(ctx context.Context, rec *Recorder, cfg Config) error { return settleBilling(ctx, a, rec, cfg) }
+		for _, fn := range []string{"FulfillmentFunction", "BillingFunction"} {
+			if err := runSchedule(ctx, a, rec, cfg, js, i, fn, hs.Schedule[fn]); err != nil {
+				return err
 			}
-			derr := wait(ctx, rec, cfg)
-			calls, invs, rerr := rec.Stop()
-			if err = cmpErr(err, derr, rerr); err != nil {
-				return fmt.Errorf("scale: %s: %w", job.name, err)
-			}
-			rr.Jobs[j].setLargest(i, calls, invs)
 		}
-		return um.measure(ctx, rec, cfg, i, size)
+		if err := ex.measure(ctx, rec, cfg, js, i); err != nil {
+			return err
+		}
+		return um.measure(ctx, rec, cfg, js, i, size)
 	})
 	if err != nil {
 		return nil, err
 	}
+	rr.Lists = append(rr.Lists, ex.list)
 	rr.Lists = append(rr.Lists, um.lists[:]...)
-	rr.Jobs = append(rr.Jobs, um.job)
+	// The recovery before the catalog: the emulator answers an index
+	// Query by reading every item of the table, and the recovery's plan
+	// and its list probe 128 shards each.
+	deliveries, err := recoveryJob(ctx, cfg, rec, raw, schema, p, w, js)
+	if err != nil {
+		return nil, err
+	}
 	cat, err := catalogReads(ctx, cfg, rec, raw, schema, c.TTL, p, w)
 	if err != nil {
 		return nil, err
 	}
 	rr.Lists = append(rr.Lists, cat...)
-	// Report-only: a recovery that could not be measured is said so in
-	// its row rather than losing the rest of the report.
-	recovery, err := recoveryJob(ctx, cfg, rec, raw, schema, p, w)
-	if err != nil {
-		recovery.Name = "webhook recovery: not measured: " + err.Error()
+	rr.Lists = append(rr.Lists, deliveries)
+	rr.Jobs = js.measures()
+	um.bound(rr.Jobs)
+	ex.bound(rr.Jobs)
+	boundRecovery(rr.Jobs)
+	rr.Sizes = []string{
+		fmt.Sprintf("orders: H = %d orders of %d lines (%d requests and subscriptions; %d items) and 10·H = %d (%d requests)",
+			cfg.ReadsH, cfg.Lines, cfg.ReadsH*cfg.Lines, cfg.ReadsH*c.Family(), 10*cfg.ReadsH, 10*cfg.ReadsH*cfg.Lines),
+		fmt.Sprintf("usage files: H = %d files and 10·H = %d; the processed file has %d rows at both sizes", cfg.ReadsH, 10*cfg.ReadsH, usageRows),
+		fmt.Sprintf("catalog: H = %d units (a marketplace, a product, its listing request and listing) and 10·H = %d", catalogH(cfg), 10*catalogH(cfg)),
+		fmt.Sprintf("webhook deliveries: H = %d failed deliveries and 10·H = %d", recoveryH(cfg), 10*recoveryH(cfg)),
 	}
-	rr.Jobs = append(rr.Jobs, recovery)
 	return rr, nil
+}
+
+// runSchedule runs function fn's schedule once, as EventBridge would, and
+// observes every job invocation until the work it started has ended: a
+// schedule that fans out finishes in the units it enqueued, and a billing
+// run's units follow each other.
+func runSchedule(ctx context.Context, a *app.App, rec *Recorder, cfg Config, js *jobSet, i int, fn string, run app.ScheduleHandler) error {
+	start := time.Now()
+	rec.Start()
+	err := run(ctx, events.EventBridgeEvent{ID: fmt.Sprintf("scale-%d", time.Now().UnixNano()), Time: time.Now().UTC()})
+	derr := settleBilling(ctx, a, rec, cfg)
+	calls, invs, rerr := rec.Stop()
+	if err = cmpErr(err, derr, rerr); err != nil {
+		return fmt.Errorf("scale: the %s schedule: %w", fn, err)
+	}
+	js.observe(i, calls, invs)
+	cfg.progress("scale: the %s schedule and the work it started: %d invocations in %s", fn, len(invs), time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// timeouts are the functions' timeouts, from the template deployed.
+func timeouts(cfg Config) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	if cfg.Stack == nil || cfg.Stack.Template == nil {
+		return out
+	}
+	for _, fn := range cfg.Stack.Template.Functions() {
+		out[fn.LogicalID] = time.Duration(fn.Timeout) * time.Second
+	}
+	return out
 }
 
 func cmpErr(errs ...error) error {
@@ -128,7 +188,17 @@ func cmpErr(errs ...error) error {
 	return nil
 }
 
-type listEndpoint struct{ name, path, token string }
+type listEndpoint struct {
+	name, path, token string
+	maxPage           int // the largest page the list allows (its `limit` or `size`)
+}
+
+// The largest pages the API allows: `limit` of the Connect-style lists,
+// `size` of the Partner Center collections (README "The API").
+const (
+	maxLimit  = 1000
+	maxPCSize = 500
+)
 
 // listEndpoints are the lists that grow with a tenant's orders, as each
 // side calls them, first page; customer is the seeded order's, whose
@@ -136,14 +206,15 @@ type listEndpoint struct{ name, path, token string }
 func listEndpoints(w *chaos.World, customer string) []listEndpoint {
 	v, p, c := w.Vendor.Token.Value, w.Provider.Token.Value, customer
 	return []listEndpoint{
-		{"vendor GET /public/v1/requests?limit=10", "/public/v1/requests?limit=10", v},
-		{"vendor GET /public/v1/requests?status=pending&limit=10", "/public/v1/requests?status=pending&limit=10", v},
-		{"vendor GET /public/v1/requests?status=approved&limit=10", "/public/v1/requests?status=approved&limit=10", v},
-		{"vendor GET /public/v1/assets?limit=10", "/public/v1/assets?limit=10", v},
-		{"provider GET /public/v1/requests?limit=10", "/public/v1/requests?limit=10", p},
-		{"provider GET /public/v1/assets?limit=10", "/public/v1/assets?limit=10", p},
-		{"provider GET /v1/customers/{id}/orders", "/v1/customers/" + c + "/orders", p},
-		{"provider GET /v1/customers/{id}/subscriptions", "/v1/customers/" + c + "/subscriptions", p},
+		{"vendor GET /public/v1/requests?limit=10", "/public/v1/requests?limit=10", v, maxLimit},
+		{"vendor GET /public/v1/requests?status=pending&limit=10", "/public/v1/requests?status=pending&limit=10", v, maxLimit},
+		{"vendor GET /public/v1/requests?status=approved&limit=10", "/public/v1/requests?status=approved&limit=10", v, maxLimit},
+		{"vendor GET /public/v1/assets?limit=10", "/public/v1/assets?limit=10", v, maxLimit},
+		{"provider GET /public/v1/requests?limit=10", "/public/v1/requests?limit=10", p, maxLimit},
+		{"provider GET /public/v1/assets?limit=10", "/public/v1/assets?limit=10", p, maxLimit},
+		{"provider GET /v1/customers?size=10", "/v1/customers?size=10", p, maxPCSize},
+		{"provider GET /v1/customers/{id}/orders?size=10", "/v1/customers/" + c + "/orders?size=10", p, maxPCSize},
+		{"provider GET /v1/customers/{id}/subscriptions?size=10", "/v1/customers/" + c + "/subscriptions?size=10", p, maxPCSize},
 	}
 }
 
@@ -151,92 +222,92 @@ func listEndpoints(w *chaos.World, customer string) []listEndpoint {
 // calls measure with the size's row. The relay counts the copies from the
 // stream: atSizes lets it finish first, so that its calls are not recorded
 // as the measure's.
-func atSizes(ctx context.Context, c *Cloner, rec *Recorder, cfg Config, have int, measure func(i, size int) error) error {
-	for i, size := range []int{cfg.ReadsH, 10 * cfg.ReadsH} {
+func atSizes(ctx context.Context, c *Cloner, rec *Recorder, cfg Config, h, have int, measure func(i, size int) error) error {
+	for i, size := range []int{h, 10 * h} {
+		start := time.Now()
 		if err := c.Clone(ctx, size-have); err != nil {
 			return err
 		}
+		copied := time.Now()
 		have = size
+		rec.Touch()
 		if err := settle(ctx, rec, cfg); err != nil {
 			return err
 		}
+		settled := time.Now()
 		if err := measure(i, size); err != nil {
 			return err
 		}
+		cfg.progress("scale: %d copies of %d items: written in %s, relayed in %s, measured in %s", size, c.Family(),
+			copied.Sub(start).Round(100*time.Millisecond), settled.Sub(copied).Round(100*time.Millisecond), time.Since(settled).Round(100*time.Millisecond))
 	}
 	return nil
+}
+
+func (c Config) progress(format string, args ...any) {
+	if c.Progress != nil {
+		fmt.Fprintf(c.Progress, format+"\n", args...)
+	}
 }
 
 // measure reads the list's first page once and records it as row i of m.
 func (l listEndpoint) measure(ctx context.Context, p *chaos.Platform, rec *Recorder, m *Measure, i int) error {
+	m.Name, m.MaxPage = l.name, l.maxPage
 	rec.Start()
 	start := time.Now()
-	err := p.API.Call(ctx, http.MethodGet, l.path, l.token, nil, http.StatusOK, nil)
+	status, body, err := p.API.Send(ctx, http.MethodGet, l.path, l.token, nil)
 	took := time.Since(start)
-	calls, _, rerr := rec.Stop()
+	calls, invs, rerr := rec.Stop()
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("GET %s answered %d: %s", l.path, status, apiclient.Truncate(body))
+	}
 	if err = cmpErr(err, rerr); err != nil {
 		return fmt.Errorf("scale: %s: %w", l.name, err)
 	}
-	m.set(i, calls, took)
+	m.set(i, requestCalls(calls, invs), took)
+	m.Bytes[i], m.Rows[i] = len(body), rowsOf(body)
 	return nil
 }
 
+// requestCalls are the calls of the API's requests: not those of a
+// relay or queue batch that ran while the page was read.
+func requestCalls(calls []Call, invs map[int64]Invocation) []Call {
+	var out []Call
+	for _, c := range calls {
+		if inv, ok := invs[c.Inv]; ok && inv.Function == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// rowsOf counts a list answer's rows: a JSON array, or the items of a
+// Partner Center collection.
+func rowsOf(body []byte) int {
+	var rows []json.RawMessage
+	if json.Unmarshal(body, &rows) == nil {
+		return len(rows)
+	}
+	var pc struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if json.Unmarshal(body, &pc) == nil {
+		return len(pc.Items)
+	}
+	return 0
+}
+
+// set records calls as size i's: the invocation or page that made them.
 func (m *Measure) set(i int, calls []Call, took time.Duration) {
+	m.Calls[i], m.Items[i], m.RCU[i], m.WCU[i], m.AWS[i] = 0, 0, 0, 0, 0
 	for _, c := range calls {
 		m.Calls[i]++
 		m.Items[i] += c.Items
+		m.AWS[i] += callLatency(c.Name)
 		for _, u := range c.Units {
 			m.RCU[i] += u.RCU
 			m.WCU[i] += u.WCU
 		}
 	}
-	m.Took[i] = took
-}
-
-// setLargest keeps the invocation with the most DynamoDB calls.
-func (m *Measure) setLargest(i int, calls []Call, invs map[int64]Invocation) {
-	by := map[int64][]Call{}
-	for _, c := range calls {
-		by[c.Inv] = append(by[c.Inv], c)
-	}
-	best := int64(-1)
-	for id, cs := range by {
-		if _, ok := invs[id]; ok && (best < 0 || len(cs) > len(by[best])) {
-			best = id
-		}
-	}
-	if best >= 0 {
-		m.set(i, by[best], invs[best].Took)
-	}
-}
-
-// Print writes the read-path tables.
-func (rr *ReadsReport) Print(w io.Writer) {
-	fmt.Fprintf(w, "\nread path (report only): the tenant at H = %d orders and at 10·H = %d orders, seeded by copying one real order's %d items with fresh ids\n\n",
-		rr.H, 10*rr.H, rr.Family)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "list page\tRCU at H\tRCU at 10·H\tratio\titems read\tround trips\t")
-	for _, m := range rr.Lists {
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%s\t%d → %d\t%d → %d\t\n", m.Name, m.RCU[0], m.RCU[1], ratio(m.RCU[0], m.RCU[1]), m.Items[0], m.Items[1], m.Calls[0], m.Calls[1])
-	}
-	tw.Flush()
-	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "job: largest invocation\tDynamoDB calls\titems\tduration\tratio (items)\tRCU\tWCU\t")
-	for _, m := range rr.Jobs {
-		fmt.Fprintf(tw, "%s\t%d → %d\t%d → %d\t%s → %s\t%s\t%.1f → %.1f\t%.1f → %.1f\t\n", m.Name, m.Calls[0], m.Calls[1], m.Items[0], m.Items[1],
-			m.Took[0].Round(time.Millisecond), m.Took[1].Round(time.Millisecond), ratio(float64(m.Items[0]), float64(m.Items[1])), m.RCU[0], m.RCU[1], m.WCU[0], m.WCU[1])
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "usage: the tenant has H = %d and then %d usage files; the processed file has %d rows at both sizes\n", rr.H, 10*rr.H, usageRows)
-}
-
-func ratio(a, b float64) string {
-	if a == 0 {
-		if b == 0 {
-			return "1.00"
-		}
-		return "∞"
-	}
-	return fmt.Sprintf("%.2f", b/a)
+	m.Took[i], m.Seen[i] = took, true
 }

@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -37,9 +38,8 @@ func catalogReads(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.
 	c.Learn(items, seed, shared)
 	lists := catalogEndpoints(w)
 	out := make([]Measure, len(lists))
-	err = atSizes(ctx, c, rec, cfg, 1, func(i, _ int) error {
+	err = atSizes(ctx, c, rec, cfg, catalogH(cfg), 1, func(i, _ int) error {
 		for j, l := range lists {
-			out[j].Name = l.name + fmt.Sprintf(" (%d items a unit)", c.Family())
 			if err := l.measure(ctx, p, rec, &out[j], i); err != nil {
 				return err
 			}
@@ -100,15 +100,19 @@ func catalogUnit(ctx context.Context, p *chaos.Platform, w *chaos.World) (string
 func catalogEndpoints(w *chaos.World) []listEndpoint {
 	v, p := w.Vendor.Token.Value, w.Provider.Token.Value
 	return []listEndpoint{
-		{"vendor GET /public/v1/products?limit=10", "/public/v1/products?limit=10", v},
-		{"vendor GET /public/v1/listing-requests?limit=10", "/public/v1/listing-requests?limit=10", v},
-		{"provider GET /public/v1/listing-requests?limit=10", "/public/v1/listing-requests?limit=10", p},
-		{"vendor GET /public/v1/listings?limit=10", "/public/v1/listings?limit=10", v},
-		{"provider GET /public/v1/listings?limit=10", "/public/v1/listings?limit=10", p},
-		{"provider GET /public/v1/marketplaces?limit=10", "/public/v1/marketplaces?limit=10", p},
-		{"vendor GET /public/v1/marketplaces?limit=10", "/public/v1/marketplaces?limit=10", v},
+		{"vendor GET /public/v1/products?limit=10", "/public/v1/products?limit=10", v, maxLimit},
+		{"vendor GET /public/v1/listing-requests?limit=10", "/public/v1/listing-requests?limit=10", v, maxLimit},
+		{"provider GET /public/v1/listing-requests?limit=10", "/public/v1/listing-requests?limit=10", p, maxLimit},
+		{"vendor GET /public/v1/listings?limit=10", "/public/v1/listings?limit=10", v, maxLimit},
+		{"provider GET /public/v1/listings?limit=10", "/public/v1/listings?limit=10", p, maxLimit},
+		{"provider GET /public/v1/marketplaces?limit=10", "/public/v1/marketplaces?limit=10", p, maxLimit},
+		{"vendor GET /public/v1/marketplaces?limit=10", "/public/v1/marketplaces?limit=10", v, maxLimit},
 	}
 }
+
+// catalogH is the catalog's H: units of 26 items each, against an
+// order's 7, so the catalog is seeded at a size of its own.
+func catalogH(cfg Config) int { return cmp.Or(cfg.CatalogH, cfg.ReadsH) }
 
 // settle waits for the pipeline to drain after a copy: the relay reads
 // every copied item from the stream (and counts the lists), which at 10·H

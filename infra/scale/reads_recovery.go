@@ -1,29 +1,34 @@
 package scale
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mercato-dev/mercato/infra/chaos"
+	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
-// recoveryJob measures a webhook recovery's largest invocation with H and
-// then 10·H failed deliveries behind the webhook. It makes one failed
+// recoveryJob observes a webhook recovery's jobs with H and then 10·H
+// failed deliveries behind the webhook, and measures the webhook's
+// failed-deliveries list page at each size. It makes one failed
 // delivery for real (a webhook of the vendor's whose endpoint always
 // answers 503, and one event that exhausts its retries), copies that
 // delivery's items with fresh ids (deliveries carry the TTL attribute,
-// which the order copies skip), and asks for a recovery through the API at
-// each size, the endpoint still down: every unit queues its page, and
-// every manual attempt fails again, so the next size recovers them all
-// once more.
-func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, p *chaos.Platform, w *chaos.World) (Measure, error) {
-	m := Measure{Name: "webhook recovery (every unit and attempt of it)"}
+// which the order copies skip), and requests a recovery at each size
+// (requestRecovery says how).
+func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, p *chaos.Platform, w *chaos.World, js *jobSet) (Measure, error) {
+	var m Measure
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
 	defer down.Close()
 	c, v := p.API, w.Vendor.Token.Value
@@ -41,7 +46,8 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 		return m, err
 	}
 	var failed []struct {
-		ID string `json:"id"`
+		ID      string    `json:"id"`
+		Updated time.Time `json:"updated"`
 	}
 	for deadline := time.Now().Add(2 * time.Minute); len(failed) == 0; time.Sleep(time.Second) {
 		if time.Now().After(deadline) {
@@ -66,16 +72,75 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 			cl.family = append(cl.family, it)
 		}
 	}
-	err = atSizes(ctx, cl, rec, cfg, 1, func(i, _ int) error {
+	list := listEndpoint{"vendor GET /public/v1/webhooks/{id}/deliveries?status=failed&limit=10", "/public/v1/webhooks/" + wh.ID + "/deliveries?status=failed&limit=10", v, maxLimit}
+	err = atSizes(ctx, cl, rec, cfg, recoveryH(cfg), 1, func(i, _ int) error {
+		if err := list.measure(ctx, p, rec, &m, i); err != nil {
+			return err
+		}
 		rec.Start()
-		err := c.Call(ctx, http.MethodPost, "/public/v1/webhooks/"+wh.ID+"/recover", v, map[string]string{"since": "2000-01-01T00:00:00Z"}, http.StatusAccepted, nil)
+		err := requestRecovery(ctx, cfg, w.Vendor.ID, wh.ID, failed[0].Updated)
 		derr := settle(ctx, rec, cfg)
 		calls, invs, rerr := rec.Stop()
 		if err = cmpErr(err, derr, rerr); err != nil {
-			return fmt.Errorf("scale: %s: %w", m.Name, err)
+			return fmt.Errorf("scale: webhook recovery: %w", err)
 		}
-		m.setLargest(i, calls, invs)
+		js.observe(i, calls, invs)
 		return nil
 	})
+	// The list asks each of the webhook's shards for limit+1 keys: its
+	// read grows with the deliveries until every shard holds that many.
+	m.Grows = fmt.Sprintf("it reads up to 11 keys from each of %d shards, and the shards held fewer at H", webhook.DefaultDeliveryShards)
 	return m, err
 }
+
+// requestRecovery sends the dispatcher the command the API commits for
+// POST /webhooks/{id}/recover, dated at the deliveries' last attempt,
+// which the API cannot do. A unit skips a delivery attempted at or after
+// the recovery was requested, so every unit reads its page, as it would,
+// and queues no manual attempt: 10·H attempts against the emulator would
+// take longer than the rest of the model, and an attempt costs what the
+// write path's dispatcher batches measure, whatever the tenant.
+func requestRecovery(ctx context.Context, cfg Config, account, webhookID string, attempted time.Time) error {
+	ev, err := event.New(event.WebhookRecoveryRequested, account, map[string]any{"webhook_id": webhookID,
+		"since": attempted.Add(-time.Hour).Format(time.RFC3339Nano)}, attempted)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	url, err := cfg.Stack.QueueURL(ctx, "WebhookQueue")
+	if err != nil {
+		return err
+	}
+	_, err = sqs.NewFromConfig(cfg.AWS).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(body))})
+	return err
+}
+
+// boundRecovery sets what bounds a recovery's invocations at the stated
+// limits. A unit reads up to webhook.RecoveryPage failed deliveries of one
+// shard, two items each (its Query's keys and its BatchGetItem's rows):
+// while a shard holds fewer at H, its largest unit grows with the
+// deliveries up to that page. The plan probes each of the webhook's
+// shards, a bounded number; it is held to the ratio (the copies of the
+// failed delivery keep its shard, so one shard holds them all).
+func boundRecovery(jobs []Measure) {
+	for k := range jobs {
+		switch j := &jobs[k]; {
+		case strings.Contains(j.Name, "job.webhook_recovery"):
+			read := max(j.Items[1]/2, 1)
+			j.Scale = float64(webhook.RecoveryPage) / float64(read)
+			j.Bound = fmt.Sprintf("a page of %d deliveries (%d measured)", webhook.RecoveryPage, read)
+			if j.Items[0]/2 < webhook.RecoveryPage {
+				j.Grows = fmt.Sprintf("a unit reads up to %d of its shard's failed deliveries, and the largest read %d at H", webhook.RecoveryPage, j.Items[0]/2)
+			}
+		case strings.Contains(j.Name, "webhook.recovery_requested"):
+			j.Bound = fmt.Sprintf("a probe of each of %d shards", webhook.DefaultDeliveryShards)
+		}
+	}
+}
+
+// recoveryH is the failed deliveries behind the webhook at H: each is
+// attempted again at both sizes, the endpoint still down.
+func recoveryH(cfg Config) int { return cmp.Or(cfg.RecoveryH, cfg.ReadsH) }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mercato-dev/mercato/infra/chaos"
+	"github.com/mercato-dev/mercato/internal/usage"
 )
 
 // usageRows is the size of the file the usage model processes at each
@@ -39,7 +40,6 @@ type usageModel struct {
 	fileID string
 	have   int // files the tenant has
 	lists  [2]Measure
-	job    Measure
 }
 
 type apiFile struct {
@@ -130,41 +130,34 @@ func (u *usageModel) seed(ctx context.Context, n int) error {
 
 // measure seeds the tenant's files to size and measures the lists and
 // one file's processing, as size i (0 for H, 1 for 10·H).
-func (u *usageModel) measure(ctx context.Context, rec *Recorder, cfg Config, i, size int) error {
+func (u *usageModel) measure(ctx context.Context, rec *Recorder, cfg Config, js *jobSet, i, size int) error {
 	if err := u.seed(ctx, size); err != nil {
 		return err
 	}
 	for j, side := range []struct{ name, token string }{{"vendor", u.w.Vendor.Token.Value}, {"provider", u.w.Provider.Token.Value}} {
-		m := &u.lists[j]
-		m.Name = side.name + " GET /public/v1/usage/files?limit=10"
+		l := listEndpoint{side.name + " GET /public/v1/usage/files?limit=10", "/public/v1/usage/files?limit=10", side.token, maxLimit}
 		// Unrecorded, so the page is measured with the token cached, as
 		// the lists before it are: after the billing run at 10·H the
 		// cache has expired, and its GetItem is no part of the list.
 		if err := u.p.API.Call(ctx, http.MethodGet, "/public/v1/usage/files?limit=0", side.token, nil, http.StatusOK, nil); err != nil {
-			return fmt.Errorf("scale: %s: %w", m.Name, err)
+			return fmt.Errorf("scale: %s: %w", l.name, err)
 		}
-		rec.Start()
-		start := time.Now()
-		err := u.p.API.Call(ctx, http.MethodGet, "/public/v1/usage/files?limit=10", side.token, nil, http.StatusOK, nil)
-		took := time.Since(start)
-		calls, _, rerr := rec.Stop()
-		if err = cmpErr(err, rerr); err != nil {
-			return fmt.Errorf("scale: %s: %w", m.Name, err)
+		if err := l.measure(ctx, u.p, rec, &u.lists[j], i); err != nil {
+			return err
 		}
-		m.set(i, calls, took)
 	}
-	return u.process(ctx, rec, cfg, i)
+	return u.process(ctx, rec, cfg, js, i)
 }
 
 // process uploads a file of usageRows rows through the presigned URL and
-// measures the usage function's largest invocation while it is processed.
-func (u *usageModel) process(ctx context.Context, rec *Recorder, cfg Config, i int) error {
+// observes the jobs while it is processed: the usage function's
+// invocation that reads it, and whatever its acceptance starts.
+func (u *usageModel) process(ctx context.Context, rec *Recorder, cfg Config, js *jobSet, i int) error {
 	f, err := u.create(ctx, "processed "+strconv.Itoa(i))
 	if err != nil {
 		return err
 	}
 	u.have++
-	u.job.Name = fmt.Sprintf("usage processing (a file of %d rows)", usageRows)
 	rec.Start()
 	err = u.upload(ctx, f.ID)
 	if err == nil {
@@ -175,14 +168,21 @@ func (u *usageModel) process(ctx context.Context, rec *Recorder, cfg Config, i i
 	if err = cmpErr(err, derr, rerr); err != nil {
 		return fmt.Errorf("scale: usage processing: %w", err)
 	}
-	own := map[int64]Invocation{}
-	for id, inv := range invs {
-		if inv.Op == batchOp("UsageFunction") {
-			own[id] = inv
+	js.observe(i, calls, invs)
+	return nil
+}
+
+// bound sets what bounds a file's processing at the stated limits: a file
+// of usage.MaxRows rows, usage.DefaultWorkers calls in flight (the
+// processor's writers), against the file of usageRows rows measured.
+func (u *usageModel) bound(jobs []Measure) {
+	for k := range jobs {
+		if strings.Contains(jobs[k].Name, " · s3:") {
+			jobs[k].Scale = float64(usage.MaxRows) / usageRows
+			jobs[k].InFlight = usage.DefaultWorkers
+			jobs[k].Bound = fmt.Sprintf("a file of %d rows (%d measured), %d calls in flight", usage.MaxRows, usageRows, usage.DefaultWorkers)
 		}
 	}
-	u.job.setLargest(i, calls, own)
-	return nil
 }
 
 // upload puts the rows through the presigned URL the API hands out: the

@@ -48,10 +48,14 @@ type Recorder struct {
 
 // Invocation is one HTTP request or one handler batch.
 type Invocation struct {
-	Op      string
-	Records int // the batch's records (SQS messages, stream records)
-	Took    time.Duration
-	start   time.Time
+	Op       string
+	Function string // the handler's function (its logical id); "" for an API request
+	Records  int    // the batch's records (SQS messages, stream records)
+	// Messages are what an SQS batch's messages carry: the job, command,
+	// task or file each one is (messageOf).
+	Messages []Message
+	Took     time.Duration
+	start    time.Time
 }
 
 // NewRecorder records calls on the table of schema; raw reads item images
@@ -70,13 +74,18 @@ type label struct {
 // Begin starts an invocation of op: calls made with the returned context
 // are attributed to it.
 func (r *Recorder) Begin(ctx context.Context, op string, records int) context.Context {
+	return r.begin(ctx, Invocation{Op: op, Records: records})
+}
+
+func (r *Recorder) begin(ctx context.Context, inv Invocation) context.Context {
 	id := r.inv.Add(1)
 	if r.on.Load() {
+		inv.start = time.Now()
 		r.mu.Lock()
-		r.invs[id] = Invocation{Op: op, Records: records, start: time.Now()}
+		r.invs[id] = inv
 		r.mu.Unlock()
 	}
-	return context.WithValue(ctx, labelKey{}, label{op: op, inv: id})
+	return context.WithValue(ctx, labelKey{}, label{op: inv.Op, inv: id})
 }
 
 // End ends the invocation ctx belongs to, for its duration.
@@ -112,6 +121,10 @@ func (r *Recorder) Stop() ([]Call, map[int64]Invocation, error) {
 	}
 	return r.calls, r.invs, nil
 }
+
+// Touch counts as a call now: writes the recorder does not see (the
+// seeding's) are followed by the pipeline's, which drain waits for.
+func (r *Recorder) Touch() { r.last.Store(time.Now().UnixNano()) }
 
 // Idle is how long no DynamoDB call has been made.
 func (r *Recorder) Idle() time.Duration { return time.Since(time.Unix(0, r.last.Load())) }

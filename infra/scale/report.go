@@ -10,16 +10,25 @@ import (
 	"text/tabwriter"
 )
 
-// Targets are what the model holds the layout to (issue: Scale I).
+// Targets are what the model holds the layout to (issues: Scale I, the
+// write path; Scale II, the read path).
 type Targets struct {
 	Ceiling          float64 // orders/s, at least
 	WarmOrder        float64 // round trips of a warm order, at most
 	WarmApprove      float64 // round trips of a warm approve, at most
 	MaxConsistentRCU float64 // consistent-read RCU per order on any one key, at most
+	// Ratio bounds 10·H over H of a list page's read units and of a job's
+	// largest invocation's calls and items.
+	Ratio float64
+	// MaxAnswer bounds a list's answer at its largest page, in bytes.
+	MaxAnswer float64
+	// TimeoutShare bounds a job's invocation at the stated limits, as a
+	// share of its function's timeout.
+	TimeoutShare float64
 }
 
-// DefaultTargets are the issue's targets.
-var DefaultTargets = Targets{Ceiling: 2000, WarmOrder: 1, WarmApprove: 2, MaxConsistentRCU: 1}
+// DefaultTargets are the issues' targets.
+var DefaultTargets = Targets{Ceiling: 2000, WarmOrder: 1, WarmApprove: 2, MaxConsistentRCU: 1, Ratio: 1.1, MaxAnswer: maxAnswer, TimeoutShare: 0.25}
 
 // Partition limits of one partition key, per second.
 const (
@@ -275,6 +284,9 @@ func (r Report) Misses(t Targets) []string {
 	}
 	if r.MaxConsistentRCU > t.MaxConsistentRCU {
 		m = append(m, fmt.Sprintf("%s read %.2f RCU per order by consistent reads > %g", r.MaxConsistentKey, r.MaxConsistentRCU, t.MaxConsistentRCU))
+	}
+	if r.Reads != nil {
+		m = append(m, r.Reads.Misses(t)...)
 	}
 	return m
 }

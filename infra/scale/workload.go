@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -39,8 +40,14 @@ type Config struct {
 	Drain       time.Duration // how long the pipeline may take to drain
 	Rules       Rules
 	// ReadsH, when > 0, runs the read-path model after the write path:
-	// the tenant seeded to ReadsH and 10·ReadsH orders.
+	// the tenant seeded to ReadsH and 10·ReadsH orders (and usage files).
 	ReadsH int
+	// CatalogH and RecoveryH are the catalog's units and the failed
+	// deliveries behind a webhook at H (ReadsH when 0).
+	CatalogH, RecoveryH int
+	// Progress, when set, gets a line per phase of the read model with
+	// its time.
+	Progress io.Writer
 }
 
 func (c *Config) defaults() {
@@ -70,6 +77,17 @@ const (
 	DefaultOrders      = 48
 	DefaultCustomers   = 16
 	DefaultConcurrency = 8
+)
+
+// The read model's default sizes, which `make scale` and the README quote:
+// H orders (and usage files), catalog units and failed deliveries. They
+// keep the whole run near the CI budget: the billing run at 10·H visits
+// every subscription, and is most of the read model's time (README "The
+// read path").
+const (
+	DefaultReadsH    = 100
+	DefaultCatalogH  = 50
+	DefaultRecoveryH = 200
 )
 
 // Run builds the platform on the stack with the recorder on its DynamoDB
@@ -293,7 +311,11 @@ func (r *Recorder) Handlers(h app.Handlers) app.Handlers {
 	for name, next := range h.SQS {
 		op := batchOp(name)
 		h.SQS[name] = func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
-			ctx = r.Begin(ctx, op, len(in.Records))
+			inv := Invocation{Op: op, Function: name, Records: len(in.Records)}
+			for _, m := range in.Records {
+				inv.Messages = append(inv.Messages, messageOf(m.Body))
+			}
+			ctx = r.begin(ctx, inv)
 			defer r.End(ctx)
 			return next(ctx, in)
 		}
@@ -301,7 +323,7 @@ func (r *Recorder) Handlers(h app.Handlers) app.Handlers {
 	for name, next := range h.Stream {
 		op := batchOp(name)
 		h.Stream[name] = func(ctx context.Context, in events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-			ctx = r.Begin(ctx, op, len(in.Records))
+			ctx = r.begin(ctx, Invocation{Op: op, Function: name, Records: len(in.Records)})
 			defer r.End(ctx)
 			return next(ctx, in)
 		}
@@ -309,7 +331,7 @@ func (r *Recorder) Handlers(h app.Handlers) app.Handlers {
 	for name, next := range h.Schedule {
 		op := strings.ToLower(strings.TrimSuffix(name, "Function")) + " schedule"
 		h.Schedule[name] = func(ctx context.Context, in events.EventBridgeEvent) error {
-			ctx = r.Begin(ctx, op, 1)
+			ctx = r.begin(ctx, Invocation{Op: op, Function: name, Records: 1})
 			defer r.End(ctx)
 			return next(ctx, in)
 		}
