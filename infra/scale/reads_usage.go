@@ -188,31 +188,7 @@ func (u *usageModel) bound(jobs []Measure) {
 // upload puts the rows through the presigned URL the API hands out: the
 // bucket notifies the usage queue, as in production.
 func (u *usageModel) upload(ctx context.Context, fileID string) error {
-	var up struct {
-		URL     string              `json:"url"`
-		Headers map[string][]string `json:"headers"`
-	}
-	if err := u.p.API.Call(ctx, http.MethodPost, "/public/v1/usage/files/"+fileID+"/upload", u.w.Vendor.Token.Value, nil, http.StatusOK, &up); err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, up.URL, bytes.NewReader(u.rows()))
-	if err != nil {
-		return err
-	}
-	for k, vs := range up.Headers {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	_ = res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("PUT to the presigned URL answered %d", res.StatusCode)
-	}
-	return nil
+	return u.p.API.UploadUsage(ctx, u.w.Vendor.Token.Value, fileID, u.rows())
 }
 
 // rows is a CSV of usageRows records of the ppu item on the seed asset,
