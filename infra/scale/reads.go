@@ -250,9 +250,17 @@ func (c Config) progress(format string, args ...any) {
 	}
 }
 
-// measure reads the list's first page once and records it as row i of m.
+// measure reads the list's first page and records the second read as row
+// i of m. The first read warms the token's authentication (cached for 30 s,
+// README "Instance caches"): seeding 10·H takes longer than that, so a
+// single read would be charged the token's GetItem at one size and not at
+// the other. Lists themselves are never cached, so the second read costs
+// what every page read by a warm instance costs.
 func (l listEndpoint) measure(ctx context.Context, p *chaos.Platform, rec *Recorder, m *Measure, i int) error {
 	m.Name, m.MaxPage = l.name, l.maxPage
+	if _, _, err := p.API.Send(ctx, http.MethodGet, l.path, l.token, nil); err != nil {
+		return fmt.Errorf("scale: %s: warm: %w", l.name, err)
+	}
 	rec.Start()
 	start := time.Now()
 	status, body, err := p.API.Send(ctx, http.MethodGet, l.path, l.token, nil)
