@@ -19,18 +19,25 @@ import (
 // own small table.
 func Events(t testing.TB, a *app.App, filter expression.ConditionBuilder) []dynamo.EventItem {
 	t.Helper()
+	return TableEvents(t, a.Table, filter)
+}
+
+// TableEvents is Events on a table of the test's own (a table whose client
+// wraps the SDK's is given with the SDK's client).
+func TableEvents(t testing.TB, table *dynamo.Table, filter expression.ConditionBuilder) []dynamo.EventItem {
+	t.Helper()
 	isEvent := expression.Name(dynamo.SK).Equal(expression.Value(dynamo.EventKey("").SK)).
 		And(expression.Name(dynamo.PK).BeginsWith(dynamo.EventPrefix))
 	expr, err := expression.NewBuilder().WithFilter(filter.And(isEvent)).Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, ok := a.Table.Client.(*dynamodb.Client)
+	client, ok := table.Client.(*dynamodb.Client)
 	if !ok {
-		t.Fatalf("table client is a %T, not the SDK's", a.Table.Client)
+		t.Fatalf("table client is a %T, not the SDK's", table.Client)
 	}
 	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{
-		TableName:                 aws.String(a.Table.Name),
+		TableName:                 aws.String(table.Name),
 		FilterExpression:          expr.Filter(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),

@@ -53,7 +53,7 @@ func (c *countingAPI) take(t *testing.T, provider string) []events.SQSMessage {
 			kept = append(kept, it)
 			continue
 		}
-		out = append(out, sqsMessage(t, it))
+		out = append(out, stacktest.Message(t, it))
 	}
 	c.committed = kept
 	return out

@@ -2,7 +2,6 @@ package billing_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -168,49 +167,17 @@ func (q *queue) take(typ event.Type, match func(data string) bool) []events.SQSM
 	if c, ok := api.(*countingAPI); ok {
 		api = c.API
 	}
-	client, ok := api.(*dynamodb.Client)
-	if !ok {
-		q.t.Fatalf("table client is a %T", q.a.Table.Client)
-	}
-	expr, err := expression.NewBuilder().WithFilter(expression.Name("type").Equal(expression.Value(string(typ)))).Build()
-	if err != nil {
-		q.t.Fatal(err)
-	}
-	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(q.a.Table.Name), FilterExpression: expr.Filter(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ConsistentRead: aws.Bool(true)})
+	table := *q.a.Table
+	table.Client = api
 	var out []events.SQSMessage
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			q.t.Fatal(err)
+	for _, it := range stacktest.TableEvents(q.t, &table, expression.Name("type").Equal(expression.Value(string(typ)))) {
+		if q.seen[it.ID] || !match(it.Data) {
+			continue
 		}
-		var items []dynamo.EventItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			q.t.Fatal(err)
-		}
-		for _, it := range items {
-			if q.seen[it.ID] || !match(it.Data) {
-				continue
-			}
-			q.seen[it.ID] = true
-			out = append(out, sqsMessage(q.t, it))
-		}
+		q.seen[it.ID] = true
+		out = append(out, stacktest.Message(q.t, it))
 	}
 	return out
-}
-
-// sqsMessage is the message the relay publishes of an outbox item.
-func sqsMessage(t *testing.T, it dynamo.EventItem) events.SQSMessage {
-	t.Helper()
-	e, err := it.Event()
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := json.Marshal(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events.SQSMessage{MessageId: e.ID, Body: string(body)}
 }
 
 // deliver hands msgs to the billing function as one batch and returns the
