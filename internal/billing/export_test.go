@@ -64,10 +64,7 @@ func TestExport_S3(t *testing.T) {
 	if err != nil || ans.Inline || ans.URL != "" {
 		t.Fatalf("first call over the limit = %+v, %v; want the file started", ans, err)
 	}
-	hs, err := a.Handlers(app.BillingFunction)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := queueHandler(t, a)
 	q := &queue{t: t, a: a, seen: map[string]bool{}}
 	for range 10 {
 		msgs := q.take(event.JobExport, func(data string) bool { return strings.Contains(data, id) })
@@ -75,7 +72,7 @@ func TestExport_S3(t *testing.T) {
 			break
 		}
 		for range 2 { // the duplicate is acknowledged and does nothing
-			if failed := deliver(t, hs.SQS["BillingFunction"], msgs...); len(failed) != 0 {
+			if failed := deliver(t, h, msgs...); len(failed) != 0 {
 				t.Fatalf("export units failed: %v", failed)
 			}
 		}

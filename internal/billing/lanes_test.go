@@ -162,11 +162,7 @@ func unitKind(t *testing.T, msg events.SQSMessage) string {
 // made, and how many units of each kind there were.
 func runCounted(t *testing.T, a *app.App, c *countingAPI, provider string) (most, units map[string]int) {
 	t.Helper()
-	hs, err := a.Handlers(app.BillingFunction)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := hs.SQS["BillingFunction"]
+	h := queueHandler(t, a)
 	most, units = map[string]int{}, map[string]int{}
 	for range 1000 {
 		batch := c.take(t, provider)
@@ -358,11 +354,7 @@ func TestRun_UsageUnits(t *testing.T) {
 func TestRun_ConcurrentLanes(t *testing.T) {
 	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
 	c := counted(a)
-	hs, err := a.Handlers(app.BillingFunction)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := hs.SQS["BillingFunction"]
+	h := queueHandler(t, a)
 	provider := "PA-601-601"
 	seedProviderOver(t, a, provider, 32, layout.Shards)
 	if err := biller(t, a, 2).Start(context.Background(), provider); err != nil {

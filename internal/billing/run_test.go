@@ -180,6 +180,16 @@ func (q *queue) take(typ event.Type, match func(data string) bool) []events.SQSM
 	return out
 }
 
+// queueHandler is the billing function's handler of its queue.
+func queueHandler(t *testing.T, a *app.App) app.SQSHandler {
+	t.Helper()
+	hs, err := a.Handlers(app.BillingFunction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hs.SQS["BillingFunction"]
+}
+
 // deliver hands msgs to the billing function as one batch and returns the
 // ids of the messages it failed.
 func deliver(t *testing.T, h app.SQSHandler, msgs ...events.SQSMessage) []string {
@@ -204,11 +214,7 @@ func deliver(t *testing.T, h app.SQSHandler, msgs ...events.SQSMessage) []string
 func TestRun_FailingUnit(t *testing.T) {
 	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
 	c := counted(a)
-	hs, err := a.Handlers(app.BillingFunction)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := hs.SQS["BillingFunction"]
+	h := queueHandler(t, a)
 	broken, healthy := "PA-201-201", "PA-202-202"
 	ids := seedProvider(t, a, broken, 7)
 	seedProvider(t, a, healthy, 7)

@@ -97,11 +97,8 @@ var ErrNotFound = errors.New("billing: invoice not found")
 
 // Invoice reads an invoice.
 func (s *Store) Invoice(ctx context.Context, id string) (Invoice, error) {
-	var r invoiceRow
-	if err := s.table.Get(ctx, invoiceKey(id), &r); err != nil {
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return Invoice{}, ErrNotFound
-		}
+	r, err := dynamo.GetAs[invoiceRow](ctx, s.table, invoiceKey(id), ErrNotFound)
+	if err != nil {
 		return Invoice{}, err
 	}
 	return dynamo.Decode[Invoice](r)

@@ -32,12 +32,9 @@ import (
 // readRow reads and decodes the row at k, with its revision; missing is
 // the error when there is none.
 func readRow[T any](ctx context.Context, t *dynamo.Table, k dynamo.Key, missing error) (T, int, error) {
-	var r row
-	if err := t.Get(ctx, k, &r); err != nil {
+	r, err := dynamo.GetAs[row](ctx, t, k, missing)
+	if err != nil {
 		var zero T
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return zero, 0, missing
-		}
 		return zero, 0, err
 	}
 	v, err := dynamo.Decode[T](r)

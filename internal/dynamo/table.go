@@ -92,6 +92,17 @@ func (t *Table) Get(ctx context.Context, k Key, out any) error {
 	return nil
 }
 
+// GetAs reads the item at k as an R, as Get does; a missing item is the
+// caller's own not-found error, missing.
+func GetAs[R any](ctx context.Context, t *Table, k Key, missing error) (R, error) {
+	var r R
+	err := t.Get(ctx, k, &r)
+	if errors.Is(err, ErrNotFound) {
+		return r, missing
+	}
+	return r, err
+}
+
 // Page is one page of a Query.
 type Page struct {
 	Items []map[string]types.AttributeValue

@@ -136,11 +136,8 @@ var ErrNotFound = errors.New("usage: file not found")
 
 // Get reads a file.
 func (s *Store) Get(ctx context.Context, id string) (Stored, error) {
-	var r fileRow
-	if err := s.table.Get(ctx, fileKey(id), &r); err != nil {
-		if errors.Is(err, dynamo.ErrNotFound) {
-			return Stored{}, ErrNotFound
-		}
+	r, err := dynamo.GetAs[fileRow](ctx, s.table, fileKey(id), ErrNotFound)
+	if err != nil {
 		return Stored{}, err
 	}
 	return fromRow(r)
