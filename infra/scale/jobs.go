@@ -19,6 +19,10 @@ type Message struct {
 	// when its data carries them.
 	Run  string
 	Step int
+	// Lane marks a unit of one of a run's parallel lanes (its data carries
+	// the run's fan-out step): its Step counts the lane's own chain, so it
+	// is never the run's last step, however long the lane.
+	Lane bool
 }
 
 // messageOf reads what an SQS message's body is. It knows the envelopes,
@@ -41,9 +45,10 @@ func messageOf(body string) Message {
 		var unit struct {
 			Run  string `json:"run"`
 			Step int    `json:"step"`
+			Fan  int    `json:"fan"`
 		}
 		_ = json.Unmarshal(m.Data, &unit) // data that is no unit names no run
-		return Message{Kind: m.Type, Run: unit.Run, Step: unit.Step}
+		return Message{Kind: m.Type, Run: unit.Run, Step: unit.Step, Lane: unit.Fan != 0}
 	case m.Kind != "":
 		return Message{Kind: m.Kind}
 	case len(m.Records) > 0 && m.Records[0].Source == "aws:s3":
@@ -77,7 +82,7 @@ func lastSteps(invs map[int64]Invocation) map[string]int {
 	last := map[string]int{}
 	for _, inv := range invs {
 		for _, m := range inv.Messages {
-			if m.Run != "" {
+			if m.Run != "" && !m.Lane {
 				last[m.Run] = max(last[m.Run], m.Step)
 			}
 		}
@@ -112,7 +117,7 @@ func jobOf(inv Invocation, last map[string]int) string {
 		if !slices.Contains(kinds, m.Kind) {
 			kinds = append(kinds, m.Kind)
 		}
-		closing = closing || (m.Run != "" && m.Step == last[m.Run])
+		closing = closing || (m.Run != "" && !m.Lane && m.Step == last[m.Run])
 	}
 	slices.Sort(kinds)
 	name := inv.Op + " · " + strings.Join(kinds, "+")

@@ -13,6 +13,7 @@ func TestMessageOf(t *testing.T) {
 		want       Message
 	}{
 		{"job unit with a run", `{"id":"EV-1","type":"job.billing","data":{"provider":"PA-1","run":"r1","step":3}}`, Message{Kind: "job.billing", Run: "r1", Step: 3}},
+		{"a lane's unit", `{"id":"EV-2","type":"job.billing","data":{"provider":"PA-1","run":"r1","step":7,"fan":2,"lane":3}}`, Message{Kind: "job.billing", Run: "r1", Step: 7, Lane: true}},
 		{"job unit of a new type", `{"id":"EV-2","type":"job.usage_delete","data":{"file":"UF-1"}}`, Message{Kind: "job.usage_delete"}},
 		{"event whose data is no object", `{"id":"EV-3","type":"order.created","data":[1]}`, Message{Kind: "order.created"}},
 		{"task", `{"kind":"webhook.attempt","delivery_id":"WD-1"}`, Message{Kind: "webhook.attempt"}},
@@ -41,6 +42,7 @@ func TestJobOf(t *testing.T) {
 		{"ordinary events", Invocation{Op: "dispatcher batch", Messages: []Message{{Kind: "order.created"}}}, ""},
 		{"a job unit", Invocation{Op: "billing batch", Messages: []Message{{Kind: "job.billing", Run: "r1", Step: 2}}}, "billing batch · job.billing"},
 		{"a run's last step", Invocation{Op: "billing batch", Messages: []Message{{Kind: "job.billing", Run: "r1", Step: 5}}}, "billing batch · job.billing (a run's last step)"},
+		{"a lane's unit whose own step reaches the run's last", Invocation{Op: "billing batch", Messages: []Message{{Kind: "job.billing", Run: "r1", Step: 5, Lane: true}}}, "billing batch · job.billing"},
 		{"a job unit among tasks is named by the unit", Invocation{Op: "dispatcher batch", Messages: []Message{
 			{Kind: "webhook.attempt"}, {Kind: "job.webhook_recovery"}, {Kind: "order.created"}}}, "dispatcher batch · job.webhook_recovery"},
 		{"two job types", Invocation{Op: "usage batch", Messages: []Message{{Kind: "job.usage_delete"}, {Kind: "job.b"}, {Kind: "job.usage_delete"}}}, "usage batch · job.b+job.usage_delete"},
