@@ -139,6 +139,7 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	um.bound(rr.Jobs)
 	ex.bound(rr.Jobs)
 	boundRecovery(rr.Jobs)
+	boundBillingClose(rr.Jobs)
 	rr.Sizes = []string{
 		fmt.Sprintf("orders: H = %d orders of %d lines (%d requests and subscriptions; %d items) and 10·H = %d (%d requests)",
 			cfg.ReadsH, cfg.Lines, cfg.ReadsH*cfg.Lines, cfg.ReadsH*c.Family(), 10*cfg.ReadsH, 10*cfg.ReadsH*cfg.Lines),

@@ -3,9 +3,11 @@ package scale
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 )
 
@@ -49,4 +51,21 @@ func settleBilling(ctx context.Context, a *app.App, rec *Recorder, cfg Config) e
 		}
 	}
 	return settle(ctx, rec, cfg)
+}
+
+// boundBillingClose sets what bounds a billing run's last step, its
+// invoice step: it writes the period's invoices from one Query of the
+// lane items, one item a lane, and a provider's run has one lane per two
+// pages of its assets, at most billing.Lanes. Between H (one lane) and
+// 10·H (several) its items grow with the lanes up to that bound, not with
+// the tenant past it: its ratio is reported, not held, and its calls do
+// not grow.
+func boundBillingClose(jobs []Measure) {
+	for k := range jobs {
+		if !strings.Contains(jobs[k].Name, "job.billing (a run's last step)") {
+			continue
+		}
+		jobs[k].Bound = fmt.Sprintf("one Query of at most %d lane items", billing.Lanes)
+		jobs[k].Grows = fmt.Sprintf("it reads one item a lane, and a run has up to %d lanes, more at 10·H than at H", billing.Lanes)
+	}
 }

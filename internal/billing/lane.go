@@ -50,6 +50,10 @@ const lanePages = 2
 // with the run item (DynamoDB takes up to 100 items).
 const lanes = usageLane + 1
 
+// Lanes is the most lanes a period's rating runs in: the invoice step
+// reads one item of each.
+const Lanes = lanes
+
 // joinAttempts bounds how often a lane's last step tries its commit when
 // other lanes count themselves in the run item meanwhile (the backoff
 // grows to a second, about 10 s in all); past it the unit fails and SQS
