@@ -94,7 +94,7 @@ func deleteUnits(fileID string, from, to, shards int, now time.Time) ([]event.Ev
 // records written over shards: records fill the shards in blocks of
 // layout.RecordBlock, in order.
 func usedShards(n, shards int) int {
-	return min(shards, (n+layout.RecordBlock-1)/layout.RecordBlock)
+	return min(max(shards, 1), (n+layout.RecordBlock-1)/layout.RecordBlock)
 }
 
 // doomedShards is how many shards, from shard 0, may hold records of the

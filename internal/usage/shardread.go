@@ -18,7 +18,7 @@ func (f Stored) UsedRecordShards() int {
 	if f.RecordsGen == 0 {
 		return 0
 	}
-	return min(max(f.RecordShards, 1), (f.Stats.Records+layout.RecordBlock-1)/layout.RecordBlock)
+	return usedShards(f.Stats.Records, f.RecordShards)
 }
 
 // ShardRecords reads up to limit records of the file's current generation

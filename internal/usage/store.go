@@ -415,11 +415,7 @@ func eachShard(ctx context.Context, n int, fn func(context.Context, int) error) 
 // the shards that hold records are read: a file of 60 records, one Query
 // per 25 of them.
 func (s *Store) EachRecord(ctx context.Context, f Stored, fn func([]Record) error) error {
-	if f.RecordsGen == 0 {
-		return nil
-	}
-	used := usedShards(f.Stats.Records, f.RecordShards)
-	for _, part := range layout.UsageRecords(f.ID, f.RecordShards).Partitions()[:used] {
+	for _, part := range layout.UsageRecords(f.ID, f.RecordShards).Partitions()[:f.UsedRecordShards()] {
 		kc := expression.Key(dynamo.PK).Equal(expression.Value(part.PK)).And(expression.Key(dynamo.SK).BeginsWith(genPrefix(f.RecordsGen)))
 		err := s.eachPage(ctx, kc, func(items []map[string]types.AttributeValue) error {
 			recs, err := decodeRecords(f, items)
