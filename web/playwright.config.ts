@@ -11,7 +11,7 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   retries: 0,
-  reporter: [['list']],
+  reporter: [['list'], ['./e2e/failures.ts']],
   globalSetup: './e2e/global-setup.ts',
   use: {
     viewport: { width: 1280, height: 900 },

@@ -9,5 +9,6 @@ export default async function globalSetup() {
   process.env.E2E_PROVIDER_TOKEN = s.vars.MERCATO_PROVIDER_TOKEN;
   process.env.E2E_MARKETPLACE = s.vars.MERCATO_MARKETPLACE_ID;
   process.env.E2E_EMULATOR = s.vars.AWS_ENDPOINT_URL;
+  process.env.E2E_STACK_LOG = s.dir + '/stack.log';
   return () => stopStack(s);
 }

@@ -107,13 +107,25 @@ export function useForm<T extends Record<string, string>>(initial: T) {
 export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], pollMs = 0) {
   const [data, setData] = useState<T | null>(null);
   const [err, setErr] = useState<Error | null>(null);
+  // A poll and an action's reload can be in flight together, and answer in
+  // either order: only an answer newer than the one shown replaces it, so an
+  // older read never undoes what the user just saw happen.
+  const sent = useRef(0);
+  const shown = useRef(0);
   const reload = useCallback(() => {
+    const n = ++sent.current;
+    const fresh = () => {
+      if (n < shown.current) return false;
+      shown.current = n;
+      return true;
+    };
     fn().then(
       (d) => {
+        if (!fresh()) return;
         setData(d);
         setErr(null);
       },
-      (e) => setErr(e),
+      (e) => fresh() && setErr(e),
     );
   }, deps);
   useEffect(() => {
