@@ -1,18 +1,14 @@
-import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { shot, signIn, tokens, url } from './helpers';
+import { as, closeContexts, shot, tokens, url } from './helpers';
 
 // e2e 7–10: the provider's subscription actions, the webhook App Portal's
 // recovery and secret rotation, API tokens, and a request inquired with a
 // template and then failed. Each test sets up what it needs
 // through the public API, so it does not depend on the journey's order.
 
-async function as(browser: Browser, token: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await signIn(page, token);
-  return page;
-}
+test.beforeEach(closeContexts);
 
 // api calls the public API with a token, as a script would, and fails the
 // test on an answer other than the one expected.

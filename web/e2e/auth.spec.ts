@@ -1,6 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { sessionCookie, shot, signIn, tokens, url } from './helpers';
+import { closeContexts, newContext, sessionCookie, shot, signIn, tokens, url } from './helpers';
 import { startStack, stopStack } from './stack';
+
+test.beforeEach(closeContexts);
 
 // e2e 6: sign-in, sign-out, an expired session, and a cross-site write refused.
 test('sign in with a token, keep it off the page, sign out on the server', async ({ page, context, request }) => {
@@ -87,13 +89,13 @@ test('a one-time sign-in link opens one session', async ({ browser, request }) =
   const link = (await res.json()).url as string;
   expect(link).toContain('/portal/#/sign-in/');
 
-  const first = await (await browser.newContext()).newPage();
+  const first = await (await newContext(browser)).newPage();
   await first.goto(link);
   await expect(first.getByRole('button', { name: 'Sign out' })).toBeVisible();
   await expect(first.getByText('Apollo Hub')).toBeVisible();
   expect(first.url()).not.toContain('sign-in');
 
-  const second = await (await browser.newContext()).newPage();
+  const second = await (await newContext(browser)).newPage();
   await second.goto(link);
   await expect(second.getByRole('alert')).toContainText('sign-in link is not valid');
   await shot(second, '6-06-sign-in-link-used');

@@ -1,4 +1,4 @@
-import { expect, type Page, type BrowserContext } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,4 +24,27 @@ export async function signIn(page: Page, token: string, base = url()) {
 
 export async function sessionCookie(ctx: BrowserContext) {
   return (await ctx.cookies()).find((c) => c.name === 'mercato_session');
+}
+
+// Contexts opened on the worker's shared browser stay open, their pages
+// polling the platform, until closed. Each spec closes the ones the test
+// before opened when the next begins (after that test's failure
+// screenshots and trace are taken).
+const opened: BrowserContext[] = [];
+
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const ctx = await browser.newContext();
+  opened.push(ctx);
+  return ctx;
+}
+
+export async function closeContexts() {
+  await Promise.all(opened.splice(0).map((c) => c.close()));
+}
+
+// as opens a new browser context signed in with token.
+export async function as(browser: Browser, token: string): Promise<Page> {
+  const page = await (await newContext(browser)).newPage();
+  await signIn(page, token);
+  return page;
 }

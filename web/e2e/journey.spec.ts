@@ -1,9 +1,9 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shot, signIn, tokens, url } from './helpers';
+import { as, closeContexts, newContext, shot, tokens, url } from './helpers';
 
 // e2e 1–5: the lab of 003_* and the ordering wizard of 000_* through the
 // portal, each test going on from where the one before left the platform.
@@ -12,12 +12,7 @@ test.describe.configure({ mode: 'serial' });
 const product = 'Connect Web Conference Software';
 const state: { requestID?: string; assetID?: string; productID?: string } = {};
 
-async function as(browser: Browser, token: string): Promise<Page> {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, token);
-  return page;
-}
+test.beforeEach(closeContexts);
 
 test('1. the vendor builds, publishes and lists the product; the provider approves the listing', async ({ browser }) => {
   const v = await as(browser, tokens().vendor);
@@ -148,7 +143,7 @@ test('3. the vendor works the request in the queue; the provider sees the subscr
   // The first load of the queue, with an empty cache, measured in
   // compressed bytes: the session is opened through the API so that the
   // queue is the first page this browser context loads.
-  const ctx = await browser.newContext();
+  const ctx = await newContext(browser);
   const signedIn = await ctx.request.post(url() + '/public/v1/auth/sessions', { data: { token: tokens().vendor } });
   expect(signedIn.status()).toBe(201);
   const v = await ctx.newPage();
