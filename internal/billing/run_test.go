@@ -9,10 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/infra/stacktest"
@@ -226,11 +223,7 @@ func TestRun_FailingUnit(t *testing.T) {
 	}
 	// Asset 2 is on one of the pages of November's rating.
 	bad := map[string]string{"pk": fulfillment.AssetPK(ids[2]), "sk": "REQUEST#broken", "entity": "request", "doc": "{"}
-	av, err := attributevalue.MarshalMap(bad)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Table.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(a.Table.Name), Item: av}); err != nil {
+	if err := a.Table.Tx().Put("broken request", bad, nil).Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -261,8 +254,7 @@ func TestRun_FailingUnit(t *testing.T) {
 		if again := deliver(t, h, msg); len(again) != 1 {
 			t.Fatalf("redelivery before the repair: failed %v", again)
 		}
-		if _, err := a.Table.Client.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{TableName: aws.String(a.Table.Name),
-			Key: dynamo.Key{PK: bad["pk"], SK: bad["sk"]}.AV()}); err != nil {
+		if err := a.Table.Tx().Delete("broken request", dynamo.Key{PK: bad["pk"], SK: bad["sk"]}, nil).Commit(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if again := deliver(t, h, msg); len(again) != 0 {
