@@ -209,8 +209,7 @@ func deliver(t *testing.T, h app.SQSHandler, msgs ...events.SQSMessage) []string
 // message is redelivered and the run ends exact; every unit delivered
 // twice, during the run and after it, bills nothing twice.
 func TestRun_FailingUnit(t *testing.T) {
-	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
-	c := counted(a)
+	a, c := countedApp(t)
 	h := queueHandler(t, a)
 	broken, healthy := "PA-201-201", "PA-202-202"
 	ids := seedProvider(t, a, broken, 7)
