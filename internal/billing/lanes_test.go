@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,12 +26,12 @@ import (
 	"github.com/mercato-dev/mercato/internal/usage"
 )
 
-// countingAPI counts the DynamoDB calls made through it, and keeps the
-// job.billing events of the transactions that committed: the units the
-// relay would publish, without scanning the table for them.
+// countingAPI keeps the job.billing events of the transactions that
+// committed through it: the units the relay would publish, without
+// scanning the table for them. calls counts the app's DynamoDB calls.
 type countingAPI struct {
 	dynamo.API
-	n         atomic.Int64
+	calls     *dynamo.Counter
 	mu        sync.Mutex
 	committed []dynamo.EventItem
 }
@@ -77,43 +76,7 @@ func (c *countingAPI) keep(items []types.TransactWriteItem) error {
 	return nil
 }
 
-func (c *countingAPI) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.n.Add(1)
-	return c.API.GetItem(ctx, in, o...)
-}
-
-func (c *countingAPI) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.n.Add(1)
-	return c.API.PutItem(ctx, in, o...)
-}
-
-func (c *countingAPI) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	c.n.Add(1)
-	return c.API.UpdateItem(ctx, in, o...)
-}
-
-func (c *countingAPI) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	c.n.Add(1)
-	return c.API.DeleteItem(ctx, in, o...)
-}
-
-func (c *countingAPI) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	c.n.Add(1)
-	return c.API.Query(ctx, in, o...)
-}
-
-func (c *countingAPI) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	c.n.Add(1)
-	return c.API.BatchGetItem(ctx, in, o...)
-}
-
-func (c *countingAPI) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	c.n.Add(1)
-	return c.API.BatchWriteItem(ctx, in, o...)
-}
-
 func (c *countingAPI) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.n.Add(1)
 	out, err := c.API.TransactWriteItems(ctx, in, o...)
 	if err == nil {
 		err = c.keep(in.TransactItems)
@@ -121,17 +84,15 @@ func (c *countingAPI) TransactWriteItems(ctx context.Context, in *dynamodb.Trans
 	return out, err
 }
 
-func (c *countingAPI) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
-	c.n.Add(1)
-	return c.API.TransactGetItems(ctx, in, o...)
-}
-
-// counted puts a call counter in front of the app's table, before any
-// handler is built on it.
-func counted(a *app.App) *countingAPI {
-	c := &countingAPI{API: a.Table.Client}
+// countedApp is an app at clock whose DynamoDB calls are counted, with a
+// countingAPI in front of its table before any handler is built on it.
+func countedApp(t *testing.T) (*app.App, *countingAPI) {
+	t.Helper()
+	calls := dynamo.NewCounter()
+	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }, DynamoOptions: []func(*dynamodb.Options){calls.Option}})
+	c := &countingAPI{API: a.Table.Client, calls: calls}
 	a.Table.Client = c
-	return c
+	return a, c
 }
 
 // unitKind is what a unit does: "run" (a start or an invoice step),
@@ -171,11 +132,11 @@ func runCounted(t *testing.T, a *app.App, c *countingAPI, provider string) (most
 		}
 		for _, msg := range batch {
 			kind := unitKind(t, msg)
-			c.n.Store(0)
+			c.calls.Reset()
 			if failed := deliver(t, h, msg); len(failed) != 0 {
 				t.Fatalf("%s unit failed", kind)
 			}
-			most[kind] = max(most[kind], int(c.n.Load()))
+			most[kind] = max(most[kind], c.calls.Total())
 			units[kind]++
 			if failed := deliver(t, h, msg); len(failed) != 0 {
 				t.Fatalf("duplicate %s unit failed", kind)
@@ -208,8 +169,7 @@ func wantN(provider string, n int) []string {
 // larger makes more DynamoDB calls than the smaller's (a unit's calls are
 // its page's, not the provider's), and both invoices are exact.
 func TestRun_CallsPerUnit(t *testing.T) {
-	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
-	c := counted(a)
+	a, c := countedApp(t)
 	sizes := map[string]int{"PA-401-401": 8, "PA-402-402": 80}
 	most, units := map[string]map[string]int{}, map[string]map[string]int{}
 	for p, n := range sizes {
@@ -299,8 +259,7 @@ func seedUsageFile(t *testing.T, a *app.App, provider, fileID string, n int) dec
 // each one page of one record shard, with the same DynamoDB calls at both
 // sizes, into an invoice with every record's line and the exact total.
 func TestRun_UsageUnits(t *testing.T) {
-	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
-	c := counted(a)
+	a, c := countedApp(t)
 	sizes := []struct {
 		provider string
 		records  int
@@ -352,8 +311,7 @@ func TestRun_UsageUnits(t *testing.T) {
 // lane) finish together, count themselves in the run item one after
 // another, and the invoice step is enqueued exactly once per period.
 func TestRun_ConcurrentLanes(t *testing.T) {
-	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
-	c := counted(a)
+	a, c := countedApp(t)
 	h := queueHandler(t, a)
 	provider := "PA-601-601"
 	seedProviderOver(t, a, provider, 32, layout.Shards)

@@ -9,10 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/infra/stacktest"
@@ -212,8 +209,7 @@ func deliver(t *testing.T, h app.SQSHandler, msgs ...events.SQSMessage) []string
 // message is redelivered and the run ends exact; every unit delivered
 // twice, during the run and after it, bills nothing twice.
 func TestRun_FailingUnit(t *testing.T) {
-	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
-	c := counted(a)
+	a, c := countedApp(t)
 	h := queueHandler(t, a)
 	broken, healthy := "PA-201-201", "PA-202-202"
 	ids := seedProvider(t, a, broken, 7)
@@ -226,11 +222,7 @@ func TestRun_FailingUnit(t *testing.T) {
 	}
 	// Asset 2 is on one of the pages of November's rating.
 	bad := map[string]string{"pk": fulfillment.AssetPK(ids[2]), "sk": "REQUEST#broken", "entity": "request", "doc": "{"}
-	av, err := attributevalue.MarshalMap(bad)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Table.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(a.Table.Name), Item: av}); err != nil {
+	if err := a.Table.Tx().Put("broken request", bad, nil).Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -261,8 +253,7 @@ func TestRun_FailingUnit(t *testing.T) {
 		if again := deliver(t, h, msg); len(again) != 1 {
 			t.Fatalf("redelivery before the repair: failed %v", again)
 		}
-		if _, err := a.Table.Client.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{TableName: aws.String(a.Table.Name),
-			Key: dynamo.Key{PK: bad["pk"], SK: bad["sk"]}.AV()}); err != nil {
+		if err := a.Table.Tx().Delete("broken request", dynamo.Key{PK: bad["pk"], SK: bad["sk"]}, nil).Commit(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if again := deliver(t, h, msg); len(again) != 0 {

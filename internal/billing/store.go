@@ -261,12 +261,7 @@ func (s *Store) setClosedThrough(ctx context.Context, provider, key string) erro
 
 // run reads the provider's run item.
 func (s *Store) run(ctx context.Context, provider string) (runState, error) {
-	var st runState
-	err := s.table.Get(ctx, runKey(provider), &st)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return st, ErrNotFound
-	}
-	return st, err
+	return dynamo.GetAs[runState](ctx, s.table, runKey(provider), ErrNotFound)
 }
 
 type requestRow struct {

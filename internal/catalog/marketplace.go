@@ -6,7 +6,6 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -165,11 +164,7 @@ func (s *Service) GetMarketplace(ctx context.Context, actor account.Principal, i
 
 // marketplace reads a marketplace without an access check.
 func (s *Service) marketplace(ctx context.Context, id string) (Marketplace, error) {
-	var it marketplaceItem
-	err := s.table.Get(ctx, marketplaceKey(id), &it)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return Marketplace{}, fault.NotFoundf("marketplace %s not found", id)
-	}
+	it, err := dynamo.GetAs[marketplaceItem](ctx, s.table, marketplaceKey(id), fault.NotFoundf("marketplace %s not found", id))
 	if err != nil {
 		return Marketplace{}, err
 	}

@@ -126,3 +126,43 @@ func TestBatchGet(t *testing.T) {
 		})
 	}
 }
+
+// TestItemsAt: the items of a list page come back in the entries' order,
+// not BatchGetItem's, each with its entry's sort key; an entry whose item
+// is gone is left out, and an item that does not decode fails the page.
+func TestItemsAt(t *testing.T) {
+	ctx := context.Background()
+	table, _ := countedTable(t)
+	pk := "ITEMSAT#" + t.Name()
+	var entries []dynamo.IndexEntry
+	for i := range 5 {
+		k := dynamo.Key{PK: pk, SK: fmt.Sprintf("%02d", i)}
+		entries = append(entries, dynamo.IndexEntry{Key: k, SortKey: fmt.Sprintf("T%d", 4-i)})
+		if i == 2 {
+			continue // deleted after the index was read
+		}
+		if err := table.Tx().Put("item", dynamo.DocRow(k, "test", i), nil).Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Reverse(entries)
+	decode := func(r dynamo.Row) (int, error) { return dynamo.Decode[int](r) }
+	got, sks, err := dynamo.ItemsAt(ctx, table, entries, decode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{4, 3, 1, 0}, got); diff != "" {
+		t.Errorf("items (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"T0", "T1", "T3", "T4"}, sks); diff != "" {
+		t.Errorf("sort keys (-want +got):\n%s", diff)
+	}
+
+	bad := dynamo.Row{Key: dynamo.Key{PK: pk, SK: "bad"}, Entity: "test", Doc: "{"}
+	if err := table.Tx().Put("bad", bad, nil).Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := dynamo.ItemsAt(ctx, table, append(entries, dynamo.IndexEntry{Key: bad.Key}), decode); err == nil {
+		t.Error("an item that does not decode was read without an error")
+	}
+}

@@ -103,6 +103,35 @@ func EntryChunks[T any](t *Table, parts []Partition, rows func(context.Context, 
 	}
 }
 
+// ItemsAt reads the items of entries, 100 per BatchGetItem, and answers
+// them decoded in the entries' order, with each one's index sort key: the
+// rows of an EntryChunks reader. An item deleted since the index was read
+// is left out.
+func ItemsAt[R Rowed, T any](ctx context.Context, t *Table, entries []IndexEntry, decode func(R) (T, error)) ([]T, []string, error) {
+	rows, err := BatchGet[R](ctx, t, BatchRead{Keys: Keys(entries)})
+	if err != nil {
+		return nil, nil, err
+	}
+	byKey := make(map[Key]R, len(rows))
+	for _, r := range rows {
+		byKey[r.Base().Key] = r
+	}
+	out := make([]T, 0, len(rows))
+	sks := make([]string, 0, len(rows))
+	for _, e := range entries {
+		r, ok := byKey[e.Key]
+		if !ok {
+			continue
+		}
+		v, err := decode(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, sks = append(out, v), append(sks, e.SortKey)
+	}
+	return out, sks, nil
+}
+
 // ReadPage reads offset+limit matches of a list in chunks. Without Match or
 // Sort one chunk does; with Match, chunks follow until the page is full,
 // the list ends or MatchBudget rows were read; with Sort, until the list

@@ -21,6 +21,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/pclink"
 )
 
 // These tests run the platform as `make run` does: the API handler, and
@@ -267,11 +268,7 @@ func TestFlow_000(t *testing.T) {
 		t.Errorf("provisioning = %+v", prov)
 	}
 	var links struct {
-		Items []struct {
-			Link struct {
-				URI string `json:"uri"`
-			} `json:"link"`
-		} `json:"items"`
+		Items []pclink.ActivationLink `json:"items"`
 	}
 	p.do(http.MethodGet, orders+"/"+order.ID+"/activationlinks", pr, nil, http.StatusOK, &links)
 	if len(links.Items) != 1 {

@@ -87,30 +87,9 @@ func (q ListQuery[T]) keyed() dynamo.ListQuery[T] {
 func KeyedQuery[T any](q ListQuery[T]) dynamo.ListQuery[T] { return q.keyed() }
 
 // docsAt reads the rows of entries, in their order, with each row's sort
-// key. A row deleted since the index was read is left out.
+// key (dynamo.ItemsAt). A row deleted since the index was read is left out.
 func docsAt[T any](ctx context.Context, s *Store, entries []dynamo.IndexEntry) ([]T, []string, error) {
-	rows, err := dynamo.BatchGet[Row](ctx, s.table, dynamo.BatchRead{Keys: dynamo.Keys(entries)})
-	if err != nil {
-		return nil, nil, err
-	}
-	byKey := make(map[dynamo.Key]Row, len(rows))
-	for _, r := range rows {
-		byKey[dynamo.Key{PK: r.PK, SK: r.SK}] = r
-	}
-	docs := make([]T, 0, len(rows))
-	sks := make([]string, 0, len(rows))
-	for _, e := range entries {
-		r, ok := byKey[e.Key]
-		if !ok {
-			continue
-		}
-		v, err := dynamo.Decode[T](r)
-		if err != nil {
-			return nil, nil, err
-		}
-		docs, sks = append(docs, v), append(sks, e.SortKey)
-	}
-	return docs, sks, nil
+	return dynamo.ItemsAt(ctx, s.table, entries, func(r Row) (T, error) { return dynamo.Decode[T](r) })
 }
 
 // count sums the count items of lists (layout.Count).

@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/infra/stacktest"
@@ -30,11 +27,8 @@ func seedRenewals(t *testing.T, a *app.App, day time.Time, shard, n int, tag str
 	var sks []string
 	for i := range n {
 		sk := fmt.Sprintf("ASSET#AS-%s-0000-%04d", tag, i)
-		av, err := attributevalue.MarshalMap(map[string]string{"pk": pk, "sk": sk, "entity": "renewal", "asset_id": sk[len("ASSET#"):]})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := a.Table.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(a.Table.Name), Item: av}); err != nil {
+		item := map[string]string{"pk": pk, "sk": sk, "entity": "renewal", "asset_id": sk[len("ASSET#"):]}
+		if err := a.Table.Tx().Put("renewal", item, nil).Commit(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		sks = append(sks, sk)

@@ -140,12 +140,7 @@ func storedRequest(r Row) (StoredRequest, error) {
 
 // row reads the row at k: ErrNotFound when there is none.
 func (s *Store) row(ctx context.Context, k dynamo.Key) (Row, error) {
-	var r Row
-	err := s.table.Get(ctx, k, &r)
-	if errors.Is(err, dynamo.ErrNotFound) {
-		return Row{}, ErrNotFound
-	}
-	return r, err
+	return dynamo.GetAs[Row](ctx, s.table, k, ErrNotFound)
 }
 
 // AssetWithRequests reads an asset and all its requests in one Query.

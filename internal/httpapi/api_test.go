@@ -368,21 +368,28 @@ func TestAPI_TokenStoredAsHashOnly(t *testing.T) {
 		"token.created event": dynamo.EventKey(eventID),
 	}
 	for name, key := range keys {
-		out, err := f.app.Table.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
-			TableName: aws.String(f.app.Table.Name), Key: key.AV(), ConsistentRead: aws.Bool(true),
-		})
-		if err != nil {
-			t.Fatalf("%s: GetItem: %v", name, err)
-		}
-		if len(out.Item) == 0 {
+		text, ok := f.storedText(t, key)
+		if !ok {
 			t.Errorf("%s %v: no item", name, key)
 			continue
 		}
-		text := itemText(out.Item)
 		if strings.Contains(text, secret) {
 			t.Errorf("%s holds the token's secret: %s", name, text)
 		}
 	}
+}
+
+// storedText is itemText of the item at key, read consistently, and
+// whether there is one.
+func (f *fixture) storedText(t *testing.T, key dynamo.Key) (string, bool) {
+	t.Helper()
+	out, err := f.app.Table.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(f.app.Table.Name), Key: key.AV(), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatalf("GetItem %v: %v", key, err)
+	}
+	return itemText(out.Item), len(out.Item) > 0
 }
 
 // itemText renders every name and value of a raw item, binary ones as text,

@@ -13,6 +13,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ordering"
+	"github.com/mercato-dev/mercato/internal/pclink"
 )
 
 func (s *Server) orderingRoutes() []route {
@@ -252,11 +253,6 @@ func (s *Server) provisioningStatus(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-type pcActivationLink struct {
-	LineItemNumber int  `json:"lineItemNumber"`
-	Link           Link `json:"link"`
-}
-
 // activationLinks point fulfilled lines at their asset's rendered
 // activation template.
 func (s *Server) activationLinks(w http.ResponseWriter, r *http.Request) error {
@@ -264,10 +260,10 @@ func (s *Server) activationLinks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []pcActivationLink{}
+	out := []pclink.ActivationLink{}
 	for _, l := range lines {
 		if l.Status == ordering.Fulfilled {
-			out = append(out, pcActivationLink{LineItemNumber: l.Line.LineItemNumber, Link: get("/public/v1/assets/" + l.Line.SubscriptionID + "/render")})
+			out = append(out, pclink.ActivationLink{LineItemNumber: l.Line.LineItemNumber, Link: get("/public/v1/assets/" + l.Line.SubscriptionID + "/render")})
 		}
 	}
 	writeCollection(w, r, out)

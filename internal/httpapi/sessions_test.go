@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,9 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
@@ -153,12 +149,10 @@ func TestSessions_Lifecycle(t *testing.T) {
 
 	// The table keeps neither the cookie value nor the token.
 	key := dynamo.Key{PK: "PSESSION#" + account.HashToken(c.cookie.Value), SK: "SESSION"}
-	out, err := f.app.Table.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: aws.String(f.app.Table.Name), Key: key.AV(), ConsistentRead: aws.Bool(true)})
-	if err != nil || len(out.Item) == 0 {
-		t.Fatalf("session item: %v %v", out, err)
+	text, ok := f.storedText(t, key)
+	if !ok {
+		t.Fatalf("no session item %v", key)
 	}
-	text := itemText(out.Item)
 	if strings.Contains(text, c.cookie.Value) || strings.Contains(text, f.vendor.Token.Value) || !strings.Contains(text, "expires_at=") {
 		t.Errorf("session item: %s", text)
 	}

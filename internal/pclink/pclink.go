@@ -19,6 +19,14 @@ type Link struct {
 // Get is a GET link to uri.
 func Get(uri string) Link { return Link{URI: uri, Method: http.MethodGet, Headers: []string{}} }
 
+// ActivationLink points a fulfilled order line at its asset's rendered
+// activation template: an item of GET
+// /v1/customers/{id}/orders/{order}/activationlinks.
+type ActivationLink struct {
+	LineItemNumber int  `json:"lineItemNumber"`
+	Link           Link `json:"link"`
+}
+
 // Attributes names a resource's type, as every Partner Center resource does.
 type Attributes struct {
 	ObjectType string `json:"objectType"`

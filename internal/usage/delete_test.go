@@ -235,13 +235,7 @@ func listedRecordIDs(t *testing.T, m *market, id string) []string {
 // TestDeletion runs the deletion cases on one market: building it is most
 // of a case's cost on the emulator.
 func TestDeletion(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the emulator")
-	}
-	env := stacktest.Shared(t)
-	a := env.App(t, app.Options{})
-	m := newMarket(t, a)
-	m.order(t)
+	env, _, m := orderedMarket(t)
 	t.Run("re-upload over a generation larger than one unit", func(t *testing.T) { deletionReupload(t, env, m) })
 	t.Run("invalid only at its end", func(t *testing.T) { deletionInvalidAtEnd(t, env, m) })
 	t.Run("bounded whatever the shard's depth", func(t *testing.T) { deletionBounded(t, env) })

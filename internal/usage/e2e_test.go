@@ -104,6 +104,20 @@ func (m *market) order(t *testing.T) {
 	m.asset = r.Asset.ID
 }
 
+// orderedMarket is a market on the shared emulator whose product the
+// provider has bought (see order), for the tests that need a whole stack.
+func orderedMarket(t *testing.T) (*stacktest.Env, *app.App, *market) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the emulator")
+	}
+	env := stacktest.Shared(t)
+	a := env.App(t, app.Options{})
+	m := newMarket(t, a)
+	m.order(t)
+	return env, a, m
+}
+
 // run drives every event source of the stack with the app's handlers, as
 // make run does, until the test ends.
 func run(t *testing.T, env *stacktest.Env, a *app.App) {
@@ -122,13 +136,7 @@ func eventually(t *testing.T, what string, ok func() bool) {
 // notification and SQS, and the acceptance reaches billing through the
 // outbox, the relay and the billing queue.
 func TestUsage_EndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the emulator")
-	}
-	env := stacktest.Shared(t)
-	a := env.App(t, app.Options{})
-	m := newMarket(t, a)
-	m.order(t)
+	env, a, m := orderedMarket(t)
 	run(t, env, a)
 
 	now := time.Now().UTC()

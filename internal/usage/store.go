@@ -161,28 +161,10 @@ func ProviderFiles(provider string) dynamo.Sharded {
 // filesAt reads the files of a list page's entries, in their order, with
 // each one's index sort key: one BatchGetItem per 100.
 func (s *Store) filesAt(ctx context.Context, entries []dynamo.IndexEntry) ([]File, []string, error) {
-	rows, err := dynamo.BatchGet[fileRow](ctx, s.table, dynamo.BatchRead{Keys: dynamo.Keys(entries)})
-	if err != nil {
-		return nil, nil, err
-	}
-	byID := make(map[string]fileRow, len(rows))
-	for _, r := range rows {
-		byID[r.PK] = r
-	}
-	files := make([]File, 0, len(rows))
-	sks := make([]string, 0, len(rows))
-	for _, e := range entries {
-		r, ok := byID[e.PK]
-		if !ok {
-			continue
-		}
+	return dynamo.ItemsAt(ctx, s.table, entries, func(r fileRow) (File, error) {
 		f, err := fromRow(r)
-		if err != nil {
-			return nil, nil, err
-		}
-		files, sks = append(files, f.File), append(sks, e.SortKey)
-	}
-	return files, sks, nil
+		return f.File, err
+	})
 }
 
 // Query reads the files of an index partition (billing's: a provider's

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
@@ -868,10 +867,7 @@ func TestWebhooks_LimitCountsWebhooksMadeBeforeTheCounter(t *testing.T) {
 	}
 	forget := func() {
 		t.Helper()
-		_, err := a.Table.Client.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{
-			TableName: &a.Table.Name, Key: dynamo.Key{PK: "WEBHOOKS#" + tn.id, SK: "COUNT"}.AV(),
-		})
-		if err != nil {
+		if err := a.Table.Tx().Delete("count", dynamo.Key{PK: "WEBHOOKS#" + tn.id, SK: "COUNT"}, nil).Commit(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}

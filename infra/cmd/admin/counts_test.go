@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
@@ -68,7 +67,7 @@ func counted(t *testing.T, a *app.App, list string) int {
 func deleteCounts(t *testing.T, a *app.App, list string) {
 	t.Helper()
 	for _, k := range layout.CountKeys(layout.List(list)) {
-		if _, err := a.Table.Client.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{TableName: &a.Table.Name, Key: k.AV()}); err != nil {
+		if err := a.Table.Tx().Delete("count", k, nil).Commit(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}

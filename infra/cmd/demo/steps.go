@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/mercato-dev/mercato/internal/pclink"
 )
 
 const get, post, put, del, patch = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch
@@ -243,11 +245,7 @@ func checkActive(ctx context.Context, s *story) (string, error) {
 		return "", fmt.Errorf("subscription %s is %s", s.subUsers, sub.Status)
 	}
 	var links struct {
-		Items []struct {
-			Link struct {
-				URI string `json:"uri"`
-			} `json:"link"`
-		} `json:"items"`
+		Items []pclink.ActivationLink `json:"items"`
 	}
 	if err := s.c.call(ctx, get, base+"/orders/"+s.order+"/activationlinks", s.provider, nil, 200, &links); err != nil {
 		return "", err
