@@ -22,8 +22,10 @@ import (
 
 // A period's rating runs in lanes, in parallel. The provider's asset index
 // shards are split into AssetLanes contiguous ranges, one lane each (an
-// asset's lines belong to the one shard its index entry is in), and the
-// usage lane, usageLane, rates the period's usage files. Each lane is a
+// asset's lines belong to the one shard its index entry is in), and
+// UsageLanes usage lanes, numbered from usageLane, rate the period's usage
+// files: usage lane u the record shards u, u+UsageLanes, ... of every file,
+// so that a large file's shards are rated side by side. Each lane is a
 // chain of units with its own cursor and totals in its own item,
 //
 //	BILLING#<provider> / RUN#<lane>
@@ -35,8 +37,19 @@ import (
 // finished lanes, conditional on the count it read, and the lane that
 // finishes last moves the run to its invoice step and emits that unit.
 
-// usageLane is the lane of the usage files; asset lanes are numbered from 0.
+// usageLane is the first usage lane; asset lanes are numbered from 0.
 const usageLane = layout.Shards
+
+// usageLanes bounds the usage lanes: a file's records fill up to
+// layout.UsageRecordShards shards, so a 2,000,000-row file (about 31,000
+// records a shard, 2,000 units) is 16 chains of about 125 units, not one
+// of 2,000.
+const usageLanes = layout.UsageRecordShards / 4
+
+// filesPage is how many of the period's files one Query reads: the files
+// the fan-out sizes the usage lanes from, and the most a usage unit passes
+// over to find the next file with records in its lane's shards.
+const filesPage = 100
 
 // lanePages sizes the asset lanes: one lane per lanePages pages of the
 // provider's assets (their list's count), at least one, at most one per
@@ -48,7 +61,7 @@ const lanePages = 2
 
 // lanes bounds a lane's number: one transaction emits a fan-out's units
 // with the run item (DynamoDB takes up to 100 items).
-const lanes = usageLane + 1
+const lanes = usageLane + usageLanes
 
 // Lanes is the most lanes a period's rating runs in: the invoice step
 // reads one item of each.
@@ -69,7 +82,7 @@ type laneState struct {
 	Step  int    `dynamodbav:"step"`
 	Done  bool   `dynamodbav:"done"`
 	File  string `dynamodbav:"file,omitempty"`  // usage lane: the file being rated ("" before the first)
-	Shard int    `dynamodbav:"shard,omitempty"` // the asset index shard, or the file's record shard, being read
+	Shard int    `dynamodbav:"shard,omitempty"` // the asset index shard, or the file's record shard, being read (-1: past File)
 	After string `dynamodbav:"after,omitempty"` // the last sort key rated in the shard
 	Sums  string `dynamodbav:"sums,omitempty"`  // the lane's totals so far, by currency (JSON)
 }
@@ -108,7 +121,9 @@ func (b *Biller) laneUnit(ctx context.Context, st runState, lane, step int, emit
 
 // fanOut sets the lanes of st's period: AssetLanes from the provider's
 // asset count (one BatchGetItem; a count that lags only changes how many
-// lanes share the shards), and the usage lane when the period has a file.
+// lanes share the shards), and UsageLanes from the record shards the
+// period's first files use (one Query of up to filesPage files: a larger
+// file further on is rated by as many lanes, only in more units each).
 func (b *Biller) fanOut(ctx context.Context, st *runState) error {
 	n, err := layout.Count(ctx, b.cfg.Table, layout.ProviderAssets(st.provider()))
 	if err != nil {
@@ -119,12 +134,26 @@ func (b *Biller) fanOut(ctx context.Context, st *runState) error {
 	for lane := range st.AssetLanes {
 		st.Active = append(st.Active, lane)
 	}
-	_, files, err := b.cfg.Usage.NextBillingFile(ctx, st.provider(), st.Period, "")
-	if files {
-		st.Active = append(st.Active, usageLane)
+	files, _, err := b.cfg.Usage.BillingFiles(ctx, st.provider(), st.Period, "", st.filesPage())
+	if err != nil || len(files) == 0 {
+		return err
 	}
-	return err
+	st.UsageLanes = 1
+	for _, f := range files {
+		st.UsageLanes = max(st.UsageLanes, min(f.UsedRecordShards(), usageLanes))
+	}
+	for u := range st.UsageLanes {
+		st.Active = append(st.Active, usageLane+u)
+	}
+	return nil
 }
+
+// filesPage is how many files a Query of the period's files reads.
+func (st runState) filesPage() int { return st.bound(filesPage) }
+
+// usageStride is how many usage lanes share the record shards: a run item
+// from before there were several counts one.
+func (st runState) usageStride() int { return max(st.UsageLanes, 1) }
 
 // laneShards are the shards [lo, hi) of the asset index that asset lane
 // rates.
@@ -171,7 +200,7 @@ func (b *Biller) laneStep(ctx context.Context, st runState, ln laneState) (laneS
 		return ln, err
 	}
 	w := usage.NewBatchWriter(ctx, b.cfg.Table, b.cfg.Workers)
-	if ln.Lane == usageLane {
+	if ln.Lane >= usageLane {
 		ln, err = b.rateUsage(ctx, w, st, p, ln, sum)
 	} else {
 		ln, err = b.rateAssets(ctx, w, st, p, ln, sum)
@@ -311,15 +340,13 @@ func (b *Biller) assetPage(ctx context.Context, st runState, ln *laneState) ([]d
 
 // rateUsage rates the next page of one record shard of the period's usage
 // files, in file id order: the cursor is (file, shard, last key), so a file
-// of any size is many units of at most a page each.
+// of any size is many units of at most a page each. Usage lane u reads the
+// shards u, u+stride, ... of each file; a file with fewer shards in use is
+// not its.
 func (b *Biller) rateUsage(ctx context.Context, w *usage.BatchWriter, st runState, p Period, ln laneState, sum totals) (laneState, error) {
-	f, ok, err := b.laneFile(ctx, st, ln)
+	ln, f, ok, err := b.laneFile(ctx, st, ln)
 	if err != nil || !ok {
-		ln.Done = err == nil
 		return ln, err
-	}
-	if ln.File != f.ID {
-		ln.File, ln.Shard, ln.After = f.ID, 0, ""
 	}
 	recs, next, err := b.cfg.Usage.ShardRecords(ctx, f, ln.Shard, ln.After, st.usagePage())
 	if err != nil {
@@ -331,31 +358,50 @@ func (b *Biller) rateUsage(ctx context.Context, w *usage.BatchWriter, st runStat
 	}
 	ln.After = next
 	if next == "" {
-		ln.Shard, ln.After = ln.Shard+1, ""
+		ln.Shard, ln.After = ln.Shard+st.usageStride(), ""
 	}
 	if ln.Shard < f.UsedRecordShards() {
 		return ln, nil
 	}
-	nf, ok, err := b.cfg.Usage.NextBillingFile(ctx, st.provider(), st.Period, f.ID)
-	if err != nil {
-		return ln, err
-	}
-	ln.Done = !ok
-	ln.File, ln.Shard, ln.After = nf.ID, 0, ""
-	return ln, nil
+	ln, _, _, err = b.nextLaneFile(ctx, st, ln, f.ID)
+	return ln, err
 }
 
-// laneFile is the file at the usage lane's cursor, or the period's first;
-// ok is false when the period has none.
-func (b *Biller) laneFile(ctx context.Context, st runState, ln laneState) (usage.Stored, bool, error) {
-	if ln.File == "" {
-		return b.cfg.Usage.NextBillingFile(ctx, st.provider(), st.Period, "")
+// laneFile is the file at the usage lane's cursor, or the next one with
+// records in the lane's shards; ok is false when the unit has no file to
+// rate: the lane is done, or it passed over a page of files none of which
+// has records in its shards (its cursor is past them, Shard -1).
+func (b *Biller) laneFile(ctx context.Context, st runState, ln laneState) (laneState, usage.Stored, bool, error) {
+	if ln.File == "" || ln.Shard < 0 {
+		return b.nextLaneFile(ctx, st, ln, ln.File)
 	}
 	f, err := b.cfg.Usage.Get(ctx, ln.File)
 	if errors.Is(err, usage.ErrNotFound) {
-		return b.cfg.Usage.NextBillingFile(ctx, st.provider(), st.Period, ln.File)
+		return b.nextLaneFile(ctx, st, ln, ln.File)
 	}
-	return f, err == nil, err
+	return ln, f, err == nil, err
+}
+
+// nextLaneFile moves the usage lane's cursor to the first file after the
+// file id after that has records in the lane's first shard: one Query of
+// up to filesPage files.
+func (b *Biller) nextLaneFile(ctx context.Context, st runState, ln laneState, after string) (laneState, usage.Stored, bool, error) {
+	u := ln.Lane - usageLane
+	files, next, err := b.cfg.Usage.BillingFiles(ctx, st.provider(), st.Period, after, st.filesPage())
+	if err != nil {
+		return ln, usage.Stored{}, false, err
+	}
+	for _, f := range files {
+		if u < f.UsedRecordShards() {
+			ln.File, ln.Shard, ln.After = f.ID, u, ""
+			return ln, f, true, nil
+		}
+	}
+	ln.Done = next == ""
+	if len(files) > 0 {
+		ln.File, ln.Shard, ln.After = files[len(files)-1].ID, -1, ""
+	}
+	return ln, usage.Stored{}, false, nil
 }
 
 // rateRecords rates a page of a file's records, with the assets they name

@@ -111,7 +111,7 @@ func unitKind(t *testing.T, msg events.SQSMessage) string {
 	switch {
 	case u.Fan == 0:
 		return "run"
-	case u.Lane == billing.Lanes-1:
+	case u.Lane >= layout.Shards:
 		return "usage"
 	}
 	return "assets"
@@ -347,4 +347,89 @@ func TestRun_ConcurrentLanes(t *testing.T) {
 	if diff := cmp.Diff(wantN(provider, 32), summary(t, biller(t, a, 0), provider)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+}
+
+// TestRun_UsageLanes: a period's usage is rated by as many lanes as the
+// record shards its first files use, each lane the shards u, u+lanes, ...
+// of every file, delivered at once. Five files, two a page (the run's
+// bound): a 4-shard file first sizes four lanes; lanes 1-3 pass over the
+// one-shard files a page at a time, and lane 1 also rates the 2-shard file
+// at the end. Every record is billed once, and one invoice step closes the
+// period. With every unit delivered twice the counts are the same.
+func TestRun_UsageLanes(t *testing.T) {
+	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
+	c := counted(a)
+	h := queueHandler(t, a)
+	provider := "PA-701-701"
+	records := []int{90, 5, 7, 3, 40} // 4, 1, 1, 1 and 2 record shards
+	total, lines := decimal.Zero, 0
+	for i, n := range records {
+		total = total.Add(seedUsageFile(t, a, provider, fmt.Sprintf("UF-2026-01-%04d", 71+i), n))
+		lines += n
+	}
+	if err := biller(t, a, 2).Start(context.Background(), provider); err != nil {
+		t.Fatal(err)
+	}
+	lanes := map[int]int{}
+	runs := 0
+	for range 200 {
+		batch := c.take(t, provider)
+		if len(batch) == 0 {
+			break
+		}
+		var wg sync.WaitGroup
+		failed := make([][]string, len(batch))
+		for i, msg := range batch {
+			if u := unit(t, msg); u.Fan == 0 {
+				runs++
+			} else {
+				lanes[u.Lane]++
+			}
+			wg.Go(func() { failed[i] = deliver(t, h, msg) })
+		}
+		wg.Wait()
+		for i, msg := range batch {
+			failed[i] = append(failed[i], deliver(t, h, msg)...) // the duplicate does nothing
+		}
+		for _, f := range failed {
+			if len(f) != 0 {
+				t.Fatalf("units failed: %v", failed)
+			}
+		}
+	}
+	// Records fill shards 25 at a time, and a unit rates 2 records. Lane
+	// 0 is the one asset lane (no assets). Usage lane 0 rates shard 0 of
+	// every file (13+3+4+2+13 units); lane 1 shard 1 of the first file (13,
+	// the last of which passes over the second page's files) and of the
+	// last file (8, the first of which reads the third page); lanes 2 and 3
+	// a shard of the first file (13 and 8 units), then one unit that reads
+	// the third page and finds nothing more in their shards.
+	want := map[int]int{0: 1, layout.Shards: 35, layout.Shards + 1: 13 + 8, layout.Shards + 2: 13 + 1, layout.Shards + 3: 8 + 1}
+	if diff := cmp.Diff(want, lanes); diff != "" {
+		t.Errorf("units a lane (-want +got):\n%s", diff)
+	}
+	if runs != 2 {
+		t.Errorf("%d run units (a start and an invoice step), want 2", runs)
+	}
+	inv, err := biller(t, a, 0).Store().Invoice(context.Background(), invoiceID(provider, "202601"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.UsageLines != lines || !inv.UsageTotal.Equal(total) {
+		t.Errorf("invoice has %d usage lines, %s usage total; want %d and %s", inv.UsageLines, inv.UsageTotal, lines, total)
+	}
+}
+
+// unit decodes the billing unit an SQS message carries.
+func unit(t *testing.T, msg events.SQSMessage) billing.Unit {
+	t.Helper()
+	var e event.Event
+	var u billing.Unit
+	if err := json.Unmarshal([]byte(msg.Body), &e); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(e.Data, &u); err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -311,8 +311,9 @@ func (s *Store) lane(ctx context.Context, st runState, lane int) (laneState, err
 	}
 	if err != nil || ln.Run != st.Run || ln.Fan != st.Fan {
 		ln = laneState{Row: dynamo.Row{Key: k, Entity: "billing_lane"}, Run: st.Run, Fan: st.Fan, Lane: lane}
-		if lane != usageLane {
-			ln.Shard, _ = st.laneShards(lane)
+		ln.Shard, _ = st.laneShards(lane)
+		if lane >= usageLane {
+			ln.Shard = lane - usageLane
 		}
 	}
 	return ln, nil

@@ -9,7 +9,7 @@ import (
 
 // Billing rates a file's records in bounded units, one page of one record
 // shard each, resuming from a cursor (shard, last sort key); these reads
-// give it that page and the files of a period one at a time.
+// give it that page and the files of a period a page at a time.
 
 // UsedRecordShards is how many of the file's record shards hold records
 // of its current generation: records fill the shards RecordBlock at a time
@@ -46,15 +46,20 @@ func (s *Store) ShardRecords(ctx context.Context, f Stored, shard int, after str
 	return recs, page.Next, nil
 }
 
-// NextBillingFile reads the provider's accepted file of period whose id
-// follows after ("" for the first), in id order (the billing index's sort
-// key): one Query of one item, however many files the period has. ok is
-// false past the last.
-func (s *Store) NextBillingFile(ctx context.Context, provider, period, after string) (f Stored, ok bool, err error) {
-	rows, _, err := dynamo.PageItems[fileRow](ctx, s.table, dynamo.Partition{Index: dynamo.GSI3, PK: BillingIndex(provider, period)}, after, 1)
-	if err != nil || len(rows) == 0 {
-		return Stored{}, false, err
+// BillingFiles reads up to limit of the provider's accepted files of
+// period whose ids follow after ("" from the first), in id order (the
+// billing index's sort key), and the id to continue after ("" past the
+// last): one Query of limit+1 items, however many files the period has.
+func (s *Store) BillingFiles(ctx context.Context, provider, period, after string, limit int) (files []Stored, next string, err error) {
+	rows, next, err := dynamo.PageItems[fileRow](ctx, s.table, dynamo.Partition{Index: dynamo.GSI3, PK: BillingIndex(provider, period)}, after, limit)
+	if err != nil {
+		return nil, "", err
 	}
-	f, err = fromRow(rows[0])
-	return f, err == nil, err
+	files = make([]Stored, len(rows))
+	for i, r := range rows {
+		if files[i], err = fromRow(r); err != nil {
+			return nil, "", err
+		}
+	}
+	return files, next, nil
 }
