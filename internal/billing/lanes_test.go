@@ -100,15 +100,7 @@ func countedApp(t *testing.T) (*app.App, *countingAPI) {
 // usage lane).
 func unitKind(t *testing.T, msg events.SQSMessage) string {
 	t.Helper()
-	var e event.Event
-	var u billing.Unit
-	if err := json.Unmarshal([]byte(msg.Body), &e); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(e.Data, &u); err != nil {
-		t.Fatal(err)
-	}
-	switch {
+	switch u := unit(t, msg); {
 	case u.Fan == 0:
 		return "run"
 	case u.Lane >= layout.Shards:
@@ -319,24 +311,7 @@ func TestRun_ConcurrentLanes(t *testing.T) {
 		t.Fatal(err)
 	}
 	kinds := map[string]int{}
-	for range 100 {
-		batch := c.take(t, provider)
-		if len(batch) == 0 {
-			break
-		}
-		var wg sync.WaitGroup
-		failed := make([][]string, len(batch))
-		for i, msg := range batch {
-			kinds[unitKind(t, msg)]++
-			wg.Go(func() { failed[i] = deliver(t, h, msg) })
-		}
-		wg.Wait()
-		for _, f := range failed {
-			if len(f) != 0 {
-				t.Fatalf("units failed: %v", failed)
-			}
-		}
-	}
+	deliverAtOnce(t, h, c, provider, false, func(u billing.Unit, msg events.SQSMessage) { kinds[unitKind(t, msg)]++ })
 	// A start, then per period one invoice step.
 	if kinds["run"] != 1+3 {
 		t.Errorf("%d run units, want %d", kinds["run"], 1+3)
@@ -355,10 +330,10 @@ func TestRun_ConcurrentLanes(t *testing.T) {
 // bound): a 4-shard file first sizes four lanes; lanes 1-3 pass over the
 // one-shard files a page at a time, and lane 1 also rates the 2-shard file
 // at the end. Every record is billed once, and one invoice step closes the
-// period. With every unit delivered twice the counts are the same.
+// period. Every unit is delivered again after its batch: the duplicate
+// commits nothing.
 func TestRun_UsageLanes(t *testing.T) {
-	a := stacktest.Shared(t).App(t, app.Options{Now: func() time.Time { return clock }})
-	c := counted(a)
+	a, c := countedApp(t)
 	h := queueHandler(t, a)
 	provider := "PA-701-701"
 	records := []int{90, 5, 7, 3, 40} // 4, 1, 1, 1 and 2 record shards
@@ -372,31 +347,13 @@ func TestRun_UsageLanes(t *testing.T) {
 	}
 	lanes := map[int]int{}
 	runs := 0
-	for range 200 {
-		batch := c.take(t, provider)
-		if len(batch) == 0 {
-			break
+	deliverAtOnce(t, h, c, provider, true, func(u billing.Unit, _ events.SQSMessage) {
+		if u.Fan == 0 {
+			runs++
+			return
 		}
-		var wg sync.WaitGroup
-		failed := make([][]string, len(batch))
-		for i, msg := range batch {
-			if u := unit(t, msg); u.Fan == 0 {
-				runs++
-			} else {
-				lanes[u.Lane]++
-			}
-			wg.Go(func() { failed[i] = deliver(t, h, msg) })
-		}
-		wg.Wait()
-		for i, msg := range batch {
-			failed[i] = append(failed[i], deliver(t, h, msg)...) // the duplicate does nothing
-		}
-		for _, f := range failed {
-			if len(f) != 0 {
-				t.Fatalf("units failed: %v", failed)
-			}
-		}
-	}
+		lanes[u.Lane]++
+	})
 	// Records fill shards 25 at a time, and a unit rates 2 records. Lane
 	// 0 is the one asset lane (no assets). Usage lane 0 rates shard 0 of
 	// every file (13+3+4+2+13 units); lane 1 shard 1 of the first file (13,
@@ -432,4 +389,37 @@ func unit(t *testing.T, msg events.SQSMessage) billing.Unit {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// deliverAtOnce drives provider's run through h a batch at a time: the
+// units committed since the last batch, each to its own invocation at
+// once, as SQS delivers them to concurrent functions, and, when again,
+// each once more after the batch (the duplicate must do nothing). seen
+// is told of every unit before it is delivered.
+func deliverAtOnce(t *testing.T, h app.SQSHandler, c *countingAPI, provider string, again bool, seen func(billing.Unit, events.SQSMessage)) {
+	t.Helper()
+	for range 200 {
+		batch := c.take(t, provider)
+		if len(batch) == 0 {
+			return
+		}
+		var wg sync.WaitGroup
+		failed := make([][]string, len(batch))
+		for i, msg := range batch {
+			seen(unit(t, msg), msg)
+			wg.Go(func() { failed[i] = deliver(t, h, msg) })
+		}
+		wg.Wait()
+		for i, msg := range batch {
+			if again {
+				failed[i] = append(failed[i], deliver(t, h, msg)...)
+			}
+		}
+		for _, f := range failed {
+			if len(f) != 0 {
+				t.Fatalf("units failed: %v", failed)
+			}
+		}
+	}
+	t.Fatalf("%s's run did not end in 200 batches", provider)
 }
