@@ -19,11 +19,11 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/app/billingfn"
 	"github.com/mercato-dev/mercato/internal/app/bucket"
-	"github.com/mercato-dev/mercato/internal/app/dispatcherfn"
 	"github.com/mercato-dev/mercato/internal/app/fulfillmentfn"
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/app/services"
 	"github.com/mercato-dev/mercato/internal/app/usagefn"
+	"github.com/mercato-dev/mercato/internal/app/webhooks"
 	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/config"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
@@ -51,7 +51,7 @@ type App struct {
 	fulfillment *fulfillment.Service
 	webhooks    *webhook.Service
 	// webhookWiring is shared by the dispatcher and the API's test attempts.
-	webhookWiring dispatcherfn.Webhooks
+	webhookWiring webhooks.Wiring
 	usageStore    *usage.Store
 	usageFiles    *usage.Service
 	biller        *billing.Biller
@@ -76,7 +76,7 @@ func New(cfg config.Config, awsCfg aws.Config, log *slog.Logger, opts Options) *
 }
 
 func fromBase(b *function.Base) *App {
-	return &App{Base: b, Core: services.NewCore(b), SQS: sqs.NewFromConfig(b.AWS), webhookWiring: dispatcherfn.NewWebhooks(b)}
+	return &App{Base: b, Core: services.NewCore(b), SQS: sqs.NewFromConfig(b.AWS), webhookWiring: webhooks.New(b)}
 }
 
 // S3 is the client of the usage bucket.
@@ -102,7 +102,7 @@ func (a *App) Mailer() fulfillment.Mailer {
 
 // Webhooks is the webhook registration API.
 func (a *App) Webhooks() *webhook.Service {
-	return built(&a.webhooks, func() *webhook.Service { return dispatcherfn.Service(a.Base, a.webhookWiring) })
+	return built(&a.webhooks, func() *webhook.Service { return webhooks.Service(a.Base, a.webhookWiring) })
 }
 
 // UsageStore stores usage files and their rows.

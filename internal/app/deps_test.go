@@ -36,7 +36,7 @@ func TestFunctions_LinkOnlyTheirHandler(t *testing.T) {
 		"fulfillment": {otelhttp, excelize, s3, sqs, m + "webhook", m + "usage", m + "billing", m + "relay"},
 		"usage":       {otelhttp, excelize, sqs, m + "webhook", m + "billing", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 		"billing":     {otelhttp, excelize, sqs, m + "webhook", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
-		"api":         {m + "app", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		"api":         {m + "app", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2", sqs, m + "app/dispatcherfn", m + "webhook/sqsqueue"},
 	}
 	for _, fn := range app.Functions() {
 		t.Run(fn, func(t *testing.T) {

@@ -38,7 +38,7 @@ func BenchmarkDispatcher_VsBareHTTP(b *testing.B) {
 	ep := testEndpoint(srv.URL + "/hooks")
 	store := newMemStore(ep)
 	d := newDispatcher(DispatcherConfig{
-		Client: NewClient(&Guard{AllowHTTPLoopback: true}), Queue: &fakeQueue{}, QueueURL: "q",
+		Client: NewClient(&Guard{AllowHTTPLoopback: true}), Queue: &fakeQueue{},
 		Schedule: Schedule{5 * time.Second}, Concurrency: benchConcurrency,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}, store)

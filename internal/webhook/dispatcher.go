@@ -12,9 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/mercato-dev/mercato/internal/consumer"
 	"github.com/mercato-dev/mercato/internal/event"
@@ -23,11 +20,25 @@ import (
 	"github.com/mercato-dev/mercato/internal/sleep"
 )
 
-// Queue is the part of the SQS client the dispatcher uses to schedule
-// attempts on the webhook queue.
+// Queue is the webhook queue, on which the dispatcher schedules attempts
+// (sqsqueue.Queue sends to SQS). It names no SQS type, so that the API,
+// whose dispatcher only makes test attempts, does not link the SQS client,
+// whose package initialisation ran at each of its cold starts.
 type Queue interface {
-	SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+	// Send sends one message.
+	Send(ctx context.Context, m QueueMessage) error
+	// SendBatch sends up to ten messages in one call, and fails when the
+	// queue refuses any of them.
+	SendBatch(ctx context.Context, ms []QueueMessage) error
+}
+
+// QueueMessage is a message on the webhook queue.
+type QueueMessage struct {
+	Body string
+	// DelaySeconds is the message's timer, at most 900.
+	DelaySeconds int32
+	// Kind, when set, is the message's "kind" attribute.
+	Kind string
 }
 
 // Defaults of DispatcherConfig.
@@ -55,8 +66,7 @@ const (
 type DispatcherConfig struct {
 	Store    *DynamoStore
 	Client   *Client
-	Queue    Queue  // nil for the API, which only makes test attempts
-	QueueURL string // the webhook queue
+	Queue    Queue // nil for the API, which only makes test attempts
 	Schedule Schedule
 	// DisableAfter defaults to DefaultDisableAfter.
 	DisableAfter time.Duration
@@ -564,14 +574,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, t task) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.cfg.Queue.SendMessage(ctx, &sqs.SendMessageInput{
-		QueueUrl:     aws.String(d.cfg.QueueURL),
-		MessageBody:  aws.String(string(body)),
-		DelaySeconds: delaySeconds(t.Due.Sub(d.cfg.Now())),
-		MessageAttributes: map[string]sqstypes.MessageAttributeValue{
-			"kind": {DataType: aws.String("String"), StringValue: aws.String(taskKind)},
-		},
-	})
+	err = d.cfg.Queue.Send(ctx, QueueMessage{Body: string(body), DelaySeconds: delaySeconds(t.Due.Sub(d.cfg.Now())), Kind: taskKind})
 	if err != nil {
 		return fmt.Errorf("dispatcher: schedule attempt %d of %s: %w", t.Attempt, t.DeliveryID, err)
 	}
@@ -610,18 +613,14 @@ func (d *Dispatcher) onRedelivery(ctx context.Context, e event.Event, b *batch) 
 	return d.runTask(ctx, tk, b)
 }
 
-func (d *Dispatcher) sendBatch(ctx context.Context, entries []sqstypes.SendMessageBatchRequestEntry) error {
+func (d *Dispatcher) sendBatch(ctx context.Context, ms []QueueMessage) error {
 	if d.cfg.Queue == nil {
 		return errors.New("dispatcher: no queue to schedule attempts on")
 	}
-	out, err := d.cfg.Queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(d.cfg.QueueURL), Entries: entries})
-	if err != nil {
+	// When a task is refused the whole unit is retried; tasks already
+	// queued are duplicates the attempt count drops.
+	if err := d.cfg.Queue.SendBatch(ctx, ms); err != nil {
 		return fmt.Errorf("dispatcher: queue recovery: %w", err)
-	}
-	if len(out.Failed) > 0 {
-		// The whole unit is retried; tasks already queued are
-		// duplicates the attempt count drops.
-		return fmt.Errorf("dispatcher: queue recovery: %d of %d tasks refused (%s)", len(out.Failed), len(entries), aws.ToString(out.Failed[0].Code))
 	}
 	return nil
 }

@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/internal/event"
@@ -25,23 +23,18 @@ import (
 // fakeQueue records what the dispatcher schedules.
 type fakeQueue struct {
 	mu   sync.Mutex
-	sent []*sqs.SendMessageInput
+	sent []QueueMessage
 }
 
-func (q *fakeQueue) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.sent = append(q.sent, in)
-	return &sqs.SendMessageOutput{}, nil
+func (q *fakeQueue) Send(ctx context.Context, m QueueMessage) error {
+	return q.SendBatch(ctx, []QueueMessage{m})
 }
 
-func (q *fakeQueue) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+func (q *fakeQueue) SendBatch(_ context.Context, ms []QueueMessage) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for _, e := range in.Entries {
-		q.sent = append(q.sent, &sqs.SendMessageInput{MessageBody: e.MessageBody, DelaySeconds: e.DelaySeconds})
-	}
-	return &sqs.SendMessageBatchOutput{}, nil
+	q.sent = append(q.sent, ms...)
+	return nil
 }
 
 func (q *fakeQueue) tasks(t *testing.T) []task {
@@ -51,7 +44,7 @@ func (q *fakeQueue) tasks(t *testing.T) []task {
 	var out []task
 	for _, in := range q.sent {
 		var tk task
-		if err := json.Unmarshal([]byte(aws.ToString(in.MessageBody)), &tk); err != nil {
+		if err := json.Unmarshal([]byte(in.Body), &tk); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, tk)
@@ -127,7 +120,7 @@ func newHarness(t *testing.T, eps ...endpoint) harness {
 	t.Helper()
 	h := harness{store: newMemStore(eps...), queue: &fakeQueue{}, clock: &clock{now: time.Now().UTC()}}
 	h.d = newDispatcher(DispatcherConfig{
-		Client: NewClient(&Guard{AllowHTTPLoopback: true}), Queue: h.queue, QueueURL: "q",
+		Client: NewClient(&Guard{AllowHTTPLoopback: true}), Queue: h.queue,
 		Schedule: Schedule{time.Minute, time.Hour}, Now: h.clock.Now,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}, h.store)

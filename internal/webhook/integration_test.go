@@ -26,6 +26,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/ident"
 	"github.com/mercato-dev/mercato/internal/webhook"
+	"github.com/mercato-dev/mercato/internal/webhook/sqsqueue"
 )
 
 // The whole package shares one running stack: the relay and the dispatcher
@@ -713,7 +714,7 @@ func TestWebhooks_DuplicateMessagesMakeOneDeliveryRecord(t *testing.T) {
 	// the outbox, so the stack's own dispatcher never sees it.
 	d := webhook.NewDispatcher(webhook.DispatcherConfig{
 		Store: webhook.NewDynamoStore(a.Table, a.Config.EventRetentionDays), Client: webhook.NewClient(&webhook.Guard{AllowHTTPLoopback: true}),
-		Queue: a.SQS, QueueURL: a.Config.WebhookQueue, Schedule: a.Config.WebhookRetries, Logger: stacktest.Logger(t),
+		Queue: &sqsqueue.Queue{Client: a.SQS, URL: a.Config.WebhookQueue}, Schedule: a.Config.WebhookRetries, Logger: stacktest.Logger(t),
 	})
 	e, err := event.New(event.OrderCreated, tn.id, json.RawMessage(`{"id":"ORD-1893-0042"}`), time.Now())
 	if err != nil {

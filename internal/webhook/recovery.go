@@ -9,9 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/layout"
@@ -123,17 +120,17 @@ func (d *Dispatcher) onRecoveryUnit(ctx context.Context, e event.Event) error {
 func (d *Dispatcher) queueManual(ctx context.Context, ds []deliveryState) error {
 	now := d.cfg.Now().UTC()
 	for chunk := range slices.Chunk(ds, 10) {
-		entries := make([]sqstypes.SendMessageBatchRequestEntry, 0, len(chunk))
-		for i, s := range chunk {
+		ms := make([]QueueMessage, 0, len(chunk))
+		for _, s := range chunk {
 			tk := taskOf(s, s.Attempts+1, now)
 			tk.Manual = true
 			body, err := json.Marshal(tk)
 			if err != nil {
 				return err
 			}
-			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), MessageBody: aws.String(string(body))})
+			ms = append(ms, QueueMessage{Body: string(body)})
 		}
-		if err := d.sendBatch(ctx, entries); err != nil {
+		if err := d.sendBatch(ctx, ms); err != nil {
 			return err
 		}
 	}

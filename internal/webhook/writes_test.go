@@ -20,6 +20,7 @@ import (
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/event"
 	"github.com/mercato-dev/mercato/internal/webhook"
+	"github.com/mercato-dev/mercato/internal/webhook/sqsqueue"
 )
 
 // keyWrites records, from the requests a DynamoDB client sends, the items
@@ -142,7 +143,7 @@ func TestWebhooks_BurstSpreadsItsWritesOverKeys(t *testing.T) {
 			d := webhook.NewDispatcher(webhook.DispatcherConfig{
 				Store:  webhook.NewDynamoStore(rec.Table, a.Config.EventRetentionDays),
 				Client: webhook.NewClient(&webhook.Guard{AllowHTTPLoopback: true}),
-				Queue:  a.SQS, QueueURL: a.Config.WebhookQueue, Logger: stacktest.Logger(t),
+				Queue:  &sqsqueue.Queue{Client: a.SQS, URL: a.Config.WebhookQueue}, Logger: stacktest.Logger(t),
 				// No retry: a failed first attempt fails the delivery.
 				Schedule: webhook.Schedule{},
 			})

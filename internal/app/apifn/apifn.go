@@ -16,10 +16,10 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/app/billingfn"
 	"github.com/mercato-dev/mercato/internal/app/bucket"
-	"github.com/mercato-dev/mercato/internal/app/dispatcherfn"
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/app/services"
 	"github.com/mercato-dev/mercato/internal/app/usagefn"
+	"github.com/mercato-dev/mercato/internal/app/webhooks"
 	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/httpapi"
@@ -137,7 +137,7 @@ func NewServices(b *function.Base, c services.Core) Services {
 	return Services{
 		Ordering:    services.Ordering(b, c),
 		Fulfillment: services.Fulfillment(b, c),
-		Webhooks:    dispatcherfn.Service(b, dispatcherfn.NewWebhooks(b)),
+		Webhooks:    webhooks.Service(b, webhooks.New(b)),
 		Usage:       usagefn.Files(b, c, usageStore, objects),
 		Biller:      billingfn.Biller(b, c, usageStore, exports),
 		S3:          objects,
