@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/catalog"
@@ -298,20 +299,22 @@ func RequestID(assetID string, n int) string {
 }
 
 // Id shapes: AS-dddd-dddd-dddd and PR-dddd-dddd-dddd-NNN (NNN grows past
-// three digits after the 999th request of an asset).
+// three digits after the 999th request of an asset). Compiled on first use,
+// like the expressions of purchase.go: they were most of this package's
+// initialisation, in every cold start of the functions that link it.
 var (
-	assetIDRe   = regexp.MustCompile(`^AS-\d{4}-\d{4}-\d{4}$`)
-	requestIDRe = regexp.MustCompile(`^PR-\d{4}-\d{4}-\d{4}-\d{3,9}$`)
+	assetIDRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^AS-\d{4}-\d{4}-\d{4}$`) })
+	requestIDRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^PR-\d{4}-\d{4}-\d{4}-\d{3,9}$`) })
 )
 
 // ValidAssetID reports whether id has the shape of an asset id. Anything
 // else cannot exist, and is not worth a DynamoDB call (nor a key DynamoDB
 // would refuse).
-func ValidAssetID(id string) bool { return assetIDRe.MatchString(id) }
+func ValidAssetID(id string) bool { return assetIDRe().MatchString(id) }
 
 // AssetOfRequest returns the asset id a request id belongs to.
 func AssetOfRequest(requestID string) (string, bool) {
-	if !requestIDRe.MatchString(requestID) {
+	if !requestIDRe().MatchString(requestID) {
 		return "", false
 	}
 	rest := strings.TrimPrefix(requestID, "PR-")

@@ -170,13 +170,14 @@ func orderingParams(v catalog.Version, values map[string]string) ([]AssetParam, 
 }
 
 // The host-name expressions compile to large programs (a label's 61
-// optional characters): compiled on first use, not in every cold start of
-// the functions that link this package.
+// optional characters), the phone number's to a smaller one: compiled on
+// first use, not in every cold start of the functions that link this
+// package.
 var (
 	hostLabel = `[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?`
 	domainRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(` + hostLabel + `\.)+[A-Za-z]{2,63}$`) })
 	subRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + hostLabel + `$`) })
-	phoneRe   = regexp.MustCompile(`^\+?[0-9 ()\-.]{7,25}$`)
+	phoneRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?[0-9 ()\-.]{7,25}$`) })
 )
 
 // ValidValue checks a parameter value against the parameter's type: an
@@ -206,7 +207,7 @@ func ValidValue(p catalog.Parameter, v string) error {
 			return bad("a subdomain label")
 		}
 	case catalog.ParamPhone:
-		if !phoneRe.MatchString(v) {
+		if !phoneRe().MatchString(v) {
 			return bad("a phone number")
 		}
 	case catalog.ParamCheckbox:

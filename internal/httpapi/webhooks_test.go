@@ -115,7 +115,7 @@ func TestAPI_Webhooks(t *testing.T) {
 	// Event types list descriptions and examples.
 	var types []webhook.EventType
 	f.do(http.MethodGet, "/public/v1/webhooks/event-types", f.provider.Token.Value, nil, http.StatusOK, &types)
-	if len(types) != len(webhook.Catalog) || types[0].Description == "" || len(types[0].Example) == 0 {
+	if len(types) != len(webhook.Catalog()) || types[0].Description == "" || len(types[0].Example) == 0 {
 		t.Errorf("event types = %d", len(types))
 	}
 

@@ -41,7 +41,7 @@ func NewService(st *DynamoStore, g *Guard, d *Dispatcher, now func() time.Time) 
 }
 
 // EventTypes lists the event types a webhook can receive.
-func (s *Service) EventTypes() []EventType { return Catalog }
+func (s *Service) EventTypes() []EventType { return Catalog() }
 
 func mayUse(actor account.Principal) error {
 	if !actor.Is(account.Vendor, account.Provider) {

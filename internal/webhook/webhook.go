@@ -190,7 +190,7 @@ func (in Input) apply(w *Webhook, creating bool) []string {
 
 func normalizeEvents(in []string) ([]string, []string) {
 	return normalizeSet(in, strings.TrimSpace, func(e string) bool {
-		_, ok := catalogByType[event.Type(e)]
+		_, ok := catalogByType()[event.Type(e)]
 		return ok
 	}, "events: %q is not an event type a webhook can receive; see GET /public/v1/webhooks/event-types")
 }
