@@ -34,12 +34,15 @@ def _serialised(cls):
 
     def call_action(self):
         with _lock:
-            action = self._get_action()
-            if not (action in _READS or action.startswith(("Describe", "List"))):
+            if cls is DynamoHandler and not _reads(self._get_action()):
                 _generation[0] += 1
             return original(self)
 
     cls.call_action = call_action
+
+
+def _reads(action):
+    return action in _READS or action.startswith(("Describe", "List"))
 
 
 import moto.dynamodb.models as _models  # noqa: E402
@@ -225,12 +228,13 @@ def _by_index(table, name, h):
         groups = cache[1][name] = {}
         for item in _every_item(table):
             v = item.attrs.get(hashes[0])
-            try:
-                if v is not None:
-                    groups.setdefault(v, []).append(item)
-            except TypeError:
-                pass  # not a key value (a map, a list): never equal to one
-    return list(groups.get(h, ()))
+            if v is not None and v.type in ("S", "B"):
+                groups.setdefault((v.type, v.value), []).append(item)
+            elif v is not None and v.type == "N":
+                groups.setdefault((v.type, v.cast_value), []).append(item)
+    if h is None or h.type not in ("S", "B", "N"):
+        return None
+    return list(groups.get((h.type, h.value if h.type != "N" else h.cast_value), ()))
 
 
 def _every_item(table):
