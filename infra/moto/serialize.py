@@ -9,9 +9,11 @@
 # polls especially) keep their own threads.
 #
 # TransactWriteItems rolls back with an undo log instead of moto's copies
-# of whole tables, Query reads only what it needs, and Scan sorts the table
-# once per change rather than once per page; see transact_write_items,
-# query and all_items below for why.
+# of whole tables, Query reads only what it needs (the part of a partition
+# its sort-key condition can match, the items with an index key), and Scan
+# sorts the table once per change rather than once per page and starts a
+# page at its start key; see transact_write_items, query, scan and
+# all_items below for why.
 import bisect
 import copy
 import inspect
