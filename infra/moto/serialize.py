@@ -9,10 +9,14 @@
 # polls especially) keep their own threads.
 #
 # TransactWriteItems rolls back with an undo log instead of moto's copies
-# of whole tables, Query reads only what it needs, and Scan sorts the table
-# once per change rather than once per page; see transact_write_items,
-# query and all_items below for why.
+# of whole tables, Query reads only what it needs (the part of a partition
+# its sort-key condition can match, the items with an index key), and Scan
+# sorts the table once per change rather than once per page and starts a
+# page at its start key; see transact_write_items, query, scan and
+# all_items below for why.
+import bisect
 import copy
+import inspect
 import sys
 import threading
 
@@ -20,6 +24,11 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 _lock = threading.RLock()
+# DynamoDB requests that may write so far: an index query's cache of the
+# items by index key (_by_index below) is of one generation, since an
+# update changes an item's index keys in place.
+_generation = [0]
+_READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
 
 
 def _serialised(cls):
@@ -27,9 +36,15 @@ def _serialised(cls):
 
     def call_action(self):
         with _lock:
+            if cls is DynamoHandler and not _reads(self._get_action()):
+                _generation[0] += 1
             return original(self)
 
     cls.call_action = call_action
+
+
+def _reads(action):
+    return action in _READS or action.startswith(("Describe", "List"))
 
 
 import moto.dynamodb.models as _models  # noqa: E402
@@ -112,6 +127,7 @@ def transact_write_items(self, transact_items):
 
 def _restore(table, h, r, prior):
     table._sorted = None
+    table.__dict__.get("_by_range", {}).pop(h, None)
     if r is None:
         if prior is None:
             table.items.pop(h, None)
@@ -135,6 +151,8 @@ _INDEX = object()  # the scope of an index query: every item
 
 def all_items(self):
     scope = getattr(self, "_query_scope", None)
+    if isinstance(scope, list):
+        return scope
     if scope is None:
         # A Scan sorts the whole table for every page it answers; the order
         # only changes when an item is put or deleted, so it is kept until
@@ -144,9 +162,7 @@ def all_items(self):
         return list(self._sorted)
     if scope is _INDEX:
         # Any order: the query sorts what matches by the index's keys.
-        if self.range_key_attr:
-            return [i for part in self.items.values() for i in part.values()]
-        return list(self.items.values())
+        return _every_item(self)
     part = self.items.get(scope)
     if part is None:
         return []
@@ -162,6 +178,14 @@ def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_k
     needs only its partition, and an index query only the items, unsorted,
     since it sorts the ones that match. Results are unchanged."""
     self._query_scope = _INDEX if index_name else hash_key
+    if index_name:
+        keyed = _by_index(self, index_name, hash_key)
+        if keyed is not None:
+            self._query_scope = keyed
+    elif self.range_key_attr:
+        narrowed = _narrowed(self, hash_key, range_comparison, range_objs, exclusive_start_key, scan_index_forward)
+        if narrowed is not None:
+            self._query_scope = narrowed
     try:
         return _query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
                       scan_index_forward, projection_expressions, index_name, *args, **kwargs)
@@ -169,18 +193,160 @@ def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_k
         self._query_scope = None
 
 
-def _invalidating(method):
+def _by_range(table, h):
+    """The partition's items sorted by sort key, with the keys' values, kept
+    until an item of the partition is put or deleted (updates change items
+    in place, never their keys); None when its sort keys are of several
+    types, which only moto's own comparisons order."""
+    parts = table.__dict__.setdefault("_by_range", {})
+    got = parts.get(h)
+    if got is None:
+        items = list(table.items.get(h, {}).values())
+        types = {i.range_key.type for i in items}
+        if len(types) > 1:
+            return None
+        items.sort(key=lambda i: i.range_key.cast_value)
+        got = parts[h] = ([i.range_key.cast_value for i in items], items, types.pop() if types else None)
+    return got
+
+
+def _by_index(table, name, h):
+    """The items whose key in index name is h, from the table's items
+    grouped by that key once per generation of writes: moto compares every
+    item of the table with the key on every index query (milliseconds per
+    query at a hundred thousand items, every other call waiting). None
+    leaves it to moto (an index unknown, or of a composite key)."""
+    index = next((i for i in table.all_indexes() if i.name == name), None)
+    if index is None:
+        return None
+    hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+    if len(hashes) != 1:
+        return None
+    cache = table.__dict__.get("_by_index")
+    if cache is None or cache[0] != _generation[0]:
+        cache = table._by_index = (_generation[0], {})
+    groups = cache[1].get(name)
+    if groups is None:
+        groups = cache[1][name] = {}
+        for item in _every_item(table):
+            v = item.attrs.get(hashes[0])
+            if v is not None and v.type in ("S", "B"):
+                groups.setdefault((v.type, v.value), []).append(item)
+            elif v is not None and v.type == "N":
+                groups.setdefault((v.type, v.cast_value), []).append(item)
+    if h is None or h.type not in ("S", "B", "N"):
+        return None
+    return list(groups.get((h.type, h.value if h.type != "N" else h.cast_value), ()))
+
+
+def _every_item(table):
+    if table.range_key_attr:
+        return [i for part in table.items.values() for i in part.values()]
+    return list(table.items.values())
+
+
+def _narrowed(table, h, comparison, objs, start, forward):
+    """The items of partition h that can match the sort key condition and
+    come after the exclusive start key, found by bisection in the sorted
+    partition: moto compares every item of the partition with the condition
+    and the start key on every page, which made each query of a partition of
+    thousands of items (an invoice's lines) cost milliseconds while every
+    other call waited. moto still applies the condition and the start key to
+    what is left, so the answer is unchanged; None leaves it all to moto."""
+    got = _by_range(table, h)
+    if got is None:
+        return None
+    keys, items, kind = got
+    lo, hi = 0, len(keys)
+    if comparison:
+        if any(o.type != kind for o in objs):
+            return None
+        v = [o.cast_value for o in objs]
+        if comparison in ("=", "EQ"):
+            lo, hi = bisect.bisect_left(keys, v[0]), bisect.bisect_right(keys, v[0])
+        elif comparison in ("<", "LT"):
+            hi = bisect.bisect_left(keys, v[0])
+        elif comparison in ("<=", "LE"):
+            hi = bisect.bisect_right(keys, v[0])
+        elif comparison in (">", "GT"):
+            lo = bisect.bisect_right(keys, v[0])
+        elif comparison in (">=", "GE"):
+            lo = bisect.bisect_left(keys, v[0])
+        elif comparison == "BETWEEN":
+            lo, hi = bisect.bisect_left(keys, v[0]), bisect.bisect_right(keys, v[1])
+        elif comparison == "BEGINS_WITH" and isinstance(v[0], str):
+            lo = hi = bisect.bisect_left(keys, v[0])
+            while hi < len(keys) and keys[hi].startswith(v[0]):
+                hi += 1
+        else:
+            return None
+    if start and table.range_key_attr in start:
+        s = DynamoType(start[table.range_key_attr])
+        if s.type != kind:
+            return None
+        if forward is False:
+            hi = min(hi, bisect.bisect_left(keys, s.cast_value))
+        else:
+            lo = max(lo, bisect.bisect_right(keys, s.cast_value))
+    return items[lo:max(lo, hi)]
+
+
+def _invalidating(method, partition):
     def wrapper(self, *args, **kwargs):
         self._sorted = None
-        return method(self, *args, **kwargs)
+        out = method(self, *args, **kwargs)
+        self.__dict__.get("_by_range", {}).pop(partition(out, *args), None)
+        return out
 
     return wrapper
 
 
+_scan = Table.scan
+
+
+def scan(self, *args, **kwargs):
+    """moto answers a Scan page after the first by comparing every item
+    of the table before the page's start key with it: a whole scan of N
+    items cost N²/page comparisons (minutes at a hundred thousand items).
+    The page starts here at the start key, found by bisection in the
+    table's order; moto still applies the start key to what is left."""
+    call = inspect.signature(_scan).bind(self, *args, **kwargs)
+    start = call.arguments.get("exclusive_start_key")
+    if not start or call.arguments.get("index_name") or call.arguments.get("segments", (None, None)) != (None, None):
+        return _scan(self, *args, **kwargs)
+    after = _scan_after(self, start)
+    if after is None:
+        return _scan(self, *args, **kwargs)
+    self._query_scope = after
+    try:
+        return _scan(self, *args, **kwargs)
+    finally:
+        self._query_scope = None
+
+
+def _scan_after(table, start):
+    """The items of the table after start in a Scan's order; None when the
+    keys' types do not order by their values alone."""
+    if getattr(table, "_sorted", None) is None:
+        table._sorted = _all_items(table)
+    cached = table.__dict__.get("_sorted_keys")
+    if cached is None or cached[0] is not table._sorted:
+        def key(i):
+            return (i.hash_key.cast_value, i.range_key.cast_value if table.range_key_attr else None)
+        cached = table._sorted_keys = (table._sorted, [key(i) for i in table._sorted])
+    try:
+        h = DynamoType(start[table.hash_key_attr]).cast_value
+        r = DynamoType(start[table.range_key_attr]).cast_value if table.range_key_attr else None
+        return table._sorted[bisect.bisect_right(cached[1], (h, r)):]
+    except (KeyError, TypeError):
+        return None
+
+
 Table.all_items = all_items
 Table.query = query
-Table.put_item = _invalidating(Table.put_item)
-Table.delete_item = _invalidating(Table.delete_item)
+Table.scan = scan
+Table.put_item = _invalidating(Table.put_item, lambda item, *_, **__: item.hash_key)
+Table.delete_item = _invalidating(Table.delete_item, lambda _, *args, **kwargs: args[0] if args else kwargs.get("hash_key"))
 
 import hashlib  # noqa: E402
 import json as _json  # noqa: E402

@@ -263,6 +263,95 @@ func TestShim_Read(t *testing.T) {
 			}
 		})
 	}
+	// The shim groups the items by index key between writes: an update
+	// that moves an item to another index key must show in the next query.
+	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{"pk": s("b"), "sk": s("1")},
+		UpdateExpression: aws.String("SET g = :g"), ExpressionAttributeValues: map[string]types.AttributeValue{":g": s("y")}}); err != nil {
+		t.Fatal(err)
+	}
+	for v, want := range map[string][]string{"x": {"a2", "a3"}, "y": {"c0", "b1"}} {
+		in := dynamodb.QueryInput{TableName: aws.String(table), IndexName: aws.String("by-g"), KeyConditionExpression: aws.String("g = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": s(v)}}
+		if diff := cmp.Diff(want, query(in)); diff != "" {
+			t.Errorf("index key %s after an update (-want +got):\n%s", v, diff)
+		}
+	}
+}
+
+// TestShim_QueryRange checks the shim's sort-key conditions, which it
+// answers from the partition kept sorted, against what DynamoDB answers:
+// each condition, forwards and backwards, page by page, and after a put
+// and a delete in the partition, which must show in the next query.
+func TestShim_QueryRange(t *testing.T) {
+	ctx := context.Background()
+	db := dynamodb.NewFromConfig(shimConfig(t))
+	table := "shim-range"
+	createTable(ctx, t, db, pkSKTable(table))
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	write := func(put bool, sk string) {
+		t.Helper()
+		k := map[string]types.AttributeValue{"pk": s("p"), "sk": s(sk)}
+		var err error
+		if put {
+			_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: k})
+		} else {
+			_, err = db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: k})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sk := range []string{"l#2", "k#9", "m#1", "l#1", "l#3", "l"} {
+		write(true, sk)
+	}
+	query := func(cond string, values map[string]string, forward bool) []string {
+		t.Helper()
+		in := &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p AND " + cond),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("p")}, ScanIndexForward: aws.Bool(forward), Limit: aws.Int32(1)}
+		for k, v := range values {
+			in.ExpressionAttributeValues[k] = s(v)
+		}
+		var got []string
+		for {
+			out, err := db.Query(ctx, in)
+			if err != nil {
+				t.Fatalf("Query %s: %v", cond, err)
+			}
+			for _, it := range out.Items {
+				got = append(got, it["sk"].(*types.AttributeValueMemberS).Value)
+			}
+			if out.LastEvaluatedKey == nil {
+				return got
+			}
+			in.ExclusiveStartKey = out.LastEvaluatedKey
+		}
+	}
+	tests := []struct {
+		cond    string
+		values  map[string]string
+		forward bool
+		want    []string
+	}{
+		{"begins_with(sk, :a)", map[string]string{":a": "l#"}, true, []string{"l#1", "l#2", "l#3"}},
+		{"begins_with(sk, :a)", map[string]string{":a": "l#"}, false, []string{"l#3", "l#2", "l#1"}},
+		{"begins_with(sk, :a)", map[string]string{":a": "n"}, true, nil},
+		{"sk BETWEEN :a AND :b", map[string]string{":a": "l#2", ":b": "m#1"}, true, []string{"l#2", "l#3", "m#1"}},
+		{"sk = :a", map[string]string{":a": "l#3"}, true, []string{"l#3"}},
+		{"sk < :a", map[string]string{":a": "l#1"}, true, []string{"k#9", "l"}},
+		{"sk <= :a", map[string]string{":a": "l#1"}, false, []string{"l#1", "l", "k#9"}},
+		{"sk > :a", map[string]string{":a": "l#3"}, true, []string{"m#1"}},
+		{"sk >= :a", map[string]string{":a": "l#3"}, false, []string{"m#1", "l#3"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, query(tt.cond, tt.values, tt.forward)); diff != "" {
+			t.Errorf("%s %v forward=%v (-want +got):\n%s", tt.cond, tt.values, tt.forward, diff)
+		}
+	}
+	write(true, "l#25")
+	write(false, "l#1")
+	if diff := cmp.Diff([]string{"l#2", "l#25", "l#3"}, query("begins_with(sk, :a)", map[string]string{":a": "l#"}, true)); diff != "" {
+		t.Errorf("after a put and a delete (-want +got):\n%s", diff)
+	}
 }
 
 // TestShim_RetriedTransaction: DynamoDB answers a TransactWriteItems sent

@@ -59,8 +59,10 @@ func TestJobOf(t *testing.T) {
 	}
 }
 
-// TestJobSet_Observe keeps each job's invocation with the most calls at
-// each size, whatever the phase that ran it, and ignores what ran no job.
+// TestJobSet_Observe keeps each job's most calls (with that invocation's
+// units and durations) and most items at each size, which at H are two
+// invocations', whatever the phase that ran them, and ignores what ran no
+// job.
 func TestJobSet_Observe(t *testing.T) {
 	unit := func(step int) []Message { return []Message{{Kind: "job.billing", Run: "r", Step: step}} }
 	call := func(inv int64, items int) Call {
@@ -83,7 +85,7 @@ func TestJobSet_Observe(t *testing.T) {
 	})
 	got := js.measures()
 	want := []Measure{
-		{Name: "billing batch · job.billing", Function: "BillingFunction", Calls: [2]int{3, 4}, Items: [2]int{15, 8}, RCU: [2]float64{3, 4},
+		{Name: "billing batch · job.billing", Function: "BillingFunction", Calls: [2]int{3, 4}, Items: [2]int{18, 8}, RCU: [2]float64{3, 4},
 			AWS: [2]time.Duration{30 * time.Millisecond, 40 * time.Millisecond}, Took: [2]time.Duration{time.Second, 0}, Seen: [2]bool{true, true}},
 		{Name: "billing batch · job.billing (a run's last step)", Function: "BillingFunction", Calls: [2]int{1, 1}, Items: [2]int{1, 1}, RCU: [2]float64{1, 1},
 			AWS: [2]time.Duration{10 * time.Millisecond, 10 * time.Millisecond}, Seen: [2]bool{true, true}},

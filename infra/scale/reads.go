@@ -102,20 +102,28 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 				return err
 			}
 		}
+		lap := cfg.stopwatch()
 		for j, l := range lists {
 			if err := l.measure(ctx, p, rec, &rr.Lists[j], i); err != nil {
 				return err
 			}
 		}
+		lap("the order lists")
 		for _, fn := range []string{"FulfillmentFunction", "BillingFunction"} {
 			if err := runSchedule(ctx, a, rec, cfg, js, i, fn, hs.Schedule[fn]); err != nil {
 				return err
 			}
 		}
+		lap = cfg.stopwatch()
 		if err := ex.measure(ctx, rec, cfg, js, i); err != nil {
 			return err
 		}
-		return um.measure(ctx, rec, cfg, js, i, size)
+		lap("the export and the line items")
+		if err := um.measure(ctx, rec, cfg, js, i, size); err != nil {
+			return err
+		}
+		lap("the usage files and a file processed")
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -243,6 +251,16 @@ func atSizes(ctx context.Context, c *Cloner, rec *Recorder, cfg Config, h, have 
 			copied.Sub(start).Round(100*time.Millisecond), settled.Sub(copied).Round(100*time.Millisecond), time.Since(settled).Round(100*time.Millisecond))
 	}
 	return nil
+}
+
+// stopwatch returns a function that prints, as progress, what it is told
+// was done and how long it took since the last call (or since stopwatch).
+func (c Config) stopwatch() func(what string) {
+	last := time.Now()
+	return func(what string) {
+		c.progress("scale: %s in %s", what, time.Since(last).Round(100*time.Millisecond))
+		last = time.Now()
+	}
 }
 
 func (c Config) progress(format string, args ...any) {

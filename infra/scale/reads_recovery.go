@@ -74,9 +74,12 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 	}
 	list := listEndpoint{"vendor GET /public/v1/webhooks/{id}/deliveries?status=failed&limit=10", "/public/v1/webhooks/" + wh.ID + "/deliveries?status=failed&limit=10", v, maxLimit}
 	err = atSizes(ctx, cl, rec, cfg, recoveryH(cfg), 1, func(i, _ int) error {
+		lap := cfg.stopwatch()
 		if err := list.measure(ctx, p, rec, &m, i); err != nil {
 			return err
 		}
+		lap("the failed deliveries' list")
+		defer lap("the webhook recovery")
 		rec.Start()
 		err := requestRecovery(ctx, cfg, w.Vendor.ID, wh.ID, failed[0].Updated)
 		derr := settle(ctx, rec, cfg)

@@ -81,12 +81,14 @@ const (
 
 // The read model's default sizes, which `make scale` and the README quote:
 // H orders (and usage files), catalog units and failed deliveries. They
-// keep the whole run near the CI budget: the billing run at 10·H visits
-// every subscription, and is most of the read model's time (README "The
-// read path").
+// keep the whole run near the CI budget (README "The read path"): the
+// billing run at 10·H visits every subscription and is most of the read
+// model's time; a catalog unit is 27 items, which the emulator writes and
+// the relay counts at 10·H; and a recovery's units follow each other, one
+// page of its one shard at a time, each crossing the stream and the queue.
 const (
-	DefaultReadsH    = 100
-	DefaultCatalogH  = 50
+	DefaultReadsH    = 500
+	DefaultCatalogH  = 100
 	DefaultRecoveryH = 200
 )
 
@@ -96,6 +98,7 @@ const (
 // vendor approves every request and the pipeline drains again.
 func Run(ctx context.Context, cfg Config) (Report, error) {
 	cfg.defaults()
+	lap := cfg.stopwatch()
 	raw := dynamodb.NewFromConfig(cfg.AWS)
 	desc, err := raw.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(cfg.App.TableName)})
 	if err != nil {
@@ -164,6 +167,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rep := Build(calls, invs, sh, cfg.Orders, cfg.Warm)
 	rep.Lines, rep.Customers = cfg.Lines, cfg.Customers
+	lap("the write path")
 	if cfg.ReadsH > 0 {
 		if rep.Reads, err = readsModel(ctx, cfg, rec, raw, schema, a, p, w, shared, seed, customer); err != nil {
 			return Report{}, err
