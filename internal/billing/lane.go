@@ -22,10 +22,11 @@ import (
 
 // A period's rating runs in lanes, in parallel. The provider's asset index
 // shards are split into AssetLanes contiguous ranges, one lane each (an
-// asset's lines belong to the one shard its index entry is in), and
-// UsageLanes usage lanes, numbered from usageLane, rate the period's usage
-// files: usage lane u the record shards u, u+UsageLanes, ... of every file,
-// so that a large file's shards are rated side by side. Each lane is a
+// asset's lines belong to the one shard its index entry is in), and the
+// usage lanes, numbered from usageLane, rate the period's usage files:
+// usage lane u the record shards u, u+stride, ... of every file (the stride
+// is how many usage lanes the run started), so that a large file's shards
+// are rated side by side. Each lane is a
 // chain of units with its own cursor and totals in its own item,
 //
 //	BILLING#<provider> / RUN#<lane>
@@ -121,7 +122,7 @@ func (b *Biller) laneUnit(ctx context.Context, st runState, lane, step int, emit
 
 // fanOut sets the lanes of st's period: AssetLanes from the provider's
 // asset count (one BatchGetItem; a count that lags only changes how many
-// lanes share the shards), and UsageLanes from the record shards the
+// lanes share the shards), and the usage lanes from the record shards the
 // period's first files use (one Query of up to filesPage files: a larger
 // file further on is rated by as many lanes, only in more units each).
 func (b *Biller) fanOut(ctx context.Context, st *runState) error {
@@ -138,11 +139,11 @@ func (b *Biller) fanOut(ctx context.Context, st *runState) error {
 	if err != nil || len(files) == 0 {
 		return err
 	}
-	st.UsageLanes = 1
+	shards := 1
 	for _, f := range files {
-		st.UsageLanes = max(st.UsageLanes, min(f.UsedRecordShards(), usageLanes))
+		shards = max(shards, min(f.UsedRecordShards(), usageLanes))
 	}
-	for u := range st.UsageLanes {
+	for u := range shards {
 		st.Active = append(st.Active, usageLane+u)
 	}
 	return nil
@@ -151,9 +152,17 @@ func (b *Biller) fanOut(ctx context.Context, st *runState) error {
 // filesPage is how many files a Query of the period's files reads.
 func (st runState) filesPage() int { return st.bound(filesPage) }
 
-// usageStride is how many usage lanes share the record shards: a run item
-// from before there were several counts one.
-func (st runState) usageStride() int { return max(st.UsageLanes, 1) }
+// usageStride is how many usage lanes share the record shards: the run's
+// active lanes from usageLane on.
+func (st runState) usageStride() int {
+	n := 0
+	for _, lane := range st.Active {
+		if lane >= usageLane {
+			n++
+		}
+	}
+	return max(n, 1)
+}
 
 // laneShards are the shards [lo, hi) of the asset index that asset lane
 // rates.

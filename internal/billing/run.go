@@ -114,10 +114,8 @@ type runState struct {
 	Period string `dynamodbav:"period,omitempty"`
 	Fan    int    `dynamodbav:"fan,omitempty"`    // the step that started the period's lanes
 	Active []int  `dynamodbav:"active,omitempty"` // the lanes it started
-	// AssetLanes is how many lanes share the asset index's shards, and
-	// UsageLanes how many share the usage files' record shards.
+	// AssetLanes is how many lanes share the asset index's shards.
 	AssetLanes int   `dynamodbav:"asset_lanes,omitempty"`
-	UsageLanes int   `dynamodbav:"usage_lanes,omitempty"`
 	Joined     int   `dynamodbav:"joined"`          // how many of them finished
 	Now        int64 `dynamodbav:"now"`             // the run's clock (Unix ms): which periods close
 	Updated    int64 `dynamodbav:"updated"`         // Unix ms of the last step: a stale run is taken over
