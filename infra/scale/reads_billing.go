@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/mercato-dev/mercato/internal/app"
-	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 )
 
@@ -54,18 +53,14 @@ func settleBilling(ctx context.Context, a *app.App, rec *Recorder, cfg Config) e
 }
 
 // boundBillingClose sets what bounds a billing run's last step, its
-// invoice step: it writes the period's invoices from one Query of the
-// lane items, one item a lane, and a provider's run has one lane per two
-// pages of its assets, at most billing.Lanes. Between H (one lane) and
-// 10·H (several) its items grow with the lanes up to that bound, not with
-// the tenant past it: its ratio is reported, not held, and its calls do
-// not grow.
+// invoice step: it writes the period's invoices from the totals the lanes
+// added to the run item, one item whatever the number of lanes (one per
+// two pages of the provider's assets, more at 10·H than at H), so its
+// ratio is held like any unit's.
 func boundBillingClose(jobs []Measure) {
 	for k := range jobs {
-		if !strings.Contains(jobs[k].Name, "job.billing (a run's last step)") {
-			continue
+		if strings.Contains(jobs[k].Name, "job.billing (a run's last step)") {
+			jobs[k].Bound = "the run item and an invoice a currency, whatever its lanes"
 		}
-		jobs[k].Bound = fmt.Sprintf("one Query of at most %d lane items", billing.Lanes)
-		jobs[k].Grows = fmt.Sprintf("it reads one item a lane, and a run has up to %d lanes, more at 10·H than at H", billing.Lanes)
 	}
 }

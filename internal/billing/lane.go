@@ -35,8 +35,13 @@ import (
 // run or period is a lane not started yet. A lane's step commits its item,
 // conditional on the step it read, with its next unit; its last step
 // commits instead, in the same transaction, the run item's count of
-// finished lanes, conditional on the count it read, and the lane that
-// finishes last moves the run to its invoice step and emits that unit.
+// finished lanes and the run's totals with its own added, conditional on
+// the count it read, and the lane that finishes last moves the run to its
+// invoice step and emits that unit. The lane item's condition makes the
+// commit once per lane (a redelivery finds the lane done, or loses the
+// transaction), and the count's makes each lane add to the totals it read
+// last (a lane that loses to another reads the run item again), so every
+// lane's totals are in the run's exactly once.
 
 // usageLane is the first usage lane; asset lanes are numbered from 0.
 const usageLane = layout.Shards
@@ -63,10 +68,6 @@ const lanePages = 2
 // lanes bounds a lane's number: one transaction emits a fan-out's units
 // with the run item (DynamoDB takes up to 100 items).
 const lanes = usageLane + usageLanes
-
-// Lanes is the most lanes a period's rating runs in: the invoice step
-// reads one item of each.
-const Lanes = lanes
 
 // joinAttempts bounds how often a lane's last step tries its commit when
 // other lanes count themselves in the run item meanwhile (the backoff
@@ -243,7 +244,7 @@ func (b *Biller) laneAdvance(ctx context.Context, st runState, ln, next laneStat
 				err = b.emitUnit(tx, Unit{Provider: st.provider(), Run: st.Run, Fan: st.Fan, Lane: ln.Lane, Step: next.Step}, now)
 			}
 		} else {
-			err = b.join(tx, st, now, emit)
+			err = b.join(tx, st, next, now, emit)
 		}
 		if err == nil {
 			err = tx.Commit(ctx)
@@ -285,11 +286,21 @@ func joinBackoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
 }
 
-// join adds to tx the run item with one more lane finished, conditional
-// on the count st read; the last lane moves the run to its invoice step.
-func (b *Biller) join(tx *dynamo.Tx, st runState, now time.Time, emit bool) error {
+// join adds to tx the run item with one more lane finished and the lane's
+// totals added to the run's, conditional on the count st read; the last
+// lane moves the run to its invoice step.
+func (b *Biller) join(tx *dynamo.Tx, st runState, ln laneState, now time.Time, emit bool) error {
+	sum, err := st.totals()
+	if err != nil {
+		return err
+	}
+	own, err := ln.totals()
+	if err != nil {
+		return err
+	}
+	sum.merge(own)
 	next := st
-	next.Joined, next.Updated = st.Joined+1, now.UnixMilli()
+	next.Joined, next.Summed, next.Sums, next.Updated = st.Joined+1, st.Summed+1, dynamo.DocJSON(sum), now.UnixMilli()
 	if next.Joined == len(st.Active) {
 		next.Phase, next.Step = phaseInvoice, st.Step+1
 	}

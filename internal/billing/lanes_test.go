@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
@@ -28,12 +29,73 @@ import (
 
 // countingAPI keeps the job.billing events of the transactions that
 // committed through it: the units the relay would publish, without
-// scanning the table for them. calls counts the app's DynamoDB calls.
+// scanning the table for them. calls counts the app's DynamoDB calls, and
+// read the items its reads returned.
 type countingAPI struct {
 	dynamo.API
 	calls     *dynamo.Counter
 	mu        sync.Mutex
 	committed []dynamo.EventItem
+	read      int
+}
+
+// reset forgets the calls and the items read.
+func (c *countingAPI) reset() {
+	c.calls.Reset()
+	c.mu.Lock()
+	c.read = 0
+	c.mu.Unlock()
+}
+
+// itemsRead is how many items the reads returned since the last reset.
+func (c *countingAPI) itemsRead() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.read
+}
+
+func (c *countingAPI) count(n int) {
+	c.mu.Lock()
+	c.read += n
+	c.mu.Unlock()
+}
+
+func (c *countingAPI) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	out, err := c.API.GetItem(ctx, in, o...)
+	if err == nil && out.Item != nil {
+		c.count(1)
+	}
+	return out, err
+}
+
+func (c *countingAPI) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	out, err := c.API.Query(ctx, in, o...)
+	if err == nil {
+		c.count(len(out.Items))
+	}
+	return out, err
+}
+
+func (c *countingAPI) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
+	out, err := c.API.TransactGetItems(ctx, in, o...)
+	if err == nil {
+		for _, r := range out.Responses {
+			if r.Item != nil {
+				c.count(1)
+			}
+		}
+	}
+	return out, err
+}
+
+func (c *countingAPI) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	out, err := c.API.BatchGetItem(ctx, in, o...)
+	if err == nil {
+		for _, items := range out.Responses {
+			c.count(len(items))
+		}
+	}
+	return out, err
 }
 
 // take removes and returns the committed units of provider.
@@ -191,6 +253,96 @@ func TestRun_CallsPerUnit(t *testing.T) {
 	}
 }
 
+// invoiceCost is what a run's invoice steps cost: the most DynamoDB calls
+// of one, by operation, and the most items one read.
+type invoiceCost struct {
+	calls map[string]int
+	items int
+}
+
+// invoiceSteps drives provider's run through the billing function's
+// handler one message at a time, each delivered twice (the duplicate must
+// do nothing), and returns what its invoice steps cost and how many lanes
+// its first fan-out started.
+func invoiceSteps(t *testing.T, a *app.App, c *countingAPI, provider string) (invoiceCost, int) {
+	t.Helper()
+	h := queueHandler(t, a)
+	cost, lanes := invoiceCost{calls: map[string]int{}}, 0
+	for round := range 1000 {
+		batch := c.take(t, provider)
+		if len(batch) == 0 {
+			return cost, lanes
+		}
+		for _, msg := range batch {
+			u := unit(t, msg)
+			if u.Fan > 0 && u.Step == 0 && round == 1 {
+				lanes++
+			}
+			c.reset()
+			if failed := deliver(t, h, msg); len(failed) != 0 {
+				t.Fatalf("unit %+v failed", u)
+			}
+			if u.Fan == 0 && u.Step > 0 {
+				if c.calls.Total() > total(cost.calls) {
+					cost.calls = c.calls.Calls()
+				}
+				cost.items = max(cost.items, c.itemsRead())
+			}
+			if failed := deliver(t, h, msg); len(failed) != 0 {
+				t.Fatalf("duplicate of unit %+v failed", u)
+			}
+		}
+	}
+	t.Fatal("the run did not end in 1000 rounds")
+	return cost, 0
+}
+
+func total(calls map[string]int) int {
+	n := 0
+	for _, v := range calls {
+		n += v
+	}
+	return n
+}
+
+// TestRun_InvoiceStepReads: a run's invoice step reads the run item, not
+// its lanes' items: with one lane (2 assets in one shard) and with 8 (32
+// assets over every shard, 2 a page), each invoice step makes the same
+// DynamoDB calls and reads the same items, and both invoices are exact.
+func TestRun_InvoiceStepReads(t *testing.T) {
+	a, c := countedApp(t)
+	sizes := []struct {
+		provider      string
+		assets, lanes int
+		shards        int
+	}{{"PA-801-801", 2, 1, 1}, {"PA-802-802", 32, 8, layout.Shards}}
+	costs := make([]invoiceCost, len(sizes))
+	for i, s := range sizes {
+		seedProviderOver(t, a, s.provider, s.assets, s.shards)
+		if err := biller(t, a, 2).Start(context.Background(), s.provider); err != nil {
+			t.Fatal(err)
+		}
+		var lanes int
+		costs[i], lanes = invoiceSteps(t, a, c, s.provider)
+		if lanes != s.lanes {
+			t.Errorf("%d assets: %d lanes, want %d", s.assets, lanes, s.lanes)
+		}
+		if diff := cmp.Diff(wantN(s.provider, s.assets), summary(t, biller(t, a, 0), s.provider)); diff != "" {
+			t.Errorf("%d assets (-want +got):\n%s", s.assets, diff)
+		}
+	}
+	t.Logf("an invoice step: 1 lane %v calls, %d items read; 8 lanes %v, %d", costs[0].calls, costs[0].items, costs[1].calls, costs[1].items)
+	if costs[0].items == 0 {
+		t.Error("the invoice step read no item")
+	}
+	if diff := cmp.Diff(costs[0].calls, costs[1].calls); diff != "" {
+		t.Errorf("an invoice step's calls (-1 lane +8 lanes):\n%s", diff)
+	}
+	if costs[1].items != costs[0].items {
+		t.Errorf("an invoice step read %d items with 8 lanes, %d with 1", costs[1].items, costs[0].items)
+	}
+}
+
 // usageRecord is a usage record as the usage function stores it.
 type usageRecord struct {
 	PK       string `dynamodbav:"pk"`
@@ -298,10 +450,12 @@ func TestRun_UsageUnits(t *testing.T) {
 }
 
 // TestRun_ConcurrentLanes: the lanes' units are delivered at once, each
-// to its own invocation, as SQS delivers them to concurrent functions.
-// The 8 lanes (one asset in each shard, 2 a page: 4 shards and 2 units a
-// lane) finish together, count themselves in the run item one after
-// another, and the invoice step is enqueued exactly once per period.
+// to its own invocation, as SQS delivers them to concurrent functions,
+// and each twice (SQS may hand a message to two invocations). The 8 lanes
+// (one asset in each shard, 2 a page: 4 shards and 2 units a lane) finish
+// together, count themselves and add their totals in the run item one
+// after another, each once although two copies of its last unit race, and
+// the invoice step is enqueued exactly once per period.
 func TestRun_ConcurrentLanes(t *testing.T) {
 	a, c := countedApp(t)
 	h := queueHandler(t, a)
@@ -311,7 +465,7 @@ func TestRun_ConcurrentLanes(t *testing.T) {
 		t.Fatal(err)
 	}
 	kinds := map[string]int{}
-	deliverAtOnce(t, h, c, provider, false, func(u billing.Unit, msg events.SQSMessage) { kinds[unitKind(t, msg)]++ })
+	deliverAtOnce(t, h, c, provider, duplicateTogether, func(u billing.Unit, msg events.SQSMessage) { kinds[unitKind(t, msg)]++ })
 	// A start, then per period one invoice step.
 	if kinds["run"] != 1+3 {
 		t.Errorf("%d run units, want %d", kinds["run"], 1+3)
@@ -347,7 +501,7 @@ func TestRun_UsageLanes(t *testing.T) {
 	}
 	lanes := map[int]int{}
 	runs := 0
-	deliverAtOnce(t, h, c, provider, true, func(u billing.Unit, _ events.SQSMessage) {
+	deliverAtOnce(t, h, c, provider, duplicateAfter, func(u billing.Unit, _ events.SQSMessage) {
 		if u.Fan == 0 {
 			runs++
 			return
@@ -391,27 +545,44 @@ func unit(t *testing.T, msg events.SQSMessage) billing.Unit {
 	return u
 }
 
+// duplicates is when deliverAtOnce delivers every unit a second time:
+// after its batch (a redelivery once the first was acknowledged), or with
+// it, to an invocation of its own (both read the same step, and one of
+// them must lose its commit).
+type duplicates int
+
+const (
+	duplicateAfter duplicates = iota
+	duplicateTogether
+)
+
 // deliverAtOnce drives provider's run through h a batch at a time: the
 // units committed since the last batch, each to its own invocation at
-// once, as SQS delivers them to concurrent functions, and, when again,
-// each once more after the batch (the duplicate must do nothing). seen
-// is told of every unit before it is delivered.
-func deliverAtOnce(t *testing.T, h app.SQSHandler, c *countingAPI, provider string, again bool, seen func(billing.Unit, events.SQSMessage)) {
+// once, as SQS delivers them to concurrent functions, each delivered a
+// second time as dup says (the duplicate must do nothing). seen is told of
+// every unit before it is delivered.
+func deliverAtOnce(t *testing.T, h app.SQSHandler, c *countingAPI, provider string, dup duplicates, seen func(billing.Unit, events.SQSMessage)) {
 	t.Helper()
 	for range 200 {
 		batch := c.take(t, provider)
 		if len(batch) == 0 {
 			return
 		}
+		copies := 1
+		if dup == duplicateTogether {
+			copies++
+		}
 		var wg sync.WaitGroup
-		failed := make([][]string, len(batch))
+		failed := make([][]string, copies*len(batch))
 		for i, msg := range batch {
 			seen(unit(t, msg), msg)
-			wg.Go(func() { failed[i] = deliver(t, h, msg) })
+			for n := range copies {
+				wg.Go(func() { failed[n*len(batch)+i] = deliver(t, h, msg) })
+			}
 		}
 		wg.Wait()
 		for i, msg := range batch {
-			if again {
+			if dup == duplicateAfter {
 				failed[i] = append(failed[i], deliver(t, h, msg)...)
 			}
 		}
@@ -422,4 +593,54 @@ func deliverAtOnce(t *testing.T, h app.SQSHandler, c *countingAPI, provider stri
 		}
 	}
 	t.Fatalf("%s's run did not end in 200 batches", provider)
+}
+
+// TestRun_JoinedByVersionBefore: a run item whose lanes were counted by
+// the version before holds no totals (that version kept them in the lane
+// items only). Its invoice step fans the period out again instead of
+// writing invoices of nothing, and the invoices come out exact.
+func TestRun_JoinedByVersionBefore(t *testing.T) {
+	a, c := countedApp(t)
+	h := queueHandler(t, a)
+	provider := "PA-901-901"
+	seedProvider(t, a, provider, 7)
+	if err := biller(t, a, 2).Start(context.Background(), provider); err != nil {
+		t.Fatal(err)
+	}
+	stripped, laneUnits := false, 0
+	for range 100 {
+		batch := c.take(t, provider)
+		if len(batch) == 0 {
+			break
+		}
+		for _, msg := range batch {
+			u := unit(t, msg)
+			if u.Fan == 0 && u.Step > 0 && !stripped {
+				// The run item as the version before's last join left it.
+				run := dynamo.Key{PK: "BILLING#" + provider, SK: "RUN"}
+				upd := expression.Remove(expression.Name("sums")).Remove(expression.Name("summed"))
+				if err := a.Table.Tx().Update("billing run", run, upd, nil).Commit(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				stripped = true
+			}
+			if u.Fan > 0 {
+				laneUnits++
+			}
+			if failed := deliver(t, h, msg); len(failed) != 0 {
+				t.Fatalf("unit %+v failed", u)
+			}
+		}
+	}
+	if !stripped {
+		t.Fatal("the run had no invoice step")
+	}
+	// 7 assets at 2 a page: per period two lanes of 3 and 2 units (see
+	// TestRun_FailingUnit), November's twice.
+	if laneUnits != 4*5 {
+		t.Errorf("%d lane units, want %d", laneUnits, 4*5)
+	}
+	if diff := cmp.Diff(want(provider), summary(t, biller(t, a, 0), provider)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }

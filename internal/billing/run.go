@@ -37,8 +37,9 @@ import (
 //	         a page (RunPage) at a time, the last lane rates the period's
 //	         usage files a page of one record shard (UsagePage) at a time;
 //	         the run item counts the lanes that finished
-//	invoice  write the period's invoices from the lanes' totals (closed when
-//	         the period ended), then the next period's rate, or done
+//	invoice  write the period's invoices from the totals the lanes added to
+//	         the run item (closed when the period ended), then the next
+//	         period's rate, or done
 //
 // Rating is incremental, page by page: a unit reads one page of assets
 // (each with its own requests) or of records, never the tenant's whole
@@ -54,9 +55,10 @@ import (
 // a lane's unit, the lane item) holds its step, and its last write is one
 // transaction that moves the item to the next step (conditional on the step
 // it read) and emits the next unit. A lane's last step also counts the lane
-// in the run item, conditional on the count it read; the lane that makes
-// the count whole moves the run to its invoice step and emits that unit, so
-// the invoices are written once. A redelivered unit finds its item moved on
+// in the run item and adds its totals to the run's, conditional on the
+// count it read; the lane that makes the count whole moves the run to its
+// invoice step and emits that unit, so the invoices are written once, from
+// the run item alone, whatever the number of lanes. A redelivered unit finds its item moved on
 // and does nothing; a unit that failed before its commit is redelivered
 // alone by SQS and rewrites the same lines (keys derived from what they
 // charge) before it adds them to its lane's totals, so nothing is billed
@@ -115,11 +117,17 @@ type runState struct {
 	Fan    int    `dynamodbav:"fan,omitempty"`    // the step that started the period's lanes
 	Active []int  `dynamodbav:"active,omitempty"` // the lanes it started
 	// AssetLanes is how many lanes share the asset index's shards.
-	AssetLanes int   `dynamodbav:"asset_lanes,omitempty"`
-	Joined     int   `dynamodbav:"joined"`          // how many of them finished
-	Now        int64 `dynamodbav:"now"`             // the run's clock (Unix ms): which periods close
-	Updated    int64 `dynamodbav:"updated"`         // Unix ms of the last step: a stale run is taken over
-	Limit      int   `dynamodbav:"limit,omitempty"` // the page: RunPage and UsagePage unless the starter bounds them tighter
+	AssetLanes int `dynamodbav:"asset_lanes,omitempty"`
+	Joined     int `dynamodbav:"joined"` // how many of them finished
+	// Sums are the finished lanes' totals, by currency (JSON): each lane
+	// adds its own in the commit that counts it in Joined. Summed is how
+	// many lanes added theirs: Joined, unless a lane was counted by the
+	// version before, which left its totals in its lane item only.
+	Sums    string `dynamodbav:"sums,omitempty"`
+	Summed  int    `dynamodbav:"summed,omitempty"`
+	Now     int64  `dynamodbav:"now"`             // the run's clock (Unix ms): which periods close
+	Updated int64  `dynamodbav:"updated"`         // Unix ms of the last step: a stale run is taken over
+	Limit   int    `dynamodbav:"limit,omitempty"` // the page: RunPage and UsagePage unless the starter bounds them tighter
 }
 
 func runKey(provider string) dynamo.Key { return dynamo.Key{PK: "BILLING#" + provider, SK: "RUN"} }
@@ -127,6 +135,14 @@ func runKey(provider string) dynamo.Key { return dynamo.Key{PK: "BILLING#" + pro
 func (st runState) provider() string { return strings.TrimPrefix(st.PK, "BILLING#") }
 
 func (st runState) now() time.Time { return time.UnixMilli(st.Now).UTC() }
+
+func (st runState) totals() (totals, error) {
+	t, err := parseTotals(st.Sums)
+	if err != nil {
+		return nil, fmt.Errorf("billing: run item of %s: %w", st.provider(), err)
+	}
+	return t, nil
+}
 
 // page is how many assets a unit rates.
 func (st runState) page() int { return st.bound(RunPage) }
@@ -343,7 +359,7 @@ func (b *Biller) step(ctx context.Context, st runState, emit bool) error {
 // takeover got there first: nothing to do.
 func (b *Biller) advance(ctx context.Context, st, next runState, emit bool) error {
 	now := b.cfg.Now().UTC()
-	next.Step, next.Updated, next.Joined = st.Step+1, now.UnixMilli(), 0
+	next.Step, next.Updated, next.Joined, next.Sums, next.Summed = st.Step+1, now.UnixMilli(), 0, "", 0
 	if next.Phase == phaseRate {
 		next.Fan = next.Step
 		if err := b.fanOut(ctx, &next); err != nil {
@@ -420,14 +436,23 @@ func (b *Biller) firstOpen(ctx context.Context, provider string, now time.Time) 
 
 func assetID(e dynamo.IndexEntry) string { return strings.TrimPrefix(e.PK, fulfillment.AssetPK("")) }
 
-// stepInvoice writes the period's invoices from the lanes' totals, closes
-// the period if it ended, and goes on to the next period or ends the run.
+// stepInvoice writes the period's invoices from the totals the lanes added
+// to the run item (it reads no lane item: its reads do not grow with the
+// lanes), closes the period if it ended, and goes on to the next period or
+// ends the run.
 func (b *Biller) stepInvoice(ctx context.Context, st runState) (runState, error) {
 	p, err := ParsePeriod(st.Period)
 	if err != nil {
 		return st, err
 	}
-	sum, err := b.store.laneTotals(ctx, st)
+	if st.Summed != st.Joined {
+		// A lane joined under the version before kept its totals to
+		// itself: the period is fanned out again, and its lanes rate
+		// it again (the same lines) into the run item.
+		st.Phase = phaseRate
+		return st, nil
+	}
+	sum, err := st.totals()
 	if err != nil {
 		return st, err
 	}

@@ -318,31 +318,3 @@ func (s *Store) lane(ctx context.Context, st runState, lane int) (laneState, err
 	}
 	return ln, nil
 }
-
-// laneTotals adds up the totals of st's lanes, which must all have
-// finished: one Query of the lane items, whatever the provider's size.
-func (s *Store) laneTotals(ctx context.Context, st runState) (totals, error) {
-	items, err := dynamo.QueryAll[laneState](ctx, s.table, dynamo.Partition{PK: runKey(st.provider()).PK, SKPrefix: laneSKPrefix})
-	if err != nil {
-		return nil, err
-	}
-	sum, done := totals{}, 0
-	for _, ln := range items {
-		if ln.Run != st.Run || ln.Fan != st.Fan {
-			continue
-		}
-		if !ln.Done {
-			return nil, fmt.Errorf("billing: lane %d of run %s has not finished", ln.Lane, st.Run)
-		}
-		t, err := ln.totals()
-		if err != nil {
-			return nil, err
-		}
-		sum.merge(t)
-		done++
-	}
-	if done != len(st.Active) {
-		return nil, fmt.Errorf("billing: %d of %d lanes of run %s finished", done, len(st.Active), st.Run)
-	}
-	return sum, nil
-}
