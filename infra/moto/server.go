@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -36,6 +37,9 @@ type Options struct {
 	// StartTimeout bounds how long Start waits for the emulator to answer
 	// HTTP; 0 means 30 s.
 	StartTimeout time.Duration
+	// Env is added to this process's environment for the emulator: moto
+	// reads its settings from it (S3_UPLOAD_PART_MIN_SIZE, ...).
+	Env []string
 }
 
 // Server is a running moto_server process.
@@ -88,6 +92,9 @@ func start(ctx context.Context, opts Options, argv []string) (*Server, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout = out
 	cmd.Stderr = out
+	if len(opts.Env) > 0 {
+		cmd.Env = append(os.Environ(), opts.Env...)
+	}
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", strings.Join(argv, " "), err)

@@ -89,7 +89,7 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	}
 	hs = rec.Handlers(hs)
 	js := &jobSet{}
-	ex := &exportModel{a: a, p: p, w: w}
+	ex := &exportModel{a: a, p: p, w: w, part: cfg.App.ExportPartBytes}
 	rr.Lists = make([]Measure, len(lists))
 	err = atSizes(ctx, c, rec, cfg, cfg.ReadsH, cfg.Orders, func(i, size int) error {
 		// At H, a billing run first, unmeasured, so that the measured

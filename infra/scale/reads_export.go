@@ -15,10 +15,14 @@ import (
 	"github.com/mercato-dev/mercato/internal/billing"
 )
 
-// s3MinPart is S3's smallest multipart part but the last: the part an
-// export unit writes (internal/billing/export.go reads lines until it has
-// one).
-const s3MinPart = 5 << 20
+// ExportPart is the reconciliation export's part in the model
+// (config.Config.ExportPartBytes; the emulator is started accepting parts
+// that small): an export unit reads lines until it has a part, and S3's
+// 5 MB part is about 18,000 lines, more than the model's invoice holds
+// even at 10·H. At 32 KB, about 128 lines, the invoice at H (about 500
+// lines) is already several full units, so the largest unit is a full
+// part at both sizes, and the limits table scales it to 5 MB.
+const ExportPart = 32 << 10
 
 // maxLineItems is the largest page of an invoice's line items (`size`).
 const maxLineItems = 2000
@@ -30,16 +34,19 @@ const maxLineItems = 2000
 // job.billing_export units, which the model starts through the invoice
 // reader as the API does, with the inline bound lowered to one line: the
 // API answers an export of up to billing.InlineExportLines lines inline,
-// more than the invoice holds at 10·H.
+// more than the invoice holds at 10·H. Its units write parts of part
+// bytes (ExportPart).
 type exportModel struct {
 	a    *app.App
 	p    *chaos.Platform
 	w    *chaos.World
+	part int
 	list Measure
 	// lines and rowBytes are the exported invoice's lines and the export
-	// file's bytes a line, at 10·H.
+	// file's bytes a line, at 10·H; bytes are the file's at each size.
 	lines    int
 	rowBytes float64
+	bytes    [2]int
 }
 
 func (ex *exportModel) measure(ctx context.Context, rec *Recorder, cfg Config, js *jobSet, i int) error {
@@ -80,7 +87,13 @@ func (ex *exportModel) measure(ctx context.Context, rec *Recorder, cfg Config, j
 		return fmt.Errorf("scale: export of %s: %w", inv.ID, err)
 	}
 	// The header and the total row are no lines.
+	ex.bytes[i] = len(file)
 	ex.lines = max(bytes.Count(file, []byte("\n"))-2, 1)
+	if want := inv.OneTimeLines + inv.UsageLines; ex.lines != want {
+		// Its parts were written by several units: none may lose or
+		// repeat a line at their seams.
+		return fmt.Errorf("scale: export of %s: %d lines in the file, %d on the invoice", inv.ID, ex.lines, want)
+	}
 	ex.rowBytes = float64(len(file)) / float64(ex.lines)
 	return nil
 }
@@ -124,20 +137,36 @@ func download(ctx context.Context, url string) ([]byte, error) {
 }
 
 // bound sets what bounds an export unit at the stated limits: one part of
-// s3MinPart bytes, about s3MinPart ÷ rowBytes lines. Below that an export
-// is one unit that reads every line, so between H and 10·H (both below
-// a part) it grows with the invoice: its ratio is reported, not held.
+// billing.DefaultExportPartBytes (5 MB), about 5 MB ÷ rowBytes lines. The
+// model's units write parts of ex.part bytes: when the file at H is larger
+// than a part, its first unit, and so the largest at both sizes, is a full
+// part, and a 5 MB part is that unit times 5 MB ÷ ex.part (the lines of a
+// 5 MB part over those of the model's part, at the same bytes a row). Its
+// calls are scaled with it, an upper bound: the model's part is one Query
+// of about 128 lines, a 5 MB part about 14 Queries of DynamoDB's 1 MB
+// pages. When the file at H fits one part, the unit grows with the
+// invoice up to 5 MB: its ratio is reported, not held.
 func (ex *exportModel) bound(jobs []Measure) {
 	if ex.rowBytes == 0 {
 		return
 	}
-	perPart := s3MinPart / ex.rowBytes
+	part := ex.part
+	if part <= 0 {
+		part = billing.DefaultExportPartBytes
+	}
+	perPart := billing.DefaultExportPartBytes / ex.rowBytes
 	for k := range jobs {
 		if !strings.Contains(jobs[k].Name, "job.billing_export") {
 			continue
 		}
-		jobs[k].Scale = perPart / float64(ex.lines)
-		jobs[k].Bound = fmt.Sprintf("a part of 5 MB: %.0f lines of %.0f bytes (%d measured)", perPart, ex.rowBytes, ex.lines)
-		jobs[k].Grows = fmt.Sprintf("a unit reads lines up to a 5 MB part, %.0f lines, and the invoice has %d at 10·H", perPart, ex.lines)
+		if ex.bytes[0] <= part {
+			jobs[k].Scale = perPart / float64(ex.lines)
+			jobs[k].Bound = fmt.Sprintf("a part of 5 MB: %.0f lines of %.0f bytes (%d measured)", perPart, ex.rowBytes, ex.lines)
+			jobs[k].Grows = fmt.Sprintf("a unit reads lines up to a part of %d KB, and the export at H is %d KB", part>>10, ex.bytes[0]>>10)
+			continue
+		}
+		jobs[k].Scale = float64(billing.DefaultExportPartBytes) / float64(part)
+		jobs[k].Bound = fmt.Sprintf("a part of 5 MB: %.0f lines of %.0f bytes, %.0f parts of the model's %d KB (%.0f lines)",
+			perPart, ex.rowBytes, jobs[k].Scale, part>>10, float64(part)/ex.rowBytes)
 	}
 }

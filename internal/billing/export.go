@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -26,8 +27,8 @@ import (
 // would not fit a Lambda answer (6 MB) nor be read in one invocation, so
 // it is written to S3 by units of the billing function, each reading the
 // lines after the last one's cursor until it has one multipart part (at
-// least exportPartBytes, S3's minimum for all parts but the last) and
-// uploading it; the last unit adds the total row and completes the
+// least Exports.PartBytes, by default S3's minimum for all parts but the
+// last) and uploading it; the last unit adds the total row and completes the
 // upload. The API answers 202 while the file is written and then a 303 to
 // a presigned link. The file belongs to one version of the invoice (its
 // Updated time): an open invoice re-rated since gets a new file.
@@ -38,8 +39,15 @@ import (
 // about 350 bytes a row, 3.5 MB of Lambda's 6 MB.
 const InlineExportLines = 10000
 
-// exportPartBytes is S3's smallest multipart part but the last.
-const exportPartBytes = 5 << 20
+// DefaultExportPartBytes is an export unit's part: S3's smallest multipart
+// part but the last, so that a unit reads as few lines as S3 allows.
+const DefaultExportPartBytes = 5 << 20
+
+// exportRowFloor is fewer bytes than a reconciliation row takes (about
+// 290): a unit's Query asks for the lines still missing from its part at
+// that size, so it reads past its part by less than a row in eight, and
+// its pages are DynamoDB's 1 MB while more than that is missing.
+const exportRowFloor = 256
 
 // exportLinkTTL is how long a presigned link to an export works.
 const exportLinkTTL = 15 * time.Minute
@@ -77,6 +85,11 @@ type Exports struct {
 	// InlineLines is the largest export answered inline:
 	// InlineExportLines when zero (tests set it lower).
 	InlineLines int
+	// PartBytes is the part an export unit writes:
+	// DefaultExportPartBytes when zero. S3 rejects a smaller part but the
+	// last; an emulator started to accept one lets a model measure full
+	// units on a small invoice.
+	PartBytes int
 	// RetentionDays is how long an export file is kept: the bucket's
 	// lifecycle rule on exports/ deletes it after that many days
 	// (template.yaml, ExportRetentionDays). DefaultExportRetentionDays
@@ -87,6 +100,13 @@ type Exports struct {
 // DefaultExportRetentionDays is the stack's default lifetime of an export
 // file.
 const DefaultExportRetentionDays = 7
+
+func (e Exports) partBytes() int {
+	if e.PartBytes <= 0 {
+		return DefaultExportPartBytes
+	}
+	return e.PartBytes
+}
 
 func (e Exports) retention() time.Duration {
 	days := e.RetentionDays
@@ -276,10 +296,35 @@ func (b *Biller) exportPart(ctx context.Context, inv Invoice, st exportState) ([
 	if st.After != "" {
 		start = dynamo.Key{PK: invoicePK(inv.ID), SK: st.After}.AV()
 	}
-	after, last := st.After, true
+	part := b.cfg.Exports.partBytes()
+	after := st.After
+	for buf.Len() < part {
+		missing := min(max((part-buf.Len())/exportRowFloor, 1), math.MaxInt32)
+		next, err := b.exportPage(ctx, cw, inv, start, int32(missing))
+		if err != nil {
+			return nil, "", false, err
+		}
+		if next == nil {
+			_ = cw.Write(ReconciliationTotal(inv))
+			cw.Flush()
+			return buf.Bytes(), after, true, cw.Error()
+		}
+		var k dynamo.Key
+		if err := attributevalue.UnmarshalMap(next, &k); err != nil {
+			return nil, "", false, err
+		}
+		start, after = next, k.SK
+	}
+	return buf.Bytes(), after, false, cw.Error()
+}
+
+// exportPage writes the rows of one Query of up to limit lines after start
+// and returns the key to go on from (nil: the lines ended).
+func (b *Biller) exportPage(ctx context.Context, cw *csv.Writer, inv Invoice, start map[string]types.AttributeValue, limit int32) (map[string]types.AttributeValue, error) {
+	var next map[string]types.AttributeValue
 	// LINE#O# sorts before LINE#U#: license lines first, as the inline
 	// export writes them.
-	err := b.store.eachLinePage(ctx, inv.ID, "LINE#", start, 0, func(items []map[string]types.AttributeValue, next map[string]types.AttributeValue) (bool, error) {
+	err := b.store.eachLinePage(ctx, inv.ID, "LINE#", start, limit, func(items []map[string]types.AttributeValue, last map[string]types.AttributeValue) (bool, error) {
 		lines, err := decodeLines(items)
 		if err != nil {
 			return false, err
@@ -290,28 +335,10 @@ func (b *Biller) exportPart(ctx context.Context, inv Invoice, st exportState) ([
 			}
 		}
 		cw.Flush()
-		if next == nil {
-			return false, nil
-		}
-		var k dynamo.Key
-		if err := attributevalue.UnmarshalMap(next, &k); err != nil {
-			return false, err
-		}
-		after = k.SK
-		if buf.Len() >= exportPartBytes {
-			last = false
-			return false, nil
-		}
-		return true, nil
+		next = last
+		return false, cw.Error()
 	})
-	if err != nil {
-		return nil, "", false, err
-	}
-	if last {
-		_ = cw.Write(ReconciliationTotal(inv))
-	}
-	cw.Flush()
-	return buf.Bytes(), after, last, cw.Error()
+	return next, err
 }
 
 // commitExport moves the export item from st to next (conditional on the

@@ -30,6 +30,10 @@ type Config struct {
 	// ExportRetentionDays is how long the usage bucket keeps a
 	// reconciliation export under exports/ (its lifecycle rule).
 	ExportRetentionDays int
+	// ExportPartBytes is the multipart part a reconciliation export unit
+	// writes (0: billing.DefaultExportPartBytes, S3's 5 MB minimum). Only
+	// an emulator that accepts smaller parts takes less: the scale model's.
+	ExportPartBytes int
 	// WebhookDeliveryShards is how many index partitions a webhook's
 	// deliveries are spread over (0: webhook.DefaultDeliveryShards). It may
 	// grow, never shrink.
@@ -85,6 +89,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("MERCATO_EXPORT_RETENTION_DAYS"); v != "" {
 		if c.ExportRetentionDays, err = strconv.Atoi(v); err != nil || c.ExportRetentionDays < 1 {
 			return Config{}, fmt.Errorf("config: MERCATO_EXPORT_RETENTION_DAYS must be a positive integer, not %q", v)
+		}
+	}
+	if v := getenv("MERCATO_EXPORT_PART_BYTES"); v != "" {
+		if c.ExportPartBytes, err = strconv.Atoi(v); err != nil || c.ExportPartBytes < 1 {
+			return Config{}, fmt.Errorf("config: MERCATO_EXPORT_PART_BYTES must be a positive integer, not %q", v)
 		}
 	}
 	if c.WebhookRetries, err = ParseSchedule(orDefault(getenv("MERCATO_WEBHOOK_RETRY_SCHEDULE"), DefaultWebhookRetries)); err != nil {

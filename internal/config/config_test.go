@@ -53,6 +53,16 @@ func TestFromEnv(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "export part",
+			env:  map[string]string{"TABLE_NAME": "t", "MERCATO_EXPORT_PART_BYTES": "32768"},
+			check: func(t *testing.T, c Config) {
+				if c.ExportPartBytes != 32768 {
+					t.Errorf("ExportPartBytes = %d, want 32768", c.ExportPartBytes)
+				}
+			},
+		},
+		{name: "zero export part", env: map[string]string{"TABLE_NAME": "t", "MERCATO_EXPORT_PART_BYTES": "0"}, wantErr: true},
 		{name: "zero webhook delivery shards", env: map[string]string{"TABLE_NAME": "t", "MERCATO_WEBHOOK_DELIVERY_SHARDS": "0"}, wantErr: true},
 	}
 	for _, tt := range tests {

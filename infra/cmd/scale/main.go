@@ -6,6 +6,11 @@
 // modelled one-vendor ceiling; then seeds the tenant to H and 10·H and
 // prints what list pages and jobs cost at each size and at the stated
 // limits. It exits 1 when a target is missed (unless -report-only).
+//
+// The model's reconciliation export writes parts of scale.ExportPart
+// bytes, below S3's 5 MB minimum: the moto_server it starts accepts them
+// (S3_UPLOAD_PART_MIN_SIZE), and an emulator named by AWS_ENDPOINT_URL
+// must be started so too.
 package main
 
 import (
@@ -16,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -89,7 +95,7 @@ func run(ctx context.Context, o options) (scale.Report, error) {
 	start := time.Now()
 	endpoint := os.Getenv("AWS_ENDPOINT_URL")
 	if endpoint == "" {
-		srv, err := moto.Start(ctx, moto.Options{LogWriter: io.Discard})
+		srv, err := moto.Start(ctx, moto.Options{LogWriter: io.Discard, Env: []string{"S3_UPLOAD_PART_MIN_SIZE=" + strconv.Itoa(scale.ExportPart)}})
 		if err != nil {
 			return scale.Report{}, fmt.Errorf("start moto_server: %w", err)
 		}
@@ -119,6 +125,7 @@ func run(ctx context.Context, o options) (scale.Report, error) {
 		return scale.Report{}, err
 	}
 	env["MERCATO_ENV"], env["MERCATO_ALLOW_HTTP_LOOPBACK"] = "local", "true"
+	env["MERCATO_EXPORT_PART_BYTES"] = strconv.Itoa(scale.ExportPart)
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		return scale.Report{}, err

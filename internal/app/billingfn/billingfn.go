@@ -28,10 +28,11 @@ func Biller(b *function.Base, c services.Core, usageStore *usage.Store, exports 
 
 // Exports is where large reconciliation exports are written: under
 // exports/ in the usage bucket (the usage function ignores those keys),
-// whose lifecycle rule deletes them after ExportRetentionDays.
+// whose lifecycle rule deletes them after ExportRetentionDays, a part of
+// ExportPartBytes a unit.
 func Exports(b *function.Base, objects *s3.Client) billing.Exports {
 	return billing.Exports{Objects: objects, Presign: s3.NewPresignClient(objects), Bucket: b.Config.UsageBucket,
-		RetentionDays: b.Config.ExportRetentionDays}
+		PartBytes: b.Config.ExportPartBytes, RetentionDays: b.Config.ExportRetentionDays}
 }
 
 // Handler is the billing queue's handler.
