@@ -143,7 +143,8 @@ func download(ctx context.Context, url string) ([]byte, error) {
 // part, and a 5 MB part is that unit times 5 MB ÷ ex.part (the lines of a
 // 5 MB part over those of the model's part, at the same bytes a row). Its
 // calls are scaled with it, an upper bound: the model's part is one Query
-// of about 128 lines, a 5 MB part about 14 Queries of DynamoDB's 1 MB
+// of 128 lines (its unit reads past its part by up to a row in eight, as a
+// 5 MB part's does), a 5 MB part about 14 Queries of DynamoDB's 1 MB
 // pages. When the file at H fits one part, the unit grows with the
 // invoice up to 5 MB: its ratio is reported, not held.
 func (ex *exportModel) bound(jobs []Measure) {
@@ -166,7 +167,7 @@ func (ex *exportModel) bound(jobs []Measure) {
 			continue
 		}
 		jobs[k].Scale = float64(billing.DefaultExportPartBytes) / float64(part)
-		jobs[k].Bound = fmt.Sprintf("a part of 5 MB: %.0f lines of %.0f bytes, %.0f parts of the model's %d KB (%.0f lines)",
-			perPart, ex.rowBytes, jobs[k].Scale, part>>10, float64(part)/ex.rowBytes)
+		jobs[k].Bound = fmt.Sprintf("a part of 5 MB: %.0f lines of %.0f bytes, the model's unit × %.0f (5 MB ÷ its %d KB part)",
+			perPart, ex.rowBytes, jobs[k].Scale, part>>10)
 	}
 }

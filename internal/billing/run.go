@@ -58,13 +58,13 @@ import (
 // in the run item and adds its totals to the run's, conditional on the
 // count it read; the lane that makes the count whole moves the run to its
 // invoice step and emits that unit, so the invoices are written once, from
-// the run item alone, whatever the number of lanes. A redelivered unit finds its item moved on
-// and does nothing; a unit that failed before its commit is redelivered
-// alone by SQS and rewrites the same lines (keys derived from what they
-// charge) before it adds them to its lane's totals, so nothing is billed
-// twice. One run per provider is in progress at a time; a run that stopped
-// advancing (a unit in the DLQ) is taken over by the next start after
-// staleRun.
+// the run item alone, whatever the number of lanes. A redelivered unit
+// finds its item moved on and does nothing; a unit that failed before its
+// commit is redelivered alone by SQS and rewrites the same lines (keys
+// derived from what they charge) before it adds them to its lane's totals,
+// so nothing is billed twice. One run per provider is in progress at a
+// time; a run that stopped advancing (a unit in the DLQ) is taken over by
+// the next start after staleRun.
 
 // RunPage bounds the assets one unit rates: one Query of the asset and its
 // requests and one of its old lines each, well within the function's
