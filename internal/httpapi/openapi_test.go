@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sort"
 	"testing"
 
@@ -37,9 +38,10 @@ func TestOpenAPI_MatchesRouter(t *testing.T) {
 			inSpec = append(inSpec, method+" "+param.ReplaceAllString(path, "{}"))
 		}
 	}
-	s := New(Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	// The API's routes and the render function's, as the gateway serves them.
+	cfg := Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	var inRouter []string
-	for _, rt := range s.routes {
+	for _, rt := range append(New(cfg).routes, NewRender(cfg).routes...) {
 		inRouter = append(inRouter, rt.method+" "+param.ReplaceAllString(rt.path, "{}"))
 	}
 	sort.Strings(inSpec)
@@ -55,5 +57,35 @@ func TestOpenAPI_Served(t *testing.T) {
 	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/openapi.yaml", nil))
 	if rec.Code != http.StatusOK || rec.Body.String() != string(OpenAPISpec()) {
 		t.Fatalf("GET /openapi.yaml = %d", rec.Code)
+	}
+}
+
+// TestNew_RenderRoutes: the API without a Markdown renderer serves every
+// route but the render routes, NewRender those only, and a server with one
+// (the local runtime's) all of them once.
+func TestNew_RenderRoutes(t *testing.T) {
+	keys := func(s *Server) []string {
+		var out []string
+		for _, rt := range s.routes {
+			out = append(out, rt.method+" "+rt.path)
+		}
+		sort.Strings(out)
+		return out
+	}
+	html := func(string) (string, error) { return "", nil }
+	api, render, all := keys(New(Config{})), keys(NewRender(Config{Markdown: html})), keys(New(Config{Markdown: html}))
+	want := []string{"GET /public/v1/assets/{id}/render", "GET /public/v1/requests/{id}/render"}
+	if diff := cmp.Diff(want, render); diff != "" {
+		t.Errorf("NewRender routes (-want +got):\n%s", diff)
+	}
+	for _, k := range render {
+		if slices.Contains(api, k) {
+			t.Errorf("the API without Markdown serves %s", k)
+		}
+	}
+	both := append(slices.Clone(api), render...)
+	sort.Strings(both)
+	if diff := cmp.Diff(both, all); diff != "" {
+		t.Errorf("New with Markdown (+) is not the API's routes and the render routes (-):\n%s", diff)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mercato-dev/mercato/internal/markdown"
 )
 
 // TestServer_RouteTableMatchesServeMux registers every route's path on a
@@ -16,7 +18,7 @@ import (
 // that place; with a trailing slash; with one more segment. Both must
 // choose the same pattern with the same path values, or both none.
 func TestServer_RouteTableMatchesServeMux(t *testing.T) {
-	s := New(Config{})
+	s := New(Config{Markdown: markdown.HTML})
 	var patterns []string
 	for _, rt := range s.routes {
 		if !slices.Contains(patterns, rt.path) {

@@ -28,6 +28,13 @@ type Config struct {
 
 	Webhooks WebhookService
 
+	// Markdown renders a template's Markdown as safe HTML
+	// (markdown.HTML), for the render routes. Optional: without it the
+	// server does not serve them. In Lambda RenderFunction serves them
+	// (NewRender), so that the API's binary does not link the Markdown
+	// parser.
+	Markdown func(md string) (string, error)
+
 	// Usage is usage files and records; Invoices the provider's invoices.
 	Usage    UsageService
 	Invoices InvoiceService
@@ -83,18 +90,39 @@ type route struct {
 	handle  handlerFunc
 }
 
-// New builds the handler.
+// New builds the handler of every route; of the render routes only when
+// cfg.Markdown is set.
 func New(cfg Config) *Server {
+	s := newServer(cfg)
+	s.routes = s.allRoutes()
+	if cfg.Markdown != nil {
+		s.routes = append(s.routes, s.renderRoutes()...)
+	}
+	s.mux = s.buildMux()
+	return s
+}
+
+// NewRender builds the handler of the render routes only, with the same
+// authentication, errors and access log as New's: RenderFunction's, behind
+// the gateway routes of those paths. It needs cfg's Accounts, Sessions,
+// Fulfillment, Markdown and Logger. A function of its own keeps the Markdown
+// parser's initialisation out of the API's cold start; the render routes
+// reach neither the API's other services nor its route table.
+func NewRender(cfg Config) *Server {
+	s := newServer(cfg)
+	s.routes = s.renderRoutes()
+	s.mux = s.buildMux()
+	return s
+}
+
+func newServer(cfg Config) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.routes = s.allRoutes()
-	s.mux = s.buildMux()
-	return s
+	return &Server{cfg: cfg, log: cfg.Logger}
 }
 
 func (s *Server) allRoutes() []route {
