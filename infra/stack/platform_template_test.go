@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mercato-dev/mercato/internal/httpapi"
+	"github.com/mercato-dev/mercato/internal/httpapi/render"
 )
 
 // These tests pin what the issue asks of template.yaml, so that an edit that
@@ -385,8 +385,8 @@ func TestPlatformTemplate_EmulatorLeavesAlarmsOut(t *testing.T) {
 }
 
 // TestPlatformTemplate_HTTPRoutes: the gateway sends the render routes'
-// paths (httpapi.NewRender) to RenderFunction, with any method so that the
-// render server answers a wrong one with its 405, and everything else to
+// paths (render.Routes) to RenderFunction, with any method so that the
+// render function answers a wrong one with its 405, and everything else to
 // ApiFunction's proxy; no other function has an HTTP route.
 func TestPlatformTemplate_HTTPRoutes(t *testing.T) {
 	tpl := platformTemplate(t)
@@ -399,12 +399,12 @@ func TestPlatformTemplate_HTTPRoutes(t *testing.T) {
 		}
 		slices.Sort(got[fn.LogicalID])
 	}
-	var render []string
-	for _, rt := range httpapi.NewRender(httpapi.Config{}).Routes() {
-		render = append(render, "ANY "+rt.Path)
+	var paths []string
+	for _, rt := range render.Routes(render.Config{}) {
+		paths = append(paths, "ANY "+rt.Path)
 	}
-	slices.Sort(render)
-	want := map[string][]string{"ApiFunction": {"ANY /", "ANY /{proxy+}"}, "RenderFunction": render}
+	slices.Sort(paths)
+	want := map[string][]string{"ApiFunction": {"ANY /", "ANY /{proxy+}"}, "RenderFunction": paths}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("HTTP API routes by function (-want +got):\n%s", diff)
 	}

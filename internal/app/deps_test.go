@@ -38,10 +38,13 @@ func TestFunctions_LinkOnlyTheirHandler(t *testing.T) {
 		"billing":     {otelhttp, excelize, sqs, m + "webhook", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 		"api": {m + "app", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2", sqs, m + "app/dispatcherfn", m + "webhook/sqsqueue",
 			m + "markdown", "github.com/yuin/goldmark"},
-		"render": {excelize, m + "app", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2", sqs, m + "app/apifn", m + "app/usagefn", m + "app/billingfn", m + "app/bucket"},
+		// The render function serves its routes without httpapi, and so
+		// without the API's services and the S3 client they reach.
+		"render": {otelhttp, excelize, s3, sqs, m + "app", m + "httpapi", m + "rql", m + "webhook", m + "usage", m + "billing", m + "relay",
+			"github.com/aws/aws-sdk-go-v2/service/sesv2"},
 	}
-	// The API and the render function serve HTTP: they link httpapi, and
-	// the portal's sessions; only the render function the Markdown parser.
+	// The API and the render function serve HTTP with the portal's
+	// sessions; only the render function links the Markdown parser.
 	serves := map[string]bool{"api": true, "render": true}
 	for _, fn := range app.Functions() {
 		t.Run(fn, func(t *testing.T) {

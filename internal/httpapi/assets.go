@@ -9,9 +9,9 @@ import (
 func (s *Server) assetRoutes() []route {
 	const a = "/public/v1/assets"
 	return []route{
-		{method: http.MethodGet, path: a, access: anyAccount, handle: s.listAssets},
-		{method: http.MethodGet, path: a + "/{id}", access: anyAccount, handle: s.getAsset},
-		{method: http.MethodGet, path: a + "/{id}/requests", access: anyAccount, handle: s.listAssetRequests},
+		{Method: http.MethodGet, Path: a, Access: anyAccount, Handle: s.listAssets},
+		{Method: http.MethodGet, Path: a + "/{id}", Access: anyAccount, Handle: s.getAsset},
+		{Method: http.MethodGet, Path: a + "/{id}/requests", Access: anyAccount, Handle: s.listAssetRequests},
 	}
 }
 

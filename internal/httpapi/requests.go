@@ -21,15 +21,15 @@ import (
 func (s *Server) fulfillmentRoutes() []route {
 	const r = "/public/v1/requests"
 	rs := []route{
-		{method: http.MethodGet, path: r, access: anyAccount, handle: s.listRequests},
-		{method: http.MethodGet, path: r + "/{id}", access: anyAccount, handle: s.getRequest},
-		{method: http.MethodPut, path: r + "/{id}", access: anyAccount, handle: s.updateRequest},
-		{method: http.MethodPost, path: r + "/{id}/pend", access: vendorOnly, handle: s.pendRequest},
-		{method: http.MethodPost, path: r + "/{id}/inquire", access: vendorOnly, handle: s.inquireRequest},
-		{method: http.MethodPost, path: r + "/{id}/approve", access: vendorOnly, handle: s.approveRequest},
-		{method: http.MethodPost, path: r + "/{id}/fail", access: vendorOnly, handle: s.failRequest},
-		{method: http.MethodPost, path: r + "/{id}/assign", access: vendorOnly, handle: s.assignRequest},
-		{method: http.MethodPost, path: r + "/{id}/unassign", access: vendorOnly, handle: s.unassignRequest},
+		{Method: http.MethodGet, Path: r, Access: anyAccount, Handle: s.listRequests},
+		{Method: http.MethodGet, Path: r + "/{id}", Access: anyAccount, Handle: s.getRequest},
+		{Method: http.MethodPut, Path: r + "/{id}", Access: anyAccount, Handle: s.updateRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/pend", Access: vendorOnly, Handle: s.pendRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/inquire", Access: vendorOnly, Handle: s.inquireRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/approve", Access: vendorOnly, Handle: s.approveRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/fail", Access: vendorOnly, Handle: s.failRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/assign", Access: vendorOnly, Handle: s.assignRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/unassign", Access: vendorOnly, Handle: s.unassignRequest},
 	}
 	return append(rs, s.assetRoutes()...)
 }

@@ -1,9 +1,10 @@
 // Package renderfn builds RenderFunction's handler: the routes that answer
 // a request's or an asset's rendered template, as Markdown or as HTML
-// (httpapi.NewRender), behind the gateway routes of those paths. They are
-// a function of their own because the HTML needs the Markdown parser, whose
+// (package render), behind the gateway routes of those paths. They are a
+// function of their own because the HTML needs the Markdown parser, whose
 // package initialisation would otherwise be part of every cold start of
-// the API.
+// the API; and they are served without httpapi, so that this function
+// links only the fulfillment service beside the parser.
 package renderfn
 
 import (
@@ -14,7 +15,8 @@ import (
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/app/services"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
-	"github.com/mercato-dev/mercato/internal/httpapi"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
+	"github.com/mercato-dev/mercato/internal/httpapi/render"
 	"github.com/mercato-dev/mercato/internal/markdown"
 	"github.com/mercato-dev/mercato/internal/portal"
 )
@@ -23,15 +25,12 @@ import (
 // service, which renders the templates; tokens and the portal's session
 // cookies authenticate as on the API. Traced when b has a tracer.
 func Handler(b *function.Base, c services.Core, f *fulfillment.Service) http.Handler {
-	h := httpapi.NewRender(httpapi.Config{
+	h := render.New(endpoint.Config{
 		Accounts:     c.Accounts,
-		Fulfillment:  f,
-		Markdown:     markdown.HTML,
 		Sessions:     portal.NewSessions(b.Table, c.Accounts, b.Now, b.Config.PortalSessionTTL),
 		Logger:       b.Log,
 		MaxBodyBytes: b.Config.MaxBodyBytes,
-		Now:          b.Now,
-	})
+	}, render.Config{Templates: f, Markdown: markdown.HTML})
 	if !b.Tracing {
 		return h
 	}
