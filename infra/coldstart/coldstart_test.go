@@ -14,13 +14,15 @@ import (
 
 // events are inputs that each function handles without calling AWS, so the
 // figure is the function's own start-up plus one cheap invocation. The API's
-// is a request without a token, which goes through the adapter, the
-// middleware, the route table and authentication and is answered 401.
+// and the render function's are requests without a token, which go through
+// the adapter, the middleware, the route table and authentication and are
+// answered 401.
 // (GET /openapi.yaml, its event until 2026-12-06, spent about 1.5 ms of the
 // start JSON-encoding the 154 KB document into Lambda's response.)
 var events = map[string]string{
 	"api":         `{"version":"2.0","rawPath":"/public/v1/accounts","requestContext":{"http":{"method":"GET","path":"/public/v1/accounts"},"requestId":"cs"},"headers":{}}`,
 	"relay":       `{"Records":[]}`,
+	"render":      `{"version":"2.0","rawPath":"/public/v1/assets/AS-0000-0000-0000/render","requestContext":{"http":{"method":"GET","path":"/public/v1/assets/AS-0000-0000-0000/render"},"requestId":"cs"},"headers":{}}`,
 	"fulfillment": `{"Records":[]}`,
 	"dispatcher":  `{"Records":[]}`,
 	"usage":       `{"Records":[]}`,
@@ -106,7 +108,7 @@ func size(tb testing.TB, path string) int64 {
 // TestColdStart_RuntimeAPI proves that a real function binary starts
 // under this Runtime API and answers its event, so the benchmark measures
 // what it claims. It builds one function (the API) to keep make test
-// short; the benchmark runs all six.
+// short; the benchmark runs all seven.
 func TestColdStart_RuntimeAPI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a function")

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/internal/httpapi/render"
 )
 
 // These tests pin what the issue asks of template.yaml, so that an edit that
@@ -58,7 +60,7 @@ func TestPlatformTemplate_Functions(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"ApiFunction", "BillingFunction", "DispatcherFunction", "FulfillmentFunction", "RelayFunction", "UsageFunction"}
+	want := []string{"ApiFunction", "BillingFunction", "DispatcherFunction", "FulfillmentFunction", "RelayFunction", "RenderFunction", "UsageFunction"}
 	if diff := cmp.Diff(want, ids); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
 	}
@@ -226,6 +228,7 @@ func TestPlatformTemplate_TablePolicies(t *testing.T) {
 	want := map[string][2][]string{ // function → {table actions, index actions}
 		"ApiFunction":         {{"BatchGetItem", "ConditionCheckItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
 		"RelayFunction":       {{"BatchGetItem", "GetItem", "UpdateItem"}, nil},
+		"RenderFunction":      {{"GetItem"}, nil},
 		"FulfillmentFunction": {{"BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query"}, {"Query"}},
 		"DispatcherFunction":  {{"BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
 		"UsageFunction":       {{"BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query"}, {"Query"}},
@@ -347,8 +350,8 @@ func TestPlatformTemplate_Translated(t *testing.T) {
 			stages = append(stages, p)
 		}
 	}
-	if functions != 6 || traced != functions {
-		t.Errorf("%d of %d functions have active tracing, want all 6", traced, functions)
+	if functions != 7 || traced != functions {
+		t.Errorf("%d of %d functions have active tracing, want all 7", traced, functions)
 	}
 	if len(stages) != 1 {
 		t.Fatalf("%d HTTP API stages, want 1", len(stages))
@@ -378,5 +381,53 @@ func TestPlatformTemplate_EmulatorLeavesAlarmsOut(t *testing.T) {
 	}
 	if !slices.Contains(ids, "WebhookDLQ") {
 		t.Errorf("the emulator body lost WebhookDLQ: %v", ids)
+	}
+}
+
+// TestPlatformTemplate_HTTPRoutes: the gateway sends the render routes'
+// paths (render.Routes) to RenderFunction, with any method so that the
+// render function answers a wrong one with its 405, and everything else to
+// ApiFunction's proxy; no other function has an HTTP route.
+func TestPlatformTemplate_HTTPRoutes(t *testing.T) {
+	tpl := platformTemplate(t)
+	got := map[string][]string{}
+	for _, fn := range tpl.Functions() {
+		for _, ev := range fn.Events {
+			if ev.Type == EventHttpApi {
+				got[fn.LogicalID] = append(got[fn.LogicalID], asString(ev.Properties["Method"])+" "+asString(ev.Properties["Path"]))
+			}
+		}
+		slices.Sort(got[fn.LogicalID])
+	}
+	var paths []string
+	for _, rt := range render.Routes(render.Config{}) {
+		paths = append(paths, "ANY "+rt.Path)
+	}
+	slices.Sort(paths)
+	want := map[string][]string{"ApiFunction": {"ANY /", "ANY /{proxy+}"}, "RenderFunction": paths}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("HTTP API routes by function (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlatformTemplate_FunctionAlarms: the errors and throttles alarms sum
+// every function of the template.
+func TestPlatformTemplate_FunctionAlarms(t *testing.T) {
+	tpl := platformTemplate(t)
+	var want []string
+	for _, fn := range tpl.Functions() {
+		want = append(want, fn.LogicalID)
+	}
+	for _, alarm := range []string{"FunctionErrorsAlarm", "FunctionThrottlesAlarm"} {
+		var got []string
+		for _, m := range asSlice(tpl.Resources[alarm].Properties["Metrics"]) {
+			for _, d := range asSlice(asMap(asMap(asMap(asMap(m)["MetricStat"])["Metric"]))["Dimensions"]) {
+				got = append(got, asString(asMap(asMap(d)["Value"])["Ref"]))
+			}
+		}
+		slices.Sort(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: functions (-want +got):\n%s", alarm, diff)
+		}
 	}
 }

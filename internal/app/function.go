@@ -15,8 +15,10 @@ import (
 	"github.com/mercato-dev/mercato/internal/app/fulfillmentfn"
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/app/relayfn"
+	"github.com/mercato-dev/mercato/internal/app/renderfn"
 	"github.com/mercato-dev/mercato/internal/app/usagefn"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/markdown"
 	"github.com/mercato-dev/mercato/internal/relay"
 )
 
@@ -58,16 +60,17 @@ var (
 	DispatcherFunction  = Function{Name: "dispatcher", Lambda: dispatcherfn.Lambda, SQS: (*App).dispatcherHandler}
 	UsageFunction       = Function{Name: "usage", Lambda: usagefn.Lambda, SQS: (*App).usageHandler}
 	BillingFunction     = Function{Name: "billing", Lambda: billingfn.Lambda, SQS: (*App).billingHandler, Schedule: (*App).billingSchedule}
+	RenderFunction      = Function{Name: "render", Lambda: renderfn.Lambda, HTTP: (*App).renderHandler}
 )
 
 // All is every function, in functions/ order.
 func All() []Function {
-	return []Function{APIFunction, BillingFunction, DispatcherFunction, FulfillmentFunction, RelayFunction, UsageFunction}
+	return []Function{APIFunction, BillingFunction, DispatcherFunction, FulfillmentFunction, RelayFunction, RenderFunction, UsageFunction}
 }
 
 // Functions lists the function names, as in functions/<name>.
 func Functions() []string {
-	names := make([]string, 0, 6)
+	names := make([]string, 0, 7)
 	for _, f := range All() {
 		names = append(names, f.Name)
 	}
@@ -85,7 +88,8 @@ func Lookup(name string) (Function, error) {
 }
 
 // Handlers are the event-source handlers of the template's functions, keyed
-// by logical id (ApiFunction is served over HTTP and is not among them).
+// by logical id (ApiFunction and RenderFunction are served over HTTP and are
+// not among them).
 type Handlers struct {
 	SQS      map[string]SQSHandler
 	Stream   map[string]StreamHandler
@@ -133,7 +137,9 @@ func build[H any](a *App, builder func(*App) (H, error), id string, into map[str
 	return nil
 }
 
-// API returns the HTTP handler of the api function.
+// API returns the platform's HTTP handler: the api function's, which serves
+// the render routes as well, so that one local server answers every route
+// the gateway sends to ApiFunction or RenderFunction.
 func (a *App) API() http.Handler {
 	h, _ := a.apiHandler()
 	return h
@@ -147,7 +153,13 @@ func (a *App) apiHandler() (http.Handler, error) {
 		Usage:       a.UsageFiles(),
 		Biller:      a.Biller(),
 		S3:          a.S3(),
+		Markdown:    markdown.HTML,
 	}), nil
+}
+
+// renderHandler is RenderFunction's HTTP handler: the render routes only.
+func (a *App) renderHandler() (http.Handler, error) {
+	return renderfn.Handler(a.Base, a.Core, a.Fulfillment()), nil
 }
 
 // Relay returns the relay: RelayFunction's stream handler.

@@ -9,15 +9,15 @@ import (
 
 func (s *Server) accountRoutes() []route {
 	return []route{
-		{method: http.MethodGet, path: "/public/v1/auth/context", access: anyAccount, handle: s.authContext},
-		{method: http.MethodPost, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.createToken},
-		{method: http.MethodGet, path: "/public/v1/auth/tokens", access: anyAccount, handle: s.listTokens},
-		{method: http.MethodGet, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.getToken},
-		{method: http.MethodPut, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.updateToken},
-		{method: http.MethodDelete, path: "/public/v1/auth/tokens/{id}", access: anyAccount, handle: s.deleteToken},
-		{method: http.MethodPost, path: "/public/v1/accounts", access: adminOnly, handle: s.createAccount},
-		{method: http.MethodGet, path: "/public/v1/accounts", access: anyAccount, handle: s.listAccounts},
-		{method: http.MethodGet, path: "/public/v1/accounts/{id}", access: anyAccount, handle: s.getAccount},
+		{Method: http.MethodGet, Path: "/public/v1/auth/context", Access: anyAccount, Handle: s.authContext},
+		{Method: http.MethodPost, Path: "/public/v1/auth/tokens", Access: anyAccount, Handle: s.createToken},
+		{Method: http.MethodGet, Path: "/public/v1/auth/tokens", Access: anyAccount, Handle: s.listTokens},
+		{Method: http.MethodGet, Path: "/public/v1/auth/tokens/{id}", Access: anyAccount, Handle: s.getToken},
+		{Method: http.MethodPut, Path: "/public/v1/auth/tokens/{id}", Access: anyAccount, Handle: s.updateToken},
+		{Method: http.MethodDelete, Path: "/public/v1/auth/tokens/{id}", Access: anyAccount, Handle: s.deleteToken},
+		{Method: http.MethodPost, Path: "/public/v1/accounts", Access: adminOnly, Handle: s.createAccount},
+		{Method: http.MethodGet, Path: "/public/v1/accounts", Access: anyAccount, Handle: s.listAccounts},
+		{Method: http.MethodGet, Path: "/public/v1/accounts/{id}", Access: anyAccount, Handle: s.getAccount},
 	}
 }
 

@@ -9,10 +9,9 @@ import (
 func (s *Server) assetRoutes() []route {
 	const a = "/public/v1/assets"
 	return []route{
-		{method: http.MethodGet, path: a, access: anyAccount, handle: s.listAssets},
-		{method: http.MethodGet, path: a + "/{id}", access: anyAccount, handle: s.getAsset},
-		{method: http.MethodGet, path: a + "/{id}/requests", access: anyAccount, handle: s.listAssetRequests},
-		{method: http.MethodGet, path: a + "/{id}/render", access: anyAccount, handle: s.renderAsset},
+		{Method: http.MethodGet, Path: a, Access: anyAccount, Handle: s.listAssets},
+		{Method: http.MethodGet, Path: a + "/{id}", Access: anyAccount, Handle: s.getAsset},
+		{Method: http.MethodGet, Path: a + "/{id}/requests", Access: anyAccount, Handle: s.listAssetRequests},
 	}
 }
 
@@ -57,12 +56,4 @@ func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listAssetRequests(w http.ResponseWriter, r *http.Request) error {
 	reqs, err := s.cfg.Fulfillment.AssetRequests(r.Context(), principal(r), r.PathValue("id"))
 	return listAs(w, r, reqs, err, requestField, viewRequest, requestFields...)
-}
-
-func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request) error {
-	md, err := s.cfg.Fulfillment.RenderAsset(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeTemplate(w, r, md)
 }

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 )
 
 // decodeJSON reads the request body into v. Every way a body can be wrong
@@ -123,15 +124,8 @@ func jsonKind(t reflect.Type) string {
 	return "of type " + t.String()
 }
 
-// writeJSON writes v with status. Encoding errors cannot be reported to the
-// client once the header is out, and the types written are all encodable.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
+// writeJSON writes v with status (endpoint.WriteJSON).
+func writeJSON(w http.ResponseWriter, status int, v any) { endpoint.WriteJSON(w, status, v) }
 
 // Paging is the limit/offset of a /public/v1 list.
 type paging struct {

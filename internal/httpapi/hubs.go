@@ -10,14 +10,14 @@ import (
 func (s *Server) hubRoutes() []route {
 	const h, p = "/public/v1/hubs", "/public/v1/products/{id}/connections"
 	return []route{
-		{method: http.MethodPost, path: h, access: providerOnly, handle: s.createHub},
-		{method: http.MethodGet, path: h, access: providerOnly, handle: s.listHubs},
-		{method: http.MethodGet, path: h + "/{id}", access: anyAccount, handle: s.getHub},
-		{method: http.MethodPut, path: h + "/{id}", access: providerOnly, handle: s.updateHub},
-		{method: http.MethodPost, path: p, access: vendorOnly, handle: s.createConnection},
-		{method: http.MethodGet, path: p, access: anyAccount, handle: s.listConnections},
-		{method: http.MethodGet, path: p + "/{connection_id}", access: anyAccount, handle: s.getConnection},
-		{method: http.MethodPut, path: p + "/{connection_id}", access: vendorOnly, handle: s.updateConnection},
+		{Method: http.MethodPost, Path: h, Access: providerOnly, Handle: s.createHub},
+		{Method: http.MethodGet, Path: h, Access: providerOnly, Handle: s.listHubs},
+		{Method: http.MethodGet, Path: h + "/{id}", Access: anyAccount, Handle: s.getHub},
+		{Method: http.MethodPut, Path: h + "/{id}", Access: providerOnly, Handle: s.updateHub},
+		{Method: http.MethodPost, Path: p, Access: vendorOnly, Handle: s.createConnection},
+		{Method: http.MethodGet, Path: p, Access: anyAccount, Handle: s.listConnections},
+		{Method: http.MethodGet, Path: p + "/{connection_id}", Access: anyAccount, Handle: s.getConnection},
+		{Method: http.MethodPut, Path: p + "/{connection_id}", Access: vendorOnly, Handle: s.updateConnection},
 	}
 }
 

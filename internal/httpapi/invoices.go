@@ -25,10 +25,10 @@ const (
 func (s *Server) invoiceRoutes() []route {
 	const base = "/v1/invoices"
 	return []route{
-		{method: http.MethodGet, path: base, access: anyAccount, handle: s.listInvoices},
-		{method: http.MethodGet, path: base + "/{id}", access: anyAccount, handle: s.getInvoice},
-		{method: http.MethodGet, path: base + "/{id}/lineitems", access: anyAccount, handle: s.invoiceLineItems},
-		{method: http.MethodGet, path: base + "/{id}/reconciliation.csv", access: anyAccount, handle: s.invoiceReconciliation},
+		{Method: http.MethodGet, Path: base, Access: anyAccount, Handle: s.listInvoices},
+		{Method: http.MethodGet, Path: base + "/{id}", Access: anyAccount, Handle: s.getInvoice},
+		{Method: http.MethodGet, Path: base + "/{id}/lineitems", Access: anyAccount, Handle: s.invoiceLineItems},
+		{Method: http.MethodGet, Path: base + "/{id}/reconciliation.csv", Access: anyAccount, Handle: s.invoiceReconciliation},
 	}
 }
 

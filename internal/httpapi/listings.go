@@ -6,21 +6,22 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/catalog"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"github.com/mercato-dev/mercato/internal/rql"
 )
 
 func (s *Server) listingRoutes() []route {
 	return []route{
-		{method: http.MethodPost, path: "/public/v1/listing-requests", access: vendorOnly, handle: s.submitListingRequest},
-		{method: http.MethodGet, path: "/public/v1/listing-requests", access: anyAccount, handle: s.listListingRequests},
-		{method: http.MethodGet, path: "/public/v1/listing-requests/{id}", access: anyAccount, handle: s.getListingRequest},
-		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/approve", access: providerOnly, handle: s.approveListingRequest},
-		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/reject", access: providerOnly, handle: s.rejectListingRequest},
-		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/submit", access: vendorOnly, handle: s.moveListingRequest(CatalogService.SubmitDraft)},
-		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/cancel", access: vendorOnly, handle: s.moveListingRequest(CatalogService.CancelListingRequest)},
-		{method: http.MethodPost, path: "/public/v1/listing-requests/{id}/refine", access: anyAccount, handle: s.moveListingRequest(CatalogService.RefineListingRequest)},
-		{method: http.MethodGet, path: "/public/v1/listings", access: anyAccount, handle: s.listListings},
-		{method: http.MethodGet, path: "/public/v1/listings/{id}", access: anyAccount, handle: s.getListing},
+		{Method: http.MethodPost, Path: "/public/v1/listing-requests", Access: vendorOnly, Handle: s.submitListingRequest},
+		{Method: http.MethodGet, Path: "/public/v1/listing-requests", Access: anyAccount, Handle: s.listListingRequests},
+		{Method: http.MethodGet, Path: "/public/v1/listing-requests/{id}", Access: anyAccount, Handle: s.getListingRequest},
+		{Method: http.MethodPost, Path: "/public/v1/listing-requests/{id}/approve", Access: providerOnly, Handle: s.approveListingRequest},
+		{Method: http.MethodPost, Path: "/public/v1/listing-requests/{id}/reject", Access: providerOnly, Handle: s.rejectListingRequest},
+		{Method: http.MethodPost, Path: "/public/v1/listing-requests/{id}/submit", Access: vendorOnly, Handle: s.moveListingRequest(CatalogService.SubmitDraft)},
+		{Method: http.MethodPost, Path: "/public/v1/listing-requests/{id}/cancel", Access: vendorOnly, Handle: s.moveListingRequest(CatalogService.CancelListingRequest)},
+		{Method: http.MethodPost, Path: "/public/v1/listing-requests/{id}/refine", Access: anyAccount, Handle: s.moveListingRequest(CatalogService.RefineListingRequest)},
+		{Method: http.MethodGet, Path: "/public/v1/listings", Access: anyAccount, Handle: s.listListings},
+		{Method: http.MethodGet, Path: "/public/v1/listings/{id}", Access: anyAccount, Handle: s.getListing},
 	}
 }
 
@@ -80,7 +81,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, act func(Catalog
 
 // moveListingRequest runs a change of a listing request's state that
 // takes no body (Connect's submit, cancel and refine).
-func (s *Server) moveListingRequest(move func(CatalogService, context.Context, account.Principal, string) (catalog.ListingRequest, error)) handlerFunc {
+func (s *Server) moveListingRequest(move func(CatalogService, context.Context, account.Principal, string) (catalog.ListingRequest, error)) endpoint.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
 			return err

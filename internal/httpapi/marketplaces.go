@@ -8,9 +8,9 @@ import (
 
 func (s *Server) marketplaceRoutes() []route {
 	return []route{
-		{method: http.MethodPost, path: "/public/v1/marketplaces", access: providerOnly, handle: s.createMarketplace},
-		{method: http.MethodGet, path: "/public/v1/marketplaces", access: anyAccount, handle: s.listMarketplaces},
-		{method: http.MethodGet, path: "/public/v1/marketplaces/{id}", access: anyAccount, handle: s.getMarketplace},
+		{Method: http.MethodPost, Path: "/public/v1/marketplaces", Access: providerOnly, Handle: s.createMarketplace},
+		{Method: http.MethodGet, Path: "/public/v1/marketplaces", Access: anyAccount, Handle: s.listMarketplaces},
+		{Method: http.MethodGet, Path: "/public/v1/marketplaces/{id}", Access: anyAccount, Handle: s.getMarketplace},
 	}
 }
 

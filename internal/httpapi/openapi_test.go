@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sort"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mercato-dev/mercato/internal/httpapi/render"
 )
 
 func loadSpec(t *testing.T) *openapi3.T {
@@ -37,10 +40,11 @@ func TestOpenAPI_MatchesRouter(t *testing.T) {
 			inSpec = append(inSpec, method+" "+param.ReplaceAllString(path, "{}"))
 		}
 	}
-	s := New(Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	// The API's routes and the render function's, as the gateway serves them.
+	cfg := Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	var inRouter []string
-	for _, rt := range s.routes {
-		inRouter = append(inRouter, rt.method+" "+param.ReplaceAllString(rt.path, "{}"))
+	for _, rt := range append(New(cfg).routes, render.Routes(render.Config{})...) {
+		inRouter = append(inRouter, rt.Method+" "+param.ReplaceAllString(rt.Path, "{}"))
 	}
 	sort.Strings(inSpec)
 	sort.Strings(inRouter)
@@ -55,5 +59,35 @@ func TestOpenAPI_Served(t *testing.T) {
 	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/openapi.yaml", nil))
 	if rec.Code != http.StatusOK || rec.Body.String() != string(OpenAPISpec()) {
 		t.Fatalf("GET /openapi.yaml = %d", rec.Code)
+	}
+}
+
+// TestNew_RenderRoutes: the API without a Markdown renderer serves every
+// route but the render routes, the render function those only, and a
+// server with one (the local runtime's) all of them once.
+func TestNew_RenderRoutes(t *testing.T) {
+	keys := func(routes []route) []string {
+		var out []string
+		for _, rt := range routes {
+			out = append(out, rt.Method+" "+rt.Path)
+		}
+		sort.Strings(out)
+		return out
+	}
+	html := func(string) (string, error) { return "", nil }
+	api, rendered, all := keys(New(Config{}).routes), keys(render.Routes(render.Config{Markdown: html})), keys(New(Config{Markdown: html}).routes)
+	want := []string{"GET /public/v1/assets/{id}/render", "GET /public/v1/requests/{id}/render"}
+	if diff := cmp.Diff(want, rendered); diff != "" {
+		t.Errorf("render routes (-want +got):\n%s", diff)
+	}
+	for _, k := range rendered {
+		if slices.Contains(api, k) {
+			t.Errorf("the API without Markdown serves %s", k)
+		}
+	}
+	both := append(slices.Clone(api), rendered...)
+	sort.Strings(both)
+	if diff := cmp.Diff(both, all); diff != "" {
+		t.Errorf("New with Markdown (+) is not the API's routes and the render routes (-):\n%s", diff)
 	}
 }

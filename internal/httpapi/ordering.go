@@ -19,22 +19,22 @@ import (
 func (s *Server) orderingRoutes() []route {
 	const c = "/v1/customers"
 	return []route{
-		{method: http.MethodPost, path: c, access: providerOnly, handle: s.createCustomer},
-		{method: http.MethodGet, path: c, access: providerOnly, handle: s.listCustomers},
-		{method: http.MethodGet, path: c + "/{id}", access: providerOnly, handle: s.getCustomer},
-		{method: http.MethodPost, path: c + "/{id}/orders", access: providerOnly, handle: s.createOrder},
-		{method: http.MethodGet, path: c + "/{id}/orders", access: providerOnly, handle: s.listOrders},
-		{method: http.MethodGet, path: c + "/{id}/orders/{order}", access: providerOnly, handle: s.getOrder},
-		{method: http.MethodGet, path: c + "/{id}/orders/{order}/provisioningstatus", access: providerOnly, handle: s.provisioningStatus},
-		{method: http.MethodGet, path: c + "/{id}/orders/{order}/activationlinks", access: providerOnly, handle: s.activationLinks},
-		{method: http.MethodPost, path: c + "/{id}/carts", access: providerOnly, handle: s.createCart},
-		{method: http.MethodGet, path: c + "/{id}/carts/{cart}", access: providerOnly, handle: s.getCart},
-		{method: http.MethodPut, path: c + "/{id}/carts/{cart}", access: providerOnly, handle: s.updateCart},
-		{method: http.MethodPost, path: c + "/{id}/carts/{cart}/checkout", access: providerOnly, handle: s.checkout},
-		{method: http.MethodGet, path: c + "/{id}/subscriptions", access: providerOnly, handle: s.listSubscriptions},
-		{method: http.MethodGet, path: c + "/{id}/subscriptions/{sub}", access: providerOnly, handle: s.getSubscription},
-		{method: http.MethodPatch, path: c + "/{id}/subscriptions/{sub}", access: providerOnly, handle: s.patchSubscription},
-		{method: http.MethodPost, path: "/public/v1/requests", access: providerOnly, handle: s.createPurchaseRequest},
+		{Method: http.MethodPost, Path: c, Access: providerOnly, Handle: s.createCustomer},
+		{Method: http.MethodGet, Path: c, Access: providerOnly, Handle: s.listCustomers},
+		{Method: http.MethodGet, Path: c + "/{id}", Access: providerOnly, Handle: s.getCustomer},
+		{Method: http.MethodPost, Path: c + "/{id}/orders", Access: providerOnly, Handle: s.createOrder},
+		{Method: http.MethodGet, Path: c + "/{id}/orders", Access: providerOnly, Handle: s.listOrders},
+		{Method: http.MethodGet, Path: c + "/{id}/orders/{order}", Access: providerOnly, Handle: s.getOrder},
+		{Method: http.MethodGet, Path: c + "/{id}/orders/{order}/provisioningstatus", Access: providerOnly, Handle: s.provisioningStatus},
+		{Method: http.MethodGet, Path: c + "/{id}/orders/{order}/activationlinks", Access: providerOnly, Handle: s.activationLinks},
+		{Method: http.MethodPost, Path: c + "/{id}/carts", Access: providerOnly, Handle: s.createCart},
+		{Method: http.MethodGet, Path: c + "/{id}/carts/{cart}", Access: providerOnly, Handle: s.getCart},
+		{Method: http.MethodPut, Path: c + "/{id}/carts/{cart}", Access: providerOnly, Handle: s.updateCart},
+		{Method: http.MethodPost, Path: c + "/{id}/carts/{cart}/checkout", Access: providerOnly, Handle: s.checkout},
+		{Method: http.MethodGet, Path: c + "/{id}/subscriptions", Access: providerOnly, Handle: s.listSubscriptions},
+		{Method: http.MethodGet, Path: c + "/{id}/subscriptions/{sub}", Access: providerOnly, Handle: s.getSubscription},
+		{Method: http.MethodPatch, Path: c + "/{id}/subscriptions/{sub}", Access: providerOnly, Handle: s.patchSubscription},
+		{Method: http.MethodPost, Path: "/public/v1/requests", Access: providerOnly, Handle: s.createPurchaseRequest},
 	}
 }
 

@@ -15,12 +15,12 @@ import (
 func (s *Server) partnerCatalogRoutes() []route {
 	const p = "/v1/products"
 	return []route{
-		{method: http.MethodGet, path: p, access: providerOnly, handle: s.pcProducts},
-		{method: http.MethodGet, path: p + "/{id}", access: providerOnly, handle: s.pcProduct},
-		{method: http.MethodGet, path: p + "/{id}/skus", access: providerOnly, handle: s.pcSkus},
-		{method: http.MethodGet, path: p + "/{id}/skus/{sku}", access: providerOnly, handle: s.pcSku},
-		{method: http.MethodGet, path: p + "/{id}/skus/{sku}/availabilities", access: providerOnly, handle: s.pcAvailabilities},
-		{method: http.MethodGet, path: p + "/{id}/skus/{sku}/availabilities/{availability}", access: providerOnly, handle: s.pcAvailability},
+		{Method: http.MethodGet, Path: p, Access: providerOnly, Handle: s.pcProducts},
+		{Method: http.MethodGet, Path: p + "/{id}", Access: providerOnly, Handle: s.pcProduct},
+		{Method: http.MethodGet, Path: p + "/{id}/skus", Access: providerOnly, Handle: s.pcSkus},
+		{Method: http.MethodGet, Path: p + "/{id}/skus/{sku}", Access: providerOnly, Handle: s.pcSku},
+		{Method: http.MethodGet, Path: p + "/{id}/skus/{sku}/availabilities", Access: providerOnly, Handle: s.pcAvailabilities},
+		{Method: http.MethodGet, Path: p + "/{id}/skus/{sku}/availabilities/{availability}", Access: providerOnly, Handle: s.pcAvailability},
 	}
 }
 

@@ -7,49 +7,50 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"github.com/mercato-dev/mercato/internal/rql"
 )
 
 func (s *Server) productRoutes() []route {
 	const p = "/public/v1/products"
 	return []route{
-		{method: http.MethodPost, path: p, access: vendorOnly, handle: s.createProduct},
-		{method: http.MethodGet, path: p, access: vendorOnly, handle: s.listProducts},
-		{method: http.MethodGet, path: p + "/{id}", access: anyAccount, handle: s.getProduct},
-		{method: http.MethodPut, path: p + "/{id}", access: vendorOnly, handle: s.updateProduct},
-		{method: http.MethodPost, path: p + "/{id}/publish", access: vendorOnly, handle: s.publishProduct},
-		{method: http.MethodPost, path: p + "/{id}/endsale", access: vendorOnly, handle: s.endProductSale},
-		{method: http.MethodPost, path: p + "/{id}/resumesale", access: vendorOnly, handle: s.resumeProductSale},
-		{method: http.MethodGet, path: p + "/{id}/versions", access: anyAccount, handle: s.listVersions},
-		{method: http.MethodGet, path: p + "/{id}/versions/{version}", access: anyAccount, handle: s.getVersion},
+		{Method: http.MethodPost, Path: p, Access: vendorOnly, Handle: s.createProduct},
+		{Method: http.MethodGet, Path: p, Access: vendorOnly, Handle: s.listProducts},
+		{Method: http.MethodGet, Path: p + "/{id}", Access: anyAccount, Handle: s.getProduct},
+		{Method: http.MethodPut, Path: p + "/{id}", Access: vendorOnly, Handle: s.updateProduct},
+		{Method: http.MethodPost, Path: p + "/{id}/publish", Access: vendorOnly, Handle: s.publishProduct},
+		{Method: http.MethodPost, Path: p + "/{id}/endsale", Access: vendorOnly, Handle: s.endProductSale},
+		{Method: http.MethodPost, Path: p + "/{id}/resumesale", Access: vendorOnly, Handle: s.resumeProductSale},
+		{Method: http.MethodGet, Path: p + "/{id}/versions", Access: anyAccount, Handle: s.listVersions},
+		{Method: http.MethodGet, Path: p + "/{id}/versions/{version}", Access: anyAccount, Handle: s.getVersion},
 		// Connect publishes with POST /versions; Mercato's /publish is the same.
-		{method: http.MethodPost, path: p + "/{id}/versions", access: vendorOnly, handle: s.publishProduct},
-		{method: http.MethodGet, path: p + "/{id}/versions/{version}/items", access: anyAccount, handle: s.listVersionItems},
-		{method: http.MethodGet, path: p + "/{id}/versions/{version}/parameters", access: anyAccount, handle: s.listVersionParameters},
-		{method: http.MethodGet, path: p + "/{id}/versions/{version}/templates", access: anyAccount, handle: s.listVersionTemplates},
+		{Method: http.MethodPost, Path: p + "/{id}/versions", Access: vendorOnly, Handle: s.publishProduct},
+		{Method: http.MethodGet, Path: p + "/{id}/versions/{version}/items", Access: anyAccount, Handle: s.listVersionItems},
+		{Method: http.MethodGet, Path: p + "/{id}/versions/{version}/parameters", Access: anyAccount, Handle: s.listVersionParameters},
+		{Method: http.MethodGet, Path: p + "/{id}/versions/{version}/templates", Access: anyAccount, Handle: s.listVersionTemplates},
 
-		{method: http.MethodPost, path: p + "/{id}/items", access: vendorOnly, handle: s.createItem},
-		{method: http.MethodGet, path: p + "/{id}/items", access: anyAccount, handle: s.listItems},
-		{method: http.MethodGet, path: p + "/{id}/items/{item_id}", access: anyAccount, handle: s.getItem},
-		{method: http.MethodPut, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.updateItem},
-		{method: http.MethodDelete, path: p + "/{id}/items/{item_id}", access: vendorOnly, handle: s.deleteItem},
-		{method: http.MethodPost, path: p + "/{id}/items/{item_id}/endsale", access: vendorOnly, handle: s.itemSale(catalog.StatusEndOfSale)},
-		{method: http.MethodPost, path: p + "/{id}/items/{item_id}/resumesale", access: vendorOnly, handle: s.itemSale(catalog.StatusPublished)},
+		{Method: http.MethodPost, Path: p + "/{id}/items", Access: vendorOnly, Handle: s.createItem},
+		{Method: http.MethodGet, Path: p + "/{id}/items", Access: anyAccount, Handle: s.listItems},
+		{Method: http.MethodGet, Path: p + "/{id}/items/{item_id}", Access: anyAccount, Handle: s.getItem},
+		{Method: http.MethodPut, Path: p + "/{id}/items/{item_id}", Access: vendorOnly, Handle: s.updateItem},
+		{Method: http.MethodDelete, Path: p + "/{id}/items/{item_id}", Access: vendorOnly, Handle: s.deleteItem},
+		{Method: http.MethodPost, Path: p + "/{id}/items/{item_id}/endsale", Access: vendorOnly, Handle: s.itemSale(catalog.StatusEndOfSale)},
+		{Method: http.MethodPost, Path: p + "/{id}/items/{item_id}/resumesale", Access: vendorOnly, Handle: s.itemSale(catalog.StatusPublished)},
 
-		{method: http.MethodPost, path: p + "/{id}/parameters", access: vendorOnly, handle: s.createParameter},
-		{method: http.MethodGet, path: p + "/{id}/parameters", access: anyAccount, handle: s.listParameters},
-		{method: http.MethodGet, path: p + "/{id}/parameters/{param_id}", access: anyAccount, handle: s.getParameter},
-		{method: http.MethodPut, path: p + "/{id}/parameters/{param_id}", access: vendorOnly, handle: s.updateParameter},
-		{method: http.MethodDelete, path: p + "/{id}/parameters/{param_id}", access: vendorOnly, handle: s.deleteParameter},
+		{Method: http.MethodPost, Path: p + "/{id}/parameters", Access: vendorOnly, Handle: s.createParameter},
+		{Method: http.MethodGet, Path: p + "/{id}/parameters", Access: anyAccount, Handle: s.listParameters},
+		{Method: http.MethodGet, Path: p + "/{id}/parameters/{param_id}", Access: anyAccount, Handle: s.getParameter},
+		{Method: http.MethodPut, Path: p + "/{id}/parameters/{param_id}", Access: vendorOnly, Handle: s.updateParameter},
+		{Method: http.MethodDelete, Path: p + "/{id}/parameters/{param_id}", Access: vendorOnly, Handle: s.deleteParameter},
 
-		{method: http.MethodPost, path: p + "/{id}/templates", access: vendorOnly, handle: s.createTemplate},
-		{method: http.MethodGet, path: p + "/{id}/templates", access: anyAccount, handle: s.listTemplates},
-		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}", access: anyAccount, handle: s.getTemplate},
-		{method: http.MethodPut, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.updateTemplate},
-		{method: http.MethodDelete, path: p + "/{id}/templates/{template_id}", access: vendorOnly, handle: s.deleteTemplate},
-		{method: http.MethodPost, path: p + "/{id}/templates/{template_id}/preview", access: anyAccount, handle: s.previewTemplate},
-		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}/preview", access: anyAccount, handle: s.renderTemplate},
-		{method: http.MethodGet, path: p + "/{id}/templates/{template_id}/render", access: anyAccount, handle: s.renderTemplate},
+		{Method: http.MethodPost, Path: p + "/{id}/templates", Access: vendorOnly, Handle: s.createTemplate},
+		{Method: http.MethodGet, Path: p + "/{id}/templates", Access: anyAccount, Handle: s.listTemplates},
+		{Method: http.MethodGet, Path: p + "/{id}/templates/{template_id}", Access: anyAccount, Handle: s.getTemplate},
+		{Method: http.MethodPut, Path: p + "/{id}/templates/{template_id}", Access: vendorOnly, Handle: s.updateTemplate},
+		{Method: http.MethodDelete, Path: p + "/{id}/templates/{template_id}", Access: vendorOnly, Handle: s.deleteTemplate},
+		{Method: http.MethodPost, Path: p + "/{id}/templates/{template_id}/preview", Access: anyAccount, Handle: s.previewTemplate},
+		{Method: http.MethodGet, Path: p + "/{id}/templates/{template_id}/preview", Access: anyAccount, Handle: s.renderTemplate},
+		{Method: http.MethodGet, Path: p + "/{id}/templates/{template_id}/render", Access: anyAccount, Handle: s.renderTemplate},
 	}
 }
 
@@ -298,7 +299,7 @@ type saleInput struct {
 }
 
 // itemSale takes an item off sale (endofsale) or puts it back (published).
-func (s *Server) itemSale(status string) handlerFunc {
+func (s *Server) itemSale(status string) endpoint.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in saleInput
 		if err := decodeOptionalJSON(r, &in); err != nil {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
-	"mime"
 	"net/http"
 	"reflect"
 	"slices"
@@ -15,7 +13,6 @@ import (
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
-	"github.com/mercato-dev/mercato/internal/markdown"
 	"github.com/mercato-dev/mercato/internal/rql"
 )
 
@@ -24,16 +21,15 @@ import (
 func (s *Server) fulfillmentRoutes() []route {
 	const r = "/public/v1/requests"
 	rs := []route{
-		{method: http.MethodGet, path: r, access: anyAccount, handle: s.listRequests},
-		{method: http.MethodGet, path: r + "/{id}", access: anyAccount, handle: s.getRequest},
-		{method: http.MethodPut, path: r + "/{id}", access: anyAccount, handle: s.updateRequest},
-		{method: http.MethodPost, path: r + "/{id}/pend", access: vendorOnly, handle: s.pendRequest},
-		{method: http.MethodPost, path: r + "/{id}/inquire", access: vendorOnly, handle: s.inquireRequest},
-		{method: http.MethodPost, path: r + "/{id}/approve", access: vendorOnly, handle: s.approveRequest},
-		{method: http.MethodPost, path: r + "/{id}/fail", access: vendorOnly, handle: s.failRequest},
-		{method: http.MethodPost, path: r + "/{id}/assign", access: vendorOnly, handle: s.assignRequest},
-		{method: http.MethodPost, path: r + "/{id}/unassign", access: vendorOnly, handle: s.unassignRequest},
-		{method: http.MethodGet, path: r + "/{id}/render", access: anyAccount, handle: s.renderRequest},
+		{Method: http.MethodGet, Path: r, Access: anyAccount, Handle: s.listRequests},
+		{Method: http.MethodGet, Path: r + "/{id}", Access: anyAccount, Handle: s.getRequest},
+		{Method: http.MethodPut, Path: r + "/{id}", Access: anyAccount, Handle: s.updateRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/pend", Access: vendorOnly, Handle: s.pendRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/inquire", Access: vendorOnly, Handle: s.inquireRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/approve", Access: vendorOnly, Handle: s.approveRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/fail", Access: vendorOnly, Handle: s.failRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/assign", Access: vendorOnly, Handle: s.assignRequest},
+		{Method: http.MethodPost, Path: r + "/{id}/unassign", Access: vendorOnly, Handle: s.unassignRequest},
 	}
 	return append(rs, s.assetRoutes()...)
 }
@@ -170,51 +166,6 @@ func (s *Server) assignRequest(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) unassignRequest(w http.ResponseWriter, r *http.Request) error {
 	return act(s, w, r, withoutInput(FulfillmentService.Unassign))
-}
-
-func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request) error {
-	md, err := s.cfg.Fulfillment.RenderRequest(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeTemplate(w, r, md)
-}
-
-// writeTemplate answers a rendered template as Markdown, or as sanitised
-// HTML when the client prefers text/html.
-func writeTemplate(w http.ResponseWriter, r *http.Request, md string) error {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Vary", "Accept")
-	if !prefersHTML(r.Header.Get("Accept")) {
-		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-		_, err := io.WriteString(w, md)
-		return err
-	}
-	html, err := markdown.HTML(md)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err = io.WriteString(w, html)
-	return err
-}
-
-// prefersHTML reports whether the first media range of Accept that names
-// HTML or Markdown names HTML.
-func prefersHTML(accept string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch mt {
-		case "text/html", "application/xhtml+xml":
-			return true
-		case "text/markdown", "text/plain":
-			return false
-		}
-	}
-	return false
 }
 
 // decodeRequestUpdate reads PUT /requests/{id}. Only note and the asset

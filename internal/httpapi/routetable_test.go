@@ -3,24 +3,26 @@ package httpapi
 import (
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
+	"github.com/mercato-dev/mercato/internal/markdown"
 )
 
 // TestServer_RouteTableMatchesServeMux registers every route's path on a
-// ServeMux (which panics on patterns in conflict) and in a routeTable, and
-// asks both about paths built from the patterns: each wildcard filled with
-// a plain value, an escaped slash, or a literal that another pattern has at
-// that place; with a trailing slash; with one more segment. Both must
-// choose the same pattern with the same path values, or both none.
+// ServeMux (which panics on patterns in conflict) and in an endpoint.Table,
+// and asks both about paths built from the patterns: each wildcard filled
+// with a plain value, an escaped slash, or a literal that another pattern
+// has at that place; with a trailing slash; with one more segment. Both
+// must choose the same pattern with the same path values, or both none.
 func TestServer_RouteTableMatchesServeMux(t *testing.T) {
-	s := New(Config{})
+	s := New(Config{Markdown: markdown.HTML})
 	var patterns []string
 	for _, rt := range s.routes {
-		if !slices.Contains(patterns, rt.path) {
-			patterns = append(patterns, rt.path)
+		if !slices.Contains(patterns, rt.Path) {
+			patterns = append(patterns, rt.Path)
 		}
 	}
 	record := func(pattern string) http.Handler {
@@ -35,12 +37,12 @@ func TestServer_RouteTableMatchesServeMux(t *testing.T) {
 		})
 	}
 	mux := http.NewServeMux()
-	table := &routeTable{root: &routeNode{}, fallback: record("none")}
+	table := endpoint.NewTable(record("none"))
 	mux.Handle("/", record("none"))
 	literals := map[int][]string{} // the literal segments at each depth
 	for _, p := range patterns {
 		mux.Handle(p, record(p))
-		table.add(p, record(p))
+		table.Add(p, record(p))
 		for i, seg := range strings.Split(p, "/") {
 			if !strings.HasPrefix(seg, "{") && !slices.Contains(literals[i], seg) {
 				literals[i] = append(literals[i], seg)
@@ -83,24 +85,4 @@ func TestServer_RouteTableMatchesServeMux(t *testing.T) {
 	if matched < len(patterns) {
 		t.Errorf("%d probes matched a pattern, want at least one per pattern (%d)", matched, len(patterns))
 	}
-}
-
-func TestServer_RouteTableLeavesOddPathsToTheMux(t *testing.T) {
-	for _, path := range []string{"/public/v1//products", "/public/v1/./products", "/public/v1/products/..", "*"} {
-		if segs, ok := segments(mustURL(t, path)); ok {
-			t.Errorf("segments(%q) = %q, want the fallback", path, segs)
-		}
-	}
-	if segs, ok := segments(mustURL(t, "/public/v1/products/a%2Fb/")); !ok || !slices.Equal(segs, []string{"public", "v1", "products", "a/b", ""}) {
-		t.Errorf("segments = %q, %v", segs, ok)
-	}
-}
-
-func mustURL(t *testing.T, path string) *url.URL {
-	t.Helper()
-	u, err := url.ParseRequestURI(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"mime"
 	"net"
 	"net/http"
@@ -10,59 +9,18 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"github.com/mercato-dev/mercato/internal/portal"
 )
-
-// The web portal signs in with a session cookie instead of a token. The
-// cookie is HttpOnly and SameSite=Strict; a write made with it must also
-// carry the session's CSRF token in CSRFHeader, which a page of another
-// site cannot read.
-const (
-	SessionCookie = "mercato_session"
-	CSRFHeader    = "X-CSRF-Token"
-)
-
-type sessionKey struct{}
-
-// cookieSession is the session a request authenticated with.
-type cookieSession struct {
-	id string
-	portal.Session
-}
 
 func (s *Server) sessionRoutes() []route {
 	const p = "/public/v1/auth/sessions"
 	return []route{
-		{method: http.MethodPost, path: p, access: public, handle: s.openSession},
-		{method: http.MethodGet, path: p + "/current", access: anyAccount, handle: s.currentSession},
-		{method: http.MethodDelete, path: p + "/current", access: anyAccount, handle: s.closeSession},
-		{method: http.MethodPost, path: "/public/v1/auth/sign-in-links", access: anyAccount, handle: s.createSignInLink},
+		{Method: http.MethodPost, Path: p, Access: public, Handle: s.openSession},
+		{Method: http.MethodGet, Path: p + "/current", Access: anyAccount, Handle: s.currentSession},
+		{Method: http.MethodDelete, Path: p + "/current", Access: anyAccount, Handle: s.closeSession},
+		{Method: http.MethodPost, Path: "/public/v1/auth/sign-in-links", Access: anyAccount, Handle: s.createSignInLink},
 	}
-}
-
-// authenticate resolves the caller from the Authorization header or, when
-// there is none, from the portal's session cookie. A cookie-authenticated
-// request that may change something must carry the session's CSRF token.
-func (s *Server) authenticate(ctx context.Context, r *http.Request) (account.Principal, *http.Request, error) {
-	header := r.Header.Get("Authorization")
-	c, err := r.Cookie(SessionCookie)
-	if header != "" || s.cfg.Sessions == nil || err != nil || c.Value == "" {
-		p, err := s.cfg.Accounts.Authenticate(ctx, header)
-		return p, r, err
-	}
-	sess, err := s.cfg.Sessions.Authenticate(ctx, c.Value)
-	if err != nil {
-		return account.Principal{}, r, err
-	}
-	if !safeMethod(r.Method) && !sess.CheckCSRF(r.Header.Get(CSRFHeader)) {
-		return account.Principal{}, r, fault.Forbiddenf("a write made with the portal's session cookie must carry the session's %s header; cross-site requests are refused", CSRFHeader)
-	}
-	r = r.WithContext(context.WithValue(ctx, sessionKey{}, cookieSession{id: c.Value, Session: sess}))
-	return sess.Principal, r, nil
-}
-
-func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
 // openSessionInput is the body of POST /public/v1/auth/sessions: a token
@@ -119,10 +77,10 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func currentCookieSession(r *http.Request) (cookieSession, error) {
-	cs, ok := r.Context().Value(sessionKey{}).(cookieSession)
+func currentCookieSession(r *http.Request) (endpoint.Session, error) {
+	cs, ok := endpoint.SessionOf(r)
 	if !ok {
-		return cookieSession{}, fault.NotFoundf("this request has no portal session: it was authenticated with a token, not the session cookie")
+		return endpoint.Session{}, fault.NotFoundf("this request has no portal session: it was authenticated with a token, not the session cookie")
 	}
 	return cs, nil
 }
@@ -141,7 +99,7 @@ func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Sessions.Close(r.Context(), cs.id); err != nil {
+	if err := s.cfg.Sessions.Close(r.Context(), cs.ID); err != nil {
 		return err
 	}
 	http.SetCookie(w, sessionCookie(r, "", time.Unix(0, 0)))

@@ -20,8 +20,8 @@ func OpenAPISpec() []byte { return openAPISpec }
 
 func (s *Server) systemRoutes() []route {
 	return []route{
-		{method: http.MethodGet, path: "/healthz", access: public, handle: s.health},
-		{method: http.MethodGet, path: "/openapi.yaml", access: public, handle: s.openAPI},
+		{Method: http.MethodGet, Path: "/healthz", Access: public, Handle: s.health},
+		{Method: http.MethodGet, Path: "/openapi.yaml", Access: public, Handle: s.openAPI},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"github.com/mercato-dev/mercato/internal/rql"
 	"github.com/mercato-dev/mercato/internal/usage"
 )
@@ -29,17 +30,17 @@ const maxFilteredRecords = 10000
 func (s *Server) usageRoutes() []route {
 	const base = "/public/v1/usage"
 	return []route{
-		{method: http.MethodPost, path: base + "/files", access: vendorOnly, handle: s.createUsageFile},
-		{method: http.MethodGet, path: base + "/files", access: anyAccount, handle: s.listUsageFiles},
-		{method: http.MethodGet, path: base + "/files/{id}", access: anyAccount, handle: s.getUsageFile},
-		{method: http.MethodGet, path: base + "/files/{id}/template", access: anyAccount, handle: s.usageTemplate},
-		{method: http.MethodPost, path: base + "/files/{id}/upload", access: anyAccount, maxBody: uploadBodyLimit, handle: s.uploadUsageFile},
-		{method: http.MethodPost, path: base + "/files/{id}/submit", access: anyAccount, handle: s.withoutNote(UsageService.Submit)},
-		{method: http.MethodPost, path: base + "/files/{id}/accept", access: anyAccount, handle: s.usageTransition(UsageService.Accept)},
-		{method: http.MethodPost, path: base + "/files/{id}/reject", access: anyAccount, handle: s.usageTransition(UsageService.Reject)},
-		{method: http.MethodPost, path: base + "/files/{id}/close", access: anyAccount, handle: s.withoutNote(UsageService.Close)},
-		{method: http.MethodGet, path: base + "/records", access: anyAccount, handle: s.listUsageRecords},
-		{method: http.MethodGet, path: base + "/products/{id}/template", access: vendorOnly, handle: s.productUsageTemplate},
+		{Method: http.MethodPost, Path: base + "/files", Access: vendorOnly, Handle: s.createUsageFile},
+		{Method: http.MethodGet, Path: base + "/files", Access: anyAccount, Handle: s.listUsageFiles},
+		{Method: http.MethodGet, Path: base + "/files/{id}", Access: anyAccount, Handle: s.getUsageFile},
+		{Method: http.MethodGet, Path: base + "/files/{id}/template", Access: anyAccount, Handle: s.usageTemplate},
+		{Method: http.MethodPost, Path: base + "/files/{id}/upload", Access: anyAccount, MaxBody: uploadBodyLimit, Handle: s.uploadUsageFile},
+		{Method: http.MethodPost, Path: base + "/files/{id}/submit", Access: anyAccount, Handle: s.withoutNote(UsageService.Submit)},
+		{Method: http.MethodPost, Path: base + "/files/{id}/accept", Access: anyAccount, Handle: s.usageTransition(UsageService.Accept)},
+		{Method: http.MethodPost, Path: base + "/files/{id}/reject", Access: anyAccount, Handle: s.usageTransition(UsageService.Reject)},
+		{Method: http.MethodPost, Path: base + "/files/{id}/close", Access: anyAccount, Handle: s.withoutNote(UsageService.Close)},
+		{Method: http.MethodGet, Path: base + "/records", Access: anyAccount, Handle: s.listUsageRecords},
+		{Method: http.MethodGet, Path: base + "/products/{id}/template", Access: vendorOnly, Handle: s.productUsageTemplate},
 	}
 }
 
@@ -230,7 +231,7 @@ func tooLargeUpload() error {
 
 // usageTransition is the handler of a usage file transition: the body is
 // an optional note (NoteInput; {} or nothing for those that take none).
-func (s *Server) usageTransition(act func(UsageService, context.Context, account.Principal, string, usage.NoteInput) (usage.File, error)) handlerFunc {
+func (s *Server) usageTransition(act func(UsageService, context.Context, account.Principal, string, usage.NoteInput) (usage.File, error)) endpoint.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in noteInput
 		if err := decodeOptionalJSON(r, &in); err != nil {
@@ -243,7 +244,7 @@ func (s *Server) usageTransition(act func(UsageService, context.Context, account
 
 // withoutNote adapts a transition that takes no note: a note sent to it is
 // refused by the strict decoding of an empty body.
-func (s *Server) withoutNote(act func(UsageService, context.Context, account.Principal, string) (usage.File, error)) handlerFunc {
+func (s *Server) withoutNote(act func(UsageService, context.Context, account.Principal, string) (usage.File, error)) endpoint.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var none struct{}
 		if err := decodeOptionalJSON(r, &none); err != nil {

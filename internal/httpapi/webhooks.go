@@ -15,17 +15,17 @@ import (
 func (s *Server) webhookRoutes() []route {
 	const base = "/public/v1/webhooks"
 	return []route{
-		{method: http.MethodPost, path: base, access: anyAccount, handle: s.createWebhook},
-		{method: http.MethodGet, path: base, access: anyAccount, handle: s.listWebhooks},
-		{method: http.MethodGet, path: base + "/event-types", access: anyAccount, handle: s.webhookEventTypes},
-		{method: http.MethodGet, path: base + "/{id}", access: anyAccount, handle: s.getWebhook},
-		{method: http.MethodPut, path: base + "/{id}", access: anyAccount, handle: s.updateWebhook},
-		{method: http.MethodDelete, path: base + "/{id}", access: anyAccount, handle: s.deleteWebhook},
-		{method: http.MethodPost, path: base + "/{id}/rotate-secret", access: anyAccount, handle: s.rotateWebhookSecret},
-		{method: http.MethodPost, path: base + "/{id}/test", access: anyAccount, handle: s.testWebhook},
-		{method: http.MethodGet, path: base + "/{id}/deliveries", access: anyAccount, handle: s.listWebhookDeliveries},
-		{method: http.MethodPost, path: base + "/{id}/deliveries/{delivery_id}/redeliver", access: anyAccount, handle: s.redeliverWebhook},
-		{method: http.MethodPost, path: base + "/{id}/recover", access: anyAccount, handle: s.recoverWebhook},
+		{Method: http.MethodPost, Path: base, Access: anyAccount, Handle: s.createWebhook},
+		{Method: http.MethodGet, Path: base, Access: anyAccount, Handle: s.listWebhooks},
+		{Method: http.MethodGet, Path: base + "/event-types", Access: anyAccount, Handle: s.webhookEventTypes},
+		{Method: http.MethodGet, Path: base + "/{id}", Access: anyAccount, Handle: s.getWebhook},
+		{Method: http.MethodPut, Path: base + "/{id}", Access: anyAccount, Handle: s.updateWebhook},
+		{Method: http.MethodDelete, Path: base + "/{id}", Access: anyAccount, Handle: s.deleteWebhook},
+		{Method: http.MethodPost, Path: base + "/{id}/rotate-secret", Access: anyAccount, Handle: s.rotateWebhookSecret},
+		{Method: http.MethodPost, Path: base + "/{id}/test", Access: anyAccount, Handle: s.testWebhook},
+		{Method: http.MethodGet, Path: base + "/{id}/deliveries", Access: anyAccount, Handle: s.listWebhookDeliveries},
+		{Method: http.MethodPost, Path: base + "/{id}/deliveries/{delivery_id}/redeliver", Access: anyAccount, Handle: s.redeliverWebhook},
+		{Method: http.MethodPost, Path: base + "/{id}/recover", Access: anyAccount, Handle: s.recoverWebhook},
 	}
 }
 

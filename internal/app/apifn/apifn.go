@@ -10,9 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-	"go.opentelemetry.io/otel/codes"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mercato-dev/mercato/internal/app/billingfn"
 	"github.com/mercato-dev/mercato/internal/app/bucket"
@@ -41,6 +38,10 @@ type Services struct {
 	// Exports is where the biller writes large reconciliation exports and
 	// the invoice reader presigns them: one presign client for both.
 	Exports billing.Exports
+	// Markdown renders the render routes' HTML (httpapi.Config.Markdown).
+	// Nil in Lambda, where RenderFunction serves those routes; the local
+	// runtime, one process, serves every route here.
+	Markdown func(md string) (string, error)
 }
 
 // Handler builds the API's HTTP handler, traced when b has a tracer.
@@ -49,50 +50,8 @@ func Handler(b *function.Base, c services.Core, s Services) http.Handler {
 	if !b.Tracing {
 		return h
 	}
-	return traced(b.Tracer.Tracer("mercato/api"), h)
+	return function.TraceHTTP(b.Tracer.Tracer("mercato/api"), "api", h)
 }
-
-// traced runs each request under a server span, the child of the
-// invocation's (Lambda's segment): a trace header a client sends is not
-// trusted with the trace. It is not otelhttp's handler, which wraps the
-// response writer with httpsnoop's every combination of interfaces and
-// records metrics the functions do not export: 1.5 MB of the API's binary
-// for a span with three attributes.
-func traced(tracer trace.Tracer, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, span := tracer.Start(r.Context(), "api "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(semconv.HTTPRequestMethodKey.String(r.Method), semconv.URLPath(r.URL.Path)))
-		defer span.End()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		h.ServeHTTP(sw, r.WithContext(ctx))
-		span.SetAttributes(semconv.HTTPResponseStatusCode(sw.status))
-		if sw.status >= http.StatusInternalServerError {
-			span.SetStatus(codes.Error, http.StatusText(sw.status))
-		}
-	})
-}
-
-// statusWriter remembers the status a handler answered.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(p []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func handler(b *function.Base, c services.Core, s Services) http.Handler {
 	bucket := b.Config.UsageBucket
@@ -102,6 +61,7 @@ func handler(b *function.Base, c services.Core, s Services) http.Handler {
 		Ordering:      s.Ordering,
 		Fulfillment:   s.Fulfillment,
 		Webhooks:      s.Webhooks,
+		Markdown:      s.Markdown,
 		Usage:         s.Usage,
 		Invoices:      billing.NewReader(s.Biller.Store(), s.Exports, b.Now),
 		Sessions:      portal.NewSessions(b.Table, c.Accounts, b.Now, b.Config.PortalSessionTTL),

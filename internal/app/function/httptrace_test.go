@@ -1,4 +1,4 @@
-package apifn
+package function
 
 import (
 	"net/http"
@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-func TestTraced_OneServerSpanPerRequest(t *testing.T) {
+func TestTraceHTTP_OneServerSpanPerRequest(t *testing.T) {
 	tests := []struct {
 		name       string
 		answer     func(w http.ResponseWriter)
@@ -28,7 +28,7 @@ func TestTraced_OneServerSpanPerRequest(t *testing.T) {
 			rec := tracetest.NewSpanRecorder()
 			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 			var inner trace.SpanContext
-			h := traced(tp.Tracer("test"), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := TraceHTTP(tp.Tracer("test"), "api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				inner = trace.SpanContextFromContext(r.Context())
 				tt.answer(w)
 			}))

@@ -1,7 +1,8 @@
-package httpapi
+package endpoint
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -90,12 +91,22 @@ func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, r *http.
 		if code == 0 {
 			code = k.partnerCode
 		}
-		writeJSON(w, k.status, partnerError{Code: code, Description: msgs[0], Data: msgs[1:], Source: "mercato"})
+		WriteJSON(w, k.status, partnerError{Code: code, Description: msgs[0], Data: msgs[1:], Source: "mercato"})
 		return
 	}
 	code := fe.Code
 	if code == "" {
 		code = k.code
 	}
-	writeJSON(w, k.status, connectError{ErrorCode: code, Errors: msgs})
+	WriteJSON(w, k.status, connectError{ErrorCode: code, Errors: msgs})
+}
+
+// WriteJSON writes v with status. Encoding errors cannot be reported to the
+// client once the header is out, and the types written are all encodable.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }

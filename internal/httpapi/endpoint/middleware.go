@@ -1,4 +1,4 @@
-package httpapi
+package endpoint
 
 import (
 	"context"
@@ -18,9 +18,9 @@ import (
 
 type principalKey struct{}
 
-// principal returns the authenticated caller. Routes that are not public
+// Principal returns the authenticated caller. Routes that are not public
 // always have one.
-func principal(r *http.Request) account.Principal {
+func Principal(r *http.Request) account.Principal {
 	p, _ := r.Context().Value(principalKey{}).(account.Principal)
 	return p
 }
@@ -88,10 +88,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-// endpoint wraps one route: authentication, the account-type check, the body
+// handler wraps one route: authentication, the account-type check, the body
 // limit, and the mapping of the handler's error.
-func (s *Server) endpoint(rt route) http.Handler {
-	limit := rt.maxBody
+func (s *Server) handler(rt Route) http.Handler {
+	limit := rt.MaxBody
 	if limit == 0 {
 		limit = s.cfg.MaxBodyBytes
 	}
@@ -102,9 +102,9 @@ func (s *Server) endpoint(rt route) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		r, err := s.authorize(ctx, r, rt.access)
+		r, err := s.authorize(ctx, r, rt.Access)
 		if err == nil {
-			err = rt.handle(w, r)
+			err = rt.Handle(w, r)
 		}
 		if err != nil {
 			s.writeError(r.Context(), w, r, err)
@@ -112,8 +112,8 @@ func (s *Server) endpoint(rt route) http.Handler {
 	})
 }
 
-func (s *Server) authorize(ctx context.Context, r *http.Request, a access) (*http.Request, error) {
-	if a == public {
+func (s *Server) authorize(ctx context.Context, r *http.Request, a Access) (*http.Request, error) {
+	if a == Public {
 		return r, nil
 	}
 	p, r, err := s.authenticate(ctx, r)
@@ -123,11 +123,11 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, a access) (*htt
 	logging.ScopeFrom(ctx).SetAccount(p.AccountID)
 	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 	switch {
-	case a == adminOnly && !p.Is(account.Admin):
+	case a == AdminOnly && !p.Is(account.Admin):
 		return r, fault.Forbiddenf("this endpoint is for admin accounts; the token belongs to a %s account", p.AccountType)
-	case a == vendorOnly && !p.Is(account.Vendor):
+	case a == VendorOnly && !p.Is(account.Vendor):
 		return r, fault.Forbiddenf("this endpoint is for vendor accounts; the token belongs to a %s account", p.AccountType)
-	case a == providerOnly && !p.Is(account.Provider):
+	case a == ProviderOnly && !p.Is(account.Provider):
 		return r, fault.Forbiddenf("this endpoint is for provider accounts; the token belongs to a %s account", p.AccountType)
 	}
 	return r, nil
