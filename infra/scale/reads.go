@@ -163,7 +163,7 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	rr.Jobs = js.measures()
 	um.bound(rr.Jobs)
 	ex.bound(rr.Jobs)
-	boundRecovery(rr.Jobs)
+	boundRecovery(rr.Jobs, sqsBatch(cfg, "DispatcherFunction"))
 	if renew {
 		boundRenewal(rr.Jobs, due.most*due.dueOf(cfg.ReadsH-cfg.Orders), due.most*due.dueOf(10*cfg.ReadsH-cfg.Orders))
 	}
@@ -211,6 +211,25 @@ func timeouts(cfg Config) map[string]time.Duration {
 		out[fn.LogicalID] = time.Duration(fn.Timeout) * time.Second
 	}
 	return out
+}
+
+// sqsBatch is the batch size of function fn's SQS event source, from
+// the template deployed (1 when there is none).
+func sqsBatch(cfg Config, fn string) int {
+	if cfg.Stack == nil || cfg.Stack.Template == nil {
+		return 1
+	}
+	for _, f := range cfg.Stack.Template.Functions() {
+		if f.LogicalID != fn {
+			continue
+		}
+		for _, e := range f.Events {
+			if e.SQS != nil {
+				return max(e.SQS.BatchSize, 1)
+			}
+		}
+	}
+	return 1
 }
 
 func cmpErr(errs ...error) error {

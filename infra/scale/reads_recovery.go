@@ -121,26 +121,25 @@ func requestRecovery(ctx context.Context, cfg Config, account, webhookID string,
 	return err
 }
 
-// failedFamily is a Cloner of the failed delivery's items: the delivery
-// and its attempts, one partition, read with one Query rather than a scan
-// of a table that holds 10·H orders by then.
+// failedFamily is a Cloner of the failed delivery's item, read by its
+// key rather than found by a scan of a table that holds 10·H orders by
+// then. Its attempts, which carry the same key's partition, are not
+// copied: neither the list nor a recovery reads them, and at 10·H they
+// would be 80,000 more items for the emulator to write and stream.
 func failedFamily(ctx context.Context, raw *dynamodb.Client, schema Schema, account, webhookID, id string) (*Cloner, error) {
-	cl := &Cloner{Raw: raw, Schema: schema, ids: []string{id}}
-	p := dynamodb.NewQueryPaginator(raw, &dynamodb.QueryInput{TableName: aws.String(schema.Table),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": schema.Hash},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: layout.DeliveryKey(account, webhookID, id).PK}}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("scale: the failed delivery's items: %w", err)
-		}
-		cl.family = append(cl.family, page.Items...)
+	k := layout.DeliveryKey(account, webhookID, id)
+	key := map[string]types.AttributeValue{schema.Hash: &types.AttributeValueMemberS{Value: k.PK}}
+	if schema.Range != "" {
+		key[schema.Range] = &types.AttributeValueMemberS{Value: k.SK}
 	}
-	if len(cl.family) == 0 {
-		return nil, fmt.Errorf("scale: the failed delivery %s has no items", id)
+	out, err := raw.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(schema.Table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("scale: the failed delivery's item: %w", err)
 	}
-	return cl, nil
+	if out.Item == nil {
+		return nil, fmt.Errorf("scale: the failed delivery %s has no item", id)
+	}
+	return &Cloner{Raw: raw, Schema: schema, ids: []string{id}, family: []map[string]types.AttributeValue{out.Item}}, nil
 }
 
 // failedToReal is how often a copy of the failed delivery goes to the
@@ -194,21 +193,22 @@ func spreadFailed(account, webhookID, id string) func(int, func() []string) []st
 
 // boundRecovery sets what bounds a recovery's invocations at the stated
 // limits. A unit reads up to webhook.RecoveryPage failed deliveries of one
-// shard, two items each (its Query's keys and its BatchGetItem's rows):
-// while a shard holds fewer at H, its largest unit grows with the
-// deliveries up to that page. The plan probes each of the webhook's
-// shards, a bounded number; it is held to the ratio (the copies of the
-// failed delivery are spread over every shard: failedShard).
-func boundRecovery(jobs []Measure) {
+// shard, two items each (its Query's keys and its BatchGetItem's rows),
+// and the plan commits a unit for every shard that holds failures at
+// once: the dispatcher runs side by side the units of its batch (batch,
+// the queue's batch size), as many as were queued when it polled, so an
+// invocation's units, and what it reads, depend on the queue's timing as
+// much as on the tenant. Its ratio is reported, not held; at the limits
+// it is a full batch of full pages. The plan probes each of the webhook's
+// shards, a bounded number, and is held to the ratio.
+func boundRecovery(jobs []Measure, batch int) {
 	for k := range jobs {
 		switch j := &jobs[k]; {
 		case strings.Contains(j.Name, "job.webhook_recovery"):
 			read := max(j.Items[1]/2, 1)
-			j.Scale = float64(webhook.RecoveryPage) / float64(read)
-			j.Bound = fmt.Sprintf("a page of %d deliveries (%d measured)", webhook.RecoveryPage, read)
-			if j.Items[0]/2 < webhook.RecoveryPage {
-				j.Grows = fmt.Sprintf("a unit reads up to %d of its shard's failed deliveries, and the largest read %d at H", webhook.RecoveryPage, j.Items[0]/2)
-			}
+			j.Scale = float64(batch*webhook.RecoveryPage) / float64(read)
+			j.Bound = fmt.Sprintf("a batch of %d units of %d deliveries (%d measured)", batch, webhook.RecoveryPage, read)
+			j.Grows = fmt.Sprintf("an invocation runs the units its batch holds side by side, up to %d of %d deliveries each, as many as the queue held when it polled", batch, webhook.RecoveryPage)
 		case strings.Contains(j.Name, "webhook.recovery_requested"):
 			j.Bound = fmt.Sprintf("a probe of each of %d shards", webhook.DefaultDeliveryShards)
 		}
