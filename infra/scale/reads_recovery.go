@@ -121,25 +121,27 @@ func requestRecovery(ctx context.Context, cfg Config, account, webhookID string,
 	return err
 }
 
-// failedFamily is a Cloner of the failed delivery's item, read by its
-// key rather than found by a scan of a table that holds 10·H orders by
-// then. Its attempts, which carry the same key's partition, are not
-// copied: neither the list nor a recovery reads them, and at 10·H they
-// would be 80,000 more items for the emulator to write and stream.
+// failedFamily is a Cloner of the failed delivery's items: the delivery
+// and its attempts (which a list page reads with it), one partition,
+// read with one Query rather than found by a scan of a table that holds
+// 10·H orders by then.
 func failedFamily(ctx context.Context, raw *dynamodb.Client, schema Schema, account, webhookID, id string) (*Cloner, error) {
-	k := layout.DeliveryKey(account, webhookID, id)
-	key := map[string]types.AttributeValue{schema.Hash: &types.AttributeValueMemberS{Value: k.PK}}
-	if schema.Range != "" {
-		key[schema.Range] = &types.AttributeValueMemberS{Value: k.SK}
+	cl := &Cloner{Raw: raw, Schema: schema, ids: []string{id}}
+	p := dynamodb.NewQueryPaginator(raw, &dynamodb.QueryInput{TableName: aws.String(schema.Table),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": schema.Hash},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: layout.DeliveryKey(account, webhookID, id).PK}}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("scale: the failed delivery's items: %w", err)
+		}
+		cl.family = append(cl.family, page.Items...)
 	}
-	out, err := raw.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(schema.Table), Key: key, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("scale: the failed delivery's item: %w", err)
+	if len(cl.family) == 0 {
+		return nil, fmt.Errorf("scale: the failed delivery %s has no items", id)
 	}
-	if out.Item == nil {
-		return nil, fmt.Errorf("scale: the failed delivery %s has no item", id)
-	}
-	return &Cloner{Raw: raw, Schema: schema, ids: []string{id}, family: []map[string]types.AttributeValue{out.Item}}, nil
+	return cl, nil
 }
 
 // failedToReal is how often a copy of the failed delivery goes to the
