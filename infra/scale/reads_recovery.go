@@ -209,6 +209,14 @@ func boundRecovery(jobs []Measure, batch int) {
 		case strings.Contains(j.Name, "job.webhook_recovery"):
 			read := max(j.Items[1]/2, 1)
 			j.Scale = float64(batch*webhook.RecoveryPage) / float64(read)
+			if batch == 1 {
+				// A unit an invocation: held once a unit at H reads a page.
+				j.Bound = fmt.Sprintf("a page of %d deliveries (%d measured)", webhook.RecoveryPage, read)
+				if j.Items[0]/2 < webhook.RecoveryPage {
+					j.Grows = fmt.Sprintf("a unit reads up to %d of its shard's failed deliveries, and the largest read %d at H", webhook.RecoveryPage, j.Items[0]/2)
+				}
+				continue
+			}
 			j.Bound = fmt.Sprintf("a batch of %d units of %d deliveries (%d measured)", batch, webhook.RecoveryPage, read)
 			j.Grows = fmt.Sprintf("an invocation runs the units its batch holds side by side, up to %d of %d deliveries each, as many as the queue held when it polled", batch, webhook.RecoveryPage)
 		case strings.Contains(j.Name, "webhook.recovery_requested"):
