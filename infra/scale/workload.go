@@ -92,7 +92,7 @@ const (
 // more than a list page in every one of the webhook's 128 shards at H
 // (failedShard), its units of different shards running side by side; a
 // renewal opens a renew request, which the whole pipeline carries (about
-// 0.6 s of the emulator's each), so 12 come due at H and 120 at 10·H.
+// 0.8 s of the emulator's each), so 12 come due at H and 120 at 10·H.
 const (
 	DefaultReadsH    = 500
 	DefaultCatalogH  = 100
