@@ -29,7 +29,8 @@ import (
 // delivery for real (a webhook of the vendor's whose endpoint always
 // answers 503, and one event that exhausts its retries), copies that
 // delivery's items with fresh ids (deliveries carry the TTL attribute,
-// which the order copies skip), and requests a recovery at each size
+// which the order copies skip) over every shard of the webhook's failed
+// index (spreadFailed), and requests a recovery at each size
 // (requestRecovery says how).
 func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, p *chaos.Platform, w *chaos.World, js *jobSet) (Measure, error) {
 	var m Measure
