@@ -2,9 +2,8 @@ package scale
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"math/big"
+	"math/rand/v2"
 	"regexp"
 	"strings"
 	"sync"
@@ -29,9 +28,16 @@ type Cloner struct {
 	// (events, dedupe marks, idempotency records) are short-lived and not
 	// copied.
 	TTL string
+	// Vary, when set, makes copy k's replacements (k counts every copy
+	// this Cloner wrote) from the pairs that fresh draws (each id of the
+	// family and a new one), drawing again if need be, and may add pairs
+	// of its own: a copy that must sit where the real one does not
+	// (another shard of an index, another day) says so here.
+	Vary func(k int, fresh func() []string) []string
 
 	family []map[string]types.AttributeValue
 	ids    []string
+	made   int
 }
 
 // ScanIDs returns every id that the table's items mention.
@@ -120,7 +126,7 @@ func (c *Cloner) Clone(ctx context.Context, n int) error {
 	var err error
 feed:
 	for range n {
-		r := strings.NewReplacer(c.fresh()...)
+		r := strings.NewReplacer(c.pairs()...)
 		for _, it := range c.family {
 			batch = append(batch, types.WriteRequest{PutRequest: &types.PutRequest{Item: mapItem(it, r)}})
 			if len(batch) == 25 {
@@ -157,6 +163,16 @@ func (c *Cloner) write(ctx context.Context, b []types.WriteRequest) error {
 	return nil
 }
 
+// pairs are the replacements of the next copy.
+func (c *Cloner) pairs() []string {
+	k := c.made
+	c.made++
+	if c.Vary != nil {
+		return c.Vary(k, c.fresh)
+	}
+	return c.fresh()
+}
+
 // fresh pairs every id of the family with a new one of the same form.
 func (c *Cloner) fresh() []string {
 	var pairs []string
@@ -165,22 +181,14 @@ func (c *Cloner) fresh() []string {
 		for i, ch := range b {
 			switch {
 			case ch >= '0' && ch <= '9':
-				b[i] = '0' + byte(randInt(10))
+				b[i] = '0' + byte(rand.IntN(10))
 			case ch >= 'a' && ch <= 'f' && len(id) == 36:
-				b[i] = "0123456789abcdef"[randInt(16)]
+				b[i] = "0123456789abcdef"[rand.IntN(16)]
 			}
 		}
 		pairs = append(pairs, id, string(b))
 	}
 	return pairs
-}
-
-func randInt(n int64) int64 {
-	v, err := rand.Int(rand.Reader, big.NewInt(n))
-	if err != nil {
-		panic(err)
-	}
-	return v.Int64()
 }
 
 func containsAny(s string, ids map[string]bool) bool {

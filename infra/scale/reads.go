@@ -14,6 +14,7 @@ import (
 	"github.com/mercato-dev/mercato/infra/apiclient"
 	"github.com/mercato-dev/mercato/infra/chaos"
 	"github.com/mercato-dev/mercato/internal/app"
+	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
 // ReadsReport is the read-path model (issue: Scale II): what a list page
@@ -72,12 +73,22 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	if d := ttl.TimeToLiveDescription; d != nil {
 		c.TTL = aws.ToString(d.AttributeName)
 	}
-	_, items, err := ScanIDs(ctx, raw, schema.Table)
+	ids, items, err := ScanIDs(ctx, raw, schema.Table)
 	if err != nil {
 		return nil, err
 	}
 	c.Learn(items, seed, shared)
 	rr := &ReadsReport{H: cfg.ReadsH, Lines: cfg.Lines, Family: c.Family(), Timeouts: timeouts(cfg)}
+	due, renew := dueRenewals(c, cfg.ReadsH-cfg.Orders, cfg.RenewalH, time.Now())
+	if renew {
+		c.Vary = due.vary
+	}
+	// The catalog's unit now, while the table holds the write path's
+	// orders only: learning its items scans the table.
+	cm, err := newCatalogModel(ctx, cfg, rec, raw, schema, c.TTL, p, w, ids)
+	if err != nil {
+		return nil, err
+	}
 	um, err := newUsageModel(ctx, raw, schema, p, w, seed, customer)
 	if err != nil {
 		return nil, err
@@ -102,6 +113,12 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 				return err
 			}
 		}
+		// The renewals before the lists: they open renew requests, which
+		// the pending list then holds at both sizes (measured before them
+		// at H, it would be empty at H only).
+		if err := runSchedule(ctx, a, rec, cfg, js, i, "FulfillmentFunction", hs.Schedule["FulfillmentFunction"]); err != nil {
+			return err
+		}
 		lap := cfg.stopwatch()
 		for j, l := range lists {
 			if err := l.measure(ctx, p, rec, &rr.Lists[j], i); err != nil {
@@ -109,10 +126,8 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 			}
 		}
 		lap("the order lists")
-		for _, fn := range []string{"FulfillmentFunction", "BillingFunction"} {
-			if err := runSchedule(ctx, a, rec, cfg, js, i, fn, hs.Schedule[fn]); err != nil {
-				return err
-			}
+		if err := runSchedule(ctx, a, rec, cfg, js, i, "BillingFunction", hs.Schedule["BillingFunction"]); err != nil {
+			return err
 		}
 		lap = cfg.stopwatch()
 		if err := ex.measure(ctx, rec, cfg, js, i); err != nil {
@@ -137,7 +152,9 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	if err != nil {
 		return nil, err
 	}
-	cat, err := catalogReads(ctx, cfg, rec, raw, schema, c.TTL, p, w)
+	lap := cfg.stopwatch()
+	cat, err := cm.measure(ctx, cfg, rec)
+	lap("the catalog at both sizes")
 	if err != nil {
 		return nil, err
 	}
@@ -146,14 +163,22 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	rr.Jobs = js.measures()
 	um.bound(rr.Jobs)
 	ex.bound(rr.Jobs)
-	boundRecovery(rr.Jobs)
+	boundRecovery(rr.Jobs, sqsBatch(cfg, "DispatcherFunction"))
+	if renew {
+		boundRenewal(rr.Jobs, due.most*due.dueOf(cfg.ReadsH-cfg.Orders), due.most*due.dueOf(10*cfg.ReadsH-cfg.Orders))
+	}
 	boundBillingClose(rr.Jobs)
 	rr.Sizes = []string{
 		fmt.Sprintf("orders: H = %d orders of %d lines (%d requests and subscriptions; %d items) and 10·H = %d (%d requests)",
 			cfg.ReadsH, cfg.Lines, cfg.ReadsH*cfg.Lines, cfg.ReadsH*c.Family(), 10*cfg.ReadsH, 10*cfg.ReadsH*cfg.Lines),
 		fmt.Sprintf("usage files: H = %d files and 10·H = %d; the processed file has %d rows at both sizes", cfg.ReadsH, 10*cfg.ReadsH, usageRows),
 		fmt.Sprintf("catalog: H = %d units (a marketplace, a product, its listing request and listing) and 10·H = %d", catalogH(cfg), 10*catalogH(cfg)),
-		fmt.Sprintf("webhook deliveries: H = %d failed deliveries and 10·H = %d", recoveryH(cfg), 10*recoveryH(cfg)),
+		fmt.Sprintf("webhook deliveries: H = %d failed deliveries and 10·H = %d, spread over the webhook's %d failed-index shards, one in %d in the real one's", recoveryH(cfg), 10*recoveryH(cfg),
+			webhook.DefaultDeliveryShards, failedToReal),
+	}
+	if renew {
+		rr.Sizes = append(rr.Sizes, fmt.Sprintf("renewals: one order copy in %d ends its commitment on %s, not %s: %d orders due at H and %d at 10·H (the fullest shard of the day: %d and %d subscriptions)",
+			due.every, due.due, due.end, due.dueOf(cfg.ReadsH-cfg.Orders), due.dueOf(10*cfg.ReadsH-cfg.Orders), due.most*due.dueOf(cfg.ReadsH-cfg.Orders), due.most*due.dueOf(10*cfg.ReadsH-cfg.Orders)))
 	}
 	return rr, nil
 }
@@ -186,6 +211,25 @@ func timeouts(cfg Config) map[string]time.Duration {
 		out[fn.LogicalID] = time.Duration(fn.Timeout) * time.Second
 	}
 	return out
+}
+
+// sqsBatch is the batch size of function fn's SQS event source, from
+// the template deployed (1 when there is none).
+func sqsBatch(cfg Config, fn string) int {
+	if cfg.Stack == nil || cfg.Stack.Template == nil {
+		return 1
+	}
+	for _, f := range cfg.Stack.Template.Functions() {
+		if f.LogicalID != fn {
+			continue
+		}
+		for _, e := range f.Events {
+			if e.SQS != nil {
+				return max(e.SQS.BatchSize, 1)
+			}
+		}
+	}
+	return 1
 }
 
 func cmpErr(errs ...error) error {

@@ -13,16 +13,24 @@ import (
 )
 
 // The catalog's lists grow with catalog work (products, listing requests,
-// marketplaces), not with orders. catalogReads seeds them the same way
-// the orders are seeded: it makes one catalog unit through the API (a
+// marketplaces), not with orders. The catalog is seeded the same way the
+// orders are: newCatalogModel makes one catalog unit through the API (a
 // marketplace, a published product, its listing request, approved, which
-// lists it) and copies that unit's items with fresh ids, to H and then
-// 10·H units, measuring every catalog list's first page at each size.
-func catalogReads(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, ttl string, p *chaos.Platform, w *chaos.World) ([]Measure, error) {
-	shared, _, err := ScanIDs(ctx, raw, schema.Table)
-	if err != nil {
-		return nil, err
-	}
+// lists it) and learns that unit's items, before the orders are copied,
+// while a scan of the table reads the write path's orders only (after
+// them it read tens of thousands of items, twice: minutes on the
+// emulator); measure copies the unit's items with fresh ids, to H and
+// then 10·H units, and reads every catalog list's first page at each size.
+type catalogModel struct {
+	c     *Cloner
+	p     *chaos.Platform
+	lists []listEndpoint
+}
+
+// newCatalogModel makes the catalog unit; shared are the ids the table
+// held before it, which its copies keep.
+func newCatalogModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, ttl string, p *chaos.Platform, w *chaos.World,
+	shared map[string]bool) (*catalogModel, error) {
 	seed, err := catalogUnit(ctx, p, w)
 	if err != nil {
 		return nil, fmt.Errorf("scale: the catalog unit: %w", err)
@@ -36,11 +44,15 @@ func catalogReads(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.
 	}
 	c := &Cloner{Raw: raw, Schema: schema, TTL: ttl}
 	c.Learn(items, seed, shared)
-	lists := catalogEndpoints(w)
-	out := make([]Measure, len(lists))
-	err = atSizes(ctx, c, rec, cfg, catalogH(cfg), 1, func(i, _ int) error {
-		for j, l := range lists {
-			if err := l.measure(ctx, p, rec, &out[j], i); err != nil {
+	return &catalogModel{c: c, p: p, lists: catalogEndpoints(w)}, nil
+}
+
+// measure seeds the catalog to H and 10·H units and reads its lists.
+func (cm *catalogModel) measure(ctx context.Context, cfg Config, rec *Recorder) ([]Measure, error) {
+	out := make([]Measure, len(cm.lists))
+	err := atSizes(ctx, cm.c, rec, cfg, catalogH(cfg), 1, func(i, _ int) error {
+		for j, l := range cm.lists {
+			if err := l.measure(ctx, cm.p, rec, &out[j], i); err != nil {
 				return err
 			}
 		}

@@ -7,15 +7,19 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/mercato-dev/mercato/infra/chaos"
+	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/event"
+	"github.com/mercato-dev/mercato/internal/layout"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
@@ -25,7 +29,8 @@ import (
 // delivery for real (a webhook of the vendor's whose endpoint always
 // answers 503, and one event that exhausts its retries), copies that
 // delivery's items with fresh ids (deliveries carry the TTL attribute,
-// which the order copies skip), and requests a recovery at each size
+// which the order copies skip) over every shard of the webhook's failed
+// index (spreadFailed), and requests a recovery at each size
 // (requestRecovery says how).
 func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Client, schema Schema, p *chaos.Platform, w *chaos.World, js *jobSet) (Measure, error) {
 	var m Measure
@@ -60,20 +65,14 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 	if err := settle(ctx, rec, cfg); err != nil {
 		return m, err
 	}
-	_, items, err := ScanIDs(ctx, raw, schema.Table)
+	cl, err := failedFamily(ctx, raw, schema, w.Vendor.ID, wh.ID, failed[0].ID)
 	if err != nil {
 		return m, err
 	}
-	cl := &Cloner{Raw: raw, Schema: schema, ids: []string{failed[0].ID}}
-	for _, it := range items {
-		mentions := false
-		walkStrings(schema.Key(it), func(s string) { mentions = mentions || strings.Contains(s, failed[0].ID) })
-		if mentions {
-			cl.family = append(cl.family, it)
-		}
-	}
+	h := recoveryH(cfg)
+	cl.Vary = spreadFailed(w.Vendor.ID, wh.ID, failed[0].ID)
 	list := listEndpoint{"vendor GET /public/v1/webhooks/{id}/deliveries?status=failed&limit=10", "/public/v1/webhooks/" + wh.ID + "/deliveries?status=failed&limit=10", v, maxLimit}
-	err = atSizes(ctx, cl, rec, cfg, recoveryH(cfg), 1, func(i, _ int) error {
+	err = atSizes(ctx, cl, rec, cfg, h, 1, func(i, _ int) error {
 		lap := cfg.stopwatch()
 		if err := list.measure(ctx, p, rec, &m, i); err != nil {
 			return err
@@ -92,7 +91,9 @@ func recoveryJob(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.C
 	})
 	// The list asks each of the webhook's shards for limit+1 keys: its
 	// read grows with the deliveries until every shard holds that many.
-	m.Grows = fmt.Sprintf("it reads up to 11 keys from each of %d shards, and the shards held fewer at H", webhook.DefaultDeliveryShards)
+	if least := slices.Min(failedPlaced(h, webhook.DefaultDeliveryShards, dynamo.ShardOf(failed[0].ID, webhook.DefaultDeliveryShards))); least < 11 {
+		m.Grows = fmt.Sprintf("it reads up to 11 keys from each of %d shards, and a shard held %d at H", webhook.DefaultDeliveryShards, least)
+	}
 	return m, err
 }
 
@@ -121,23 +122,104 @@ func requestRecovery(ctx context.Context, cfg Config, account, webhookID string,
 	return err
 }
 
+// failedFamily is a Cloner of the failed delivery's items: the delivery
+// and its attempts (which a list page reads with it), one partition,
+// read with one Query rather than found by a scan of a table that holds
+// 10·H orders by then.
+func failedFamily(ctx context.Context, raw *dynamodb.Client, schema Schema, account, webhookID, id string) (*Cloner, error) {
+	cl := &Cloner{Raw: raw, Schema: schema, ids: []string{id}}
+	p := dynamodb.NewQueryPaginator(raw, &dynamodb.QueryInput{TableName: aws.String(schema.Table),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": schema.Hash},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: layout.DeliveryKey(account, webhookID, id).PK}}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("scale: the failed delivery's items: %w", err)
+		}
+		cl.family = append(cl.family, page.Items...)
+	}
+	if len(cl.family) == 0 {
+		return nil, fmt.Errorf("scale: the failed delivery %s has no items", id)
+	}
+	return cl, nil
+}
+
+// failedToReal is how often a copy of the failed delivery goes to the
+// real one's shard; the others go to every shard in turn. At H = 2,000
+// that puts 14 or 15 in every shard, more than a list page's 11 keys,
+// and 140 in the real one's, more than a recovery page: so the list, the
+// plan and the largest unit read at H what they read at 10·H, and at 10·H
+// (about 1,400 in the real one's shard, 146 in the others) a recovery is
+// a chain of 14 units beside two units in every other shard, not one
+// chain of 200.
+const failedToReal = 16
+
+// failedShard is the failed-index shard of copy k, real being the real
+// delivery's.
+func failedShard(k, real, shards int) int {
+	if k%failedToReal == 0 {
+		return real
+	}
+	return (k - k/failedToReal - 1) % shards
+}
+
+// failedPlaced counts the failed deliveries of each shard at h: the real
+// one and h-1 copies.
+func failedPlaced(h, shards, real int) []int {
+	out := make([]int, shards)
+	out[real]++
+	for k := range h - 1 {
+		out[failedShard(k, real, shards)]++
+	}
+	return out
+}
+
+// spreadFailed places every copy of the failed delivery id in its shard
+// (failedShard): it draws the copy's id until the id's own shard is that
+// one, so that the copy's index key is the one the dispatcher would have
+// written for it.
+func spreadFailed(account, webhookID, id string) func(int, func() []string) []string {
+	n := webhook.DefaultDeliveryShards
+	idx := layout.Deliveries(account, webhookID, true, n)
+	real := dynamo.ShardOf(id, n)
+	return func(k int, fresh func() []string) []string {
+		want := failedShard(k, real, n)
+		for {
+			p := fresh()
+			if dynamo.ShardOf(p[1], n) == want {
+				return append(p, idx.Key(id), dynamo.ShardKey(idx.Prefix, want))
+			}
+		}
+	}
+}
+
 // boundRecovery sets what bounds a recovery's invocations at the stated
 // limits. A unit reads up to webhook.RecoveryPage failed deliveries of one
-// shard, two items each (its Query's keys and its BatchGetItem's rows):
-// while a shard holds fewer at H, its largest unit grows with the
-// deliveries up to that page. The plan probes each of the webhook's
-// shards, a bounded number; it is held to the ratio (the copies of the
-// failed delivery keep its shard, so one shard holds them all).
-func boundRecovery(jobs []Measure) {
+// shard, two items each (its Query's keys and its BatchGetItem's rows),
+// and the plan commits a unit for every shard that holds failures at
+// once: the dispatcher runs side by side the units of its batch (batch,
+// the queue's batch size), as many as were queued when it polled, so an
+// invocation's units, and what it reads, depend on the queue's timing as
+// much as on the tenant. Its ratio is reported, not held; at the limits
+// it is a full batch of full pages. The plan probes each of the webhook's
+// shards, a bounded number, and is held to the ratio.
+func boundRecovery(jobs []Measure, batch int) {
 	for k := range jobs {
 		switch j := &jobs[k]; {
 		case strings.Contains(j.Name, "job.webhook_recovery"):
 			read := max(j.Items[1]/2, 1)
-			j.Scale = float64(webhook.RecoveryPage) / float64(read)
-			j.Bound = fmt.Sprintf("a page of %d deliveries (%d measured)", webhook.RecoveryPage, read)
-			if j.Items[0]/2 < webhook.RecoveryPage {
-				j.Grows = fmt.Sprintf("a unit reads up to %d of its shard's failed deliveries, and the largest read %d at H", webhook.RecoveryPage, j.Items[0]/2)
+			j.Scale = float64(batch*webhook.RecoveryPage) / float64(read)
+			if batch == 1 {
+				// A unit an invocation: held once a unit at H reads a page.
+				j.Bound = fmt.Sprintf("a page of %d deliveries (%d measured)", webhook.RecoveryPage, read)
+				if j.Items[0]/2 < webhook.RecoveryPage {
+					j.Grows = fmt.Sprintf("a unit reads up to %d of its shard's failed deliveries, and the largest read %d at H", webhook.RecoveryPage, j.Items[0]/2)
+				}
+				continue
 			}
+			j.Bound = fmt.Sprintf("a batch of %d units of %d deliveries (%d measured)", batch, webhook.RecoveryPage, read)
+			j.Grows = fmt.Sprintf("an invocation runs the units its batch holds side by side, up to %d of %d deliveries each, as many as the queue held when it polled", batch, webhook.RecoveryPage)
 		case strings.Contains(j.Name, "webhook.recovery_requested"):
 			j.Bound = fmt.Sprintf("a probe of each of %d shards", webhook.DefaultDeliveryShards)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -112,7 +113,7 @@ func (u *usageModel) seed(ctx context.Context, n int) error {
 	c := &Cloner{Raw: u.raw, Schema: u.schema}
 	var batch []types.WriteRequest
 	for ; u.have < n; u.have++ {
-		fresh := fmt.Sprintf("UF-%04d-%02d-%04d-%04d", 3000+randInt(6000), 1+randInt(12), randInt(10000), randInt(10000))
+		fresh := fmt.Sprintf("UF-%04d-%02d-%04d-%04d", 3000+rand.IntN(6000), 1+rand.IntN(12), rand.IntN(10000), rand.IntN(10000))
 		item := mapItem(u.file, strings.NewReplacer(u.fileID, fresh))
 		batch = append(batch, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 		if len(batch) == 25 {

@@ -45,6 +45,10 @@ type Config struct {
 	// CatalogH and RecoveryH are the catalog's units and the failed
 	// deliveries behind a webhook at H (ReadsH when 0).
 	CatalogH, RecoveryH int
+	// RenewalH is the seeded orders whose subscriptions come due for
+	// renewal within the renewal run's window at H (10·RenewalH at 10·H;
+	// 0: none).
+	RenewalH int
 	// Progress, when set, gets a line per phase of the read model with
 	// its time.
 	Progress io.Writer
@@ -84,12 +88,16 @@ const (
 // keep the whole run near the CI budget (README "The read path"): the
 // billing run at 10·H visits every subscription and is most of the read
 // model's time; a catalog unit is 27 items, which the emulator writes and
-// the relay counts at 10·H; and a recovery's units follow each other, one
-// page of its one shard at a time, each crossing the stream and the queue.
+// the relay counts at 10·H; and a recovery's failed deliveries must fill
+// more than a list page in every one of the webhook's 128 shards at H
+// (failedShard), its units of different shards running side by side; a
+// renewal opens a renew request, which the whole pipeline carries (about
+// 0.8 s of the emulator's each), so 12 come due at H and 120 at 10·H.
 const (
 	DefaultReadsH    = 500
 	DefaultCatalogH  = 100
-	DefaultRecoveryH = 200
+	DefaultRecoveryH = 2000
+	DefaultRenewalH  = 12
 )
 
 // Run builds the platform on the stack with the recorder on its DynamoDB

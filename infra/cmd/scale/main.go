@@ -61,6 +61,7 @@ func main() {
 	flag.IntVar(&o.run.ReadsH, "reads", scale.DefaultReadsH, "the read-path model's H: seed the tenant to H and 10·H orders (and usage files) and hold what list pages and jobs cost at each, and at the stated limits, to the targets (0: skip it)")
 	flag.IntVar(&o.run.CatalogH, "catalog-h", scale.DefaultCatalogH, "the catalog units (marketplace, product, listing request, listing) behind the catalog lists at H (0: -reads)")
 	flag.IntVar(&o.run.RecoveryH, "recovery-h", scale.DefaultRecoveryH, "the failed deliveries behind the recovered webhook at H (0: -reads)")
+	flag.IntVar(&o.run.RenewalH, "renewal-h", scale.DefaultRenewalH, "the seeded orders whose subscriptions come due for renewal in the renewal run's window at H (0: none)")
 	flag.Float64Var(&o.run.Rules.TxIndexFactor, "tx-index-factor", 1, "multiplier of the index writes of a transactional write (1: DynamoDB's documented rule, see README)")
 	flag.Float64Var(&o.targets.Ceiling, "target-ceiling", o.targets.Ceiling, "orders/s the ceiling must reach")
 	flag.Parse()
