@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"reflect"
 	"time"
@@ -25,11 +24,8 @@ type (
 const unknownTotal = codec.UnknownTotal
 
 func decodeJSON(r *http.Request, v any, strict bool) error { return codec.DecodeJSON(r, v, strict) }
-func decodeReader(body io.Reader, v any, strict bool) error {
-	return codec.DecodeReader(body, v, strict)
-}
-func decodeOptionalJSON(r *http.Request, v any) error { return codec.DecodeOptionalJSON(r, v) }
-func decodeError(err error) error                     { return codec.DecodeError(err) }
+func decodeOptionalJSON(r *http.Request, v any) error      { return codec.DecodeOptionalJSON(r, v) }
+func decodeError(err error) error                          { return codec.DecodeError(err) }
 func decodeWrite(r *http.Request, in, answer any) error {
 	return codec.DecodeWrite(r, in, answer)
 }
