@@ -29,6 +29,7 @@ func DecodeJSON(r *http.Request, v any, strict bool) error {
 	return DecodeReader(r.Body, v, strict)
 }
 
+// DecodeReader is DecodeJSON on any reader of a body.
 func DecodeReader(body io.Reader, v any, strict bool) error {
 	dec := json.NewDecoder(body)
 	if strict {
@@ -65,6 +66,7 @@ func DecodeOptionalJSON(r *http.Request, v any) error {
 	return DecodeJSON(r, v, true)
 }
 
+// DecodeError turns a JSON decoding error into the 4xx that says what to fix.
 func DecodeError(err error) error {
 	var (
 		syntaxErr *json.SyntaxError

@@ -53,6 +53,7 @@ type ListPage struct {
 	Cursor               bool   // the request named a cursor
 }
 
+// QueryID names a list's filters and ordering, which a cursor is bound to.
 func QueryID(q rql.Query) string {
 	order := make([]string, len(q.Order))
 	for i, o := range q.Order {
@@ -99,6 +100,7 @@ func ParseListPage(r *http.Request, list, account string, q rql.Query) (ListPage
 	return lp, nil
 }
 
+// DecodeCursor reads a cursor a list answered, refusing one that is not.
 func DecodeCursor(raw string) (Cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(raw)
 	var c Cursor
@@ -111,6 +113,7 @@ func DecodeCursor(raw string) (Cursor, error) {
 	return c, nil
 }
 
+// Encode is the cursor of lp's list that continues after the key after.
 func (lp ListPage) Encode(after string) string {
 	b, _ := json.Marshal(Cursor{V: cursorVersion, List: lp.List, Account: lp.Account, Query: lp.Query, After: after})
 	return base64.RawURLEncoding.EncodeToString(b)

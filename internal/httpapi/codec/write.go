@@ -134,6 +134,7 @@ func JSONNames(t reflect.Type) map[string]bool {
 	return names
 }
 
+// MapViews is view of each item.
 func MapViews[T, V any](items []T, view func(T) V) []V {
 	out := make([]V, len(items))
 	for i, it := range items {
@@ -206,6 +207,7 @@ func ListQuery[T, V any](w http.ResponseWriter, r *http.Request, q rql.Query, it
 	return nil
 }
 
+// NoContent answers 204, unless err.
 func NoContent(w http.ResponseWriter, err error) error {
 	if err != nil {
 		return err
@@ -214,6 +216,7 @@ func NoContent(w http.ResponseWriter, err error) error {
 	return nil
 }
 
+// Stamp is t as the lists compare times: RFC 3339 in UTC.
 func Stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // collection is Partner Center's list envelope.
@@ -224,6 +227,7 @@ type collection[T any] struct {
 	Attributes pclink.Attributes      `json:"attributes"`
 }
 
+// WriteCollection answers items in Partner Center's list envelope.
 func WriteCollection[T any](w http.ResponseWriter, r *http.Request, items []T) {
 	if items == nil {
 		items = []T{}
