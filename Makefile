@@ -1,12 +1,12 @@
 # Mercato. `make run` brings the platform up locally; `make test` runs every test.
 SHELL := /bin/bash
 GO ?= go
-FUNCTIONS := api render relay fulfillment dispatcher usage billing
+FUNCTIONS := api render files relay fulfillment dispatcher usage billing
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
 .PHONY: run test test-unit test-faults test-e2e portal bench bench-raw scale fuzz lint invoke admin build clean demo sdk \
-	$(addprefix build-,ApiFunction RenderFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
+	$(addprefix build-,ApiFunction RenderFunction FilesFunction RelayFunction FulfillmentFunction DispatcherFunction UsageFunction BillingFunction)
 
 ## run: start the emulator (unless AWS_ENDPOINT_URL is set), deploy template.yaml to it, seed demo accounts, serve the API on 127.0.0.1:8080 and drive every event source
 run: bin/mercato-local
@@ -103,6 +103,8 @@ build-ApiFunction: portal
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
 build-RenderFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/render
+build-FilesFunction:
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/files
 build-RelayFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/relay
 build-FulfillmentFunction:

@@ -14,7 +14,7 @@ import (
 
 // events are inputs that each function handles without calling AWS, so the
 // figure is the function's own start-up plus one cheap invocation. The API's
-// and the render function's are requests without a token, which go through
+// and the render and files functions' are requests without a token, which go through
 // the adapter, the middleware, the route table and authentication and are
 // answered 401.
 // (GET /openapi.yaml, its event until 2026-12-06, spent about 1.5 ms of the
@@ -23,6 +23,7 @@ var events = map[string]string{
 	"api":         `{"version":"2.0","rawPath":"/public/v1/accounts","requestContext":{"http":{"method":"GET","path":"/public/v1/accounts"},"requestId":"cs"},"headers":{}}`,
 	"relay":       `{"Records":[]}`,
 	"render":      `{"version":"2.0","rawPath":"/public/v1/assets/AS-0000-0000-0000/render","requestContext":{"http":{"method":"GET","path":"/public/v1/assets/AS-0000-0000-0000/render"},"requestId":"cs"},"headers":{}}`,
+	"files":       `{"version":"2.0","rawPath":"/public/v1/usage/files","requestContext":{"http":{"method":"GET","path":"/public/v1/usage/files"},"requestId":"cs"},"headers":{}}`,
 	"fulfillment": `{"Records":[]}`,
 	"dispatcher":  `{"Records":[]}`,
 	"usage":       `{"Records":[]}`,
@@ -108,7 +109,7 @@ func size(tb testing.TB, path string) int64 {
 // TestColdStart_RuntimeAPI proves that a real function binary starts
 // under this Runtime API and answers its event, so the benchmark measures
 // what it claims. It builds one function (the API) to keep make test
-// short; the benchmark runs all seven.
+// short; the benchmark runs all eight.
 func TestColdStart_RuntimeAPI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a function")

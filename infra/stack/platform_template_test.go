@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
+	"github.com/mercato-dev/mercato/internal/httpapi/files"
 	"github.com/mercato-dev/mercato/internal/httpapi/render"
 )
 
@@ -60,7 +62,7 @@ func TestPlatformTemplate_Functions(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"ApiFunction", "BillingFunction", "DispatcherFunction", "FulfillmentFunction", "RelayFunction", "RenderFunction", "UsageFunction"}
+	want := []string{"ApiFunction", "BillingFunction", "DispatcherFunction", "FilesFunction", "FulfillmentFunction", "RelayFunction", "RenderFunction", "UsageFunction"}
 	if diff := cmp.Diff(want, ids); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
 	}
@@ -229,6 +231,7 @@ func TestPlatformTemplate_TablePolicies(t *testing.T) {
 		"ApiFunction":         {{"BatchGetItem", "ConditionCheckItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
 		"RelayFunction":       {{"BatchGetItem", "GetItem", "UpdateItem"}, nil},
 		"RenderFunction":      {{"GetItem"}, nil},
+		"FilesFunction":       {{"BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
 		"FulfillmentFunction": {{"BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query"}, {"Query"}},
 		"DispatcherFunction":  {{"BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"}, {"Query"}},
 		"UsageFunction":       {{"BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query"}, {"Query"}},
@@ -350,8 +353,8 @@ func TestPlatformTemplate_Translated(t *testing.T) {
 			stages = append(stages, p)
 		}
 	}
-	if functions != 7 || traced != functions {
-		t.Errorf("%d of %d functions have active tracing, want all 7", traced, functions)
+	if functions != 8 || traced != functions {
+		t.Errorf("%d of %d functions have active tracing, want all 8", traced, functions)
 	}
 	if len(stages) != 1 {
 		t.Fatalf("%d HTTP API stages, want 1", len(stages))
@@ -385,9 +388,10 @@ func TestPlatformTemplate_EmulatorLeavesAlarmsOut(t *testing.T) {
 }
 
 // TestPlatformTemplate_HTTPRoutes: the gateway sends the render routes'
-// paths (render.Routes) to RenderFunction, with any method so that the
-// render function answers a wrong one with its 405, and everything else to
-// ApiFunction's proxy; no other function has an HTTP route.
+// paths (render.Routes) to RenderFunction and the files routes' paths
+// (files.Routes) to FilesFunction, with any method so that each function
+// answers a wrong one with its 405, and everything else to ApiFunction's
+// proxy; no other function has an HTTP route.
 func TestPlatformTemplate_HTTPRoutes(t *testing.T) {
 	tpl := platformTemplate(t)
 	got := map[string][]string{}
@@ -399,12 +403,18 @@ func TestPlatformTemplate_HTTPRoutes(t *testing.T) {
 		}
 		slices.Sort(got[fn.LogicalID])
 	}
-	var paths []string
-	for _, rt := range render.Routes(render.Config{}) {
-		paths = append(paths, "ANY "+rt.Path)
+	anyMethod := func(routes []endpoint.Route) []string {
+		var paths []string
+		for _, rt := range routes {
+			if !slices.Contains(paths, "ANY "+rt.Path) {
+				paths = append(paths, "ANY "+rt.Path)
+			}
+		}
+		slices.Sort(paths)
+		return paths
 	}
-	slices.Sort(paths)
-	want := map[string][]string{"ApiFunction": {"ANY /", "ANY /{proxy+}"}, "RenderFunction": paths}
+	want := map[string][]string{"ApiFunction": {"ANY /", "ANY /{proxy+}"},
+		"RenderFunction": anyMethod(render.Routes(render.Config{})), "FilesFunction": anyMethod(files.Routes(files.Config{}))}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("HTTP API routes by function (-want +got):\n%s", diff)
 	}

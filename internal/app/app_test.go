@@ -33,7 +33,7 @@ func decodeSample(t *testing.T, fn string, raw []byte) any {
 	t.Helper()
 	var target any
 	switch {
-	case fn == "api", fn == "render":
+	case fn == "api", fn == "render", fn == "files":
 		target = &events.APIGatewayV2HTTPRequest{}
 	case fn == "relay":
 		target = &events.DynamoDBEvent{}
@@ -127,11 +127,14 @@ func checkResponse(t *testing.T, fn string, resp any) {
 	t.Helper()
 	switch r := resp.(type) {
 	case events.APIGatewayV2HTTPResponse:
-		// The render sample carries no token (tokens are made at run time):
-		// its answer is the 401 of the render route's authentication.
+		// The render and files samples carry no token (tokens are made at
+		// run time): their answer is the 401 of the routes' authentication.
 		status, body := 200, `"status":"ok"`
-		if fn == "render" {
+		switch fn {
+		case "render":
 			status, body = 401, `"error_code":"AUTH_001"`
+		case "files": // a /v1 route: Partner Center's error shape
+			status, body = 401, `"code":800401`
 		}
 		if r.StatusCode != status || !strings.Contains(r.Body, body) {
 			t.Errorf("%s answered %d %s", fn, r.StatusCode, r.Body)

@@ -36,16 +36,23 @@ func TestFunctions_LinkOnlyTheirHandler(t *testing.T) {
 		"fulfillment": {otelhttp, excelize, s3, sqs, m + "webhook", m + "usage", m + "billing", m + "relay"},
 		"usage":       {otelhttp, excelize, sqs, m + "webhook", m + "billing", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
 		"billing":     {otelhttp, excelize, sqs, m + "webhook", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		// The API links no S3 client: the routes whose services use it are
+		// the files function's.
 		"api": {m + "app", m + "relay", "github.com/aws/aws-sdk-go-v2/service/sesv2", sqs, m + "app/dispatcherfn", m + "webhook/sqsqueue",
-			m + "markdown", "github.com/yuin/goldmark"},
+			m + "markdown", "github.com/yuin/goldmark", s3, excelize, m + "usage", m + "billing", m + "httpapi/files"},
 		// The render function serves its routes without httpapi, and so
 		// without the API's services and the S3 client they reach.
 		"render": {otelhttp, excelize, s3, sqs, m + "app", m + "httpapi", m + "rql", m + "webhook", m + "usage", m + "billing", m + "relay",
 			"github.com/aws/aws-sdk-go-v2/service/sesv2"},
+		// The files function serves its routes without httpapi, and so
+		// without the API's other services.
+		"files": {otelhttp, sqs, m + "app", m + "httpapi", m + "webhook", m + "relay", m + "markdown", "github.com/yuin/goldmark",
+			"github.com/aws/aws-sdk-go-v2/service/sesv2"},
 	}
-	// The API and the render function serve HTTP with the portal's
-	// sessions; only the render function links the Markdown parser.
-	serves := map[string]bool{"api": true, "render": true}
+	// The API and the render and files functions serve HTTP with the
+	// portal's sessions; only the render function links the Markdown
+	// parser.
+	serves := map[string]bool{"api": true, "render": true, "files": true}
 	for _, fn := range app.Functions() {
 		t.Run(fn, func(t *testing.T) {
 			out, err := exec.Command("go", "list", "-tags", "lambda.norpc", "-deps", "../../functions/"+fn).CombinedOutput()

@@ -12,12 +12,15 @@ import (
 	"github.com/mercato-dev/mercato/internal/app/apifn"
 	"github.com/mercato-dev/mercato/internal/app/billingfn"
 	"github.com/mercato-dev/mercato/internal/app/dispatcherfn"
+	"github.com/mercato-dev/mercato/internal/app/filesfn"
 	"github.com/mercato-dev/mercato/internal/app/fulfillmentfn"
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/app/relayfn"
 	"github.com/mercato-dev/mercato/internal/app/renderfn"
 	"github.com/mercato-dev/mercato/internal/app/usagefn"
+	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/httpapi/files"
 	"github.com/mercato-dev/mercato/internal/markdown"
 	"github.com/mercato-dev/mercato/internal/relay"
 )
@@ -61,16 +64,17 @@ var (
 	UsageFunction       = Function{Name: "usage", Lambda: usagefn.Lambda, SQS: (*App).usageHandler}
 	BillingFunction     = Function{Name: "billing", Lambda: billingfn.Lambda, SQS: (*App).billingHandler, Schedule: (*App).billingSchedule}
 	RenderFunction      = Function{Name: "render", Lambda: renderfn.Lambda, HTTP: (*App).renderHandler}
+	FilesFunction       = Function{Name: "files", Lambda: filesfn.Lambda, HTTP: (*App).filesHandler}
 )
 
 // All is every function, in functions/ order.
 func All() []Function {
-	return []Function{APIFunction, BillingFunction, DispatcherFunction, FulfillmentFunction, RelayFunction, RenderFunction, UsageFunction}
+	return []Function{APIFunction, BillingFunction, DispatcherFunction, FilesFunction, FulfillmentFunction, RelayFunction, RenderFunction, UsageFunction}
 }
 
 // Functions lists the function names, as in functions/<name>.
 func Functions() []string {
-	names := make([]string, 0, 7)
+	names := make([]string, 0, 8)
 	for _, f := range All() {
 		names = append(names, f.Name)
 	}
@@ -88,8 +92,8 @@ func Lookup(name string) (Function, error) {
 }
 
 // Handlers are the event-source handlers of the template's functions, keyed
-// by logical id (ApiFunction and RenderFunction are served over HTTP and are
-// not among them).
+// by logical id (ApiFunction, RenderFunction and FilesFunction are served
+// over HTTP and are not among them).
 type Handlers struct {
 	SQS      map[string]SQSHandler
 	Stream   map[string]StreamHandler
@@ -138,8 +142,9 @@ func build[H any](a *App, builder func(*App) (H, error), id string, into map[str
 }
 
 // API returns the platform's HTTP handler: the api function's, which serves
-// the render routes as well, so that one local server answers every route
-// the gateway sends to ApiFunction or RenderFunction.
+// the render and the files routes as well, so that one local server answers
+// every route the gateway sends to ApiFunction, RenderFunction or
+// FilesFunction.
 func (a *App) API() http.Handler {
 	h, _ := a.apiHandler()
 	return h
@@ -150,11 +155,19 @@ func (a *App) apiHandler() (http.Handler, error) {
 		Ordering:    a.Ordering(),
 		Fulfillment: a.Fulfillment(),
 		Webhooks:    a.Webhooks(),
-		Usage:       a.UsageFiles(),
-		Biller:      a.Biller(),
-		S3:          a.S3(),
 		Markdown:    markdown.HTML,
+		Files:       files.Routes(filesfn.Config(a.Base, a.Core, a.filesServices())),
 	}), nil
+}
+
+// filesServices are the files routes' services, on the app's clients.
+func (a *App) filesServices() filesfn.Services {
+	return filesfn.Services{Usage: a.UsageFiles(), Invoices: billing.NewReader(a.Biller().Store(), a.Exports(), a.Now)}
+}
+
+// filesHandler is FilesFunction's HTTP handler: the files routes only.
+func (a *App) filesHandler() (http.Handler, error) {
+	return filesfn.Handler(a.Base, a.Core, a.filesServices()), nil
 }
 
 // renderHandler is RenderFunction's HTTP handler: the render routes only.

@@ -138,17 +138,19 @@ func TestAPI_Health(t *testing.T) {
 		} `json:"dependencies"`
 	}
 	f.do(http.MethodGet, "/healthz", "", nil, http.StatusOK, &body)
-	if body.Status != "ok" || body.Dependencies["dynamodb"].Status != "ok" || body.Dependencies["s3"].Status != "ok" {
+	// The table is the API's one dependency: the usage bucket is
+	// FilesFunction's, which the API does not reach.
+	if body.Status != "ok" || len(body.Dependencies) != 1 || body.Dependencies["dynamodb"].Status != "ok" {
 		t.Errorf("health = %+v", body)
 	}
 }
 
-// TestAPI_HealthUnreachable points the API at a bucket that does not exist:
-// /healthz answers 503 and names s3 unreachable, the table still ok.
+// TestAPI_HealthUnreachable points the API at a table that does not exist:
+// /healthz answers 503 and names dynamodb unreachable.
 func TestAPI_HealthUnreachable(t *testing.T) {
 	env := stacktest.Shared(t)
 	cfg := env.Config
-	cfg.UsageBucket = "mercato-no-such-bucket"
+	cfg.TableName = "mercato-no-such-table"
 	var logs bytes.Buffer // slog serialises the checks' writes
 	api := app.New(cfg, env.AWS, logging.New(&logs, slog.LevelInfo), app.Options{}).API()
 	rec := httptest.NewRecorder()
@@ -166,18 +168,18 @@ func TestAPI_HealthUnreachable(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 		t.Fatalf("decode %s: %v", rec.Body, err)
 	}
-	got := []string{body.Status, body.Dependencies["dynamodb"].Status, body.Dependencies["s3"].Status}
-	if diff := cmp.Diff([]string{"degraded", "ok", "unreachable"}, got); diff != "" {
+	got := []string{body.Status, body.Dependencies["dynamodb"].Status}
+	if diff := cmp.Diff([]string{"degraded", "unreachable"}, got); diff != "" {
 		t.Errorf("health (-want +got):\n%s\n%s", diff, rec.Body)
 	}
 	// The answer needs no token, so it says why in a word; the log has the rest.
-	if e := body.Dependencies["s3"].Error; e != "NotFound" {
-		t.Errorf("s3 error = %q, want NotFound", e)
+	if e := body.Dependencies["dynamodb"].Error; e != "ResourceNotFoundException" {
+		t.Errorf("dynamodb error = %q, want ResourceNotFoundException", e)
 	}
-	if strings.Contains(rec.Body.String(), "mercato-no-such-bucket") {
-		t.Errorf("the public answer names the bucket: %s", rec.Body)
+	if strings.Contains(rec.Body.String(), "mercato-no-such-table") {
+		t.Errorf("the public answer names the table: %s", rec.Body)
 	}
-	if !strings.Contains(logs.String(), `"dependency":"s3"`) || !strings.Contains(logs.String(), "mercato-no-such-bucket") {
+	if !strings.Contains(logs.String(), `"dependency":"dynamodb"`) {
 		t.Errorf("the log does not say which check failed and why:\n%s", logs.String())
 	}
 }

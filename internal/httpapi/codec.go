@@ -1,192 +1,96 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
+	"context"
 	"net/http"
 	"reflect"
-	"strconv"
-	"strings"
-	"unicode"
+	"time"
 
-	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/fulfillment"
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
+	"github.com/mercato-dev/mercato/internal/rql"
 )
 
-// decodeJSON reads the request body into v. Every way a body can be wrong
-// becomes a 4xx that says what to fix: empty, oversize, not JSON, a field of
-// the wrong type, or (when strict) a field the endpoint does not know.
-// Property names match in any case, as Partner Center clients expect.
-func decodeJSON(r *http.Request, v any, strict bool) error {
-	return decodeReader(r.Body, v, strict)
-}
+// The decoding of bodies and the answers of objects, lists and pages are
+// package codec's, which the files routes share; these are the names the
+// handlers' files use.
+type (
+	paging   = codec.Paging
+	listPage = codec.ListPage
+)
 
-func decodeReader(body io.Reader, v any, strict bool) error {
-	dec := json.NewDecoder(body)
-	if strict {
-		dec.DisallowUnknownFields()
-	}
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return decodeError(err)
-		}
-		return fault.Malformedf("request body has data after the JSON value")
-	}
-	return nil
-}
+const unknownTotal = codec.UnknownTotal
 
-// decodeOptionalJSON decodes a strict body that may be left out: an empty
-// body (or one of white space) leaves v as it is.
-func decodeOptionalJSON(r *http.Request, v any) error {
-	raw, err := io.ReadAll(r.Body)
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		return decodeError(err)
-	}
-	if err != nil {
-		return fault.Malformedf("request body could not be read: %v", err)
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return decodeJSON(r, v, true)
+func decodeJSON(r *http.Request, v any, strict bool) error { return codec.DecodeJSON(r, v, strict) }
+func decodeOptionalJSON(r *http.Request, v any) error      { return codec.DecodeOptionalJSON(r, v) }
+func decodeError(err error) error                          { return codec.DecodeError(err) }
+func decodeWrite(r *http.Request, in, answer any) error {
+	return codec.DecodeWrite(r, in, answer)
 }
-
-func decodeError(err error) error {
-	var (
-		syntaxErr *json.SyntaxError
-		typeErr   *json.UnmarshalTypeError
-		maxErr    *http.MaxBytesError
-	)
-	switch {
-	case errors.Is(err, io.EOF):
-		return fault.Malformedf("request body is empty; send a JSON object")
-	case errors.As(err, &maxErr):
-		return fault.TooLargef("request body exceeds the limit of %d bytes", maxErr.Limit)
-	case errors.As(err, &syntaxErr):
-		return fault.Malformedf("request body is not valid JSON: %s (at byte %d)", syntaxErr.Error(), syntaxErr.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fault.Malformedf("request body is not valid JSON: it ends too early")
-	case errors.As(err, &typeErr):
-		field := jsonPath(typeErr.Field)
-		if field == "" {
-			return fault.Malformedf("request body must be %s, not %s", jsonKind(typeErr.Type), typeErr.Value)
-		}
-		return fault.Malformedf("field %q must be %s, not %s", field, jsonKind(typeErr.Type), typeErr.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return fault.Invalidf("unknown field %s", name)
-	}
-	return fault.Malformedf("request body is not valid JSON: %v", err)
-}
-
-// jsonPath is a type error's field path as the client wrote it: encoding/json
-// names an embedded struct's fields through the Go type (ProductInput.name),
-// which no client sent. JSON names here all start in lower case.
-func jsonPath(field string) string {
-	parts := strings.Split(field, ".")
-	kept := parts[:0]
-	for _, p := range parts {
-		if p != "" && !unicode.IsUpper(rune(p[0])) {
-			kept = append(kept, p)
-		}
-	}
-	return strings.Join(kept, ".")
-}
-
-func jsonKind(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "of type " + t.String()
-}
+func jsonNames(t reflect.Type) map[string]bool { return codec.JSONNames(t) }
 
 // writeJSON writes v with status (endpoint.WriteJSON).
 func writeJSON(w http.ResponseWriter, status int, v any) { endpoint.WriteJSON(w, status, v) }
 
-// Paging is the limit/offset of a /public/v1 list.
-type paging struct {
-	Limit, Offset int
-}
-
-const (
-	defaultLimit = 100
-	maxLimit     = 1000
-)
-
-// parsePaging reads limit and offset, refusing values that are not
-// non-negative integers or that exceed the maximum.
-func parsePaging(r *http.Request) (paging, error) {
-	p := paging{Limit: defaultLimit}
-	q := r.URL.Query()
-	for _, f := range []struct {
-		name string
-		dst  *int
-		max  int
-	}{{"limit", &p.Limit, maxLimit}, {"offset", &p.Offset, -1}} {
-		raw := q.Get(f.name)
-		if raw == "" {
-			continue
-		}
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 0 {
-			return paging{}, fault.Invalidf("%s must be a non-negative integer, not %q", f.name, raw)
-		}
-		if f.max > 0 && n > f.max {
-			return paging{}, fault.Invalidf("%s must be at most %d", f.name, f.max)
-		}
-		*f.dst = n
-	}
-	if p.Limit == 0 {
-		p.Limit = defaultLimit
-	}
-	return p, nil
-}
-
-// writeList answers one page of items with Connect's Content-Range header,
-// "items 0-99/1234".
+func parsePaging(r *http.Request) (paging, error) { return codec.ParsePaging(r) }
 func writeList[T any](w http.ResponseWriter, all []T, p paging) {
-	start := min(p.Offset, len(all))
-	writePage(w, all[start:min(start+p.Limit, len(all))], p.Offset, len(all))
+	codec.WriteList(w, all, p)
+}
+func writePage[T any](w http.ResponseWriter, page []T, offset, total int) {
+	codec.WritePage(w, page, offset, total)
+}
+func mapViews[T, V any](items []T, view func(T) V) []V { return codec.MapViews(items, view) }
+
+func create[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
+	return codec.Create(w, r, fn)
+}
+func update[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
+	return codec.Update(w, r, fn)
+}
+func respond[Out any](w http.ResponseWriter, status int, out Out, err error) error {
+	return codec.Respond(w, status, out, err)
+}
+func show[Out any](w http.ResponseWriter, out Out, err error) error { return codec.Show(w, out, err) }
+func list[T any](w http.ResponseWriter, r *http.Request, items []T, err error, value rql.Value[T], allowed ...string) error {
+	return codec.List(w, r, items, err, value, allowed...)
+}
+func listAs[T, V any](w http.ResponseWriter, r *http.Request, items []T, err error, value rql.Value[T], view func(T) V, allowed ...string) error {
+	return codec.ListAs(w, r, items, err, value, view, allowed...)
+}
+func listQuery[T, V any](w http.ResponseWriter, r *http.Request, q rql.Query, items []T, value rql.Value[T], view func(T) V) error {
+	return codec.ListQuery(w, r, q, items, value, view)
+}
+func noContent(w http.ResponseWriter, err error) error { return codec.NoContent(w, err) }
+func stamp(t time.Time) string                         { return codec.Stamp(t) }
+func writeCollection[T any](w http.ResponseWriter, r *http.Request, items []T) {
+	codec.WriteCollection(w, r, items)
 }
 
-// unknownTotal is the total of a list that was not read to its end.
-const unknownTotal = -1
-
-// writePage answers a page read at offset of a list of total items, or of
-// unknownTotal, which Content-Range writes "*".
-func writePage[T any](w http.ResponseWriter, page []T, offset, total int) {
-	if page == nil {
-		page = []T{}
-	}
-	start, of := offset, "*"
-	if total != unknownTotal {
-		start, of = min(offset, total), strconv.Itoa(total)
-	}
-	last := max(start+len(page)-1, start)
-	w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%s", start, last, of))
-	writeJSON(w, http.StatusOK, page)
+func queryID(q rql.Query) string { return codec.QueryID(q) }
+func parseListPage(r *http.Request, list, account string, q rql.Query) (listPage, error) {
+	return codec.ParseListPage(r, list, account, q)
+}
+func decodeCursor(raw string) (codec.Cursor, error) { return codec.DecodeCursor(raw) }
+func timeBounds(q rql.Query, timeField string) (from, to string) {
+	return codec.TimeBounds(q, timeField)
+}
+func residual(q rql.Query, pushed func(rql.Filter) bool) rql.Query { return codec.Residual(q, pushed) }
+func matcher[T any](q rql.Query, value rql.Value[T]) func(T) bool  { return codec.Matcher(q, value) }
+func isTimeBound(field string) func(rql.Filter) bool               { return codec.IsTimeBound(field) }
+func writeListPage[T, V any](w http.ResponseWriter, r *http.Request, lp listPage, p fulfillment.Page[T], total int, view func(T) V) error {
+	return codec.WriteListPage(w, r, lp, p, total, view)
+}
+func createdQuery[T any](r *http.Request, name string, fields []string) (rql.Query, listPage, fulfillment.ListQuery[T], error) {
+	return codec.CreatedQuery[T](r, name, fields)
+}
+func createdList[T, V any](w http.ResponseWriter, r *http.Request, name string, fields []string, value rql.Value[T],
+	read func(context.Context, account.Principal, fulfillment.ListQuery[T]) (fulfillment.Page[T], error),
+	count func(context.Context, account.Principal) (int, error), view func(T) V) error {
+	return codec.CreatedList(w, r, name, fields, value, read, count, view)
+}
+func writeCountedPage[T, V any](w http.ResponseWriter, r *http.Request, lp listPage, lq fulfillment.ListQuery[T], page fulfillment.Page[T], err error,
+	count func() (int, error), view func(T) V) error {
+	return codec.WriteCountedPage(w, r, lp, lq, page, err, count, view)
 }

@@ -9,11 +9,13 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mercato-dev/mercato/internal/httpapi/files"
 	"github.com/mercato-dev/mercato/internal/httpapi/render"
 )
 
@@ -40,10 +42,12 @@ func TestOpenAPI_MatchesRouter(t *testing.T) {
 			inSpec = append(inSpec, method+" "+param.ReplaceAllString(path, "{}"))
 		}
 	}
-	// The API's routes and the render function's, as the gateway serves them.
+	// The API's routes, the render function's and the files function's, as
+	// the gateway serves them.
 	cfg := Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	var inRouter []string
-	for _, rt := range append(New(cfg).routes, render.Routes(render.Config{})...) {
+	routes := append(New(cfg).routes, render.Routes(render.Config{})...)
+	for _, rt := range append(routes, files.Routes(files.Config{})...) {
 		inRouter = append(inRouter, rt.Method+" "+param.ReplaceAllString(rt.Path, "{}"))
 	}
 	sort.Strings(inSpec)
@@ -89,5 +93,41 @@ func TestNew_RenderRoutes(t *testing.T) {
 	sort.Strings(both)
 	if diff := cmp.Diff(both, all); diff != "" {
 		t.Errorf("New with Markdown (+) is not the API's routes and the render routes (-):\n%s", diff)
+	}
+}
+
+// TestNew_FilesRoutes: the API without Config.Routes serves no route of
+// usage files or invoices, the files function serves exactly those, and a
+// server given them (the local runtime's) serves every route once.
+func TestNew_FilesRoutes(t *testing.T) {
+	keys := func(routes []route) []string {
+		var out []string
+		for _, rt := range routes {
+			out = append(out, rt.Method+" "+rt.Path)
+		}
+		sort.Strings(out)
+		return out
+	}
+	api, filed := keys(New(Config{}).routes), keys(files.Routes(files.Config{}))
+	all := keys(New(Config{Routes: files.Routes(files.Config{})}).routes)
+	for _, k := range filed {
+		_, path, _ := strings.Cut(k, " ")
+		if !strings.HasPrefix(path, "/public/v1/usage/") && path != "/v1/invoices" && !strings.HasPrefix(path, "/v1/invoices/") {
+			t.Errorf("the files routes serve %s, outside /public/v1/usage/ and /v1/invoices", k)
+		}
+	}
+	for _, k := range api {
+		_, path, _ := strings.Cut(k, " ")
+		if strings.HasPrefix(path, "/public/v1/usage/") || path == "/v1/invoices" || strings.HasPrefix(path, "/v1/invoices/") {
+			t.Errorf("the API without the files routes serves %s", k)
+		}
+	}
+	if len(filed) != 15 {
+		t.Errorf("%d files routes, want 15 (11 of usage, 4 of invoices): %v", len(filed), filed)
+	}
+	both := append(slices.Clone(api), filed...)
+	sort.Strings(both)
+	if diff := cmp.Diff(both, all); diff != "" {
+		t.Errorf("New with the files routes (+) is not the API's routes and the files routes (-):\n%s", diff)
 	}
 }

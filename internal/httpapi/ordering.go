@@ -195,7 +195,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, next, err := s.cfg.Ordering.Customers(r.Context(), principal(r), p.size, p.cursor.after)
+	cs, next, err := s.cfg.Ordering.Customers(r.Context(), principal(r), p.size, p.cursor.After)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	os, next, err := s.cfg.Ordering.Orders(r.Context(), principal(r), r.PathValue("id"), p.size, p.cursor.after)
+	os, next, err := s.cfg.Ordering.Orders(r.Context(), principal(r), r.PathValue("id"), p.size, p.cursor.After)
 	if err != nil {
 		return err
 	}
@@ -326,7 +326,7 @@ func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	subs, next, err := s.cfg.Ordering.Subscriptions(r.Context(), principal(r), r.PathValue("id"), orderID, p.size, p.cursor.after)
+	subs, next, err := s.cfg.Ordering.Subscriptions(r.Context(), principal(r), r.PathValue("id"), orderID, p.size, p.cursor.After)
 	if err != nil {
 		return err
 	}

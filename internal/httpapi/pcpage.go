@@ -33,7 +33,7 @@ type pcPage struct {
 // the collection list of account's.
 func parsePCPage(r *http.Request, list, account string) (pcPage, error) {
 	q := r.URL.Query()
-	p := pcPage{size: pcDefaultSize, cursor: listPage{list: list, account: account, query: queryID(rql.Query{}), cursor: true}}
+	p := pcPage{size: pcDefaultSize, cursor: listPage{List: list, Account: account, Query: queryID(rql.Query{}), Cursor: true}}
 	if raw := q.Get("size"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > pcMaxSize {
@@ -54,7 +54,7 @@ func parsePCPage(r *http.Request, list, account string) (pcPage, error) {
 		if c.List != list || c.Account != account {
 			return pcPage{}, fault.Invalidf("the continuation token belongs to another collection")
 		}
-		p.cursor.after = c.After
+		p.cursor.After = c.After
 	case seek != "":
 		return pcPage{}, fault.Invalidf("seekOperation must be Next (got %q)", seek)
 	}
@@ -79,7 +79,7 @@ func writePCPage[T any](w http.ResponseWriter, r *http.Request, p pcPage, items 
 		Links:      map[string]pcSeekLink{"self": {URI: r.URL.RequestURI(), Method: http.MethodGet, Headers: []pcHeader{}}},
 		Attributes: attributes{ObjectType: "Collection"}}
 	if next != "" {
-		token := p.cursor.encode(next)
+		token := p.cursor.Encode(next)
 		q := url.Values{}
 		for k, v := range r.URL.Query() {
 			q[k] = v

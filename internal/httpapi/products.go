@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/fault"
@@ -53,80 +52,6 @@ func (s *Server) productRoutes() []route {
 		{Method: http.MethodGet, Path: p + "/{id}/templates/{template_id}/render", Access: anyAccount, Handle: s.renderTemplate},
 	}
 }
-
-// create decodes a strict body (less the answer's read-only properties,
-// see decodeWrite), calls fn and answers 201 with its result.
-func create[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
-	return write(w, r, http.StatusCreated, fn)
-}
-
-// update is create answering 200.
-func update[In, Out any](w http.ResponseWriter, r *http.Request, fn func(In) (Out, error)) error {
-	return write(w, r, http.StatusOK, fn)
-}
-
-func write[In, Out any](w http.ResponseWriter, r *http.Request, status int, fn func(In) (Out, error)) error {
-	var in In
-	if err := decodeWrite(r, &in, new(Out)); err != nil {
-		return err
-	}
-	out, err := fn(in)
-	return respond(w, status, out, err)
-}
-
-// respond answers status with out, unless err.
-func respond[Out any](w http.ResponseWriter, status int, out Out, err error) error {
-	if err != nil {
-		return err
-	}
-	writeJSON(w, status, out)
-	return nil
-}
-
-// show answers 200 with out, unless err.
-func show[Out any](w http.ResponseWriter, out Out, err error) error {
-	return respond(w, http.StatusOK, out, err)
-}
-
-// list answers a page of items, filtered and ordered by the request's RQL
-// on the allowed fields.
-func list[T any](w http.ResponseWriter, r *http.Request, items []T, err error, value rql.Value[T], allowed ...string) error {
-	return listAs(w, r, items, err, value, func(it T) T { return it }, allowed...)
-}
-
-// listAs is list answering view(item) for each item.
-func listAs[T, V any](w http.ResponseWriter, r *http.Request, items []T, err error, value rql.Value[T], view func(T) V, allowed ...string) error {
-	if err != nil {
-		return err
-	}
-	q, err := rql.Parse(r.URL.Query(), allowed...)
-	if err != nil {
-		return err
-	}
-	return listQuery(w, r, q, items, value, view)
-}
-
-// listQuery answers a page of view(item) for the items q keeps, in q's order.
-func listQuery[T, V any](w http.ResponseWriter, r *http.Request, q rql.Query, items []T, value rql.Value[T], view func(T) V) error {
-	p, err := parsePaging(r)
-	if err != nil {
-		return err
-	}
-	kept := rql.Apply(q, items, value)
-	start := min(p.Offset, len(kept))
-	writePage(w, mapViews(kept[start:min(start+p.Limit, len(kept))], view), p.Offset, len(kept))
-	return nil
-}
-
-func noContent(w http.ResponseWriter, err error) error {
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func productField(p catalog.Product, f string) string {
 	switch f {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
+	"github.com/mercato-dev/mercato/internal/httpapi/files"
 	"github.com/mercato-dev/mercato/internal/markdown"
 )
 
@@ -18,7 +19,7 @@ import (
 // has at that place; with a trailing slash; with one more segment. Both
 // must choose the same pattern with the same path values, or both none.
 func TestServer_RouteTableMatchesServeMux(t *testing.T) {
-	s := New(Config{Markdown: markdown.HTML})
+	s := New(Config{Markdown: markdown.HTML, Routes: files.Routes(files.Config{})})
 	var patterns []string
 	for _, rt := range s.routes {
 		if !slices.Contains(patterns, rt.Path) {

@@ -32,9 +32,11 @@ type Config struct {
 	// server does not serve them (see New).
 	Markdown func(md string) (string, error)
 
-	// Usage is usage files and records; Invoices the provider's invoices.
-	Usage    UsageService
-	Invoices InvoiceService
+	// Routes are served beside the API's own: the files routes
+	// (files.Routes) in the local runtime, one process. Optional: in Lambda
+	// FilesFunction serves them, so that the API's binary does not link
+	// the S3 client their services use.
+	Routes []endpoint.Route
 
 	// Sessions are the web portal's cookie sessions, accepted in place of a
 	// token; Portal serves the portal's files under /portal/. Both optional.
@@ -85,7 +87,8 @@ const (
 )
 
 // New builds the handler of every route; of the render routes only when
-// cfg.Markdown is set. In Lambda RenderFunction serves them (render.New),
+// cfg.Markdown is set, and of the files routes only when cfg.Routes holds
+// them. In Lambda RenderFunction serves them (render.New),
 // so that the API's binary does not link the Markdown parser.
 func New(cfg Config) *Server {
 	if cfg.Now == nil {
@@ -96,6 +99,7 @@ func New(cfg Config) *Server {
 	if cfg.Markdown != nil {
 		s.routes = append(s.routes, render.Routes(render.Config{Templates: cfg.Fulfillment, Markdown: cfg.Markdown})...)
 	}
+	s.routes = append(s.routes, cfg.Routes...)
 	s.h = endpoint.New(endpoint.Config{Accounts: cfg.Accounts, Sessions: cfg.Sessions, Portal: cfg.Portal,
 		Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes}, s.routes)
 	return s
@@ -114,8 +118,6 @@ func (s *Server) allRoutes() []route {
 	rs = append(rs, s.orderingRoutes()...)
 	rs = append(rs, s.fulfillmentRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
-	rs = append(rs, s.usageRoutes()...)
-	rs = append(rs, s.invoiceRoutes()...)
 	return rs
 }
 

@@ -2,15 +2,12 @@ package httpapi
 
 import (
 	"context"
-	"io"
 
 	"github.com/mercato-dev/mercato/internal/account"
-	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/ordering"
-	"github.com/mercato-dev/mercato/internal/usage"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
@@ -136,30 +133,4 @@ type WebhookService interface {
 	RotateSecret(ctx context.Context, actor account.Principal, id string, in webhook.RotateInput) (webhook.WithSecret, error)
 	Test(ctx context.Context, actor account.Principal, id string) (webhook.Delivery, error)
 	Update(ctx context.Context, actor account.Principal, id string, in webhook.Input) (webhook.Webhook, error)
-}
-
-// UsageService is what the API asks of usage.Service.
-type UsageService interface {
-	Accept(ctx context.Context, actor account.Principal, id string, in usage.NoteInput) (usage.File, error)
-	AllRecords(ctx context.Context, actor account.Principal, fileID string, max int) ([]usage.Record, error)
-	Close(ctx context.Context, actor account.Principal, id string) (usage.File, error)
-	Create(ctx context.Context, actor account.Principal, in usage.CreateInput) (usage.File, error)
-	Get(ctx context.Context, actor account.Principal, id string) (usage.File, error)
-	FileCount(ctx context.Context, actor account.Principal) (int, error)
-	FilePage(ctx context.Context, actor account.Principal, q fulfillment.ListQuery[usage.File]) (fulfillment.Page[usage.File], error)
-	PresignUpload(ctx context.Context, actor account.Principal, id string) (usage.UploadURL, error)
-	Records(ctx context.Context, actor account.Principal, fileID string, offset, limit int) ([]usage.Record, int, error)
-	Reject(ctx context.Context, actor account.Principal, id string, in usage.NoteInput) (usage.File, error)
-	Submit(ctx context.Context, actor account.Principal, id string) (usage.File, error)
-	Template(ctx context.Context, actor account.Principal, id, format string, w io.Writer) error
-	Upload(ctx context.Context, actor account.Principal, id string, content []byte) (usage.File, error)
-}
-
-// InvoiceService is what the API asks of billing.Reader.
-type InvoiceService interface {
-	Export(ctx context.Context, actor account.Principal, id string) (billing.Invoice, billing.ExportAnswer, error)
-	EachLine(ctx context.Context, actor account.Principal, id string, fn func([]billing.Line) error) (billing.Invoice, error)
-	Invoice(ctx context.Context, actor account.Principal, id string) (billing.Invoice, error)
-	Invoices(ctx context.Context, actor account.Principal) ([]billing.Invoice, error)
-	Lines(ctx context.Context, actor account.Principal, id, billingType, token string, size int) (billing.Invoice, []billing.Line, string, error)
 }

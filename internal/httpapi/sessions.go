@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"mime"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -137,16 +136,7 @@ func (s *Server) createSignInLink(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *Server) baseURL(r *http.Request) string {
-	if s.cfg.PublicBaseURL != "" {
-		return s.cfg.PublicBaseURL
-	}
-	scheme := "https"
-	if r.TLS == nil && isLoopback(r.Host) {
-		scheme = "http"
-	}
-	return scheme + "://" + r.Host
-}
+func (s *Server) baseURL(r *http.Request) string { return endpoint.BaseURL(r, s.cfg.PublicBaseURL) }
 
 // sessionCookie is Secure everywhere but on a loopback host served without
 // TLS (make run), where a browser would drop a Secure cookie.
@@ -159,14 +149,4 @@ func sessionCookie(r *http.Request, value string, expires time.Time) *http.Cooki
 	return c
 }
 
-func isLoopback(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host = hostport
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
+func isLoopback(hostport string) bool { return endpoint.IsLoopback(hostport) }

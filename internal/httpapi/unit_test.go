@@ -16,12 +16,15 @@ import (
 
 	"github.com/mercato-dev/mercato/infra/stacktest"
 	"github.com/mercato-dev/mercato/internal/account"
+	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/catalog"
 	"github.com/mercato-dev/mercato/internal/dynamo"
 	"github.com/mercato-dev/mercato/internal/fault"
 	"github.com/mercato-dev/mercato/internal/httpapi"
+	"github.com/mercato-dev/mercato/internal/httpapi/files"
 	"github.com/mercato-dev/mercato/internal/mock"
 	"github.com/mercato-dev/mercato/internal/ordering"
+	"github.com/mercato-dev/mercato/internal/usage"
 )
 
 // The domain services satisfy the API's interfaces, and so do the mocks.
@@ -34,8 +37,10 @@ var (
 	_ httpapi.CatalogService     = (*mock.CatalogService)(nil)
 	_ httpapi.FulfillmentService = (*mock.FulfillmentService)(nil)
 	_ httpapi.WebhookService     = (*mock.WebhookService)(nil)
-	_ httpapi.UsageService       = (*mock.UsageService)(nil)
-	_ httpapi.InvoiceService     = (*mock.InvoiceService)(nil)
+	_ files.UsageService         = (*mock.UsageService)(nil)
+	_ files.InvoiceService       = (*mock.InvoiceService)(nil)
+	_ files.UsageService         = (*usage.Service)(nil)
+	_ files.InvoiceService       = (*billing.Reader)(nil)
 	_ httpapi.OrderingService    = (*mock.OrderingService)(nil)
 )
 
@@ -62,7 +67,8 @@ func newMockAPI(t *testing.T) *mockAPI {
 	m.h = httpapi.New(httpapi.Config{
 		Accounts: accounts, Catalog: m.catalog, Ordering: m.ordering,
 		Fulfillment: &mock.FulfillmentService{}, Webhooks: &mock.WebhookService{},
-		Usage: &mock.UsageService{}, Invoices: m.invoices,
+		Routes: files.Routes(files.Config{Usage: &mock.UsageService{}, Invoices: m.invoices, Catalog: m.catalog,
+			Logger: slog.New(slog.DiscardHandler)}),
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	return m

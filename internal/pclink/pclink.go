@@ -37,3 +37,21 @@ type Attributes struct {
 func WithCountry(path, country string) string {
 	return fmt.Sprintf("%s?country=%s", path, url.QueryEscape(country))
 }
+
+// ContinuationToken is the header that carries a Partner Center page's
+// continuation token.
+const ContinuationToken = "MS-ContinuationToken"
+
+// Header is a header a Partner Center link asks the client to send.
+type Header struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// SeekLink is a Partner Center link with the headers to send with it: a
+// page's self and next links.
+type SeekLink struct {
+	URI     string   `json:"uri"`
+	Method  string   `json:"method"`
+	Headers []Header `json:"headers"`
+}

@@ -3,26 +3,18 @@
 package apifn
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/mercato-dev/mercato/internal/app/billingfn"
-	"github.com/mercato-dev/mercato/internal/app/bucket"
 	"github.com/mercato-dev/mercato/internal/app/function"
 	"github.com/mercato-dev/mercato/internal/app/services"
-	"github.com/mercato-dev/mercato/internal/app/usagefn"
 	"github.com/mercato-dev/mercato/internal/app/webhooks"
-	"github.com/mercato-dev/mercato/internal/billing"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 	"github.com/mercato-dev/mercato/internal/httpapi"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"github.com/mercato-dev/mercato/internal/ordering"
 	"github.com/mercato-dev/mercato/internal/portal"
-	"github.com/mercato-dev/mercato/internal/usage"
 	"github.com/mercato-dev/mercato/internal/webhook"
 )
 
@@ -31,17 +23,13 @@ type Services struct {
 	Ordering    *ordering.Service
 	Fulfillment *fulfillment.Service
 	Webhooks    *webhook.Service
-	Usage       *usage.Service
-	Biller      *billing.Biller
-	// S3 is the usage bucket's client, which the health check pings.
-	S3 *s3.Client
-	// Exports is where the biller writes large reconciliation exports and
-	// the invoice reader presigns them: one presign client for both.
-	Exports billing.Exports
 	// Markdown renders the render routes' HTML (httpapi.Config.Markdown).
 	// Nil in Lambda, where RenderFunction serves those routes; the local
 	// runtime, one process, serves every route here.
 	Markdown func(md string) (string, error)
+	// Files are the files routes (httpapi.Config.Routes): none in Lambda,
+	// where FilesFunction serves them; the local runtime's, every one.
+	Files []endpoint.Route
 }
 
 // Handler builds the API's HTTP handler, traced when b has a tracer.
@@ -54,7 +42,6 @@ func Handler(b *function.Base, c services.Core, s Services) http.Handler {
 }
 
 func handler(b *function.Base, c services.Core, s Services) http.Handler {
-	bucket := b.Config.UsageBucket
 	return httpapi.New(httpapi.Config{
 		Accounts:      c.Accounts,
 		Catalog:       c.Catalog,
@@ -62,46 +49,25 @@ func handler(b *function.Base, c services.Core, s Services) http.Handler {
 		Fulfillment:   s.Fulfillment,
 		Webhooks:      s.Webhooks,
 		Markdown:      s.Markdown,
-		Usage:         s.Usage,
-		Invoices:      billing.NewReader(s.Biller.Store(), s.Exports, b.Now),
+		Routes:        s.Files,
 		Sessions:      portal.NewSessions(b.Table, c.Accounts, b.Now, b.Config.PortalSessionTTL),
 		Portal:        portal.NewAssets(portal.Built()),
 		PublicBaseURL: b.Config.PublicBaseURL,
 		Logger:        b.Log,
 		MaxBodyBytes:  b.Config.MaxBodyBytes,
 		Now:           b.Now,
-		// The API's dependencies: the table, and the usage bucket it uploads
-		// to and reads from. It sends to no queue.
-		Checks: []httpapi.Check{
-			{Name: "dynamodb", Ping: b.Table.Ping},
-			{Name: "s3", Ping: func(ctx context.Context) error { return pingBucket(ctx, s.S3, bucket) }},
-		},
+		// The API's one dependency is the table: it sends to no queue, and
+		// the usage bucket is FilesFunction's (README: The files function).
+		Checks: []httpapi.Check{{Name: "dynamodb", Ping: b.Table.Ping}},
 	})
-}
-
-// pingBucket reaches S3 with HeadBucket, which also tells that the usage
-// bucket exists and the role may use it.
-func pingBucket(ctx context.Context, client *s3.Client, bucket string) error {
-	_, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-	if err != nil {
-		return fmt.Errorf("head bucket %s: %w", bucket, err)
-	}
-	return nil
 }
 
 // NewServices builds the API's services on b.
 func NewServices(b *function.Base, c services.Core) Services {
-	objects := bucket.Client(b)
-	usageStore := usagefn.Store(b)
-	exports := billingfn.Exports(b, objects)
 	return Services{
 		Ordering:    services.Ordering(b, c),
 		Fulfillment: services.Fulfillment(b, c),
 		Webhooks:    webhooks.Service(b, webhooks.New(b)),
-		Usage:       usagefn.Files(b, c, usageStore, objects),
-		Biller:      billingfn.Biller(b, c, usageStore, exports),
-		S3:          objects,
-		Exports:     exports,
 	}
 }
 

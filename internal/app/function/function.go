@@ -3,7 +3,7 @@
 // Start, which a main calls. It imports no domain package, so a function's
 // binary links only the domain packages of its own handler (see the
 // packages next to this one, one per function, and internal/app, which
-// builds all seven for the local runtime).
+// builds all eight for the local runtime).
 package function
 
 import (

@@ -11,6 +11,7 @@ package endpoint
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -253,3 +254,30 @@ func (s *Server) dispatch(methods map[string]Route) http.Handler {
 // NewTable returns an empty table that serves a path no pattern matches
 // with fallback.
 func NewTable(fallback http.Handler) *Table { return &Table{root: &routeNode{}, fallback: fallback} }
+
+// BaseURL is the absolute base of the links an answer carries: configured
+// when it is set, else the request's own host (http on a loopback host
+// without TLS, as `make run` serves).
+func BaseURL(r *http.Request, configured string) string {
+	if configured != "" {
+		return configured
+	}
+	scheme := "https"
+	if r.TLS == nil && IsLoopback(r.Host) {
+		scheme = "http"
+	}
+	return scheme + "://" + r.Host
+}
+
+// IsLoopback reports whether hostport names this machine.
+func IsLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,4 +1,4 @@
-package httpapi
+package files
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/mercato-dev/mercato/internal/account"
 	"github.com/mercato-dev/mercato/internal/fault"
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"github.com/mercato-dev/mercato/internal/rql"
 	"github.com/mercato-dev/mercato/internal/usage"
@@ -27,26 +28,26 @@ const uploadBodyLimit = usage.MaxUploadBytes + 64<<10
 // memory; a larger file is paged by usage_file.id alone.
 const maxFilteredRecords = 10000
 
-func (s *Server) usageRoutes() []route {
+func (c Config) usageRoutes() []endpoint.Route {
 	const base = "/public/v1/usage"
-	return []route{
-		{Method: http.MethodPost, Path: base + "/files", Access: vendorOnly, Handle: s.createUsageFile},
-		{Method: http.MethodGet, Path: base + "/files", Access: anyAccount, Handle: s.listUsageFiles},
-		{Method: http.MethodGet, Path: base + "/files/{id}", Access: anyAccount, Handle: s.getUsageFile},
-		{Method: http.MethodGet, Path: base + "/files/{id}/template", Access: anyAccount, Handle: s.usageTemplate},
-		{Method: http.MethodPost, Path: base + "/files/{id}/upload", Access: anyAccount, MaxBody: uploadBodyLimit, Handle: s.uploadUsageFile},
-		{Method: http.MethodPost, Path: base + "/files/{id}/submit", Access: anyAccount, Handle: s.withoutNote(UsageService.Submit)},
-		{Method: http.MethodPost, Path: base + "/files/{id}/accept", Access: anyAccount, Handle: s.usageTransition(UsageService.Accept)},
-		{Method: http.MethodPost, Path: base + "/files/{id}/reject", Access: anyAccount, Handle: s.usageTransition(UsageService.Reject)},
-		{Method: http.MethodPost, Path: base + "/files/{id}/close", Access: anyAccount, Handle: s.withoutNote(UsageService.Close)},
-		{Method: http.MethodGet, Path: base + "/records", Access: anyAccount, Handle: s.listUsageRecords},
-		{Method: http.MethodGet, Path: base + "/products/{id}/template", Access: vendorOnly, Handle: s.productUsageTemplate},
+	return []endpoint.Route{
+		{Method: http.MethodPost, Path: base + "/files", Access: endpoint.VendorOnly, Handle: c.createUsageFile},
+		{Method: http.MethodGet, Path: base + "/files", Access: endpoint.AnyAccount, Handle: c.listUsageFiles},
+		{Method: http.MethodGet, Path: base + "/files/{id}", Access: endpoint.AnyAccount, Handle: c.getUsageFile},
+		{Method: http.MethodGet, Path: base + "/files/{id}/template", Access: endpoint.AnyAccount, Handle: c.usageTemplate},
+		{Method: http.MethodPost, Path: base + "/files/{id}/upload", Access: endpoint.AnyAccount, MaxBody: uploadBodyLimit, Handle: c.uploadUsageFile},
+		{Method: http.MethodPost, Path: base + "/files/{id}/submit", Access: endpoint.AnyAccount, Handle: c.withoutNote(UsageService.Submit)},
+		{Method: http.MethodPost, Path: base + "/files/{id}/accept", Access: endpoint.AnyAccount, Handle: c.usageTransition(UsageService.Accept)},
+		{Method: http.MethodPost, Path: base + "/files/{id}/reject", Access: endpoint.AnyAccount, Handle: c.usageTransition(UsageService.Reject)},
+		{Method: http.MethodPost, Path: base + "/files/{id}/close", Access: endpoint.AnyAccount, Handle: c.withoutNote(UsageService.Close)},
+		{Method: http.MethodGet, Path: base + "/records", Access: endpoint.AnyAccount, Handle: c.listUsageRecords},
+		{Method: http.MethodGet, Path: base + "/products/{id}/template", Access: endpoint.VendorOnly, Handle: c.productUsageTemplate},
 	}
 }
 
-func (s *Server) createUsageFile(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in usageFileInput) (usageFileCreated, error) {
-		f, err := s.cfg.Usage.Create(r.Context(), principal(r), in.input())
+func (c Config) createUsageFile(w http.ResponseWriter, r *http.Request) error {
+	return codec.Create(w, r, func(in usageFileInput) (usageFileCreated, error) {
+		f, err := c.Usage.Create(r.Context(), endpoint.Principal(r), in.input())
 		return viewUsageFileCreated(f), err
 	})
 }
@@ -68,9 +69,9 @@ func usageFileField(f usage.File, field string) string {
 	case "vendor.id":
 		return f.Vendor.ID
 	case "updated":
-		return stamp(f.Updated)
+		return codec.Stamp(f.Updated)
 	}
-	return stamp(f.Created)
+	return codec.Stamp(f.Created)
 }
 
 var usageFileFields = []string{"id", "name", "status", "external_id", "product.id", "marketplace.id", "vendor.id", "created", "updated"}
@@ -79,22 +80,22 @@ var usageFileFields = []string{"id", "name", "status", "external_id", "product.i
 // files, as listRequests does: created bounds and the created order are
 // key conditions, other filters apply to the rows read (listpage.go); the
 // total comes from the list's count items when no filter narrows it.
-func (s *Server) listUsageFiles(w http.ResponseWriter, r *http.Request) error {
-	return createdList(w, r, "usage-files", usageFileFields, usageFileField, s.cfg.Usage.FilePage, s.cfg.Usage.FileCount, viewUsageFile)
+func (c Config) listUsageFiles(w http.ResponseWriter, r *http.Request) error {
+	return codec.CreatedList(w, r, "usage-files", usageFileFields, usageFileField, c.Usage.FilePage, c.Usage.FileCount, viewUsageFile)
 }
 
-func (s *Server) getUsageFile(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.cfg.Usage.Get(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewUsageFile(f), err)
+func (c Config) getUsageFile(w http.ResponseWriter, r *http.Request) error {
+	f, err := c.Usage.Get(r.Context(), endpoint.Principal(r), r.PathValue("id"))
+	return codec.Show(w, viewUsageFile(f), err)
 }
 
 // usageTemplate answers the template as an attachment, CSV unless
 // format=xlsx.
-func (s *Server) usageTemplate(w http.ResponseWriter, r *http.Request) error {
+func (c Config) usageTemplate(w http.ResponseWriter, r *http.Request) error {
 	format := cmp.Or(strings.ToLower(r.URL.Query().Get("format")), usage.FormatCSV)
 	id := r.PathValue("id")
 	return writeUsageTemplate(w, id, format, func(out io.Writer) error {
-		return s.cfg.Usage.Template(r.Context(), principal(r), id, format, out)
+		return c.Usage.Template(r.Context(), endpoint.Principal(r), id, format, out)
 	})
 }
 
@@ -107,9 +108,9 @@ type templateLink struct {
 // template of the product's latest version; the link is this route with
 // format=xlsx (or csv), which answers the file itself, to a caller with
 // the same token.
-func (s *Server) productUsageTemplate(w http.ResponseWriter, r *http.Request) error {
+func (c Config) productUsageTemplate(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	p, err := s.cfg.Catalog.GetProduct(r.Context(), principal(r), id)
+	p, err := c.Catalog.GetProduct(r.Context(), endpoint.Principal(r), id)
 	if err != nil {
 		return err
 	}
@@ -118,12 +119,12 @@ func (s *Server) productUsageTemplate(w http.ResponseWriter, r *http.Request) er
 	}
 	format := strings.ToLower(r.URL.Query().Get("format"))
 	if format == "" {
-		link := s.baseURL(r) + "/public/v1/usage/products/" + url.PathEscape(id) + "/template?format=" + usage.FormatXLSX
-		writeJSON(w, http.StatusOK, templateLink{TemplateLink: link})
+		link := endpoint.BaseURL(r, c.PublicBaseURL) + "/public/v1/usage/products/" + url.PathEscape(id) + "/template?format=" + usage.FormatXLSX
+		endpoint.WriteJSON(w, http.StatusOK, templateLink{TemplateLink: link})
 		return nil
 	}
 	return writeUsageTemplate(w, id, format, func(out io.Writer) error {
-		v, err := s.cfg.Catalog.Version(r.Context(), principal(r), id, p.Version)
+		v, err := c.Catalog.Version(r.Context(), endpoint.Principal(r), id, p.Version)
 		if err != nil {
 			return err
 		}
@@ -155,27 +156,27 @@ func writeUsageTemplate(w http.ResponseWriter, id, format string, write func(io.
 // uploadUsageFile takes the file as multipart/form-data (up to 10 MB,
 // answered 202 while it is processed), or, with an empty body, answers a
 // presigned S3 PUT URL for a larger file.
-func (s *Server) uploadUsageFile(w http.ResponseWriter, r *http.Request) error {
+func (c Config) uploadUsageFile(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ctype != "multipart/form-data" {
 		if err := emptyBody(r); err != nil {
 			return err
 		}
-		u, err := s.cfg.Usage.PresignUpload(r.Context(), principal(r), id)
-		return show(w, u, err)
+		u, err := c.Usage.PresignUpload(r.Context(), endpoint.Principal(r), id)
+		return codec.Show(w, u, err)
 	}
 	content, err := uploadedFile(r)
 	if err != nil {
 		return err
 	}
-	f, err := s.cfg.Usage.Upload(r.Context(), principal(r), id, content)
+	f, err := c.Usage.Upload(r.Context(), endpoint.Principal(r), id, content)
 	if err != nil {
 		return err
 	}
 	// Connect answers 200 to an upload it goes on processing; the file's
 	// status says so.
-	writeJSON(w, http.StatusOK, viewUsageFile(f))
+	endpoint.WriteJSON(w, http.StatusOK, viewUsageFile(f))
 	return nil
 }
 
@@ -184,7 +185,7 @@ func emptyBody(r *http.Request) error {
 	n, err := io.Copy(io.Discard, io.LimitReader(r.Body, 1))
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
-		return decodeError(err)
+		return codec.DecodeError(err)
 	}
 	if n > 0 {
 		return &fault.Error{Kind: fault.Unsupported, Messages: []string{
@@ -231,27 +232,27 @@ func tooLargeUpload() error {
 
 // usageTransition is the handler of a usage file transition: the body is
 // an optional note (NoteInput; {} or nothing for those that take none).
-func (s *Server) usageTransition(act func(UsageService, context.Context, account.Principal, string, usage.NoteInput) (usage.File, error)) endpoint.HandlerFunc {
+func (c Config) usageTransition(act func(UsageService, context.Context, account.Principal, string, usage.NoteInput) (usage.File, error)) endpoint.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in noteInput
-		if err := decodeOptionalJSON(r, &in); err != nil {
+		if err := codec.DecodeOptionalJSON(r, &in); err != nil {
 			return err
 		}
-		f, err := act(s.cfg.Usage, r.Context(), principal(r), r.PathValue("id"), in.input())
-		return show(w, viewUsageFile(f), err)
+		f, err := act(c.Usage, r.Context(), endpoint.Principal(r), r.PathValue("id"), in.input())
+		return codec.Show(w, viewUsageFile(f), err)
 	}
 }
 
 // withoutNote adapts a transition that takes no note: a note sent to it is
 // refused by the strict decoding of an empty body.
-func (s *Server) withoutNote(act func(UsageService, context.Context, account.Principal, string) (usage.File, error)) endpoint.HandlerFunc {
+func (c Config) withoutNote(act func(UsageService, context.Context, account.Principal, string) (usage.File, error)) endpoint.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var none struct{}
-		if err := decodeOptionalJSON(r, &none); err != nil {
+		if err := codec.DecodeOptionalJSON(r, &none); err != nil {
 			return err
 		}
-		f, err := act(s.cfg.Usage, r.Context(), principal(r), r.PathValue("id"))
-		return show(w, viewUsageFile(f), err)
+		f, err := act(c.Usage, r.Context(), endpoint.Principal(r), r.PathValue("id"))
+		return codec.Show(w, viewUsageFile(f), err)
 	}
 }
 
@@ -272,7 +273,7 @@ func usageRecordField(rec usage.Record, field string) string {
 	case "item.mpn":
 		return rec.Item.MPN
 	}
-	return stamp(rec.Start)
+	return codec.Stamp(rec.Start)
 }
 
 var usageRecordFields = []string{"id", "record_id", "status", "usage_file.id", "asset.id", "item.id", "item.mpn", "start_time_utc"}
@@ -280,8 +281,8 @@ var usageRecordFields = []string{"id", "record_id", "status", "usage_file.id", "
 // listUsageRecords lists the records of one file, named by usage_file.id.
 // With no other filter a page is read straight from its key range; other
 // filters read the whole file, which only small files allow.
-func (s *Server) listUsageRecords(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePaging(r)
+func (c Config) listUsageRecords(w http.ResponseWriter, r *http.Request) error {
+	p, err := codec.ParsePaging(r)
 	if err != nil {
 		return err
 	}
@@ -299,17 +300,17 @@ func (s *Server) listUsageRecords(w http.ResponseWriter, r *http.Request) error 
 		return fault.Invalidf("filter the records by their file: usage_file.id=UF-…")
 	}
 	if len(q.Filters) == 1 && len(q.Order) == 0 {
-		recs, total, err := s.cfg.Usage.Records(r.Context(), principal(r), fileID, p.Offset, p.Limit)
+		recs, total, err := c.Usage.Records(r.Context(), endpoint.Principal(r), fileID, p.Offset, p.Limit)
 		if err != nil {
 			return err
 		}
-		writePage(w, mapViews(recs, viewUsageRecord), p.Offset, total)
+		codec.WritePage(w, codec.MapViews(recs, viewUsageRecord), p.Offset, total)
 		return nil
 	}
-	recs, err := s.cfg.Usage.AllRecords(r.Context(), principal(r), fileID, maxFilteredRecords)
+	recs, err := c.Usage.AllRecords(r.Context(), endpoint.Principal(r), fileID, maxFilteredRecords)
 	if err != nil {
 		return err
 	}
-	writeList(w, mapViews(rql.Apply(q, recs, usageRecordField), viewUsageRecord), p)
+	codec.WriteList(w, codec.MapViews(rql.Apply(q, recs, usageRecordField), viewUsageRecord), p)
 	return nil
 }
