@@ -66,20 +66,22 @@ func TestOpenAPI_Served(t *testing.T) {
 	}
 }
 
+// routeKeys lists routes as sorted "METHOD path" keys.
+func routeKeys(routes []route) []string {
+	var out []string
+	for _, rt := range routes {
+		out = append(out, rt.Method+" "+rt.Path)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // TestNew_RenderRoutes: the API without a Markdown renderer serves every
 // route but the render routes, the render function those only, and a
 // server with one (the local runtime's) all of them once.
 func TestNew_RenderRoutes(t *testing.T) {
-	keys := func(routes []route) []string {
-		var out []string
-		for _, rt := range routes {
-			out = append(out, rt.Method+" "+rt.Path)
-		}
-		sort.Strings(out)
-		return out
-	}
 	html := func(string) (string, error) { return "", nil }
-	api, rendered, all := keys(New(Config{}).routes), keys(render.Routes(render.Config{Markdown: html})), keys(New(Config{Markdown: html}).routes)
+	api, rendered, all := routeKeys(New(Config{}).routes), routeKeys(render.Routes(render.Config{Markdown: html})), routeKeys(New(Config{Markdown: html}).routes)
 	want := []string{"GET /public/v1/assets/{id}/render", "GET /public/v1/requests/{id}/render"}
 	if diff := cmp.Diff(want, rendered); diff != "" {
 		t.Errorf("render routes (-want +got):\n%s", diff)
@@ -100,16 +102,8 @@ func TestNew_RenderRoutes(t *testing.T) {
 // usage files or invoices, the files function serves exactly those, and a
 // server given them (the local runtime's) serves every route once.
 func TestNew_FilesRoutes(t *testing.T) {
-	keys := func(routes []route) []string {
-		var out []string
-		for _, rt := range routes {
-			out = append(out, rt.Method+" "+rt.Path)
-		}
-		sort.Strings(out)
-		return out
-	}
-	api, filed := keys(New(Config{}).routes), keys(files.Routes(files.Config{}))
-	all := keys(New(Config{Routes: files.Routes(files.Config{})}).routes)
+	api, filed := routeKeys(New(Config{}).routes), routeKeys(files.Routes(files.Config{}))
+	all := routeKeys(New(Config{Routes: files.Routes(files.Config{})}).routes)
 	for _, k := range filed {
 		_, path, _ := strings.Cut(k, " ")
 		if !strings.HasPrefix(path, "/public/v1/usage/") && path != "/v1/invoices" && !strings.HasPrefix(path, "/v1/invoices/") {
