@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -120,6 +121,9 @@ func run(ctx context.Context, o options) (scale.Report, error) {
 		return scale.Report{}, err
 	}
 	env["MERCATO_ENV"], env["MERCATO_ALLOW_HTTP_LOOPBACK"] = "local", "true"
+	// Pages the model's tenant fills at H: its units are full at both
+	// sizes, and the limits table scales them to the production pages.
+	env["MERCATO_RENEWAL_PAGE"], env["MERCATO_RECOVERY_PAGE"] = strconv.Itoa(scale.RenewalPage), strconv.Itoa(scale.RecoveryPage)
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		return scale.Report{}, err
