@@ -147,12 +147,12 @@ func failedFamily(ctx context.Context, raw *dynamodb.Client, schema Schema, acco
 
 // failedToReal is how often a copy of the failed delivery goes to the
 // real one's shard; the others go to every shard in turn. At H = 2,000
-// that puts 14 or 15 in every shard, more than a list page's 11 keys,
-// and 140 in the real one's, more than a recovery page: so the list, the
-// plan and the largest unit read at H what they read at 10·H, and at 10·H
-// (about 1,400 in the real one's shard, 146 in the others) a recovery is
-// a chain of 14 units beside two units in every other shard, not one
-// chain of 200.
+// that puts 14 or 15 in every shard, more than a list page's 11 keys and
+// the model's recovery page (RecoveryPage), and 140 in the real one's: so
+// the list, the plan and every unit the plan commits read at H what they
+// read at 10·H, and at 10·H (about 1,400 in the real one's shard, 146 in
+// the others) a recovery is a chain of 140 units beside 15 in every other
+// shard, not one chain of 2,000.
 const failedToReal = 16
 
 // failedShard is the failed-index shard of copy k, real being the real
