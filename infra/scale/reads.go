@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -163,9 +164,10 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	rr.Jobs = js.measures()
 	um.bound(rr.Jobs)
 	ex.bound(rr.Jobs)
-	boundRecovery(rr.Jobs, sqsBatch(cfg, "DispatcherFunction"))
+	boundRecovery(rr.Jobs, sqsBatch(cfg, "DispatcherFunction"), cfg.App.RecoveryPage,
+		slices.Min(failedPlaced(recoveryH(cfg), webhook.DefaultDeliveryShards, 0)))
 	if renew {
-		boundRenewal(rr.Jobs, due.most*due.dueOf(cfg.ReadsH-cfg.Orders), due.most*due.dueOf(10*cfg.ReadsH-cfg.Orders))
+		boundRenewal(rr.Jobs, cfg.App.RenewalPage, due.most*due.dueOf(cfg.ReadsH-cfg.Orders), due.most*due.dueOf(10*cfg.ReadsH-cfg.Orders))
 	}
 	boundBillingClose(rr.Jobs)
 	rr.Sizes = []string{

@@ -147,12 +147,12 @@ func failedFamily(ctx context.Context, raw *dynamodb.Client, schema Schema, acco
 
 // failedToReal is how often a copy of the failed delivery goes to the
 // real one's shard; the others go to every shard in turn. At H = 2,000
-// that puts 14 or 15 in every shard, more than a list page's 11 keys,
-// and 140 in the real one's, more than a recovery page: so the list, the
-// plan and the largest unit read at H what they read at 10·H, and at 10·H
-// (about 1,400 in the real one's shard, 146 in the others) a recovery is
-// a chain of 14 units beside two units in every other shard, not one
-// chain of 200.
+// that puts 14 or 15 in every shard, more than a list page's 11 keys and
+// the model's recovery page (RecoveryPage), and 140 in the real one's: so
+// the list, the plan and every unit the plan commits read at H what they
+// read at 10·H, and at 10·H (about 1,400 in the real one's shard, 146 in
+// the others) a recovery is a chain of 140 units beside 15 in every other
+// shard, not one chain of 2,000.
 const failedToReal = 16
 
 // failedShard is the failed-index shard of copy k, real being the real
@@ -194,32 +194,39 @@ func spreadFailed(account, webhookID, id string) func(int, func() []string) []st
 	}
 }
 
+// RecoveryPage is a recovery unit's page in the model
+// (config.Config.RecoveryPage): at the default H every failed-index shard
+// holds 14 or 15 failed deliveries, short of webhook.RecoveryPage; at 10
+// every unit the plan commits reads a full page at both sizes.
+const RecoveryPage = 10
+
 // boundRecovery sets what bounds a recovery's invocations at the stated
-// limits. A unit reads up to webhook.RecoveryPage failed deliveries of one
-// shard, two items each (its Query's keys and its BatchGetItem's rows),
-// and the plan commits a unit for every shard that holds failures at
-// once: the dispatcher runs side by side the units of its batch (batch,
-// the queue's batch size), as many as were queued when it polled, so an
-// invocation's units, and what it reads, depend on the queue's timing as
-// much as on the tenant. Its ratio is reported, not held; at the limits
-// it is a full batch of full pages. The plan probes each of the webhook's
-// shards, a bounded number, and is held to the ratio.
-func boundRecovery(jobs []Measure, batch int) {
+// limits. A unit reads up to page failed deliveries of one shard, two
+// items each (its Query's keys and its BatchGetItem's rows), and the plan
+// commits a unit for every shard that holds failures at once: the
+// dispatcher runs side by side the units of its batch (batch, the queue's
+// batch size), as many as were queued when it polled. At the limits an
+// invocation is a full batch of webhook.RecoveryPage pages: the measured
+// invocation times that over what it read. When the shard that holds the
+// fewest at H (least) holds less than a page, a unit at H reads less than
+// one at 10·H: the ratio is reported, not held. The plan probes each of the
+// webhook's shards, a bounded number, and is held to the ratio.
+func boundRecovery(jobs []Measure, batch, page, least int) {
+	if page <= 0 {
+		page = webhook.RecoveryPage
+	}
 	for k := range jobs {
 		switch j := &jobs[k]; {
 		case strings.Contains(j.Name, "job.webhook_recovery"):
 			read := max(j.Items[1]/2, 1)
 			j.Scale = float64(batch*webhook.RecoveryPage) / float64(read)
-			if batch == 1 {
-				// A unit an invocation: held once a unit at H reads a page.
-				j.Bound = fmt.Sprintf("a page of %d deliveries (%d measured)", webhook.RecoveryPage, read)
-				if j.Items[0]/2 < webhook.RecoveryPage {
-					j.Grows = fmt.Sprintf("a unit reads up to %d of its shard's failed deliveries, and the largest read %d at H", webhook.RecoveryPage, j.Items[0]/2)
-				}
-				continue
+			// The dispatcher runs a batch's messages side by side
+			// (Dispatcher.Handle), so the batch's units' calls overlap.
+			j.InFlight = batch
+			j.Bound = fmt.Sprintf("a batch of %d units of %d deliveries (%d measured, pages of %d)", batch, webhook.RecoveryPage, read, page)
+			if least < page {
+				j.Grows = fmt.Sprintf("a unit reads up to %d of its shard's failed deliveries, and the fewest a shard held at H was %d", page, least)
 			}
-			j.Bound = fmt.Sprintf("a batch of %d units of %d deliveries (%d measured)", batch, webhook.RecoveryPage, read)
-			j.Grows = fmt.Sprintf("an invocation runs the units its batch holds side by side, up to %d of %d deliveries each, as many as the queue held when it polled", batch, webhook.RecoveryPage)
 		case strings.Contains(j.Name, "webhook.recovery_requested"):
 			j.Bound = fmt.Sprintf("a probe of each of %d shards", webhook.DefaultDeliveryShards)
 		}

@@ -64,27 +64,33 @@ func sum(xs []int) int {
 }
 
 func TestBoundRecovery(t *testing.T) {
+	const job = "dispatcher batch · job.webhook_recovery"
+	least := slices.Min(failedPlaced(DefaultRecoveryH, webhook.DefaultDeliveryShards, 0))
 	tests := []struct {
-		name   string
-		job    Measure
-		batch  int
-		scale  float64
-		held   bool
-		bounds bool
+		name               string
+		job                Measure
+		batch, page, least int
+		scale              float64
+		held, bounds       bool
 	}{
-		{"a batch of units is reported at a full batch of full pages", Measure{Name: "dispatcher batch · job.webhook_recovery", Items: [2]int{3134, 10000}}, 100, 2, false, true},
-		{"one unit a batch, a page at H", Measure{Name: "dispatcher batch · job.webhook_recovery", Items: [2]int{202, 202}}, 1, 100.0 / 101, true, true},
-		{"one unit a batch, short of a page at H", Measure{Name: "dispatcher batch · job.webhook_recovery", Items: [2]int{60, 202}}, 1, 100.0 / 101, false, true},
-		{"the plan is held", Measure{Name: "dispatcher batch · webhook.recovery_requested", Items: [2]int{256, 256}}, 100, 0, true, true},
-		{"another job is left alone", Measure{Name: "billing schedule"}, 100, 0, true, false},
+		{"the model's page, full in every shard at H", Measure{Name: job, Items: [2]int{2000, 2000}}, 100, RecoveryPage, least, 10, true, true},
+		{"the model's page, a shard short of it at H", Measure{Name: job, Items: [2]int{2000, 2000}}, 100, RecoveryPage, RecoveryPage - 1, 10, false, true},
+		{"the default page, short of it at H", Measure{Name: job, Items: [2]int{3134, 10000}}, 100, 0, least, 2, false, true},
+		{"one unit a batch, the default page at H", Measure{Name: job, Items: [2]int{202, 202}}, 1, 0, 101, 100.0 / 101, true, true},
+		{"the plan is held", Measure{Name: "dispatcher batch · webhook.recovery_requested", Items: [2]int{256, 256}}, 100, RecoveryPage, least, 0, true, true},
+		{"another job is left alone", Measure{Name: "billing schedule"}, 100, RecoveryPage, least, 0, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			jobs := []Measure{tt.job}
-			boundRecovery(jobs, tt.batch)
+			boundRecovery(jobs, tt.batch, tt.page, tt.least)
 			j := jobs[0]
 			if j.Scale != tt.scale || (j.Grows == "") != tt.held || (j.Bound != "") != tt.bounds {
 				t.Errorf("scale %g, grows %q, bound %q; want scale %g, held %v, bound %v", j.Scale, j.Grows, j.Bound, tt.scale, tt.held, tt.bounds)
+			}
+			// A batch's units run side by side: its time is theirs in flight.
+			if j.Name == job && j.InFlight != tt.batch {
+				t.Errorf("in flight %d; want the batch's %d units", j.InFlight, tt.batch)
 			}
 		})
 	}

@@ -75,21 +75,35 @@ func (r renewals) vary(k int, fresh func() []string) []string {
 // dueOf is how many of n copies come due.
 func (r renewals) dueOf(n int) int { return (n + r.every - 1) / r.every }
 
+// RenewalPage is a renewal unit's page in the model
+// (config.Config.RenewalPage): a renewal costs the emulator about 0.8 s,
+// so the model's due subscriptions are few, 13 in the fullest shard at
+// the default H, short of fulfillment.RenewalPage. At 10 the largest unit
+// reads a full page at both sizes, and the limits table scales it to
+// fulfillment.RenewalPage.
+const RenewalPage = 10
+
 // boundRenewal sets what bounds a renewal unit at the stated limits: a
-// page of the index (fulfillment.RenewalPage), whatever the tenant. While
-// the fullest partition holds fewer at H (atH), the largest unit grows
-// with the tenant up to that page: its ratio is reported, not held; at
-// 10·H it holds at10H.
-func boundRenewal(jobs []Measure, atH, at10H int) {
-	page := fulfillment.RenewalPage
+// page of the index (fulfillment.RenewalPage), whatever the tenant. The
+// model's units read pages of page subscriptions: when the fullest
+// partition holds more at H (atH), the largest unit is a full page at both
+// sizes, and a production page is that unit times RenewalPage ÷ page (its
+// calls with it, an upper bound: a page is one Query and one BatchGetItem
+// whatever its size). While the partition holds fewer, the largest unit
+// grows with the tenant up to that page: its ratio is reported, not held;
+// at 10·H it holds at10H.
+func boundRenewal(jobs []Measure, page, atH, at10H int) {
+	if page <= 0 {
+		page = fulfillment.RenewalPage
+	}
 	for k := range jobs {
 		j := &jobs[k]
 		if !strings.Contains(j.Name, "job.renewal") {
 			continue
 		}
 		read := max(min(at10H, page), 1)
-		j.Scale = float64(page) / float64(read)
-		j.Bound = fmt.Sprintf("a page of %d subscriptions (%d measured)", page, read)
+		j.Scale = float64(fulfillment.RenewalPage) / float64(read)
+		j.Bound = fmt.Sprintf("a page of %d subscriptions (%d measured)", fulfillment.RenewalPage, read)
 		if atH <= page {
 			j.Grows = fmt.Sprintf("a unit renews up to %d subscriptions of its day's shard, and the shard held %d at H", page, atH)
 		}

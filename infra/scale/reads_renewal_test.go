@@ -53,21 +53,23 @@ func TestDueRenewals(t *testing.T) {
 
 func TestBoundRenewal(t *testing.T) {
 	tests := []struct {
-		name       string
-		atH, at10H int
-		held       bool
-		scale      float64
+		name             string
+		page, atH, at10H int
+		held             bool
+		scale            float64
 	}{
-		{"a page at both sizes", 113, 1130, true, 1},
-		{"a page at 10·H only", 13, 130, false, 1},
-		{"short of a page at both", 5, 50, false, 2},
+		{"the model's page, full at both sizes", RenewalPage, 13, 134, true, 100.0 / RenewalPage},
+		{"the model's page, short at H", RenewalPage, 8, 80, false, 100.0 / RenewalPage},
+		{"the default page at both sizes", 0, 113, 1130, true, 1},
+		{"the default page at 10·H only", 0, 13, 130, false, 1},
+		{"short of the default page at both", 0, 5, 50, false, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			jobs := []Measure{{Name: "fulfillment batch · job.renewal"}, {Name: "fulfillment schedule"}}
-			boundRenewal(jobs, tt.atH, tt.at10H)
-			if held := jobs[0].Grows == ""; held != tt.held || jobs[0].Scale != tt.scale {
-				t.Errorf("held %v, scale %g; want %v, %g", held, jobs[0].Scale, tt.held, tt.scale)
+			boundRenewal(jobs, tt.page, tt.atH, tt.at10H)
+			if held := jobs[0].Grows == ""; held != tt.held || jobs[0].Scale != tt.scale || jobs[0].Bound == "" {
+				t.Errorf("held %v, scale %g, bound %q; want %v, %g", held, jobs[0].Scale, jobs[0].Bound, tt.held, tt.scale)
 			}
 			if jobs[1].Bound != "" || jobs[1].Grows != "" {
 				t.Errorf("the plan was bound: %+v", jobs[1])

@@ -38,8 +38,14 @@ type Config struct {
 	// deliveries are spread over (0: webhook.DefaultDeliveryShards). It may
 	// grow, never shrink.
 	WebhookDeliveryShards int
-	MetricsNamespace      string        // CloudWatch namespace of the EMF metrics
-	PortalSessionTTL      time.Duration // 0: the portal's default
+	// RenewalPage and RecoveryPage bound the subscriptions a renewal unit
+	// decides and the failed deliveries a webhook recovery unit redelivers
+	// (0: fulfillment.RenewalPage and webhook.RecoveryPage, 100 each). A
+	// smaller page means more, smaller units; a model of a small tenant
+	// lowers it so that its units are full.
+	RenewalPage, RecoveryPage int
+	MetricsNamespace          string        // CloudWatch namespace of the EMF metrics
+	PortalSessionTTL          time.Duration // 0: the portal's default
 }
 
 // DefaultWebhookRetries is the Standard Webhooks / Svix schedule that
@@ -81,6 +87,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("config: MERCATO_WEBHOOK_DELIVERY_SHARDS must be a positive integer, not %q", v)
 		}
 	}
+	if c.RenewalPage, err = positive(getenv, "MERCATO_RENEWAL_PAGE"); err != nil {
+		return Config{}, err
+	}
+	if c.RecoveryPage, err = positive(getenv, "MERCATO_RECOVERY_PAGE"); err != nil {
+		return Config{}, err
+	}
 	if v := getenv("MERCATO_PORTAL_SESSION_TTL"); v != "" {
 		if c.PortalSessionTTL, err = time.ParseDuration(v); err != nil || c.PortalSessionTTL <= 0 {
 			return Config{}, fmt.Errorf("config: MERCATO_PORTAL_SESSION_TTL: want a positive duration such as 8h, got %q", v)
@@ -100,6 +112,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: MERCATO_WEBHOOK_RETRY_SCHEDULE: %w", err)
 	}
 	return c, nil
+}
+
+// positive reads the positive integer in variable k; unset is 0.
+func positive(getenv func(string) string, k string) (int, error) {
+	v := getenv(k)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("config: %s must be a positive integer, not %q", k, v)
+	}
+	return n, nil
 }
 
 // ParseSchedule parses a comma-separated list of Go durations.

@@ -64,6 +64,26 @@ func TestFromEnv(t *testing.T) {
 		},
 		{name: "zero export part", env: map[string]string{"TABLE_NAME": "t", "MERCATO_EXPORT_PART_BYTES": "0"}, wantErr: true},
 		{name: "zero webhook delivery shards", env: map[string]string{"TABLE_NAME": "t", "MERCATO_WEBHOOK_DELIVERY_SHARDS": "0"}, wantErr: true},
+		{
+			name: "pages by default",
+			env:  map[string]string{"TABLE_NAME": "t"},
+			check: func(t *testing.T, c Config) {
+				if c.RenewalPage != 0 || c.RecoveryPage != 0 {
+					t.Errorf("RenewalPage, RecoveryPage = %d, %d; want 0 (the packages' pages)", c.RenewalPage, c.RecoveryPage)
+				}
+			},
+		},
+		{
+			name: "pages",
+			env:  map[string]string{"TABLE_NAME": "t", "MERCATO_RENEWAL_PAGE": "10", "MERCATO_RECOVERY_PAGE": "20"},
+			check: func(t *testing.T, c Config) {
+				if c.RenewalPage != 10 || c.RecoveryPage != 20 {
+					t.Errorf("RenewalPage, RecoveryPage = %d, %d; want 10, 20", c.RenewalPage, c.RecoveryPage)
+				}
+			},
+		},
+		{name: "zero renewal page", env: map[string]string{"TABLE_NAME": "t", "MERCATO_RENEWAL_PAGE": "0"}, wantErr: true},
+		{name: "bad recovery page", env: map[string]string{"TABLE_NAME": "t", "MERCATO_RECOVERY_PAGE": "ten"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

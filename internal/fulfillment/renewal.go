@@ -1,6 +1,7 @@
 package fulfillment
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -79,7 +80,8 @@ type RenewalReport struct {
 // unit run twice (a redelivered message) never acts twice.
 
 // RenewalPage bounds the assets one unit decides: at about three writes
-// each, well within the function's timeout.
+// each, well within the function's timeout. It is the default of the
+// service's page (WithRenewalPage, config MERCATO_RENEWAL_PAGE).
 const RenewalPage = 100
 
 // RenewalUnit is one page of one shard of one day of the renewal index.
@@ -87,7 +89,7 @@ type RenewalUnit struct {
 	Day   string `json:"day"` // yyyy-mm-dd
 	Shard int    `json:"shard"`
 	After string `json:"after,omitempty"` // the last index key done
-	// Limit is the page: RenewalPage unless a caller bounds it tighter.
+	// Limit is the page: the service's unless a caller bounds it tighter.
 	Limit int `json:"limit,omitempty"`
 }
 
@@ -192,8 +194,8 @@ func (s *Service) renewPage(ctx context.Context, log *slog.Logger, u RenewalUnit
 		return RenewalReport{}, nil, fmt.Errorf("renewal: unit %+v is not one PlanRenewals makes", u)
 	}
 	limit := u.Limit
-	if limit <= 0 || limit > RenewalPage {
-		limit = RenewalPage
+	if page := cmp.Or(s.renewalPage, RenewalPage); limit <= 0 || limit > page {
+		limit = page
 	}
 	shard := layout.RenewalDay(day).Partitions()[u.Shard]
 	entries, more, err := dynamo.PagePartitions(ctx, s.store.table, []dynamo.Partition{shard}, dynamo.Range{After: u.After}, limit)

@@ -108,3 +108,47 @@ func TestRenewal_Units(t *testing.T) {
 		}
 	})
 }
+
+// TestRenewal_Page: a unit reads the service's page (RenewalPage unless
+// WithRenewalPage sets it), or its own Limit when that is tighter.
+func TestRenewal_Page(t *testing.T) {
+	env := stacktest.Shared(t)
+	a := env.App(t, app.Options{})
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	day := time.Now().UTC().AddDate(0, 0, 1)
+	tests := []struct {
+		name         string
+		page, limit  int
+		wantAfterIdx int // the continuation's After, an index of the seeded keys; -1: none
+	}{
+		{"the default page holds the shard", 0, 0, -1},
+		{"the service's page", 2, 0, 1},
+		{"the unit's tighter limit", 3, 2, 1},
+		{"a unit's limit wider than the page", 2, 4, 1},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			shard := 10 + i
+			sks := seedRenewals(t, a, day, shard, 5, fmt.Sprintf("%04d", 7000+i))
+			svc := fulfillment.NewService(a.FulfillmentStore, a.Catalog, a.Now).WithRenewalPage(tt.page)
+			u := fulfillment.RenewalUnit{Day: day.Format(time.DateOnly), Shard: shard, Limit: tt.limit}
+			if _, err := svc.RenewUnit(ctx, log, u); err != nil {
+				t.Fatal(err)
+			}
+			var afters []string
+			for _, j := range renewalJobs(t, a) {
+				if j.Day == u.Day && j.Shard == shard && j.After != "" {
+					afters = append(afters, j.After)
+				}
+			}
+			var want []string
+			if tt.wantAfterIdx >= 0 {
+				want = []string{sks[tt.wantAfterIdx]}
+			}
+			if diff := cmp.Diff(want, afters); diff != "" {
+				t.Errorf("continuations after (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

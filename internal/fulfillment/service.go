@@ -22,11 +22,22 @@ type Service struct {
 	store    *Store
 	versions Versions
 	now      func() time.Time
+	// renewalPage is a renewal unit's page: RenewalPage when zero.
+	renewalPage int
 }
 
 // NewService wires the service.
 func NewService(store *Store, versions Versions, now func() time.Time) *Service {
 	return &Service{store: store, versions: versions, now: now}
+}
+
+// WithRenewalPage bounds a renewal unit's page at n (see RenewalPage); n
+// below 1 keeps RenewalPage.
+func (s *Service) WithRenewalPage(n int) *Service {
+	if n > 0 {
+		s.renewalPage = n
+	}
+	return s
 }
 
 // party reports whether actor may see an object of asset a: its vendor, its

@@ -72,8 +72,11 @@ type DispatcherConfig struct {
 	DisableAfter time.Duration
 	// Concurrency bounds the requests in flight (default 32).
 	Concurrency int
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// RecoveryPage bounds the failed deliveries a recovery unit reads
+	// (0: RecoveryPage).
+	RecoveryPage int
+	Now          func() time.Time
+	Logger       *slog.Logger
 	// Metrics records each attempt's outcome and latency; nil records none.
 	Metrics *metrics.Recorder
 }

@@ -25,6 +25,7 @@ type memStore struct {
 	counted    int // counter updates
 	listed     int // reads of an account's webhooks
 	pages      int // failed pages read
+	largest    int // the largest failed page asked for
 	// pageErr fails the failed-page reads of a webhook.
 	pageErr map[string]error
 }
@@ -135,6 +136,7 @@ func (m *memStore) failedPage(_ context.Context, account, webhookID string, shar
 		return nil, "", false, err
 	}
 	m.pages++
+	m.largest = max(m.largest, n)
 	var out []deliveryState
 	for _, d := range m.deliveries {
 		if d.Account == account && d.WebhookID == webhookID && d.Status == StatusFailed && dynamo.ShardOf(d.ID, memShards) == shard &&

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -31,7 +32,9 @@ import (
 // twice for the same attempt records it once (the attempt-count condition).
 
 // RecoveryPage bounds the deliveries one unit redelivers: one Query, one
-// BatchGetItem and ten SendMessageBatch calls.
+// BatchGetItem and ten SendMessageBatch calls. It is the default of the
+// dispatcher's page (DispatcherConfig.RecoveryPage, config
+// MERCATO_RECOVERY_PAGE).
 const RecoveryPage = 100
 
 // RecoveryUnit is one page of one failed-delivery shard of a recovery.
@@ -44,7 +47,8 @@ type RecoveryUnit struct {
 	// After is the sort key of the last delivery the shard's previous
 	// unit read.
 	After string `json:"after,omitempty"`
-	// Limit is the page: RecoveryPage unless the request bounds it tighter.
+	// Limit is the page: the dispatcher's unless the request bounds it
+	// tighter.
 	Limit int `json:"limit,omitempty"`
 }
 
@@ -87,8 +91,8 @@ func (d *Dispatcher) onRecoveryUnit(ctx context.Context, e event.Event) error {
 		return fmt.Errorf("dispatcher: event %s is not a recovery unit: %w", e.ID, err)
 	}
 	limit := u.Limit
-	if limit <= 0 || limit > RecoveryPage {
-		limit = RecoveryPage
+	if page := cmp.Or(d.cfg.RecoveryPage, RecoveryPage); limit <= 0 || limit > page {
+		limit = page
 	}
 	failed, last, more, err := d.store.failedPage(ctx, e.Account, u.WebhookID, u.Shard, u.Since, u.After, limit)
 	if err != nil {

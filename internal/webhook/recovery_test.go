@@ -168,3 +168,39 @@ func TestDispatcher_FailingRecoveryUnitIsRetriedAlone(t *testing.T) {
 		t.Errorf("%d tasks after the retry, want 12", n)
 	}
 }
+
+// TestDispatcher_RecoveryPage: a unit reads the dispatcher's page
+// (RecoveryPage unless its config sets one), or the request's when that is
+// tighter, and every failed delivery is queued once whatever the page.
+func TestDispatcher_RecoveryPage(t *testing.T) {
+	tests := []struct {
+		name          string
+		page, request int
+		want          int
+	}{
+		{"the default page", 0, 0, RecoveryPage},
+		{"the dispatcher's page", 3, 0, 3},
+		{"the request's tighter page", 3, 2, 2},
+		{"a request wider than the page", 3, 100, 3},
+		{"a request within the default page", 0, 7, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ep := testEndpoint("http://127.0.0.1:1")
+			h := newHarness(t, ep)
+			h.d.cfg.RecoveryPage = tt.page
+			now := h.clock.Now()
+			ids := h.failedDeliveries(ep, 23, now)
+			h.store.events = []event.Event{recoveryEvent(t, ep, tt.request, now)}
+			if _, failed := h.runJobs(t); len(failed) != 0 {
+				t.Fatalf("failed messages %v", failed)
+			}
+			if h.store.largest != tt.want {
+				t.Errorf("largest page %d, want %d", h.store.largest, tt.want)
+			}
+			if n := len(h.queue.tasks(t)); n != len(ids) {
+				t.Errorf("%d tasks queued, want %d", n, len(ids))
+			}
+		})
+	}
+}

@@ -126,7 +126,10 @@ func run(ctx context.Context, o options) (scale.Report, error) {
 		return scale.Report{}, err
 	}
 	env["MERCATO_ENV"], env["MERCATO_ALLOW_HTTP_LOOPBACK"] = "local", "true"
+	// Parts and pages the model's tenant fills at H: its units are full at
+	// both sizes, and the limits table scales them to the production ones.
 	env["MERCATO_EXPORT_PART_BYTES"] = strconv.Itoa(scale.ExportPart)
+	env["MERCATO_RENEWAL_PAGE"], env["MERCATO_RECOVERY_PAGE"] = strconv.Itoa(scale.RenewalPage), strconv.Itoa(scale.RecoveryPage)
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		return scale.Report{}, err

@@ -39,5 +39,5 @@ func Ordering(b *function.Base, c Core) *ordering.Service {
 // Fulfillment is the fulfillment service: the request queue and its
 // transitions.
 func Fulfillment(b *function.Base, c Core) *fulfillment.Service {
-	return fulfillment.NewService(c.FulfillmentStore, c.Catalog, b.Now)
+	return fulfillment.NewService(c.FulfillmentStore, c.Catalog, b.Now).WithRenewalPage(b.Config.RenewalPage)
 }

@@ -35,13 +35,14 @@ func Dispatcher(b *function.Base, w Wiring, queue webhook.Queue) *webhook.Dispat
 		m = b.Metrics
 	}
 	return webhook.NewDispatcher(webhook.DispatcherConfig{
-		Metrics:  m,
-		Store:    w.Store,
-		Client:   webhook.NewClient(w.Guard),
-		Queue:    queue,
-		Schedule: b.Config.WebhookRetries,
-		Now:      b.Now,
-		Logger:   b.Log,
+		Metrics:      m,
+		Store:        w.Store,
+		Client:       webhook.NewClient(w.Guard),
+		Queue:        queue,
+		Schedule:     b.Config.WebhookRetries,
+		RecoveryPage: b.Config.RecoveryPage,
+		Now:          b.Now,
+		Logger:       b.Log,
 	})
 }
 
