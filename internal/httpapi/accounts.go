@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"net/http"
 
 	"github.com/mercato-dev/mercato/internal/account"
@@ -38,7 +40,7 @@ func (s *Server) authContext(w http.ResponseWriter, r *http.Request) error {
 	var body authContextBody
 	body.Account.ID, body.Account.Type, body.Account.Name = p.AccountID, p.AccountType, p.AccountName
 	body.Token.ID = p.TokenID
-	writeJSON(w, http.StatusOK, body)
+	endpoint.WriteJSON(w, http.StatusOK, body)
 	return nil
 }
 
@@ -59,23 +61,23 @@ type newTokenView struct {
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	var in tokenInput
-	if err := decodeWrite(r, &in, new(newTokenView)); err != nil {
+	if err := codec.DecodeWrite(r, &in, new(newTokenView)); err != nil {
 		return err
 	}
 	tok, err := s.cfg.Accounts.CreateToken(r.Context(), principal(r), in.CreateTokenInput)
-	return respond(w, http.StatusCreated, newTokenView{tokenView: viewToken(principal(r))(tok.Token), Value: tok.Value}, err)
+	return codec.Respond(w, http.StatusCreated, newTokenView{tokenView: viewToken(principal(r))(tok.Token), Value: tok.Value}, err)
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	toks, err := s.cfg.Accounts.ListTokens(r.Context(), principal(r))
-	return listAs(w, r, toks, err, func(t account.Token, f string) string {
+	return codec.ListAs(w, r, toks, err, func(t account.Token, f string) string {
 		switch f {
 		case "id":
 			return t.ID
 		case "name":
 			return t.Name
 		}
-		return stamp(t.Created)
+		return codec.Stamp(t.Created)
 	}, viewToken(principal(r)), "id", "name", "created")
 }
 
@@ -88,7 +90,7 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, t := range toks {
 		if t.ID == r.PathValue("id") {
-			writeJSON(w, http.StatusOK, viewToken(p)(t))
+			endpoint.WriteJSON(w, http.StatusOK, viewToken(p)(t))
 			return nil
 		}
 	}
@@ -99,24 +101,24 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request) error {
 // Connect's PUT does; a round trip of what GET answered is accepted.
 func (s *Server) updateToken(w http.ResponseWriter, r *http.Request) error {
 	var in account.UpdateTokenInput
-	if err := decodeWrite(r, &in, new(tokenView)); err != nil {
+	if err := codec.DecodeWrite(r, &in, new(tokenView)); err != nil {
 		return err
 	}
 	t, err := s.cfg.Accounts.UpdateToken(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, viewToken(principal(r))(t), err)
+	return codec.Show(w, viewToken(principal(r))(t), err)
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.cfg.Accounts.DeleteToken(r.Context(), principal(r), r.PathValue("id")))
+	return codec.NoContent(w, s.cfg.Accounts.DeleteToken(r.Context(), principal(r), r.PathValue("id")))
 }
 
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	var in account.CreateAccountInput
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := codec.DecodeJSON(r, &in, true); err != nil {
 		return err
 	}
 	c, err := s.cfg.Accounts.CreateAccount(r.Context(), principal(r), in)
-	return respond(w, http.StatusCreated, c, err)
+	return codec.Respond(w, http.StatusCreated, c, err)
 }
 
 // listAccounts lists every account to an admin, and the caller's own
@@ -134,7 +136,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 			accts = []account.Account{own}
 		}
 	}
-	return list(w, r, accts, err, func(a account.Account, f string) string {
+	return codec.List(w, r, accts, err, func(a account.Account, f string) string {
 		switch f {
 		case "id":
 			return a.ID
@@ -143,11 +145,11 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 		case "name":
 			return a.Name
 		}
-		return stamp(a.Created)
+		return codec.Stamp(a.Created)
 	}, "id", "type", "name", "created")
 }
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.cfg.Accounts.Get(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, a, err)
+	return codec.Show(w, a, err)
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"net/http"
 
 	"github.com/mercato-dev/mercato/internal/fulfillment"
@@ -29,7 +30,7 @@ func assetField(a fulfillment.Asset, f string) string {
 	case "external_uid":
 		return a.ExternalUID
 	case "updated":
-		return stamp(a.Updated)
+		return codec.Stamp(a.Updated)
 	case "product.id", "product":
 		return a.Product.ID
 	case "marketplace.id", "marketplace":
@@ -39,21 +40,21 @@ func assetField(a fulfillment.Asset, f string) string {
 	case "subscription.order_id":
 		return a.Subscription.OrderID
 	}
-	return stamp(a.Created)
+	return codec.Stamp(a.Created)
 }
 
 // listAssets answers a page of the vendor's or the provider's assets, as
 // listRequests does.
 func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
-	return createdList(w, r, "assets", assetFields, assetField, s.cfg.Fulfillment.AssetPage, s.cfg.Fulfillment.AssetCount, viewAsset)
+	return codec.CreatedList(w, r, "assets", assetFields, assetField, s.cfg.Fulfillment.AssetPage, s.cfg.Fulfillment.AssetCount, viewAsset)
 }
 
 func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.cfg.Fulfillment.Asset(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewAsset(a.Asset), err)
+	return codec.Show(w, viewAsset(a.Asset), err)
 }
 
 func (s *Server) listAssetRequests(w http.ResponseWriter, r *http.Request) error {
 	reqs, err := s.cfg.Fulfillment.AssetRequests(r.Context(), principal(r), r.PathValue("id"))
-	return listAs(w, r, reqs, err, requestField, viewRequest, requestFields...)
+	return codec.ListAs(w, r, reqs, err, requestField, viewRequest, requestFields...)
 }

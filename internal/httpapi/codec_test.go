@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,7 +44,7 @@ func TestDecodeJSON(t *testing.T) {
 				r.Body = http.MaxBytesReader(httptest.NewRecorder(), r.Body, tt.limit)
 			}
 			var b body
-			err := decodeJSON(r, &b, tt.strict)
+			err := codec.DecodeJSON(r, &b, tt.strict)
 			if tt.kind == -1 {
 				if err != nil {
 					t.Fatal(err)
@@ -61,26 +62,26 @@ func TestDecodeJSON(t *testing.T) {
 func TestWriteList(t *testing.T) {
 	items := []int{0, 1, 2, 3, 4}
 	tests := []struct {
-		p    paging
+		p    codec.Paging
 		want string
 		body string
 	}{
-		{paging{Limit: 2, Offset: 0}, "items 0-1/5", "[0,1]\n"},
-		{paging{Limit: 2, Offset: 4}, "items 4-4/5", "[4]\n"},
-		{paging{Limit: 2, Offset: 9}, "items 5-5/5", "[]\n"},
-		{paging{Limit: 100}, "items 0-4/5", "[0,1,2,3,4]\n"},
+		{codec.Paging{Limit: 2, Offset: 0}, "items 0-1/5", "[0,1]\n"},
+		{codec.Paging{Limit: 2, Offset: 4}, "items 4-4/5", "[4]\n"},
+		{codec.Paging{Limit: 2, Offset: 9}, "items 5-5/5", "[]\n"},
+		{codec.Paging{Limit: 100}, "items 0-4/5", "[0,1,2,3,4]\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			writeList(rec, items, tt.p)
+			codec.WriteList(rec, items, tt.p)
 			if got := rec.Header().Get("Content-Range"); got != tt.want || rec.Body.String() != tt.body {
 				t.Errorf("Content-Range %q body %q", got, rec.Body.String())
 			}
 		})
 	}
 	rec := httptest.NewRecorder()
-	writeList(rec, []int{}, paging{Limit: 10})
+	codec.WriteList(rec, []int{}, codec.Paging{Limit: 10})
 	if rec.Header().Get("Content-Range") != "items 0-0/0" || rec.Body.String() != "[]\n" {
 		t.Errorf("empty list: %q %q", rec.Header().Get("Content-Range"), rec.Body.String())
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -30,7 +31,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	// Every decoder a POST or PUT body of an order, a purchase request, a
 	// fulfillment request update or a webhook goes through.
 	strictly := func(target func() any) func(*http.Request, bool) error {
-		return func(r *http.Request, strict bool) error { return decodeJSON(r, target(), strict) }
+		return func(r *http.Request, strict bool) error { return codec.DecodeJSON(r, target(), strict) }
 	}
 	targets := []func(*http.Request, bool) error{
 		strictly(func() any { return &ordering.OrderInput{} }),

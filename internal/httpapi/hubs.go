@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"net/http"
 	"time"
 
@@ -56,7 +57,7 @@ type hubInput struct {
 }
 
 func (s *Server) createHub(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in hubInput) (hubView, error) {
+	return codec.Create(w, r, func(in hubInput) (hubView, error) {
 		h, err := s.cfg.Catalog.CreateHub(r.Context(), principal(r), in.HubInput)
 		return viewHub(h), err
 	})
@@ -64,24 +65,24 @@ func (s *Server) createHub(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listHubs(w http.ResponseWriter, r *http.Request) error {
 	hs, err := s.cfg.Catalog.ListHubs(r.Context(), principal(r))
-	return listAs(w, r, hs, err, func(h catalog.Hub, f string) string {
+	return codec.ListAs(w, r, hs, err, func(h catalog.Hub, f string) string {
 		switch f {
 		case "id":
 			return h.ID
 		case "name":
 			return h.Name
 		}
-		return stamp(h.Created)
+		return codec.Stamp(h.Created)
 	}, viewHub, "id", "name", "created")
 }
 
 func (s *Server) getHub(w http.ResponseWriter, r *http.Request) error {
 	h, err := s.cfg.Catalog.GetHub(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewHub(h), err)
+	return codec.Show(w, viewHub(h), err)
 }
 
 func (s *Server) updateHub(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in hubInput) (hubView, error) {
+	return codec.Update(w, r, func(in hubInput) (hubView, error) {
 		h, err := s.cfg.Catalog.UpdateHub(r.Context(), principal(r), r.PathValue("id"), in.HubInput)
 		return viewHub(h), err
 	})
@@ -98,7 +99,7 @@ func viewConnection(c catalog.Connection) connectionDetail {
 }
 
 func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.ConnectionInput) (connectionDetail, error) {
+	return codec.Create(w, r, func(in catalog.ConnectionInput) (connectionDetail, error) {
 		c, err := s.cfg.Catalog.CreateConnection(r.Context(), principal(r), r.PathValue("id"), in)
 		return viewConnection(c), err
 	})
@@ -106,7 +107,7 @@ func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) error {
 	cs, err := s.cfg.Catalog.Connections(r.Context(), principal(r), r.PathValue("id"))
-	return listAs(w, r, cs, err, func(c catalog.Connection, f string) string {
+	return codec.ListAs(w, r, cs, err, func(c catalog.Connection, f string) string {
 		switch f {
 		case "id":
 			return c.ID
@@ -117,17 +118,17 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) error {
 		case "provider.id":
 			return c.Provider.ID
 		}
-		return stamp(c.Created)
+		return codec.Stamp(c.Created)
 	}, viewConnection, "id", "type", "hub.id", "provider.id", "created")
 }
 
 func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.cfg.Catalog.GetConnection(r.Context(), principal(r), r.PathValue("id"), r.PathValue("connection_id"))
-	return show(w, viewConnection(c), err)
+	return codec.Show(w, viewConnection(c), err)
 }
 
 func (s *Server) updateConnection(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in catalog.ConnectionInput) (connectionDetail, error) {
+	return codec.Update(w, r, func(in catalog.ConnectionInput) (connectionDetail, error) {
 		c, err := s.cfg.Catalog.UpdateConnection(r.Context(), principal(r), r.PathValue("id"), r.PathValue("connection_id"), in)
 		return viewConnection(c), err
 	})

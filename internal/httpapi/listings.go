@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"net/http"
 
 	"github.com/mercato-dev/mercato/internal/account"
@@ -26,7 +27,7 @@ func (s *Server) listingRoutes() []route {
 }
 
 func (s *Server) submitListingRequest(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in listingRequestInput) (listingRequestView, error) {
+	return codec.Create(w, r, func(in listingRequestInput) (listingRequestView, error) {
 		lr, err := s.cfg.Catalog.SubmitListingRequest(r.Context(), principal(r), in.input())
 		return viewListingRequest(lr), err
 	})
@@ -47,7 +48,7 @@ func listingRequestField(lr catalog.ListingRequest, f string) string {
 	case "marketplace.id":
 		return lr.Marketplace.ID
 	}
-	return stamp(lr.Created)
+	return codec.Stamp(lr.Created)
 }
 
 func (s *Server) listListingRequests(w http.ResponseWriter, r *http.Request) error {
@@ -58,7 +59,7 @@ func (s *Server) listListingRequests(w http.ResponseWriter, r *http.Request) err
 
 func (s *Server) getListingRequest(w http.ResponseWriter, r *http.Request) error {
 	lr, err := s.cfg.Catalog.GetListingRequest(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewListingRequest(lr), err)
+	return codec.Show(w, viewListingRequest(lr), err)
 }
 
 func (s *Server) approveListingRequest(w http.ResponseWriter, r *http.Request) error {
@@ -72,22 +73,22 @@ func (s *Server) rejectListingRequest(w http.ResponseWriter, r *http.Request) er
 // decide answers approve or reject, whose body (a note) is optional.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, act func(CatalogService, context.Context, account.Principal, string, catalog.DecideInput) (catalog.ListingRequest, error)) error {
 	var in catalog.DecideInput
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	if err := codec.DecodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
 	lr, err := act(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, viewListingRequest(lr), err)
+	return codec.Show(w, viewListingRequest(lr), err)
 }
 
 // moveListingRequest runs a change of a listing request's state that
 // takes no body (Connect's submit, cancel and refine).
 func (s *Server) moveListingRequest(move func(CatalogService, context.Context, account.Principal, string) (catalog.ListingRequest, error)) endpoint.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
+		if err := codec.DecodeOptionalJSON(r, &struct{}{}); err != nil {
 			return err
 		}
 		lr, err := move(s.cfg.Catalog, r.Context(), principal(r), r.PathValue("id"))
-		return show(w, viewListingRequest(lr), err)
+		return codec.Show(w, viewListingRequest(lr), err)
 	}
 }
 
@@ -102,7 +103,7 @@ func listingField(l catalog.Listing, f string) string {
 	case "marketplace.id":
 		return l.Marketplace.ID
 	}
-	return stamp(l.Created)
+	return codec.Stamp(l.Created)
 }
 
 func (s *Server) listListings(w http.ResponseWriter, r *http.Request) error {
@@ -121,7 +122,7 @@ func (s *Server) listListings(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if product != "" {
-		lq.Match = matcher(residual(q, func(f rql.Filter) bool {
+		lq.Match = codec.Matcher(codec.Residual(q, func(f rql.Filter) bool {
 			return f.Field == "product.id" && f.Op == rql.Eq && f.Values[0] == product
 		}), listingField)
 	}
@@ -129,10 +130,10 @@ func (s *Server) listListings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeListPage(w, r, lp, page, page.Total, viewListing)
+	return codec.WriteListPage(w, r, lp, page, page.Total, viewListing)
 }
 
 func (s *Server) getListing(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.cfg.Catalog.GetListing(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewListing(l), err)
+	return codec.Show(w, viewListing(l), err)
 }

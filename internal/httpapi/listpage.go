@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"net/http"
 
 	"github.com/mercato-dev/mercato/internal/account"
@@ -34,7 +35,7 @@ func keyedPage[T, V any](w http.ResponseWriter, r *http.Request, l keyedList[T],
 	if err != nil {
 		return err
 	}
-	return writeListPage(w, r, lp, page, page.Total, view)
+	return codec.WriteListPage(w, r, lp, page, page.Total, view)
 }
 
 // keyedQuery parses a page of l: ordering by keyField (either direction)
@@ -42,20 +43,20 @@ func keyedPage[T, V any](w http.ResponseWriter, r *http.Request, l keyedList[T],
 // list in memory, within dynamo.MatchBudget entries, and pages by offset
 // only (a cursor follows the key order); every other filter matches the
 // rows read, within the same budget.
-func keyedQuery[T any](r *http.Request, l keyedList[T]) (rql.Query, listPage, dynamo.ListQuery[T], error) {
+func keyedQuery[T any](r *http.Request, l keyedList[T]) (rql.Query, codec.ListPage, dynamo.ListQuery[T], error) {
 	q, err := rql.Parse(r.URL.Query(), l.fields...)
 	if err != nil {
-		return q, listPage{}, dynamo.ListQuery[T]{}, err
+		return q, codec.ListPage{}, dynamo.ListQuery[T]{}, err
 	}
-	lp, err := parseListPage(r, l.name, principal(r).AccountID, q)
+	lp, err := codec.ParseListPage(r, l.name, principal(r).AccountID, q)
 	if err != nil {
-		return q, listPage{}, dynamo.ListQuery[T]{}, err
+		return q, codec.ListPage{}, dynamo.ListQuery[T]{}, err
 	}
 	lq := dynamo.ListQuery[T]{After: lp.After, Offset: lp.Offset, Limit: lp.Limit}
 	for _, o := range q.Order {
 		if o.Field != l.keyField {
 			if lp.Cursor {
-				return q, listPage{}, lq, fault.Invalidf("the cursor follows this list's %s order; ordering by %s pages with offset", l.keyField, o.Field)
+				return q, codec.ListPage{}, lq, fault.Invalidf("the cursor follows this list's %s order; ordering by %s pages with offset", l.keyField, o.Field)
 			}
 			order := rql.Query{Order: q.Order}
 			lq.Sort = func(items []T) { copy(items, rql.Apply(order, items, l.value)) }
@@ -68,9 +69,9 @@ func keyedQuery[T any](r *http.Request, l keyedList[T]) (rql.Query, listPage, dy
 	}
 	pushed := func(rql.Filter) bool { return false }
 	if l.timeKey {
-		lq.From, lq.To = timeBounds(q, l.keyField)
-		pushed = isTimeBound(l.keyField)
+		lq.From, lq.To = codec.TimeBounds(q, l.keyField)
+		pushed = codec.IsTimeBound(l.keyField)
 	}
-	lq.Match = matcher(residual(q, pushed), l.value)
+	lq.Match = codec.Matcher(codec.Residual(q, pushed), l.value)
 	return q, lp, lq, nil
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"net/http"
 
 	"github.com/mercato-dev/mercato/internal/catalog"
@@ -16,11 +17,11 @@ func (s *Server) marketplaceRoutes() []route {
 
 func (s *Server) createMarketplace(w http.ResponseWriter, r *http.Request) error {
 	var in catalog.MarketplaceInput
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := codec.DecodeJSON(r, &in, true); err != nil {
 		return err
 	}
 	mp, err := s.cfg.Catalog.CreateMarketplace(r.Context(), principal(r), in)
-	return respond(w, http.StatusCreated, viewMarketplace(mp), err)
+	return codec.Respond(w, http.StatusCreated, viewMarketplace(mp), err)
 }
 
 func (s *Server) listMarketplaces(w http.ResponseWriter, r *http.Request) error {
@@ -38,10 +39,10 @@ func marketplaceField(mp catalog.Marketplace, f string) string {
 	case "currency":
 		return mp.Currency
 	}
-	return stamp(mp.Created)
+	return codec.Stamp(mp.Created)
 }
 
 func (s *Server) getMarketplace(w http.ResponseWriter, r *http.Request) error {
 	mp, err := s.cfg.Catalog.GetMarketplace(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewMarketplace(mp), err)
+	return codec.Show(w, viewMarketplace(mp), err)
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"io"
 	"net/http"
 	"time"
@@ -86,7 +88,7 @@ func idempotent[In, T, V any](s *Server, w http.ResponseWriter, r *http.Request,
 	if replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	writeJSON(w, http.StatusCreated, view(v))
+	endpoint.WriteJSON(w, http.StatusCreated, view(v))
 	return nil
 }
 
@@ -168,10 +170,10 @@ func decodeRaw[T any](r *http.Request, strict bool) (T, []byte, error) {
 	var in T
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
-		return in, nil, decodeError(err)
+		return in, nil, codec.DecodeError(err)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return in, raw, decodeJSON(r, &in, strict)
+	return in, raw, codec.DecodeJSON(r, &in, strict)
 }
 
 func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
@@ -199,13 +201,13 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writePCPage(w, r, p, mapViews(cs, customerView), next)
+	writePCPage(w, r, p, codec.MapViews(cs, customerView), next)
 	return nil
 }
 
 func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.cfg.Ordering.Customer(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, customerView(c), err)
+	return codec.Show(w, customerView(c), err)
 }
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
@@ -223,13 +225,13 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writePCPage(w, r, p, mapViews(os, ordering.NewOrderResource), next)
+	writePCPage(w, r, p, codec.MapViews(os, ordering.NewOrderResource), next)
 	return nil
 }
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) error {
 	o, err := s.cfg.Ordering.Order(r.Context(), principal(r), r.PathValue("id"), r.PathValue("order"))
-	return show(w, ordering.NewOrderResource(o), err)
+	return codec.Show(w, ordering.NewOrderResource(o), err)
 }
 
 type pcProvisioning struct {
@@ -249,7 +251,7 @@ func (s *Server) provisioningStatus(w http.ResponseWriter, r *http.Request) erro
 		out = append(out, pcProvisioning{LineItemNumber: l.Line.LineItemNumber, Status: l.Status,
 			QuantityProvisioningInformation: []struct{}{}, SubscriptionID: l.Line.SubscriptionID})
 	}
-	writeCollection(w, r, out)
+	codec.WriteCollection(w, r, out)
 	return nil
 }
 
@@ -266,7 +268,7 @@ func (s *Server) activationLinks(w http.ResponseWriter, r *http.Request) error {
 			out = append(out, pclink.ActivationLink{LineItemNumber: l.Line.LineItemNumber, Link: get("/public/v1/assets/" + l.Line.SubscriptionID + "/render")})
 		}
 	}
-	writeCollection(w, r, out)
+	codec.WriteCollection(w, r, out)
 	return nil
 }
 
@@ -292,7 +294,7 @@ func (s *Server) createCart(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) getCart(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.cfg.Ordering.Cart(r.Context(), principal(r), r.PathValue("id"), r.PathValue("cart"))
-	return show(w, cartView(r.PathValue("id"))(c), err)
+	return codec.Show(w, cartView(r.PathValue("id"))(c), err)
 }
 
 func (s *Server) updateCart(w http.ResponseWriter, r *http.Request) error {
@@ -301,7 +303,7 @@ func (s *Server) updateCart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := s.cfg.Ordering.UpdateCart(r.Context(), principal(r), r.PathValue("id"), r.PathValue("cart"), in)
-	return show(w, cartView(r.PathValue("id"))(c), err)
+	return codec.Show(w, cartView(r.PathValue("id"))(c), err)
 }
 
 type pcCheckout struct {
@@ -315,8 +317,8 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := pcCheckout{Orders: mapViews(res.Orders, ordering.NewOrderResource), OrderErrors: res.OrderErrors, Attributes: attributes{ObjectType: "CartCheckoutResult"}}
-	writeJSON(w, http.StatusCreated, out)
+	out := pcCheckout{Orders: codec.MapViews(res.Orders, ordering.NewOrderResource), OrderErrors: res.OrderErrors, Attributes: attributes{ObjectType: "CartCheckoutResult"}}
+	endpoint.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -336,7 +338,7 @@ func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.cfg.Ordering.SubscriptionResource(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"))
-	return show(w, v, err)
+	return codec.Show(w, v, err)
 }
 
 func (s *Server) patchSubscription(w http.ResponseWriter, r *http.Request) error {
@@ -345,7 +347,7 @@ func (s *Server) patchSubscription(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	v, err := s.cfg.Ordering.PatchSubscription(r.Context(), principal(r), r.PathValue("id"), r.PathValue("sub"), in)
-	return show(w, v, err)
+	return codec.Show(w, v, err)
 }
 
 func (s *Server) createPurchaseRequest(w http.ResponseWriter, r *http.Request) error {

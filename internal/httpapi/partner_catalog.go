@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"net/http"
 	"strings"
 
@@ -178,7 +180,7 @@ func (s *Server) pcProducts(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range ps {
 		items = append(items, toPCProduct(p, strings.ToUpper(country)))
 	}
-	writeCollection(w, r, items)
+	codec.WriteCollection(w, r, items)
 	return nil
 }
 
@@ -193,7 +195,7 @@ func (s *Server) pcProduct(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toPCProduct(o.Product, country))
+	endpoint.WriteJSON(w, http.StatusOK, toPCProduct(o.Product, country))
 	return nil
 }
 
@@ -206,7 +208,7 @@ func (s *Server) pcSkus(w http.ResponseWriter, r *http.Request) error {
 	for _, it := range o.Sellable() {
 		items = append(items, toPCSku(o, it, country))
 	}
-	writeCollection(w, r, items)
+	codec.WriteCollection(w, r, items)
 	return nil
 }
 
@@ -229,7 +231,7 @@ func (s *Server) pcSku(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toPCSku(o, it, country))
+	endpoint.WriteJSON(w, http.StatusOK, toPCSku(o, it, country))
 	return nil
 }
 
@@ -238,7 +240,7 @@ func (s *Server) pcAvailabilities(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeCollection(w, r, availabilities(o, it, country))
+	codec.WriteCollection(w, r, availabilities(o, it, country))
 	return nil
 }
 
@@ -249,7 +251,7 @@ func (s *Server) pcAvailability(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, a := range availabilities(o, it, country) {
 		if a.ID == r.PathValue("availability") {
-			writeJSON(w, http.StatusOK, a)
+			endpoint.WriteJSON(w, http.StatusOK, a)
 			return nil
 		}
 	}

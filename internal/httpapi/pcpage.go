@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,14 +28,14 @@ type pcPage struct {
 	size int
 	// cursor is the continuation token's list cursor, which binds it to
 	// the collection and the account (the tokens are listpage.go's).
-	cursor listPage
+	cursor codec.ListPage
 }
 
 // parsePCPage reads size, seekOperation and the continuation token for
 // the collection list of account's.
 func parsePCPage(r *http.Request, list, account string) (pcPage, error) {
 	q := r.URL.Query()
-	p := pcPage{size: pcDefaultSize, cursor: listPage{List: list, Account: account, Query: queryID(rql.Query{}), Cursor: true}}
+	p := pcPage{size: pcDefaultSize, cursor: codec.ListPage{List: list, Account: account, Query: codec.QueryID(rql.Query{}), Cursor: true}}
 	if raw := q.Get("size"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > pcMaxSize {
@@ -47,7 +49,7 @@ func parsePCPage(r *http.Request, list, account string) (pcPage, error) {
 		if token == "" {
 			return pcPage{}, fault.Invalidf("seekOperation=Next needs the %s header of the previous page's next link", continuationToken)
 		}
-		c, err := decodeCursor(token)
+		c, err := codec.DecodeCursor(token)
 		if err != nil {
 			return pcPage{}, err
 		}
@@ -90,5 +92,5 @@ func writePCPage[T any](w http.ResponseWriter, r *http.Request, p pcPage, items 
 		out.Links["next"] = pcSeekLink{URI: r.URL.Path + "?" + q.Encode(), Method: http.MethodGet,
 			Headers: []pcHeader{{Key: continuationToken, Value: token}}}
 	}
-	writeJSON(w, http.StatusOK, out)
+	endpoint.WriteJSON(w, http.StatusOK, out)
 }

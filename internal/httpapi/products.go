@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"net/http"
 	"strconv"
 
@@ -64,13 +65,13 @@ func productField(p catalog.Product, f string) string {
 	case "category":
 		return string(p.Category)
 	case "updated":
-		return stamp(p.Updated)
+		return codec.Stamp(p.Updated)
 	}
-	return stamp(p.Created)
+	return codec.Stamp(p.Created)
 }
 
 func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in productInput) (productView, error) {
+	return codec.Create(w, r, func(in productInput) (productView, error) {
 		p, err := s.cfg.Catalog.CreateProduct(r.Context(), principal(r), in.input())
 		return viewProduct(p), err
 	})
@@ -84,11 +85,11 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.cfg.Catalog.GetProduct(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewProduct(p), err)
+	return codec.Show(w, viewProduct(p), err)
 }
 
 func (s *Server) updateProduct(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in productInput) (productView, error) {
+	return codec.Update(w, r, func(in productInput) (productView, error) {
 		p, err := s.cfg.Catalog.UpdateProduct(r.Context(), principal(r), r.PathValue("id"), in.input())
 		return viewProduct(p), err
 	})
@@ -98,28 +99,28 @@ func (s *Server) updateProduct(w http.ResponseWriter, r *http.Request) error {
 // optional, as Connect's is.
 func (s *Server) endProductSale(w http.ResponseWriter, r *http.Request) error {
 	var in catalog.EndSaleInput
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	if err := codec.DecodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
 	p, err := s.cfg.Catalog.EndSale(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, viewProduct(p), err)
+	return codec.Show(w, viewProduct(p), err)
 }
 
 func (s *Server) resumeProductSale(w http.ResponseWriter, r *http.Request) error {
-	if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
+	if err := codec.DecodeOptionalJSON(r, &struct{}{}); err != nil {
 		return err
 	}
 	p, err := s.cfg.Catalog.ResumeSale(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewProduct(p), err)
+	return codec.Show(w, viewProduct(p), err)
 }
 
 func (s *Server) publishProduct(w http.ResponseWriter, r *http.Request) error {
 	var in catalog.PublishInput
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	if err := codec.DecodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
 	v, err := s.cfg.Catalog.Publish(r.Context(), principal(r), r.PathValue("id"), in)
-	return respond(w, http.StatusCreated, v, err)
+	return codec.Respond(w, http.StatusCreated, v, err)
 }
 
 func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
@@ -139,17 +140,17 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return listQuery(w, r, q, vs, func(v catalog.Version, f string) string {
+	return codec.ListQuery(w, r, q, vs, func(v catalog.Version, f string) string {
 		if f == "version" {
 			return strconv.Itoa(v.Version)
 		}
-		return stamp(v.PublishedAt)
+		return codec.Stamp(v.PublishedAt)
 	}, viewVersion)
 }
 
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.version(r)
-	return show(w, viewVersion(v), err)
+	return codec.Show(w, viewVersion(v), err)
 }
 
 // version reads the published version the path names.
@@ -163,17 +164,17 @@ func (s *Server) version(r *http.Request) (catalog.Version, error) {
 
 func (s *Server) listVersionItems(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.version(r)
-	return listAs(w, r, v.Items, err, itemField, viewItem, "id", "mpn", "name", "type", "status", "created")
+	return codec.ListAs(w, r, v.Items, err, itemField, viewItem, "id", "mpn", "name", "type", "status", "created")
 }
 
 func (s *Server) listVersionParameters(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.version(r)
-	return list(w, r, v.Parameters, err, paramField, "id", "name", "type", "scope", "phase", "created")
+	return codec.List(w, r, v.Parameters, err, paramField, "id", "name", "type", "scope", "phase", "created")
 }
 
 func (s *Server) listVersionTemplates(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.version(r)
-	return listAs(w, r, v.Templates, err, templateField, viewTemplate, "id", "type", "scope", "title", "created")
+	return codec.ListAs(w, r, v.Templates, err, templateField, viewTemplate, "id", "type", "scope", "title", "created")
 }
 
 func itemField(it catalog.Item, f string) string {
@@ -189,11 +190,11 @@ func itemField(it catalog.Item, f string) string {
 	case "status":
 		return it.Status
 	}
-	return stamp(it.Created)
+	return codec.Stamp(it.Created)
 }
 
 func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in itemInput) (itemView, error) {
+	return codec.Create(w, r, func(in itemInput) (itemView, error) {
 		it, err := s.cfg.Catalog.CreateItem(r.Context(), principal(r), r.PathValue("id"), in.input())
 		return viewItem(it), err
 	})
@@ -201,16 +202,16 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listItems(w http.ResponseWriter, r *http.Request) error {
 	items, err := s.cfg.Catalog.ListItems(r.Context(), principal(r), r.PathValue("id"))
-	return listAs(w, r, items, err, itemField, viewItem, "id", "mpn", "name", "type", "status", "created")
+	return codec.ListAs(w, r, items, err, itemField, viewItem, "id", "mpn", "name", "type", "status", "created")
 }
 
 func (s *Server) getItem(w http.ResponseWriter, r *http.Request) error {
 	it, err := s.cfg.Catalog.GetItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"))
-	return show(w, viewItem(it), err)
+	return codec.Show(w, viewItem(it), err)
 }
 
 func (s *Server) updateItem(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in itemInput) (itemView, error) {
+	return codec.Update(w, r, func(in itemInput) (itemView, error) {
 		it, err := s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), in.input())
 		return viewItem(it), err
 	})
@@ -227,19 +228,19 @@ type saleInput struct {
 func (s *Server) itemSale(status string) endpoint.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in saleInput
-		if err := decodeOptionalJSON(r, &in); err != nil {
+		if err := codec.DecodeOptionalJSON(r, &in); err != nil {
 			return err
 		}
 		if in.Replacement != nil && in.Replacement.ID != "" {
 			return fault.Invalidf("replacement: Mercato has no replacement items; end the sale without one")
 		}
 		it, err := s.cfg.Catalog.UpdateItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id"), catalog.ItemInput{Status: &status})
-		return show(w, viewItem(it), err)
+		return codec.Show(w, viewItem(it), err)
 	}
 }
 
 func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.cfg.Catalog.DeleteItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id")))
+	return codec.NoContent(w, s.cfg.Catalog.DeleteItem(r.Context(), principal(r), r.PathValue("id"), r.PathValue("item_id")))
 }
 
 func paramField(p catalog.Parameter, f string) string {
@@ -255,33 +256,33 @@ func paramField(p catalog.Parameter, f string) string {
 	case "phase":
 		return p.Phase
 	}
-	return stamp(p.Created)
+	return codec.Stamp(p.Created)
 }
 
 func (s *Server) createParameter(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
+	return codec.Create(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
 		return s.cfg.Catalog.CreateParameter(r.Context(), principal(r), r.PathValue("id"), in)
 	})
 }
 
 func (s *Server) listParameters(w http.ResponseWriter, r *http.Request) error {
 	ps, err := s.cfg.Catalog.ListParameters(r.Context(), principal(r), r.PathValue("id"))
-	return list(w, r, ps, err, paramField, "id", "name", "type", "scope", "phase", "created")
+	return codec.List(w, r, ps, err, paramField, "id", "name", "type", "scope", "phase", "created")
 }
 
 func (s *Server) getParameter(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.cfg.Catalog.GetParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id"))
-	return show(w, p, err)
+	return codec.Show(w, p, err)
 }
 
 func (s *Server) updateParameter(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
+	return codec.Update(w, r, func(in catalog.ParameterInput) (catalog.Parameter, error) {
 		return s.cfg.Catalog.UpdateParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id"), in)
 	})
 }
 
 func (s *Server) deleteParameter(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.cfg.Catalog.DeleteParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id")))
+	return codec.NoContent(w, s.cfg.Catalog.DeleteParameter(r.Context(), principal(r), r.PathValue("id"), r.PathValue("param_id")))
 }
 
 func templateField(t catalog.Template, f string) string {
@@ -295,11 +296,11 @@ func templateField(t catalog.Template, f string) string {
 	case "title":
 		return t.Title
 	}
-	return stamp(t.Created)
+	return codec.Stamp(t.Created)
 }
 
 func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
-	return create(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
+	return codec.Create(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
 		t, err := s.cfg.Catalog.CreateTemplate(r.Context(), principal(r), r.PathValue("id"), in)
 		return viewTemplate(t), err
 	})
@@ -307,23 +308,23 @@ func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
 	ts, err := s.cfg.Catalog.ListTemplates(r.Context(), principal(r), r.PathValue("id"))
-	return listAs(w, r, ts, err, templateField, viewTemplate, "id", "type", "scope", "title", "created")
+	return codec.ListAs(w, r, ts, err, templateField, viewTemplate, "id", "type", "scope", "title", "created")
 }
 
 func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.cfg.Catalog.GetTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"))
-	return show(w, viewTemplate(t), err)
+	return codec.Show(w, viewTemplate(t), err)
 }
 
 func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
+	return codec.Update(w, r, func(in catalog.TemplateInput) (catalog.Template, error) {
 		t, err := s.cfg.Catalog.UpdateTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in)
 		return viewTemplate(t), err
 	})
 }
 
 func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.cfg.Catalog.DeleteTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id")))
+	return codec.NoContent(w, s.cfg.Catalog.DeleteTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id")))
 }
 
 // previewInput is the optional body of a template preview.
@@ -335,14 +336,14 @@ type previewInput struct {
 // JSON string Connect's preview and render answer.
 func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.cfg.Catalog.PreviewTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), nil)
-	return show(w, p.Body, err)
+	return codec.Show(w, p.Body, err)
 }
 
 func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request) error {
 	var in previewInput
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	if err := codec.DecodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
 	p, err := s.cfg.Catalog.PreviewTemplate(r.Context(), principal(r), r.PathValue("id"), r.PathValue("template_id"), in.Values)
-	return show(w, p, err)
+	return codec.Show(w, p, err)
 }

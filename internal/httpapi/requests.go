@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"maps"
 	"net/http"
 	"reflect"
@@ -49,7 +50,7 @@ func requestField(r fulfillment.Request, f string) string {
 	case "type":
 		return r.Type
 	case "updated":
-		return stamp(r.Updated)
+		return codec.Stamp(r.Updated)
 	case "asset.id", "asset":
 		return r.Asset.ID
 	case "asset.external_id":
@@ -66,7 +67,7 @@ func requestField(r fulfillment.Request, f string) string {
 	case "asset.tiers.customer.id":
 		return r.Asset.Tiers.Customer.ID
 	}
-	return stamp(r.Created)
+	return codec.Stamp(r.Created)
 }
 
 // statusHint picks the statuses a list asks for, so that the vendor's
@@ -86,28 +87,28 @@ func statusHint(q rql.Query) []string {
 // status lists, created bounds and the created order are key conditions,
 // other filters apply to the rows read (listpage.go).
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
-	q, lp, lq, err := createdQuery[fulfillment.Request](r, "requests", requestFields)
+	q, lp, lq, err := codec.CreatedQuery[fulfillment.Request](r, "requests", requestFields)
 	if err != nil {
 		return err
 	}
 	actor := principal(r)
-	pushed := isTimeBound("created")
+	pushed := codec.IsTimeBound("created")
 	if actor.Is(account.Vendor) {
 		lq.Statuses = statusHint(q)
 		pushed = func(f rql.Filter) bool {
-			return isTimeBound("created")(f) || (len(lq.Statuses) > 0 && f.Field == "status" && (f.Op == rql.Eq || f.Op == rql.In))
+			return codec.IsTimeBound("created")(f) || (len(lq.Statuses) > 0 && f.Field == "status" && (f.Op == rql.Eq || f.Op == rql.In))
 		}
 	}
-	rest := residual(q, pushed)
-	lq.Match = matcher(rest, requestField)
+	rest := codec.Residual(q, pushed)
+	lq.Match = codec.Matcher(rest, requestField)
 	page, err := s.cfg.Fulfillment.RequestPage(r.Context(), actor, lq)
 	count := func() (int, error) { return s.cfg.Fulfillment.RequestCount(r.Context(), actor, lq.Statuses) }
-	return writeCountedPage(w, r, lp, lq, page, err, count, viewRequest)
+	return codec.WriteCountedPage(w, r, lp, lq, page, err, count, viewRequest)
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
 	req, err := s.cfg.Fulfillment.Request(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, viewRequest(req), err)
+	return codec.Show(w, viewRequest(req), err)
 }
 
 func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
@@ -116,7 +117,7 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := s.cfg.Fulfillment.Update(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, viewRequest(req), err)
+	return codec.Show(w, viewRequest(req), err)
 }
 
 func (s *Server) pendRequest(w http.ResponseWriter, r *http.Request) error {
@@ -127,11 +128,11 @@ func (s *Server) pendRequest(w http.ResponseWriter, r *http.Request) error {
 // fields of In.
 func act[In any](s *Server, w http.ResponseWriter, r *http.Request, action func(FulfillmentService, context.Context, account.Principal, string, In) (fulfillment.Request, error)) error {
 	var in In
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	if err := codec.DecodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
 	req, err := action(s.cfg.Fulfillment, r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, viewRequest(req), err)
+	return codec.Show(w, viewRequest(req), err)
 }
 
 // withoutInput adapts an action that takes no input: a field sent to it is
@@ -147,14 +148,14 @@ func (s *Server) inquireRequest(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in fulfillment.ApproveInput) (requestView, error) {
+	return codec.Update(w, r, func(in fulfillment.ApproveInput) (requestView, error) {
 		req, err := s.cfg.Fulfillment.Approve(r.Context(), principal(r), r.PathValue("id"), in)
 		return viewRequest(req), err
 	})
 }
 
 func (s *Server) failRequest(w http.ResponseWriter, r *http.Request) error {
-	return update(w, r, func(in fulfillment.FailInput) (requestView, error) {
+	return codec.Update(w, r, func(in fulfillment.FailInput) (requestView, error) {
 		req, err := s.cfg.Fulfillment.Fail(r.Context(), principal(r), r.PathValue("id"), in)
 		return viewRequest(req), err
 	})
@@ -175,7 +176,7 @@ func (s *Server) unassignRequest(w http.ResponseWriter, r *http.Request) error {
 // typo) is refused by name.
 func decodeRequestUpdate(r *http.Request) (fulfillment.UpdateInput, error) {
 	var top map[string]json.RawMessage
-	if err := decodeJSON(r, &top, false); err != nil {
+	if err := codec.DecodeJSON(r, &top, false); err != nil {
 		return fulfillment.UpdateInput{}, err
 	}
 	var in fulfillment.UpdateInput
@@ -211,9 +212,9 @@ func decodeRequestUpdate(r *http.Request) (fulfillment.UpdateInput, error) {
 // The properties a request, its asset and their parameters are read with:
 // sent back on PUT, they are ignored.
 var (
-	requestNames = jsonNames(reflect.TypeFor[requestView]())
-	assetNames   = jsonNames(reflect.TypeFor[assetView]())
-	paramNames   = jsonNames(reflect.TypeFor[assetParamView]())
+	requestNames = codec.JSONNames(reflect.TypeFor[requestView]())
+	assetNames   = codec.JSONNames(reflect.TypeFor[assetView]())
+	paramNames   = codec.JSONNames(reflect.TypeFor[assetParamView]())
 )
 
 func decodeAssetUpdate(raw json.RawMessage) ([]fulfillment.ParamInput, []string, error) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
 	"mime"
 	"net/http"
 	"strings"
@@ -56,7 +57,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Kind: fault.Unsupported, Messages: []string{"send the sign-in as Content-Type: application/json"}}
 	}
 	var in openSessionInput
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := codec.DecodeJSON(r, &in, true); err != nil {
 		return err
 	}
 	in.Token, in.Link = strings.TrimSpace(in.Token), strings.TrimSpace(in.Link)
@@ -72,7 +73,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, sessionCookie(r, o.ID, o.Expires))
-	writeJSON(w, http.StatusCreated, newSessionBody(o.Session))
+	endpoint.WriteJSON(w, http.StatusCreated, newSessionBody(o.Session))
 	return nil
 }
 
@@ -89,7 +90,7 @@ func (s *Server) currentSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newSessionBody(cs.Session))
+	endpoint.WriteJSON(w, http.StatusOK, newSessionBody(cs.Session))
 	return nil
 }
 
@@ -116,7 +117,7 @@ type signInLinkBody struct {
 // calls it and hands the link to a user.
 func (s *Server) createSignInLink(w http.ResponseWriter, r *http.Request) error {
 	// No field is defined yet; a body, when sent, must still be valid.
-	if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
+	if err := codec.DecodeOptionalJSON(r, &struct{}{}); err != nil {
 		return err
 	}
 	if _, err := currentCookieSession(r); err == nil {
@@ -132,7 +133,7 @@ func (s *Server) createSignInLink(w http.ResponseWriter, r *http.Request) error 
 	}
 	// The code travels in the fragment, which browsers never send to a
 	// server nor put in a Referer.
-	writeJSON(w, http.StatusCreated, signInLinkBody{URL: s.baseURL(r) + portal.Prefix + "#/sign-in/" + code, Expires: expires})
+	endpoint.WriteJSON(w, http.StatusCreated, signInLinkBody{URL: s.baseURL(r) + portal.Prefix + "#/sign-in/" + code, Expires: expires})
 	return nil
 }
 

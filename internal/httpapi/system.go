@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -87,6 +88,6 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	if body.Status != "ok" {
 		status = http.StatusServiceUnavailable
 	}
-	writeJSON(w, status, body)
+	endpoint.WriteJSON(w, status, body)
 	return nil
 }

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"github.com/mercato-dev/mercato/internal/httpapi/codec"
+	"github.com/mercato-dev/mercato/internal/httpapi/endpoint"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,16 +33,16 @@ func (s *Server) webhookRoutes() []route {
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in webhook.Input
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := codec.DecodeJSON(r, &in, true); err != nil {
 		return err
 	}
 	wh, err := s.cfg.Webhooks.Create(r.Context(), principal(r), in)
-	return respond(w, http.StatusCreated, wh, err)
+	return codec.Respond(w, http.StatusCreated, wh, err)
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	whs, err := s.cfg.Webhooks.List(r.Context(), principal(r))
-	return list(w, r, whs, err, webhookField, "id", "label", "url", "active", "created", "updated")
+	return codec.List(w, r, whs, err, webhookField, "id", "label", "url", "active", "created", "updated")
 }
 
 func webhookField(wh webhook.Webhook, f string) string {
@@ -54,54 +56,54 @@ func webhookField(wh webhook.Webhook, f string) string {
 	case "active":
 		return strconv.FormatBool(wh.Active)
 	case "updated":
-		return stamp(wh.Updated)
+		return codec.Stamp(wh.Updated)
 	}
-	return stamp(wh.Created)
+	return codec.Stamp(wh.Created)
 }
 
 func (s *Server) webhookEventTypes(w http.ResponseWriter, r *http.Request) error {
-	return list(w, r, s.cfg.Webhooks.EventTypes(), nil, func(et webhook.EventType, _ string) string {
+	return codec.List(w, r, s.cfg.Webhooks.EventTypes(), nil, func(et webhook.EventType, _ string) string {
 		return string(et.Type)
 	}, "type")
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	wh, err := s.cfg.Webhooks.Get(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, wh, err)
+	return codec.Show(w, wh, err)
 }
 
 func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in webhook.Input
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := codec.DecodeJSON(r, &in, true); err != nil {
 		return err
 	}
 	wh, err := s.cfg.Webhooks.Update(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, wh, err)
+	return codec.Show(w, wh, err)
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.cfg.Webhooks.Delete(r.Context(), principal(r), r.PathValue("id")))
+	return codec.NoContent(w, s.cfg.Webhooks.Delete(r.Context(), principal(r), r.PathValue("id")))
 }
 
 func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error {
 	var in webhook.RotateInput
-	if err := decodeOptionalJSON(r, &in); err != nil {
+	if err := codec.DecodeOptionalJSON(r, &in); err != nil {
 		return s.bodyError(r, err)
 	}
 	wh, err := s.cfg.Webhooks.RotateSecret(r.Context(), principal(r), r.PathValue("id"), in)
-	return show(w, wh, err)
+	return codec.Show(w, wh, err)
 }
 
 func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.cfg.Webhooks.Test(r.Context(), principal(r), r.PathValue("id"))
-	return show(w, d, err)
+	return codec.Show(w, d, err)
 }
 
 // listWebhookDeliveries answers one page, newest first. Its Content-Range
 // total is exact up to a thousand matching deliveries, and "*" past that:
 // counting a busy webhook's whole month would read all of it.
 func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePaging(r)
+	p, err := codec.ParsePaging(r)
 	if err != nil {
 		return err
 	}
@@ -113,11 +115,11 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	total := unknownTotal
+	total := codec.UnknownTotal
 	if page.Exact {
 		total = page.Total
 	}
-	writePage(w, page.Items, page.Offset, total)
+	codec.WritePage(w, page.Items, page.Offset, total)
 	return nil
 }
 
@@ -151,7 +153,7 @@ func (s *Server) redeliverWebhook(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, d)
+	endpoint.WriteJSON(w, http.StatusAccepted, d)
 	return nil
 }
 
@@ -167,7 +169,7 @@ func (s *Server) bodyError(r *http.Request, err error) error {
 
 func (s *Server) recoverWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in webhook.RecoverInput
-	if err := decodeJSON(r, &in, true); err != nil {
+	if err := codec.DecodeJSON(r, &in, true); err != nil {
 		return s.bodyError(r, err)
 	}
 	rec, err := s.cfg.Webhooks.Recover(r.Context(), principal(r), r.PathValue("id"), in)
@@ -175,6 +177,6 @@ func (s *Server) recoverWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", rec.Progress)
-	writeJSON(w, http.StatusAccepted, rec)
+	endpoint.WriteJSON(w, http.StatusAccepted, rec)
 	return nil
 }
