@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -66,6 +67,9 @@ type source interface {
 	// run polls until ctx is done. It returns nil on cancellation and an
 	// error only when the source cannot go on at all.
 	run(ctx context.Context) error
+	// quietSince says whether the source has found nothing to do in a poll
+	// that began at or after t, and nothing since.
+	quietSince(t time.Time) bool
 }
 
 const (
@@ -130,7 +134,7 @@ func (r *Runtime) newSource(fn stack.Function, ev stack.EventSource) (source, st
 	missing := func(kind string) error {
 		return fmt.Errorf("function %s event %s (%s): no %s handler registered for %s", fn.LogicalID, ev.Name, ev.Type, kind, fn.LogicalID)
 	}
-	base := sourceBase{rt: r, fn: fn, event: ev.Name}
+	base := sourceBase{rt: r, fn: fn, event: ev.Name, polls: &polls{}}
 	switch ev.Type {
 	case stack.EventHttpApi:
 		return nil, "", nil
@@ -186,6 +190,21 @@ func (r *Runtime) Sources() []string {
 	return out
 }
 
+// QuietSince reports whether every source has polled and found nothing to
+// do since t, and found nothing since: every stream record and queued
+// message there was at t has been handled (messages that a visibility
+// timeout or a delay hides are not seen). A handler's own sends are new
+// work for the source they reach, which is not quiet again until it has
+// handled them.
+func (r *Runtime) QuietSince(t time.Time) bool {
+	for _, s := range r.sources {
+		if !s.quietSince(t) {
+			return false
+		}
+	}
+	return true
+}
+
 // Run resolves every source's resources, then polls them all until ctx is
 // cancelled. It returns nil on cancellation. Transient AWS errors are
 // logged and retried; an error is returned only when a source cannot start.
@@ -221,6 +240,28 @@ type sourceBase struct {
 	rt    *Runtime
 	fn    stack.Function
 	event string
+	polls *polls
+}
+
+func (b sourceBase) quietSince(t time.Time) bool { return b.polls.quietSince(t) }
+
+// polls remembers when a source last found nothing to do.
+type polls struct {
+	empty atomic.Int64 // UnixNano start of the latest empty poll; 0 once a poll finds work
+}
+
+// found records a poll that began at start and found work or not.
+func (p *polls) found(start time.Time, work bool) {
+	if work {
+		p.empty.Store(0)
+		return
+	}
+	p.empty.Store(start.UnixNano())
+}
+
+func (p *polls) quietSince(t time.Time) bool {
+	e := p.empty.Load()
+	return e != 0 && e >= t.UnixNano()
 }
 
 func (b sourceBase) logger() *slog.Logger {

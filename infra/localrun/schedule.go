@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -28,6 +29,7 @@ type scheduleSource struct {
 	handler  app.ScheduleHandler
 	period   time.Duration
 	override bool
+	firing   atomic.Bool
 }
 
 func newScheduleSource(b sourceBase, spec stack.ScheduleSource, h app.ScheduleHandler, override time.Duration) (*scheduleSource, error) {
@@ -86,6 +88,10 @@ func (s *scheduleSource) describe() string {
 
 func (s *scheduleSource) prepare(context.Context) error { return nil }
 
+// quietSince is true unless the schedule is firing: a schedule has no
+// backlog to drain, only its current invocation.
+func (s *scheduleSource) quietSince(time.Time) bool { return !s.firing.Load() }
+
 func (s *scheduleSource) run(ctx context.Context) error {
 	tick := time.NewTicker(s.period)
 	defer tick.Stop()
@@ -116,6 +122,8 @@ func (s *scheduleSource) fire(ctx context.Context, now time.Time) {
 	}
 	log := s.logger()
 	log.Debug("invoking schedule", "event_id", event.ID)
+	s.firing.Store(true)
+	defer s.firing.Store(false)
 	_, err := invoke(ctx, s.sourceBase, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, s.handler(ctx, event)
 	})

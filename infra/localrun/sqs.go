@@ -61,6 +61,7 @@ func (s *sqsSource) prepare(ctx context.Context) error {
 func (s *sqsSource) run(ctx context.Context) error {
 	log := s.logger().With("queue", s.spec.QueueLogicalID)
 	for ctx.Err() == nil {
+		start := time.Now()
 		msgs, err := s.receiveBatch(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -70,6 +71,7 @@ func (s *sqsSource) run(ctx context.Context) error {
 			pause(ctx, retryPause)
 			continue
 		}
+		s.polls.found(start, len(msgs) > 0)
 		if len(msgs) > 0 {
 			s.process(ctx, msgs)
 			continue

@@ -150,7 +150,7 @@ func (s *streamSource) run(ctx context.Context) error {
 				continue
 			}
 		}
-		busy := false
+		round, busy, failed := time.Now(), false, false
 		for _, id := range s.order {
 			sh := s.shards[id]
 			if sh.closed || !s.parentDone(sh) {
@@ -163,8 +163,12 @@ func (s *streamSource) run(ctx context.Context) error {
 			if err != nil {
 				log.Warn("stream shard poll failed", "shard", sh.id, "err", err)
 				pause(ctx, retryPause)
+				failed = true
 			}
 			busy = busy || progressed
+		}
+		if !failed {
+			s.polls.found(round, busy)
 		}
 		if !busy {
 			pause(ctx, idlePoll)
