@@ -3,9 +3,10 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { as, closeContexts, shot, tokens, url } from './helpers';
 
-// e2e 7–10: the provider's subscription actions, the webhook App Portal's
-// recovery and secret rotation, API tokens, and a request inquired with a
-// template and then failed. Each test sets up what it needs
+// e2e 7–12: the provider's subscription actions, the webhook App Portal's
+// recovery and secret rotation, API tokens, a request inquired with a
+// template and then failed, a listing request rejected with a reason, and a
+// webhook disabled, enabled and deleted. Each test sets up what it needs
 // through the public API, so it does not depend on the journey's order.
 
 test.beforeEach(closeContexts);
@@ -22,13 +23,12 @@ function api(req: APIRequestContext) {
 
 type Call = ReturnType<typeof api>;
 
-// orderedProduct sets up through the API what a test of later steps needs:
-// a product (with body's extra fields) published with its default item and
-// activation template, and any extra templates; listed on the demo
-// marketplace; and ordered through Partner Center for a new customer with a
-// monthly term, the vendor's purchase request left pending.
-async function orderedProduct(call: Call, name: string, company: string, body: object = {}, templates: object[] = []) {
-  const { vendor, provider } = tokens();
+// requestedListing sets up through the API a product (with body's extra
+// fields) published with its default item and activation template, and any
+// extra templates, and a request to list it on the demo marketplace, left
+// pending.
+async function requestedListing(call: Call, name: string, body: object = {}, templates: object[] = []) {
+  const { vendor } = tokens();
   const mp = process.env.E2E_MARKETPLACE!;
   const prd = await call('POST', '/public/v1/products', vendor, { name, ...body }, 201);
   const base = '/public/v1/products/' + prd.id;
@@ -38,6 +38,16 @@ async function orderedProduct(call: Call, name: string, company: string, body: o
   for (const t of templates) extra.push(await call('POST', base + '/templates', vendor, t, 201));
   await call('POST', base + '/publish', vendor, undefined, 201);
   const lr = await call('POST', '/public/v1/listing-requests', vendor, { product: prd.id, marketplace: mp, prices: [{ item: item.id, price: '9.00', terms: ['P1M'] }] }, 201);
+  return { prd, item, tpl, extra, lr };
+}
+
+// orderedProduct sets up what a test of later steps needs: requestedListing's
+// product, listed, and ordered through Partner Center for a new customer
+// with a monthly term, the vendor's purchase request left pending.
+async function orderedProduct(call: Call, name: string, company: string, body: object = {}, templates: object[] = []) {
+  const { provider } = tokens();
+  const mp = process.env.E2E_MARKETPLACE!;
+  const { prd, item, tpl, extra, lr } = await requestedListing(call, name, body, templates);
   await call('POST', `/public/v1/listing-requests/${lr.id}/approve`, provider);
   const customer = await call('POST', '/v1/customers', provider, {
     companyProfile: { companyName: company },
@@ -256,4 +266,79 @@ test('10. the vendor inquires with a template, the provider reads why, the vendo
   await expect(p.locator('.page-head')).toContainText('failed');
   await expect(p.locator('#asset').locator('..')).toContainText('No tenant was named within the week');
   await shot(p, '10-03-failed-provider');
+});
+
+test('11. the provider rejects a listing request with a reason, which the vendor reads', async ({ browser }) => {
+  const p = await as(browser, tokens().provider);
+  const call = api(p.request);
+  const { lr } = await requestedListing(call, 'Connect Archive Search');
+
+  await p.getByRole('link', { name: 'Listing approvals' }).click();
+  // The request's own row starts with its id; the rejection form's row
+  // below it does not.
+  const row = p.getByRole('row', { name: new RegExp('^' + lr.id) });
+  await expect(row.locator('.status')).toHaveText('pending');
+  await row.getByRole('button', { name: 'Reject ' + lr.id }).click();
+  const form = p.getByRole('form', { name: 'Rejection of ' + lr.id });
+  // A rejection needs a reason: refused under the field, still pending.
+  await form.getByRole('button', { name: 'Send rejection' }).click();
+  await expect(form.locator('.field.invalid', { hasText: 'Reason for rejecting' })).toContainText('reason is required');
+  await expect(row.locator('.status')).toHaveText('pending');
+  await form.getByLabel('Reason for rejecting').fill('Archive search is sold as part of Connect Secure Mail');
+  await shot(p, '11-01-listing-rejecting');
+  await form.getByRole('button', { name: 'Send rejection' }).click();
+  await expect(row.locator('.status')).toHaveText('rejected');
+  await expect(row).toContainText('Reason: Archive search is sold as part of Connect Secure Mail');
+  await expect(form).toHaveCount(0);
+  await expect(row.getByRole('button')).toHaveCount(0);
+  // Nothing was listed.
+  await expect(p.locator('#listings').locator('..').getByRole('row', { name: /Connect Archive Search/ })).toHaveCount(0);
+
+  const v = await as(browser, tokens().vendor);
+  await v.getByRole('link', { name: 'Listings' }).click();
+  const mine = v.getByRole('row', { name: new RegExp('^' + lr.id) });
+  await expect(mine.locator('.status')).toHaveText('rejected');
+  await expect(mine).toContainText('Reason: Archive search is sold as part of Connect Secure Mail');
+  await shot(v, '11-02-listing-rejected-vendor');
+});
+
+test('12. a webhook disabled, enabled again and deleted, the list showing each state', async ({ browser }) => {
+  const v = await as(browser, tokens().vendor);
+  const call = api(v.request);
+  await v.getByRole('link', { name: 'Webhooks' }).click();
+  await v.getByLabel('Label').fill('paused receiver');
+  await v.getByLabel('URL').fill('http://127.0.0.1:9/paused');
+  await v.getByLabel('Event types').fill('webhook.test');
+  await v.getByRole('button', { name: 'Add endpoint' }).click();
+  const endpoints = v.getByRole('table', { name: 'Endpoints' }).locator('tbody tr');
+  const row = endpoints.filter({ hasText: 'paused receiver' });
+  await expect(row).toHaveCount(1);
+  const id = (await row.locator('small').textContent())!.trim();
+  const active = row.getByRole('cell').nth(2);
+  await expect(active).toHaveText('yes');
+
+  // Each change on the endpoint's page, then the list as it now is.
+  const change = async (button: string, said: string, head: string, listed: string) => {
+    await row.getByRole('link', { name: 'paused receiver' }).click();
+    await expect(v.getByRole('heading', { name: 'paused receiver' })).toBeVisible();
+    await v.getByRole('button', { name: button, exact: true }).click();
+    await expect(v.getByRole('status')).toHaveText(said);
+    await expect(v.locator('.page-head')).toContainText(`${id} ${head}`);
+    await v.getByRole('link', { name: 'Webhooks' }).click();
+    await expect(active).toHaveText(listed);
+  };
+  await change('Disable', 'Disabled.', 'disabled', 'no');
+  await shot(v, '12-01-webhook-disabled');
+  expect((await call('GET', '/public/v1/webhooks/' + id, tokens().vendor)).active).toBe(false);
+  await change('Enable', 'Enabled.', 'active', 'yes');
+
+  // Delete leads back to the list, without the endpoint.
+  const before = await endpoints.count();
+  await row.getByRole('link', { name: 'paused receiver' }).click();
+  await v.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(v).toHaveURL(/#\/webhooks$/);
+  await expect(row).toHaveCount(0);
+  await expect(endpoints).toHaveCount(before - 1);
+  await shot(v, '12-02-webhook-deleted');
+  await call('GET', '/public/v1/webhooks/' + id, tokens().vendor, undefined, 404);
 });

@@ -1,5 +1,5 @@
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,4 +47,27 @@ export async function as(browser: Browser, token: string): Promise<Page> {
   const page = await (await newContext(browser)).newPage();
   await signIn(page, token);
   return page;
+}
+
+// usageRows downloads the CSV template of the usage file whose panel is
+// open on page and answers a function that writes a file of it: one row per
+// [record id, quantity] of the Recording minutes item (MPN-246-MIN) on
+// asset, over the time the asset has been active.
+export async function usageRows(page: Page, asset: string): Promise<(records: [string, string][]) => Buffer> {
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'CSV' }).click();
+  const header = readFileSync((await (await download).path())!, 'utf8').split(/\r?\n/)[0].split(',');
+  const res = await page.request.get(url() + '/public/v1/assets/' + asset, { headers: { Authorization: 'ApiKey ' + tokens().vendor } });
+  expect(res.status()).toBe(200);
+  const from = new Date((await res.json()).activated_at).getTime();
+  const now = Date.now();
+  const row = (id: string, qty: string) => {
+    const r: Record<string, string> = {
+      record_id: id, record_note: 'portal', item_search_criteria: 'item.mpn', item_search_value: 'MPN-246-MIN', quantity: qty,
+      start_time_utc: new Date(from + 1).toISOString(), end_time_utc: new Date(now).toISOString(),
+      asset_search_criteria: 'asset.id', asset_search_value: asset,
+    };
+    return header.map((c) => r[c] ?? '').join(',');
+  };
+  return (records) => Buffer.from([header.join(','), ...records.map(([id, qty]) => row(id, qty))].join('\n') + '\n');
 }

@@ -1,12 +1,14 @@
 import { expect, test } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { as, closeContexts, newContext, shot, tokens, url } from './helpers';
+import { as, closeContexts, newContext, shot, tokens, url, usageRows } from './helpers';
 
-// e2e 1–5: the lab of 003_* and the ordering wizard of 000_* through the
-// portal, each test going on from where the one before left the platform.
+// e2e 1–6, 13, 14: the lab of 003_* and the ordering wizard of 000_* through
+// the portal, each test going on from where the one before left the
+// platform; then a usage file rejected, and the invoice the usage accepted
+// in 5 was billed on.
 test.describe.configure({ mode: 'serial' });
 
 const product = 'Connect Web Conference Software';
@@ -282,31 +284,16 @@ test('5. a usage file with a bad row is refused with its error, then fixed and a
   await v.getByRole('button', { name: 'Create usage file' }).click();
   const file = v.getByRole('row', { name: /Recording minutes this month/ });
   await expect(file).toContainText('draft');
-  const download = v.waitForEvent('download');
-  await v.getByRole('link', { name: 'CSV' }).click();
-  const tpl = await (await download).path();
-  const { readFileSync } = await import('node:fs');
-  const header = readFileSync(tpl, 'utf8').split(/\r?\n/)[0].split(',');
-  const asset = await (await v.request.get(url() + '/public/v1/assets/' + state.assetID, { headers: { Authorization: 'ApiKey ' + tokens().vendor } })).json();
-  const from = new Date(asset.activated_at).getTime();
-  const now = Date.now();
-  const row = (id: string, qty: string) => {
-    const r: Record<string, string> = {
-      record_id: id, record_note: 'portal', item_search_criteria: 'item.mpn', item_search_value: 'MPN-246-MIN', quantity: qty,
-      start_time_utc: new Date(from + 1).toISOString(), end_time_utc: new Date(now).toISOString(),
-      asset_search_criteria: 'asset.id', asset_search_value: state.assetID!,
-    };
-    return header.map((c) => r[c] ?? '').join(',');
-  };
-  const bad = [header.join(','), row('rec-1', '12.5'), row('rec-2', 'lots')].join('\n') + '\n';
-  const good = [header.join(','), row('rec-1', '12.5'), row('rec-2', '30')].join('\n') + '\n';
+  const rows = await usageRows(v, state.assetID!);
+  const bad = rows([['rec-1', '12.5'], ['rec-2', 'lots']]);
+  const good = rows([['rec-1', '12.5'], ['rec-2', '30']]);
 
-  await v.getByLabel('Usage file (CSV or XLSX)').setInputFiles({ name: 'usage.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+  await v.getByLabel('Usage file (CSV or XLSX)').setInputFiles({ name: 'usage.csv', mimeType: 'text/csv', buffer: bad });
   await v.getByRole('button', { name: 'Upload' }).click();
   await expect(file).toContainText('invalid', { timeout: 30_000 });
   await expect(v.locator('.usage-file').getByRole('alert')).toContainText('row 3');
   await shot(v, '5-01-usage-row-error');
-  await v.getByLabel('Usage file (CSV or XLSX)').setInputFiles({ name: 'usage.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+  await v.getByLabel('Usage file (CSV or XLSX)').setInputFiles({ name: 'usage.csv', mimeType: 'text/csv', buffer: good });
   await v.getByRole('button', { name: 'Upload' }).click();
   await expect(file).toContainText('ready', { timeout: 30_000 });
   await expect(v.getByRole('progressbar', { name: 'Upload progress' })).toHaveAttribute('value', '1');
@@ -371,4 +358,84 @@ test('6. the provider pages: catalog in Partner Center shapes, customers, invoic
   await p.getByRole('link', { name: 'Invoices' }).click();
   await expect(p.getByRole('img', { name: /Charges by month/ })).toBeVisible();
   await shot(p, '8-03-invoices');
+});
+
+test('13. the provider rejects a usage file with a note, which the vendor reads', async ({ browser }) => {
+  const v = await as(browser, tokens().vendor);
+  await v.getByRole('link', { name: 'Usage' }).click();
+  await v.getByLabel('Name').fill('Recording minutes, late batch');
+  const listing = v.getByLabel('Product on marketplace');
+  await listing.selectOption((await listing.locator('option', { hasText: product }).getAttribute('value'))!);
+  await v.getByRole('button', { name: 'Create usage file' }).click();
+  const file = v.getByRole('row', { name: /Recording minutes, late batch/ });
+  await expect(file).toContainText('draft');
+  const rows = await usageRows(v, state.assetID!);
+  await v.getByLabel('Usage file (CSV or XLSX)').setInputFiles({ name: 'late.csv', mimeType: 'text/csv', buffer: rows([['rec-3', '7']]) });
+  await v.getByRole('button', { name: 'Upload' }).click();
+  await expect(file).toContainText('ready', { timeout: 30_000 });
+  await v.getByRole('button', { name: 'Submit to the provider' }).click();
+  await expect(file).toContainText('pending');
+
+  const p = await as(browser, tokens().provider);
+  await p.getByRole('link', { name: 'Usage' }).click();
+  const pf = p.getByRole('row', { name: /Recording minutes, late batch/ });
+  await pf.getByRole('button', { name: 'Recording minutes, late batch' }).click();
+  const panel = p.locator('.usage-file');
+  // A rejection without a note is refused under the field; the file stays
+  // pending.
+  await panel.getByRole('button', { name: 'Reject' }).click();
+  await expect(panel.locator('.field.invalid', { hasText: 'Note to the vendor' })).toContainText('note is required');
+  await expect(pf).toContainText('pending');
+  await panel.getByLabel('Note to the vendor').fill('These minutes were billed in the first batch');
+  await panel.getByRole('button', { name: 'Reject' }).click();
+  await expect(pf.locator('.status')).toHaveText('rejected');
+  await expect(panel).toContainText('Rejected: These minutes were billed in the first batch');
+  await expect(panel.getByRole('button')).toHaveCount(0);
+  await shot(p, '13-01-usage-rejected');
+
+  // The vendor's page, still open on the file, shows it on its next refresh.
+  await expect(file.locator('.status')).toHaveText('rejected');
+  await expect(v.locator('.usage-file')).toContainText('Rejected: These minutes were billed in the first batch');
+  await expect(v.getByRole('button', { name: 'Submit to the provider' })).toHaveCount(0);
+  await shot(v, '13-02-usage-rejected-vendor');
+});
+
+test('14. the provider reads an invoice\'s lines and downloads its reconciliation CSV', async ({ browser }) => {
+  // The usage accepted in 5 started a billing run: this month's invoice
+  // bills the journey's subscription and its two accepted records, and not
+  // the record of the file rejected in 13.
+  const p = await as(browser, tokens().provider);
+  await p.getByRole('link', { name: 'Invoices' }).click();
+  const row = p.getByRole('table', { name: 'Invoices' }).locator('tbody tr').first();
+  const id = (await row.getByRole('cell').first().textContent())!.trim();
+  expect(id).toMatch(/^IN-\d{6}-/);
+  const total = /^([\d.]+) USD$/.exec((await row.getByRole('cell').nth(3).textContent())!.trim())![1];
+
+  await row.getByRole('button', { name: 'Lines of ' + id }).click();
+  const lines = p.getByRole('table', { name: 'Lines of ' + id }).locator('tbody tr');
+  const ours = lines.filter({ hasText: state.assetID! });
+  await expect(ours.filter({ hasText: 'usage' })).toHaveCount(2);
+  await expect(ours.filter({ hasText: 'SKU Users' }).first()).toBeVisible();
+  const shown = await lines.count();
+  expect(shown).toBeGreaterThanOrEqual(3);
+  await shot(p, '14-01-invoice-lines');
+
+  const download = p.waitForEvent('download');
+  await row.getByRole('link', { name: 'Reconciliation CSV' }).click();
+  const csv = await download;
+  expect(csv.suggestedFilename()).toBe(id + '-reconciliation.csv');
+  const [header, ...rest] = readFileSync((await csv.path())!, 'utf8').trimEnd().split(/\r?\n/).map((l) => l.split(','));
+  expect(header.slice(0, 5)).toEqual(['invoice_id', 'billing_provider', 'line_key', 'charge_type', 'subscription_id']);
+  const col = (name: string) => header.indexOf(name);
+  // One row a line shown, then the total row, which equals the invoice's.
+  const body = rest.slice(0, -1);
+  const last = rest[rest.length - 1];
+  expect(body.length).toBe(shown);
+  expect(body.every((r) => r.length === header.length && r[col('invoice_id')] === id)).toBe(true);
+  expect(last[col('billing_provider')]).toBe('total');
+  expect(last[col('amount')]).toBe(total);
+  const cents = (a: string) => Math.round(Number(a) * 100);
+  expect(body.reduce((n, r) => n + cents(r[col('amount')]), 0)).toBe(cents(total));
+  const usage = body.filter((r) => r[col('subscription_id')] === state.assetID && r[col('charge_type')] === 'usage');
+  expect(usage.map((r) => [r[col('quantity')], r[col('amount')]]).sort()).toEqual([['12.5', '0.50'], ['30', '1.20']]);
 });

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get, post, type Session } from '../api';
-import { Card, Loading, Page, Status, useLoad, when } from '../ui';
+import { Card, Field, FormErrors, Loading, Page, Status, useForm, useLoad, when } from '../ui';
 
 // Listings: the vendor's listing requests and listings; for a provider, the
 // requests to approve on its marketplaces.
@@ -9,8 +9,13 @@ export function Listings({ session }: { session: Session }) {
   const reqs = useLoad(() => get<any[]>('/public/v1/listing-requests?limit=200'), [], 5000);
   const listings = useLoad(() => get<any[]>('/public/v1/listings?limit=200'), []);
   const [err, setErr] = useState<Error | null>(null);
-  const act = (id: string, what: 'approve' | 'reject') =>
-    post(`/public/v1/listing-requests/${id}/${what}`, what === 'reject' ? { reason: 'Refused in the portal' } : undefined).then(() => { reqs.reload(); listings.reload(); }, setErr);
+  // A rejection carries the provider's reason, which the vendor reads in
+  // its own list; the form opens under the request being rejected.
+  const [rejecting, setRejecting] = useState('');
+  const reject = useForm({ reason: '' });
+  const done = () => { reqs.reload(); listings.reload(); };
+  const approve = (id: string) => post(`/public/v1/listing-requests/${id}/approve`).then(done, setErr);
+  const openReject = (id: string) => { setRejecting(rejecting === id ? '' : id); reject.setValues({ reason: '' }); reject.setErr(null); };
   return (
     <Page title={provider ? 'Listing approvals' : 'Listings'}>
       {err && <div class="alert" role="alert">{err.message}</div>}
@@ -20,20 +25,37 @@ export function Listings({ session }: { session: Session }) {
             <thead><tr><th>Request</th><th>Product</th><th>Marketplace</th><th>Status</th><th>Prices</th><th>Created</th>{provider && <th><span class="sr">Actions</span></th>}</tr></thead>
             <tbody>
               {reqs.data.map((r) => (
-                <tr>
-                  <td>{r.id}</td>
-                  <td>{r.product?.name} <small>{r.product?.id} v{r.version}</small></td>
-                  <td>{r.marketplace?.name ?? r.marketplace?.id}</td>
-                  <td><Status s={r.status} /></td>
-                  <td>{r.prices?.map((p: any) => `${p.item?.name ?? p.item?.id}: ${p.price} ${r.currency}`).join(' · ')}</td>
-                  <td>{when(r.created)}</td>
-                  {provider && (
-                    <td>{r.status === 'pending' && (<>
-                      <button type="button" aria-label={'Approve ' + r.id} onClick={() => act(r.id, 'approve')}>Approve</button>{' '}
-                      <button type="button" class="danger" aria-label={'Reject ' + r.id} onClick={() => act(r.id, 'reject')}>Reject</button>
-                    </>)}</td>
+                <>
+                  <tr>
+                    <td>{r.id}</td>
+                    <td>{r.product?.name} <small>{r.product?.id} v{r.version}</small></td>
+                    <td>{r.marketplace?.name ?? r.marketplace?.id}</td>
+                    <td><Status s={r.status} />{r.reason && <small> Reason: {r.reason}</small>}</td>
+                    <td>{r.prices?.map((p: any) => `${p.item?.name ?? p.item?.id}: ${p.price} ${r.currency}`).join(' · ')}</td>
+                    <td>{when(r.created)}</td>
+                    {provider && (
+                      <td>{r.status === 'pending' && (<>
+                        <button type="button" aria-label={'Approve ' + r.id} onClick={() => approve(r.id)}>Approve</button>{' '}
+                        <button type="button" class="danger" aria-label={'Reject ' + r.id} aria-expanded={rejecting === r.id} onClick={() => openReject(r.id)}>Reject</button>
+                      </>)}</td>
+                    )}
+                  </tr>
+                  {provider && rejecting === r.id && r.status === 'pending' && (
+                    <tr>
+                      <td colSpan={7}>
+                        <form aria-label={'Rejection of ' + r.id} onSubmit={(e) => { e.preventDefault(); reject.submit(async (v) => {
+                          await post(`/public/v1/listing-requests/${r.id}/reject`, { reason: v.reason });
+                          setRejecting('');
+                          done();
+                        }); }}>
+                          <Field label="Reason for rejecting" {...reject.bind('reason')} hint="the vendor reads it" />
+                          <FormErrors err={reject.err} fields={['reason']} />
+                          <button type="submit" class="danger" disabled={reject.busy}>Send rejection</button>
+                        </form>
+                      </td>
+                    </tr>
                   )}
-                </tr>
+                </>
               ))}
             </tbody>
           </table>

@@ -241,7 +241,7 @@ function InvoiceLines({ id }: { id: string }) {
   if (!lines.data) return <Loading err={lines.err} />;
   const items = lines.data.flatMap((c) => c.items);
   return (
-    <table>
+    <table aria-label={'Lines of ' + id}>
       <thead><tr><th>Customer</th><th>Subscription</th><th>Product</th><th>Charge</th><th>Quantity</th><th>Amount</th></tr></thead>
       <tbody>
         {items.map((l: any) => (

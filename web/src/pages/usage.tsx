@@ -4,7 +4,8 @@ import { Card, Field, FormErrors, Loading, Page, Status, useForm, useLoad, when 
 
 // Usage: the vendor creates a usage file, downloads its template, uploads
 // it with a progress bar, reads the row errors, and submits; the provider
-// accepts or rejects.
+// accepts or rejects it with a note (a rejection needs one), which both
+// sides read on the file.
 export function Usage({ session }: { session: Session }) {
   const vendor = session.account.type === 'vendor';
   const files = useLoad(() => get<any[]>('/public/v1/usage/files?limit=200'), [], 3000);
@@ -70,10 +71,14 @@ function FilePanel({ f, vendor, onChange }: { f: any; vendor: boolean; onChange:
   const [file, setFile] = useState<File | null>(null);
   const base = '/public/v1/usage/files/' + f.id;
   const act = (path: string) => post(base + path).then(onChange, (e) => setErr(e));
+  const decision = useForm({ note: '' });
+  const decide = (path: string) => decision.submit(async (v) => { await post(base + path, v.note ? { note: v.note } : undefined); onChange(); });
   const canUpload = ['draft', 'processing', 'ready', 'invalid'].includes(f.status);
   return (
     <div class="usage-file">
       <p>Status <Status s={f.status} /> · updated {when(f.updated)} · {f.records?.valid ?? 0} valid rows, {f.records?.invalid ?? 0} invalid</p>
+      {f.rejection_note && <p>Rejected: {f.rejection_note}</p>}
+      {f.acceptance_note && <p>Accepted: {f.acceptance_note}</p>}
       {f.error_detail && (
         <div class="alert" role="alert">
           <p>The last upload has errors:</p>
@@ -98,10 +103,14 @@ function FilePanel({ f, vendor, onChange }: { f: any; vendor: boolean; onChange:
         </>
       )}
       {!vendor && f.status === 'pending' && (
-        <div class="actions">
-          <button type="button" class="primary" onClick={() => act('/accept')}>Accept</button>
-          <button type="button" class="danger" onClick={() => act('/reject')}>Reject</button>
-        </div>
+        <form onSubmit={(e) => e.preventDefault()}>
+          <Field label="Note to the vendor" {...decision.bind('note')} hint="required to reject" />
+          <FormErrors err={decision.err} fields={['note']} />
+          <div class="actions">
+            <button type="button" class="primary" disabled={decision.busy} onClick={() => decide('/accept')}>Accept</button>
+            <button type="button" class="danger" disabled={decision.busy} onClick={() => decide('/reject')}>Reject</button>
+          </div>
+        </form>
       )}
       <FormErrors err={err} fields={[]} />
     </div>

@@ -42,7 +42,7 @@ export function Webhooks() {
               <tr>
                 <td><a href={'#/webhooks/' + w.id}>{w.label}</a> <small>{w.id}</small></td>
                 <td><code>{w.url}</code></td>
-                <td>{w.active ? 'yes' : `no: ${w.disabled_reason ?? ''}`}</td>
+                <td>{w.active ? 'yes' : w.disabled_reason ? `no: ${w.disabled_reason}` : 'no'}</td>
                 <td>{w.stats?.deliveries ?? 0}</td>
               </tr>
             ))}
