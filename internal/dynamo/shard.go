@@ -139,19 +139,41 @@ func PagePartitions(ctx context.Context, t *Table, parts []Partition, r Range, n
 		return nil, false, err
 	}
 	for i := range parts {
-		entries = append(entries, results[i]...)
 		more = more || full[i]
 	}
-	slices.SortFunc(entries, func(a, b IndexEntry) int {
-		if r.Desc {
-			return cmp.Compare(b.SortKey, a.SortKey)
-		}
-		return cmp.Compare(a.SortKey, b.SortKey)
-	})
+	entries = merge(results, r.Desc)
 	if len(entries) > n {
 		entries, more = entries[:n], true
 	}
 	return entries, more, nil
+}
+
+// merge orders the partitions' entries by sort key and keeps one entry of
+// each item. An item whose index key moves (a request changing status
+// moves between the queue's status lists) can be read under its old key
+// and its new one when the partitions are read while it moves; its row is
+// then read by key, as it is now, so either entry stands for it. The sort
+// key does not change in such a move (it is the item's creation and id),
+// so the two entries are neighbours and a cursor at one is past the other.
+func merge(results [][]IndexEntry, desc bool) []IndexEntry {
+	var entries []IndexEntry
+	for _, res := range results {
+		entries = append(entries, res...)
+	}
+	slices.SortFunc(entries, func(a, b IndexEntry) int {
+		if desc {
+			return cmp.Compare(b.SortKey, a.SortKey)
+		}
+		return cmp.Compare(a.SortKey, b.SortKey)
+	})
+	seen := make(map[Key]bool, len(entries))
+	return slices.DeleteFunc(entries, func(e IndexEntry) bool {
+		if seen[e.Key] {
+			return true
+		}
+		seen[e.Key] = true
+		return false
+	})
 }
 
 // errEmptyRange is a range with nothing in it; no Query is needed.

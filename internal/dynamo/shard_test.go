@@ -3,11 +3,13 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/internal/dynamo"
@@ -125,4 +127,112 @@ func TestPageEntries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// moveAfter is DynamoDB while an item moves between two lists of a page:
+// the Query of partition from is answered, then move runs, and only then
+// are the other partitions read, so the page reads the item in both.
+type moveAfter struct {
+	dynamo.API
+	from  string
+	move  func(context.Context) error
+	once  sync.Once
+	moved chan struct{}
+	err   error
+}
+
+func (m *moveAfter) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	if !m.reads(in, m.from) {
+		<-m.moved
+		return m.API.Query(ctx, in, opts...)
+	}
+	out, err := m.API.Query(ctx, in, opts...)
+	m.once.Do(func() {
+		m.err = m.move(ctx)
+		close(m.moved)
+	})
+	return out, err
+}
+
+func (m *moveAfter) reads(in *dynamodb.QueryInput, pk string) bool {
+	for _, v := range in.ExpressionAttributeValues {
+		if s, ok := v.(*types.AttributeValueMemberS); ok && s.Value == pk {
+			return true
+		}
+	}
+	return false
+}
+
+// A request that changes status while a page of two status lists is read
+// (the vendor's queue filtered by two statuses) is read under both; the
+// page holds it once, and a cursor at it neither repeats nor skips an
+// entry.
+func TestPageEntries_ItemMovedBetweenLists(t *testing.T) {
+	ctx := context.Background()
+	base, _ := countedTable(t)
+	tests := []struct {
+		name      string
+		desc      bool
+		n         int
+		want      []string
+		wantMore  bool
+		wantAfter []string // the next page, from the cursor at the last entry
+	}{
+		{name: "the whole list", n: 10, want: []string{"T1#A", "T2#B", "T3#C"}},
+		{name: "a page ending after the item", n: 3, want: []string{"T1#A", "T2#B", "T3#C"}},
+		{name: "a page ending at the item", n: 2, want: []string{"T1#A", "T2#B"}, wantMore: true, wantAfter: []string{"T3#C"}},
+		{name: "descending, ending at the item", desc: true, n: 2, want: []string{"T3#C", "T2#B"}, wantMore: true, wantAfter: []string{"T1#A"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := fmt.Sprintf("MOVETEST#%d#", i)
+			pending := dynamo.Sharded{Index: dynamo.GSI5, Prefix: prefix + "pending", Shards: 1}
+			inquiring := dynamo.Sharded{Index: dynamo.GSI5, Prefix: prefix + "inquiring", Shards: 1}
+			put := func(ctx context.Context, id string, l dynamo.Sharded) error {
+				av, err := attributevalue.MarshalMap(indexed{PK: prefix + id, SK: "X", GSI5PK: l.Key(id), GSI5SK: "T" + map[string]string{"A": "1", "B": "2", "C": "3"}[id] + "#" + id})
+				if err != nil {
+					return err
+				}
+				_, err = base.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(base.Name), Item: av})
+				return err
+			}
+			for id, l := range map[string]dynamo.Sharded{"A": pending, "B": pending, "C": inquiring} {
+				if err := put(ctx, id, l); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m := &moveAfter{API: base.Client, from: pending.Key("B"), moved: make(chan struct{}),
+				move: func(ctx context.Context) error { return put(ctx, "B", inquiring) }}
+			table := &dynamo.Table{Client: m, Name: base.Name}
+			lists := []dynamo.Sharded{pending, inquiring}
+			got, more, err := dynamo.PageEntries(ctx, table, lists, dynamo.Range{Desc: tt.desc}, tt.n)
+			if err != nil || m.err != nil {
+				t.Fatal(err, m.err)
+			}
+			if diff := cmp.Diff(tt.want, sortKeysOf(got)); diff != "" {
+				t.Errorf("entries (-want +got):\n%s", diff)
+			}
+			if more != tt.wantMore {
+				t.Errorf("more = %v, want %v", more, tt.wantMore)
+			}
+			if !more {
+				return
+			}
+			next, _, err := dynamo.PageEntries(ctx, table, lists, dynamo.Range{Desc: tt.desc, After: got[len(got)-1].SortKey}, tt.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantAfter, sortKeysOf(next)); diff != "" {
+				t.Errorf("next page (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func sortKeysOf(es []dynamo.IndexEntry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.SortKey
+	}
+	return out
 }
