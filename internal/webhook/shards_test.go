@@ -107,3 +107,62 @@ func TestDynamoStore_ReadShards(t *testing.T) {
 		})
 	}
 }
+
+// A delivery read in both groups of shards, its old entry among the failed
+// ones and its new one among the others (it moved while they were read),
+// is merged once: the ids hold each delivery once, in order, and the count
+// counts it once.
+func TestDynamoStore_ReadShards_DeliveryInBothGroups(t *testing.T) {
+	const shards, total = 4, 40
+	f := &fakeIndex{parts: map[string][]string{}}
+	var all []string
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for i := range total {
+		all = append(all, DeliveryID(fmt.Sprint("EV-", i), t0.Add(time.Duration(i)*time.Second), "WH-1"))
+	}
+	slices.Reverse(all) // newest first
+	moved := map[int]bool{0: true, 9: true, 10: true, total - 1: true}
+	for i, id := range all {
+		pk := deliveryShard("VA-1", "WH-1", id, false, shards)
+		f.parts[pk] = append(f.parts[pk], id)
+		if moved[i] {
+			pk := deliveryShard("VA-1", "WH-1", id, true, shards)
+			f.parts[pk] = append(f.parts[pk], id)
+		}
+	}
+	s := &DynamoStore{table: &dynamo.Table{Client: f, Name: "t"}, shards: shards}
+	parts := append(s.shardKeys("VA-1", "WH-1", false), s.shardKeys("VA-1", "WH-1", true)...)
+	tests := []struct {
+		name        string
+		need, bound int
+		wantMatched int // 0: more than bound, not exact
+	}{
+		{"the newest", 1, 1000, total},
+		{"a page ending at a moved one", 10, 1000, total},
+		{"a page ending before a moved one", 9, 1000, total},
+		{"a page ending after two moved ones", 11, 1000, total},
+		{"all", 0, 0, total},
+		{"counted up to a bound", 10, 20, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.readShards(context.Background(), parts, shardQuery{need: tt.need, bound: tt.bound})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := all
+			if tt.need > 0 {
+				want = all[:tt.need]
+			}
+			if diff := cmp.Diff(want, got.ids()); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+			switch {
+			case tt.wantMatched > 0 && (!got.exact || got.matched != tt.wantMatched):
+				t.Errorf("matched %d, exact %v; want %d, exact", got.matched, got.exact, tt.wantMatched)
+			case tt.wantMatched == 0 && (got.exact || got.matched <= tt.bound || got.matched > total):
+				t.Errorf("matched %d, exact %v; want more than %d of %d, not exact", got.matched, got.exact, tt.bound, total)
+			}
+		})
+	}
+}

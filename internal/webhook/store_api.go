@@ -283,8 +283,9 @@ const countUpTo = 1000
 // listDeliveries reads the webhook's index shards (the failed ones, the
 // others, or both, as the status filter asks), each newest first, until it
 // has the page asked for and has counted countUpTo matching deliveries, or
-// read them all; merges them by id, which starts with the event's time;
-// and then reads the page's deliveries and their attempts.
+// read them all; merges them by id, which starts with the event's time,
+// each delivery once (newestOnce); and then reads the page's deliveries and
+// their attempts.
 func (s *DynamoStore) listDeliveries(ctx context.Context, account, webhookID string, f DeliveryFilter, offset, limit int) (DeliveryPage, error) {
 	var parts []string
 	if f.Status != StatusFailed {
@@ -412,7 +413,7 @@ func (s *DynamoStore) readShards(ctx context.Context, parts []string, q shardQue
 	}
 	var found []indexEntry
 	for {
-		slices.SortFunc(found, func(a, b indexEntry) int { return strings.Compare(b.ID, a.ID) })
+		found = newestOnce(found)
 		var next []int
 		for i, c := range cursors {
 			if !c.ended && (q.bound <= 0 || len(found) <= q.bound || c.start == nil || len(found) < q.need || (q.need > 0 && c.last > found[q.need-1].ID)) {
@@ -439,6 +440,18 @@ func (s *DynamoStore) readShards(ctx context.Context, parts []string, q shardQue
 		out.entries = out.entries[:q.need]
 	}
 	return out, nil
+}
+
+// newestOnce orders entries newest first and keeps one entry of each
+// delivery. A delivery that moves between the failed shards and the others
+// (a redelivery that succeeds, a retry that fails for good) while they are
+// read can be read in both, its old index entry and its new one. Its
+// entries are alike (the id is all they hold; views then reads the
+// delivery as it is now), and they sort next to each other, since the id
+// is the sort key.
+func newestOnce(entries []indexEntry) []indexEntry {
+	slices.SortFunc(entries, func(a, b indexEntry) int { return strings.Compare(b.ID, a.ID) })
+	return slices.CompactFunc(entries, func(a, b indexEntry) bool { return a.ID == b.ID })
 }
 
 // readPages reads the next page of the shards at idx, shardReaders at a
