@@ -24,9 +24,9 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 _lock = threading.RLock()
-# DynamoDB requests that may write so far: an index query's cache of the
-# items by index key (_by_index below) is of one generation, since an
-# update changes an item's index keys in place.
+# DynamoDB requests that may write so far: for a table without a stream, an
+# index query's cache of the items by index key (_by_index below) is of one
+# generation, since an update changes an item's index keys in place.
 _generation = [0]
 _READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
 
@@ -50,7 +50,9 @@ def _reads(action):
 import moto.dynamodb.models as _models  # noqa: E402
 from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
 from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: E402
-from moto.dynamodb.models.table import Table  # noqa: E402
+import os  # noqa: E402
+
+from moto.dynamodb.models.table import StreamShard, Table  # noqa: E402
 
 
 class _NoTableCopy:
@@ -127,6 +129,7 @@ def transact_write_items(self, transact_items):
 
 def _restore(table, h, r, prior):
     table._sorted = None
+    table._by_index = None
     table.__dict__.get("_by_range", {}).pop(h, None)
     if r is None:
         if prior is None:
@@ -212,31 +215,115 @@ def _by_range(table, h):
 
 def _by_index(table, name, h):
     """The items whose key in index name is h, from the table's items
-    grouped by that key once per generation of writes: moto compares every
-    item of the table with the key on every index query (milliseconds per
-    query at a hundred thousand items, every other call waiting). None
-    leaves it to moto (an index unknown, or of a composite key)."""
+    grouped by that key: moto compares every item of the table with the key
+    on every index query (milliseconds per query at a hundred thousand
+    items, every other call waiting). None leaves it to moto (an index
+    unknown, or of a composite key)."""
     index = next((i for i in table.all_indexes() if i.name == name), None)
     if index is None:
         return None
     hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
     if len(hashes) != 1:
         return None
-    cache = table.__dict__.get("_by_index")
-    if cache is None or cache[0] != _generation[0]:
-        cache = table._by_index = (_generation[0], {})
-    groups = cache[1].get(name)
-    if groups is None:
-        groups = cache[1][name] = {}
-        for item in _every_item(table):
-            v = item.attrs.get(hashes[0])
-            if v is not None and v.type in ("S", "B"):
-                groups.setdefault((v.type, v.value), []).append(item)
-            elif v is not None and v.type == "N":
-                groups.setdefault((v.type, v.cast_value), []).append(item)
-    if h is None or h.type not in ("S", "B", "N"):
+    groups = _index_groups(table, name, hashes[0])
+    key = _group_key(h)
+    if key is None:
         return None
-    return list(groups.get((h.type, h.value if h.type != "N" else h.cast_value), ()))
+    got = list(groups.get(key, {}).values())
+    if _CHECK_INDEX:
+        _check_group(table, hashes[0], key, got)
+    return got
+
+
+def _index_groups(table, name, attr):
+    """The table's items grouped by their key in index name. A table with a
+    stream keeps its groups up to date write by write (_regroup): every
+    write of an item reaches its stream, so a query after a write costs what
+    it reads, not a regrouping of the whole table (the seconds a page of a
+    webhook recovery took at 10·H). A table without one regroups once per
+    generation of writes. moto still compares each item it is given with
+    the key, so an item left in a group it no longer belongs to is dropped
+    there; one missing from its group would be lost, which is why any other
+    way of changing items (_restore) drops the groups."""
+    stamp = None if table.stream_shard is not None else _generation[0]
+    cache = table.__dict__.get("_by_index")
+    if cache is None or cache[0] != stamp:
+        cache = table._by_index = (stamp, {})
+    got = cache[1].get(name)
+    if got is None:
+        got = cache[1][name] = (attr, {})
+        for item in _every_item(table):
+            _group_put(attr, got[1], item)
+    return got[1]
+
+
+def _group_key(v):
+    """An attribute value as a dict key: its raw value (hashing a DynamoType
+    walks its type checks); None for a type no index key has."""
+    if v is None:
+        return None
+    if v.type in ("S", "B"):
+        return (v.type, v.value)
+    if v.type == "N":
+        return (v.type, v.cast_value)
+    return None
+
+
+def _item_key(item):
+    return (_group_key(item.hash_key), _group_key(item.range_key) if item.range_key is not None else None)
+
+
+def _group_put(attr, groups, item):
+    key = _group_key(item.attrs.get(attr))
+    if key is not None:
+        groups.setdefault(key, {})[_item_key(item)] = item
+
+
+def _group_drop(attr, groups, item):
+    key = _group_key(item.attrs.get(attr))
+    group = groups.get(key)
+    if group is None:
+        return
+    group.pop(_item_key(item), None)
+    if not group:
+        del groups[key]
+
+
+def _regroup(shard, old, new):
+    """Moves an item between its index groups as moto writes its stream
+    record: old is the item before the write (a copy, for an update made in
+    place), new the item the table now holds."""
+    cache = shard.table.__dict__.get("_by_index")
+    if cache is None or cache[0] is not None:
+        return
+    for attr, groups in cache[1].values():
+        if old is not None:
+            _group_drop(attr, groups, old)
+        if new is not None:
+            _group_put(attr, groups, new)
+
+
+_CHECK_INDEX = os.environ.get("MERCATO_MOTO_CHECK_INDEX") == "1"
+
+
+def _check_group(table, attr, key, got):
+    """MERCATO_MOTO_CHECK_INDEX=1: reports on stderr an index query whose
+    group misses an item that a regrouping of the whole table finds."""
+    want = {_item_key(i) for i in _every_item(table) if _group_key(i.attrs.get(attr)) == key}
+    missing = want - {_item_key(i) for i in got}
+    if missing:
+        sys.stderr.write("INDEX GROUP MISMATCH %s %s=%s: missing %s\n" % (table.name, attr, key, sorted(missing)[:5]))
+
+
+_stream_add = StreamShard.add
+
+
+def _stream_add_regrouped(self, old, new):
+    _stream_add(self, old, new)
+    _regroup(self, old, new)
+
+
+StreamShard.add = _stream_add_regrouped
 
 
 def _every_item(table):
@@ -399,9 +486,16 @@ _serialised(DynamoDBStreamsHandler)
 import calendar  # noqa: E402
 import datetime  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 
-from moto.core.responses import ActionResult  # noqa: E402
+import math  # noqa: E402
+
+from moto.core.responses import ActionResult, get_service_model  # noqa: E402
+from moto.dynamodb.responses import DynamoResult  # noqa: E402
+
+# The results written as they are: DynamoResult is moto's for the DynamoDB
+# item operations (GetItem, Query, PutItem, ...), its items already in wire
+# form; a PaginatedResult or an EmptyResult takes moto's path.
+_PLAIN_RESULTS = (ActionResult, DynamoResult)
 
 
 class _NotPlain(Exception):
@@ -419,6 +513,8 @@ def _plain(v):
         return [_plain(x) for x in v]
     if isinstance(v, (str, bool, int)):
         return v
+    if isinstance(v, float) and math.isfinite(v):
+        return v
     if isinstance(v, datetime.datetime):
         return calendar.timegm(v.timetuple()) + (v.microsecond // 1000) / 1000.0
     raise _NotPlain(type(v).__name__)
@@ -427,22 +523,43 @@ def _plain(v):
 _CHECK = os.environ.get("MERCATO_MOTO_CHECK_SERIALIZER") == "1"
 
 
+_members = {}
+
+
+def _output_members(handler):
+    """The members of the operation's output shape, which are all moto's
+    serializer writes (moto's DeleteItem result also holds a
+    ConsumedCapacityUnits that no shape has); None when the operation is
+    unknown, which moto's path answers."""
+    key = (handler.boto3_service_name, handler._get_action())
+    if key not in _members:
+        try:
+            shape = get_service_model(key[0]).operation_model(key[1]).output_shape
+            _members[key] = frozenset(shape.members) if shape is not None else frozenset()
+        except Exception:
+            _members[key] = None
+    return _members[key]
+
+
 def _fast_serialized(cls):
     """moto writes every response by walking the operation's output shape
     member by member, which cost a third of the emulator's time under load
     (GetRecords, Query and Scan answers hold hundreds of attribute values).
     For the two JSON services here, a result made only of JSON values is
-    written as it is. Anything else (an error, a float, bytes) takes moto's
-    own path. MERCATO_MOTO_CHECK_SERIALIZER=1 runs both and reports any
-    difference on stderr."""
+    written as it is. Anything else (an error, a float that is not finite,
+    bytes) takes moto's own path. MERCATO_MOTO_CHECK_SERIALIZER=1 runs both
+    and reports any difference on stderr."""
     original = cls.serialized
 
     def serialized(self, action_result):
         r = action_result.result
-        if type(action_result) is not ActionResult or not isinstance(r, dict):
+        if type(action_result) not in _PLAIN_RESULTS or not isinstance(r, dict):
+            return original(self, action_result)
+        members = _output_members(self)
+        if members is None:
             return original(self, action_result)
         try:
-            body = json.dumps(_plain(r), separators=(",", ":"))
+            body = json.dumps(_plain({k: v for k, v in r.items() if k in members}), separators=(",", ":"))
         except _NotPlain:
             return original(self, action_result)
         headers = {"Content-Type": "application/x-amz-json-1.0"}
