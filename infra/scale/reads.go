@@ -147,9 +147,9 @@ func readsModel(ctx context.Context, cfg Config, rec *Recorder, raw *dynamodb.Cl
 	rr.Lists = append(rr.Lists, ex.list)
 	rr.Lists = append(rr.Lists, um.lists[:]...)
 	// The catalog before the recovery: the recovery's copies (five items
-	// a failed delivery, 100,000 at 10·H) keep the relay busy for minutes
-	// after the pipeline looks drained, and a stage after them waits for
-	// it; last, the run ends without waiting.
+	// a failed delivery, 100,000 at 10·H) are the most the table grows by,
+	// and its recovery the longest a drain waits (every unit's continuation
+	// crosses the relay), so the recovery is the model's last stage.
 	lap := cfg.stopwatch()
 	cat, err := cm.measure(ctx, cfg, rec)
 	lap("the catalog at both sizes")

@@ -126,9 +126,10 @@ func catalogEndpoints(w *chaos.World) []listEndpoint {
 // order's 7, so the catalog is seeded at a size of its own.
 func catalogH(cfg Config) int { return cmp.Or(cfg.CatalogH, cfg.ReadsH) }
 
-// settle waits for the pipeline to drain after a copy: the relay reads
-// every copied item from the stream (and counts the lists), which at 10·H
-// takes longer than cfg.Drain allows a workload's own writes.
+// settle waits for the pipeline to drain after a copy or a job: the relay
+// reads every copied item from the stream (and counts the lists), and a
+// recovery's units follow each other through it, which at 10·H takes
+// longer than cfg.Drain allows a workload's own writes.
 func settle(ctx context.Context, rec *Recorder, cfg Config) error {
 	cfg.Drain = max(cfg.Drain, 20*time.Minute)
 	return drain(ctx, rec, cfg)

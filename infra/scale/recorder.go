@@ -39,6 +39,9 @@ type Recorder struct {
 	inv   atomic.Int64
 	last  atomic.Int64 // UnixNano of the last call seen, recorded or not
 	write sync.Mutex
+	// pipeline says whether the event sources have handled everything
+	// there was at a moment (localrun.Runtime.QuietSince); nil: no sources.
+	pipeline func(time.Time) bool
 
 	mu    sync.Mutex
 	calls []Call
@@ -125,6 +128,14 @@ func (r *Recorder) Stop() ([]Call, map[int64]Invocation, error) {
 // Touch counts as a call now: writes the recorder does not see (the
 // seeding's) are followed by the pipeline's, which drain waits for.
 func (r *Recorder) Touch() { r.last.Store(time.Now().UnixNano()) }
+
+// Follow makes Drained wait for the event sources that quiet reports on.
+// Call it before the sources run.
+func (r *Recorder) Follow(quiet func(time.Time) bool) { r.pipeline = quiet }
+
+// Drained says whether every event source has handled what there was at
+// since.
+func (r *Recorder) Drained(since time.Time) bool { return r.pipeline == nil || r.pipeline(since) }
 
 // Idle is how long no DynamoDB call has been made.
 func (r *Recorder) Idle() time.Duration { return time.Since(time.Unix(0, r.last.Load())) }

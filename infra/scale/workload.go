@@ -196,6 +196,7 @@ func runPipeline(ctx context.Context, cfg Config, a *app.App, rec *Recorder) (fu
 	if err != nil {
 		return nil, err
 	}
+	rec.Follow(rt.QuietSince)
 	rtCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
 	go func() { done <- rt.Run(rtCtx) }()
@@ -207,11 +208,14 @@ func runPipeline(ctx context.Context, cfg Config, a *app.App, rec *Recorder) (fu
 	}, nil
 }
 
-// drain waits until no function has called DynamoDB for cfg.Quiet: the
-// relay has relayed every event and the queues' consumers are done.
+// drain waits until every event source has handled what there was when it
+// was called (the relay has read every stream record, however long the
+// stream's backlog takes to read) and no function has called DynamoDB for
+// cfg.Quiet, so that the last consumer's work is done too.
 func drain(ctx context.Context, rec *Recorder, cfg Config) error {
-	deadline := time.Now().Add(cfg.Drain)
-	for rec.Idle() < cfg.Quiet {
+	since := time.Now()
+	deadline := since.Add(cfg.Drain)
+	for rec.Idle() < cfg.Quiet || !rec.Drained(since) {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("scale: the pipeline did not drain within %s", cfg.Drain)
 		}
