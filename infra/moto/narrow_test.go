@@ -1,12 +1,10 @@
 package moto_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mercato-dev/mercato/infra/moto"
+	"github.com/mercato-dev/mercato/infra/stacktest"
 )
 
 // indexItem is an item of TestShim_IndexNarrowing's table: pk is its key,
@@ -33,7 +32,7 @@ type indexItem struct {
 // items, ScannedCount or LastEvaluatedKey; there must be none.
 func TestShim_IndexNarrowing(t *testing.T) {
 	ctx := context.Background()
-	log := &syncBuffer{}
+	log := &stacktest.Log{}
 	srv := startServerWith(t, moto.Options{LogWriter: log, Env: []string{"MERCATO_MOTO_CHECK_INDEX=1"}})
 	cfg, err := moto.AWSConfig(ctx, srv.Endpoint())
 	if err != nil {
@@ -253,23 +252,4 @@ func putIndexItem(ctx context.Context, t *testing.T, db *dynamodb.Client, table 
 	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// syncBuffer is the emulator's log, written by the process's output copier
-// while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -2,12 +2,10 @@ package fulfillment_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +14,6 @@ import (
 	"github.com/mercato-dev/mercato/internal/app"
 	"github.com/mercato-dev/mercato/internal/fulfillment"
 )
-
-// syncBuffer is the function log the metrics go to: the API and every
-// event source write to it concurrently.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // emfPoint is one data point of an EMF log line: the metric, its unit and
 // its dimensions with their values.
@@ -102,7 +81,7 @@ func parseEMF(t *testing.T, log string) []emfPoint {
 // function log in EMF form, with bounded dimensions only.
 func TestFlow_Metrics(t *testing.T) {
 	env := stacktest.Shared(t)
-	var logs syncBuffer
+	var logs stacktest.Log
 	a := env.App(t, app.Options{Metrics: &logs})
 	verifySender(t, env, a.Config.EmailFrom)
 	env.RunApp(t, a, func(c *localrun.Config) { c.FailedVisibility = 200 * time.Millisecond })

@@ -27,7 +27,7 @@ func TestFlow_Trace(t *testing.T) {
 	env := stacktest.Shared(t)
 	spans := tracetest.NewInMemoryExporter()
 	tp := tracing.NewProvider(spans)
-	var logs syncBuffer
+	var logs stacktest.Log
 	a := env.App(t, app.Options{Tracer: tp, Metrics: &logs})
 	verifySender(t, env, a.Config.EmailFrom)
 	env.RunApp(t, a, func(c *localrun.Config) { c.FailedVisibility = 200 * time.Millisecond })
