@@ -263,8 +263,8 @@ def _index_groups(table, name, attr):
     """The table's items grouped by their key in index name. A table with a
     stream keeps its groups up to date write by write (_regroup): every
     write of an item reaches its stream, so a query after a write costs what
-    it reads, not a regrouping of the whole table (the seconds a page of a
-    webhook recovery took at 10·H). A table without one regroups once per
+    it reads, not a regrouping of the whole table (over 100,000 items in
+    the scale model's 10·H, where writes and index reads interleave). A table without one regroups once per
     generation of writes. moto still compares each item it is given with
     the key, so an item left in a group it no longer belongs to is dropped
     there; one missing from its group would be lost, which is why any other
