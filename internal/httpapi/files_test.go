@@ -56,14 +56,7 @@ func TestFilesFunction_AnswersAsTheAPI(t *testing.T) {
 			if want.Code != c.status {
 				t.Errorf("API %d %q, want %d", want.Code, want.Body, c.status)
 			}
-			if got.Code != want.Code || got.Body.String() != want.Body.String() {
-				t.Errorf("files function %d %q, API %d %q", got.Code, got.Body, want.Code, want.Body)
-			}
-			for _, h := range []string{"Content-Type", "Content-Range", "Content-Disposition", "Allow", "WWW-Authenticate"} {
-				if got.Header().Get(h) != want.Header().Get(h) {
-					t.Errorf("%s: files function %q, API %q", h, got.Header().Get(h), want.Header().Get(h))
-				}
-			}
+			sameAnswer(t, "files function", got, want, "Content-Type", "Content-Range", "Content-Disposition", "Allow", "WWW-Authenticate")
 		})
 	}
 	t.Run("presigned upload", func(t *testing.T) {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/mercato-dev/mercato/infra/stacktest"
@@ -61,14 +62,7 @@ func TestRenderFunction_AnswersAsTheAPI(t *testing.T) {
 			if want.Code != c.status {
 				t.Errorf("API %d %q, want %d", want.Code, want.Body, c.status)
 			}
-			if got.Code != want.Code || got.Body.String() != want.Body.String() {
-				t.Errorf("render function %d %q, API %d %q", got.Code, got.Body, want.Code, want.Body)
-			}
-			for _, h := range []string{"Content-Type", "Vary", "X-Content-Type-Options", "Allow", "WWW-Authenticate"} {
-				if got.Header().Get(h) != want.Header().Get(h) {
-					t.Errorf("%s: render function %q, API %q", h, got.Header().Get(h), want.Header().Get(h))
-				}
-			}
+			sameAnswer(t, "render function", got, want, "Content-Type", "Vary", "X-Content-Type-Options", "Allow", "WWW-Authenticate")
 			if got.Header().Get("X-Request-Id") == "" {
 				t.Error("no X-Request-Id")
 			}
@@ -86,5 +80,19 @@ func TestRenderFunction_AnswersAsTheAPI(t *testing.T) {
 	res := stacktest.Call(t, render, http.MethodGet, "/public/v1/requests/"+p.request, stacktest.APIKey(pr), nil)
 	if res.Code != http.StatusNotFound {
 		t.Errorf("GET a request from the render function = %d %s, want 404", res.Code, res.Body)
+	}
+}
+
+// sameAnswer reports where a function split from the API answered
+// otherwise than the API: status, body, or one of headers.
+func sameAnswer(t *testing.T, fn string, got, want *httptest.ResponseRecorder, headers ...string) {
+	t.Helper()
+	if got.Code != want.Code || got.Body.String() != want.Body.String() {
+		t.Errorf("%s %d %q, API %d %q", fn, got.Code, got.Body, want.Code, want.Body)
+	}
+	for _, h := range headers {
+		if got.Header().Get(h) != want.Header().Get(h) {
+			t.Errorf("%s: %s %q, API %q", h, fn, got.Header().Get(h), want.Header().Get(h))
+		}
 	}
 }
